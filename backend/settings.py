@@ -1,0 +1,167 @@
+"""The one place that reads the environment.
+
+Every setting has a safe local default so `just serve` works on a laptop with nothing installed; production
+(APP_ENV=production) refuses to start without the secrets and services it must not guess.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message names it and says what is expected."""
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _check_url(name: str, url: str, schemes: tuple[str, ...]) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in schemes:
+        raise SettingsError(f"{name} must start with one of {', '.join(s + '://' for s in schemes)}; got {url!r}")
+    if parts.scheme not in ("sqlite",) and not parts.hostname:
+        raise SettingsError(f"{name} has no host: {url!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a non-numeric port
+    except ValueError:
+        raise SettingsError(f"{name} has an invalid port: {url!r}") from None
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str
+    var_dir: Path
+    host: str
+    port: int
+    database_url: str
+    redis_url: str | None
+    hold_ttl_seconds: int
+    admission_ttl_seconds: int
+    max_seats_per_order: int
+    stripe_secret_key: str | None
+    stripe_publishable_key: str | None
+    stripe_webhook_secret: str | None
+    stripe_api_base: str | None
+    secret_key: str
+    scanner_token: str
+    log_level: str
+    public_origin: str | None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def database_is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path:
+        # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells it
+        raw = self.database_url.split("://", 1)[1]
+        raw = raw[1:] if raw.startswith("/") else raw
+        path = Path(raw)
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+    @property
+    def stripe_standin(self) -> bool:
+        """No real Stripe key: payments go to the project's offline Stripe stand-in."""
+        return not self.stripe_secret_key
+
+
+def _secret_key(env: dict[str, str], var_dir: Path, production: bool) -> str:
+    if env.get("SECRET_KEY"):
+        if production and len(env["SECRET_KEY"]) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 characters in production")
+        return env["SECRET_KEY"]
+    if production:
+        raise SettingsError("SECRET_KEY is required when APP_ENV=production")
+    # Development: generate once and keep it, so sessions and ticket codes survive restarts.
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    app_env = env.get("APP_ENV", "development")
+    if app_env not in ("development", "test", "production"):
+        raise SettingsError(f"APP_ENV must be development, test or production; got {app_env!r}")
+    production = app_env == "production"
+    var_dir = Path(env.get("VAR_DIR") or PROJECT_ROOT / "var").resolve()
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'showtime.sqlite3'}"
+    _check_url("DATABASE_URL", database_url, ("sqlite", "postgresql", "postgres"))
+    redis_url = env.get("REDIS_URL") or None
+    if redis_url:
+        _check_url("REDIS_URL", redis_url, ("redis", "rediss", "valkey"))
+
+    if production:
+        missing = [
+            name
+            for name in ("DATABASE_URL", "REDIS_URL", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
+                         "STRIPE_WEBHOOK_SECRET", "SCANNER_TOKEN", "PUBLIC_ORIGIN")
+            if not env.get(name)
+        ]
+        if missing:
+            raise SettingsError(f"APP_ENV=production needs these settings: {', '.join(missing)}")
+    stripe_secret = env.get("STRIPE_SECRET_KEY") or None
+    if stripe_secret and not stripe_secret.startswith(("sk_", "rk_")):
+        raise SettingsError("STRIPE_SECRET_KEY must start with sk_ or rk_")
+
+    log_level = env.get("LOG_LEVEL", "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL; got {log_level!r}")
+    public_origin = env.get("PUBLIC_ORIGIN") or None
+    if public_origin:
+        _check_url("PUBLIC_ORIGIN", public_origin, ("http", "https"))
+
+    return Settings(
+        app_env=app_env,
+        var_dir=var_dir,
+        host=env.get("HOST", "127.0.0.1"),
+        port=_int(env, "PORT", 8000),
+        database_url=database_url,
+        redis_url=redis_url,
+        hold_ttl_seconds=_int(env, "HOLD_TTL_SECONDS", 480),
+        admission_ttl_seconds=_int(env, "ADMISSION_TTL_SECONDS", 600),
+        max_seats_per_order=_int(env, "MAX_SEATS_PER_ORDER", 8),
+        stripe_secret_key=stripe_secret,
+        stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
+        stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
+        stripe_api_base=env.get("STRIPE_API_BASE") or None,
+        secret_key=_secret_key(env, var_dir, production),
+        scanner_token=env.get("SCANNER_TOKEN") or "dev-scanner-token",
+        log_level=log_level,
+        public_origin=public_origin,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

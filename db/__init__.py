@@ -1,0 +1,1 @@
+"""Database layer: Piccolo tables, migrations, engine setup and demo data."""

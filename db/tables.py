@@ -1,0 +1,129 @@
+"""Piccolo tables: the source of truth for the catalog, accounts, money and sold seats.
+
+Redis holds only what may be lost (holds, queue, caches); everything here survives it.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.constraints import Unique
+from piccolo.table import Table
+
+
+class Venue(Table):
+    name = Varchar(length=200)
+    city = Varchar(length=100)
+    lat = DoublePrecision(index=True)
+    lng = DoublePrecision(index=True)
+
+
+class Section(Table):
+    venue = ForeignKey(Venue, index=True)
+    name = Varchar(length=100)
+    price_cents = Integer()
+    sort_order = Integer(default=0)
+
+
+class Seat(Table):
+    venue = ForeignKey(Venue, index=True)
+    section = ForeignKey(Section, index=True)
+    row = Varchar(length=8)
+    number = Integer()
+    x = DoublePrecision()
+    y = DoublePrecision()
+    # Lower is better: "best available" walks seats in this order.
+    rank = Integer()
+    accessible = Boolean(default=False)
+
+
+class Show(Table):
+    title = Varchar(length=200)
+    description = Text(default="")
+    venue = ForeignKey(Venue, index=True)
+    starts_at = Timestamptz(index=True)
+    sale_opens_at = Timestamptz()
+    currency = Varchar(length=3, default="EUR")
+    queue_enabled = Boolean(default=False)
+    seats_total = Integer(default=0)
+    # Maintained in the same transaction that writes tickets, so catalog reads need no COUNT.
+    seats_sold = Integer(default=0)
+    # Title, venue and city in one column: the full-text index (FTS5 / tsvector) is built on it.
+    search_text = Text(default="")
+
+
+class Profile(Table):
+    email = Varchar(length=254, unique=True)
+    name = Varchar(length=100)
+    password_hash = Varchar(length=200)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Order(Table, tablename="orders"):
+    profile = ForeignKey(Profile, index=True)
+    show = ForeignKey(Show, index=True)
+    # One order per hold: a repeated checkout for the same hold finds this row.
+    hold_id = Varchar(length=64, unique=True)
+    idempotency_key = Varchar(length=128, null=True, default=None, unique=True)
+    status = Varchar(length=20, index=True)
+    amount_cents = Integer()
+    currency = Varchar(length=3)
+    payment_intent_id = Varchar(length=64, null=True, default=None, unique=True)
+    client_secret = Varchar(length=200, null=True, default=None)
+    last_payment_error = Text(null=True, default=None)
+    expires_at = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    paid_at = Timestamptz(null=True, default=None)
+
+
+class OrderItem(Table):
+    order = ForeignKey(Order, index=True)
+    seat = ForeignKey(Seat)
+    price_cents = Integer()
+
+
+class Ticket(Table):
+    order = ForeignKey(Order, index=True)
+    show = ForeignKey(Show)
+    seat = ForeignKey(Seat)
+    profile = ForeignKey(Profile, index=True)
+    price_cents = Integer()
+    currency = Varchar(length=3)
+    issued_at = Timestamptz(default=TimestamptzNow())
+    scanned_at = Timestamptz(null=True, default=None)
+    # The last line of defence against a double sale, whatever happened in Redis.
+    unique_show_seat = Unique(["show", "seat"])
+
+
+class PaymentLedgerEntry(Table, tablename="payment_ledger"):
+    """Append-only, hash-chained record of money movements: Stripe ids, amounts, statuses, times; no card data."""
+
+    seq = Serial()
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    kind = Varchar(length=40)
+    order_ref = BigInt()
+    stripe_object_id = Varchar(length=64)
+    amount_cents = Integer()
+    currency = Varchar(length=3)
+    status = Varchar(length=40)
+    prev_hash = Varchar(length=64)
+    entry_hash = Varchar(length=64, unique=True)
+
+
+class ProcessedWebhookEvent(Table):
+    event_id = Varchar(length=100, unique=True)
+    event_type = Varchar(length=100)
+    received_at = Timestamptz(default=TimestamptzNow())
+    detail = JSON(default="{}")
