@@ -1,0 +1,95 @@
+"""Registration, sign-in and the brute-force brake on sign-in."""
+
+from __future__ import annotations
+
+import re
+
+from redis.asyncio import Redis
+
+from backend.accounts.passwords import hash_password, verify_password
+from backend.accounts.schemas import ProfileOut
+from backend.errors import AppError, Conflict, Invalid, RateLimited
+from db.tables import Profile
+
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+COMMON_PASSWORDS = {
+    "password", "password1", "password123", "12345678", "123456789", "1234567890", "qwertyuiop",
+    "iloveyou", "sunshine1", "letmein123", "football1", "baseball1", "welcome1", "admin123", "abc12345",
+    "qwerty123", "11111111", "00000000", "passw0rd", "trustno1",
+}
+MIN_PASSWORD, MAX_PASSWORD = 8, 256
+# Failed sign-ins per email before a pause: slows guessing without locking the owner out for long.
+FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW_S = 10, 300
+
+
+class InvalidCredentials(AppError):
+    status_code = 401
+    code = "invalid_credentials"
+
+
+def normalise_email(raw: str) -> str:
+    email = raw.strip().lower()
+    if len(email) > 254 or not EMAIL.match(email):
+        raise Invalid("That does not look like an email address.", code="invalid_email")
+    return email
+
+
+def check_password_strength(password: str, email: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"The password must have at least {MIN_PASSWORD} characters.", code="weak_password")
+    if len(password) > MAX_PASSWORD:
+        raise Invalid(f"The password may have at most {MAX_PASSWORD} characters.", code="weak_password")
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(password)) < 4 or lowered == email or lowered == email.split("@")[0]:
+        raise Invalid("That password is too easy to guess; choose a longer, less common one.",
+                      code="weak_password")
+
+
+def profile_out(profile: dict) -> ProfileOut:
+    return ProfileOut(profile_id=str(profile["id"]), email=profile["email"], name=profile["name"])
+
+
+async def register(email: str, password: str, name: str) -> ProfileOut:
+    email = normalise_email(email)
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise Invalid("The name must have 1 to 100 characters.", code="invalid_name")
+    check_password_strength(password, email)
+    if await Profile.exists().where(Profile.email == email):
+        raise Conflict("An account with this email already exists.", code="email_taken")
+    password_hash = await hash_password(password)
+    try:
+        rows = await Profile.insert(Profile(email=email, name=name, password_hash=password_hash)).returning(
+            Profile.id, Profile.email, Profile.name
+        )
+    except Exception as exc:  # two registrations racing for one email: the unique index decides
+        if await Profile.exists().where(Profile.email == email):
+            raise Conflict("An account with this email already exists.", code="email_taken") from exc
+        raise
+    return profile_out(rows[0])
+
+
+async def login(redis: Redis, email: str, password: str) -> ProfileOut:
+    key_email = email.strip().lower()[:254]
+    failures_key = f"login:failures:{key_email}"
+    failures = int(await redis.get(failures_key) or 0)
+    if failures >= FAILED_LOGIN_LIMIT:
+        ttl = await redis.ttl(failures_key)
+        raise RateLimited("Too many failed sign-ins for this account; try again later.", retry_after=max(ttl, 1))
+    row = await Profile.select(Profile.id, Profile.email, Profile.name, Profile.password_hash).where(
+        Profile.email == key_email
+    ).first()
+    if not await verify_password(row["password_hash"] if row else None, password):
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.incr(failures_key)
+            pipe.expire(failures_key, FAILED_LOGIN_WINDOW_S, nx=True)
+            await pipe.execute()
+        raise InvalidCredentials("The email or password is not right.")
+    await redis.delete(failures_key)
+    assert row is not None
+    return profile_out(row)
+
+
+async def get_profile(profile_id: int) -> ProfileOut | None:
+    row = await Profile.select(Profile.id, Profile.email, Profile.name).where(Profile.id == profile_id).first()
+    return profile_out(row) if row else None

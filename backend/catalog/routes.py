@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
+from redis.asyncio import Redis
+
+from backend.catalog import service
+from backend.catalog.schemas import SeatMap, ShowOut, ShowPage
+from backend.catalog.seat_map import SeatMapService
+
+
+class CatalogController(Controller):
+    path = "/api/v1/shows"
+    tags = ["catalog"]
+
+    @get("/", operation_id="listShows")
+    async def list_shows(
+        self,
+        redis: Redis,
+        q: Annotated[str | None, Parameter(description="Words to find in title, venue or city")] = None,
+        near: Annotated[str | None, Parameter(description="LAT,LNG; results sorted by distance")] = None,
+        radius_km: Annotated[float | None, Parameter(description="Radius around `near`, default 50")] = None,
+        from_: Annotated[str | None, Parameter(query="from", description="Earliest start, RFC 3339")] = None,
+        to: Annotated[str | None, Parameter(description="Latest start, RFC 3339")] = None,
+        limit: Annotated[int | None, Parameter(description="1 to 100, default 20")] = None,
+        cursor: Annotated[str | None, Parameter(description="next_cursor of the previous page")] = None,
+    ) -> ShowPage:
+        """Upcoming shows, soonest first; with `near`, within `radius_km` sorted by distance."""
+        query = service.parse_list_query(q, near, radius_km, from_, to, limit, cursor)
+        return await service.list_shows(redis, query)
+
+    @get("/{show_id:str}", operation_id="getShow")
+    async def get_show(self, redis: Redis, show_id: str) -> Response[ShowOut]:
+        """One show."""
+        body = await service.get_show_json(redis, service.parse_show_id(show_id))
+        return Response(content=body, media_type="application/json")
+
+    @get("/{show_id:str}/map", operation_id="getSeatMap")
+    async def seat_map(
+        self, request: Request[Any, Any, Any], redis: Redis, seat_maps: SeatMapService, show_id: str
+    ) -> Response[SeatMap]:
+        """Layout and live status of every seat; gzip when accepted, ETag so an unchanged map is a 304."""
+        encoded = await seat_maps.current(redis, service.parse_show_id(show_id))
+        headers = {"ETag": encoded.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+        if encoded.etag in request.headers.get("if-none-match", ""):
+            return Response(content=b"", status_code=304, headers=headers)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            return Response(content=encoded.gzipped, media_type="application/json", headers=headers)
+        return Response(content=encoded.body, media_type="application/json", headers=headers)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import msgspec
+
+
+class VenueOut(msgspec.Struct):
+    id: str
+    name: str
+    city: str
+    lat: float
+    lng: float
+
+
+class PriceRange(msgspec.Struct):
+    min_cents: int
+    max_cents: int
+    currency: str
+
+
+class SeatCounts(msgspec.Struct):
+    total: int
+    available: int
+
+
+class QueueInfo(msgspec.Struct):
+    enabled: bool
+
+
+class ShowOut(msgspec.Struct, omit_defaults=True):
+    id: str
+    title: str
+    description: str
+    venue: VenueOut
+    starts_at: str
+    sale_opens_at: str
+    status: str
+    price_range: PriceRange
+    seats: SeatCounts
+    queue: QueueInfo
+    distance_km: float | None = None
+
+
+class ShowPage(msgspec.Struct):
+    items: list[ShowOut]
+    next_cursor: str | None
+
+
+class MapSection(msgspec.Struct):
+    id: str
+    name: str
+    price_cents: int
+
+
+class MapSeat(msgspec.Struct):
+    id: str
+    section_id: str
+    row: str
+    number: int
+    x: float
+    y: float
+    accessible: bool
+    status: str
+
+
+class SeatMap(msgspec.Struct):
+    """Documents the map's shape; the handler streams pre-encoded bytes of exactly this form."""
+
+    show_id: str
+    version: int
+    currency: str
+    sections: list[MapSection]
+    seats: list[MapSeat]

@@ -1,0 +1,157 @@
+"""Domain errors with stable machine codes, and the one place that turns any failure into API.md's error shape.
+
+Services raise `AppError` subclasses and know nothing of HTTP; the handlers below render
+`{"error": code, "detail": sentence, ...extra}` with the right status. No stack trace ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger("showtime.errors")
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, code: str | None = None, status_code: int | None = None, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        if status_code:
+            self.status_code = status_code
+        self.extra = extra
+        self.headers: dict[str, str] = {}
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "bad_request"
+
+
+class NotSignedIn(AppError):
+    status_code = 401
+    code = "not_authenticated"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class Invalid(AppError):
+    status_code = 422
+    code = "invalid"
+
+
+class RateLimited(AppError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, detail: str, retry_after: int, **extra: Any):
+        super().__init__(detail, **extra)
+        self.headers["Retry-After"] = str(max(1, retry_after))
+
+
+class Unavailable(AppError):
+    status_code = 503
+    code = "unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 2, **extra: Any):
+        super().__init__(detail, **extra)
+        self.headers["Retry-After"] = str(retry_after)
+
+
+def error_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
+                   **extra: Any) -> Response:
+    return Response(
+        content={"error": code, "detail": detail, **extra},
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=headers or {},
+    )
+
+
+def app_error_handler(_: Request, exc: AppError) -> Response:
+    return error_response(exc.status_code, exc.code, exc.detail, exc.headers, **exc.extra)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def _validation_detail(exc: ValidationException) -> tuple[int, str, str, dict[str, Any]]:
+    problems = exc.extra if isinstance(exc.extra, list) else []
+    messages = [str(p.get("message", "")) for p in problems if isinstance(p, dict)]
+    text = "; ".join(m for m in messages if m) or str(exc.detail)
+    # A body that is not JSON at all is malformed (400); JSON of the wrong shape or type is invalid (422).
+    if "malformed" in text.lower() or "json is malformed" in str(exc.detail).lower() or "decode" in text.lower():
+        return 400, "malformed_json", "The request body is not valid JSON.", {}
+    sources = {p.get("source") for p in problems if isinstance(p, dict)}
+    if sources & {"query", "path", "header", "cookie"}:
+        return 400, "invalid_parameter", text, {"problems": problems}
+    return 422, "invalid", text, {"problems": problems}
+
+
+def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, ValidationException):
+        status, code, detail, extra = _validation_detail(exc)
+        return error_response(status, code, detail, **extra)
+    status = exc.status_code
+    if status >= 500:
+        logger.error("http error %s on %s %s: %s", status, request.method, request.url.path, exc.detail)
+        return error_response(status, _HTTP_CODES.get(status, "internal_error"),
+                              "The service could not answer this request.", exc.headers)
+    detail = str(exc.detail) if exc.detail else "Request refused."
+    return error_response(status, _HTTP_CODES.get(status, "error"), detail, exc.headers)
+
+
+def redis_down_handler(request: Request, exc: Exception) -> Response:
+    logger.error("redis unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return error_response(503, "unavailable", "A backing service is unavailable; try again shortly.",
+                          {"Retry-After": "2"})
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
+                          "Something went wrong on our side; it has been logged.")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    AppError: app_error_handler,
+    HTTPException: http_exception_handler,
+    RedisConnectionError: redis_down_handler,
+    RedisTimeoutError: redis_down_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,143 @@
+"""Plain ASGI middleware: request ids and access logs, refusal of cross-site unsafe requests, security headers.
+
+Written as raw ASGI (not per-request objects) because they run on every request of a flash sale.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterable
+
+import msgspec
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.logging_setup import request_id_var
+
+access_log = logging.getLogger("showtime.access")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (kept from a sane incoming X-Request-ID), echoes it, and logs one access line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                "%s %s %s",
+                scope.get("method", "WS"),
+                scope["path"],
+                status,
+                extra={"status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                       "path": scope["path"], "method": scope.get("method", "WS")},
+            )
+            request_id_var.reset(token)
+
+
+class CrossSiteGuardMiddleware:
+    """Refuses unsafe requests that a browser sends cross-site (403), whatever cookies they carry.
+
+    Browsers say where a request comes from (Sec-Fetch-Site, Origin); clients that are not browsers send neither
+    and are not subject to CSRF. Token-based CSRF would break those API clients, so the origin check is the rule.
+    """
+
+    def __init__(self, app: ASGIApp, trusted_origins: Iterable[str] = (), exempt_paths: Iterable[str] = ()) -> None:
+        self.app = app
+        self.trusted = {o.rstrip("/") for o in trusted_origins}
+        self.exempt = tuple(exempt_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in _UNSAFE and not scope["path"].startswith(self.exempt):
+            if self._cross_site(scope):
+                body = msgspec.json.encode(
+                    {"error": "cross_site_request", "detail": "Cross-site requests that change state are refused."}
+                )
+                await send({"type": "http.response.start", "status": 403,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+    def _cross_site(self, scope: Scope) -> bool:
+        fetch_site = _header(scope, b"sec-fetch-site")
+        if fetch_site == "cross-site":
+            return True
+        origin = _header(scope, b"origin")
+        if not origin or origin == "null":
+            return origin == "null"
+        host = _header(scope, b"host") or ""
+        own = {f"http://{host}", f"https://{host}"}
+        return origin.rstrip("/") not in own | self.trusted
+
+
+class SecurityHeadersMiddleware:
+    """CSP and friends on every response: only our origin plus what Stripe (or its stand-in) needs."""
+
+    def __init__(self, app: ASGIApp, stripe_origins: Iterable[str] = (), hsts: bool = False) -> None:
+        self.app = app
+        stripe = " ".join(stripe_origins)
+        csp = (
+            "default-src 'self'; "
+            f"script-src 'self' {stripe}; "
+            f"frame-src {stripe or chr(39) + 'none' + chr(39)}; "
+            f"connect-src 'self' ws: wss: {stripe}; "
+            "img-src 'self' data: blob:; "
+            "style-src 'self'; "
+            "font-src 'self'; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        )
+        self.headers = [
+            (b"content-security-policy", csp.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+            (b"x-frame-options", b"DENY"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self), payment=(self)"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        if hsts:
+            self.headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

