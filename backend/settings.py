@@ -57,6 +57,8 @@ class Settings:
     hold_ttl_seconds: int
     admission_ttl_seconds: int
     max_seats_per_order: int
+    # Waiting room: how many admitted shoppers one queue-enabled show lets in at once.
+    queue_active_shoppers: int
     stripe_secret_key: str | None
     stripe_publishable_key: str | None
     stripe_webhook_secret: str | None
@@ -151,6 +153,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         hold_ttl_seconds=_int(env, "HOLD_TTL_SECONDS", 480),
         admission_ttl_seconds=_int(env, "ADMISSION_TTL_SECONDS", 600),
         max_seats_per_order=_int(env, "MAX_SEATS_PER_ORDER", 8),
+        queue_active_shoppers=_int(env, "QUEUE_ACTIVE_SHOPPERS", 100),
         stripe_secret_key=stripe_secret,
         stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
