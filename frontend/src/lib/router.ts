@@ -1,0 +1,110 @@
+/**
+ * A small History API router (no hashes: the server answers every client route with
+ * index.html). Routes are a closed union, matched by regular expressions.
+ */
+import { useEffect, useState } from 'preact/hooks';
+
+export type Route =
+  | { name: 'shows' }
+  | { name: 'show'; showId: string }
+  | { name: 'queue'; showId: string }
+  | { name: 'checkout'; showId: string }
+  | { name: 'order'; orderId: string }
+  | { name: 'tickets' }
+  | { name: 'signin' }
+  | { name: 'register' }
+  | { name: 'notfound' };
+
+const seg = '([^/]+)';
+const table: Array<[RegExp, (m: string[]) => Route]> = [
+  [/^\/$/, () => ({ name: 'shows' })],
+  [/^\/shows\/?$/, () => ({ name: 'shows' })],
+  [new RegExp(`^/shows/${seg}/?$`), (m) => ({ name: 'show', showId: m[1]! })],
+  [new RegExp(`^/shows/${seg}/queue/?$`), (m) => ({ name: 'queue', showId: m[1]! })],
+  [new RegExp(`^/shows/${seg}/checkout/?$`), (m) => ({ name: 'checkout', showId: m[1]! })],
+  [new RegExp(`^/orders/${seg}/?$`), (m) => ({ name: 'order', orderId: m[1]! })],
+  [/^\/tickets\/?$/, () => ({ name: 'tickets' })],
+  [/^\/signin\/?$/, () => ({ name: 'signin' })],
+  [/^\/register\/?$/, () => ({ name: 'register' })],
+];
+
+export function matchRoute(pathname: string): Route {
+  for (const [re, make] of table) {
+    const m = re.exec(pathname);
+    if (m) {
+      try {
+        return make(m.map((part) => (part === undefined ? part : decodeURIComponent(part))));
+      } catch {
+        return { name: 'notfound' }; // malformed %-escape
+      }
+    }
+  }
+  return { name: 'notfound' };
+}
+
+export const paths = {
+  shows: () => '/',
+  show: (id: string) => `/shows/${encodeURIComponent(id)}`,
+  queue: (id: string) => `/shows/${encodeURIComponent(id)}/queue`,
+  checkout: (id: string) => `/shows/${encodeURIComponent(id)}/checkout`,
+  order: (id: string) => `/orders/${encodeURIComponent(id)}`,
+  tickets: () => '/tickets',
+  signin: (next?: string) => (next ? `/signin?next=${encodeURIComponent(next)}` : '/signin'),
+  register: (next?: string) => (next ? `/register?next=${encodeURIComponent(next)}` : '/register'),
+};
+
+/** Only a path on this site may be a post-sign-in destination (no open redirect). */
+export function safeNext(next: string | null | undefined, fallback = '/'): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
+  return next;
+}
+
+export interface Loc {
+  pathname: string;
+  search: string;
+}
+
+const NAV_EVENT = 'app:navigate';
+
+function current(): Loc {
+  return { pathname: window.location.pathname, search: window.location.search };
+}
+
+export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+  const here = window.location.pathname + window.location.search + window.location.hash;
+  if (to !== here) {
+    if (opts.replace) history.replaceState(null, '', to);
+    else history.pushState(null, '', to);
+  }
+  window.dispatchEvent(new Event(NAV_EVENT));
+  if (!opts.replace) window.scrollTo(0, 0);
+}
+
+export function useLocation(): Loc {
+  const [loc, setLoc] = useState<Loc>(current);
+  useEffect(() => {
+    const update = () => setLoc(current());
+    window.addEventListener('popstate', update);
+    window.addEventListener(NAV_EVENT, update);
+    return () => {
+      window.removeEventListener('popstate', update);
+      window.removeEventListener(NAV_EVENT, update);
+    };
+  }, []);
+  return loc;
+}
+
+/** Turn clicks on same-origin <a href> inside `root` into client-side navigation. */
+export function interceptLinks(root: HTMLElement): () => void {
+  const onClick = (e: MouseEvent) => {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    const a = (e.target as Element | null)?.closest?.('a');
+    if (!a || !a.href || a.target || a.hasAttribute('download') || a.dataset.external !== undefined) return;
+    const url = new URL(a.href);
+    if (url.origin !== window.location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/schema')) return;
+    e.preventDefault();
+    navigate(url.pathname + url.search + url.hash);
+  };
+  root.addEventListener('click', onClick);
+  return () => root.removeEventListener('click', onClick);
+}

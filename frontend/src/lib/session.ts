@@ -1,0 +1,48 @@
+/** Who is signed in (cookie session; GET /api/v1/auth/me tells). */
+import { api } from '../api/client';
+import type { Profile } from '../api/types';
+import { createStore, useStore } from './store';
+
+export type Session = { status: 'loading' } | { status: 'signed_out' } | { status: 'signed_in'; profile: Profile };
+
+export const session = createStore<Session>({ status: 'loading' });
+
+export function useSession(): Session {
+  return useStore(session);
+}
+
+export async function loadSession(): Promise<void> {
+  try {
+    const profile = await api.me();
+    session.set({ status: 'signed_in', profile });
+  } catch {
+    // 401 means signed out; any other failure also leaves the fan signed out for now,
+    // and the first call that needs a session will say what is wrong.
+    session.set({ status: 'signed_out' });
+  }
+}
+
+export async function signIn(email: string, password: string): Promise<Profile> {
+  const profile = await api.login({ email, password });
+  session.set({ status: 'signed_in', profile });
+  return profile;
+}
+
+export async function register(name: string, email: string, password: string): Promise<Profile> {
+  const profile = await api.register({ name, email, password });
+  session.set({ status: 'signed_in', profile });
+  return profile;
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await api.logout();
+  } finally {
+    session.set({ status: 'signed_out' });
+  }
+}
+
+/** Call when the server answers 401: the cookie is gone or expired. */
+export function sessionExpired(): void {
+  if (session.get().status === 'signed_in') session.set({ status: 'signed_out' });
+}

@@ -1,0 +1,23 @@
+/**
+ * Polling an order until the payment webhook's verdict: quick at first (the webhook
+ * usually lands within a second or two), slower later so a lost webhook does not
+ * hammer the server while the reconciler catches up.
+ */
+import type { OrderStatus } from '../api/types';
+
+export function nextPollDelay(elapsedMs: number): number {
+  if (elapsedMs < 20_000) return 1000;
+  if (elapsedMs < 120_000) return 2500;
+  return 5000;
+}
+
+export function isFinal(status: OrderStatus): boolean {
+  return status !== 'pending_payment';
+}
+
+export const ORDER_STATUS_TEXT: Record<OrderStatus, string> = {
+  pending_payment: 'Waiting for payment confirmation',
+  paid: 'Paid — your tickets are ready',
+  expired: 'Expired — the hold ran out before payment',
+  refunded: 'Refunded',
+};
