@@ -17,12 +17,12 @@ from litestar import Litestar, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
+from litestar.types import ASGIApp
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
@@ -77,8 +77,8 @@ def _spa_index() -> Path | None:
     return index if index.exists() else None
 
 
-@get("/{path:path}", include_in_schema=False)
-async def spa_fallback(path: str) -> Response:
+@get(["/", "/{path:path}"], include_in_schema=False)
+async def spa_fallback(path: str = "/") -> Response:
     """Client-side routes get the SPA's index.html; unknown API paths get a JSON 404."""
     if path.startswith(("/api", "/schema")) or path.startswith("/assets/"):
         return error_response(404, "not_found", "Nothing lives at this path.")
@@ -169,16 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "sessions": RedisStore(redis, namespace="sessions"),
             "rate_limit": RedisStore(redis, namespace="ratelimit"),
         },
-        middleware=[
-            DefineMiddleware(RequestContextMiddleware),
-            DefineMiddleware(SecurityHeadersMiddleware, stripe_origins=_stripe_origins(settings),
-                             hsts=settings.production),
-            DefineMiddleware(CrossSiteGuardMiddleware,
-                             trusted_origins=[settings.public_origin] if settings.public_origin else [],
-                             exempt_paths=[WEBHOOK_PATH]),
-            sessions.middleware,
-            rate_limit.middleware,
-        ],
+        middleware=[sessions.middleware, rate_limit.middleware],
         cors_config=CORSConfig(allow_origins=[settings.public_origin]) if settings.public_origin else None,
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.log_level),
@@ -191,3 +182,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+
+
+def create_asgi_app(settings: Settings | None = None) -> ASGIApp:
+    """What uvicorn serves: the app inside the middleware that must see every request, routed or not
+    (Litestar's own middleware skips requests that match no route, such as a 404)."""
+    settings = settings or get_settings()
+    app: ASGIApp = create_app(settings)
+    app = CrossSiteGuardMiddleware(app, trusted_origins=[settings.public_origin] if settings.public_origin else [],
+                                   exempt_paths=[WEBHOOK_PATH])
+    app = SecurityHeadersMiddleware(app, stripe_origins=_stripe_origins(settings), hsts=settings.production)
+    return RequestContextMiddleware(app)

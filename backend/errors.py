@@ -117,6 +117,8 @@ def _validation_detail(exc: ValidationException) -> tuple[int, str, str, dict[st
     # A body that is not JSON at all is malformed (400); JSON of the wrong shape or type is invalid (422).
     if "malformed" in text.lower() or "json is malformed" in str(exc.detail).lower() or "decode" in text.lower():
         return 400, "malformed_json", "The request body is not valid JSON.", {}
+    if any(p.get("key") == "data" and p.get("message") == "'data'" for p in problems if isinstance(p, dict)):
+        return 400, "body_required", "This request needs a JSON body.", {}
     sources = {p.get("source") for p in problems if isinstance(p, dict)}
     if sources & {"query", "path", "header", "cookie"}:
         return 400, "invalid_parameter", text, {"problems": problems}

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(python_module("db.manage", "seed", "--if-empty"), env=env, check=True)
         server = spawn(
             python_module(
-                "uvicorn", "backend.app:create_app", "--factory", "--host", settings.host,
+                "uvicorn", "backend.app:create_asgi_app", "--factory", "--host", settings.host,
                 "--port", str(settings.port), "--workers", str(args.workers), "--no-access-log",
                 "--ws", "websockets", "--ws-per-message-deflate", "false", "--timeout-graceful-shutdown", "5",
             ),

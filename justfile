@@ -1,0 +1,64 @@
+# Showtime: live ticketing. `just serve` runs the app with demo data; `just test` runs every test.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+py := ".venv/bin/python"
+
+# list the recipes
+default:
+    @just --list
+
+# create the virtualenv, install dependencies, build the web app (only what changed)
+setup:
+    tools/dev/bootstrap.sh
+
+# serve on http://127.0.0.1:8000 with demo data (embedded Valkey and Stripe stand-in unless configured)
+serve *ARGS: setup
+    {{py}} -m backend.serve {{ARGS}}
+
+# every test: Python unit + integration + end-to-end, and the web app's unit tests
+test *ARGS: setup
+    if [ -f frontend/package.json ]; then (cd frontend && npm test --silent); fi
+    {{py}} -m pytest {{ARGS}}
+
+# format Python sources
+fmt: setup
+    {{py}} -m ruff format backend realtime db tools tests bench e2e
+    {{py}} -m ruff check --fix backend realtime db tools tests bench e2e
+
+# lint Python sources
+lint: setup
+    {{py}} -m ruff check backend realtime db tools tests bench e2e
+
+# type-check Python and TypeScript
+typecheck: setup
+    {{py}} -m mypy backend realtime db
+    if [ -f frontend/package.json ]; then (cd frontend && npm run --silent typecheck); fi
+
+# apply database migrations
+migrate: setup
+    {{py}} -m db.manage migrate
+
+# load demo data into an empty database
+seed: setup migrate
+    {{py}} -m db.manage seed --if-empty
+
+# empty the database (SQLite file removed, or PostgreSQL schema dropped), then migrate and seed again
+reset-db: setup
+    {{py}} -m db.manage reset
+    {{py}} -m db.manage migrate
+    {{py}} -m db.manage seed
+
+# walk the payments ledger's hash chain; fails naming the first row that does not match
+verify-ledger: setup
+    {{py}} -m backend.payments.ledger verify
+
+# write the OpenAPI document to var/openapi.json and regenerate the web app's API types from it
+openapi: setup
+    {{py}} -m backend.openapi_export var/openapi.json
+    if [ -f frontend/package.json ]; then (cd frontend && npm run --silent gen:api); fi
+
+# benchmarks (not tests): results go to docs/performance.md
+bench: setup
+    {{py}} bench/catalog.py
+    {{py}} bench/holds.py
+    {{py}} bench/live_map.py
