@@ -1,0 +1,70 @@
+"""`just serve`'s launcher as a new user runs it: embedded Valkey and the Stripe stand-in start, demo data loads,
+and Ctrl-C leaves no orphan process behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from backend.processes import free_port, wait_until
+from backend.settings import PROJECT_ROOT
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        out = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split()
+        for child in map(int, out):
+            if child not in found:
+                found.add(child)
+                frontier.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split()[2] == "Z")
+
+
+def test_serve_starts_embedded_services_and_ctrl_c_stops_them_all() -> None:
+    var_dir = Path(tempfile.mkdtemp(prefix="showtime-serve-"))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "STRIPE_SECRET_KEY", "DATABASE_URL")}
+    env.update(VAR_DIR=str(var_dir), PORT=str(port))
+    launcher = subprocess.Popen([sys.executable, "-m", "backend.serve"], cwd=PROJECT_ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200, 120,
+                   "just serve", launcher)
+        shows = httpx.get(f"http://127.0.0.1:{port}/api/v1/shows", params={"limit": 100}).json()["items"]
+        assert len(shows) >= 8
+        children = _descendants(launcher.pid)
+        names = {Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ") for pid in children
+                 if Path(f"/proc/{pid}/cmdline").exists()}
+        assert any("valkey-server" in name for name in names), names
+        assert any("tools.stripe_standin" in name for name in names), names
+        assert (var_dir / "showtime.sqlite3").exists() and (var_dir / "secret_key").exists()
+    finally:
+        launcher.send_signal(signal.SIGINT)
+        try:
+            launcher.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            launcher.kill()
+            raise
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.1)
+    assert not [pid for pid in children if _alive(pid)], "orphans left behind"
