@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { QueueEntry } from '../src/api/types';
+import { QueueTracker } from '../src/queue/tracker';
+
+const entry = (p: Partial<QueueEntry> = {}): QueueEntry => ({
+  queue_id: 'q1',
+  number: 120,
+  position: 20,
+  admitted: false,
+  admitted_until: null,
+  estimated_wait_s: 60,
+  ...p,
+});
+const tick = (serving: number, rate = 2, waiting = 500) => ({ type: 'queue' as const, serving, waiting, rate_per_s: rate });
+
+describe('QueueTracker', () => {
+  it('starts from the entry', () => {
+    const v = new QueueTracker(entry()).view();
+    expect(v).toMatchObject({ position: 20, ahead: 19, admitted: false, estimatedWaitS: 60, progress: 0 });
+  });
+
+  it('follows the broadcast: position = number - serving, wait from the rate', () => {
+    const t = new QueueTracker(entry());
+    const v = t.applyBroadcast(tick(110, 2));
+    expect(v).toMatchObject({ position: 10, ahead: 9, estimatedWaitS: 5, progress: 0.5, waiting: 500, ratePerS: 2 });
+  });
+
+  it('never shows the position going up', () => {
+    const t = new QueueTracker(entry());
+    const seen: number[] = [];
+    for (const serving of [105, 102, 110, 108, 115, 101, 118]) seen.push(t.applyBroadcast(tick(serving)).position);
+    seen.push(t.applyEntry(entry({ position: 9 })).position); // a stale entry
+    expect(seen).toEqual([15, 15, 10, 10, 5, 5, 2, 2]);
+    for (let k = 1; k < seen.length; k++) expect(seen[k]).toBeLessThanOrEqual(seen[k - 1]!);
+  });
+
+  it('is admitted once number <= serving, and stays admitted', () => {
+    const t = new QueueTracker(entry());
+    const v = t.applyBroadcast(tick(120));
+    expect(v).toMatchObject({ admitted: true, position: 0, ahead: 0, progress: 1, estimatedWaitS: 0 });
+    expect(t.applyBroadcast(tick(100)).admitted).toBe(true);
+  });
+
+  it('takes admission from a fresh entry too', () => {
+    const t = new QueueTracker(entry());
+    expect(t.applyEntry(entry({ admitted: true, position: 0, admitted_until: '2030-01-01T00:00:00Z' }))).toMatchObject({
+      admitted: true,
+      admittedUntil: '2030-01-01T00:00:00Z',
+    });
+  });
+
+  it('uses the server estimate when the rate is unknown', () => {
+    const t = new QueueTracker(entry({ estimated_wait_s: 300 }));
+    expect(t.applyBroadcast(tick(101, 0)).estimatedWaitS).toBe(300);
+  });
+
+  it('adopts a redrawn number (places drawn when the sale opens)', () => {
+    const t = new QueueTracker(entry({ number: 500, position: 500 }));
+    t.applyEntry(entry({ number: 30, position: 30 }));
+    expect(t.applyBroadcast(tick(20)).position).toBe(10);
+  });
+});
