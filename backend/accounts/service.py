@@ -27,6 +27,13 @@ class InvalidCredentials(AppError):
     code = "invalid_credentials"
 
 
+def reject_control_characters(**fields: str) -> None:
+    # NUL and friends are never part of a real email, name or password, and PostgreSQL refuses NUL in text.
+    for name, value in fields.items():
+        if any(ord(ch) < 32 for ch in value):
+            raise Invalid(f"{name} contains control characters.", code="invalid_characters")
+
+
 def normalise_email(raw: str) -> str:
     email = raw.strip().lower()
     if len(email) > 254 or not EMAIL.match(email):
@@ -50,6 +57,7 @@ def profile_out(profile: dict) -> ProfileOut:
 
 
 async def register(email: str, password: str, name: str) -> ProfileOut:
+    reject_control_characters(email=email, password=password, name=name)
     email = normalise_email(email)
     name = name.strip()
     if not 1 <= len(name) <= 100:
@@ -70,6 +78,7 @@ async def register(email: str, password: str, name: str) -> ProfileOut:
 
 
 async def login(redis: Redis, email: str, password: str) -> ProfileOut:
+    reject_control_characters(email=email, password=password)
     key_email = email.strip().lower()[:254]
     failures_key = f"login:failures:{key_email}"
     failures = int(await redis.get(failures_key) or 0)
