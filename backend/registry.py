@@ -11,16 +11,20 @@ from typing import Any
 
 from litestar.datastructures import State
 
+from backend.booking.recovery import rebuild_sold_seats
+from backend.booking.routes import HoldsController
+from backend.booking.sweeper import sweep_expired_holds
+
 Job = Callable[[State], Coroutine[Any, Any, None]]
 
 
 def route_handlers() -> list[Any]:
-    return []
+    return [HoldsController]
 
 
 def startup_hooks() -> list[Job]:
-    return []
+    return [rebuild_sold_seats]
 
 
 def background_jobs() -> list[Job]:
-    return []
+    return [sweep_expired_holds]

@@ -1,10 +1,10 @@
-"""Redis key names. Everything about one show shares the hash tag `{show:<id>}`, so one Lua script can touch all of
-a show's keys and a Redis Cluster spreads shows over its shards.
+"""Redis key names. Everything about one show shares the hash tag `{show:<id>}`, so one Lua script can touch
+all of a show's keys and a Redis Cluster spreads shows over its shards.
 
-- state      HASH  seat_id -> hold_id (held) | "sold"; seats absent are available. The snapshot of the live map.
+- state      HASH  seat_id -> hold_id (held) | "sold"; seats absent are available. The live map's snapshot.
 - version    STRING the live-map version; its absence means the state must be rebuilt from the database.
 - seat       STRING per seat, `SET seat hold_id NX PX ttl`: the lock itself.
-- hold       HASH  profile, seats (JSON list), expires_at_ms, amount_cents.
+- hold       HASH  profile, seats (JSON list), expires_at_ms, amount_cents, currency.
 - holder     STRING profile's hold for this show (one hold per profile and show).
 - expiries   ZSET  hold_id scored by expiry (ms): what the sweeper walks.
 - changes    pub/sub channel: one message per version bump, `{"v": V, "c": [[seat_id, status], ...]}`.

@@ -59,7 +59,7 @@ def status_of(value: bytes) -> str:
 
 
 async def unavailable_counts(redis: Redis, show_ids: list[int]) -> dict[int, int | None]:
-    """Held + sold seats per show from Redis; None where the state was never built (the caller uses the DB)."""
+    """Held + sold seats per show from Redis; None where the state was never built (caller asks the DB)."""
     if not show_ids:
         return {}
     async with redis.pipeline(transaction=False) as pipe:

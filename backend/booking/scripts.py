@@ -1,0 +1,242 @@
+"""The Lua scripts that change seat holds. Each runs atomically in Redis, so one request is all-or-nothing and
+no two requests can interleave between "is this seat free?" and "lock it".
+
+Key layout (see keys.py): every key a script touches carries the show's hash tag `{show:<id>}`, so all of them
+hash to one Redis Cluster slot. Keys known before the call (state, version, expiries, the channel, the
+caller's holder and hold keys, the seat locks of the request) are passed in KEYS. Keys a script only discovers
+while it runs (the hold named by a holder key, the holds due in the expiries set, the other seats of a hold)
+are built inside the script from the show's prefix `{show:<id>}:` passed as ARGV[1]; they are in the same slot
+as the declared keys, so Redis Cluster runs the script on the node that owns the show and lets it touch them.
+
+Conventions shared by every script:
+- Time is Redis's clock (TIME): one clock for every app process.
+- The version key is never created by these scripts: its absence means the state was lost (Redis flushed) and
+  must be rebuilt from the database first (live_state.ensure_state). Scripts that add held or sold seats
+  answer `needs_init` then; scripts that only release publish nothing.
+- Each call that changes seats bumps the version once and publishes
+  `{"v":<version>,"c":[["<seat_id>","<status>"],...]}` on the show's changes channel.
+- A seat's lock is deleted only when it still names the hold being released, and its state only when it still
+  holds that hold's id: a lock that expired a moment ago may already belong to someone else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
+
+_COMMON = """
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Bump the version once and publish all changes of this call; nothing if there are none or state is gone.
+local function publish(version_key, channel, changes)
+  if #changes == 0 or redis.call('EXISTS', version_key) == 0 then return 0 end
+  local version = redis.call('INCR', version_key)
+  local parts = {}
+  for i, change in ipairs(changes) do
+    parts[i] = '[' .. cjson.encode(change[1]) .. ',"' .. change[2] .. '"]'
+  end
+  local message = '{"v":' .. string.format('%d', version) .. ',"c":[' .. table.concat(parts, ',') .. ']}'
+  redis.call('PUBLISH', channel, message)
+  return version
+end
+
+-- Make the hold's seats available again where the hold still owns them.
+local function release_seats(prefix, state_key, hold_id, seats, changes)
+  for _, seat in ipairs(seats) do
+    if redis.call('HGET', state_key, seat) == hold_id then
+      redis.call('HDEL', state_key, seat)
+      changes[#changes + 1] = {seat, 'available'}
+    end
+    local lock = prefix .. 'seat:' .. seat
+    if redis.call('GET', lock) == hold_id then redis.call('DEL', lock) end
+  end
+end
+
+-- Forget the hold itself: its record, its owner's pointer to it (if still this hold) and its expiry entry.
+local function drop_hold(prefix, expiries_key, hold_id, profile)
+  redis.call('DEL', prefix .. 'hold:' .. hold_id)
+  if profile then
+    local holder = prefix .. 'holder:' .. profile
+    if redis.call('GET', holder) == hold_id then redis.call('DEL', holder) end
+  end
+  redis.call('ZREM', expiries_key, hold_id)
+end
+"""
+
+# KEYS: state, version, expiries, channel, holder, new hold key, then one seat lock per requested seat.
+# ARGV: prefix, new hold id, profile id, ttl ms, max seats per order, currency, then seat id, price per seat.
+# -> {'ok', hold_id, seats_json, expires_at_ms, amount_cents} | {'taken', seat...} | {'too_many', total}
+#    | {'needs_init'}
+PLACE_HOLD = _COMMON + """
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'needs_init'} end
+local prefix, new_id, profile = ARGV[1], ARGV[2], ARGV[3]
+local ttl, max_seats, currency = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local now = now_ms()
+
+-- One hold per profile and show: new seats join the live one and keep its expiry.
+local hold_id = redis.call('GET', KEYS[5])
+local hold_key, expires_at, seats, amount
+if hold_id then
+  hold_key = prefix .. 'hold:' .. hold_id
+  local record = redis.call('HMGET', hold_key, 'seats', 'expires_at_ms', 'amount_cents')
+  if record[1] and tonumber(record[2]) > now then
+    seats, expires_at, amount = cjson.decode(record[1]), tonumber(record[2]), tonumber(record[3])
+  else
+    hold_id = nil  -- expired: the sweeper releases it; this request starts a new hold
+  end
+end
+if not hold_id then
+  hold_id, hold_key, expires_at, seats, amount = new_id, KEYS[6], now + ttl, {}, 0
+end
+
+local mine = {}
+for _, seat in ipairs(seats) do mine[seat] = true end
+local fresh, taken = {}, {'taken'}
+for i = 1, (#ARGV - 6) / 2 do
+  local seat = ARGV[5 + 2 * i]
+  if not mine[seat] then
+    -- A state value naming another hold whose lock has expired is free: that hold is merely not swept yet.
+    if redis.call('HGET', KEYS[1], seat) == 'sold' or redis.call('EXISTS', KEYS[6 + i]) == 1 then
+      taken[#taken + 1] = seat
+    else
+      fresh[#fresh + 1] = i
+    end
+  end
+end
+if #taken > 1 then return taken end
+if #seats + #fresh > max_seats then return {'too_many', #seats + #fresh} end
+
+local changes = {}
+for _, i in ipairs(fresh) do
+  local seat = ARGV[5 + 2 * i]
+  redis.call('SET', KEYS[6 + i], hold_id, 'NX', 'PX', expires_at - now)
+  redis.call('HSET', KEYS[1], seat, hold_id)
+  seats[#seats + 1] = seat
+  amount = amount + tonumber(ARGV[6 + 2 * i])
+  changes[#changes + 1] = {seat, 'held'}
+end
+local seats_json = cjson.encode(seats)
+if #changes > 0 then
+  redis.call('HSET', hold_key, 'profile', profile, 'seats', seats_json, 'expires_at_ms',
+    string.format('%d', expires_at), 'amount_cents', amount, 'currency', currency)
+  if hold_id == new_id then
+    redis.call('SET', KEYS[5], hold_id)
+    redis.call('ZADD', KEYS[3], expires_at, hold_id)
+  end
+  publish(KEYS[2], KEYS[4], changes)
+end
+return {'ok', hold_id, seats_json, expires_at, amount}
+"""
+
+# KEYS: state, version, expiries, channel, hold key, seat lock.
+# ARGV: prefix, hold id, profile id, seat id, price.
+# -> {'ok', hold_id, seats_json, expires_at_ms, amount_cents} | {'released'} | {'no_hold'} | {'no_seat'}
+RELEASE_SEAT = _COMMON + """
+local prefix, hold_id, profile, seat = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local record = redis.call('HMGET', KEYS[5], 'profile', 'seats', 'expires_at_ms', 'amount_cents')
+if record[1] ~= profile or tonumber(record[3]) <= now_ms() then return {'no_hold'} end
+local kept, found = {}, false
+for _, s in ipairs(cjson.decode(record[2])) do
+  if s == seat then found = true else kept[#kept + 1] = s end
+end
+if not found then return {'no_seat'} end
+local changes = {}
+release_seats(prefix, KEYS[1], hold_id, {seat}, changes)
+if #kept == 0 then
+  drop_hold(prefix, KEYS[3], hold_id, profile)
+  publish(KEYS[2], KEYS[4], changes)
+  return {'released'}
+end
+local amount = tonumber(record[4]) - tonumber(ARGV[5])
+local seats_json = cjson.encode(kept)
+redis.call('HSET', KEYS[5], 'seats', seats_json, 'amount_cents', amount)
+publish(KEYS[2], KEYS[4], changes)
+return {'ok', hold_id, seats_json, tonumber(record[3]), amount}
+"""
+
+# KEYS: state, version, expiries, channel, hold key.  ARGV: prefix, hold id, profile id.
+# -> {'released'} | {'no_hold'}.  An expired hold not swept yet is released here too: its owner asked.
+RELEASE_HOLD = _COMMON + """
+local prefix, hold_id, profile = ARGV[1], ARGV[2], ARGV[3]
+local record = redis.call('HMGET', KEYS[5], 'profile', 'seats')
+if record[1] ~= profile then return {'no_hold'} end
+local changes = {}
+release_seats(prefix, KEYS[1], hold_id, cjson.decode(record[2]), changes)
+drop_hold(prefix, KEYS[3], hold_id, profile)
+publish(KEYS[2], KEYS[4], changes)
+return {'released'}
+"""
+
+# KEYS: state, version, expiries, channel.  ARGV: prefix, most holds per call.
+# -> {holds released, holds still waiting to expire}
+SWEEP_EXPIRED = _COMMON + """
+local prefix = ARGV[1]
+local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_ms(), 'LIMIT', 0, tonumber(ARGV[2]))
+local changes = {}
+for _, hold_id in ipairs(due) do
+  local record = redis.call('HMGET', prefix .. 'hold:' .. hold_id, 'profile', 'seats')
+  if record[2] then release_seats(prefix, KEYS[1], hold_id, cjson.decode(record[2]), changes) end
+  drop_hold(prefix, KEYS[3], hold_id, record[1])
+end
+publish(KEYS[2], KEYS[4], changes)
+return {#due, redis.call('ZCARD', KEYS[3])}
+"""
+
+# KEYS: state, version, expiries, channel, hold key (any name when there is no hold).
+# ARGV: prefix, hold id or '', then the sold seat ids.
+# -> number of seats whose status changed | {'needs_init'}
+MARK_SOLD = _COMMON + """
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'needs_init'} end
+local prefix, hold_id = ARGV[1], ARGV[2]
+local changes, sold = {}, {}
+for i = 3, #ARGV do
+  local seat = ARGV[i]
+  sold[seat] = true
+  if redis.call('HGET', KEYS[1], seat) ~= 'sold' then
+    redis.call('HSET', KEYS[1], seat, 'sold')
+    changes[#changes + 1] = {seat, 'sold'}
+  end
+  redis.call('DEL', prefix .. 'seat:' .. seat)
+end
+if hold_id ~= '' then
+  -- The hold is done: seats it held beyond those sold (added while paying) become available again.
+  local record = redis.call('HMGET', KEYS[5], 'profile', 'seats')
+  if record[2] then
+    local rest = {}
+    for _, seat in ipairs(cjson.decode(record[2])) do
+      if not sold[seat] then rest[#rest + 1] = seat end
+    end
+    release_seats(prefix, KEYS[1], hold_id, rest, changes)
+  end
+  drop_hold(prefix, KEYS[3], hold_id, record[1])
+end
+publish(KEYS[2], KEYS[4], changes)
+return #changes
+"""
+
+
+class LuaScript:
+    """A script run by its SHA1, loaded into Redis on first use (and again after a Redis restart)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+
+    async def __call__(self, redis: Redis, keys: Sequence[str], args: Sequence[str | int]) -> object:
+        try:
+            return await redis.evalsha(self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            return await redis.eval(self.source, len(keys), *keys, *args)
+
+
+place_hold = LuaScript(PLACE_HOLD)
+release_seat = LuaScript(RELEASE_SEAT)
+release_hold = LuaScript(RELEASE_HOLD)
+sweep_expired = LuaScript(SWEEP_EXPIRED)
+mark_sold = LuaScript(MARK_SOLD)
