@@ -88,7 +88,7 @@ describe('SeatMapModel', () => {
   it('only notifies the seats whose status really changed', () => {
     const m = new SeatMapModel(hall(1, 3, 1));
     const seen: number[][] = [];
-    m.onChange((c) => seen.push([...(c ?? [])]));
+    m.onChange((c) => seen.push(Array.from(c ?? [])));
     m.applyDiff({ type: 'diff', from_version: 1, version: 2, changes: [['S0-A-1', 'available'], ['S0-A-2', 'held']] });
     expect(seen).toEqual([[1]]);
   });

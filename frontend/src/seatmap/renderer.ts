@@ -1,7 +1,7 @@
 /**
  * Draws the seat map on two stacked canvases:
- *  - base: every visible seat, batched into one Path2D per colour, on whole device pixels
- *    so a single seat can later be repainted exactly (live diffs repaint only their seats);
+ *  - base: every visible seat as a square on whole device pixels, so a single seat can
+ *    later be repainted exactly (live diffs repaint only their seats, never the map);
  *  - overlay: the keyboard focus ring, the hover outline and the "just taken" flashes,
  *    cheap to redraw on their own.
  * Paints are coalesced into one per animation frame.
@@ -14,10 +14,11 @@ import {
   MAP_BACKGROUND,
   MINE_COLOUR,
   PENDING_COLOUR,
+  pixelOf,
   SOLD_COLOUR,
   tierColours,
 } from './colours';
-import { AVAILABLE, HELD, MINE_HELD, MINE_NONE, MINE_PENDING, type SeatMapModel } from './model';
+import { AVAILABLE, HELD, MINE_HELD, MINE_NONE, type SeatMapModel } from './model';
 import type { SpatialGrid } from './spatial';
 import { visibleWorldRect, type Size, type View } from './viewport';
 
@@ -36,6 +37,13 @@ export class SeatMapRenderer {
   lastFullPaintMs = 0;
 
   private readonly colours: string[];
+  /** Each seat's price tier, looked up once. */
+  private readonly tierOf: Uint8Array;
+  private readonly pixelColours: Uint32Array;
+  private readonly backgroundPixel = pixelOf(MAP_BACKGROUND);
+  private readonly whitePixel = pixelOf('#ffffff');
+  private image: ImageData | null = null;
+  private pixels: Uint32Array | null = null;
   private readonly baseCtx: CanvasRenderingContext2D;
   private readonly overlayCtx: CanvasRenderingContext2D;
   private readonly flashes = new Map<number, number>();
@@ -54,6 +62,9 @@ export class SeatMapRenderer {
   ) {
     const tiers = tierColours(model.prices.length);
     this.colours = [...tiers, HELD_COLOUR, SOLD_COLOUR, MINE_COLOUR, PENDING_COLOUR];
+    this.pixelColours = Uint32Array.from(this.colours, pixelOf);
+    this.tierOf = new Uint8Array(model.size);
+    for (let i = 0; i < model.size; i++) this.tierOf[i] = model.sectionOf(i).tier;
     this.baseCtx = base.getContext('2d', { alpha: false })!;
     this.overlayCtx = overlay.getContext('2d')!;
   }
@@ -67,7 +78,7 @@ export class SeatMapRenderer {
     const m = this.model;
     const tiers = m.prices.length || 1;
     const mine = m.mine[i]!;
-    if (mine !== MINE_NONE) return mine === MINE_PENDING ? tiers + 3 : mine === MINE_HELD ? tiers + 2 : tiers + 3;
+    if (mine !== MINE_NONE) return mine === MINE_HELD ? tiers + 2 : tiers + 3;
     const st = m.status[i]!;
     if (st === AVAILABLE) return m.sectionOf(i).tier;
     return st === HELD ? tiers : tiers + 1;
@@ -180,26 +191,70 @@ export class SeatMapRenderer {
     return Math.max(1, Math.round(this.seatSide() * this.dpr));
   }
 
+  /**
+   * A full paint writes pixels straight into an ImageData buffer and puts it once: the
+   * cost is bounded by the screen's area (seats do not overlap), not by the number of
+   * seats times a canvas call each, so the whole stadium in view still paints in a few
+   * milliseconds, and panning and zooming stay smooth.
+   */
   private drawAll(): void {
     const ctx = this.baseCtx;
     const m = this.model;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.fillStyle = MAP_BACKGROUND;
-    ctx.fillRect(0, 0, this.base.width, this.base.height);
-    const side = this.sidePx();
-    const paths = this.colours.map(() => new Path2D());
-    const used = new Uint8Array(this.colours.length);
     const W = this.base.width;
     const H = this.base.height;
-    const accessibleMarks: number[] = [];
+    if (!this.image || this.image.width !== W || this.image.height !== H) {
+      this.image = ctx.createImageData(W, H);
+      this.pixels = new Uint32Array(this.image.data.buffer);
+    }
+    const px = this.pixels!;
+    px.fill(this.backgroundPixel);
+    const side = this.sidePx();
+    const colours = this.pixelColours;
+    const white = this.whitePixel;
     const showAccess = side >= 7;
+    const inner = Math.max(2, Math.round(side * 0.4));
+    const off = Math.round((side - inner) / 2);
+    const d = this.dpr;
+    const { scale, tx, ty } = this.view;
+    const half = side / 2;
+    const fillSquare = (x0: number, y0: number, w: number, colour: number) => {
+      const xa = Math.max(0, x0);
+      const ya = Math.max(0, y0);
+      const xb = Math.min(W, x0 + w);
+      const yb = Math.min(H, y0 + w);
+      if (xa >= xb || ya >= yb) return;
+      if (xb - xa <= 8) {
+        for (let yy = ya; yy < yb; yy++) {
+          const row = yy * W;
+          for (let xx = xa; xx < xb; xx++) px[row + xx] = colour;
+        }
+      } else {
+        for (let yy = ya; yy < yb; yy++) px.fill(colour, yy * W + xa, yy * W + xb);
+      }
+    };
+    // Hot loop (50k iterations when the whole map is in view): locals only, no lookups.
+    const xs = m.x;
+    const ys = m.y;
+    const mine = m.mine;
+    const status = m.status;
+    const tierOf = this.tierOf;
+    const accessible = m.accessible;
+    const tiers = m.prices.length || 1;
+    const heldKey = tiers;
+    const soldKey = tiers + 1;
+    const mineKey = tiers + 2;
+    const pendingKey = tiers + 3;
     const paintOne = (i: number) => {
-      const [x, y] = this.deviceRect(i, side);
-      if (x + side < 0 || y + side < 0 || x > W || y > H) return;
-      const k = this.keyOf(i);
-      paths[k]!.rect(x, y, side, side);
-      used[k] = 1;
-      if (showAccess && m.accessible[i]) accessibleMarks.push(i);
+      const x = Math.round((xs[i]! * scale + tx) * d - half);
+      const y = Math.round((ys[i]! * scale + ty) * d - half);
+      if (x + side <= 0 || y + side <= 0 || x >= W || y >= H) return;
+      const mi = mine[i]!;
+      const st = status[i]!;
+      const key = mi !== 0 ? (mi === MINE_HELD ? mineKey : pendingKey) : st === AVAILABLE ? tierOf[i]! : st === HELD ? heldKey : soldKey;
+      const colour = colours[key]!;
+      if (side === 1) px[y * W + x] = colour;
+      else fillSquare(x, y, side, colour);
+      if (showAccess && accessible[i]) fillSquare(x + off, y + off, inner, white);
     };
     const r = visibleWorldRect(this.view, this.size, m.pitch);
     const b = m.bounds;
@@ -208,36 +263,44 @@ export class SeatMapRenderer {
     } else {
       this.grid.forEachInRect(r.minX, r.minY, r.maxX, r.maxY, paintOne);
     }
-    for (let k = 0; k < paths.length; k++) {
-      if (!used[k]) continue;
-      ctx.fillStyle = this.colours[k]!;
-      ctx.fill(paths[k]!);
-    }
-    for (const i of accessibleMarks) this.drawAccessibleMark(i, side);
+    ctx.putImageData(this.image, 0, 0);
   }
 
-  private drawAccessibleMark(i: number, side: number): void {
-    const ctx = this.baseCtx;
-    const [x, y] = this.deviceRect(i, side);
+  /**
+   * Repaint only these seats: into the pixel buffer, then one putImageData of the
+   * rectangle that encloses them. The rest of the map is not touched.
+   */
+  private drawSeats(slots: number[]): void {
+    const px = this.pixels;
+    const image = this.image;
+    if (!px || !image) return this.requestFull();
+    const W = image.width;
+    const H = image.height;
+    const side = this.sidePx();
     const inner = Math.max(2, Math.round(side * 0.4));
     const off = Math.round((side - inner) / 2);
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(x + off, y + off, inner, inner);
-  }
-
-  private drawSeats(slots: number[]): void {
-    const ctx = this.baseCtx;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    const side = this.sidePx();
-    const W = this.base.width;
-    const H = this.base.height;
+    let x0 = W;
+    let y0 = H;
+    let x1 = 0;
+    let y1 = 0;
+    const fill = (x: number, y: number, w: number, colour: number) => {
+      const xa = Math.max(0, x);
+      const ya = Math.max(0, y);
+      const xb = Math.min(W, x + w);
+      const yb = Math.min(H, y + w);
+      if (xa >= xb || ya >= yb) return;
+      for (let yy = ya; yy < yb; yy++) px.fill(colour, yy * W + xa, yy * W + xb);
+      if (xa < x0) x0 = xa;
+      if (ya < y0) y0 = ya;
+      if (xb > x1) x1 = xb;
+      if (yb > y1) y1 = yb;
+    };
     for (const i of slots) {
       const [x, y] = this.deviceRect(i, side);
-      if (x + side < 0 || y + side < 0 || x > W || y > H) continue;
-      ctx.fillStyle = this.colours[this.keyOf(i)]!;
-      ctx.fillRect(x, y, side, side);
-      if (side >= 7 && this.model.accessible[i]) this.drawAccessibleMark(i, side);
+      fill(x, y, side, this.pixelColours[this.keyOf(i)]!);
+      if (side >= 7 && this.model.accessible[i]) fill(x + off, y + off, inner, this.whitePixel);
     }
+    if (x1 > x0 && y1 > y0) this.baseCtx.putImageData(image, 0, 0, x0, y0, x1 - x0, y1 - y0);
   }
 
   private drawOverlay(): void {
