@@ -29,7 +29,7 @@ from redis.asyncio import Redis
 
 from backend import registry
 from backend.accounts.routes import AuthController
-from backend.catalog.layout import LayoutCache
+from backend.catalog.layout import LayoutCache, warm_layouts
 from backend.catalog.routes import CatalogController
 from backend.catalog.seat_map import SeatMapService
 from backend.catalog.service import ShowFactsCache
@@ -113,6 +113,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     try:
         for hook in registry.startup_hooks():
             await hook(app.state)
+        tasks.append(asyncio.create_task(warm_layouts(app.state.layouts), name="warm_layouts"))
         for job in registry.background_jobs():
             tasks.append(asyncio.create_task(job(app.state), name=job.__name__))
         yield

@@ -122,3 +122,13 @@ class LayoutCache:
                 self._loading.pop(venue_id, None)
             return self._layouts[venue_id]
         return await pending
+
+
+async def warm_layouts(cache: LayoutCache) -> None:
+    """Load the layouts of venues with upcoming shows in the background, so no fan pays for the first load."""
+    from backend.timeutil import utcnow
+    from db.tables import Show
+
+    venue_ids = await Show.select(Show.venue).where(Show.starts_at >= utcnow()).distinct().output(as_list=True)
+    for venue_id in venue_ids:
+        await cache.get(venue_id)

@@ -17,6 +17,7 @@ from datetime import datetime
 import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.query.mixins import OrderByRaw
 from redis.asyncio import Redis
 
 from backend.booking import keys
@@ -24,7 +25,7 @@ from backend.booking.live_state import unavailable_counts
 from backend.catalog.schemas import PriceRange, QueueInfo, SeatCounts, ShowOut, ShowPage, VenueOut
 from backend.errors import BadRequest, NotFound
 from backend.timeutil import parse_rfc3339, rfc3339, utcnow
-from db.tables import Section, Show
+from db.tables import Section, Show, Venue
 
 EARTH_RADIUS_KM = 6371.0088
 MAX_LIMIT = 100
@@ -182,33 +183,59 @@ async def list_shows(redis: Redis, query: ListQuery) -> ShowPage:
     return ShowPage(items=await _to_shows(redis, rows), next_cursor=next_cursor)
 
 
-async def _list_near(redis: Redis, query: ListQuery) -> ShowPage:
-    assert query.near is not None
-    lat, lng = query.near
-    filters = _base_filters(query)
-    box = _bounding_box(lat, lng, query.radius_km)
+async def _venues_within(lat: float, lng: float, radius_km: float) -> dict[int, float]:
+    """Venue id -> exact distance for venues inside the radius, found through the (lat, lng) index."""
+    box = _bounding_box(lat, lng, radius_km)
+    filters = []
     if box:
-        filters += [Show.venue.lat >= box[0], Show.venue.lat <= box[1]]
+        filters += [Venue.lat >= box[0], Venue.lat <= box[1]]
         if box[2] >= -180 and box[3] <= 180:  # boxes that wrap the antimeridian filter on latitude only
-            filters += [Show.venue.lng >= box[2], Show.venue.lng <= box[3]]
-    candidates = await Show.select(Show.id, Show.starts_at, Show.venue.lat, Show.venue.lng).where(*filters)
-    ranked = []
-    for row in candidates:
-        distance = haversine_km(lat, lng, row["venue.lat"], row["venue.lng"])
-        if distance <= query.radius_km:
-            ranked.append((round(distance, 6), row["starts_at"].isoformat(), row["id"]))
-    ranked.sort()
+            filters += [Venue.lng >= box[2], Venue.lng <= box[3]]
+    venues = await Venue.select(Venue.id, Venue.lat, Venue.lng).where(*filters) if filters else \
+        await Venue.select(Venue.id, Venue.lat, Venue.lng)
+    found = {}
+    for venue in venues:
+        distance = round(haversine_km(lat, lng, venue["lat"], venue["lng"]), 6)
+        if distance <= radius_km:
+            found[venue["id"]] = distance
+    return found
+
+
+async def _list_near(redis: Redis, query: ListQuery) -> ShowPage:
+    """Shows sorted by (distance, starts_at, id). Distance belongs to the venue, so it is computed once per venue
+    in range and handed to the database as a CASE expression: the database filters, orders and limits."""
+    assert query.near is not None
+    venues = await _venues_within(query.near[0], query.near[1], query.radius_km)
+    if not venues:
+        return ShowPage(items=[], next_cursor=None)
+    # Only our own ints and floats are inlined (never client text), so the expression is safe to build.
+    distance_sql = "(CASE show.venue " + " ".join(f"WHEN {int(v)} THEN {float(d)!r}" for v, d in venues.items())
+    distance_sql += " END)"
+    filters = [*_base_filters(query), Show.venue.is_in(list(venues))]
     if query.cursor:
-        after = tuple(_decode_cursor(query.cursor, (float | int, str, int)))
-        ranked = [r for r in ranked if r > after]
-    page = ranked[: query.limit]
-    next_cursor = _encode_cursor(list(page[-1])) if len(ranked) > query.limit else None
-    rows = await _select_shows().where(Show.id.is_in([r[2] for r in page])) if page else []
-    by_id = {row["id"]: row for row in rows}
-    ordered = [by_id[r[2]] for r in page if r[2] in by_id]
-    shows = await _to_shows(redis, ordered)
-    for show, r in zip(shows, page, strict=False):
-        show.distance_km = round(r[0], 3)
+        last_distance, starts_iso, last_id = _decode_cursor(query.cursor, (float | int, str, int))
+        try:
+            starts = parse_rfc3339(starts_iso)
+        except ValueError:
+            raise BadRequest("cursor is not one this service issued.", code="invalid_cursor") from None
+        last_distance = float(last_distance)
+        filters.append(
+            WhereRaw(f"{distance_sql} > {last_distance!r}")
+            | (WhereRaw(f"{distance_sql} = {last_distance!r}")
+               & ((Show.starts_at > starts) | ((Show.starts_at == starts) & (Show.id > last_id))))
+        )
+    rows = await _select_shows().where(*filters).order_by(OrderByRaw(distance_sql)).order_by(
+        Show.starts_at).order_by(Show.id).limit(query.limit + 1)
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    shows = await _to_shows(redis, rows)
+    for show, row in zip(shows, rows, strict=True):
+        show.distance_km = round(venues[row["venue.id"]], 3)
+    last = rows[-1] if rows else None
+    next_cursor = (
+        _encode_cursor([venues[last["venue.id"]], last["starts_at"].isoformat(), last["id"]]) if more and last
+        else None
+    )
     return ShowPage(items=shows, next_cursor=next_cursor)
 
 
