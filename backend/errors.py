@@ -81,11 +81,11 @@ class Unavailable(AppError):
         self.headers["Retry-After"] = str(retry_after)
 
 
-def error_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
+def error_response(status_code: int, code: str, detail: str, headers: dict[str, str] | None = None,
                    **extra: Any) -> Response:
     return Response(
         content={"error": code, "detail": detail, **extra},
-        status_code=status,
+        status_code=status_code,
         media_type=MediaType.JSON,
         headers=headers or {},
     )

@@ -10,6 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -79,14 +80,15 @@ class CrossSiteGuardMiddleware:
         self.exempt = tuple(exempt_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in _UNSAFE and not scope["path"].startswith(self.exempt):
+        if scope["type"] == "http" and scope.get("method") in _UNSAFE and not scope["path"].startswith(self.exempt):
             if self._cross_site(scope):
                 body = msgspec.json.encode(
                     {"error": "cross_site_request", "detail": "Cross-site requests that change state are refused."}
                 )
-                await send({"type": "http.response.start", "status": 403,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"content-length", str(len(body)).encode())]})
+                start: Any = {"type": "http.response.start", "status": 403,
+                              "headers": [(b"content-type", b"application/json"),
+                                          (b"content-length", str(len(body)).encode())]}
+                await send(start)
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)

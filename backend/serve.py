@@ -21,7 +21,7 @@ from backend.embedded_valkey import start_valkey
 from backend.processes import environ_with, free_port, python_module, spawn, stop, wait_until
 from backend.settings import PROJECT_ROOT, SettingsError, load_settings
 
-STANDIN_SECRET_KEY = "sk_test_standin"
+STANDIN_SECRET_KEY = "sk_test_standin"  # noqa: S105 - the offline stand-in's fixed test key, not a secret
 STANDIN_PUBLISHABLE_KEY = "pk_test_standin"
 
 

@@ -33,7 +33,7 @@ class WriteOnChangeSessionBackend(ServerSideSessionBackend):
             return
         if had_cookie and scope_session == loaded:
             return
-        if had_cookie and scope_session.get("profile_id") != loaded.get("profile_id"):
+        if had_cookie and isinstance(scope_session, dict) and scope_session.get("profile_id") != loaded.get("profile_id"):
             # Signing in as someone else gets a fresh session id: a planted cookie cannot be upgraded.
             store = self.config.get_store_from_app(connection.scope["app"])
             await self.delete(connection.cookies[self.config.key], store=store)

@@ -15,6 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -52,10 +53,10 @@ async def _fill(shows: int) -> None:
     city_of = {v: venues[i].city for i, v in enumerate(venue_ids)}
     now = utcnow()
     batch = []
-    for i in range(shows):
+    for _ in range(shows):
         venue = rng.choice(venue_ids)
         title = " ".join(rng.sample(WORDS, 3)).title()
-        starts = now + __import__("datetime").timedelta(minutes=rng.randint(60, 365 * 24 * 60))
+        starts = now + timedelta(minutes=rng.randint(60, 365 * 24 * 60))
         batch.append(Show(title=title, description="generated", venue=venue, starts_at=starts,
                           sale_opens_at=now, currency="EUR", seats_total=500,
                           search_text=f"{title} Hall {city_of[venue]}"))
@@ -68,7 +69,7 @@ async def _fill(shows: int) -> None:
 
 def _pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 async def _time(client, path: str, params: dict | None = None, headers: dict | None = None,

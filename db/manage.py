@@ -39,6 +39,7 @@ async def reset() -> None:
     from backend.settings import get_settings
 
     engine = engine_finder()
+    assert engine is not None, "piccolo_conf.py not found: run from the project root"
     if isinstance(engine, SQLiteEngine):
         path = get_settings().sqlite_path
         for suffix in ("", "-wal", "-shm"):

@@ -18,11 +18,11 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.constraints import Unique
 from piccolo.table import Table
 
 
 class Venue(Table):
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     name = Varchar(length=200)
     city = Varchar(length=100)
     lat = DoublePrecision(index=True)
@@ -30,6 +30,7 @@ class Venue(Table):
 
 
 class Section(Table):
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     venue = ForeignKey(Venue, index=True)
     name = Varchar(length=100)
     price_cents = Integer()
@@ -37,6 +38,7 @@ class Section(Table):
 
 
 class Seat(Table):
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     venue = ForeignKey(Venue, index=True)
     section = ForeignKey(Section, index=True)
     row = Varchar(length=8)
@@ -49,6 +51,7 @@ class Seat(Table):
 
 
 class Show(Table):
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     title = Varchar(length=200)
     description = Text(default="")
     venue = ForeignKey(Venue, index=True)
@@ -64,6 +67,7 @@ class Show(Table):
 
 
 class Profile(Table):
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     email = Varchar(length=254, unique=True)
     name = Varchar(length=100)
     password_hash = Varchar(length=200)
@@ -71,6 +75,7 @@ class Profile(Table):
 
 
 class Order(Table, tablename="orders"):
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     profile = ForeignKey(Profile, index=True)
     show = ForeignKey(Show, index=True)
     # One order per hold: a repeated checkout for the same hold finds this row.
@@ -89,12 +94,14 @@ class Order(Table, tablename="orders"):
 
 
 class OrderItem(Table):
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     order = ForeignKey(Order, index=True)
     seat = ForeignKey(Seat)
     price_cents = Integer()
 
 
 class Ticket(Table):
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     order = ForeignKey(Order, index=True)
     show = ForeignKey(Show)
     seat = ForeignKey(Seat)
@@ -103,13 +110,16 @@ class Ticket(Table):
     currency = Varchar(length=3)
     issued_at = Timestamptz(default=TimestamptzNow())
     scanned_at = Timestamptz(null=True, default=None)
-    # The last line of defence against a double sale, whatever happened in Redis.
-    unique_show_seat = Unique(["show", "seat"])
+    # UNIQUE (show, seat), the last line of defence against a double sale whatever happened in Redis, is created
+    # by migration 2026-11-25T22:00:30 (a unique index on SQLite, which cannot ALTER TABLE ADD CONSTRAINT). It is
+    # not declared here as piccolo.constraints.Unique because every later --auto migration would then try to
+    # ALTER it in again and fail on SQLite.
 
 
 class PaymentLedgerEntry(Table, tablename="payment_ledger"):
     """Append-only, hash-chained record of money movements: Stripe ids, amounts, statuses, times; no card data."""
 
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     seq = Serial()
     recorded_at = Timestamptz(default=TimestamptzNow())
     kind = Varchar(length=40)
@@ -123,6 +133,7 @@ class PaymentLedgerEntry(Table, tablename="payment_ledger"):
 
 
 class ProcessedWebhookEvent(Table):
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     event_id = Varchar(length=100, unique=True)
     event_type = Varchar(length=100)
     received_at = Timestamptz(default=TimestamptzNow())

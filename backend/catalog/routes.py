@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from redis.asyncio import Redis
 
@@ -31,16 +32,16 @@ class CatalogController(Controller):
         query = service.parse_list_query(q, near, radius_km, from_, to, limit, cursor)
         return await service.list_shows(redis, query)
 
-    @get("/{show_id:str}", operation_id="getShow")
-    async def get_show(self, redis: Redis, show_id: str) -> Response[ShowOut]:
+    @get("/{show_id:str}", operation_id="getShow", responses={200: ResponseSpec(data_container=ShowOut)})
+    async def get_show(self, redis: Redis, show_id: str) -> Response[bytes]:
         """One show."""
         body = await service.get_show_json(redis, service.parse_show_id(show_id))
         return Response(content=body, media_type="application/json")
 
-    @get("/{show_id:str}/map", operation_id="getSeatMap")
+    @get("/{show_id:str}/map", operation_id="getSeatMap", responses={200: ResponseSpec(data_container=SeatMap)})
     async def seat_map(
         self, request: Request[Any, Any, Any], redis: Redis, seat_maps: SeatMapService, show_id: str
-    ) -> Response[SeatMap]:
+    ) -> Response[bytes]:
         """Layout and live status of every seat; gzip when accepted, ETag so an unchanged map is a 304."""
         encoded = await seat_maps.current(redis, service.parse_show_id(show_id))
         headers = {"ETag": encoded.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}

@@ -13,6 +13,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from piccolo.columns.combination import WhereRaw
@@ -86,7 +87,7 @@ def parse_list_query(
         limit = 20
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}.", code="invalid_parameter")
-    times = []
+    times: list[datetime | None] = []
     for name, raw in (("from", from_), ("to", to)):
         if raw is None or raw == "":
             times.append(None)
@@ -106,7 +107,7 @@ def _encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode(values)).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, shape: tuple[type, ...]) -> list:
+def _decode_cursor(cursor: str, shape: tuple[Any, ...]) -> list:
     try:
         if len(cursor) > 200:
             raise ValueError

@@ -12,8 +12,10 @@ from db.tables import Ticket
 
 _COLUMNS = (
     Ticket.id, Ticket.order, Ticket.price_cents, Ticket.currency, Ticket.issued_at, Ticket.scanned_at,
-    Ticket.show.id, Ticket.show.title, Ticket.show.starts_at, Ticket.show.venue.name, Ticket.show.venue.city,
-    Ticket.seat.id, Ticket.seat.section.name, Ticket.seat.row, Ticket.seat.number, Ticket.order.status,
+    Ticket.show.id, Ticket.show.title, Ticket.show.starts_at,
+    Ticket.show.venue.name, Ticket.show.venue.city,  # type: ignore[union-attr]
+    Ticket.seat.id, Ticket.seat.section.name,  # type: ignore[union-attr]
+    Ticket.seat.row, Ticket.seat.number, Ticket.order.status,
 )
 
 
@@ -72,7 +74,8 @@ async def verify(secret_key: str, code: str, now: datetime | None = None) -> Ver
     ).returning(Ticket.id)
     if not updated:
         first = await Ticket.select(Ticket.scanned_at).where(Ticket.id == claim.ticket_id).first()
-        return VerifyResult(result="already_scanned", ticket=ticket, scanned_at=rfc3339(first["scanned_at"]))
+        scanned = first["scanned_at"] if first else scanned_at
+        return VerifyResult(result="already_scanned", ticket=ticket, scanned_at=rfc3339(scanned))
     return VerifyResult(result="valid", ticket=ticket, scanned_at=rfc3339(scanned_at))
 
 
