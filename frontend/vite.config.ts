@@ -1,5 +1,5 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { defineConfig, type PluginOption } from 'vite';
 import preact from '@preact/preset-vite';
 
 // The API server (Litestar) listens on 127.0.0.1:8000 in development. The proxy keeps the
@@ -7,29 +7,30 @@ import preact from '@preact/preset-vite';
 // the server's same-origin check for unsafe requests behave exactly as they will when the
 // server serves the built bundle itself. `changeOrigin` stays false for that reason.
 const API_TARGET = process.env.API_TARGET ?? 'http://127.0.0.1:8000';
+const proxy = {
+  '/api': { target: API_TARGET, ws: true, changeOrigin: false },
+  '/healthz': { target: API_TARGET, changeOrigin: false },
+};
 
-export default defineConfig({
-  plugins: [preact()],
-  server: {
-    proxy: {
-      '/api': { target: API_TARGET, ws: true, changeOrigin: false },
-      '/healthz': { target: API_TARGET, changeOrigin: false },
+export default defineConfig(async ({ mode }) => {
+  const plugins: PluginOption[] = [preact()];
+  // `npm run dev:mock`: an in-memory API instead of the proxy (dev only, never built).
+  const mock = mode === 'mock';
+  if (mock) plugins.push((await import('./dev/mock-api.ts')).mockApi());
+  return {
+    plugins,
+    server: { proxy: mock ? {} : proxy },
+    preview: { proxy },
+    build: {
+      outDir: 'dist',
+      emptyOutDir: true,
+      target: 'es2020',
+      // Every browser we support has <link rel=modulepreload>; the polyfill is dead weight.
+      modulePreload: { polyfill: false },
     },
-  },
-  preview: {
-    proxy: {
-      '/api': { target: API_TARGET, ws: true, changeOrigin: false },
+    test: {
+      include: ['test/**/*.test.ts'],
+      environment: 'node',
     },
-  },
-  build: {
-    outDir: 'dist',
-    emptyOutDir: true,
-    target: 'es2020',
-    // Every browser we support has <link rel=modulepreload>; the polyfill is dead weight.
-    modulePreload: { polyfill: false },
-  },
-  test: {
-    include: ['test/**/*.test.ts'],
-    environment: 'node',
-  },
+  };
 });

@@ -23,7 +23,7 @@ export function Header({ route, loc }: { route: Route; loc: Loc }) {
     <header class="site-header">
       <div class="container header-inner">
         <a href="/" class="brand" data-testid="nav-home">
-          <span aria-hidden="true">🎟</span> Tickets
+          Tickets
         </a>
         <nav aria-label="Main">
           <ul class="nav-list">

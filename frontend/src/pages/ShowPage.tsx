@@ -47,7 +47,7 @@ export function ShowPage({ showId }: { showId: string }) {
   const saleOpens = Date.parse(show.sale_opens_at);
 
   return (
-    <div class="show-page" data-testid="show-page" data-show-id={show.id}>
+    <div class="show-page" data-testid="show-page" data-show-id={show.id} data-first-paint-ms={state.firstPaintMs ?? undefined}>
       <header class="show-header">
         <h1 data-testid="show-title" tabIndex={-1}>
           {show.title}
@@ -93,11 +93,6 @@ export function ShowPage({ showId }: { showId: string }) {
             </span>
           </div>
           {view === 'map' ? <SeatMapCanvas controller={controller} model={model} grid={grid} /> : <SeatList controller={controller} model={model} tick={state.tick} />}
-          {state.firstPaintMs !== null && (
-            <p class="muted small" data-testid="seat-map-first-paint" data-ms={state.firstPaintMs}>
-              Map ready in {state.firstPaintMs} ms.
-            </p>
-          )}
         </div>
         <aside class="show-side">
           <HoldSummary
@@ -117,14 +112,25 @@ export function ShowPage({ showId }: { showId: string }) {
   );
 }
 
+/**
+ * Notices show as a toast fixed at the bottom of the window: nothing in the page moves
+ * when one appears (a map that jumps under the pointer would make the next click land on
+ * another seat). Quiet ones fade after a few seconds; warnings stay until dismissed.
+ */
 function NoticeBar({ notice, onDismiss, signInHref }: { notice: Notice | null; onDismiss: () => void; signInHref: string }) {
+  useEffect(() => {
+    if (!notice || (notice.kind !== 'success' && notice.kind !== 'info')) return;
+    const t = setTimeout(onDismiss, 6000);
+    return () => clearTimeout(t);
+  }, [notice?.id]);
+  const tone = notice?.kind === 'taken' || notice?.kind === 'error' || notice?.kind === 'expired' ? 'warn' : 'info';
   // The live region stays in the DOM so screen readers announce each new notice.
   return (
-    <div class="notice-slot" aria-live={notice?.kind === 'taken' || notice?.kind === 'error' ? 'assertive' : 'polite'} aria-atomic="true">
+    <div class="toast-region" aria-live={tone === 'warn' ? 'assertive' : 'polite'} aria-atomic="true">
       {notice && (
         <div
           key={notice.id}
-          class={`banner banner-${notice.kind === 'success' || notice.kind === 'info' ? 'info' : notice.kind === 'taken' || notice.kind === 'error' || notice.kind === 'expired' ? 'warn' : 'info'}`}
+          class={`toast toast-${tone}`}
           data-testid={notice.kind === 'taken' ? 'seats-taken-message' : 'notice'}
           data-kind={notice.kind}
         >
@@ -137,7 +143,7 @@ function NoticeBar({ notice, onDismiss, signInHref }: { notice: Notice | null; o
               </>
             )}
           </p>
-          <button type="button" class="btn btn-link" onClick={onDismiss} aria-label="Dismiss message">
+          <button type="button" class="toast-close" onClick={onDismiss} aria-label="Dismiss message">
             ×
           </button>
         </div>

@@ -192,7 +192,7 @@ export function ShowsPage({ loc }: { loc: Loc }) {
           </button>
         </div>
         <button type="button" class="btn btn-small near-me" onClick={nearMe} disabled={locating} data-testid="search-near-me">
-          {locating ? 'Finding you…' : '📍 Near me'}
+          {locating ? 'Finding you…' : 'Use my location'}
         </button>
       </form>
       {geoError && (

@@ -198,7 +198,10 @@ export class SeatMapModel {
     this.pitch = this.estimatePitch();
   }
 
-  /** Median distance between neighbours in a row, sampled; falls back to the area per seat. */
+  /**
+   * Typical distance between neighbours in a row (sampled, 30th percentile so that
+   * tightly packed rows do not overlap), falling back to the area per seat.
+   */
   private estimatePitch(): number {
     const samples: number[] = [];
     const step = Math.max(1, Math.floor(this.rows.length / 400));
@@ -213,7 +216,7 @@ export class SeatMapModel {
     }
     if (samples.length) {
       samples.sort((a, b) => a - b);
-      return samples[samples.length >> 1]!;
+      return samples[Math.floor(samples.length * 0.3)]!;
     }
     const { minX, minY, maxX, maxY } = this.bounds;
     const area = Math.max(1, (maxX - minX) * (maxY - minY));
