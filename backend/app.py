@@ -13,13 +13,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import swagger_ui_bundle
 from litestar import Litestar, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp
@@ -46,6 +47,7 @@ logger = logging.getLogger("showtime.app")
 SPA_DIST = PROJECT_ROOT / "frontend" / "dist"
 WEBHOOK_PATH = "/api/v1/payments/stripe/webhook"
 REQUEST_MAX_BODY_BYTES = 64 * 1024
+SCHEMA_ASSETS = "/schema-assets"
 
 
 
@@ -80,7 +82,7 @@ def _spa_index() -> Path | None:
 @get(["/", "/{path:path}"], include_in_schema=False)
 async def spa_fallback(path: str = "/") -> Response:
     """Client-side routes get the SPA's index.html; unknown API paths get a JSON 404."""
-    if path.startswith(("/api", "/schema")) or path.startswith("/assets/"):
+    if path.startswith(("/api", "/schema", "/assets/")):
         return error_response(404, "not_found", "Nothing lives at this path.")
     index = _spa_index()
     if index is None:
@@ -97,6 +99,8 @@ def _stripe_origins(settings: Settings) -> list[str]:
 def _route_handlers() -> list[Any]:
     handlers: list[Any] = [healthz, AuthController, CatalogController, TicketsController]
     handlers.extend(registry.route_handlers())
+    handlers.append(create_static_files_router(path=SCHEMA_ASSETS, directories=[swagger_ui_bundle.swagger_ui_path],
+                                               include_in_schema=False))
     if (SPA_DIST / "assets").exists():
         handlers.append(create_static_files_router(path="/assets", directories=[SPA_DIST / "assets"],
                                                    include_in_schema=False, send_as_attachment=False))
@@ -179,7 +183,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Showtime ticketing API",
             version="1.0.0",
             path="/schema",
-            render_plugins=[JsonRenderPlugin(path="/openapi.json"), RedocRenderPlugin(path="/")],
+            # Swagger UI from the swagger-ui-bundle wheel, served by us: /schema works offline and under our CSP.
+            render_plugins=[
+                JsonRenderPlugin(path="/openapi.json"),
+                SwaggerRenderPlugin(
+                    path="/",
+                    js_url=f"{SCHEMA_ASSETS}/swagger-ui-bundle.js",
+                    css_url=f"{SCHEMA_ASSETS}/swagger-ui.css",
+                    standalone_preset_js_url=f"{SCHEMA_ASSETS}/swagger-ui-standalone-preset.js",
+                    favicon="",
+                ),
+            ],
         ),
         debug=False,
     )

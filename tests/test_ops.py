@@ -52,3 +52,11 @@ async def test_spa_routes_fall_back_to_index(anon: httpx.AsyncClient) -> None:
             assert "text/html" in response.headers["content-type"]
         else:
             assert response.json()["error"] == "frontend_not_built"
+
+
+async def test_schema_page_is_served_with_local_assets(anon: httpx.AsyncClient) -> None:
+    page = await anon.get("/schema")
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    assert "cdn." not in page.text and "https://" not in page.text.split("<body>")[0]
+    asset = await anon.get("/schema-assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.content) > 100_000
