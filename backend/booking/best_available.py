@@ -40,6 +40,8 @@ class Row:
     accessible: tuple[bool, ...]
     # lower_bounds[k] = sum of the row's k best ranks: no block of k seats in this row can score below it.
     lower_bounds: tuple[int, ...]
+    # (start, end) offsets of the runs of consecutive seat numbers: a block never crosses an aisle or a gap.
+    segments: tuple[tuple[int, int], ...]
 
 
 @dataclass
@@ -77,9 +79,19 @@ def build_index(layout: VenueLayout) -> SeatingIndex:
                 ranks=ranks,
                 accessible=tuple(layout.accessible[i] for i in members),
                 lower_bounds=(0, *accumulate(sorted(ranks))),
+                segments=_segments([layout.numbers[i] for i in members]),
             )
         )
     return SeatingIndex(rows)
+
+
+def _segments(numbers: list[int]) -> tuple[tuple[int, int], ...]:
+    segments, start = [], 0
+    for i in range(1, len(numbers) + 1):
+        if i == len(numbers) or numbers[i] != numbers[i - 1] + 1:
+            segments.append((start, i))
+            start = i
+    return tuple(segments)
 
 
 _indexes: dict[int, tuple[VenueLayout, SeatingIndex]] = {}
@@ -98,24 +110,24 @@ def index_for(layout: VenueLayout) -> SeatingIndex:
 Candidate = tuple[bool, int, int, int, int]
 
 
-def _blocks_in_row(row: Row, position: int, free: list[bool], eligible: list[bool], count: int):
-    """Every block of `count` adjacent eligible seats in the row, as candidates."""
-    numbers, ranks, size = row.numbers, row.ranks, len(row.keys)
-    run_start = 0
-    for i in range(size + 1):
-        run_continues = i < size and eligible[i] and (i == run_start or numbers[i] == numbers[i - 1] + 1)
-        if run_continues:
-            continue
-        # seats run_start .. i-1 are one run of adjacent eligible seats
-        for start in range(run_start, i - count + 1):
+def _blocks_in_row(row: Row, position: int, taken: bytes, unusable: bytes, count: int):
+    """Every block of `count` adjacent usable seats in the row, as candidates.
+
+    Flags are bytes (1 = taken or unusable), so finding a run of usable seats is bytes.find, in C: a full scan
+    of a nearly sold-out stadium then costs a few milliseconds instead of a Python step per seat.
+    """
+    wanted = b"\x00" * count
+    for segment_start, segment_end in row.segments:
+        start = unusable.find(wanted, segment_start, segment_end)
+        while start != -1:
             end = start + count - 1
-            block_ranks = ranks[start:end + 1]
-            yield (_leaves_lone_seat(numbers, free, start, end), sum(block_ranks), min(block_ranks), position,
-                   start)
-        run_start = i if i < size and eligible[i] else i + 1
+            block_ranks = row.ranks[start:end + 1]
+            leaves_lone_seat = _leaves_lone_seat(row.numbers, taken, start, end)
+            yield (leaves_lone_seat, sum(block_ranks), min(block_ranks), position, start)
+            start = unusable.find(wanted, start + 1, segment_end)
 
 
-def _leaves_lone_seat(numbers: tuple[int, ...], free: list[bool], start: int, end: int) -> bool:
+def _leaves_lone_seat(numbers: tuple[int, ...], taken: bytes, start: int, end: int) -> bool:
     """True when exactly one free seat would be left between the block and the next taken seat or row end."""
 
     def adjacent(a: int, b: int) -> bool:
@@ -123,16 +135,20 @@ def _leaves_lone_seat(numbers: tuple[int, ...], free: list[bool], start: int, en
 
     size = len(numbers)
     left = start - 1
-    if left >= 0 and free[left] and adjacent(left, start):
+    if left >= 0 and not taken[left] and adjacent(left, start):
         beyond = left - 1
-        if not (beyond >= 0 and free[beyond] and adjacent(beyond, left)):
+        if not (beyond >= 0 and not taken[beyond] and adjacent(beyond, left)):
             return True
     right = end + 1
-    if right < size and free[right] and adjacent(end, right):
+    if right < size and not taken[right] and adjacent(end, right):
         beyond = right + 1
-        if not (beyond < size and free[beyond] and adjacent(right, beyond)):
+        if not (beyond < size and not taken[beyond] and adjacent(right, beyond)):
             return True
     return False
+
+
+def _unusable(occupied: int, accessible: bool) -> bool:
+    return bool(occupied) or not accessible
 
 
 def choose_seats(
@@ -146,15 +162,16 @@ def choose_seats(
     if count < 1:
         return None
     best: Candidate | None = None
+    is_taken = taken.__contains__
     for bound, position in index.rows_for(count):
         if best is not None and not best[0] and bound > best[1]:
             break  # no row from here on can hold a better block than the lone-free one in hand
         row = index.rows[position]
         if section_id is not None and row.section_id != section_id:
             continue
-        free = [key not in taken for key in row.keys]
-        eligible = [f and a for f, a in zip(free, row.accessible, strict=True)] if accessible else free
-        for candidate in _blocks_in_row(row, position, free, eligible, count):
+        occupied = bytes(map(is_taken, row.keys))
+        unusable = bytes(map(_unusable, occupied, row.accessible)) if accessible else occupied
+        for candidate in _blocks_in_row(row, position, occupied, unusable, count):
             if best is None or candidate < best:
                 best = candidate
     if best is not None:
