@@ -32,13 +32,13 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def spawn(args: Sequence[str], env: dict[str, str] | None = None, log_path: str | None = None) -> subprocess.Popen:
-    out = open(log_path, "ab") if log_path else None  # noqa: SIM115 - owned by the child for its lifetime
+    out = open(log_path, "ab") if log_path else None
     return subprocess.Popen(
         list(args),
         env=env,
         stdout=out,
         stderr=subprocess.STDOUT if out else None,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads exist yet in the launcher
+        preexec_fn=_die_with_parent,
     )
 
 
