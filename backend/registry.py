@@ -14,17 +14,21 @@ from litestar.datastructures import State
 from backend.booking.recovery import rebuild_sold_seats
 from backend.booking.routes import HoldsController
 from backend.booking.sweeper import sweep_expired_holds
+from backend.payments.reconciler import run_reconciler
+from backend.payments.routes import PaymentsController, start_payments
+from realtime.lifecycle import advance_waiting_rooms, install_realtime, run_channels
+from realtime.routes import ROUTE_HANDLERS as REALTIME_HANDLERS
 
 Job = Callable[[State], Coroutine[Any, Any, None]]
 
 
 def route_handlers() -> list[Any]:
-    return [HoldsController]
+    return [HoldsController, PaymentsController, *REALTIME_HANDLERS]
 
 
 def startup_hooks() -> list[Job]:
-    return [rebuild_sold_seats]
+    return [rebuild_sold_seats, start_payments, install_realtime]
 
 
 def background_jobs() -> list[Job]:
-    return [sweep_expired_holds]
+    return [sweep_expired_holds, run_reconciler, run_channels, advance_waiting_rooms]

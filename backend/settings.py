@@ -67,6 +67,8 @@ class Settings:
     scanner_token: str
     log_level: str
     public_origin: str | None
+    # Payments: how often the reconciler reads back pending orders from Stripe (lost webhooks, crashes).
+    reconcile_interval_seconds: int = 60
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -154,6 +156,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         admission_ttl_seconds=_int(env, "ADMISSION_TTL_SECONDS", 600),
         max_seats_per_order=_int(env, "MAX_SEATS_PER_ORDER", 8),
         queue_active_shoppers=_int(env, "QUEUE_ACTIVE_SHOPPERS", 100),
+        reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60),
         stripe_secret_key=stripe_secret,
         stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,

@@ -1,0 +1,71 @@
+"""Spotting card data in a request body, so it can be refused before anything reads, logs or stores it.
+
+PCI SAQ-A: card numbers go from the browser to Stripe only. A client that sends them to us anyway (a bug, or a
+hand-rolled integration) gets a 422 naming no value; the body is inspected here and then dropped.
+Two nets: field names that only card data uses, at any depth, and anything that looks like a card number
+(13-19 digits, a card network's first digit, valid Luhn check digit) anywhere in the raw bytes, JSON or not.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+
+# Compared after lower-casing and dropping `_`, `-`, `.` and spaces, so cardNumber, card-number and CARD_NUMBER match.
+_CARD_FIELDS = (
+    "payment_details", "payment_method_data", "card", "cards", "card_details", "card_number", "cc_number",
+    "ccnum", "number", "pan", "primary_account_number", "cvc", "cvc2", "cvv", "cvv2", "cid", "csc", "sec_code",
+    "security_code", "card_code", "card_verification", "exp", "exp_month", "exp_year", "exp_date", "expiry",
+    "expiry_month", "expiry_year", "expiry_date", "expiration", "expiration_month", "expiration_year",
+    "expiration_date", "cardholder", "cardholder_name", "card_holder", "track1", "track2", "track_data",
+    "magstripe", "pin", "pin_block",
+)  # fmt: skip
+_SEPARATORS = re.compile(r"[\s_.\-]")
+FORBIDDEN_FIELDS = frozenset(_SEPARATORS.sub("", name) for name in _CARD_FIELDS)
+
+# A digit run of 13-19 digits, optionally grouped by single spaces or dashes, not part of a longer number.
+_PAN_CANDIDATE = re.compile(rb"(?<![0-9])[2-6](?:[ -]?[0-9]){12,18}(?![0-9])")
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if index % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def _looks_like_card_number(raw: bytes) -> bool:
+    for match in _PAN_CANDIDATE.finditer(raw):
+        digits = re.sub(rb"[ -]", b"", match.group()).decode()
+        if 13 <= len(digits) <= 19 and _luhn_ok(digits):
+            return True
+    return False
+
+
+def _names_card_field(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, nested in item.items():
+                if isinstance(key, str) and _SEPARATORS.sub("", key.lower()) in FORBIDDEN_FIELDS:
+                    return True
+                stack.append(nested)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def carries_card_data(raw: bytes) -> bool:
+    if _looks_like_card_number(raw):
+        return True
+    try:
+        decoded = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return False  # not JSON: the caller refuses it as malformed without quoting it
+    return _names_card_field(decoded)

@@ -1,0 +1,170 @@
+"""Checkout: turn a live hold into an order awaiting payment, and a Stripe PaymentIntent the browser confirms.
+
+One order per hold (UNIQUE orders.hold_id) and per Idempotency-Key (UNIQUE orders.idempotency_key, scoped to
+the profile): a repeated or concurrent request finds the order the first one wrote. The amount comes from the
+held seats' section prices, never from the client. The PaymentIntent's own idempotency key derives from the
+order, so however many times checkout is retried Stripe holds one intent per order.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+
+from backend.booking import keys
+from backend.booking.service import get_hold
+from backend.catalog.layout import LayoutCache
+from backend.catalog.service import ShowFactsCache
+from backend.errors import BadRequest, Conflict, NotFound, Unavailable
+from backend.payments.gateway import GatewayError, StripeGateway
+from backend.payments.settlement import PENDING
+from backend.payments.transactions import is_unique_violation, write_transaction
+from db.tables import Order, OrderItem
+
+logger = logging.getLogger("showtime.payments.checkout")
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    profile_id: int
+    show_id: int
+    hold_id: str
+    idempotency_key: str | None
+
+
+@dataclass(frozen=True)
+class CheckoutOrder:
+    id: int
+    status: str
+    amount_cents: int
+    currency: str
+    expires_at: datetime
+    client_secret: str | None
+
+
+@dataclass(frozen=True)
+class CheckoutOutcome:
+    order: CheckoutOrder
+    created: bool
+
+
+_COLUMNS = (Order.id, Order.profile, Order.show, Order.hold_id, Order.status, Order.amount_cents, Order.currency,
+            Order.expires_at, Order.payment_intent_id, Order.client_secret)
+
+
+def scoped_idempotency_key(profile_id: int, key: str | None) -> str | None:
+    """Keys are the client's own: scoped to the profile, two fans' keys never collide."""
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise BadRequest("Idempotency-Key must be 1 to 100 printable ASCII characters.",
+                         code="invalid_idempotency_key")
+    return f"{profile_id}:{key}"
+
+
+async def checkout(redis: Redis, gateway: StripeGateway, show_facts: ShowFactsCache, layouts: LayoutCache,
+                   request: CheckoutRequest, now: datetime) -> CheckoutOutcome:
+    facts = await show_facts.get(request.show_id)
+    key = scoped_idempotency_key(request.profile_id, request.idempotency_key)
+    existing = await _existing_order(request, key)
+    if existing is not None:
+        return CheckoutOutcome(await _with_intent(gateway, existing), created=False)
+
+    hold = await get_hold(redis, request.hold_id)
+    if hold is None or hold.profile_id != request.profile_id or hold.show_id != request.show_id:
+        if hold is None and await _expired_hold_of(redis, request):
+            raise Conflict("This hold has expired; hold the seats again.", code="hold_expired")
+        raise NotFound("No such hold for this show.", code="hold_not_found")
+    if hold.expires_at_ms <= now.timestamp() * 1000:
+        raise Conflict("This hold has expired; hold the seats again.", code="hold_expired")
+    layout = await layouts.get(facts.venue_id)
+    try:
+        prices = {seat_id: layout.price_of(seat_id) for seat_id in hold.seat_ids}
+    except KeyError:
+        raise Conflict("The hold names a seat this venue does not have.", code="hold_not_found") from None
+    amount = sum(prices.values())
+    if amount != hold.amount_cents:
+        logger.warning("hold %s says %s cents, section prices say %s: charging the prices", request.hold_id,
+                       hold.amount_cents, amount)
+
+    try:
+        order = await _create_order(request, key, prices, facts.currency, hold.expires_at_ms, now)
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        # A concurrent request for the same hold or key won the insert: answer with its order.
+        existing = await _existing_order(request, key)
+        if existing is None:
+            raise
+        return CheckoutOutcome(await _with_intent(gateway, existing), created=False)
+    return CheckoutOutcome(await _with_intent(gateway, order), created=True)
+
+
+async def _existing_order(request: CheckoutRequest, key: str | None) -> dict | None:
+    if key is not None:
+        row = await Order.select(*_COLUMNS).where(Order.idempotency_key == key).first()
+        if row is not None:
+            if row["hold_id"] != request.hold_id or row["show"] != request.show_id:
+                raise Conflict("This Idempotency-Key was already used for another checkout.",
+                               code="idempotency_key_reused")
+            return row
+    row = await Order.select(*_COLUMNS).where(Order.hold_id == request.hold_id).first()
+    if row is None:
+        return None
+    if row["profile"] != request.profile_id or row["show"] != request.show_id:
+        raise NotFound("No such hold for this show.", code="hold_not_found")
+    return row
+
+
+async def _expired_hold_of(redis: Redis, request: CheckoutRequest) -> bool:
+    """Whether the caller's hold is still on record but past its expiry (until the sweeper clears it)."""
+    profile = await redis.hget(keys.hold(request.show_id, request.hold_id), "profile")
+    return profile is not None and profile.decode() == str(request.profile_id)
+
+
+async def _create_order(request: CheckoutRequest, key: str | None, prices: dict[str, int], currency: str,
+                        expires_at_ms: int, now: datetime) -> dict:
+    expires_at = datetime.fromtimestamp(expires_at_ms / 1000, UTC)
+    amount = sum(prices.values())
+    async with write_transaction():
+        order_id = (await Order.insert(Order(
+            profile=request.profile_id, show=request.show_id, hold_id=request.hold_id, idempotency_key=key,
+            status=PENDING, amount_cents=amount, currency=currency, expires_at=expires_at, created_at=now,
+            updated_at=now,
+        )).returning(Order.id))[0]["id"]
+        await OrderItem.insert(*(
+            OrderItem(order=order_id, seat=int(seat_id), price_cents=price) for seat_id, price in prices.items()
+        ))
+    return {"id": order_id, "profile": request.profile_id, "show": request.show_id, "hold_id": request.hold_id,
+            "status": PENDING, "amount_cents": amount, "currency": currency, "expires_at": expires_at,
+            "payment_intent_id": None, "client_secret": None}
+
+
+async def _with_intent(gateway: StripeGateway, order: dict) -> CheckoutOrder:
+    """The order with its PaymentIntent, creating the intent if an earlier attempt could not."""
+    client_secret = order["client_secret"]
+    if order["payment_intent_id"] is None and order["status"] == PENDING:
+        try:
+            intent = await gateway.create_intent(
+                amount_cents=order["amount_cents"], currency=order["currency"],
+                metadata={"order_id": str(order["id"]), "show_id": str(order["show"]),
+                          "hold_id": order["hold_id"], "profile_id": str(order["profile"])},
+                description=f"Showtime order {order['id']}",
+                idempotency_key=f"order-{order['id']}-payment-intent",
+            )
+        except GatewayError:
+            raise Unavailable("The payment provider is not answering; try again in a moment.",
+                              code="payment_provider_unavailable") from None
+        # Racing checkouts got the same intent from Stripe (same idempotency key); the first write stands.
+        await Order.update({Order.payment_intent_id: intent.id, Order.client_secret: intent.client_secret}).where(
+            (Order.id == order["id"]) & Order.payment_intent_id.is_null()
+        )
+        client_secret = intent.client_secret
+    return CheckoutOrder(id=order["id"], status=order["status"], amount_cents=order["amount_cents"],
+                         currency=order["currency"], expires_at=order["expires_at"], client_secret=client_secret)

@@ -1,0 +1,219 @@
+"""The one place that talks to Stripe: the SDK client, the script URL browsers load, webhook verification.
+
+With no real key configured the launcher (backend/serve.py) starts the offline Stripe stand-in and hands the app
+its address as STRIPE_API_BASE; the real SDK is pointed there, so the code path is the one production runs.
+The rest of the payments package sees plain snapshots (`IntentSnapshot`, `RefundSnapshot`), never SDK objects,
+and the gateway's own errors, never the SDK's.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from backend.settings import Settings
+
+logger = logging.getLogger("showtime.payments.gateway")
+# The SDK logs every request at INFO; in a flash sale that is noise, and failures are logged here anyway.
+logging.getLogger("stripe").setLevel(logging.WARNING)
+
+REAL_STRIPE_JS = "https://js.stripe.com/v3/"
+# Stripe's own network retries reuse the idempotency key we pass, so a retry can never charge twice.
+NETWORK_RETRIES = 2
+REQUEST_TIMEOUT_S = 20
+
+
+class GatewayError(Exception):
+    """Stripe could not be asked (network, outage, rate limit, bad configuration): try again later."""
+
+
+class IntentMissing(GatewayError):
+    """Stripe does not know this PaymentIntent (another account, or another stand-in in tests)."""
+
+
+class IntentNotCancelable(GatewayError):
+    """The PaymentIntent already succeeded or is in a state that cannot be canceled."""
+
+
+class InvalidWebhook(Exception):
+    """The webhook's signature does not verify: forged, altered, stale or missing."""
+
+
+@dataclass(frozen=True)
+class PaymentError:
+    """Why a card was refused, as the fan may be told: never the card itself."""
+
+    code: str | None
+    decline_code: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class IntentSnapshot:
+    id: str
+    status: str
+    amount: int
+    amount_received: int
+    currency: str  # upper case, as orders store it
+    metadata: dict[str, str]
+    client_secret: str | None
+    last_payment_error: PaymentError | None
+
+    @property
+    def order_id(self) -> int | None:
+        raw = self.metadata.get("order_id", "")
+        return int(raw) if raw.isdigit() else None
+
+
+@dataclass(frozen=True)
+class RefundSnapshot:
+    id: str
+    amount: int
+    currency: str
+    status: str
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    id: str
+    type: str
+    object_type: str | None
+    object_id: str | None
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    return obj.to_dict() if isinstance(obj, stripe.StripeObject) else dict(obj)
+
+
+def _intent(obj: Any) -> IntentSnapshot:
+    obj = _plain(obj)
+    error = obj.get("last_payment_error")
+    return IntentSnapshot(
+        id=obj["id"],
+        status=obj["status"],
+        amount=int(obj.get("amount") or 0),
+        amount_received=int(obj.get("amount_received") or 0),
+        currency=str(obj.get("currency") or "").upper(),
+        metadata={str(k): str(v) for k, v in (obj.get("metadata") or {}).items()},
+        client_secret=obj.get("client_secret"),
+        # Only the reason: Stripe's error also names the payment method (brand, last4), which we do not keep.
+        last_payment_error=PaymentError(
+            code=error.get("code"), decline_code=error.get("decline_code"), message=error.get("message"),
+        ) if error else None,
+    )
+
+
+def _refund(obj: Any) -> RefundSnapshot:
+    obj = _plain(obj)
+    return RefundSnapshot(id=obj["id"], amount=int(obj["amount"]), currency=str(obj["currency"]).upper(),
+                          status=str(obj["status"]))
+
+
+def _unreachable(action: str, exc: stripe.StripeError) -> GatewayError:
+    # The SDK's message may quote request parameters; the type and code are enough to act on.
+    logger.warning("stripe %s failed: %s %s", action, type(exc).__name__, getattr(exc, "code", None))
+    return GatewayError(f"Stripe could not {action} ({type(exc).__name__}).")
+
+
+class StripeGateway:
+    def __init__(self, *, secret_key: str, publishable_key: str, webhook_secret: str | None,
+                 api_base: str | None) -> None:
+        base_addresses: dict[str, str] = {"api": api_base.rstrip("/")} if api_base else {}
+        self.client = stripe.StripeClient(
+            secret_key,
+            base_addresses=base_addresses,  # type: ignore[arg-type]
+            max_network_retries=NETWORK_RETRIES,
+            http_client=stripe.HTTPXClient(timeout=REQUEST_TIMEOUT_S),
+        )
+        self.secret_key = secret_key
+        self.publishable_key = publishable_key
+        self.webhook_secret = webhook_secret
+        # The stand-in serves its Stripe.js-compatible script (and the card iframe) from its own origin.
+        self.js_url = f"{api_base.rstrip('/')}/v3/" if api_base else REAL_STRIPE_JS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StripeGateway:
+        if not settings.stripe_secret_key or not settings.stripe_publishable_key:
+            raise RuntimeError("STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY are not set: start the app through "
+                               "`just serve`, which starts the Stripe stand-in when no real key is configured")
+        if not settings.stripe_webhook_secret:
+            logger.error("STRIPE_WEBHOOK_SECRET is not set: every webhook will be refused; the reconciler alone "
+                         "will settle payments")
+        return cls(secret_key=settings.stripe_secret_key, publishable_key=settings.stripe_publishable_key,
+                   webhook_secret=settings.stripe_webhook_secret, api_base=settings.stripe_api_base)
+
+    async def create_intent(self, *, amount_cents: int, currency: str, metadata: dict[str, str],
+                            description: str, idempotency_key: str) -> IntentSnapshot:
+        try:
+            intent = await self.client.v1.payment_intents.create_async(
+                params={
+                    "amount": amount_cents,
+                    "currency": currency.lower(),
+                    "payment_method_types": ["card"],
+                    "metadata": metadata,
+                    "description": description,
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            raise _unreachable("create a PaymentIntent", exc) from None
+        return _intent(intent)
+
+    async def retrieve_intent(self, intent_id: str) -> IntentSnapshot:
+        try:
+            intent = await self.client.v1.payment_intents.retrieve_async(intent_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing":
+                raise IntentMissing(f"Stripe does not know PaymentIntent {intent_id}.") from None
+            raise _unreachable("read a PaymentIntent", exc) from None
+        except stripe.StripeError as exc:
+            raise _unreachable("read a PaymentIntent", exc) from None
+        return _intent(intent)
+
+    async def cancel_intent(self, intent_id: str, idempotency_key: str) -> IntentSnapshot:
+        try:
+            intent = await self.client.v1.payment_intents.cancel_async(
+                intent_id, params={"cancellation_reason": "abandoned"},
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing":
+                raise IntentMissing(f"Stripe does not know PaymentIntent {intent_id}.") from None
+            if exc.code == "payment_intent_unexpected_state":
+                raise IntentNotCancelable(f"PaymentIntent {intent_id} cannot be canceled now.") from None
+            raise _unreachable("cancel a PaymentIntent", exc) from None
+        except stripe.StripeError as exc:
+            raise _unreachable("cancel a PaymentIntent", exc) from None
+        return _intent(intent)
+
+    async def refund_intent(self, intent_id: str, *, metadata: dict[str, str],
+                            idempotency_key: str) -> RefundSnapshot | None:
+        """Refund the whole payment; None when Stripe says it was already refunded in full."""
+        try:
+            refund = await self.client.v1.refunds.create_async(
+                params={"payment_intent": intent_id, "metadata": metadata},
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "charge_already_refunded":
+                return None
+            raise _unreachable("refund a payment", exc) from None
+        except stripe.StripeError as exc:
+            raise _unreachable("refund a payment", exc) from None
+        return _refund(refund)
+
+    def verify_event(self, payload: bytes, signature: str | None) -> WebhookEvent:
+        """The event if Stripe-Signature verifies within the SDK's tolerance (5 minutes), else InvalidWebhook."""
+        if not self.webhook_secret or not signature:
+            raise InvalidWebhook("missing signature or webhook secret")
+        try:
+            event = stripe.Webhook.construct_event(payload, signature, self.webhook_secret,
+                                                   api_key=self.secret_key)
+        except (stripe.SignatureVerificationError, ValueError, KeyError, IndexError, TypeError):
+            raise InvalidWebhook("signature does not verify") from None
+        data_object = (_plain(event).get("data") or {}).get("object") or {}
+        return WebhookEvent(id=str(event["id"]), type=str(event["type"]),
+                            object_type=data_object.get("object"), object_id=data_object.get("id"))

@@ -1,0 +1,40 @@
+"""Reading one order for its owner, with its tickets."""
+
+from __future__ import annotations
+
+import msgspec
+
+from backend.errors import NotFound
+from backend.payments.schemas import OrderOut, PaymentErrorOut
+from backend.tickets.service import tickets_of_order
+from db.tables import Order
+
+
+def _order_id(ref: str) -> int | None:
+    return int(ref) if ref.isdigit() and len(ref) <= 18 else None
+
+
+def _payment_error(text: str | None) -> PaymentErrorOut | None:
+    if not text:
+        return None
+    try:
+        return msgspec.json.decode(text, type=PaymentErrorOut)
+    except msgspec.DecodeError:
+        return PaymentErrorOut(code=None, decline_code=None, message=text)
+
+
+async def order_of_profile(secret_key: str, profile_id: int, order_ref: str) -> OrderOut:
+    """The order if it is the profile's; 404 alike for unknown and for someone else's."""
+    order_id = _order_id(order_ref)
+    row = None
+    if order_id is not None:
+        row = await Order.select(
+            Order.id, Order.show, Order.status, Order.amount_cents, Order.currency, Order.last_payment_error,
+        ).where((Order.id == order_id) & (Order.profile == profile_id)).first()
+    if row is None:
+        raise NotFound("No such order.", code="order_not_found")
+    return OrderOut(
+        order_id=str(row["id"]), show_id=str(row["show"]), status=row["status"], amount_cents=row["amount_cents"],
+        currency=row["currency"], last_payment_error=_payment_error(row["last_payment_error"]),
+        tickets=await tickets_of_order(secret_key, row["id"]),
+    )

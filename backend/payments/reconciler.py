@@ -1,0 +1,165 @@
+"""The reconciler: webhooks get lost and processes get killed, so every pending order is read back from Stripe
+and settled by the same path the webhook uses.
+
+Each pass (on start, then about every RECONCILE_INTERVAL_SECONDS):
+1. every `pending_payment` order's PaymentIntent is read back and settled: paid, failure recorded, or, past its
+   hold and a short grace, canceled at Stripe and `expired`;
+2. refunds owed (order `refunded`, no refund in the ledger yet) are issued again;
+3. recent sales are marked `sold` in Redis again, in case a process died between its commit and telling Redis.
+Every step is guarded by the order's status, so several processes may run passes at once; a Redis lease merely
+saves them the duplicate work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from litestar.datastructures import State
+from redis.asyncio import Redis
+
+from backend.booking import keys
+from backend.booking.service import mark_sold
+from backend.payments import settlement
+from backend.payments.gateway import GatewayError, IntentMissing, StripeGateway
+from backend.timeutil import utcnow
+from db.tables import Order, Ticket
+
+logger = logging.getLogger("showtime.payments.reconciler")
+
+LEASE_KEY = "payments:reconciler:lease"
+BATCH = 500
+CONCURRENCY = 8
+# A just-created order normally settles by webhook within seconds; the periodic pass leaves it that long.
+WEBHOOK_HEAD_START = timedelta(seconds=20)
+RECENT_SALES = timedelta(minutes=10)
+
+
+@dataclass
+class PassReport:
+    checked: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    refunds_retried: int = 0
+    sales_remarked: int = 0
+
+
+async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *, hold_ttl_seconds: int,
+                         min_age: timedelta = timedelta(0)) -> PassReport:
+    report = PassReport()
+    expire_before = now - settlement.expiry_grace(hold_ttl_seconds)
+    pending = await Order.select(Order.id, Order.payment_intent_id, Order.expires_at).where(
+        (Order.status == settlement.PENDING) & (Order.created_at <= now - min_age)
+    ).order_by(Order.created_at).limit(BATCH)
+    limit = asyncio.Semaphore(CONCURRENCY)
+
+    async def settle(row: dict) -> None:
+        async with limit:
+            outcome = await _settle_pending(redis, gateway, row, now, expire_before)
+            report.outcomes[outcome] += 1
+
+    await asyncio.gather(*(settle(row) for row in pending))
+    report.checked = len(pending)
+    report.refunds_retried = await _retry_owed_refunds(gateway, now)
+    report.sales_remarked = await _remark_recent_sales(redis, now)
+    return report
+
+
+async def _settle_pending(redis: Redis, gateway: StripeGateway, row: dict, now: datetime,
+                          expire_before: datetime) -> str:
+    try:
+        if row["payment_intent_id"] is None:
+            if row["expires_at"] <= expire_before and await settlement.expire_without_intent(row["id"], now):
+                return settlement.EXPIRED
+            return settlement.PENDING
+        intent = await gateway.retrieve_intent(row["payment_intent_id"])
+        return await settlement.settle_intent(redis, gateway, intent, now, expire_unpaid_before=expire_before) or (
+            "unknown")
+    except IntentMissing:
+        # Another Stripe account (or, in tests, another server's stand-in): not ours to decide.
+        return "intent_missing"
+    except GatewayError:
+        return "stripe_unavailable"
+    except Exception:
+        logger.exception("reconciling order %s failed; the next pass retries", row["id"])
+        return "error"
+
+
+async def _retry_owed_refunds(gateway: StripeGateway, now: datetime) -> int:
+    owed = await Order.raw(
+        "SELECT id, payment_intent_id, amount_cents, currency FROM orders o WHERE o.status = {} "
+        "AND o.payment_intent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM payment_ledger l "
+        "WHERE l.kind = {} AND l.order_ref = o.id) ORDER BY o.id LIMIT 100",
+        settlement.REFUNDED, "refund",
+    )
+    done = 0
+    for row in owed:
+        try:
+            await settlement.issue_refund(gateway, row["id"], row["payment_intent_id"], row["amount_cents"],
+                                          row["currency"], now)
+            done += 1
+        except IntentMissing:
+            pass
+        except GatewayError:
+            logger.warning("refund for order %s still not issued", row["id"])
+    return done
+
+
+async def _remark_recent_sales(redis: Redis, now: datetime) -> int:
+    """Seats ticketed recently but not `sold` in Redis (the seller died after its commit) are marked again.
+
+    Shows whose live state is not built are skipped: building it reads the sold seats from the database anyway.
+    """
+    rows = await Ticket.select(Ticket.show, Ticket.seat, Ticket.order.hold_id).where(
+        Ticket.order.paid_at >= now - RECENT_SALES
+    )
+    by_order: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for row in rows:
+        by_order[(row["show"], row["order.hold_id"])].append(str(row["seat"]))
+    remarked = 0
+    for (show_id, hold_id), seat_ids in by_order.items():
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.exists(keys.version(show_id))
+            pipe.hmget(keys.state(show_id), seat_ids)
+            built, states = await pipe.execute()
+        if built and any(state != keys.SOLD_SENTINEL for state in states):
+            await mark_sold(redis, show_id, seat_ids, hold_id)
+            remarked += 1
+    return remarked
+
+
+async def _take_lease(redis: Redis, interval_s: int) -> bool:
+    return bool(await redis.set(LEASE_KEY, os.getpid(), nx=True, px=max(500, interval_s * 1000 - 200)))
+
+
+async def run_reconciler(state: State) -> None:
+    """Background job: a pass on start (whatever the lease says: this process may just have been restarted
+    after a crash), then one per interval among all processes."""
+    gateway: StripeGateway | None = state.get("payment_gateway")
+    if gateway is None:
+        logger.error("no Stripe gateway configured: the reconciler does not run")
+        return
+    settings = state.settings
+    interval = settings.reconcile_interval_seconds
+    first = True
+    while True:
+        try:
+            if first or await _take_lease(state.redis, interval):
+                now = utcnow()
+                report = await reconcile_once(
+                    state.redis, gateway, now, hold_ttl_seconds=settings.hold_ttl_seconds,
+                    min_age=timedelta(0) if first else min(WEBHOOK_HEAD_START, timedelta(seconds=interval)),
+                )
+                if report.checked or report.refunds_retried or report.sales_remarked:
+                    logger.info("reconciled %d pending orders %s; refunds retried %d; sales re-marked %d",
+                                report.checked, dict(report.outcomes), report.refunds_retried,
+                                report.sales_remarked)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("reconciler pass failed; retrying next interval")
+        first = False
+        await asyncio.sleep(interval)

@@ -1,0 +1,151 @@
+"""HTTP for payments: checkout, reading an order, Stripe's webhook. Handlers translate; services decide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.enums import HttpMethod
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from redis.asyncio import Redis
+
+from backend.auth import provide_profile_id, session_profile_id
+from backend.catalog.layout import LayoutCache
+from backend.catalog.service import ShowFactsCache, parse_show_id
+from backend.errors import BadRequest, Invalid, NotSignedIn, Unavailable
+from backend.payments import checkout as checkout_service
+from backend.payments.card_data import carries_card_data
+from backend.payments.gateway import GatewayError, InvalidWebhook, StripeGateway
+from backend.payments.orders import order_of_profile
+from backend.payments.schemas import CheckoutBody, CheckoutOut, OrderOut, PaymentSetup, WebhookAck
+from backend.payments.transactions import is_transient
+from backend.payments.webhooks import handle_webhook
+from backend.settings import Settings
+from backend.timeutil import utcnow
+
+CARD_DATA_DETAIL = ("Card details must never be sent to this server: the payment form sends them to Stripe "
+                    "directly. Send only {\"hold_id\": ...}.")
+
+
+def provide_gateway(state: State) -> StripeGateway:
+    gateway = state.get("payment_gateway")
+    if gateway is None:
+        raise Unavailable("Payments are not configured on this server.", code="payments_unavailable")
+    return gateway
+
+
+async def start_payments(state: State) -> None:
+    """Startup hook: one Stripe client per process, built before any request or the reconciler needs it."""
+    settings: Settings = state.settings
+    state.payment_gateway = (StripeGateway.from_settings(settings)
+                             if settings.stripe_secret_key and settings.stripe_publishable_key else None)
+
+
+def _checkout_operation_id(_: Any, __: HttpMethod, path: list[Any]) -> str:
+    # One handler, two paths (API.md keeps the seed's path): OpenAPI needs an id per path.
+    return "startCheckout" if "shows" in path else "startCheckoutSeedPath"
+
+
+@dataclass
+class _CheckoutOperation(Operation):
+    """The handler reads the raw body itself (card data must be refused before parsing); document it here."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="The hold to pay for. Never card data: such a body is refused with 422.",
+            content={"application/json": OpenAPIMediaType(schema=Schema(
+                type=OpenAPIType.OBJECT, required=["hold_id"],
+                properties={"hold_id": Schema(type=OpenAPIType.STRING, max_length=64)},
+            ))},
+        )
+
+
+def _parse_checkout_body(raw: bytes) -> CheckoutBody:
+    # Messages from msgspec name positions and types, never values.
+    try:
+        decoded = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        raise BadRequest("The request body is not valid JSON.", code="malformed_json") from None
+    try:
+        return msgspec.convert(decoded, CheckoutBody)
+    except msgspec.ValidationError as exc:
+        raise Invalid(f"Expected {{\"hold_id\": str}}: {exc}", code="invalid") from None
+
+
+def _expiry_text(moment: datetime) -> str:
+    # Milliseconds, as the hold's own expires_at: the order is payable until its hold ends.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _render_checkout(order: checkout_service.CheckoutOrder, gateway: StripeGateway) -> CheckoutOut:
+    return CheckoutOut(
+        order_id=str(order.id), status=order.status, amount_cents=order.amount_cents, currency=order.currency,
+        expires_at=_expiry_text(order.expires_at),
+        payment=PaymentSetup(provider="stripe", client_secret=order.client_secret,
+                             publishable_key=gateway.publishable_key, js_url=gateway.js_url),
+    )
+
+
+class PaymentsController(Controller):
+    path = "/api/v1"
+    tags = ["payments"]
+    dependencies = {"gateway": Provide(provide_gateway, sync_to_thread=False)}
+
+    @post(["/shows/{show_id:str}/checkout", "/{show_id:str}/checkout"], operation_id=_checkout_operation_id,
+          operation_class=_CheckoutOperation, status_code=HTTP_201_CREATED)
+    async def checkout(
+        self, request: Request[Any, Any, Any], redis: Redis, gateway: StripeGateway, layouts: LayoutCache,
+        show_facts: ShowFactsCache, show_id: str,
+        idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False,
+                                                         description="Repeat-safe retries")] = None,
+    ) -> Response[CheckoutOut]:
+        """Order + Stripe PaymentIntent for a live hold: 201 new, 200 the same order again."""
+        raw = await request.body()
+        if carries_card_data(raw):
+            raise Invalid(CARD_DATA_DETAIL, code="card_data_forbidden")
+        body = _parse_checkout_body(raw)
+        profile_id = session_profile_id(request)
+        if profile_id is None:
+            raise NotSignedIn("Sign in first.")
+        outcome = await checkout_service.checkout(
+            redis, gateway, show_facts, layouts,
+            checkout_service.CheckoutRequest(profile_id=profile_id, show_id=parse_show_id(show_id),
+                                             hold_id=body.hold_id, idempotency_key=idempotency_key),
+            utcnow(),
+        )
+        return Response(_render_checkout(outcome.order, gateway),
+                        status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
+
+    @get("/orders/{order_id:str}", operation_id="getOrder",
+         dependencies={"profile_id": Provide(provide_profile_id)})
+    async def get_order(self, order_id: str, profile_id: int, settings: Settings) -> OrderOut:
+        """The caller's order with its tickets (404 for anyone else's)."""
+        return await order_of_profile(settings.secret_key, profile_id, order_id)
+
+    @post("/payments/stripe/webhook", operation_id="stripeWebhook", status_code=HTTP_200_OK)
+    async def stripe_webhook(
+        self, request: Request[Any, Any, Any], redis: Redis, gateway: StripeGateway,
+        stripe_signature: Annotated[str | None, Parameter(header="Stripe-Signature", required=False)] = None,
+    ) -> WebhookAck:
+        """Stripe events, verified over the raw body; 400 when the signature does not verify."""
+        payload = await request.body()
+        try:
+            outcome = await handle_webhook(redis, gateway, payload, stripe_signature, utcnow())
+        except InvalidWebhook:
+            raise BadRequest("The Stripe-Signature header does not verify.", code="invalid_signature") from None
+        except GatewayError:
+            # Stripe retries a failed delivery; by then it can be read back.
+            raise Unavailable("Stripe could not be read back; retry later.", code="stripe_unavailable") from None
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            raise Unavailable("The database is busy; retry later.", code="busy") from None
+        return WebhookAck(received=True, duplicate=outcome.duplicate)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+from backend.tickets.schemas import TicketOut
+
+
+class CheckoutBody(msgspec.Struct):
+    hold_id: Annotated[str, Meta(min_length=1, max_length=64)]
+
+
+class PaymentSetup(msgspec.Struct):
+    """What the browser needs to confirm the payment with Stripe.js: never anything card-related."""
+
+    provider: str
+    client_secret: str | None
+    publishable_key: str
+    js_url: str
+
+
+class CheckoutOut(msgspec.Struct):
+    order_id: str
+    status: str
+    amount_cents: int
+    currency: str
+    expires_at: str
+    payment: PaymentSetup
+
+
+class PaymentErrorOut(msgspec.Struct):
+    code: str | None
+    decline_code: str | None
+    message: str | None
+
+
+class OrderOut(msgspec.Struct):
+    order_id: str
+    show_id: str
+    status: str
+    amount_cents: int
+    currency: str
+    last_payment_error: PaymentErrorOut | None
+    tickets: list[TicketOut]
+
+
+class WebhookAck(msgspec.Struct):
+    received: bool
+    duplicate: bool = False

@@ -1,0 +1,273 @@
+"""Settlement: the one code path that moves an order on from `pending_payment`, used by the webhook and the
+reconciler alike.
+
+Stripe's word is a trigger, never the truth on its own: callers hand in a PaymentIntent they have just read back
+from Stripe, and every transition is guarded by the order's current status inside one write transaction, so
+running it twice, late, or from two processes at once yields one outcome.
+
+    pending_payment -> paid       payment succeeded and every seat could be ticketed
+    pending_payment -> refunded   payment succeeded but a seat is gone (the database's UNIQUE(show, seat) or a
+                                  live hold of someone else says so), or the amount does not match
+    pending_payment -> expired    the hold is over and Stripe confirms nothing was paid (the intent is canceled)
+    expired         -> refunded   only if Stripe reports a payment for an order already expired (never expected)
+
+Money goes out after the decision is committed: a refund is owed from the moment the order is `refunded`, and
+the reconciler retries refunds that have no ledger row yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import msgspec
+from redis.asyncio import Redis
+
+from backend.booking.service import mark_sold, seats_free_for
+from backend.payments import ledger
+from backend.payments.gateway import (
+    GatewayError,
+    IntentNotCancelable,
+    IntentSnapshot,
+    PaymentError,
+    StripeGateway,
+)
+from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
+from db.tables import Order, OrderItem, Show, Ticket
+from realtime import admission
+
+logger = logging.getLogger("showtime.payments.settlement")
+
+PENDING = "pending_payment"
+PAID = "paid"
+REFUNDED = "refunded"
+EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    id: int
+    profile_id: int
+    show_id: int
+    hold_id: str
+    status: str
+    amount_cents: int
+    currency: str
+    payment_intent_id: str | None
+    expires_at: datetime
+
+
+_FACT_COLUMNS = (Order.id, Order.profile, Order.show, Order.hold_id, Order.status, Order.amount_cents,
+                 Order.currency, Order.payment_intent_id, Order.expires_at)
+
+
+def _facts(row: dict) -> OrderFacts:
+    return OrderFacts(id=row["id"], profile_id=row["profile"], show_id=row["show"], hold_id=row["hold_id"],
+                      status=row["status"], amount_cents=row["amount_cents"], currency=row["currency"],
+                      payment_intent_id=row["payment_intent_id"], expires_at=row["expires_at"])
+
+
+async def load_order(order_id: int) -> OrderFacts | None:
+    row = await Order.select(*_FACT_COLUMNS).where(Order.id == order_id).first()
+    return _facts(row) if row else None
+
+
+async def order_of_intent(intent: IntentSnapshot) -> OrderFacts | None:
+    row = await Order.select(*_FACT_COLUMNS).where(Order.payment_intent_id == intent.id).first()
+    if row is None and intent.order_id is not None:
+        # The process may have died between creating the intent and saving its id on the order.
+        row = await Order.select(*_FACT_COLUMNS).where(
+            (Order.id == intent.order_id) & Order.payment_intent_id.is_null()
+        ).first()
+    return _facts(row) if row else None
+
+
+def expiry_grace(hold_ttl_seconds: int) -> timedelta:
+    """How long after its hold an unpaid order stays payable: a card confirmed in the hold's last second still
+    lands (and is honoured if its seats are free). A tenth of the hold, at most 30 seconds."""
+    return timedelta(seconds=min(30.0, hold_ttl_seconds / 10))
+
+
+async def settle_intent(redis: Redis, gateway: StripeGateway, intent: IntentSnapshot, now: datetime, *,
+                        expire_unpaid_before: datetime | None = None) -> str | None:
+    """Move the intent's order on as far as the intent allows; returns the order's status (None: not ours).
+
+    `expire_unpaid_before`: the reconciler's cut-off; an unpaid order whose hold ended before it expires.
+    """
+    order = await order_of_intent(intent)
+    if order is None:
+        logger.info("payment intent %s belongs to no order here; ignored", intent.id)
+        return None
+    if intent.status == "succeeded":
+        return await _settle_success(redis, gateway, order, intent, now)
+    if order.status != PENDING:
+        return order.status
+    if intent.status == "requires_payment_method" and intent.last_payment_error:
+        await record_failure(order.id, intent.last_payment_error, now)
+    if intent.status == "canceled" or (expire_unpaid_before and order.expires_at <= expire_unpaid_before):
+        return await _expire(redis, gateway, order, intent, now)
+    return PENDING
+
+
+async def record_failure(order_id: int, error: PaymentError, now: datetime) -> None:
+    """A declined card: the reason goes on the order, which stays payable with another card."""
+    text = msgspec.json.encode({"code": error.code, "decline_code": error.decline_code,
+                                "message": error.message}).decode()
+    await Order.update({Order.last_payment_error: text, Order.updated_at: now}).where(
+        (Order.id == order_id) & (Order.status == PENDING)
+    )
+
+
+async def expire_without_intent(order_id: int, now: datetime) -> bool:
+    """An order whose PaymentIntent was never created (Stripe was down at checkout) cannot have been paid."""
+    async with write_transaction():
+        row = await lock_order(order_id)
+        if row is None or row["status"] != PENDING or row["payment_intent_id"]:
+            return False
+        await Order.update({Order.status: EXPIRED, Order.updated_at: now}).where(Order.id == order_id)
+    return True
+
+
+# ---------------------------------------------------------------- success
+
+
+async def _settle_success(redis: Redis, gateway: StripeGateway, order: OrderFacts, intent: IntentSnapshot,
+                          now: datetime) -> str:
+    if order.status == PAID:
+        return PAID
+    if order.status == REFUNDED:
+        return REFUNDED
+    if order.status == EXPIRED:
+        logger.error("order %s expired but its payment %s succeeded: refunding", order.id, intent.id)
+        return await _refund_instead(gateway, order, intent, now, "paid after the order expired")
+    if intent.amount_received != order.amount_cents or intent.currency != order.currency:
+        logger.error("order %s: Stripe received %s %s, the order is %s %s: refunding", order.id,
+                     intent.amount_received, intent.currency, order.amount_cents, order.currency)
+        return await _refund_instead(gateway, order, intent, now, "amount mismatch")
+    items = await OrderItem.select(OrderItem.seat, OrderItem.price_cents).where(OrderItem.order == order.id)
+    # Sorted: every settlement inserts tickets in the same seat order, so two never deadlock on PostgreSQL.
+    items.sort(key=lambda item: item["seat"])
+    seat_ids = [str(item["seat"]) for item in items]
+    if not await _seats_still_ours(redis, order, seat_ids):
+        return await _refund_instead(gateway, order, intent, now, "a seat was taken after the hold ended")
+    try:
+        committed = await _commit_paid(order, items, intent, now)
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        # The database's UNIQUE(show, seat): a seat already has a ticket, whatever Redis believed.
+        return await _refund_instead(gateway, order, intent, now, "a seat was already sold")
+    if not committed:
+        current = await load_order(order.id)
+        return current.status if current else PAID
+    await _announce_sale(redis, order, seat_ids)
+    return PAID
+
+
+async def _seats_still_ours(redis: Redis, order: OrderFacts, seat_ids: list[str]) -> bool:
+    """True unless Redis knows a seat is sold or locked by another hold (after ours expired)."""
+    try:
+        return await seats_free_for(redis, order.show_id, seat_ids, order.hold_id)
+    except Exception:
+        # Redis is down: the database alone decides (UNIQUE(show, seat)); a paying fan is not turned away for it.
+        logger.warning("order %s: could not ask Redis whether its seats are free; the database decides", order.id,
+                       exc_info=True)
+        return True
+
+
+async def _commit_paid(order: OrderFacts, items: list[dict], intent: IntentSnapshot, now: datetime) -> bool:
+    async with write_transaction():
+        row = await lock_order(order.id)
+        if row is None or row["status"] != PENDING:
+            return False
+        await Ticket.insert(*(
+            Ticket(order=order.id, show=order.show_id, seat=item["seat"], profile=order.profile_id,
+                   price_cents=item["price_cents"], currency=order.currency, issued_at=now)
+            for item in items
+        ))
+        await Order.update({Order.status: PAID, Order.paid_at: now, Order.updated_at: now,
+                            Order.last_payment_error: None}).where(Order.id == order.id)
+        await Show.update({Show.seats_sold: Show.seats_sold + len(items)}).where(Show.id == order.show_id)
+        await ledger.append(ledger.LedgerEntry(
+            kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
+            amount_cents=intent.amount_received, currency=intent.currency, status=intent.status,
+        ), now)
+    return True
+
+
+async def _announce_sale(redis: Redis, order: OrderFacts, seat_ids: list[str]) -> None:
+    """After the commit: the seats turn `sold` on every map and the fan's waiting-room place is freed.
+
+    A failure here loses nothing: the sale is in the database, and the reconciler marks recent sales again.
+    """
+    try:
+        await mark_sold(redis, order.show_id, seat_ids, order.hold_id)
+        await admission.finish(redis, order.show_id, order.profile_id)
+    except Exception:
+        logger.warning("order %s paid, but Redis was not told yet; the reconciler will retry", order.id,
+                       exc_info=True)
+
+
+# ---------------------------------------------------------------- refunds
+
+
+async def _refund_instead(gateway: StripeGateway, order: OrderFacts, intent: IntentSnapshot, now: datetime,
+                          reason: str) -> str:
+    async with write_transaction():
+        row = await lock_order(order.id)
+        if row is None or row["status"] not in (PENDING, EXPIRED):
+            return row["status"] if row else REFUNDED
+        await Order.update({Order.status: REFUNDED, Order.updated_at: now}).where(Order.id == order.id)
+        # The money did arrive; the refund row follows once Stripe has it.
+        await ledger.append(ledger.LedgerEntry(
+            kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
+            amount_cents=intent.amount_received, currency=intent.currency, status=intent.status,
+        ), now)
+    logger.info("order %s refunded: %s", order.id, reason)
+    try:
+        await issue_refund(gateway, order.id, intent.id, order.amount_cents, order.currency, now)
+    except GatewayError:
+        logger.warning("order %s: refund not issued yet; the reconciler will retry", order.id)
+    return REFUNDED
+
+
+async def issue_refund(gateway: StripeGateway, order_id: int, intent_id: str, amount_cents: int, currency: str,
+                       now: datetime) -> None:
+    """Refund a `refunded` order's payment through Stripe (once: the idempotency key is the order's) and
+    record it in the ledger."""
+    refund = await gateway.refund_intent(intent_id, metadata={"order_id": str(order_id)},
+                                         idempotency_key=f"order-{order_id}-refund")
+    entry = ledger.LedgerEntry(
+        kind=ledger.REFUND, order_ref=order_id,
+        stripe_object_id=refund.id if refund else intent_id,
+        amount_cents=refund.amount if refund else amount_cents,
+        currency=refund.currency if refund else currency,
+        status=refund.status if refund else "already_refunded",
+    )
+    async with write_transaction():
+        await ledger.append(entry, now, once_per_order=True)
+
+
+# ---------------------------------------------------------------- expiry
+
+
+async def _expire(redis: Redis, gateway: StripeGateway, order: OrderFacts, intent: IntentSnapshot,
+                  now: datetime) -> str:
+    """Cancel the intent first, so no payment can land afterwards; only then is the order `expired`."""
+    if intent.status != "canceled":
+        try:
+            intent = await gateway.cancel_intent(intent.id, idempotency_key=f"order-{order.id}-cancel")
+        except IntentNotCancelable:
+            intent = await gateway.retrieve_intent(intent.id)
+            if intent.status == "succeeded":  # paid in the meantime: settle it like any payment
+                return await _settle_success(redis, gateway, order, intent, now)
+            if intent.status != "canceled":
+                return PENDING  # e.g. still processing: the next pass looks again
+    async with write_transaction():
+        row = await lock_order(order.id)
+        if row is None or row["status"] != PENDING:
+            return row["status"] if row else EXPIRED
+        await Order.update({Order.status: EXPIRED, Order.updated_at: now}).where(Order.id == order.id)
+    logger.info("order %s expired unpaid", order.id)
+    return EXPIRED

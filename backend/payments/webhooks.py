@@ -1,0 +1,65 @@
+"""Stripe webhooks: a trigger to look, never the truth itself.
+
+The signature is verified over the raw body; then the PaymentIntent is read back from Stripe and handed to the
+settlement path, which does the same whatever the event claimed. An event id is recorded only after it was
+handled, so an event whose handling failed (answered 503) is handled again when Stripe retries, and a replayed
+event that was handled adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from redis.asyncio import Redis
+
+from backend.payments.gateway import IntentMissing, StripeGateway
+from backend.payments.settlement import settle_intent
+from backend.payments.transactions import is_unique_violation
+from db.tables import ProcessedWebhookEvent
+
+logger = logging.getLogger("showtime.payments.webhooks")
+
+# Events that may change an order; any other type is acknowledged and recorded, nothing more.
+INTENT_EVENTS = frozenset({
+    "payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled",
+})
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    duplicate: bool
+    order_status: str | None = None
+
+
+async def handle_webhook(redis: Redis, gateway: StripeGateway, payload: bytes, signature: str | None,
+                         now: datetime) -> WebhookOutcome:
+    """Raises InvalidWebhook when the signature does not verify, GatewayError when Stripe cannot be read back."""
+    event = gateway.verify_event(payload, signature)
+    if await ProcessedWebhookEvent.exists().where(ProcessedWebhookEvent.event_id == event.id):
+        return WebhookOutcome(duplicate=True)
+    status = None
+    if event.type in INTENT_EVENTS and event.object_type == "payment_intent" and event.object_id:
+        try:
+            intent = await gateway.retrieve_intent(event.object_id)
+        except IntentMissing:
+            logger.warning("webhook %s names payment intent %s that Stripe does not know", event.id,
+                           event.object_id)
+        else:
+            status = await settle_intent(redis, gateway, intent, now)
+    await _remember(event.id, event.type, event.object_id, status, now)
+    return WebhookOutcome(duplicate=False, order_status=status)
+
+
+async def _remember(event_id: str, event_type: str, object_id: str | None, status: str | None,
+                    now: datetime) -> None:
+    try:
+        await ProcessedWebhookEvent.insert(ProcessedWebhookEvent(
+            event_id=event_id, event_type=event_type, received_at=now,
+            detail={"object": object_id, "order_status": status},
+        ))
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        # The same event delivered twice at once: both ran the idempotent settlement, one row stands.
