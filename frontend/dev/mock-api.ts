@@ -41,7 +41,7 @@ interface OrderRec {
   status: 'pending_payment' | 'paid' | 'expired' | 'refunded';
   amount_cents: number;
   currency: string;
-  last_payment_error: string | null;
+  last_payment_error: { code: string | null; decline_code: string | null; message: string | null } | null;
   tickets: Ticket[];
   expires_at: string;
 }
@@ -226,7 +226,7 @@ export function mockApi(): Plugin {
       const order = [...orders.values()].find((o) => `secret_${o.order_id}` === body.client_secret);
       if (!order) return fail(res, 404, 'not_found', 'No such payment'), true;
       if (body.last4 === '0002') {
-        order.last_payment_error = 'Your card was declined.';
+        order.last_payment_error = { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' };
         return json(res, 200, { error: 'Your card was declined.' }), true;
       }
       order.last_payment_error = null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clock, money, roughDuration, secondsUntil } from '../src/lib/format';
-import { isFinal, nextPollDelay } from '../src/orders/poll';
+import { isFinal, nextPollDelay, paymentErrorText } from '../src/orders/poll';
 
 describe('formatting', () => {
   it('shows a countdown clock', () => {
@@ -40,5 +40,14 @@ describe('order polling', () => {
     expect(isFinal('pending_payment')).toBe(false);
     expect(isFinal('paid')).toBe(true);
     expect(isFinal('expired')).toBe(true);
+  });
+});
+
+describe('payment errors', () => {
+  it('shows the issuer’s message from the order, whatever its shape', () => {
+    expect(paymentErrorText({ code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' })).toBe('Your card was declined.');
+    expect(paymentErrorText('Insufficient funds.')).toBe('Insufficient funds.');
+    expect(paymentErrorText({ code: 'x', decline_code: null, message: null })).toMatch(/did not go through/);
+    expect(paymentErrorText(null)).toMatch(/did not go through/);
   });
 });

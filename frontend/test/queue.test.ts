@@ -28,8 +28,8 @@ describe('QueueTracker', () => {
   it('never shows the position going up', () => {
     const t = new QueueTracker(entry());
     const seen: number[] = [];
-    for (const serving of [105, 102, 110, 108, 115, 101, 118]) seen.push(t.applyBroadcast(tick(serving)).position);
-    seen.push(t.applyEntry(entry({ position: 9 })).position); // a stale entry
+    for (const serving of [105, 102, 110, 108, 115, 101, 118]) seen.push(t.applyBroadcast(tick(serving)).position!);
+    seen.push(t.applyEntry(entry({ position: 9 })).position!); // a stale entry
     expect(seen).toEqual([15, 15, 10, 10, 5, 5, 2, 2]);
     for (let k = 1; k < seen.length; k++) expect(seen[k]).toBeLessThanOrEqual(seen[k - 1]!);
   });
@@ -52,6 +52,14 @@ describe('QueueTracker', () => {
   it('uses the server estimate when the rate is unknown', () => {
     const t = new QueueTracker(entry({ estimated_wait_s: 300 }));
     expect(t.applyBroadcast(tick(101, 0)).estimatedWaitS).toBe(300);
+  });
+
+  it('waits for a number the server has not drawn yet', () => {
+    const t = new QueueTracker(entry({ number: null, position: null, estimated_wait_s: null }));
+    expect(t.view()).toMatchObject({ position: null, ahead: null, progress: 0, estimatedWaitS: null });
+    expect(t.applyBroadcast(tick(50)).position).toBeNull();
+    expect(t.applyEntry(entry({ number: 70, position: 20 })).position).toBe(20);
+    expect(t.applyBroadcast(tick(60)).position).toBe(10);
   });
 
   it('adopts a redrawn number (places drawn when the sale opens)', () => {

@@ -1,12 +1,16 @@
 /**
- * Every API type the SPA uses, in one module.
+ * Every API type the SPA uses, in one module: aliases into src/api/schema.d.ts, which
+ * openapi-typescript generates from the served OpenAPI document (`npm run gen:api`,
+ * or `just openapi` at the top level). No other module declares an API shape.
  *
- * Written against /work/shared/API.md (contract v1) until the backend writes
- * ../var/openapi.json; then `npm run gen:api` generates src/api/schema.d.ts and the
- * declarations below become aliases into it, e.g.
- *   export type Show = components['schemas']['Show'];
- * No other module declares an API shape: they all import from here.
+ * Where the document is looser than the contract (/work/shared/API.md), the alias
+ * narrows it: the OpenAPI document types statuses as plain strings, the contract lists
+ * their values. The WebSocket messages and the error body are not in the OpenAPI
+ * document, so they are written here from the contract.
  */
+import type { components, operations } from './schema';
+
+type S = components['schemas'];
 
 // ---------- common ----------
 
@@ -21,94 +25,24 @@ export interface ApiErrorBody {
 
 // ---------- accounts ----------
 
-export interface Profile {
-  profile_id: string;
-  email: string;
-  name: string;
-}
-
-export interface RegisterRequest {
-  email: string;
-  password: string;
-  name: string;
-}
-
-export interface LoginRequest {
-  email: string;
-  password: string;
-}
+export type Profile = S['ProfileOut'];
+export type RegisterRequest = S['RegisterBody'];
+export type LoginRequest = S['LoginBody'];
 
 // ---------- catalog ----------
 
-export interface Venue {
-  id: string;
-  name: string;
-  city: string;
-  lat: number;
-  lng: number;
-}
-
+export type Venue = S['VenueOut'];
 export type ShowStatus = 'scheduled' | 'on_sale' | 'sold_out' | 'ended';
-
-export interface Show {
-  id: string;
-  title: string;
-  description: string;
-  venue: Venue;
-  starts_at: string;
-  sale_opens_at: string;
-  status: ShowStatus;
-  price_range: { min_cents: number; max_cents: number; currency: string };
-  seats: { total: number; available: number };
-  queue: { enabled: boolean };
-}
-
-export interface ShowList {
-  items: Show[];
-  next_cursor: string | null;
-}
-
-export interface ShowQuery {
-  q?: string;
-  /** "LAT,LNG" */
-  near?: string;
-  radius_km?: number;
-  /** RFC 3339 */
-  from?: string;
-  /** RFC 3339 */
-  to?: string;
-  limit?: number;
-  cursor?: string;
-}
+export type Show = Omit<S['ShowOut'], 'status'> & { status: ShowStatus };
+export type ShowList = Omit<S['ShowPage'], 'items'> & { items: Show[] };
+export type ShowQuery = NonNullable<operations['listShows']['parameters']['query']>;
 
 // ---------- seat map ----------
 
 export type SeatStatus = 'available' | 'held' | 'sold';
-
-export interface Section {
-  id: string;
-  name: string;
-  price_cents: number;
-}
-
-export interface MapSeat {
-  id: string;
-  section_id: string;
-  row: string;
-  number: number | string;
-  x: number;
-  y: number;
-  accessible: boolean;
-  status: SeatStatus;
-}
-
-export interface SeatMap {
-  show_id: string;
-  version: number;
-  currency: string;
-  sections: Section[];
-  seats: MapSeat[];
-}
+export type Section = S['MapSection'];
+export type MapSeat = Omit<S['MapSeat'], 'status'> & { status: SeatStatus };
+export type SeatMap = Omit<S['SeatMap'], 'seats'> & { seats: MapSeat[] };
 
 /** First message on WS /api/v1/shows/{id}/live. Seats not listed are available. */
 export interface LiveSnapshot {
@@ -129,82 +63,27 @@ export type LiveMessage = LiveSnapshot | LiveDiff;
 
 // ---------- holds ----------
 
-export interface Hold {
-  hold_id: string;
-  show_id: string;
-  seat_ids: string[];
-  expires_at: string;
-  amount_cents: number;
-  currency: string;
-}
-
-export interface BestAvailable {
-  count: number;
-  section_id?: string;
-  accessible?: boolean;
-}
-
+export type Hold = S['HoldOut'];
+export type BestAvailable = Pick<S['BestAvailableRequest'], 'count'> & { section_id?: string; accessible?: boolean };
+/** One of the two forms the contract allows (the document types both as optional). */
 export type HoldRequest = { seat_ids: string[] } | { best_available: BestAvailable };
 
 // ---------- checkout, orders ----------
 
-export interface PaymentInfo {
-  provider: 'stripe';
-  client_secret: string;
-  publishable_key: string;
-  /** Where Stripe.js (or the offline stand-in's compatible script) is loaded from. */
-  js_url: string;
-}
-
 export type OrderStatus = 'pending_payment' | 'paid' | 'expired' | 'refunded';
-
-export interface CheckoutResponse {
-  order_id: string;
-  status: OrderStatus;
-  amount_cents: number;
-  currency: string;
-  expires_at: string;
-  payment: PaymentInfo;
-}
-
-export interface Order {
-  order_id: string;
-  show_id: string;
-  status: OrderStatus;
-  amount_cents: number;
-  currency: string;
-  last_payment_error: string | null;
-  tickets: Ticket[];
-}
+export type PaymentInfo = S['PaymentSetup'];
+export type CheckoutResponse = Omit<S['CheckoutOut'], 'status'> & { status: OrderStatus };
+export type PaymentError = S['PaymentErrorOut'];
+export type Order = Omit<S['OrderOut'], 'status'> & { status: OrderStatus };
 
 // ---------- tickets ----------
 
-export interface Ticket {
-  ticket_id: string;
-  order_id: string;
-  show: { id: string; title: string; starts_at: string; venue: { name: string; city: string } };
-  seat: { id: string; section: string; row: string; number: number | string };
-  price_cents: number;
-  currency: string;
-  issued_at: string;
-  /** The signed payload the ticket's QR code carries. */
-  code: string;
-}
-
-export interface TicketList {
-  items: Ticket[];
-}
+export type Ticket = S['TicketOut'];
+export type TicketList = S['TicketList'];
 
 // ---------- waiting room ----------
 
-export interface QueueEntry {
-  queue_id: string;
-  number: number;
-  position: number;
-  admitted: boolean;
-  admitted_until: string | null;
-  estimated_wait_s: number;
-}
+export type QueueEntry = S['QueueEntryOut'];
 
 /** Broadcast on WS /api/v1/shows/{id}/queue/live. */
 export interface QueueBroadcast {
@@ -212,4 +91,17 @@ export interface QueueBroadcast {
   serving: number;
   waiting: number;
   rate_per_s: number;
+  /**
+   * Extension to API.md (realtime/messages.py): false until the early arrivals' places
+   * are drawn at `sale_opens_at`; then clients that joined early re-read GET .../queue/me.
+   */
+  open?: boolean;
 }
+
+// ---------- compile-time checks that what we send is what the document accepts ----------
+
+type Assert<T extends true> = T;
+export type RequestBodiesMatch = [
+  Assert<HoldRequest extends S['HoldRequest'] ? true : false>,
+  Assert<RegisterRequest extends S['RegisterBody'] ? true : false>,
+];

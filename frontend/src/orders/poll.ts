@@ -3,7 +3,7 @@
  * usually lands within a second or two), slower later so a lost webhook does not
  * hammer the server while the reconciler catches up.
  */
-import type { OrderStatus } from '../api/types';
+import type { OrderStatus, PaymentError } from '../api/types';
 
 export function nextPollDelay(elapsedMs: number): number {
   if (elapsedMs < 20_000) return 1000;
@@ -21,3 +21,10 @@ export const ORDER_STATUS_TEXT: Record<OrderStatus, string> = {
   expired: 'Expired — the hold ran out before payment',
   refunded: 'Refunded',
 };
+
+/** The card issuer's reason, as Stripe words it, or a general sentence. */
+export function paymentErrorText(error: PaymentError | string | null): string {
+  if (typeof error === 'string' && error) return error;
+  if (error && typeof error === 'object' && error.message) return error.message;
+  return 'The payment did not go through. Please try another card.';
+}

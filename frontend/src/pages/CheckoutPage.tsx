@@ -56,11 +56,17 @@ export function CheckoutPage({ showId }: { showId: string }) {
           navigate(paths.order(o.order_id), { replace: true });
           return;
         }
+        const clientSecret = o.payment.client_secret;
+        if (!clientSecret) {
+          // Nothing left to pay here (e.g. the payment already went through): the order page says what happened.
+          navigate(paths.order(o.order_id), { replace: true });
+          return;
+        }
         const StripeJs = await loadStripeJs(o.payment.js_url);
         if (cancelled) return;
         const stripe = StripeJs(o.payment.publishable_key);
         if (!stripe) throw new Error('The payment form did not start. Please reload the page.');
-        const elements = stripe.elements({ clientSecret: o.payment.client_secret });
+        const elements = stripe.elements({ clientSecret });
         const element = elements.create('payment');
         element.on('ready', () => !cancelled && setElementReady(true));
         element.on('loaderror', () => !cancelled && setError('The payment form could not be loaded. Please reload the page.'));

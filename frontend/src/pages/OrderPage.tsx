@@ -10,7 +10,7 @@ import { money } from '../lib/format';
 import { forgetHold } from '../lib/holdStore';
 import { paths } from '../lib/router';
 import { sessionExpired } from '../lib/session';
-import { isFinal, nextPollDelay, ORDER_STATUS_TEXT } from '../orders/poll';
+import { isFinal, nextPollDelay, ORDER_STATUS_TEXT, paymentErrorText } from '../orders/poll';
 import { TicketCard } from '../tickets/TicketCard';
 import { useTitle } from './useTitle';
 
@@ -76,7 +76,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
         {error && <p class="muted small">Having trouble reaching the server ({error}); still trying…</p>}
         {pending && (order.last_payment_error || redirectStatus === 'failed') && (
           <div class="banner banner-error" role="alert" data-testid="order-error">
-            <p>{order.last_payment_error ?? 'The payment did not go through.'}</p>
+            <p>{paymentErrorText(order.last_payment_error)}</p>
             <a class="btn" href={paths.checkout(order.show_id)} data-testid="order-retry">
               Try another card
             </a>

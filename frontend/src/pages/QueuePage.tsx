@@ -42,21 +42,27 @@ export function QueuePage({ showId }: { showId: string }) {
         tracker.current = t;
         setView(t.view());
         if (entry.admitted) return;
-        socket = new ReconnectingSocket(wsUrl(livePaths.queue(showId)), {
-          onMessage: (data) => {
-            if (isQueueBroadcast(data) && !cancelled) setView(t.applyBroadcast(data));
-          },
-          onState: (st) => !cancelled && setLive(st),
-        });
-        socket.start();
-        refresh = setInterval(async () => {
+        const reread = async () => {
           try {
             const fresh = await api.queueMe(showId);
             if (!cancelled) setView(t.applyEntry(fresh));
           } catch {
             /* the broadcast keeps us going; try again next time */
           }
-        }, REFRESH_MS);
+        };
+        let wasOpen: boolean | undefined;
+        socket = new ReconnectingSocket(wsUrl(livePaths.queue(showId)), {
+          onMessage: (data) => {
+            if (!isQueueBroadcast(data) || cancelled) return;
+            setView(t.applyBroadcast(data));
+            // The line just opened: places of early arrivals were drawn, learn ours.
+            if (data.open === true && wasOpen === false) void reread();
+            if (data.open !== undefined) wasOpen = data.open;
+          },
+          onState: (st) => !cancelled && setLive(st),
+        });
+        socket.start();
+        refresh = setInterval(() => void reread(), REFRESH_MS);
       } catch (e) {
         if (cancelled) return;
         if (e instanceof ApiError && e.status === 401) sessionExpired();
@@ -117,11 +123,15 @@ export function QueuePage({ showId }: { showId: string }) {
         ) : (
           <div role="status" aria-live="polite" aria-atomic="true">
             <p class="queue-label">Your place in line</p>
-            <p class="queue-big" data-testid="queue-position" data-position={view.position}>
-              {view.position.toLocaleString()}
+            <p class="queue-big" data-testid="queue-position" data-position={view.position ?? ''}>
+              {view.position === null ? '—' : view.position.toLocaleString()}
             </p>
-            <p data-testid="queue-ahead" data-ahead={view.ahead}>
-              {view.ahead === 0 ? 'You are next.' : `${view.ahead.toLocaleString()} ${view.ahead === 1 ? 'person' : 'people'} ahead of you`}
+            <p data-testid="queue-ahead" data-ahead={view.ahead ?? ''}>
+              {view.ahead === null
+                ? 'Your place is drawn when the sale opens.'
+                : view.ahead === 0
+                  ? 'You are next.'
+                  : `${view.ahead.toLocaleString()} ${view.ahead === 1 ? 'person' : 'people'} ahead of you`}
             </p>
             <p data-testid="queue-wait">Estimated wait: {roughDuration(view.estimatedWaitS)}</p>
           </div>

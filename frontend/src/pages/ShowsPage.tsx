@@ -249,6 +249,7 @@ function ShowCard({ show }: { show: Show }) {
       </p>
       <p class="muted">
         {show.venue.name}, {show.venue.city}
+        {typeof show.distance_km === 'number' && <span data-testid="show-distance"> · {show.distance_km < 10 ? show.distance_km.toFixed(1) : Math.round(show.distance_km)} km away</span>}
       </p>
       <p>
         {priceRange(show.price_range.min_cents, show.price_range.max_cents, show.price_range.currency)}

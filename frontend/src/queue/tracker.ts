@@ -9,11 +9,12 @@
 import type { QueueBroadcast, QueueEntry } from '../api/types';
 
 export interface QueueView {
-  number: number;
-  /** 1 = next to be let in; 0 once admitted. */
-  position: number;
-  /** People in front of the fan. */
-  ahead: number;
+  /** The fan's ticket number in the line; null until the server has drawn it. */
+  number: number | null;
+  /** 1 = next to be let in; 0 once admitted; null while unknown. */
+  position: number | null;
+  /** People in front of the fan, or null while unknown. */
+  ahead: number | null;
   admitted: boolean;
   admittedUntil: string | null;
   /** Seconds, or null when unknown. */
@@ -25,10 +26,10 @@ export interface QueueView {
 }
 
 export class QueueTracker {
-  private number: number;
-  private shown: number;
-  private readonly start: number;
-  private admitted: boolean;
+  private number: number | null;
+  private shown: number | null = null;
+  private start: number | null = null;
+  private admitted = false;
   private admittedUntil: string | null;
   private serverWait: number | null;
   private waiting: number | null = null;
@@ -36,11 +37,10 @@ export class QueueTracker {
 
   constructor(entry: QueueEntry) {
     this.number = entry.number;
-    this.admitted = entry.admitted;
     this.admittedUntil = entry.admitted_until;
-    this.shown = entry.admitted ? 0 : Math.max(1, entry.position);
-    this.start = Math.max(1, this.shown);
     this.serverWait = entry.estimated_wait_s;
+    if (entry.admitted) this.admit();
+    else if (entry.position !== null) this.lower(entry.position);
   }
 
   /** A fresh entry from the server (GET .../queue/me). */
@@ -50,15 +50,17 @@ export class QueueTracker {
     this.admittedUntil = entry.admitted_until;
     this.serverWait = entry.estimated_wait_s;
     if (entry.admitted) this.admit();
-    else this.lower(Math.max(1, entry.position));
+    else if (entry.position !== null) this.lower(entry.position);
     return this.view();
   }
 
   applyBroadcast(msg: QueueBroadcast): QueueView {
     this.waiting = msg.waiting;
     this.rate = msg.rate_per_s;
-    if (this.number <= msg.serving) this.admit();
-    else this.lower(this.number - msg.serving);
+    if (this.number !== null) {
+      if (this.number <= msg.serving) this.admit();
+      else this.lower(this.number - msg.serving);
+    }
     return this.view();
   }
 
@@ -69,23 +71,28 @@ export class QueueTracker {
 
   private lower(position: number): void {
     if (this.admitted) return;
-    if (position < this.shown) this.shown = position;
+    const p = Math.max(1, position);
+    if (this.shown === null || p < this.shown) this.shown = p;
+    if (this.start === null) this.start = p;
   }
 
   view(): QueueView {
     const position = this.shown;
     let estimatedWaitS: number | null;
     if (this.admitted) estimatedWaitS = 0;
-    else if (this.rate && this.rate > 0) estimatedWaitS = Math.round(position / this.rate);
+    else if (position !== null && this.rate && this.rate > 0) estimatedWaitS = Math.round(position / this.rate);
     else estimatedWaitS = this.serverWait;
+    let progress = 0;
+    if (this.admitted) progress = 1;
+    else if (position !== null && this.start) progress = Math.min(1, Math.max(0, (this.start - position) / this.start));
     return {
       number: this.number,
       position,
-      ahead: Math.max(0, position - 1),
+      ahead: position === null ? null : Math.max(0, position - 1),
       admitted: this.admitted,
       admittedUntil: this.admittedUntil,
       estimatedWaitS,
-      progress: this.admitted ? 1 : Math.min(1, Math.max(0, (this.start - position) / this.start)),
+      progress,
       waiting: this.waiting,
       ratePerS: this.rate,
     };
