@@ -16,7 +16,7 @@ const tick = (serving: number, rate = 2, waiting = 500) => ({ type: 'queue' as c
 describe('QueueTracker', () => {
   it('starts from the entry', () => {
     const v = new QueueTracker(entry()).view();
-    expect(v).toMatchObject({ position: 20, ahead: 19, admitted: false, estimatedWaitS: 60, progress: 0 });
+    expect(v).toMatchObject({ position: 20, ahead: 19, admitted: false, turn: false, estimatedWaitS: 60, progress: 0 });
   });
 
   it('follows the broadcast: position = number - serving, wait from the rate', () => {
@@ -34,19 +34,22 @@ describe('QueueTracker', () => {
     for (let k = 1; k < seen.length; k++) expect(seen[k]).toBeLessThanOrEqual(seen[k - 1]!);
   });
 
-  it('is admitted once number <= serving, and stays admitted', () => {
+  it('reaches the fan’s turn once number <= serving; admission itself comes from the entry', () => {
     const t = new QueueTracker(entry());
     const v = t.applyBroadcast(tick(120));
-    expect(v).toMatchObject({ admitted: true, position: 0, ahead: 0, progress: 1, estimatedWaitS: 0 });
-    expect(t.applyBroadcast(tick(100)).admitted).toBe(true);
-  });
-
-  it('takes admission from a fresh entry too', () => {
-    const t = new QueueTracker(entry());
+    expect(v).toMatchObject({ turn: true, admitted: false, position: 0, ahead: 0, progress: 1, estimatedWaitS: 0 });
+    expect(t.applyBroadcast(tick(100)).turn).toBe(true);
     expect(t.applyEntry(entry({ admitted: true, position: 0, admitted_until: '2030-01-01T00:00:00Z' }))).toMatchObject({
       admitted: true,
+      turn: true,
+      position: 0,
       admittedUntil: '2030-01-01T00:00:00Z',
     });
+  });
+
+  it('reports an admission that ended (turn reached, not admitted)', () => {
+    const t = new QueueTracker(entry({ position: 0, admitted: false }));
+    expect(t.view()).toMatchObject({ turn: true, admitted: false, position: 0 });
   });
 
   it('uses the server estimate when the rate is unknown', () => {

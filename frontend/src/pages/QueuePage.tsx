@@ -51,10 +51,18 @@ export function QueuePage({ showId }: { showId: string }) {
           }
         };
         let wasOpen: boolean | undefined;
+        let confirming = false;
         socket = new ReconnectingSocket(wsUrl(livePaths.queue(showId)), {
           onMessage: (data) => {
             if (!isQueueBroadcast(data) || cancelled) return;
-            setView(t.applyBroadcast(data));
+            const before = t.view();
+            const v = t.applyBroadcast(data);
+            setView(v);
+            // Our number came up: the server grants admission as it moves the line; ask for it.
+            if (v.turn && !before.turn && !v.admitted && !confirming) {
+              confirming = true;
+              void reread().finally(() => (confirming = false));
+            }
             // The line just opened: places of early arrivals were drawn, learn ours.
             if (data.open === true && wasOpen === false) void reread();
             if (data.open !== undefined) wasOpen = data.open;
@@ -112,7 +120,23 @@ export function QueuePage({ showId }: { showId: string }) {
         <h2 id="queue-status-title" class="visually-hidden">
           Your place in line
         </h2>
-        {view.admitted ? (
+        {view.turn && !view.admitted ? (
+          <div class="queue-ended" data-testid="queue-admission-ended" role="status">
+            <p class="queue-big">Your turn came</p>
+            <p>
+              but your time to shop has ended: an admission lasts a few minutes, and ends once you have paid or released all
+              your seats.
+            </p>
+            <p class="actions actions-center">
+              <button type="button" class="btn" onClick={() => setAttempt((a) => a + 1)} data-testid="queue-check-again">
+                Check again
+              </button>
+              <a class="btn" href={paths.shows()}>
+                See other shows
+              </a>
+            </p>
+          </div>
+        ) : view.admitted ? (
           <div class="queue-admitted" data-testid="queue-admitted" role="status">
             <p class="queue-big">It's your turn!</p>
             <p>Taking you to the seat map…</p>

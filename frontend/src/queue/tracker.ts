@@ -1,7 +1,10 @@
 /**
  * The waiting room's view of the fan's place in line, from two sources: the fan's own
  * entry (POST/GET .../queue[/me]) and the broadcast {serving, waiting, rate_per_s}.
- * A number <= serving is admitted; position = number - serving (1 = next in).
+ * Position = number - serving (1 = next in). A number <= serving means the fan's turn has
+ * come (`turn`); whether the fan may shop is the server's `admitted` flag, which only the
+ * entry carries (an admission ends after a while, or once the fan paid or let go of every
+ * seat, while the number stays <= serving).
  *
  * The position shown only ever goes down: broadcasts can arrive out of step with the
  * entry, and a line that seems to move backwards is worse than one that pauses.
@@ -15,7 +18,10 @@ export interface QueueView {
   position: number | null;
   /** People in front of the fan, or null while unknown. */
   ahead: number | null;
+  /** The server admits the fan to shop (from the entry only). */
   admitted: boolean;
+  /** The line has reached the fan's number (from either source). */
+  turn: boolean;
   admittedUntil: string | null;
   /** Seconds, or null when unknown. */
   estimatedWaitS: number | null;
@@ -30,26 +36,25 @@ export class QueueTracker {
   private shown: number | null = null;
   private start: number | null = null;
   private admitted = false;
-  private admittedUntil: string | null;
-  private serverWait: number | null;
+  private turn = false;
+  private admittedUntil: string | null = null;
+  private serverWait: number | null = null;
   private waiting: number | null = null;
   private rate: number | null = null;
 
   constructor(entry: QueueEntry) {
     this.number = entry.number;
-    this.admittedUntil = entry.admitted_until;
-    this.serverWait = entry.estimated_wait_s;
-    if (entry.admitted) this.admit();
-    else if (entry.position !== null) this.lower(entry.position);
+    this.applyEntry(entry);
   }
 
-  /** A fresh entry from the server (GET .../queue/me). */
+  /** A fresh entry from the server (POST .../queue or GET .../queue/me). */
   applyEntry(entry: QueueEntry): QueueView {
     // Before the sale opens the server draws early arrivals' places, so the number can change.
     this.number = entry.number;
+    this.admitted = entry.admitted;
     this.admittedUntil = entry.admitted_until;
     this.serverWait = entry.estimated_wait_s;
-    if (entry.admitted) this.admit();
+    if (entry.admitted || entry.position === 0) this.reachTurn();
     else if (entry.position !== null) this.lower(entry.position);
     return this.view();
   }
@@ -58,19 +63,19 @@ export class QueueTracker {
     this.waiting = msg.waiting;
     this.rate = msg.rate_per_s;
     if (this.number !== null) {
-      if (this.number <= msg.serving) this.admit();
+      if (this.number <= msg.serving) this.reachTurn();
       else this.lower(this.number - msg.serving);
     }
     return this.view();
   }
 
-  private admit(): void {
-    this.admitted = true;
+  private reachTurn(): void {
+    this.turn = true;
     this.shown = 0;
   }
 
   private lower(position: number): void {
-    if (this.admitted) return;
+    if (this.turn) return;
     const p = Math.max(1, position);
     if (this.shown === null || p < this.shown) this.shown = p;
     if (this.start === null) this.start = p;
@@ -79,17 +84,18 @@ export class QueueTracker {
   view(): QueueView {
     const position = this.shown;
     let estimatedWaitS: number | null;
-    if (this.admitted) estimatedWaitS = 0;
+    if (this.turn) estimatedWaitS = 0;
     else if (position !== null && this.rate && this.rate > 0) estimatedWaitS = Math.round(position / this.rate);
     else estimatedWaitS = this.serverWait;
     let progress = 0;
-    if (this.admitted) progress = 1;
+    if (this.turn) progress = 1;
     else if (position !== null && this.start) progress = Math.min(1, Math.max(0, (this.start - position) / this.start));
     return {
       number: this.number,
       position,
       ahead: position === null ? null : Math.max(0, position - 1),
       admitted: this.admitted,
+      turn: this.turn,
       admittedUntil: this.admittedUntil,
       estimatedWaitS,
       progress,

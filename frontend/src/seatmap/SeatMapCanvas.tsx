@@ -25,8 +25,6 @@ interface Props {
   controller: ShowController;
   model: SeatMapModel;
   grid: SpatialGrid;
-  /** Gives the page the renderer (e.g. for the legend's colours). */
-  onRendererReady?: (renderer: SeatMapRenderer) => void;
 }
 
 const KEY_DIRECTIONS: Record<string, Direction> = {
@@ -47,7 +45,7 @@ interface Pointer {
   startY: number;
 }
 
-export function SeatMapCanvas({ controller, model, grid, onRendererReady }: Props) {
+export function SeatMapCanvas({ controller, model, grid }: Props) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const baseRef = useRef<HTMLCanvasElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
@@ -103,7 +101,6 @@ export function SeatMapCanvas({ controller, model, grid, onRendererReady }: Prop
     const r = new SeatMapRenderer(base, overlay, model, grid);
     rendererRef.current = r;
     r.onFirstPaint = () => controller.markFirstPaint();
-    onRendererReady?.(r);
     st.focus = -1;
 
     const resize = () => {
@@ -180,12 +177,12 @@ export function SeatMapCanvas({ controller, model, grid, onRendererReady }: Prop
     return [e.clientX - rect.left, e.clientY - rect.top];
   };
 
-  const hitTest = (sx: number, sy: number): number => {
+  const hitTest = (sx: number, sy: number, slopPx = 6): number => {
     const r = rendererRef.current;
     if (!r) return -1;
     const [wx, wy] = screenToWorld(r.view, sx, sy);
-    // Within half a pitch, or a few pixels when zoomed far out.
-    const reach = Math.max(model.pitch * 0.6, 6 / r.view.scale);
+    // Within about half a pitch, or a few pixels when zoomed far out (more for a finger).
+    const reach = Math.max(model.pitch * 0.6, slopPx / r.view.scale);
     return grid.nearest(wx, wy, reach);
   };
 
@@ -250,7 +247,7 @@ export function SeatMapCanvas({ controller, model, grid, onRendererReady }: Prop
       return;
     }
     const [x, y] = local(e);
-    const i = hitTest(x, y);
+    const i = hitTest(x, y, e.pointerType === 'touch' ? 14 : 6);
     if (i >= 0) {
       focusSeat(i, false);
       controller.toggleSeat(i);

@@ -126,12 +126,18 @@ export class ShowController {
   }
 
   /** When a show has a waiting room: go there unless the fan is already admitted. */
-  async checkAdmission(): Promise<'admitted' | 'redirected' | 'signed_out' | 'not_needed'> {
+  async checkAdmission(): Promise<'admitted' | 'ended' | 'redirected' | 'signed_out' | 'not_needed'> {
     const show = this.state.get().show;
     if (!show?.queue.enabled) return 'not_needed';
     try {
       const entry = await this.api.queueMe(this.showId);
       if (entry.admitted) return 'admitted';
+      if (entry.position === 0) {
+        // Our turn came and went (the admission expired, or ended with a payment): going
+        // back to the line would only bounce the fan back here.
+        this.notify('info', 'Your time to shop this show has ended.');
+        return 'ended';
+      }
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return 'signed_out';
       if (!(e instanceof ApiError) || e.status !== 404) return 'admitted'; // let the hold call decide
