@@ -1,0 +1,150 @@
+"""What the live map and the waiting room share: a per-show, per-process feed and the hub that hands them out.
+
+A feed owns one plugin subscription to one show's channel and the set of this process's sockets watching that
+show. It is made by the first watcher, outlives the last one by LINGER_S (a page reload should not cost a
+resubscription), and on any failure closes its sockets with 1013 so the clients reconnect to a fresh feed.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from litestar import WebSocket
+from litestar.channels import ChannelsPlugin
+
+from realtime.watchers import WS_TRY_AGAIN_LATER, Watcher, close_quietly
+
+logger = logging.getLogger("showtime.realtime.feeds")
+
+LINGER_S = 30.0
+
+
+class Feed(abc.ABC):
+    def __init__(self, show_id: int, channel: str, channels: ChannelsPlugin) -> None:
+        self.show_id = show_id
+        self.channel = channel
+        self.channels = channels
+        self.watchers: set[Watcher] = set()
+        self.closed = False
+        self.on_closed: Callable[[Feed], None] = lambda feed: None
+        self.task: asyncio.Task[None] | None = None
+        self._idle_since = time.monotonic()
+
+    # ------------------------------------------------------------ what each kind of feed defines
+
+    @abc.abstractmethod
+    def welcome(self, watcher: Watcher) -> None:
+        """Give a newcomer what it needs before the next broadcast (or nothing, if that broadcast will do)."""
+
+    @abc.abstractmethod
+    def receive(self, payload: bytes) -> None:
+        """Take one pub/sub payload (or realtime.channels.SUBSCRIBED) without awaiting anything."""
+
+    @abc.abstractmethod
+    async def loop(self) -> None:
+        """Broadcast until `lingered()` says nobody is left; then return."""
+
+    # ------------------------------------------------------------ shared machinery
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._run(), name=f"{type(self).__name__}-{self.show_id}")
+
+    def add(self, watcher: Watcher) -> None:
+        self.watchers.add(watcher)
+        self.welcome(watcher)
+
+    def remove(self, watcher: Watcher) -> None:
+        self.watchers.discard(watcher)
+        if not self.watchers:
+            self._idle_since = time.monotonic()
+
+    def lingered(self) -> bool:
+        """True (and the feed retired) once nobody has watched for LINGER_S."""
+        if not self.watchers and time.monotonic() - self._idle_since > LINGER_S:
+            self._retire()
+        return self.closed
+
+    def fan_out(self, event: dict[str, Any], replace: bool = False) -> None:
+        """Offer one pre-built event to every watcher; drop those too far behind to take it."""
+        dropped = [w for w in self.watchers if not (w.replace_all(event) if replace else w.offer(event))]
+        for watcher in dropped:
+            self.watchers.discard(watcher)
+        if dropped:
+            logger.info("%s of show %s dropped %d slow client(s)", type(self).__name__, self.show_id, len(dropped))
+
+    def _retire(self) -> None:
+        # Done before any await of the shutdown, so the hub never hands this feed to a newcomer again.
+        if not self.closed:
+            self.closed = True
+            self.on_closed(self)
+
+    async def _run(self) -> None:
+        try:
+            async with self.channels.start_subscription([self.channel]) as subscriber:
+                pump = asyncio.create_task(self._pump(subscriber.iter_events()))
+                try:
+                    await self.loop()
+                finally:
+                    pump.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await pump
+        except Exception:
+            logger.exception("%s of show %s failed; its clients will reconnect", type(self).__name__, self.show_id)
+            self._retire()
+            # Without a feed nothing reaches them; a reconnect builds a new feed and starts from a snapshot.
+            await asyncio.gather(*(close_quietly(w.socket, WS_TRY_AGAIN_LATER, "feed restarting")
+                                   for w in self.watchers))
+        finally:
+            self._retire()
+
+    async def _pump(self, events: Any) -> None:
+        async for payload in events:
+            self.receive(payload)
+
+
+FeedT = TypeVar("FeedT", bound=Feed)
+
+
+class FeedHub(Generic[FeedT]):
+    """One feed per watched show in this process, made on the first watcher."""
+
+    def __init__(self, make_feed: Callable[[int], FeedT], ready: asyncio.Event) -> None:
+        self.make_feed = make_feed
+        self.ready = ready  # set once the ChannelsPlugin runs
+        self.feeds: dict[int, FeedT] = {}
+
+    def feed(self, show_id: int) -> FeedT:
+        feed = self.feeds.get(show_id)
+        if feed is None or feed.closed:
+            feed = self.make_feed(show_id)
+            feed.on_closed = self._forget
+            self.feeds[show_id] = feed
+            feed.start()
+        return feed
+
+    async def watch(self, socket: WebSocket, show_id: int) -> None:
+        """Serve one accepted socket until it leaves."""
+        await self.ready.wait()
+        watcher = Watcher(socket)
+        feed = self.feed(show_id)
+        feed.add(watcher)
+        try:
+            await watcher.serve()
+        finally:
+            feed.remove(watcher)
+
+    def _forget(self, feed: Feed) -> None:
+        if self.feeds.get(feed.show_id) is feed:
+            del self.feeds[feed.show_id]
+
+    async def close(self) -> None:
+        tasks = [feed.task for feed in self.feeds.values() if feed.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

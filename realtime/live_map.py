@@ -1,0 +1,192 @@
+"""The live seat map: one feed per show per process, fanned out to that process's watchers.
+
+A change reaches a watcher like this: the holds Lua script bumps `{show:N}:version` and publishes
+`{"v": V, "c": [[seat, status], ...]}` on `{show:N}:changes`; every process with watchers of the show receives it
+once (one Redis subscription per show per process, through the ChannelsPlugin); the show's feed collects changes
+for a coalescing window, merges them per seat, encodes ONE diff and offers the same ASGI event to each watcher.
+
+The feed keeps the map as its watchers have it (version + held/sold seats). It is loaded with `read_state` only
+after Redis confirmed the subscription, so no change can fall between the snapshot and the stream; messages the
+snapshot already covers (v <= its version) are dropped. A watcher that joins gets that in-memory snapshot (encoded
+once per version, however many join) and then every diff, each starting where the previous message ended.
+Anything that breaks the chain - a version gap, a reset after Redis lost its data, a resubscription after a lost
+connection, or an audit that finds Redis ahead of the stream - reloads the snapshot and sends it to every watcher
+instead of a diff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from litestar.channels import ChannelsPlugin
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from backend.booking import keys
+from backend.booking.live_state import read_state, status_of
+from realtime.channels import SUBSCRIBED
+from realtime.feeds import Feed, FeedHub
+from realtime.messages import Diff, SeatChanges, Snapshot, decode_seat_changes, encode
+from realtime.watchers import Watcher, send_event
+
+logger = logging.getLogger("showtime.realtime.live_map")
+
+# Coalescing: 50 ms while a show has few watchers here, widening linearly to 250 ms as they grow to thousands.
+# Each window costs one encode and one send per watcher, so a wider window at scale caps the messages per
+# second a process pushes (watchers / window) while the map stays well inside a second behind.
+WINDOW_MIN_S = 0.05
+WINDOW_MAX_S = 0.25
+WIDEN_FROM_WATCHERS = 500
+WIDEN_TO_WATCHERS = 5_000
+# After an idle spell the first change goes out (almost) at once; this short gather lets a burst that arrives
+# together (one hold of several seats, many holds in the same millisecond) share the message.
+FIRST_GATHER_S = 0.005
+AUDIT_INTERVAL_S = 2.0
+SUBSCRIBE_CONFIRM_TIMEOUT_S = 3.0
+RETRY_DELAY_S = 0.5
+
+
+def coalescing_window(watchers: int) -> float:
+    share = (watchers - WIDEN_FROM_WATCHERS) / (WIDEN_TO_WATCHERS - WIDEN_FROM_WATCHERS)
+    return WINDOW_MIN_S + (WINDOW_MAX_S - WINDOW_MIN_S) * min(1.0, max(0.0, share))
+
+
+class ShowFeed(Feed):
+    def __init__(self, show_id: int, redis: Redis, channels: ChannelsPlugin) -> None:
+        super().__init__(show_id, keys.changes_channel(show_id), channels)
+        self.redis = redis
+        # The map exactly as every watcher has it: the last snapshot plus every diff sent since.
+        self.version: int | None = None
+        self.seats: dict[str, str] = {}
+        self.stale = True  # the next flush must reload the snapshot instead of sending a diff
+        self._snapshot_event: tuple[int, dict[str, Any]] | None = None
+        self._inbox: list[SeatChanges | None] = []  # None: the subscription was (re)confirmed
+        self._arrived = asyncio.Event()
+        self._subscribed = asyncio.Event()
+
+    def welcome(self, watcher: Watcher) -> None:
+        if self.version is not None and not self.stale:
+            watcher.offer(self._snapshot())
+        # Otherwise the snapshot that the feed is about to load goes to every watcher, this one included.
+
+    def _snapshot(self) -> dict[str, Any]:
+        assert self.version is not None
+        if self._snapshot_event is None or self._snapshot_event[0] != self.version:
+            text = encode(Snapshot(version=self.version, seats=self.seats)).decode()
+            self._snapshot_event = (self.version, send_event(text))
+        return self._snapshot_event[1]
+
+    def receive(self, payload: bytes) -> None:
+        if payload == SUBSCRIBED:
+            self._inbox.append(None)
+            self._subscribed.set()
+        else:
+            try:
+                self._inbox.append(decode_seat_changes(payload))
+            except ValueError:  # msgspec.DecodeError and ValidationError are ValueErrors
+                logger.error("ignoring a malformed change message on show %s: %.200r", self.show_id, payload)
+                return
+        self._arrived.set()
+
+    async def loop(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._subscribed.wait(), SUBSCRIBE_CONFIRM_TIMEOUT_S)
+        self._arrived.set()  # load the first snapshot now, whether or not anything changed
+        last_flush = 0.0
+        last_audit: int | None = None
+        next_audit = time.monotonic() + AUDIT_INTERVAL_S
+        while True:
+            if self.lingered():
+                return
+            now = time.monotonic()
+            if now >= next_audit:
+                last_audit = await self._audit(last_audit)
+                next_audit = now + AUDIT_INTERVAL_S
+                continue
+            try:
+                await asyncio.wait_for(self._arrived.wait(), max(0.0, next_audit - now))
+            except TimeoutError:
+                continue
+            await asyncio.sleep(max(FIRST_GATHER_S, last_flush + coalescing_window(len(self.watchers)) - now))
+            self._arrived.clear()
+            await self._flush()
+            last_flush = time.monotonic()
+
+    async def _flush(self) -> None:
+        inbox, self._inbox = self._inbox, []
+        if not self.stale:
+            diff = self._merge(inbox)
+            if diff is not None:
+                self.fan_out(send_event(encode(diff).decode()))
+            if not self.stale:
+                return
+        # Everything in `inbox` was published before the read below, so the snapshot covers it.
+        try:
+            version, state = await read_state(self.redis, self.show_id)
+        except (RedisError, RuntimeError, OSError) as exc:
+            logger.warning("show %s: snapshot reload failed (%s); retrying", self.show_id, exc)
+            await asyncio.sleep(RETRY_DELAY_S)
+            self._arrived.set()
+            return
+        self.version = version
+        self.seats = {seat_id.decode(): status_of(value) for seat_id, value in state.items()}
+        self.stale = False
+        self.fan_out(self._snapshot(), replace=True)
+        if self._inbox:  # arrived during the read; the next flush drops what the snapshot already covers
+            self._arrived.set()
+
+    def _merge(self, inbox: list[SeatChanges | None]) -> Diff | None:
+        """Fold a window's messages into one diff; on anything that breaks the chain, mark the feed stale."""
+        assert self.version is not None
+        start = self.version
+        merged: dict[str, str] = {}
+        for message in inbox:
+            if message is None or message.reset:
+                self.stale = True
+                return None
+            if message.v <= self.version:
+                continue  # already in the snapshot
+            if message.v != self.version + 1:
+                logger.info("show %s: version gap %s -> %s; reloading the snapshot", self.show_id,
+                            self.version, message.v)
+                self.stale = True
+                return None
+            for seat_id, status in message.c:
+                merged[str(seat_id)] = status  # a later change to the same seat in the window wins
+            self.version = message.v
+        if self.version == start:
+            return None
+        for seat_id, status in merged.items():
+            if status == "available":
+                self.seats.pop(seat_id, None)
+            else:
+                self.seats[seat_id] = status
+        return Diff(from_version=start, version=self.version, changes=list(merged.items()))
+
+    async def _audit(self, previous: int | None) -> int | None:
+        """Catch what pub/sub cannot tell: a message lost in transit, or Redis losing the show's state.
+
+        A version Redis had at the previous audit must have arrived by now (two seconds later); if the feed is
+        still behind it, or Redis now has no version or an older one, the snapshot is reloaded.
+        """
+        try:
+            raw = await self.redis.get(keys.version(self.show_id))
+        except (RedisError, OSError):
+            return previous
+        current = int(raw) if raw is not None else None
+        if not self.stale and self.version is not None and (
+            current is None or current < self.version or (previous is not None and self.version < previous)
+        ):
+            logger.warning("show %s: audit found the feed at %s, Redis at %s; reloading", self.show_id,
+                           self.version, current)
+            self.stale = True
+            self._arrived.set()
+        return current
+
+
+def live_map_hub(redis: Redis, channels: ChannelsPlugin, ready: asyncio.Event) -> FeedHub[ShowFeed]:
+    return FeedHub(lambda show_id: ShowFeed(show_id, redis, channels), ready)

@@ -1,0 +1,51 @@
+"""Redis keys of a show's waiting room, all under the show's hash tag so each Lua script runs on one shard.
+
+- serving   STRING  highest number let in so far; a number <= serving is admitted.
+- issued    STRING  highest number handed out (the FIFO counter, INCR).
+- early     LIST    profiles who joined before the sale opened, until the draw gives them numbers.
+- drawn     STRING  count of early arrivals, set once by the draw; its existence means "the line is formed".
+- entries   HASH    profile -> number (0 while waiting for the draw): one place per profile, however many tabs.
+- holders   HASH    number -> profile: who to admit when serving reaches a number.
+- ids       HASH    profile -> queue_id.
+- admissions ZSET   number scored by admission time (ms), last minute only: the measured admission rate.
+- first     STRING  time of the first admission (ms): the rate's window before a full minute has passed.
+- changes   pub/sub channel: the queue status after every change, JSON {serving, waiting, rate_per_s, open}.
+- draw_lock STRING  SET NX PX by the process doing the draw.
+Admission grants themselves live in realtime.admission's `admitted` set.
+"""
+
+from __future__ import annotations
+
+from backend.booking.keys import tag
+from realtime.admission import admitted_key
+
+QUEUE_SHOWS = "realtime:queue-shows"  # SET of show ids whose waiting room has entries (outside any show's slot)
+
+
+def _key(show_id: int | str, name: str) -> str:
+    return f"{tag(show_id)}:queue:{name}"
+
+
+def changes_channel(show_id: int | str) -> str:
+    return _key(show_id, "changes")
+
+
+def draw_lock(show_id: int | str) -> str:
+    return _key(show_id, "draw-lock")
+
+
+def script_keys(show_id: int | str) -> list[str]:
+    """KEYS of every waiting-room script, in the order queue_scripts.py indexes them."""
+    return [
+        _key(show_id, "serving"),  # 1
+        _key(show_id, "issued"),  # 2
+        _key(show_id, "early"),  # 3
+        _key(show_id, "drawn"),  # 4
+        _key(show_id, "admissions"),  # 5
+        _key(show_id, "first"),  # 6
+        changes_channel(show_id),  # 7
+        _key(show_id, "entries"),  # 8
+        _key(show_id, "holders"),  # 9
+        _key(show_id, "ids"),  # 10
+        admitted_key(show_id),  # 11
+    ]

@@ -1,0 +1,109 @@
+"""The waiting room's Lua scripts: every change to a line is one atomic script, safe with any number of processes.
+
+All scripts take the same KEYS (queue_keys.script_keys) and publish the line's status on its changes channel in
+the same step as the change, so subscribers see statuses in the order the changes happened.
+"""
+
+from __future__ import annotations
+
+RATE_WINDOW_MS = 60_000
+
+# status(now) -> JSON {serving, waiting, rate_per_s, open}. The rate is the admissions of the last minute over
+# the time they span (at least 10 s, so the first burst does not read as a flood; at most the minute).
+_STATUS = """
+local function status(now)
+  local serving = tonumber(redis.call('GET', KEYS[1]) or '0')
+  local issued = tonumber(redis.call('GET', KEYS[2]) or '0')
+  local open = redis.call('EXISTS', KEYS[4]) == 1
+  local waiting = issued - serving
+  if not open then waiting = waiting + redis.call('LLEN', KEYS[3]) end
+  local rate = 0
+  local recent = redis.call('ZCOUNT', KEYS[5], now - __RATE_WINDOW_MS__, '+inf')
+  if recent > 0 then
+    local first = tonumber(redis.call('GET', KEYS[6]) or now)
+    local span = math.min(__RATE_WINDOW_MS__, math.max(10000, now - first)) / 1000
+    rate = math.floor(recent / span * 100 + 0.5) / 100
+  end
+  return cjson.encode({serving = serving, waiting = waiting, rate_per_s = rate, open = open})
+end
+""".replace("__RATE_WINDOW_MS__", str(RATE_WINDOW_MS))
+
+# ARGV: profile, new queue_id, now, sale_opens_at (ms). Returns {number, queue_id, created}; number 0 = waiting
+# for the draw, -1 = the sale has opened but the draw has not run yet (the caller draws, then joins again).
+JOIN = _STATUS + """
+local number = redis.call('HGET', KEYS[8], ARGV[1])
+if number then return {tonumber(number), redis.call('HGET', KEYS[10], ARGV[1]), 0} end
+local now = tonumber(ARGV[3])
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  if now >= tonumber(ARGV[4]) then return {-1, '', 0} end
+  redis.call('RPUSH', KEYS[3], ARGV[1])
+  number = 0
+else
+  number = redis.call('INCR', KEYS[2])
+  redis.call('HSET', KEYS[9], number, ARGV[1])
+end
+redis.call('HSET', KEYS[8], ARGV[1], number)
+redis.call('HSET', KEYS[10], ARGV[1], ARGV[2])
+redis.call('PUBLISH', KEYS[7], status(now))
+return {number, ARGV[2], 1}
+"""
+
+# ARGV: now, then the early arrivals in their drawn order. Numbers 1..E go to them in that order; later joiners
+# continue from E + 1. Returns 1 when drawn, 0 when it was drawn already, -1 when someone joined early since the
+# caller read the list (the caller shuffles again).
+DRAW = _STATUS + """
+if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+local count = #ARGV - 1
+if redis.call('LLEN', KEYS[3]) ~= count then return -1 end
+for i = 1, count do
+  redis.call('HSET', KEYS[8], ARGV[i + 1], i)
+  redis.call('HSET', KEYS[9], i, ARGV[i + 1])
+end
+redis.call('SET', KEYS[2], count)
+redis.call('SET', KEYS[4], count)
+redis.call('DEL', KEYS[3])
+redis.call('PUBLISH', KEYS[7], status(tonumber(ARGV[1])))
+return 1
+"""
+
+# ARGV: now, active-shopper capacity, admission ttl (ms). Lets in as many as there are free places, granting each
+# admission exactly as realtime.admission does (ZADD GT on the `admitted` set, after dropping expired grants as
+# admission.active_shoppers does), in the same atomic step that moves `serving`. Returns how many were let in.
+ADVANCE = _STATUS + """
+if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[11], '-inf', now)
+local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[11])
+local serving = tonumber(redis.call('GET', KEYS[1]) or '0')
+local issued = tonumber(redis.call('GET', KEYS[2]) or '0')
+local n = math.min(free, issued - serving)
+if n <= 0 then return 0 end
+local admitted_until = now + tonumber(ARGV[3])
+for number = serving + 1, serving + n do
+  local profile = redis.call('HGET', KEYS[9], number)
+  if profile then redis.call('ZADD', KEYS[11], 'GT', admitted_until, profile) end
+  redis.call('ZADD', KEYS[5], now, number)
+end
+redis.call('SET', KEYS[1], serving + n)
+redis.call('SET', KEYS[6], now, 'NX')
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - __RATE_WINDOW_MS__)
+redis.call('PUBLISH', KEYS[7], status(now))
+return n
+""".replace("__RATE_WINDOW_MS__", str(RATE_WINDOW_MS))
+
+# ARGV: now, profile. Returns {number or -2 when not in the line, queue_id, status JSON}.
+ENTRY = _STATUS + """
+local number = redis.call('HGET', KEYS[8], ARGV[2])
+return {tonumber(number or '-2'), redis.call('HGET', KEYS[10], ARGV[2]) or '', status(tonumber(ARGV[1]))}
+"""
+
+# ARGV: now. Returns the status JSON (heartbeats, first message of a new socket).
+STATUS = _STATUS + """
+return status(tonumber(ARGV[1]))
+"""
+
+# KEYS[1] the draw lock, ARGV[1] the caller's token: release only a lock we still own.
+RELEASE_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""

@@ -1,0 +1,108 @@
+"""The realtime endpoints: the live map and waiting-room sockets, and the waiting room over HTTP.
+
+Handlers only translate: they find the show, hand the socket or the request to a hub or the waiting room, and
+render the answer. Sockets never see a stack trace: a show that does not exist (or has no waiting room) gets one
+error message and a 1008 close; an unexpected failure is logged and closes with 1011.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Controller, Response, WebSocket, get, post, websocket
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from backend.auth import provide_profile_id
+from backend.catalog.service import ShowFacts, ShowFactsCache, parse_show_id
+from backend.errors import AppError
+from realtime.lifecycle import Realtime
+from realtime.schemas import QueueEntryOut
+from realtime.waiting_room import Place, WaitingRoom
+from realtime.watchers import close_quietly, refuse
+
+logger = logging.getLogger("showtime.realtime.routes")
+
+WS_INTERNAL_ERROR = 1011
+
+
+async def _show_or_refuse(socket: WebSocket, show_id: str, needs_queue: bool = False) -> ShowFacts | None:
+    facts: ShowFactsCache = socket.app.state.show_facts
+    try:
+        show = await facts.get(parse_show_id(show_id))
+    except AppError as exc:
+        await refuse(socket, exc.code, exc.detail)
+        return None
+    if needs_queue and not show.queue_enabled:
+        await refuse(socket, "queue_not_enabled", "This show has no waiting room.")
+        return None
+    return show
+
+
+async def _serve(socket: WebSocket, show_id: str, hub_name: str, needs_queue: bool = False) -> None:
+    try:
+        show = await _show_or_refuse(socket, show_id, needs_queue)
+        if show is None:
+            return
+        realtime: Realtime = socket.app.state.realtime
+        await socket.accept()
+        await getattr(realtime, hub_name).watch(socket, show.id)
+    except Exception:
+        logger.exception("%s socket for show %r failed", hub_name, show_id)
+        await close_quietly(socket, WS_INTERNAL_ERROR, "internal error")
+
+
+@websocket("/api/v1/shows/{show_id:str}/live")
+async def live_map_socket(socket: WebSocket, show_id: str) -> None:
+    """A snapshot of held and sold seats, then coalesced diffs, each starting at the previous message's version."""
+    await _serve(socket, show_id, "live_map")
+
+
+@websocket("/api/v1/shows/{show_id:str}/queue/live")
+async def waiting_room_socket(socket: WebSocket, show_id: str) -> None:
+    """The line's status at once, then on every change and every few seconds: {serving, waiting, rate_per_s}."""
+    await _serve(socket, show_id, "queues", needs_queue=True)
+
+
+def provide_waiting_room(state: State) -> WaitingRoom:
+    return state.realtime.waiting_room
+
+
+def entry_out(place: Place) -> QueueEntryOut:
+    return QueueEntryOut(
+        queue_id=place.queue_id,
+        number=place.number,
+        position=place.position,
+        admitted=place.admitted,
+        admitted_until=place.admitted_until,
+        estimated_wait_s=place.estimated_wait_s,
+    )
+
+
+class WaitingRoomController(Controller):
+    path = "/api/v1/shows/{show_id:str}/queue"
+    tags = ["waiting room"]
+    dependencies = {
+        "profile_id": Provide(provide_profile_id),
+        "waiting_room": Provide(provide_waiting_room, sync_to_thread=False),
+    }
+
+    @post("/", operation_id="joinQueue", status_code=HTTP_201_CREATED)
+    async def join(self, show_id: str, profile_id: int, show_facts: ShowFactsCache,
+                   waiting_room: WaitingRoom) -> Response[QueueEntryOut]:
+        """Take a place in the show's line: 201 the first time, 200 with the same entry again (any tab)."""
+        show = await show_facts.get(parse_show_id(show_id))
+        place, created = await waiting_room.join(show, profile_id)
+        return Response(entry_out(place), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get("/me", operation_id="getMyQueueEntry")
+    async def me(self, show_id: str, profile_id: int, show_facts: ShowFactsCache,
+                 waiting_room: WaitingRoom) -> QueueEntryOut:
+        """The caller's place in the line, fresh; 404 not_in_queue before joining."""
+        show = await show_facts.get(parse_show_id(show_id))
+        return entry_out(await waiting_room.place(show, profile_id))
+
+
+ROUTE_HANDLERS: list[Any] = [live_map_socket, waiting_room_socket, WaitingRoomController]

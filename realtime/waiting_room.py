@@ -1,0 +1,176 @@
+"""The waiting room of a queue-enabled show: a FIFO line with a fair draw for those who came before the sale.
+
+As in AWS's Virtual Waiting Room, a line is two counters: `issued` (INCR per newcomer) and `serving`. Serving
+moves with free shopping capacity, not a timer: whenever fewer than `queue_active_shoppers` admitted shoppers are
+active (realtime.admission), the next numbers are let in and granted admission for ADMISSION_TTL_SECONDS. Those
+who pay, release or expire leave the admitted set, which is what makes room. Every step is one Lua script
+(queue_scripts.py), so any number of processes may advance the same line at the same time.
+
+Who joins before `sale_opens_at` is put on a list without a number. When the sale opens, one process (SET NX
+lock, and the script refuses a second draw) shuffles that list with the operating system's CSPRNG and hands out
+numbers 1..E in the drawn order; later joiners get E+1, E+2, ... in order of arrival. Until the draw such an entry
+has no number and no position (null): showing a provisional one could only be followed by a larger one, and a
+place in line must never move backwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+
+from backend.catalog.service import ShowFacts
+from backend.errors import Conflict, NotFound, Unavailable
+from backend.timeutil import rfc3339
+from realtime import admission, queue_scripts
+from realtime.messages import QueueStatus, decode_queue_status
+from realtime.queue_keys import QUEUE_SHOWS, draw_lock, script_keys
+
+DRAW_LOCK_MS = 30_000
+DRAW_WAIT_S = 10.0
+DRAW_POLL_S = 0.05
+_csprng = random.SystemRandom()  # os.urandom underneath: nobody can predict or replay the draw
+
+
+class QueueNotEnabled(Conflict):
+    code = "queue_not_enabled"
+
+
+class NotInQueue(NotFound):
+    code = "not_in_queue"
+
+
+def epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A profile's entry in a show's line, as of one read of Redis."""
+
+    queue_id: str
+    number: int | None  # None until the draw, for those who joined before the sale opened
+    serving: int
+    rate_per_s: float
+    admitted_until_ms: int | None
+
+    @property
+    def admitted(self) -> bool:
+        return self.admitted_until_ms is not None
+
+    @property
+    def position(self) -> int | None:
+        return None if self.number is None else max(0, self.number - self.serving)
+
+    @property
+    def estimated_wait_s(self) -> int | None:
+        position = self.position
+        if position is None:
+            return None
+        if position == 0:
+            return 0
+        return math.ceil(position / self.rate_per_s) if self.rate_per_s > 0 else None
+
+    @property
+    def admitted_until(self) -> str | None:
+        if self.admitted_until_ms is None:
+            return None
+        return rfc3339(datetime.fromtimestamp(self.admitted_until_ms / 1000, UTC))
+
+
+class WaitingRoom:
+    def __init__(self, redis: Redis, active_shoppers: int, admission_ttl_s: int) -> None:
+        self.redis = redis
+        self.capacity = active_shoppers
+        self.admission_ttl_ms = admission_ttl_s * 1000
+        self._join = redis.register_script(queue_scripts.JOIN)
+        self._draw = redis.register_script(queue_scripts.DRAW)
+        self._advance = redis.register_script(queue_scripts.ADVANCE)
+        self._entry = redis.register_script(queue_scripts.ENTRY)
+        self._status = redis.register_script(queue_scripts.STATUS)
+        self._release_lock = redis.register_script(queue_scripts.RELEASE_LOCK)
+
+    async def join(self, show: ShowFacts, profile_id: int, now_ms: int | None = None) -> tuple[Place, bool]:
+        """Take a place in the show's line, or find the one this profile has: (place, created)."""
+        if not show.queue_enabled:
+            raise QueueNotEnabled("This show has no waiting room: hold seats directly.")
+        now_ms = now_ms or admission.now_ms()
+        opens_ms = epoch_ms(show.sale_opens_at)
+        deadline = time.monotonic() + DRAW_WAIT_S
+        while True:
+            number, _, created = await self._join(
+                keys=script_keys(show.id), args=[profile_id, secrets.token_urlsafe(12), now_ms, opens_ms]
+            )
+            if number != -1:
+                break
+            await self.draw_if_due(show, now_ms)  # the sale opened and nobody drew yet: draw, then join after
+            if time.monotonic() > deadline:
+                raise Unavailable("The waiting room is opening; try again in a moment.")
+        await self.redis.sadd(QUEUE_SHOWS, show.id)
+        await self.advance(show.id, now_ms)  # free places let the newcomer in at once
+        return await self.place(show, profile_id, now_ms), bool(created)
+
+    async def place(self, show: ShowFacts, profile_id: int, now_ms: int | None = None) -> Place:
+        if not show.queue_enabled:
+            raise QueueNotEnabled("This show has no waiting room: hold seats directly.")
+        now_ms = now_ms or admission.now_ms()
+        number, queue_id, status_json = await self._entry(keys=script_keys(show.id), args=[now_ms, profile_id])
+        if number == -2:
+            raise NotInQueue("You have not joined this show's waiting room.")
+        if number == 0 and now_ms >= epoch_ms(show.sale_opens_at):
+            # An early arrival asking after the opening: make sure the draw happened (the job may lag by a tick).
+            await self.draw_if_due(show, now_ms)
+            await self.advance(show.id, now_ms)
+            number, queue_id, status_json = await self._entry(keys=script_keys(show.id), args=[now_ms, profile_id])
+        status = decode_queue_status(status_json)
+        return Place(
+            queue_id=queue_id.decode(),
+            number=number or None,
+            serving=status.serving,
+            rate_per_s=status.rate_per_s,
+            admitted_until_ms=await admission.admitted_until(self.redis, show.id, profile_id, now_ms),
+        )
+
+    async def draw_if_due(self, show: ShowFacts, now_ms: int) -> None:
+        """Once the sale is open, give the early arrivals their numbers in a random order, exactly once."""
+        if now_ms < epoch_ms(show.sale_opens_at):
+            return
+        keys = script_keys(show.id)
+        deadline = time.monotonic() + DRAW_WAIT_S
+        while time.monotonic() < deadline:
+            if await self.redis.exists(keys[3]):
+                return
+            token = secrets.token_hex(8)
+            if not await self.redis.set(draw_lock(show.id), token, nx=True, px=DRAW_LOCK_MS):
+                await asyncio.sleep(DRAW_POLL_S)  # another process is drawing
+                continue
+            try:
+                early = await self.redis.lrange(keys[2], 0, -1)
+                _csprng.shuffle(early)
+                if await self._draw(keys=keys, args=[now_ms, *early]) != -1:
+                    return
+            finally:
+                await self._release_lock(keys=[draw_lock(show.id)], args=[token])
+        raise Unavailable("The waiting room is opening; try again in a moment.")
+
+    async def advance(self, show_id: int, now_ms: int | None = None) -> int:
+        """Let in as many as there are free shopping places; returns how many."""
+        return int(await self._advance(
+            keys=script_keys(show_id), args=[now_ms or admission.now_ms(), self.capacity, self.admission_ttl_ms]
+        ))
+
+    async def status(self, show_id: int, now_ms: int | None = None) -> QueueStatus:
+        return decode_queue_status(await self._status(keys=script_keys(show_id), args=[now_ms or admission.now_ms()]))
+
+    async def lines(self) -> list[int]:
+        """Shows whose waiting room has entries (what the advancing job walks)."""
+        return sorted(int(raw) for raw in await self.redis.smembers(QUEUE_SHOWS))
+
+    async def forget(self, show_id: int) -> None:
+        await self.redis.srem(QUEUE_SHOWS, show_id)

@@ -1,0 +1,154 @@
+"""Clients for the realtime tests: a live-map watcher that checks the protocol as it goes, and Redis helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+import websockets
+from redis.asyncio import Redis
+
+from backend.booking import keys
+
+# INCR version + state change + PUBLISH in one atomic step, exactly as the holds scripts do it.
+_PUBLISH_CHANGES = """
+local version = redis.call('INCR', KEYS[1])
+local parts = {}
+for i = 1, #ARGV, 2 do
+  if ARGV[i + 1] == 'available' then redis.call('HDEL', KEYS[2], ARGV[i])
+  else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1] == 'sold' and 'sold' or 'test-hold') end
+  parts[#parts + 1] = '[' .. cjson.encode(ARGV[i]) .. ',"' .. ARGV[i + 1] .. '"]'
+end
+redis.call('PUBLISH', KEYS[3], '{"v":' .. string.format('%d', version) .. ',"c":[' .. table.concat(parts, ',') .. ']}')
+return version
+"""
+
+
+async def publish_changes(redis: Redis, show_id: int, changes: list[tuple[str, str]]) -> int:
+    """Change seats the way the holds scripts do (one version bump, one message); returns the new version."""
+    args = [part for change in changes for part in change]
+    return int(await redis.eval(_PUBLISH_CHANGES, 3, keys.version(show_id), keys.state(show_id),
+                                keys.changes_channel(show_id), *args))
+
+
+async def server_map(client: httpx.AsyncClient, show_id: int) -> tuple[int, dict[str, str]]:
+    """(version, {seat_id: status}) of the seats that are not available, as GET /map shows them."""
+    response = await client.get(f"/api/v1/shows/{show_id}/map")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return body["version"], {s["id"]: s["status"] for s in body["seats"] if s["status"] != "available"}
+
+
+@dataclass
+class MapWatcher:
+    """A live-map client that applies what it receives and records every breach of the protocol.
+
+    On a closed connection it reconnects, to the next URL in turn (that is how a fan's browser fails over).
+    """
+
+    ws_urls: list[str]
+    show_id: int
+    version: int | None = None
+    seats: dict[str, str] = field(default_factory=dict)
+    snapshots: int = 0
+    diffs: int = 0
+    connects: int = 0
+    problems: list[str] = field(default_factory=list)
+    close_codes: list[int | None] = field(default_factory=list)
+    _stop: bool = False
+    _url_index: int = 0
+    _connected: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def apply(self, raw: str | bytes) -> None:
+        message = json.loads(raw)
+        if message["type"] == "snapshot":
+            assert set(message) == {"type", "version", "seats"}, message.keys()
+            self.version = message["version"]
+            self.seats = dict(message["seats"])
+            self.snapshots += 1
+        elif message["type"] == "diff":
+            assert set(message) == {"type", "from_version", "version", "changes"}, message.keys()
+            if self.version is None:
+                self.problems.append(f"diff before any snapshot: {message['from_version']}")
+            elif message["from_version"] != self.version:
+                self.problems.append(f"diff from {message['from_version']} after version {self.version}")
+            if message["version"] <= message["from_version"]:
+                self.problems.append(f"diff does not move forward: {message}")
+            for seat_id, status in message["changes"]:
+                if status == "available":
+                    self.seats.pop(seat_id, None)
+                else:
+                    self.seats[seat_id] = status
+            self.version = message["version"]
+            self.diffs += 1
+        else:
+            self.problems.append(f"unexpected message {message}")
+
+    async def run(self) -> None:
+        while not self._stop:
+            url = f"{self.ws_urls[self._url_index % len(self.ws_urls)]}/api/v1/shows/{self.show_id}/live"
+            try:
+                async with websockets.connect(url, compression=None, open_timeout=10) as socket:
+                    self.connects += 1
+                    # A new connection starts from its own snapshot: nothing carries over.
+                    self.version = None
+                    first = True
+                    async for raw in socket:
+                        if first and json.loads(raw)["type"] != "snapshot":
+                            self.problems.append("first message is not a snapshot")
+                        first = False
+                        self.apply(raw)
+                        self._connected.set()
+                    self.close_codes.append(socket.close_code)
+            except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
+                pass
+            if not self._stop:
+                self._url_index += 1  # fail over to the next server
+                await asyncio.sleep(0.1)
+
+    async def connected(self, timeout: float = 20) -> None:
+        await asyncio.wait_for(self._connected.wait(), timeout)
+
+    def stop(self) -> None:
+        self._stop = True
+
+
+@contextlib.asynccontextmanager
+async def running(watchers: list[MapWatcher]):
+    tasks = [asyncio.create_task(w.run()) for w in watchers]
+    try:
+        await asyncio.gather(*(w.connected() for w in watchers))
+        yield watchers
+    finally:
+        for watcher in watchers:
+            watcher.stop()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 10, step: float = 0.1) -> bool:
+    """Poll `check` until it holds or `timeout` passes; returns its last answer."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        if check():
+            return True
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(step)
+
+
+async def converged(watchers: list[MapWatcher], client: httpx.AsyncClient, show_id: int,
+                    timeout: float = 10) -> tuple[int, dict[str, str]]:
+    """Wait until every watcher's map equals the server's; returns the server's (version, seats)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        version, seats = await server_map(client, show_id)
+        behind = [w for w in watchers if w.version != version or w.seats != seats]
+        if not behind or asyncio.get_running_loop().time() > deadline:
+            return version, seats
+        await asyncio.sleep(0.2)
