@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import mimetypes
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -81,12 +82,18 @@ def _spa_index() -> Path | None:
 
 @get(["/", "/{path:path}"], include_in_schema=False)
 async def spa_fallback(path: str = "/") -> Response:
-    """Client-side routes get the SPA's index.html; unknown API paths get a JSON 404."""
+    """Files at the bundle's root (favicon, ...) as they are; any other page path gets the SPA's index.html so
+    client-side routes work on reload; unknown API paths get a JSON 404."""
     if path.startswith(("/api", "/schema", "/assets/")):
         return error_response(404, "not_found", "Nothing lives at this path.")
     index = _spa_index()
     if index is None:
-        return error_response(503, "frontend_not_built", "The web app is not built yet: run `just build-frontend`.")
+        return error_response(503, "frontend_not_built", "The web app is not built yet: run `just setup`.")
+    candidate = (SPA_DIST / path.lstrip("/")).resolve()
+    if path != "/" and candidate.is_file() and candidate.is_relative_to(SPA_DIST.resolve()):
+        media_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+        return Response(candidate.read_bytes(), media_type=media_type,
+                        headers={"Cache-Control": "public, max-age=3600"})
     return Response(index.read_bytes(), media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
