@@ -419,34 +419,53 @@ export function mockApi(): Plugin {
     return fail(res, 404, 'not_found', `No mock for ${method} ${path}`), true;
   }
 
+  type Middlewares = { use: (fn: (req: IncomingMessage, res: ServerResponse, next: () => void) => void) => void };
+  const install = (middlewares: Middlewares, httpServer: { on: (ev: 'upgrade', fn: (req: IncomingMessage, sock: Duplex) => void) => void } | null) => {
+    middlewares.use((req, res, next) => {
+      handle(req, res)
+        .then((done) => (done ? undefined : next()))
+        .catch((e) => {
+          res.statusCode = 500;
+          res.end(String(e));
+        });
+    });
+    httpServer?.on('upgrade', (req: IncomingMessage, sock: Duplex) => {
+      const path = new URL(req.url ?? '/', 'http://mock').pathname;
+      let m: RegExpExecArray | null;
+      if ((m = /^\/api\/v1\/shows\/([^/]+)\/live$/.exec(path))) {
+        const st = shows.get(decodeURIComponent(m[1]!));
+        if (!st) return sock.destroy();
+        accept(req, sock, st.watchers);
+        const seats: Record<string, string> = {};
+        for (const [id, s] of st.status) if (s !== 'available') seats[id] = s;
+        send(sock, { type: 'snapshot', version: st.version, seats });
+      } else if ((m = /^\/api\/v1\/shows\/([^/]+)\/queue\/live$/.exec(path))) {
+        const st = shows.get(decodeURIComponent(m[1]!));
+        if (!st) return sock.destroy();
+        accept(req, sock, st.queueWatchers);
+        send(sock, { type: 'queue', serving: st.serving, waiting: st.queueCounter - st.serving, rate_per_s: 0.5 });
+      }
+    });
+  };
+
   return {
     name: 'ticketing-mock-api',
     configureServer(server) {
+      install(server.middlewares, server.httpServer);
+    },
+    // `vite preview --mode mock`: the built bundle under the server's Content-Security-Policy
+    // (backend/middleware.py), to catch anything the CSP would block.
+    configurePreviewServer(server) {
       server.middlewares.use((req, res, next) => {
-        handle(req, res)
-          .then((done) => (done ? undefined : next()))
-          .catch((e) => {
-            res.statusCode = 500;
-            res.end(String(e));
-          });
+        // (not on the fake Stripe's own files, which stand in for another origin)
+        if (!req.url?.startsWith('/mock/')) res.setHeader(
+          'Content-Security-Policy',
+          "default-src 'self'; script-src 'self'; frame-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; " +
+            "style-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
+        );
+        next();
       });
-      server.httpServer?.on('upgrade', (req: IncomingMessage, sock: Duplex) => {
-        const path = new URL(req.url ?? '/', 'http://mock').pathname;
-        let m: RegExpExecArray | null;
-        if ((m = /^\/api\/v1\/shows\/([^/]+)\/live$/.exec(path))) {
-          const st = shows.get(decodeURIComponent(m[1]!));
-          if (!st) return sock.destroy();
-          accept(req, sock, st.watchers);
-          const seats: Record<string, string> = {};
-          for (const [id, s] of st.status) if (s !== 'available') seats[id] = s;
-          send(sock, { type: 'snapshot', version: st.version, seats });
-        } else if ((m = /^\/api\/v1\/shows\/([^/]+)\/queue\/live$/.exec(path))) {
-          const st = shows.get(decodeURIComponent(m[1]!));
-          if (!st) return sock.destroy();
-          accept(req, sock, st.queueWatchers);
-          send(sock, { type: 'queue', serving: st.serving, waiting: st.queueCounter - st.serving, rate_per_s: 0.5 });
-        }
-      });
+      install(server.middlewares, server.httpServer);
     },
   };
 }
