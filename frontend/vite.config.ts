@@ -29,7 +29,7 @@ export default defineConfig(async ({ mode }) => {
       modulePreload: { polyfill: false },
     },
     test: {
-      include: ['test/**/*.test.ts'],
+      include: ['test/**/*.test.{ts,tsx}'],
       environment: 'node',
     },
   };

@@ -331,8 +331,11 @@ export function SeatMapCanvas({ controller, model, grid }: Props) {
   };
 
   const onFocus = () => {
-    if (st.focus < 0) focusSeat(initialFocus());
-    else announce(st.focus);
+    // Keyboard focus starts on a seat at once; a mouse click picks its own seat instead.
+    const byKeyboard = baseRef.current?.matches(':focus-visible') ?? true;
+    if (st.focus < 0) {
+      if (byKeyboard) focusSeat(initialFocus());
+    } else announce(st.focus);
   };
 
   const onBlur = () => {
