@@ -2,8 +2,9 @@
 
 PCI SAQ-A: card numbers go from the browser to Stripe only. A client that sends them to us anyway (a bug, or a
 hand-rolled integration) gets a 422 naming no value; the body is inspected here and then dropped.
-Two nets: field names that only card data uses, at any depth, and anything that looks like a card number
-(13-19 digits, a card network's first digit, valid Luhn check digit) anywhere in the raw bytes, JSON or not.
+Two nets: field names that only card data uses, at any depth (in the raw bytes and in the decoded JSON), and
+anything that looks like a card number (13-19 digits, a card network's first digit, valid Luhn check digit)
+anywhere in the raw bytes, JSON or not.
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ def _looks_like_card_number(raw: bytes) -> bool:
     return False
 
 
+# Something that looks like a JSON object key; catches card fields even in bodies too broken or deep to decode.
+_RAW_KEY = re.compile(rb'"([^"\\]{1,64})"\s*:')
+
+
+def _raw_names_card_field(raw: bytes) -> bool:
+    return any(
+        _SEPARATORS.sub("", match.group(1).decode("utf-8", "replace").lower()) in FORBIDDEN_FIELDS
+        for match in _RAW_KEY.finditer(raw)
+    )
+
+
 def _names_card_field(value: Any) -> bool:
     stack = [value]
     while stack:
@@ -62,10 +74,11 @@ def _names_card_field(value: Any) -> bool:
 
 
 def carries_card_data(raw: bytes) -> bool:
-    if _looks_like_card_number(raw):
+    if _looks_like_card_number(raw) or _raw_names_card_field(raw):
         return True
     try:
         decoded = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        return False  # not JSON: the caller refuses it as malformed without quoting it
+    except (msgspec.DecodeError, RecursionError):
+        return False  # not JSON (or absurdly deep): the caller refuses it as malformed without quoting it
+    # Decoding also resolves escapes such as "\u0063vc", which the raw scan cannot see.
     return _names_card_field(decoded)

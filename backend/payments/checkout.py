@@ -20,7 +20,7 @@ from backend.booking.service import get_hold
 from backend.catalog.layout import LayoutCache
 from backend.catalog.service import ShowFactsCache
 from backend.errors import BadRequest, Conflict, NotFound, Unavailable
-from backend.payments.gateway import GatewayError, StripeGateway
+from backend.payments.gateway import GatewayError, StripeGateway, order_idempotency_key
 from backend.payments.settlement import PENDING
 from backend.payments.transactions import is_unique_violation, write_transaction
 from db.tables import Order, OrderItem
@@ -156,7 +156,7 @@ async def _with_intent(gateway: StripeGateway, order: dict) -> CheckoutOrder:
                 metadata={"order_id": str(order["id"]), "show_id": str(order["show"]),
                           "hold_id": order["hold_id"], "profile_id": str(order["profile"])},
                 description=f"Showtime order {order['id']}",
-                idempotency_key=f"order-{order['id']}-payment-intent",
+                idempotency_key=order_idempotency_key(order["id"], order["hold_id"], "payment-intent"),
             )
         except GatewayError:
             raise Unavailable("The payment provider is not answering; try again in a moment.",

@@ -8,6 +8,7 @@ and the gateway's own errors, never the SDK's.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,12 @@ class WebhookEvent:
     object_id: str | None
 
 
+def order_idempotency_key(order_id: int, hold_id: str, action: str) -> str:
+    """Stripe remembers idempotency keys for a day: the hold id (random) keeps a key from ever meeting an older
+    order with the same number, e.g. after a development database was reset."""
+    return f"showtime-order-{order_id}-{hold_id}-{action}"
+
+
 def _plain(obj: Any) -> dict[str, Any]:
     return obj.to_dict() if isinstance(obj, stripe.StripeObject) else dict(obj)
 
@@ -133,6 +140,8 @@ class StripeGateway:
         self.webhook_secret = webhook_secret
         # The stand-in serves its Stripe.js-compatible script (and the card iframe) from its own origin.
         self.js_url = f"{api_base.rstrip('/')}/v3/" if api_base else REAL_STRIPE_JS
+        # Names the Stripe account (and endpoint) without revealing the key: processes that share it share work.
+        self.account_tag = hashlib.sha256(f"{secret_key}|{api_base or ''}".encode()).hexdigest()[:16]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StripeGateway:

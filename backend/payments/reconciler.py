@@ -31,7 +31,7 @@ from db.tables import Order, Ticket
 
 logger = logging.getLogger("showtime.payments.reconciler")
 
-LEASE_KEY = "payments:reconciler:lease"
+LEASE_KEY = "payments:reconciler:lease:{account}"
 BATCH = 500
 CONCURRENCY = 8
 # A just-created order normally settles by webhook within seconds; the periodic pass leaves it that long.
@@ -90,16 +90,18 @@ async def _settle_pending(redis: Redis, gateway: StripeGateway, row: dict, now: 
 
 async def _retry_owed_refunds(gateway: StripeGateway, now: datetime) -> int:
     owed = await Order.raw(
-        "SELECT id, payment_intent_id, amount_cents, currency FROM orders o WHERE o.status = {} "
+        "SELECT id FROM orders o WHERE o.status = {} "
         "AND o.payment_intent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM payment_ledger l "
         "WHERE l.kind = {} AND l.order_ref = o.id) ORDER BY o.id LIMIT 100",
         settlement.REFUNDED, "refund",
     )
     done = 0
     for row in owed:
+        order = await settlement.load_order(row["id"])
+        if order is None or order.payment_intent_id is None:
+            continue
         try:
-            await settlement.issue_refund(gateway, row["id"], row["payment_intent_id"], row["amount_cents"],
-                                          row["currency"], now)
+            await settlement.issue_refund(gateway, order, order.payment_intent_id, now)
             done += 1
         except IntentMissing:
             pass
@@ -116,23 +118,30 @@ async def _remark_recent_sales(redis: Redis, now: datetime) -> int:
     rows = await Ticket.select(Ticket.show, Ticket.seat, Ticket.order.hold_id).where(
         Ticket.order.paid_at >= now - RECENT_SALES
     )
-    by_order: dict[tuple[int, str], list[str]] = defaultdict(list)
+    by_show: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))  # show -> hold -> seats
     for row in rows:
-        by_order[(row["show"], row["order.hold_id"])].append(str(row["seat"]))
+        by_show[row["show"]][row["order.hold_id"]].append(str(row["seat"]))
     remarked = 0
-    for (show_id, hold_id), seat_ids in by_order.items():
+    for show_id, holds in by_show.items():
+        seat_ids = [seat for seats in holds.values() for seat in seats]
         async with redis.pipeline(transaction=False) as pipe:
             pipe.exists(keys.version(show_id))
             pipe.hmget(keys.state(show_id), seat_ids)
             built, states = await pipe.execute()
-        if built and any(state != keys.SOLD_SENTINEL for state in states):
-            await mark_sold(redis, show_id, seat_ids, hold_id)
-            remarked += 1
+        if not built:
+            continue
+        unsold = {seat for seat, state in zip(seat_ids, states, strict=True) if state != keys.SOLD_SENTINEL}
+        for hold_id, seats in holds.items():
+            if unsold.intersection(seats):
+                await mark_sold(redis, show_id, seats, hold_id)
+                remarked += 1
     return remarked
 
 
-async def _take_lease(redis: Redis, interval_s: int) -> bool:
-    return bool(await redis.set(LEASE_KEY, os.getpid(), nx=True, px=max(500, interval_s * 1000 - 200)))
+async def _take_lease(redis: Redis, gateway: StripeGateway, interval_s: int) -> bool:
+    """One periodic pass per Stripe account and interval, whichever process gets there first."""
+    return bool(await redis.set(LEASE_KEY.format(account=gateway.account_tag), os.getpid(), nx=True,
+                                px=max(500, interval_s * 1000 - 200)))
 
 
 async def run_reconciler(state: State) -> None:
@@ -147,7 +156,7 @@ async def run_reconciler(state: State) -> None:
     first = True
     while True:
         try:
-            if first or await _take_lease(state.redis, interval):
+            if first or await _take_lease(state.redis, gateway, interval):
                 now = utcnow()
                 report = await reconcile_once(
                     state.redis, gateway, now, hold_ttl_seconds=settings.hold_ttl_seconds,

@@ -72,7 +72,7 @@ def _parse_checkout_body(raw: bytes) -> CheckoutBody:
     # Messages from msgspec name positions and types, never values.
     try:
         decoded = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         raise BadRequest("The request body is not valid JSON.", code="malformed_json") from None
     try:
         return msgspec.convert(decoded, CheckoutBody)

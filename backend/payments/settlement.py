@@ -32,6 +32,7 @@ from backend.payments.gateway import (
     IntentSnapshot,
     PaymentError,
     StripeGateway,
+    order_idempotency_key,
 )
 from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
 from db.tables import Order, OrderItem, Show, Ticket
@@ -187,7 +188,8 @@ async def _commit_paid(order: OrderFacts, items: list[dict], intent: IntentSnaps
             for item in items
         ))
         await Order.update({Order.status: PAID, Order.paid_at: now, Order.updated_at: now,
-                            Order.last_payment_error: None}).where(Order.id == order.id)
+                            Order.last_payment_error: None, Order.payment_intent_id: intent.id}).where(
+            Order.id == order.id)
         await Show.update({Show.seats_sold: Show.seats_sold + len(items)}).where(Show.id == order.show_id)
         await ledger.append(ledger.LedgerEntry(
             kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
@@ -218,7 +220,8 @@ async def _refund_instead(gateway: StripeGateway, order: OrderFacts, intent: Int
         row = await lock_order(order.id)
         if row is None or row["status"] not in (PENDING, EXPIRED):
             return row["status"] if row else REFUNDED
-        await Order.update({Order.status: REFUNDED, Order.updated_at: now}).where(Order.id == order.id)
+        await Order.update({Order.status: REFUNDED, Order.updated_at: now, Order.payment_intent_id: intent.id}).where(
+            Order.id == order.id)
         # The money did arrive; the refund row follows once Stripe has it.
         await ledger.append(ledger.LedgerEntry(
             kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
@@ -226,23 +229,22 @@ async def _refund_instead(gateway: StripeGateway, order: OrderFacts, intent: Int
         ), now)
     logger.info("order %s refunded: %s", order.id, reason)
     try:
-        await issue_refund(gateway, order.id, intent.id, order.amount_cents, order.currency, now)
+        await issue_refund(gateway, order, intent.id, now)
     except GatewayError:
         logger.warning("order %s: refund not issued yet; the reconciler will retry", order.id)
     return REFUNDED
 
 
-async def issue_refund(gateway: StripeGateway, order_id: int, intent_id: str, amount_cents: int, currency: str,
-                       now: datetime) -> None:
+async def issue_refund(gateway: StripeGateway, order: OrderFacts, intent_id: str, now: datetime) -> None:
     """Refund a `refunded` order's payment through Stripe (once: the idempotency key is the order's) and
     record it in the ledger."""
-    refund = await gateway.refund_intent(intent_id, metadata={"order_id": str(order_id)},
-                                         idempotency_key=f"order-{order_id}-refund")
+    refund = await gateway.refund_intent(intent_id, metadata={"order_id": str(order.id)},
+                                         idempotency_key=order_idempotency_key(order.id, order.hold_id, "refund"))
     entry = ledger.LedgerEntry(
-        kind=ledger.REFUND, order_ref=order_id,
+        kind=ledger.REFUND, order_ref=order.id,
         stripe_object_id=refund.id if refund else intent_id,
-        amount_cents=refund.amount if refund else amount_cents,
-        currency=refund.currency if refund else currency,
+        amount_cents=refund.amount if refund else order.amount_cents,
+        currency=refund.currency if refund else order.currency,
         status=refund.status if refund else "already_refunded",
     )
     async with write_transaction():
@@ -257,7 +259,8 @@ async def _expire(redis: Redis, gateway: StripeGateway, order: OrderFacts, inten
     """Cancel the intent first, so no payment can land afterwards; only then is the order `expired`."""
     if intent.status != "canceled":
         try:
-            intent = await gateway.cancel_intent(intent.id, idempotency_key=f"order-{order.id}-cancel")
+            intent = await gateway.cancel_intent(
+                intent.id, idempotency_key=order_idempotency_key(order.id, order.hold_id, "cancel"))
         except IntentNotCancelable:
             intent = await gateway.retrieve_intent(intent.id)
             if intent.status == "succeeded":  # paid in the meantime: settle it like any payment

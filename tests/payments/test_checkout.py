@@ -1,0 +1,136 @@
+"""Checkout's contract: server-side amount, one order per hold and per Idempotency-Key (also under concurrency),
+the seed's path alias, and refusals that tell nothing about other fans' holds and orders."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import httpx
+
+from db.tables import Order, OrderItem
+from tests.payments.helpers import checkout, hold, intent_id_of
+from tests.support.data import create_show
+
+
+async def test_amount_comes_from_section_prices_and_items_are_written(make_fan) -> None:
+    show = await create_show()
+    fan = await make_fan()
+    seats = [show.rows["Front/A"][0], show.rows["Back/C"][4]]
+    held = await hold(fan, show.id, seats)
+    response = await checkout(fan, show.id, held["hold_id"])
+    assert response.status_code == 201
+    order = response.json()
+    assert order["amount_cents"] == 5000 + 3000
+    items = await OrderItem.select(OrderItem.seat, OrderItem.price_cents).where(
+        OrderItem.order == int(order["order_id"]))
+    assert sorted((str(i["seat"]), i["price_cents"]) for i in items) == sorted(zip(seats, [5000, 3000], strict=True))
+    row = await Order.select().where(Order.id == int(order["order_id"])).first()
+    assert row["status"] == "pending_payment" and row["hold_id"] == held["hold_id"]
+    assert row["payment_intent_id"] == intent_id_of(order["payment"]["client_secret"])
+
+
+async def test_repeating_checkout_returns_the_same_order(make_fan) -> None:
+    show = await create_show()
+    fan = await make_fan()
+    held = await hold(fan, show.id, show.rows["Front/B"][:3])
+    first = await checkout(fan, show.id, held["hold_id"])
+    again = await checkout(fan, show.id, held["hold_id"])
+    alias = await fan.post(f"/api/v1/{show.id}/checkout", json={"hold_id": held["hold_id"]})
+    assert first.status_code == 201 and again.status_code == 200 and alias.status_code == 200
+    assert first.json() == again.json() == alias.json()
+    assert await Order.count().where(Order.hold_id == held["hold_id"]) == 1
+
+
+async def test_the_seed_path_alias_checks_out_too(make_fan) -> None:
+    show = await create_show()
+    fan = await make_fan()
+    held = await hold(fan, show.id, show.rows["Front/C"][:1])
+    response = await fan.post(f"/api/v1/{show.id}/checkout", json={"hold_id": held["hold_id"]})
+    assert response.status_code == 201 and response.json()["status"] == "pending_payment"
+
+
+async def test_concurrent_checkouts_of_one_hold_make_one_order_and_one_intent(make_fan) -> None:
+    show = await create_show()
+    fan = await make_fan()
+    held = await hold(fan, show.id, show.rows["Back/A"][:2])
+    responses = await asyncio.gather(*(checkout(fan, show.id, held["hold_id"]) for _ in range(12)))
+    assert all(r.status_code in (200, 201) for r in responses), [r.text for r in responses]
+    assert [r.status_code for r in responses].count(201) == 1
+    assert len({r.json()["order_id"] for r in responses}) == 1
+    assert len({r.json()["payment"]["client_secret"] for r in responses}) == 1
+    assert await Order.count().where(Order.hold_id == held["hold_id"]) == 1
+
+
+async def test_idempotency_key_returns_the_same_order_and_refuses_another_hold(make_fan) -> None:
+    show = await create_show()
+    fan = await make_fan()
+    key = secrets.token_hex(8)
+    held = await hold(fan, show.id, show.rows["Back/D"][:1])
+    first = await checkout(fan, show.id, held["hold_id"], idempotency_key=key)
+    again = await checkout(fan, show.id, held["hold_id"], idempotency_key=key)
+    assert first.status_code == 201 and again.status_code == 200 and first.json() == again.json()
+
+    other_show = await create_show()
+    other = await hold(fan, other_show.id, other_show.rows["Back/D"][:1])
+    reused = await checkout(fan, other_show.id, other["hold_id"], idempotency_key=key)
+    assert reused.status_code == 409 and reused.json()["error"] == "idempotency_key_reused"
+
+    # Keys belong to their profile: another fan's identical key is simply another key.
+    stranger = await make_fan()
+    theirs = await hold(stranger, show.id, show.rows["Back/D"][5:6])
+    assert (await checkout(stranger, show.id, theirs["hold_id"], idempotency_key=key)).status_code == 201
+
+    bad = await checkout(fan, show.id, held["hold_id"], idempotency_key="no spaces allowed")
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_idempotency_key"
+
+
+async def test_holds_that_are_not_the_callers_or_not_this_shows_are_not_found(make_fan, anon) -> None:
+    show = await create_show()
+    other_show = await create_show()
+    owner, stranger = await make_fan(), await make_fan()
+    held = await hold(owner, show.id, show.rows["Front/D"][:2])
+
+    for client, show_id, hold_id in (
+        (stranger, show.id, held["hold_id"]),  # someone else's hold
+        (owner, other_show.id, held["hold_id"]),  # another show's hold
+        (owner, show.id, f"h{show.id}_{'x' * 16}"),  # no such hold
+        (owner, show.id, "garbage"),
+    ):
+        response = await checkout(client, show_id, hold_id)
+        assert response.status_code == 404, response.text
+        assert response.json()["error"] == "hold_not_found"
+
+    # Once the owner has an order for it, a stranger still learns nothing.
+    assert (await checkout(owner, show.id, held["hold_id"])).status_code == 201
+    response = await checkout(stranger, show.id, held["hold_id"])
+    assert response.status_code == 404 and response.json()["error"] == "hold_not_found"
+
+    assert (await checkout(anon, show.id, held["hold_id"])).status_code == 401
+    assert (await checkout(owner, 999_999_999, held["hold_id"])).json()["error"] == "show_not_found"
+
+
+async def test_bad_bodies_are_refused_without_a_500(fan: httpx.AsyncClient) -> None:
+    show = await create_show()
+    url = f"/api/v1/shows/{show.id}/checkout"
+    malformed = await fan.post(url, content=b"{not json", headers={"Content-Type": "application/json"})
+    assert malformed.status_code == 400 and malformed.json()["error"] == "malformed_json"
+    for body in ({}, {"hold_id": 5}, {"hold_id": ""}, [], {"hold_id": "x" * 65}):
+        response = await fan.post(url, json=body)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["error"] == "invalid"
+
+
+async def test_orders_are_visible_to_their_owner_only(make_fan, anon) -> None:
+    show = await create_show()
+    owner, stranger = await make_fan(), await make_fan()
+    held = await hold(owner, show.id, show.rows["Front/A"][6:8])
+    order = (await checkout(owner, show.id, held["hold_id"])).json()
+    mine = await owner.get(f"/api/v1/orders/{order['order_id']}")
+    assert mine.status_code == 200
+    assert mine.json() == {"order_id": order["order_id"], "show_id": str(show.id), "status": "pending_payment",
+                           "amount_cents": 10000, "currency": "EUR", "last_payment_error": None, "tickets": []}
+    for ref in (order["order_id"], "999999999", "abc"):
+        response = await stranger.get(f"/api/v1/orders/{ref}")
+        assert response.status_code == 404 and response.json()["error"] == "order_not_found"
+    assert (await anon.get(f"/api/v1/orders/{order['order_id']}")).status_code == 401

@@ -1,0 +1,144 @@
+"""The settlement path called directly, many times at once, against the real database, Redis and Stripe stand-in:
+one outcome per order, and for two paid orders wanting one seat, one ticket and one refund."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from backend.payments import settlement
+from backend.payments.gateway import StripeGateway
+from backend.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
+from backend.timeutil import utcnow
+from db.tables import Order, OrderItem, PaymentLedgerEntry, Profile, Show, Ticket
+from tests.payments.helpers import Standin, eventually
+from tests.support.data import TestShow, create_show
+
+
+@pytest.fixture
+async def gateway(server) -> AsyncIterator[StripeGateway]:
+    yield StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
+                        webhook_secret=None, api_base=server.standin_url)
+
+
+async def _paid_order(gateway: StripeGateway, standin: Standin, show: TestShow, seat_ids: list[str]) -> int:
+    """An order paid at Stripe whose webhook was lost: written as checkout writes it, paid as a browser pays."""
+    profile = (await Profile.insert(Profile(email=f"s-{secrets.token_hex(6)}@example.com", name="S",
+                                            password_hash="x")).returning(Profile.id))[0]["id"]
+    order_id = (await Order.insert(Order(
+        profile=profile, show=show.id, hold_id=f"h{show.id}_{secrets.token_urlsafe(12)}", status="pending_payment",
+        amount_cents=5000 * len(seat_ids), currency="EUR", expires_at=utcnow() + timedelta(minutes=5),
+    )).returning(Order.id))[0]["id"]
+    await OrderItem.insert(*(OrderItem(order=order_id, seat=int(seat), price_cents=5000) for seat in seat_ids))
+    intent = await gateway.create_intent(amount_cents=5000 * len(seat_ids), currency="EUR",
+                                         metadata={"order_id": str(order_id)}, description="test",
+                                         idempotency_key=f"test-{order_id}-{secrets.token_hex(4)}")
+    await Order.update({Order.payment_intent_id: intent.id, Order.client_secret: intent.client_secret}).where(
+        Order.id == order_id)
+    await standin.pay(intent.client_secret)
+    return order_id
+
+
+async def _intent_of(gateway: StripeGateway, order_id: int):
+    row = await Order.select(Order.payment_intent_id).where(Order.id == order_id).first()
+    return await gateway.retrieve_intent(row["payment_intent_id"])
+
+
+async def test_one_order_settled_many_times_at_once_has_one_outcome(server, gateway, redis) -> None:
+    show = await create_show()
+    standin = Standin(server)
+    seats = show.rows["Front/A"][:3]
+    await standin.set_webhooks(False)
+    try:
+        order_id = await _paid_order(gateway, standin, show, seats)
+    finally:
+        await standin.set_webhooks(True)
+    intent = await _intent_of(gateway, order_id)
+    outcomes = await asyncio.gather(*(settlement.settle_intent(redis, gateway, intent, utcnow())
+                                      for _ in range(8)))
+    assert outcomes == ["paid"] * 8
+    assert await Ticket.count().where(Ticket.order == order_id) == 3
+    assert await PaymentLedgerEntry.count().where(PaymentLedgerEntry.order_ref == order_id) == 1
+    assert (await Show.select(Show.seats_sold).where(Show.id == show.id).first())["seats_sold"] == 3
+
+
+async def test_two_paid_orders_for_one_seat_give_one_ticket_and_one_refund(server, gateway, redis) -> None:
+    """Redis never saw these orders (as after a flush): only the database's UNIQUE(show, seat) can decide."""
+    show = await create_show()
+    standin = Standin(server)
+    shared = show.rows["Back/A"][0]
+    await standin.set_webhooks(False)
+    try:
+        first = await _paid_order(gateway, standin, show, [shared, show.rows["Back/A"][1]])
+        second = await _paid_order(gateway, standin, show, [show.rows["Back/A"][2], shared])
+    finally:
+        await standin.set_webhooks(True)
+    intents = {order_id: await _intent_of(gateway, order_id) for order_id in (first, second)}
+    calls = [settlement.settle_intent(redis, gateway, intents[order_id], utcnow())
+             for order_id in (first, second) * 4]
+    outcomes = await asyncio.gather(*calls)
+    by_order = {order_id: set(outcomes[i::2]) for i, order_id in enumerate((first, second))}
+    assert sorted(next(iter(s)) for s in by_order.values()) == ["paid", "refunded"], by_order
+    winner = first if by_order[first] == {"paid"} else second
+    loser = second if winner == first else first
+
+    assert await Ticket.count().where(Ticket.seat == int(shared)) == 1
+    assert await Ticket.count().where(Ticket.order == winner) == 2
+    assert await Ticket.count().where(Ticket.order == loser) == 0
+    refund_events = await standin.events(type="charge.refunded", payment_intent=intents[loser].id)
+    assert len(refund_events) == 1
+    kinds = await PaymentLedgerEntry.select(PaymentLedgerEntry.kind).where(
+        PaymentLedgerEntry.order_ref == loser).order_by(PaymentLedgerEntry.seq).output(as_list=True)
+    assert kinds == ["payment", "refund"]
+    assert (await Show.select(Show.seats_sold).where(Show.id == show.id).first())["seats_sold"] == 2
+
+
+async def test_a_refund_that_could_not_be_issued_is_retried_by_the_reconciler(server, gateway, redis) -> None:
+    """The order was decided `refunded` but the process died before Stripe heard of it."""
+    from backend.payments.reconciler import reconcile_once
+
+    show = await create_show()
+    standin = Standin(server)
+    await standin.set_webhooks(False)
+    try:
+        order_id = await _paid_order(gateway, standin, show, show.rows["Back/B"][:1])
+    finally:
+        await standin.set_webhooks(True)
+    intent = await _intent_of(gateway, order_id)
+    await Order.update({Order.status: "refunded"}).where(Order.id == order_id)
+    await reconcile_once(redis, gateway, utcnow(), hold_ttl_seconds=480)
+
+    async def refunded_at_stripe() -> bool:
+        return bool(await standin.events(type="charge.refunded", payment_intent=intent.id))
+
+    await eventually(refunded_at_stripe, 10)
+    kinds = await PaymentLedgerEntry.select(PaymentLedgerEntry.kind).where(
+        PaymentLedgerEntry.order_ref == order_id).output(as_list=True)
+    assert kinds == ["refund"]
+    await reconcile_once(redis, gateway, utcnow(), hold_ttl_seconds=480)  # nothing owed any more
+    assert len(await standin.events(type="charge.refunded", payment_intent=intent.id)) == 1
+
+
+async def test_a_sale_redis_never_heard_of_is_marked_sold_again(server, gateway, redis) -> None:
+    """The seller died between its commit and telling Redis: the reconciler's pass repairs the map."""
+    from backend.booking.keys import state as state_key
+    from backend.payments.reconciler import reconcile_once
+
+    show = await create_show()
+    standin = Standin(server)
+    seats = show.rows["Front/D"][:2]
+    await standin.set_webhooks(False)
+    try:
+        order_id = await _paid_order(gateway, standin, show, seats)
+    finally:
+        await standin.set_webhooks(True)
+    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, order_id), utcnow()) == "paid"
+    assert await redis.hmget(state_key(show.id), seats) == [b"sold", b"sold"]
+    await redis.hdel(state_key(show.id), *seats)  # as if mark_sold never ran
+
+    await reconcile_once(redis, gateway, utcnow(), hold_ttl_seconds=480)
+    assert await redis.hmget(state_key(show.id), seats) == [b"sold", b"sold"]
