@@ -1,0 +1,62 @@
+"""End-to-end fixtures: Debian's Chromium driven by Playwright against the real server, its built SPA and the
+offline Stripe stand-in. Shares the test environment (databases, Redis/Valkey, server) with tests/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from tests.conftest import ENV, _drop_test_database, redis_url, server  # noqa: F401 - shared fixtures
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        message = "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as playwright:
+        instance = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        await instance.close()
+
+
+async def new_context(browser: Browser, base_url: str, **options) -> BrowserContext:
+    context = await browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 860}, **options)
+    context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+async def context(browser: Browser, server) -> AsyncIterator[BrowserContext]:  # noqa: F811
+    ctx = await new_context(browser, server.url)
+    try:
+        yield ctx
+    finally:
+        await ctx.close()
+
+
+@pytest.fixture
+async def page(context: BrowserContext) -> Page:
+    return await context.new_page()
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """Saved under e2e/artifacts/ by every run; docs/screenshots/ keeps the copies the README shows."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

@@ -1,0 +1,66 @@
+"""A fan buys seats in the real app: search, seat map, hold, Stripe's card form, webhook verdict, tickets."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from playwright.async_api import Page, Request, expect
+
+from e2e.conftest import screenshot
+from e2e.fans import card_frame, fill_card, open_show_from_search, register, seat_button, show_list_view
+from tests.support.data import create_show
+
+CARD_FRAGMENTS = ("4242424242424242", "4242 4242 4242 4242", "4000000000000002", "4000 0000 0000 0002", "12 / 34",
+                  "12/34", '"cvc"', "cvc=", "exp_month", "card[number]", '"number"')
+
+
+async def test_fan_registers_searches_holds_two_seats_pays_and_gets_tickets(page: Page, server) -> None:
+    title = f"Gala Night {secrets.token_hex(3)}"
+    show = await create_show(rows=2, seats_per_row=6, title=title)
+    our_requests: list[Request] = []
+    page.on("request", lambda r: our_requests.append(r) if r.url.startswith(server.url) else None)
+
+    await register(page, "Grace")
+    await open_show_from_search(page, title, title)
+    await show_list_view(page)
+    first, second = show.rows["Front/A"][2], show.rows["Front/A"][3]
+    await seat_button(page, first).click()
+    await expect(page.get_by_test_id("hold-summary")).to_have_attribute("data-state", "held")
+    await seat_button(page, second).click()
+    await expect(page.get_by_test_id("hold-seat")).to_have_count(2)
+    await expect(page.get_by_test_id("hold-countdown")).to_be_visible()
+    await expect(page.get_by_test_id("hold-total")).to_contain_text("100")
+
+    checkout_started = len(our_requests)
+    await page.get_by_test_id("checkout-button").click()
+    await expect(page.get_by_test_id("checkout-page")).to_be_visible()
+    await expect(card_frame(page).get_by_label("Card number")).to_be_visible()
+    # The card form is the stand-in's iframe: our page's own DOM has no card input at all.
+    assert await page.locator("input[autocomplete^='cc-'], input[name*='card' i]").count() == 0
+
+    # First a declined card: a clear error, and the fan can try again on the same order.
+    await fill_card(page, "4000 0000 0000 0002")
+    await page.get_by_test_id("pay-button").click()
+    await expect(page.get_by_test_id("payment-error")).to_contain_text(re.compile("declined", re.I))
+    await screenshot(page, "checkout")
+    await fill_card(page, "4242 4242 4242 4242")
+    await page.get_by_test_id("pay-button").click()
+
+    await expect(page.get_by_test_id("order-status")).to_have_attribute("data-status", "paid", timeout=30_000)
+    await expect(page.get_by_test_id("order-tickets").get_by_test_id("ticket-card")).to_have_count(2)
+
+    await page.get_by_test_id("nav-tickets").click()
+    cards = page.get_by_test_id("ticket-card")
+    await expect(cards).to_have_count(2)
+    await expect(cards.first).to_contain_text(title)
+    qr = page.get_by_test_id("ticket-qr")
+    await expect(qr).to_have_count(2)
+    assert (await qr.first.get_attribute("data-code") or "").startswith("TKT1.")
+    await screenshot(page, "tickets")
+
+    # Not one request the page sent to our origin during checkout carried card details.
+    for request in our_requests[checkout_started:]:
+        sent = (request.url + (request.post_data or "") + str(await request.all_headers()))
+        for fragment in CARD_FRAGMENTS:
+            assert fragment not in sent, (request.url, fragment)
