@@ -12,14 +12,11 @@ const proxy = {
   '/healthz': { target: API_TARGET, changeOrigin: false },
 };
 
-export default defineConfig(async ({ mode }) => {
+export default defineConfig(() => {
   const plugins: PluginOption[] = [preact()];
-  // `npm run dev:mock`: an in-memory API instead of the proxy (dev only, never built).
-  const mock = mode === 'mock';
-  if (mock) plugins.push((await import('./dev/mock-api.ts')).mockApi());
   return {
     plugins,
-    server: { proxy: mock ? {} : proxy },
+    server: { proxy },
     preview: { proxy },
     build: {
       outDir: 'dist',
