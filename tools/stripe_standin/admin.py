@@ -1,0 +1,69 @@
+"""Test controls, not part of Stripe (``/_standin/...``), and the readiness probe.
+
+No key is asked for: the stand-in is a development tool listening on localhost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException, ValidationException
+
+from .store import Store
+from .webhooks import Webhooks, summary
+
+
+@get("/healthz", include_in_schema=False)
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/_standin/webhooks", include_in_schema=False)
+async def webhook_switch(webhooks: Webhooks, store: Store) -> dict[str, Any]:
+    return {"enabled": store.webhooks_enabled, "url": webhooks.url or None}
+
+
+@post("/_standin/webhooks", status_code=200, include_in_schema=False)
+async def set_webhook_switch(request: Request, webhooks: Webhooks, store: Store) -> dict[str, Any]:
+    """``{"enabled": false}`` loses every event produced from now on; ``true`` delivers new ones again."""
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise ValidationException('expected a JSON body like {"enabled": false}') from exc
+    if not isinstance(body, dict) or not isinstance(body.get("enabled"), bool):
+        raise ValidationException('expected a JSON body like {"enabled": false}')
+    webhooks.set_enabled(body["enabled"])
+    store.save()
+    return {"enabled": store.webhooks_enabled, "url": webhooks.url or None}
+
+
+@get("/_standin/events", include_in_schema=False)
+async def list_events(
+    store: Store, type: str | None = None, payment_intent: str | None = None, status: str | None = None
+) -> dict[str, Any]:
+    """Every event, oldest first, with its delivery status.
+
+    Filters: ``type``, ``payment_intent`` (also matches charges of that PaymentIntent), delivery ``status``.
+    """
+    items = [summary(entry) for entry in store.events.values()]
+    if type:
+        items = [item for item in items if item["type"] == type]
+    if payment_intent:
+        items = [item for item in items if item["payment_intent"] == payment_intent]
+    if status:
+        items = [item for item in items if item["delivery"]["status"] == status]
+    return {"data": items}
+
+
+@post("/_standin/events/{event_id:str}/redeliver", status_code=200, include_in_schema=False)
+async def redeliver_event(event_id: str, webhooks: Webhooks, store: Store) -> Response:
+    """Send one event again (like "Resend" in Stripe's dashboard), even one lost on purpose."""
+    entry = webhooks.redeliver(event_id)
+    if entry is None:
+        raise NotFoundException(f"no event {event_id}")
+    store.save()
+    return Response(summary(entry, with_event=False))
+
+
+routes = [healthz, webhook_switch, set_webhook_switch, list_events, redeliver_event]

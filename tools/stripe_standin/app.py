@@ -1,0 +1,75 @@
+"""The stand-in's ASGI application: all wiring in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar, Request, Response
+from litestar.di import Provide
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
+from litestar.types import ASGIApp
+
+from . import admin, browser
+from .api import StripeApi, StripeGateway
+from .cors import allow_browser_calls
+from .errors import StripeError, unrecognized_url
+from .payments import Payments
+from .settings import Settings
+from .store import Store
+from .webhooks import Webhooks
+
+log = logging.getLogger("stripe_standin")
+
+
+def create_app(settings: Settings) -> ASGIApp:
+    store = Store(settings.state_file)
+    webhooks = Webhooks(store, settings)
+    payments = Payments(store, webhooks)
+    gateway = StripeGateway(settings, store, payments)
+
+    @contextlib.asynccontextmanager
+    async def deliver_webhooks(_: Litestar) -> AsyncIterator[None]:
+        store.save()  # fail now, not on the first payment, if the state file cannot be written
+        delivery = asyncio.create_task(webhooks.run(), name="webhook-delivery")
+        log.info(
+            "Stripe stand-in ready: state in %s, webhooks to %s",
+            settings.state_file,
+            settings.webhook_url or "(nowhere)",
+        )
+        try:
+            yield
+        finally:
+            delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivery
+            store.save()  # an interrupted delivery stays pending and resumes after a restart
+
+    def stripe_not_found(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/v1/"):
+            error = unrecognized_url(request.method, request.url.path)
+            return Response(error.body(), status_code=error.status)
+        status = getattr(exc, "status_code", 500)
+        return Response({"status_code": status, "detail": str(getattr(exc, "detail", exc))}, status_code=status)
+
+    def stripe_error(_: Request, exc: StripeError) -> Response:
+        return Response(exc.body(), status_code=exc.status)
+
+    app = Litestar(
+        route_handlers=[StripeApi, *browser.routes, *admin.routes],
+        dependencies={
+            "gateway": Provide(lambda: gateway, sync_to_thread=False),
+            "webhooks": Provide(lambda: webhooks, sync_to_thread=False),
+            "store": Provide(lambda: store, sync_to_thread=False),
+        },
+        exception_handlers={
+            NotFoundException: stripe_not_found,
+            MethodNotAllowedException: stripe_not_found,
+            StripeError: stripe_error,
+        },
+        lifespan=[deliver_webhooks],
+        openapi_config=None,
+    )
+    return allow_browser_calls(app)

@@ -1,0 +1,580 @@
+"""What the Stripe API does: PaymentIntents, their confirmation with test cards, refunds.
+
+Knows nothing of HTTP: it takes decoded Stripe parameters, changes the store, records events and
+returns Stripe objects or raises ``StripeError``. Every check runs before anything changes, so a
+rejected call leaves no trace (a card decline is a change: Stripe records it too).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from . import cards, objects
+from .errors import (
+    StripeError,
+    invalid_request,
+    missing_param,
+    resource_missing,
+    unexpected_state,
+    unknown_param,
+)
+from .store import Store
+from .webhooks import Webhooks
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the backend (secret key) or a browser (publishable key + client secret)."""
+
+    publishable: bool = False
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    request_id: str | None = None
+    idempotency_key: str | None = None
+
+
+BACKEND = Caller()
+
+# Smallest chargeable amounts, https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts
+MINIMUM_AMOUNTS = {
+    "usd": 50, "eur": 50, "gbp": 30, "chf": 50, "cad": 50, "aud": 50, "nzd": 50, "jpy": 50, "sgd": 50,
+    "hkd": 400, "sek": 300, "nok": 300, "dkk": 250, "pln": 200, "czk": 1500, "huf": 17500, "mxn": 1000,
+}  # fmt: skip
+MAXIMUM_AMOUNT = 99_999_999
+
+# Objects whose id fields ``expand[]`` may replace by the object itself.
+EXPANDABLE = {
+    "payment_intent": {"latest_charge": "charge", "payment_method": "payment_method"},
+    "refund": {"charge": "charge", "payment_intent": "payment_intent"},
+    "charge": {"payment_intent": "payment_intent"},
+}
+
+CANCELABLE = (
+    "requires_payment_method",
+    "requires_capture",
+    "requires_confirmation",
+    "requires_action",
+    "processing",
+)
+UPDATABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+CONFIRMABLE = ("requires_payment_method", "requires_confirmation")
+CANCELLATION_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
+REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+
+MISSING_PAYMENT_METHOD = (
+    "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the "
+    "PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a "
+    "payment method."
+)
+
+_PAYMENT_METHOD_PARAMS = ("payment_method", "payment_method_data")
+_CREATE_PARAMS = {
+    "amount", "currency", "metadata", "automatic_payment_methods", "description", "receipt_email",
+    "payment_method_types", "capture_method", "statement_descriptor", "statement_descriptor_suffix",
+    "confirm", "return_url", "expand", *_PAYMENT_METHOD_PARAMS,
+}  # fmt: skip
+_UPDATE_PARAMS = {
+    "amount", "currency", "metadata", "description", "receipt_email", "statement_descriptor",
+    "statement_descriptor_suffix", "expand", *_PAYMENT_METHOD_PARAMS,
+}  # fmt: skip
+_CONFIRM_PARAMS = {
+    "client_secret", "return_url", "expand", "receipt_email", "use_stripe_sdk",
+    "expected_payment_method_type", *_PAYMENT_METHOD_PARAMS,
+}  # fmt: skip
+
+
+class Payments:
+    def __init__(self, store: Store, webhooks: Webhooks, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.webhooks = webhooks
+        self.clock = clock
+
+    # PaymentIntents
+
+    def create_intent(self, params: dict[str, Any], request: RequestInfo) -> dict[str, Any]:
+        _only(params, _CREATE_PARAMS)
+        if "amount" not in params:
+            raise missing_param("amount")
+        if "currency" not in params:
+            raise missing_param("currency")
+        currency = _currency(params["currency"])
+        amount = _amount(params["amount"], currency)
+        confirm = _boolean(params, "confirm", default=False)
+        methods = params.get("payment_method_types", ["card"])
+        if not isinstance(methods, list) or any(method != "card" for method in methods):
+            raise invalid_request(
+                "The Stripe stand-in only supports the payment method type 'card'.",
+                code="payment_intent_invalid_parameter",
+                param="payment_method_types",
+            )
+        automatic = None
+        if "payment_method_types" not in params:
+            automatic = {"allow_redirects": "always", "enabled": True}
+        if "automatic_payment_methods" in params:
+            settings = params["automatic_payment_methods"]
+            if not isinstance(settings, dict):
+                raise invalid_request("Invalid object", param="automatic_payment_methods")
+            enabled = _boolean(settings, "enabled", param="automatic_payment_methods[enabled]")
+            if enabled is None:
+                raise missing_param("automatic_payment_methods[enabled]")
+            redirects = settings.get("allow_redirects", "always")
+            if redirects not in ("always", "never"):
+                raise invalid_request("Invalid allow_redirects", param="automatic_payment_methods[allow_redirects]")
+            automatic = {"allow_redirects": redirects, "enabled": enabled} if enabled else None
+        capture_method = params.get("capture_method", "automatic_async")
+        if capture_method not in ("automatic", "automatic_async"):
+            raise invalid_request("The Stripe stand-in only supports automatic capture.", param="capture_method")
+        now = int(self.clock())
+        intent = objects.payment_intent(
+            created=now,
+            amount=amount,
+            currency=currency,
+            metadata=_metadata(params.get("metadata", {}), current={}),
+            description=_optional_string(params, "description"),
+            receipt_email=_optional_string(params, "receipt_email"),
+            automatic_payment_methods=automatic,
+            payment_method_types=["card"],
+            capture_method=capture_method,
+            statement_descriptor=_optional_string(params, "statement_descriptor"),
+            statement_descriptor_suffix=_optional_string(params, "statement_descriptor_suffix"),
+        )
+        # A payment method named here is checked before the PaymentIntent exists, so a refusal
+        # (unknown or unusable method) leaves nothing behind.
+        resolved = None
+        if any(name in params for name in _PAYMENT_METHOD_PARAMS):
+            resolved = self._payment_method_from(params)
+            if not confirm:
+                intent.update(payment_method=_usable(resolved)["id"], status="requires_confirmation")
+        elif confirm:
+            raise unexpected_state(MISSING_PAYMENT_METHOD)
+        self.store.put(intent)
+        self._event("payment_intent.created", intent, request)
+        if confirm:
+            return self._confirm(intent, params, BACKEND, request, resolved)
+        return self.render(intent, params)
+
+    def retrieve_intent(self, intent_id: str, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        _only(params, {"client_secret", "expand"})
+        intent = self._intent(intent_id)
+        self._check_client_secret(intent, params, caller)
+        return self._intent_view(intent, params, caller)
+
+    def update_intent(self, intent_id: str, params: dict[str, Any], request: RequestInfo) -> dict[str, Any]:
+        _only(params, _UPDATE_PARAMS)
+        intent = self._intent(intent_id)
+        changes: dict[str, Any] = {}
+        money_or_method = {"amount", "currency", *_PAYMENT_METHOD_PARAMS} & params.keys()
+        if money_or_method and intent["status"] not in UPDATABLE:
+            raise unexpected_state(
+                f"You cannot update this PaymentIntent because it has a status of {intent['status']}. "
+                "Updates are only allowed when the PaymentIntent has one of the following statuses: "
+                + ", ".join(UPDATABLE)
+                + ".",
+                payment_intent=self.render(intent, {}),
+            )
+        currency = _currency(params["currency"]) if "currency" in params else intent["currency"]
+        if "currency" in params:
+            changes["currency"] = currency
+        if "amount" in params or "currency" in params:
+            changes["amount"] = _amount(params.get("amount", intent["amount"]), currency)
+        if "metadata" in params:
+            changes["metadata"] = _metadata(params["metadata"], current=intent["metadata"])
+        for name in ("description", "receipt_email", "statement_descriptor", "statement_descriptor_suffix"):
+            if name in params:
+                changes[name] = _optional_string(params, name)
+        if any(name in params for name in _PAYMENT_METHOD_PARAMS):
+            attached = _usable(self._payment_method_from(params))
+            changes.update(payment_method=attached["id"], status="requires_confirmation")
+        intent.update(changes)
+        return self.render(intent, params)
+
+    def confirm_intent(
+        self, intent_id: str, params: dict[str, Any], caller: Caller, request: RequestInfo
+    ) -> dict[str, Any]:
+        _only(params, _CONFIRM_PARAMS)
+        intent = self._intent(intent_id)
+        self._check_client_secret(intent, params, caller)
+        return self._confirm(intent, params, caller, request)
+
+    def cancel_intent(self, intent_id: str, params: dict[str, Any], request: RequestInfo) -> dict[str, Any]:
+        _only(params, {"cancellation_reason", "expand"})
+        intent = self._intent(intent_id)
+        reason = params.get("cancellation_reason")
+        if reason is not None and reason not in CANCELLATION_REASONS:
+            raise invalid_request(
+                f"Invalid cancellation_reason: must be one of {', '.join(CANCELLATION_REASONS)}",
+                param="cancellation_reason",
+            )
+        if intent["status"] not in CANCELABLE:
+            raise unexpected_state(
+                f"You cannot cancel this PaymentIntent because it has a status of {intent['status']}. "
+                "Only a PaymentIntent with one of the following statuses may be canceled: "
+                + ", ".join(CANCELABLE)
+                + ".",
+                payment_intent=self.render(intent, {}),
+            )
+        intent.update(status="canceled", canceled_at=int(self.clock()), cancellation_reason=reason)
+        self._event("payment_intent.canceled", intent, request)
+        return self.render(intent, params)
+
+    def _confirm(
+        self,
+        intent: dict[str, Any],
+        params: dict[str, Any],
+        caller: Caller,
+        request: RequestInfo,
+        resolved: tuple[dict[str, Any] | None, cards.Decline | None] | None = None,
+    ) -> dict[str, Any]:
+        if intent["status"] == "succeeded":
+            raise unexpected_state(
+                "You cannot confirm this PaymentIntent because it has already succeeded after being "
+                "previously confirmed.",
+                payment_intent=self._intent_view(intent, {}, caller),
+            )
+        if intent["status"] not in CONFIRMABLE:
+            raise unexpected_state(
+                f"You cannot confirm this PaymentIntent because it has a status of {intent['status']}.",
+                payment_intent=self._intent_view(intent, {}, caller),
+            )
+        if resolved is not None:
+            method, decline = resolved
+        elif any(name in params for name in _PAYMENT_METHOD_PARAMS):
+            method, decline = self._payment_method_from(params)
+        elif intent["payment_method"]:
+            method = self.store.get("payment_method", intent["payment_method"])
+            decline = self._decline_of(method)
+        else:
+            raise unexpected_state(MISSING_PAYMENT_METHOD, payment_intent=self._intent_view(intent, {}, caller))
+        now = int(self.clock())
+        if "receipt_email" in params:
+            intent["receipt_email"] = _optional_string(params, "receipt_email")
+
+        if decline is None:
+            assert method is not None
+            charge = self.store.put(objects.charge(intent, method, created=now, decline=None))
+            intent.update(
+                status="succeeded",
+                amount_received=intent["amount"],
+                latest_charge=charge["id"],
+                payment_method=method["id"],
+                last_payment_error=None,
+            )
+            self._event("payment_intent.succeeded", intent, request)
+            return self._intent_view(intent, params, caller)
+
+        charge_id = None
+        if decline.charge_attempted and method is not None:
+            charge_id = self.store.put(objects.charge(intent, method, created=now, decline=decline))["id"]
+            intent["latest_charge"] = charge_id
+        payment_error = objects.payment_error(decline, method=method, charge_id=charge_id)
+        intent.update(status="requires_payment_method", payment_method=None, last_payment_error=payment_error)
+        self._event("payment_intent.payment_failed", intent, request)
+        extra = {
+            key: value
+            for key, value in payment_error.items()
+            if key not in ("type", "code", "message", "param", "decline_code", "doc_url")
+        }
+        raise StripeError(
+            402,
+            "card_error",
+            decline.message,
+            code=decline.code,
+            param=decline.param,
+            decline_code=decline.decline_code,
+            payment_intent=self._intent_view(intent, {}, caller),
+            **extra,
+        )
+
+    # payment methods
+
+    def _payment_method_from(self, params: dict[str, Any]) -> tuple[dict[str, Any] | None, cards.Decline | None]:
+        """The payment method a confirm names, created from test tokens or raw card data as Stripe does."""
+        today = datetime.fromtimestamp(self.clock(), UTC).date()
+        if "payment_method_data" in params:
+            data = params["payment_method_data"]
+            if not isinstance(data, dict):
+                raise invalid_request("Invalid object", param="payment_method_data")
+            _only(
+                data,
+                {"type", "card", "billing_details", "metadata", "allow_redisplay"},
+                "payment_method_data",
+            )
+            if data.get("type") != "card":
+                raise invalid_request(
+                    "The Stripe stand-in only supports payment_method_data[type]=card.",
+                    param="payment_method_data[type]",
+                )
+            card_params = data.get("card")
+            if not isinstance(card_params, dict):
+                raise missing_param("payment_method_data[card]")
+            _only(card_params, {"number", "exp_month", "exp_year", "cvc"}, "payment_method_data[card]")
+            card, decline = cards.examine(card_params, today)
+            if decline is not None and not decline.charge_attempted:
+                return None, decline  # Stripe refuses such a card before creating a payment method
+        else:
+            reference = params["payment_method"]
+            if not isinstance(reference, str):
+                raise invalid_request("Invalid string", param="payment_method")
+            ready_made = cards.card_for_test_token(reference, today)
+            if ready_made is None:
+                method = self.store.get("payment_method", reference)
+                if method is None:
+                    raise StripeError(
+                        400,
+                        "invalid_request_error",
+                        f"No such PaymentMethod: '{reference}'",
+                        code="resource_missing",
+                        param="payment_method",
+                    )
+                return method, self._decline_of(method)
+            card, decline = ready_made
+        assert card is not None
+        method = self.store.put(objects.payment_method(card, created=int(self.clock())))
+        self.store.card_outcomes[method["id"]] = asdict(decline) if decline else None
+        return method, decline
+
+    def _decline_of(self, method: dict[str, Any] | None) -> cards.Decline | None:
+        outcome = self.store.card_outcomes.get(method["id"]) if method else None
+        return cards.Decline(**outcome) if outcome else None
+
+    # refunds
+
+    def create_refund(self, params: dict[str, Any], request: RequestInfo) -> dict[str, Any]:
+        _only(params, {"payment_intent", "charge", "amount", "metadata", "reason", "expand"})
+        if "charge" in params:
+            charge = self.store.get("charge", str(params["charge"]))
+            if charge is None:
+                raise StripeError(
+                    400,
+                    "invalid_request_error",
+                    f"No such charge: '{params['charge']}'",
+                    code="resource_missing",
+                    param="charge",
+                )
+        elif "payment_intent" in params:
+            intent_id = str(params["payment_intent"])
+            intent = self.store.get("payment_intent", intent_id)
+            if intent is None:
+                raise StripeError(
+                    400,
+                    "invalid_request_error",
+                    f"No such payment_intent: '{intent_id}'",
+                    code="resource_missing",
+                    param="payment_intent",
+                )
+            charge = self.store.get("charge", intent["latest_charge"]) if intent["latest_charge"] else None
+            if intent["status"] != "succeeded" or charge is None:
+                raise invalid_request(
+                    f"This PaymentIntent ({intent_id}) does not have a successful charge to refund.",
+                    code="charge_not_refundable" if charge else None,
+                    param="payment_intent",
+                )
+        else:
+            raise invalid_request(
+                "One of the following params should be provided for this request: payment_intent or charge.",
+                code="parameter_missing",
+            )
+        if charge["status"] != "succeeded":
+            raise invalid_request(f"Charge {charge['id']} has not succeeded.", code="charge_not_refundable")
+        remaining = charge["amount"] - charge["amount_refunded"]
+        if remaining <= 0:
+            raise invalid_request(f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded")
+        amount = _integer(params["amount"], "amount") if "amount" in params else remaining
+        if amount < 1:
+            raise invalid_request("This value must be greater than or equal to 1.", param="amount")
+        if amount > remaining:
+            raise invalid_request(
+                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({remaining})",
+                code="amount_too_large",
+                param="amount",
+            )
+        reason = params.get("reason")
+        if reason is not None and reason not in REFUND_REASONS:
+            raise invalid_request(f"Invalid reason: must be one of {', '.join(REFUND_REASONS)}", param="reason")
+        refund = objects.refund(
+            charge,
+            amount=amount,
+            created=int(self.clock()),
+            metadata=_metadata(params.get("metadata", {}), current={}),
+            reason=reason,
+        )
+        self.store.put(refund)
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+        self._event("charge.refunded", charge, request)
+        return self.render(refund, params)
+
+    # reading
+
+    def retrieve(self, object_type: str, object_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        _only(params, {"expand"})
+        obj = self.store.get(object_type, object_id)
+        if obj is None:
+            raise resource_missing(object_type, object_id)
+        return self.render(obj, params)
+
+    def retrieve_event(self, event_id: str) -> dict[str, Any]:
+        entry = self.store.events.get(event_id)
+        if entry is None:
+            raise resource_missing("event", event_id)
+        return entry["event"]
+
+    def list_events(self, params: dict[str, Any]) -> dict[str, Any]:
+        _only(params, {"limit", "type", "starting_after"})
+        limit = _integer(params.get("limit", 10), "limit")
+        if not 1 <= limit <= 100:
+            raise invalid_request("This value must be between 1 and 100.", param="limit")
+        events = [entry["event"] for entry in reversed(self.store.events.values())]
+        if "type" in params:
+            events = [event for event in events if event["type"] == params["type"]]
+        if "starting_after" in params:
+            ids = [event["id"] for event in events]
+            if params["starting_after"] not in ids:
+                raise resource_missing("event", str(params["starting_after"]), param="starting_after")
+            events = events[ids.index(params["starting_after"]) + 1 :]
+        return {
+            "object": "list",
+            "data": events[:limit],
+            "has_more": len(events) > limit,
+            "url": "/v1/events",
+        }
+
+    def render(self, obj: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """A copy of ``obj`` as the API answers it, with the fields named by ``expand[]`` expanded."""
+        result = copy.deepcopy(obj)
+        expand = params.get("expand", [])
+        for path in [expand] if isinstance(expand, str) else expand:
+            target = EXPANDABLE.get(obj["object"], {}).get(path)
+            if target is None:
+                raise invalid_request(f"This property cannot be expanded ({path}).", param="expand")
+            if isinstance(result.get(path), str):
+                result[path] = copy.deepcopy(self.store.get(target, result[path]))
+        return result
+
+    # helpers
+
+    def _intent(self, intent_id: str) -> dict[str, Any]:
+        intent = self.store.get("payment_intent", intent_id)
+        if intent is None:
+            raise resource_missing("payment_intent", intent_id, param="intent")
+        return intent
+
+    def _intent_view(self, intent: dict[str, Any], params: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        if caller.publishable:
+            return objects.publishable_view(copy.deepcopy(intent))
+        return self.render(intent, params)
+
+    def _check_client_secret(self, intent: dict[str, Any], params: dict[str, Any], caller: Caller) -> None:
+        if not caller.publishable:
+            return
+        secret = params.get("client_secret")
+        if not secret:
+            raise missing_param("client_secret")
+        if secret != intent["client_secret"]:
+            raise invalid_request(
+                "The client_secret provided does not match the client_secret associated with the PaymentIntent.",
+                code="payment_intent_invalid_parameter",
+                param="client_secret",
+            )
+
+    def _event(self, event_type: str, obj: dict[str, Any], request: RequestInfo) -> None:
+        self.webhooks.record(event_type, obj, request_id=request.request_id, idempotency_key=request.idempotency_key)
+
+
+def _usable(resolved: tuple[dict[str, Any] | None, cards.Decline | None]) -> dict[str, Any]:
+    """A payment method to attach; a card refused before any charge is a card error right away."""
+    method, decline = resolved
+    if method is None:
+        assert decline is not None
+        raise StripeError(402, "card_error", decline.message, code=decline.code, param=decline.param)
+    return method
+
+
+def _only(params: dict[str, Any], allowed: set[str], prefix: str | None = None) -> None:
+    for name in params:
+        if name not in allowed:
+            raise unknown_param(f"{prefix}[{name}]" if prefix else name)
+
+
+def _integer(value: Any, param: str) -> int:
+    text = str(value)
+    if not text.lstrip("-").isdigit():
+        raise invalid_request(f"Invalid integer: {text}", code="parameter_invalid_integer", param=param)
+    return int(text)
+
+
+def _amount(value: Any, currency: str) -> int:
+    amount = _integer(value, "amount")
+    if amount < 1:
+        raise invalid_request(
+            "This value must be greater than or equal to 1.", code="parameter_invalid_integer", param="amount"
+        )
+    minimum = MINIMUM_AMOUNTS.get(currency, 1)
+    if amount < minimum:
+        raise invalid_request(
+            f"Amount must be at least {minimum} {currency} (in the currency's smallest unit)",
+            code="amount_too_small",
+            param="amount",
+        )
+    if amount > MAXIMUM_AMOUNT:
+        raise invalid_request(
+            f"Amount must be no more than {MAXIMUM_AMOUNT} {currency}",
+            code="amount_too_large",
+            param="amount",
+        )
+    return amount
+
+
+def _currency(value: Any) -> str:
+    currency = str(value).lower()
+    if len(currency) != 3 or not currency.isalpha():
+        raise invalid_request(f"Invalid currency: {value}.", code="parameter_invalid_string", param="currency")
+    return currency
+
+
+def _boolean(params: dict[str, Any], name: str, *, default: bool | None = None, param: str | None = None) -> Any:
+    if name not in params:
+        return default
+    value = params[name]
+    if value in ("true", True):
+        return True
+    if value in ("false", False):
+        return False
+    raise invalid_request(f"Invalid boolean: {value}", param=param or name)
+
+
+def _optional_string(params: dict[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    if isinstance(value, dict | list):
+        raise invalid_request("Invalid string", param=name)
+    return value or None  # Stripe: an empty string unsets the field
+
+
+def _metadata(value: Any, *, current: dict[str, str]) -> dict[str, str]:
+    """Stripe's metadata rules: merge into ``current``; ``key=""`` deletes a key, ``metadata=""`` all."""
+    if value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise invalid_request("Invalid hash", param="metadata")
+    merged = dict(current)
+    for key, item in value.items():
+        if not isinstance(item, str):
+            raise invalid_request("Invalid string", param=f"metadata[{key}]")
+        if len(key) > 40:
+            raise invalid_request("Metadata keys can have at most 40 characters", param=f"metadata[{key}]")
+        if len(item) > 500:
+            raise invalid_request("Metadata values can have at most 500 characters", param=f"metadata[{key}]")
+        if item == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = item
+    if len(merged) > 50:
+        raise invalid_request("Metadata can have at most 50 keys", param="metadata")
+    return merged
