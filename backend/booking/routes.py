@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from litestar import Controller, Response, delete, get, post
 from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from redis.asyncio import Redis
 
@@ -59,10 +60,10 @@ class HoldsController(Controller):
         """One of the caller's holds; 404 for anyone else's or an expired one."""
         return hold_out(await holds.get(hold_id, profile_id))
 
-    @delete("/holds/{hold_id:str}/seats/{seat_id:str}", status_code=HTTP_200_OK,
-            operation_id="releaseHeldSeat")
+    @delete("/holds/{hold_id:str}/seats/{seat_id:str}", status_code=HTTP_200_OK, operation_id="releaseHeldSeat",
+            responses={HTTP_204_NO_CONTENT: ResponseSpec(None, description="That was the last seat: no hold left")})
     async def release_seat(self, hold_id: str, seat_id: str, profile_id: int,
-                           holds: HoldService) -> Response[HoldOut | None]:
+                           holds: HoldService) -> Response[HoldOut]:
         """Give one seat back: 200 with the hold, or 204 when it was the last seat and the hold is gone."""
         record = await holds.release_seat(hold_id, seat_id, profile_id)
         if record is None:

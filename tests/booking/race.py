@@ -51,6 +51,12 @@ class RaceOutcome:
         return [attempt for attempt in self.attempts if attempt.status == status]
 
 
+def _client(base_url: str) -> httpx.AsyncClient:
+    # Registering a hundred fans takes a while; a connection idle longer than the server's keep-alive (5 s) may
+    # be closed by the server just as the race reuses it. Dropping idle connections sooner avoids that race.
+    return httpx.AsyncClient(base_url=base_url, timeout=60, limits=httpx.Limits(keepalive_expiry=2))
+
+
 async def _sign_in(client: httpx.AsyncClient, email: str, register: bool) -> int:
     path = "/api/v1/auth/register" if register else "/api/v1/auth/login"
     body = {"email": email, "password": STRONG_PASSWORD, **({"name": "Racer"} if register else {})}
@@ -63,8 +69,7 @@ async def register_fans(base_url: str, count: int) -> list[Fan]:
     gate = asyncio.Semaphore(REGISTER_CONCURRENCY)
 
     async def one(index: int) -> Fan:
-        fan = Fan(index, f"racer-{secrets.token_hex(6)}@example.com", httpx.AsyncClient(base_url=base_url,
-                                                                                         timeout=60))
+        fan = Fan(index, f"racer-{secrets.token_hex(6)}@example.com", _client(base_url))
         async with gate:
             fan.profile_id = await _sign_in(fan.client, fan.email, register=True)
         return fan
@@ -103,13 +108,17 @@ async def hold_race(show_id: int | str, plan: list[tuple[Fan, list[str]]],
 
     async def one(fan: Fan, seats: list[str]) -> None:
         await start.wait()
-        response = await fan.client.post(f"/api/v1/shows/{show_id}/holds", json={"seat_ids": seats})
-        body = response.json() if response.content else {}
-        attempt = Attempt(fan.index, seats, response.status_code, body)
+        try:
+            response = await fan.client.post(f"/api/v1/shows/{show_id}/holds", json={"seat_ids": seats})
+        except httpx.TransportError as exc:  # recorded as status 0, so the caller's status check names it
+            attempt = Attempt(fan.index, seats, 0, {"transport_error": repr(exc)})
+        else:
+            body = response.json() if response.content else {}
+            attempt = Attempt(fan.index, seats, response.status_code, body)
         outcome.attempts.append(attempt)
-        if response.status_code == 201:
-            outcome.holds.setdefault(body["hold_id"], set()).update(body["seat_ids"])
-            outcome.owners[body["hold_id"]] = fan.index
+        if attempt.status == 201:
+            outcome.holds.setdefault(attempt.body["hold_id"], set()).update(attempt.body["seat_ids"])
+            outcome.owners[attempt.body["hold_id"]] = fan.index
         if on_answer is not None:
             on_answer(attempt)
 
