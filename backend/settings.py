@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -69,7 +69,6 @@ class Settings:
     public_origin: str | None
     # Payments: how often the reconciler reads back pending orders from Stripe (lost webhooks, crashes).
     reconcile_interval_seconds: int = 60
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def production(self) -> bool:
