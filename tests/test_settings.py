@@ -1,0 +1,48 @@
+"""The settings module: safe local defaults, and a clear refusal of a broken or incomplete production setup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend.settings import SettingsError, load_settings
+
+PRODUCTION = {
+    "APP_ENV": "production", "DATABASE_URL": "postgresql://app@db:5432/tickets", "REDIS_URL": "redis://cache:6379/0",
+    "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_PUBLISHABLE_KEY": "pk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
+    "SECRET_KEY": "s" * 48, "SCANNER_TOKEN": "scan", "PUBLIC_ORIGIN": "https://tickets.example",
+}
+
+
+def test_development_defaults(tmp_path: Path) -> None:
+    settings = load_settings({"VAR_DIR": str(tmp_path)})
+    assert settings.database_is_sqlite and settings.sqlite_path == tmp_path / "showtime.sqlite3"
+    assert settings.redis_url is None and settings.stripe_standin
+    assert (settings.hold_ttl_seconds, settings.admission_ttl_seconds, settings.max_seats_per_order) == (480, 600, 8)
+    # The generated secret is kept, so sessions and ticket codes survive a restart.
+    assert load_settings({"VAR_DIR": str(tmp_path)}).secret_key == settings.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_complete_production_settings_load(tmp_path: Path) -> None:
+    settings = load_settings({**PRODUCTION, "VAR_DIR": str(tmp_path)})
+    assert settings.production and not settings.stripe_standin and not settings.database_is_sqlite
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "STRIPE_SECRET_KEY", "REDIS_URL", "DATABASE_URL"])
+def test_production_names_what_is_missing(tmp_path: Path, missing: str) -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != missing} | {"VAR_DIR": str(tmp_path)}
+    with pytest.raises(SettingsError, match=missing):
+        load_settings(env)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DATABASE_URL", "mysql://x"), ("DATABASE_URL", "postgresql://:notaport/db"), ("REDIS_URL", "http://x"),
+     ("REDIS_URL", "redis://"), ("HOLD_TTL_SECONDS", "soon"), ("HOLD_TTL_SECONDS", "0"), ("LOG_LEVEL", "LOUD"),
+     ("APP_ENV", "staging"), ("STRIPE_SECRET_KEY", "pk_test_wrong_kind")],
+)
+def test_malformed_settings_fail_fast_naming_the_setting(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({"VAR_DIR": str(tmp_path), name: value})
