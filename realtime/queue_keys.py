@@ -9,6 +9,8 @@
 - ids       HASH    profile -> queue_id.
 - admissions ZSET   number scored by admission time (ms), last minute only: the measured admission rate.
 - first     STRING  time of the first admission (ms): the rate's window before a full minute has passed.
+- config    HASH    capacity, admission_ttl_ms: fixed by the line's first joiner, so every process advances the line
+                    alike even while their settings differ (a rolling deploy); change them here mid-sale.
 - changes   pub/sub channel: the queue status after every change, JSON {serving, waiting, rate_per_s, open}.
 - draw_lock STRING  SET NX PX by the process doing the draw.
 Admission grants themselves live in realtime.admission's `admitted` set.
@@ -48,4 +50,5 @@ def script_keys(show_id: int | str) -> list[str]:
         _key(show_id, "holders"),  # 9
         _key(show_id, "ids"),  # 10
         admitted_key(show_id),  # 11
+        _key(show_id, "config"),  # 12
     ]

@@ -28,12 +28,15 @@ local function status(now)
 end
 """.replace("__RATE_WINDOW_MS__", str(RATE_WINDOW_MS))
 
-# ARGV: profile, new queue_id, now, sale_opens_at (ms). Returns {number, queue_id, created}; number 0 = waiting
-# for the draw, -1 = the sale has opened but the draw has not run yet (the caller draws, then joins again).
+# ARGV: profile, new queue_id, now, sale_opens_at (ms), capacity, admission ttl (ms); the first joiner's capacity
+# and ttl become the line's config. Returns {number, queue_id, created}; number 0 = waiting for the draw,
+# -1 = the sale has opened but the draw has not run yet (the caller draws, then joins again).
 JOIN = _STATUS + """
 local number = redis.call('HGET', KEYS[8], ARGV[1])
 if number then return {tonumber(number), redis.call('HGET', KEYS[10], ARGV[1]), 0} end
 local now = tonumber(ARGV[3])
+redis.call('HSETNX', KEYS[12], 'capacity', ARGV[5])
+redis.call('HSETNX', KEYS[12], 'admission_ttl_ms', ARGV[6])
 if redis.call('EXISTS', KEYS[4]) == 0 then
   if now >= tonumber(ARGV[4]) then return {-1, '', 0} end
   redis.call('RPUSH', KEYS[3], ARGV[1])
@@ -66,19 +69,21 @@ redis.call('PUBLISH', KEYS[7], status(tonumber(ARGV[1])))
 return 1
 """
 
-# ARGV: now, active-shopper capacity, admission ttl (ms). Lets in as many as there are free places, granting each
-# admission exactly as realtime.admission does (ZADD GT on the `admitted` set, after dropping expired grants as
-# admission.active_shoppers does), in the same atomic step that moves `serving`. Returns how many were let in.
+# ARGV: now, active-shopper capacity, admission ttl (ms), used only where the line has no config. Lets in as many
+# as there are free places, granting each admission exactly as realtime.admission does (ZADD GT on the `admitted`
+# set, after dropping expired grants as admission.active_shoppers does), in the same atomic step that moves
+# `serving`. Returns how many were let in.
 ADVANCE = _STATUS + """
 if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
 local now = tonumber(ARGV[1])
+local config = redis.call('HMGET', KEYS[12], 'capacity', 'admission_ttl_ms')
 redis.call('ZREMRANGEBYSCORE', KEYS[11], '-inf', now)
-local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[11])
+local free = tonumber(config[1] or ARGV[2]) - redis.call('ZCARD', KEYS[11])
 local serving = tonumber(redis.call('GET', KEYS[1]) or '0')
 local issued = tonumber(redis.call('GET', KEYS[2]) or '0')
 local n = math.min(free, issued - serving)
 if n <= 0 then return 0 end
-local admitted_until = now + tonumber(ARGV[3])
+local admitted_until = now + tonumber(config[2] or ARGV[3])
 for number = serving + 1, serving + n do
   local profile = redis.call('HGET', KEYS[9], number)
   if profile then redis.call('ZADD', KEYS[11], 'GT', admitted_until, profile) end

@@ -105,7 +105,8 @@ class WaitingRoom:
         deadline = time.monotonic() + DRAW_WAIT_S
         while True:
             number, _, created = await self._join(
-                keys=script_keys(show.id), args=[profile_id, secrets.token_urlsafe(12), now_ms, opens_ms]
+                keys=script_keys(show.id),
+                args=[profile_id, secrets.token_urlsafe(12), now_ms, opens_ms, self.capacity, self.admission_ttl_ms],
             )
             if number != -1:
                 break

@@ -152,3 +152,39 @@ async def converged(watchers: list[MapWatcher], client: httpx.AsyncClient, show_
         if not behind or asyncio.get_running_loop().time() > deadline:
             return version, seats
         await asyncio.sleep(0.2)
+
+
+@dataclass
+class QueueWatcher:
+    """A waiting-room socket client: records every broadcast and checks that `serving` never goes back."""
+
+    ws_url: str
+    show_id: int
+    messages: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    serving: int = 0
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self) -> None:
+        url = f"{self.ws_url}/api/v1/shows/{self.show_id}/queue/live"
+        async with websockets.connect(url, compression=None, open_timeout=10) as socket:
+            async for raw in socket:
+                message = json.loads(raw)
+                if set(message) != {"type", "serving", "waiting", "rate_per_s", "open"} or message["type"] != "queue":
+                    self.problems.append(f"unexpected message {message}")
+                    continue
+                if message["serving"] < self.serving:
+                    self.problems.append(f"serving went back from {self.serving} to {message['serving']}")
+                self.messages.append(message)
+                self.serving = max(self.serving, message["serving"])
+                self._changed.set()
+
+    async def wait_until_serving(self, number: int, timeout: float = 60) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.serving < number:
+            self._changed.clear()
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"serving stayed at {self.serving}, below {number}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
