@@ -225,7 +225,9 @@ def _report(args, server_label: str, redis_label: str, http: Timings, direct: Ti
         lines += ["", f"HTTP reaches **{http.cycles_per_s / direct.cycles_per_s:.0%}** of the ceiling "
                       f"({http.cycles_per_s:,.0f} vs {direct.cycles_per_s:,.0f} cycles/s)."]
     lines += ["", f"best_available (4 seats) through HTTP, one client, sequential: p50 {statistics.median(best):.2f} ms, "
-                  f"p99 {_pct(best, 99):.2f} ms."]
+                  f"p99 {_pct(best, 99):.2f} ms.",
+              "", f"Load average when the run ended: {os.getloadavg()[0]:.1f} (client, server and Redis share the "
+                  "machine; other work on it counts too)."]
     return "\n".join(lines)
 
 
