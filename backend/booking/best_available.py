@@ -97,6 +97,11 @@ def _segments(numbers: list[int]) -> tuple[tuple[int, int], ...]:
 _indexes: dict[int, tuple[VenueLayout, SeatingIndex]] = {}
 
 
+def cached_index(layout: VenueLayout) -> SeatingIndex | None:
+    cached = _indexes.get(layout.venue_id)
+    return cached[1] if cached is not None and cached[0] is layout else None
+
+
 def index_for(layout: VenueLayout) -> SeatingIndex:
     """The layout's row index, built on first use and kept as long as the process keeps that layout."""
     cached = _indexes.get(layout.venue_id)

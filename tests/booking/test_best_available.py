@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from backend.booking.best_available import build_index, choose_seats
+from backend.booking.best_available import build_index, cached_index, choose_seats, index_for
 from backend.catalog.layout import SectionInfo, VenueLayout
 
 
@@ -132,3 +132,14 @@ def test_stadium_sized_search_is_fast() -> None:
     print(f"\nbest_available on 52,800 seats: index {build_s * 1000:.0f} ms, empty {timings[0] * 1000:.2f} ms, "
           f"nearly full {timings[1] * 1000:.1f} ms")
     assert timings[0] < 0.005 and timings[1] < 0.25
+
+
+def test_the_row_index_is_built_once_per_layout() -> None:
+    layout = grid_layout(2, 4)
+    layout.venue_id = 424242
+    assert cached_index(layout) is None
+    built = index_for(layout)
+    assert cached_index(layout) is built and index_for(layout) is built
+    replaced = grid_layout(2, 4)  # the same venue loaded again: a new layout object gets a new index
+    replaced.venue_id = 424242
+    assert cached_index(replaced) is None and index_for(replaced) is not built
