@@ -1,56 +1,29 @@
-"""Flash-sale acceptance: many fans, hundreds of concurrent holds on overlapping seats, every hold checked out and
-paid through the stand-in, on a two-process server. Never two tickets for one seat, even when Redis forgets
-every lock in the middle of the sale (then the database's UNIQUE(show, seat) decides, and the losers are
-refunded)."""
+"""Flash-sale acceptance, built on the holds race (tests/booking/race.py): a hundred fans fire five hundred
+simultaneous holds at overlapping seats on a two-process server, every hold is checked out and paid through the
+stand-in, and the database ends with exactly one ticket per held seat. Even when Redis forgets every lock in the
+middle of the sale, no seat is sold twice: the database's UNIQUE(show, seat) decides, and the losers are
+refunded."""
 
 from __future__ import annotations
 
 import asyncio
-import random
 
-import httpx
 from redis.asyncio import Redis
 
 from backend.payments.ledger import verify_chain
 from db.tables import Order, OrderItem, PaymentLedgerEntry, Show, Ticket
+from tests.booking.race import Fan, close_fans, hold_race, plan_requests, register_fans, seats_in_two_holds
 from tests.payments.helpers import Standin, checkout, eventually, intent_id_of
-from tests.support.data import TestShow, create_show
+from tests.support.data import create_show
 
 FANS = 100
-REQUESTS_PER_FAN = 5
+REQUESTS = 500
 
 
-async def _fans(fan_on, server, count: int) -> list[httpx.AsyncClient]:
-    limit = asyncio.Semaphore(16)
-
-    async def one() -> httpx.AsyncClient:
-        async with limit:
-            return await fan_on(server)
-
-    return list(await asyncio.gather(*(one() for _ in range(count))))
-
-
-async def _hold_wave(fans: list[httpx.AsyncClient], show: TestShow, seats: list[str], rng: random.Random
-                     ) -> dict[int, str]:
-    """Every fan fires REQUESTS_PER_FAN hold requests at once for 1-2 seats of the pool; returns the hold id
-    of each fan that got anything (by fan index)."""
-
-    async def attempt(index: int) -> tuple[int, httpx.Response]:
-        wanted = rng.sample(seats, rng.choice((1, 1, 2)))
-        return index, await fans[index].post(f"/api/v1/shows/{show.id}/holds", json={"seat_ids": wanted})
-
-    results = await asyncio.gather(*(attempt(i) for i in range(len(fans)) for _ in range(REQUESTS_PER_FAN)))
-    assert len(results) == len(fans) * REQUESTS_PER_FAN
-    holds: dict[int, str] = {}
-    for index, response in results:
-        assert response.status_code in (201, 409, 422), response.text
-        if response.status_code == 201:
-            holds[index] = response.json()["hold_id"]
-    return holds
-
-
-async def _checkout_all(fans: list[httpx.AsyncClient], show: TestShow, holds: dict[int, str]) -> list[dict]:
-    responses = await asyncio.gather(*(checkout(fans[i], show.id, hold_id) for i, hold_id in holds.items()))
+async def _checkout_all(fans: list[Fan], owners: dict[str, int], show_id: int) -> list[dict]:
+    by_index = {fan.index: fan for fan in fans}
+    responses = await asyncio.gather(*(checkout(by_index[owner].client, show_id, hold_id)
+                                       for hold_id, owner in owners.items()))
     for response in responses:
         assert response.status_code == 201, response.text
     return [r.json() for r in responses]
@@ -75,71 +48,64 @@ async def _settled(order_ids: list[int], timeout: float) -> dict[int, str]:
     return await eventually(check, timeout, interval=0.25)
 
 
-async def _assert_no_seat_sold_twice(show_id: int) -> list[int]:
+async def _sold_seats(show_id: int) -> list[int]:
+    """Every ticketed seat of the show, after checking that none has two tickets."""
     doubles = await Ticket.raw(
         'SELECT "seat", COUNT(*) AS n FROM ticket WHERE "show" = {} GROUP BY "seat" HAVING COUNT(*) > 1', show_id)
     assert doubles == []
     seats = await Ticket.select(Ticket.seat).where(Ticket.show == show_id).output(as_list=True)
-    sold = (await Show.select(Show.seats_sold).where(Show.id == show_id).first())["seats_sold"]
-    assert sold == len(seats)
+    assert (await Show.select(Show.seats_sold).where(Show.id == show_id).first())["seats_sold"] == len(seats)
     return seats
 
 
-async def test_flash_sale_sells_each_seat_once(race_server, fan_on) -> None:
-    show = await create_show(rows=2, seats_per_row=10)  # 40 seats for 100 fans
-    rng = random.Random(1)
-    fans = await _fans(fan_on, race_server, FANS)
-    holds = await _hold_wave(fans, show, show.seat_ids, rng)  # 500 hold requests at once
-    assert len(holds) >= 5
+async def test_flash_sale_sells_each_seat_exactly_once(race_server) -> None:
+    show = await create_show()  # 80 seats for 100 fans
+    fans = await register_fans(race_server.url, FANS)
+    try:
+        outcome = await hold_race(show.id, plan_requests(fans, show.seat_ids, REQUESTS, seed=5))
+        assert len(outcome.attempts) == REQUESTS and set(outcome.statuses) <= {201, 409, 422}, outcome.statuses
+        assert seats_in_two_holds(outcome.holds) == {}
+        held_seats = {seat for seats in outcome.holds.values() for seat in seats}
 
-    held_seats: dict[str, str] = {}  # seat -> hold id: holds never share a seat
-    for index, hold_id in holds.items():
-        current = (await fans[index].get(f"/api/v1/holds/{hold_id}")).json()
-        for seat in current["seat_ids"]:
-            assert seat not in held_seats, f"seat {seat} in two holds"
-            held_seats[seat] = hold_id
-
-    orders = await _checkout_all(fans, show, holds)
-    await _pay_all(Standin(race_server), orders)
-    statuses = await _settled([int(o["order_id"]) for o in orders], timeout=60)
-    assert set(statuses.values()) == {"paid"}
-
-    sold = await _assert_no_seat_sold_twice(show.id)
-    assert sorted(map(str, sold)) == sorted(held_seats)
-    report = await verify_chain()
-    assert report.ok, report
+        orders = await _checkout_all(fans, outcome.owners, show.id)
+        await _pay_all(Standin(race_server), orders)
+        statuses = await _settled([int(o["order_id"]) for o in orders], timeout=60)
+        assert set(statuses.values()) == {"paid"}
+        assert sorted(map(str, await _sold_seats(show.id))) == sorted(held_seats)
+        assert (await verify_chain()).ok
+    finally:
+        await close_fans(fans)
 
 
-async def test_redis_flushed_mid_sale_still_sells_each_seat_once(race_server, fan_on, redis: Redis) -> None:
+async def test_redis_flushed_mid_sale_still_sells_each_seat_once(race_server, redis: Redis) -> None:
     show = await create_show(rows=1, seats_per_row=15)  # 30 seats
-    rng = random.Random(2)
     standin = Standin(race_server)
+    first_wave = await register_fans(race_server.url, 30)
+    second_wave: list[Fan] = []
+    try:
+        first = await hold_race(show.id, plan_requests(first_wave, show.seat_ids, 150, seed=6))
+        first_orders = await _checkout_all(first_wave, first.owners, show.id)
+        first_seats = sorted({seat for seats in first.holds.values() for seat in seats})
 
-    first_wave = await _fans(fan_on, race_server, 30)
-    first_holds = await _hold_wave(first_wave, show, show.seat_ids, rng)
-    first_orders = await _checkout_all(first_wave, show, first_holds)
-    first_seats = {str(s) for s in await OrderItem.select(OrderItem.seat).where(
-        OrderItem.order.is_in([int(o["order_id"]) for o in first_orders])).output(as_list=True)}
+        await redis.flushdb()  # every lock, hold and session is gone; the orders are in the database
 
-    await redis.flushdb()  # every lock, every hold and every session is gone
+        second_wave = await register_fans(race_server.url, 30)
+        second = await hold_race(show.id, plan_requests(second_wave, first_seats, 150, seed=7))
+        assert second.holds, "after the flush the same seats are holdable again"
+        second_orders = await _checkout_all(second_wave, second.owners, show.id)
 
-    second_wave = await _fans(fan_on, race_server, 30)
-    second_holds = await _hold_wave(second_wave, show, sorted(first_seats), rng)
-    assert second_holds, "after the flush the same seats should be holdable again"
-    second_orders = await _checkout_all(second_wave, show, second_holds)
-
-    orders = first_orders + second_orders
-    rng.shuffle(orders)
-    await _pay_all(standin, orders)
-    statuses = await _settled([int(o["order_id"]) for o in orders], timeout=60)
+        orders = [order for pair in zip(first_orders, second_orders, strict=False) for order in pair]
+        orders += first_orders[len(second_orders):] + second_orders[len(first_orders):]
+        await _pay_all(standin, orders)
+        statuses = await _settled([int(o["order_id"]) for o in orders], timeout=60)
+    finally:
+        await close_fans(first_wave + second_wave)
     assert set(statuses.values()) <= {"paid", "refunded"}
-    assert "refunded" in statuses.values(), "the flush should have let two orders want one seat"
+    assert "refunded" in statuses.values(), "two paid orders should have wanted one seat"
 
-    sold = await _assert_no_seat_sold_twice(show.id)
-    items = await OrderItem.select(OrderItem.order, OrderItem.seat).where(
-        OrderItem.order.is_in(list(statuses)))
-    paid_seats = sorted(i["seat"] for i in items if statuses[i["order"]] == "paid")
-    assert sorted(sold) == paid_seats  # every paid order has all its seats, refunded ones none
+    items = await OrderItem.select(OrderItem.order, OrderItem.seat).where(OrderItem.order.is_in(list(statuses)))
+    paid_seats = sorted(item["seat"] for item in items if statuses[item["order"]] == "paid")
+    assert sorted(await _sold_seats(show.id)) == paid_seats  # paid orders have every seat, refunded ones none
 
     refunded = [o for o in orders if statuses[int(o["order_id"])] == "refunded"]
     for order in refunded:
