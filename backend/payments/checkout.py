@@ -125,7 +125,9 @@ async def _existing_order(request: CheckoutRequest, key: str | None) -> dict | N
 async def _expired_hold_of(redis: Redis, request: CheckoutRequest) -> bool:
     """Whether the caller's hold is still on record but past its expiry (until the sweeper clears it)."""
     profile = await redis.hget(keys.hold(request.show_id, request.hold_id), "profile")
-    return profile is not None and profile.decode() == str(request.profile_id)
+    if isinstance(profile, bytes):
+        profile = profile.decode()
+    return profile == str(request.profile_id)
 
 
 async def _create_order(request: CheckoutRequest, key: str | None, prices: dict[str, int], currency: str,

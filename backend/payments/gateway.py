@@ -161,7 +161,8 @@ class StripeGateway:
                 params={
                     "amount": amount_cents,
                     "currency": currency.lower(),
-                    "payment_method_types": ["card"],
+                    # Cards and wallets, never a redirect away from the seat map (and no return_url to manage).
+                    "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
                     "metadata": metadata,
                     "description": description,
                 },

@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, HttpMethod, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.enums import HttpMethod
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.types import Method
+from litestar.types.internal_types import PathParameterDefinition
 from redis.asyncio import Redis
 
 from backend.auth import provide_profile_id, session_profile_id
@@ -48,7 +50,8 @@ async def start_payments(state: State) -> None:
                              if settings.stripe_secret_key and settings.stripe_publishable_key else None)
 
 
-def _checkout_operation_id(_: Any, __: HttpMethod, path: list[Any]) -> str:
+def _checkout_operation_id(_: HTTPRouteHandler, __: Method | HttpMethod,
+                           path: list[str | PathParameterDefinition]) -> str:
     # One handler, two paths (API.md keeps the seed's path): OpenAPI needs an id per path.
     return "startCheckout" if "shows" in path else "startCheckoutSeedPath"
 

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import httpx
 import pytest
 
+from backend.payments.gateway import StripeGateway
+from backend.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from tests.conftest import ENV, STRONG_PASSWORD, unique_email
 from tests.support.servers import ServerProcess
 
@@ -74,3 +76,10 @@ async def fan_on() -> AsyncIterator[FanFactory]:
     yield make
     for client in clients:
         await client.aclose()
+
+
+@pytest.fixture
+def gateway(server: ServerProcess) -> StripeGateway:
+    """The app's Stripe gateway, in the test process, talking to the session server's stand-in."""
+    return StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
+                         webhook_secret=None, api_base=server.standin_url)

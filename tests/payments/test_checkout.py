@@ -7,7 +7,15 @@ import asyncio
 import secrets
 
 import httpx
+import pytest
 
+from backend.booking import keys
+from backend.catalog.layout import LayoutCache
+from backend.catalog.service import ShowFactsCache
+from backend.errors import Conflict, NotFound
+from backend.payments.checkout import CheckoutRequest
+from backend.payments.checkout import checkout as start_checkout
+from backend.timeutil import utcnow
 from db.tables import Order, OrderItem
 from tests.payments.helpers import checkout, hold, intent_id_of
 from tests.support.data import create_show
@@ -134,3 +142,25 @@ async def test_orders_are_visible_to_their_owner_only(make_fan, anon) -> None:
         response = await stranger.get(f"/api/v1/orders/{ref}")
         assert response.status_code == 404 and response.json()["error"] == "order_not_found"
     assert (await anon.get(f"/api/v1/orders/{order['order_id']}")).status_code == 401
+
+
+async def test_a_hold_past_its_expiry_but_not_yet_swept_is_409(redis, gateway, make_fan) -> None:
+    """Between a hold's expiry and the sweeper's pass its record is still there: the fan hears `hold_expired`."""
+    show = await create_show()
+    fan = await make_fan()
+    hold_id = f"h{show.id}_{secrets.token_urlsafe(12)}"
+    await redis.hset(keys.hold(show.id, hold_id), mapping={
+        "profile": fan.profile["profile_id"], "seats": '["1"]', "expires_at_ms": 1, "amount_cents": 5000,
+        "currency": "EUR"})
+    mine = CheckoutRequest(profile_id=int(fan.profile["profile_id"]), show_id=show.id, hold_id=hold_id,
+                           idempotency_key=None)
+    theirs = CheckoutRequest(profile_id=0, show_id=show.id, hold_id=hold_id, idempotency_key=None)
+    try:
+        with pytest.raises(Conflict) as expired:
+            await start_checkout(redis, gateway, ShowFactsCache(), LayoutCache(), mine, utcnow())
+        assert expired.value.code == "hold_expired"
+        with pytest.raises(NotFound) as unknown:  # someone else's expired hold tells them nothing
+            await start_checkout(redis, gateway, ShowFactsCache(), LayoutCache(), theirs, utcnow())
+        assert unknown.value.code == "hold_not_found"
+    finally:
+        await redis.delete(keys.hold(show.id, hold_id))

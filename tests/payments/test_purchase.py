@@ -7,7 +7,7 @@ import httpx
 
 from backend.booking.keys import state as state_key
 from db.tables import Order, PaymentLedgerEntry, Show, Ticket
-from tests.payments.helpers import DECLINED, Standin, hold, hold_and_checkout, order_status_becomes
+from tests.payments.helpers import DECLINED, Standin, eventually, hold, hold_and_checkout, order_status_becomes
 from tests.support.data import create_show
 
 SCANNER = {"Authorization": "Bearer dev-scanner-token"}
@@ -70,8 +70,6 @@ async def test_declined_card_is_recorded_and_another_card_pays_the_same_order(se
     async def failure_recorded() -> dict | None:
         body = (await fan.get(f"/api/v1/orders/{order['order_id']}")).json()
         return body if body["last_payment_error"] else None
-
-    from tests.payments.helpers import eventually
 
     failed = await eventually(failure_recorded, 15)
     assert failed["status"] == "pending_payment" and failed["tickets"] == []

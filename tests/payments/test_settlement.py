@@ -5,24 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
-
+from backend.booking.keys import state as state_key
 from backend.payments import settlement
 from backend.payments.gateway import StripeGateway
-from backend.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
+from backend.payments.reconciler import reconcile_once
 from backend.timeutil import utcnow
 from db.tables import Order, OrderItem, PaymentLedgerEntry, Profile, Show, Ticket
 from tests.payments.helpers import Standin, eventually
 from tests.support.data import TestShow, create_show
-
-
-@pytest.fixture
-async def gateway(server) -> AsyncIterator[StripeGateway]:
-    yield StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
-                        webhook_secret=None, api_base=server.standin_url)
 
 
 async def _paid_order(gateway: StripeGateway, standin: Standin, show: TestShow, seat_ids: list[str]) -> int:
@@ -99,8 +91,6 @@ async def test_two_paid_orders_for_one_seat_give_one_ticket_and_one_refund(serve
 
 async def test_a_refund_that_could_not_be_issued_is_retried_by_the_reconciler(server, gateway, redis) -> None:
     """The order was decided `refunded` but the process died before Stripe heard of it."""
-    from backend.payments.reconciler import reconcile_once
-
     show = await create_show()
     standin = Standin(server)
     await standin.set_webhooks(False)
@@ -125,9 +115,6 @@ async def test_a_refund_that_could_not_be_issued_is_retried_by_the_reconciler(se
 
 async def test_a_sale_redis_never_heard_of_is_marked_sold_again(server, gateway, redis) -> None:
     """The seller died between its commit and telling Redis: the reconciler's pass repairs the map."""
-    from backend.booking.keys import state as state_key
-    from backend.payments.reconciler import reconcile_once
-
     show = await create_show()
     standin = Standin(server)
     seats = show.rows["Front/D"][:2]
