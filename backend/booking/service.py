@@ -73,7 +73,10 @@ class HoldService:
     async def release_seat(self, hold_ref: str, seat_id: str, profile_id: int) -> HoldRecord | None:
         """The hold without that seat, or None when it was the hold's last seat (the hold is gone)."""
         show_id = _show_of(hold_ref)
-        facts = await self.show_facts.get(show_id)
+        try:
+            facts = await self.show_facts.get(show_id)
+        except NotFound:
+            raise _hold_not_found() from None  # a well-formed id naming a show that does not exist
         layout = await self.layouts.get(facts.venue_id)
         if seat_id not in layout.index:
             raise _seat_not_in_hold()

@@ -168,6 +168,8 @@ async def test_a_hold_is_visible_to_its_owner_only(make_fan: MakeFan) -> None:
         response = await client.get(f"/api/v1/holds/{hold_id}")
         assert response.status_code == 404 and response.json()["error"] == "hold_not_found"
     assert (await stranger.delete(f"/api/v1/holds/{placed['hold_id']}")).status_code == 404
+    no_show = await owner.delete(f"/api/v1/holds/h987654321_AAAAAAAAAAAAAAAA/seats/{show.seat_ids[0]}")
+    assert no_show.status_code == 404 and no_show.json()["error"] == "hold_not_found"
     gone = await stranger.delete(f"/api/v1/holds/{placed['hold_id']}/seats/{show.seat_ids[0]}")
     assert gone.status_code == 404
     assert (await owner.get(f"/api/v1/holds/{placed['hold_id']}")).json()["seat_ids"] == show.seat_ids[:2]
