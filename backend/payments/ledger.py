@@ -75,8 +75,9 @@ async def append(entry: LedgerEntry, now: datetime, *, once_per_order: bool = Fa
         (PaymentLedgerEntry.kind == entry.kind) & (PaymentLedgerEntry.order_ref == entry.order_ref)
     ):
         return False
+    # Appends are serialized, so the newest row by primary key is the chain's head: an index lookup, not a scan.
     last = await PaymentLedgerEntry.select(PaymentLedgerEntry.seq, PaymentLedgerEntry.entry_hash).order_by(
-        PaymentLedgerEntry.seq, ascending=False
+        PaymentLedgerEntry.id, ascending=False
     ).first()
     seq = last["seq"] + 1 if last else 1
     prev_hash = last["entry_hash"] if last else GENESIS_HASH
@@ -96,6 +97,7 @@ class ChainReport:
     entries: int
     head: str
     broken_seq: int | None = None
+    broken_id: int | None = None
     problem: str | None = None
 
     @property
@@ -118,26 +120,26 @@ def _problem(row: dict, expected_seq: int, prev_hash: str) -> str | None:
 
 
 async def verify_chain() -> ChainReport:
-    """Walk every row in seq order; stop at the first that does not chain."""
-    prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
-    after: tuple[int, int] | None = None  # (seq, id) keyset, so even duplicated seqs are all visited
+    """Walk every row in the order it was appended (primary key); stop at the first that does not chain."""
+    prev_hash, expected_seq, count, after_id = GENESIS_HASH, 1, 0, None
     table = PaymentLedgerEntry
     while True:
         query = table.select(
             table.id, table.seq, table.recorded_at, table.kind, table.order_ref, table.stripe_object_id,
             table.amount_cents, table.currency, table.status, table.prev_hash, table.entry_hash,
         )
-        if after is not None:
-            query = query.where((table.seq > after[0]) | ((table.seq == after[0]) & (table.id > after[1])))
-        rows = await query.order_by(table.seq).order_by(table.id).limit(VERIFY_BATCH)
+        if after_id is not None:
+            query = query.where(table.id > after_id)
+        rows = await query.order_by(table.id).limit(VERIFY_BATCH)
         for row in rows:
             problem = _problem(row, expected_seq, prev_hash)
             if problem:
-                return ChainReport(entries=count, head=prev_hash, broken_seq=row["seq"], problem=problem)
+                return ChainReport(entries=count, head=prev_hash, broken_seq=row["seq"], broken_id=row["id"],
+                                   problem=problem)
             prev_hash, expected_seq, count = row["entry_hash"], expected_seq + 1, count + 1
         if len(rows) < VERIFY_BATCH:
             return ChainReport(entries=count, head=prev_hash)
-        after = (rows[-1]["seq"], rows[-1]["id"])
+        after_id = rows[-1]["id"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ledger OK: {report.entries} entries, head {report.head}")
         return 0
     print(f"ledger BROKEN at seq {report.broken_seq}: {report.problem} "
-          f"({report.entries} entries before it verified)")
+          f"(row id {report.broken_id}; the {report.entries} entries before it verify)")
     return 1
 
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, HttpMethod, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
@@ -25,6 +24,7 @@ from backend.errors import BadRequest, Invalid, NotSignedIn, Unavailable
 from backend.payments import checkout as checkout_service
 from backend.payments.card_data import carries_card_data
 from backend.payments.gateway import GatewayError, InvalidWebhook, StripeGateway
+from backend.payments.lifecycle import provide_gateway
 from backend.payments.orders import order_of_profile
 from backend.payments.schemas import CheckoutBody, CheckoutOut, OrderOut, PaymentSetup, WebhookAck
 from backend.payments.transactions import is_transient
@@ -34,20 +34,6 @@ from backend.timeutil import utcnow
 
 CARD_DATA_DETAIL = ("Card details must never be sent to this server: the payment form sends them to Stripe "
                     "directly. Send only {\"hold_id\": ...}.")
-
-
-def provide_gateway(state: State) -> StripeGateway:
-    gateway = state.get("payment_gateway")
-    if gateway is None:
-        raise Unavailable("Payments are not configured on this server.", code="payments_unavailable")
-    return gateway
-
-
-async def start_payments(state: State) -> None:
-    """Startup hook: one Stripe client per process, built before any request or the reconciler needs it."""
-    settings: Settings = state.settings
-    state.payment_gateway = (StripeGateway.from_settings(settings)
-                             if settings.stripe_secret_key and settings.stripe_publishable_key else None)
 
 
 def _checkout_operation_id(_: HTTPRouteHandler, __: Method | HttpMethod,

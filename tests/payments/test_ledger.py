@@ -9,11 +9,16 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
+
 from backend.payments import ledger
 from backend.payments.transactions import write_transaction
 from backend.settings import PROJECT_ROOT
 from backend.timeutil import utcnow
 from db.tables import PaymentLedgerEntry
+
+# The server's launcher migrates the suite's database.
+pytestmark = pytest.mark.usefixtures("server")
 
 
 async def _verify_cli() -> subprocess.CompletedProcess:
