@@ -13,8 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from backend.processes import free_port, wait_until
-from backend.settings import PROJECT_ROOT
+from backend.processes import free_port, spawn, wait_until
 
 
 def _descendants(pid: int) -> set[int]:
@@ -44,8 +43,8 @@ def test_serve_starts_embedded_services_and_ctrl_c_stops_them_all() -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "STRIPE_SECRET_KEY", "DATABASE_URL")}
     env.update(VAR_DIR=str(var_dir), PORT=str(port))
-    launcher = subprocess.Popen([sys.executable, "-m", "backend.serve"], cwd=PROJECT_ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # spawn(): the launcher dies with this test process even if pytest itself is killed.
+    launcher = spawn([sys.executable, "-m", "backend.serve"], env=env, log_path=str(var_dir / "serve.log"))
     try:
         wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200, 120,
                    "just serve", launcher)
