@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 
-from realtime.watchers import WS_TRY_AGAIN_LATER, Watcher, close_quietly
+from realtime.watchers import WS_TRY_AGAIN_LATER, Backlog, Watcher, close_quietly
 
 logger = logging.getLogger("showtime.realtime.feeds")
 
@@ -31,6 +31,7 @@ class Feed(abc.ABC):
         self.channel = channel
         self.channels = channels
         self.watchers: set[Watcher] = set()
+        self.backlog = Backlog()  # shared by this feed's watchers: how far behind their sends are, all together
         self.closed = False
         self.on_closed: Callable[[Feed], None] = lambda feed: None
         self.task: asyncio.Task[None] | None = None
@@ -56,6 +57,7 @@ class Feed(abc.ABC):
         self.task = asyncio.create_task(self._run(), name=f"{type(self).__name__}-{self.show_id}")
 
     def add(self, watcher: Watcher) -> None:
+        watcher.backlog = self.backlog
         self.watchers.add(watcher)
         self.welcome(watcher)
 

@@ -42,6 +42,14 @@ WINDOW_MIN_S = 0.05
 WINDOW_MAX_S = 0.25
 WIDEN_FROM_WATCHERS = 500
 WIDEN_TO_WATCHERS = 5_000
+# When earlier diffs still wait to be sent to more than BACKLOG_SHARE of a show's many watchers, the process is
+# behind (CPU or network): the next diff waits, up to MAX_DEFER_S after the previous one, so it carries more
+# changes in one message instead of adding messages to queues that are already late. Only at scale: with few
+# watchers, one stuck client is a large share, and stuck clients are dropped, not waited for.
+DEFER_FROM_WATCHERS = 200
+BACKLOG_SHARE = 0.25
+MAX_DEFER_S = 1.0
+DEFER_STEP_S = 0.01
 # After an idle spell the first change goes out (almost) at once; this short gather lets a burst that arrives
 # together (one hold of several seats, many holds in the same millisecond) share the message.
 FIRST_GATHER_S = 0.005
@@ -111,10 +119,19 @@ class ShowFeed(Feed):
                 await asyncio.wait_for(self._arrived.wait(), max(0.0, next_audit - now))
             except TimeoutError:
                 continue
-            await asyncio.sleep(max(FIRST_GATHER_S, last_flush + coalescing_window(len(self.watchers)) - now))
+            window_left = last_flush + coalescing_window(len(self.watchers)) - time.monotonic()
+            await asyncio.sleep(max(FIRST_GATHER_S, window_left))
+            await self._let_sends_catch_up(until=last_flush + MAX_DEFER_S)
             self._arrived.clear()
             await self._flush()
             last_flush = time.monotonic()
+
+    async def _let_sends_catch_up(self, until: float) -> None:
+        while time.monotonic() < until:
+            watchers = len(self.watchers)
+            if watchers < DEFER_FROM_WATCHERS or self.backlog.busy <= BACKLOG_SHARE * watchers:
+                return
+            await asyncio.sleep(DEFER_STEP_S)
 
     async def _flush(self) -> None:
         inbox, self._inbox = self._inbox, []

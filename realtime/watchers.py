@@ -29,14 +29,28 @@ def send_event(text: str) -> dict[str, Any]:
     return {"type": "websocket.send", "bytes": None, "text": text}
 
 
+class Backlog:
+    """How many of a feed's watchers still have messages waiting to be sent: how far the process's sends lag.
+
+    Counted per watcher, not per message, so a few stuck clients (each up to OUTBOX_LIMIT messages behind, until
+    dropped) weigh no more than a few healthy ones that are a message behind.
+    """
+
+    __slots__ = ("busy",)
+
+    def __init__(self) -> None:
+        self.busy = 0
+
+
 class Watcher:
-    __slots__ = ("_outbox", "_sender", "_wakeup", "dropped", "socket")
+    __slots__ = ("_outbox", "_sender", "_wakeup", "backlog", "dropped", "socket")
 
     def __init__(self, socket: WebSocket) -> None:
         self.socket = socket
         self._outbox: deque[dict[str, Any]] = deque()
         self._wakeup = asyncio.Event()
         self._sender: asyncio.Task[None] | None = None
+        self.backlog = Backlog()  # replaced by the feed's shared one when the watcher joins a feed
         self.dropped = False
 
     def offer(self, event: dict[str, Any]) -> bool:
@@ -45,28 +59,38 @@ class Watcher:
             return False
         if len(self._outbox) >= OUTBOX_LIMIT:
             self.dropped = True
-            self._outbox.clear()
+            self._discard_outbox()
             if self._sender is not None:
                 # Cancel rather than wait: a client that stopped reading would otherwise keep its pending send
                 # (and this task) until the WebSocket ping timeout.
                 self._sender.cancel()
             return False
+        if not self._outbox:
+            self.backlog.busy += 1
         self._outbox.append(event)
         self._wakeup.set()
         return True
 
     def replace_all(self, event: dict[str, Any]) -> bool:
         """A fresh snapshot makes everything still queued obsolete: send only it."""
-        self._outbox.clear()
+        self._discard_outbox()
         return self.offer(event)
 
+    def _discard_outbox(self) -> None:
+        if self._outbox:
+            self.backlog.busy -= 1
+            self._outbox.clear()
+
     async def _send_loop(self) -> None:
-        outbox, wakeup, send = self._outbox, self._wakeup, self.socket.send
+        outbox, wakeup, send, backlog = self._outbox, self._wakeup, self.socket.send, self.backlog
         while True:
             await wakeup.wait()
             wakeup.clear()
             while outbox:
-                await send(outbox.popleft())
+                event = outbox.popleft()
+                if not outbox:
+                    backlog.busy -= 1
+                await send(event)
 
     async def serve(self) -> None:
         """Run until the client leaves, its connection fails, or it is dropped for being too slow."""
@@ -78,6 +102,7 @@ class Watcher:
             for task in (self._sender, reader):
                 task.cancel()
             await asyncio.gather(self._sender, reader, return_exceptions=True)
+            self._discard_outbox()
         if self.dropped:
             await close_quietly(self.socket, WS_TRY_AGAIN_LATER, "too slow: reconnect for a fresh snapshot")
 

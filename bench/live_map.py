@@ -1,0 +1,397 @@
+"""Live map benchmark: thousands of WebSocket watchers of one show across server processes, under a steady stream
+of holds. Measures the time from a hold's commit to the LAST watcher's receipt (p50/p99/max), the messages each
+server process sends per second, and its CPU cost per message per connection; then the same fan-out cost with
+permessage-deflate switched on, which the launcher leaves off.
+
+Set-up: a fresh database (SQLite, or DATABASE_URL=postgresql://...), Redis from REDIS_URL or the embedded Valkey,
+a show of 5,000 seats, --processes server processes started here (one uvicorn worker each, as `just serve` starts
+them), and --clients client processes holding the sockets (one asyncio loop each; on a small machine the clients
+cost as much CPU as the servers). Holds are placed straight through the holds Lua script (store.lock_seats), one
+new seat per hold, at --rate per second; a hold's clock starts just before the script call, so the figures include
+at most one Redis round trip of the bench's own.
+Run: `.venv/bin/python bench/live_map.py [--watchers 2000] [--processes 2] [--clients 2] [--rate 20]`.
+Writes the "Live map" section of docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import multiprocessing
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+CONNECT_CONCURRENCY = 50
+SHOW_ROWS, SEATS_PER_ROW = 50, 50  # x2 sections = 5,000 seats
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
+
+
+def _prepare_environment() -> None:
+    var_dir = Path(tempfile.mkdtemp(prefix="showtime-bench-"))
+    os.environ["VAR_DIR"] = str(var_dir)
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
+
+
+# ---------------------------------------------------------------- the client processes
+
+
+@dataclass
+class ClientReport:
+    connected: int = 0
+    received_at: dict[str, float] = field(default_factory=dict)  # seat -> when its "held" reached the last socket
+    messages: Counter = field(default_factory=Counter)  # server url -> messages received (diffs and snapshots)
+    problems: list[str] = field(default_factory=list)
+
+
+class RawWatcher(asyncio.Protocol):
+    """A bare-bones WebSocket client: handshake, unmasked server frames, pong, optional permessage-deflate.
+
+    The websockets library costs ~70 µs of Python per received message; with thousands of sockets on two cores the
+    clients, not the servers, would set the figures. This costs a fraction of that, so what is measured is the
+    server. The live map is server-to-client only: the client sends nothing but pongs (and a close).
+    """
+
+    def __init__(self, host: str, path: str, report: ClientReport, deflate: bool, ready: asyncio.Future) -> None:
+        self.request = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                        f"Sec-WebSocket-Version: 13\r\n"
+                        + ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else "") + "\r\n")
+        self.base = f"http://{host}"
+        self.report = report
+        self.ready = ready
+        self.buffer = b""
+        self.upgraded = False
+        self.inflate: zlib._Decompress | None = None
+        self.version: int | None = None
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        transport.write(self.request.encode())  # type: ignore[attr-defined]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.ready.done():
+            self.ready.set_exception(ConnectionError(f"closed during the handshake: {exc}"))
+
+    def data_received(self, data: bytes) -> None:
+        at = time.time()
+        self.buffer += data
+        if not self.upgraded:
+            head, sep, rest = self.buffer.partition(b"\r\n\r\n")
+            if not sep:
+                return
+            if not head.startswith(b"HTTP/1.1 101"):
+                self.ready.set_exception(ConnectionError(head[:200].decode(errors="replace")))
+                return
+            if b"permessage-deflate" in head.lower():
+                self.inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+            self.upgraded, self.buffer = True, rest
+            self.report.connected += 1
+            self.ready.set_result(None)
+        while len(self.buffer) >= 2:
+            first, second = self.buffer[0], self.buffer[1] & 0x7F
+            offset = 2
+            if second == 126:
+                if len(self.buffer) < 4:
+                    return
+                second, offset = struct.unpack("!H", self.buffer[2:4])[0], 4
+            elif second == 127:
+                if len(self.buffer) < 10:
+                    return
+                second, offset = struct.unpack("!Q", self.buffer[2:10])[0], 10
+            if len(self.buffer) < offset + second:
+                return
+            payload, self.buffer = self.buffer[offset:offset + second], self.buffer[offset + second:]
+            self.frame(first, payload, at)
+
+    def frame(self, first: int, payload: bytes, at: float) -> None:
+        opcode = first & 0x0F
+        if opcode == 0x9:  # ping: answer with a masked pong carrying the same payload
+            mask = os.urandom(4)
+            masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+            self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + mask + masked)  # type: ignore[union-attr]
+            return
+        if opcode == 0x8:
+            self.report.problems.append(f"closed by the server: {payload[:2].hex()}")
+            return
+        if opcode != 0x1 or not first & 0x80:
+            self.report.problems.append(f"unexpected frame opcode {opcode}")
+            return
+        if first & 0x40:  # RSV1: compressed
+            assert self.inflate is not None
+            payload = self.inflate.decompress(payload + b"\x00\x00\xff\xff")
+        message = json.loads(payload)
+        self.report.messages[self.base] += 1
+        if message["type"] == "snapshot":
+            self.version = message["version"]
+            return
+        if message["from_version"] != self.version:
+            self.report.problems.append(f"gap: {message['from_version']} after {self.version}")
+        self.version = message["version"]
+        received = self.report.received_at
+        for seat, status in message["changes"]:
+            if status == "held" and received.get(seat, 0.0) < at:
+                received[seat] = at
+
+
+def _client_main(urls: list[str], deflate: bool, conn) -> None:  # runs in a child process
+    async def run() -> ClientReport:
+        report = ClientReport()
+        loop = asyncio.get_running_loop()
+        gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+        transports = []
+
+        async def connect(url: str) -> None:
+            parts = urlsplit(url)
+            async with gate:
+                ready = loop.create_future()
+                transport, _ = await loop.create_connection(
+                    lambda: RawWatcher(parts.netloc, parts.path, report, deflate, ready), parts.hostname, parts.port)
+                transports.append(transport)
+                await asyncio.wait_for(ready, 60)
+
+        await asyncio.gather(*(connect(url) for url in urls))
+        conn.send("ready")
+        await loop.run_in_executor(None, conn.recv)  # "stop"
+        for transport in transports:
+            transport.close()
+        return report
+
+    report = asyncio.run(run())
+    conn.send((report.connected, report.received_at, dict(report.messages), report.problems[:20]))
+
+
+# ---------------------------------------------------------------- the run
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _uvicorn_pid(launcher_pid: int) -> int:
+    children = subprocess.run(["pgrep", "-P", str(launcher_pid)], capture_output=True, text=True).stdout.split()
+    for pid in children:
+        if "uvicorn" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+            return int(pid)
+    raise RuntimeError(f"no uvicorn under {launcher_pid}")
+
+
+@dataclass
+class RunResult:
+    latencies_ms: list[float]
+    per_process: list[tuple[float, float]]  # (messages sent per second, CPU µs per message per connection)
+    holds: int
+    missing: int
+    problems: list[str]
+
+
+async def _hold_stream(redis_url: str, show_id: int, seats: list[str], rate: float, seconds: float,
+                       first_profile: int) -> dict[str, float]:
+    """Place one-seat holds at `rate` per second; returns seat -> time just before its script call."""
+    from redis.asyncio import Redis
+
+    from backend.booking import store
+    from backend.booking.hold_ids import new_hold_id
+
+    redis = Redis.from_url(redis_url.replace("valkey://", "redis://", 1))
+    committed: dict[str, float] = {}
+    started = time.monotonic()
+    try:
+        for i, seat in enumerate(seats[: int(rate * seconds)]):
+            await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+            committed[seat] = time.time()
+            placed = await store.lock_seats(redis, show_id=show_id, profile_id=first_profile + i,
+                                            new_hold_id=new_hold_id(show_id), seats=[(seat, 5000)],
+                                            ttl_ms=600_000, max_seats=8, currency="EUR")
+            assert isinstance(placed, store.Placed), placed
+    finally:
+        await redis.aclose()
+    return committed
+
+
+async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int, seats: list[str], watchers: int,
+                   clients: int, rate: float, seconds: float, first_profile: int, deflate: bool) -> RunResult:
+    """servers: (base url, uvicorn pid). Connect the watchers, stream holds, collect what every socket saw."""
+    urls = [f"{servers[i % len(servers)][0]}/api/v1/shows/{show_id}/live" for i in range(watchers)]
+    context = multiprocessing.get_context("spawn")
+    pipes, procs = [], []
+    for c in range(clients):
+        parent, child = context.Pipe()
+        proc = context.Process(target=_client_main, args=(urls[c::clients], deflate, child), daemon=True)
+        proc.start()
+        pipes.append(parent)
+        procs.append(proc)
+    loop = asyncio.get_running_loop()
+    for pipe in pipes:
+        assert await loop.run_in_executor(None, pipe.recv) == "ready"
+    await asyncio.sleep(1.0)  # let the snapshots go out before the clock starts
+    cpu_before = [_cpu_seconds(pid) for _, pid in servers]
+    started = time.monotonic()
+    committed = await _hold_stream(redis_url, show_id, seats, rate, seconds, first_profile)
+    await asyncio.sleep(1.5)  # the last holds' diffs
+    elapsed = time.monotonic() - started
+    cpu = [_cpu_seconds(pid) - before for (_, pid), before in zip(servers, cpu_before, strict=True)]
+    for pipe in pipes:
+        pipe.send("stop")
+    received_at: dict[str, float] = {}
+    messages: Counter = Counter()
+    problems: list[str] = []
+    for pipe, proc in zip(pipes, procs, strict=True):
+        connected, seen, counts, trouble = await loop.run_in_executor(None, pipe.recv)
+        proc.join(30)
+        assert connected == len(urls[pipes.index(pipe)::clients])
+        for seat, at in seen.items():
+            received_at[seat] = max(at, received_at.get(seat, 0.0))
+        messages.update(counts)
+        problems += trouble
+    latencies = [(received_at[seat] - at) * 1000 for seat, at in committed.items() if seat in received_at]
+    per_process = []
+    for (url, _), cpu_s in zip(servers, cpu, strict=True):
+        sent = messages[url]
+        per_process.append((sent / elapsed, cpu_s / sent * 1e6 if sent else float("nan")))
+    return RunResult(latencies, per_process, len(committed), len(committed) - len(latencies), problems)
+
+
+def _start_uvicorn(name: str, redis_url: str, deflate: bool) -> tuple[str, subprocess.Popen, int]:
+    """A bare uvicorn (no launcher), for the run with permessage-deflate on, which `just serve` never uses."""
+    from backend.processes import environ_with, free_port, python_module, spawn, wait_until
+
+    port = free_port()
+    proc = spawn(python_module("uvicorn", "backend.app:create_asgi_app", "--factory", "--port", str(port),
+                               "--no-access-log", "--ws", "websockets", "--ws-per-message-deflate",
+                               "true" if deflate else "false", "--log-level", "warning"),
+                 env=environ_with(REDIS_URL=redis_url, STRIPE_SECRET_KEY="sk_test_bench"),
+                 log_path=str(Path(os.environ["VAR_DIR"]) / f"{name}.log"))
+    url = f"http://127.0.0.1:{port}"
+    import httpx
+
+    wait_until(lambda: httpx.get(f"{url}/healthz", timeout=1).status_code == 200, 60, name, proc)
+    return url, proc, proc.pid
+
+
+async def _run(args: argparse.Namespace) -> str:
+    from backend.embedded_valkey import start_valkey
+    from backend.processes import stop
+    from db.manage import migrate
+    from tests.support.data import create_show
+    from tests.support.servers import ServerProcess
+
+    cleanup = []
+    redis_url = os.environ.get("REDIS_URL")
+    redis_label = "Redis at " + redis_url if redis_url else "embedded Valkey"
+    try:
+        await migrate()
+        show = await create_show(rows=SHOW_ROWS, seats_per_row=SEATS_PER_ROW, title="Live Map Bench")
+        if not redis_url:
+            valkey, redis_url = start_valkey(Path(os.environ["VAR_DIR"]) / "valkey")
+            cleanup.append(lambda: stop(valkey))
+        servers = []
+        for i in range(args.processes):
+            server = ServerProcess(var_dir=Path(os.environ["VAR_DIR"]), name=f"bench-live-{i}",
+                                   env={"REDIS_URL": redis_url, "STRIPE_SECRET_KEY": "sk_test_bench"}).start()
+            cleanup.append(server.stop)
+            servers.append((server.url, _uvicorn_pid(server.process.pid)))
+        seats = list(show.seat_ids)
+        needed = int(args.rate * args.seconds)
+        main = await _measure(servers, redis_url, show.id, seats[:needed], args.watchers, args.clients, args.rate,
+                              args.seconds, 1_000_000, deflate=False)
+        # Fan-out cost with and without permessage-deflate, one bare uvicorn each, same watchers and stream.
+        compare = {}
+        for deflate, offset in ((False, 1), (True, 2)):
+            url, proc, pid = _start_uvicorn(f"bench-deflate-{deflate}", redis_url, deflate)
+            try:
+                start = needed * offset
+                result = await _measure([(url, pid)], redis_url, show.id, seats[start:start + args.compare_holds],
+                                        args.compare_watchers, args.clients, args.rate,
+                                        args.compare_holds / args.rate, 2_000_000 * offset,
+                                        deflate=deflate)
+                compare[deflate] = result
+            finally:
+                stop(proc)
+    finally:
+        for step in reversed(cleanup):
+            step()
+    return _report(args, redis_label, main, compare)
+
+
+def _report(args: argparse.Namespace, redis_label: str, main: RunResult, compare: dict[bool, RunResult]) -> str:
+    lat = main.latencies_ms
+    lines = [
+        "## Live map",
+        "",
+        f"{args.watchers:,} WebSocket watchers of one show (5,000 seats), split evenly over {args.processes} server "
+        f"processes (uvicorn, 1 worker each, permessage-deflate off as `just serve` runs it), held by "
+        f"{args.clients} client processes; {args.rate:g} holds per second for {args.seconds:g} s straight through the "
+        f"holds Lua script, one seat each; {redis_label}. Clients, servers and Redis share the machine.",
+        "",
+        "| commit → last watcher's receipt | p50 ms | p99 ms | max ms | holds | never seen |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| all {args.watchers:,} watchers | {statistics.median(lat):.1f} | {_pct(lat, 99):.1f} | {max(lat):.1f} "
+        f"| {main.holds} | {main.missing} |",
+        "",
+        "| server process | messages sent/s | CPU µs per message per connection |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| #{i + 1} | {rate:,.0f} | {cost:.1f} |" for i, (rate, cost) in enumerate(main.per_process)]
+    lines += [
+        "",
+        f"Fan-out cost with and without permessage-deflate: one bare uvicorn process, {args.compare_watchers:,} "
+        f"watchers that offer the extension, {args.compare_holds} holds at {args.rate:g}/s.",
+        "",
+        "| permessage-deflate | CPU µs per message per connection | messages sent/s | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for deflate in (False, True):
+        result = compare[deflate]
+        rate, cost = result.per_process[0]
+        lines.append(f"| {'on' if deflate else 'off'} | {cost:.1f} | {rate:,.0f} | "
+                     f"{statistics.median(result.latencies_ms):.1f} | {_pct(result.latencies_ms, 99):.1f} |")
+    problems = main.problems + compare[False].problems + compare[True].problems
+    lines += ["", f"Protocol problems seen by the watchers (gaps, unchained diffs): {len(problems)}.",
+              "", f"Load average when the run ended: {os.getloadavg()[0]:.1f}."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--watchers", type=int, default=2000)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--rate", type=float, default=20.0, help="holds per second")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--compare-watchers", type=int, default=500)
+    parser.add_argument("--compare-holds", type=int, default=200)
+    args = parser.parse_args()
+    _prepare_environment()
+    os.chdir(Path(__file__).resolve().parent.parent)
+    import piccolo_conf  # noqa: F401 - binds Piccolo to the bench database
+
+    body = asyncio.run(_run(args))
+    from bench.report import write_section
+
+    write_section("live-map", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
