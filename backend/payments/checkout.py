@@ -87,7 +87,7 @@ async def checkout(redis: Redis, gateway: StripeGateway, show_facts: ShowFactsCa
     try:
         prices = {seat_id: layout.price_of(seat_id) for seat_id in hold.seat_ids}
     except KeyError:
-        raise Conflict("The hold names a seat this venue does not have.", code="hold_not_found") from None
+        raise Conflict("The hold names a seat this venue does not have.", code="seat_not_in_venue") from None
     amount = sum(prices.values())
     if amount != hold.amount_cents:
         logger.warning("hold %s says %s cents, section prices say %s: charging the prices", request.hold_id,
