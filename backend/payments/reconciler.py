@@ -51,9 +51,6 @@ async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *,
                          min_age: timedelta = timedelta(0)) -> PassReport:
     report = PassReport()
     expire_before = now - settlement.expiry_grace(hold_ttl_seconds)
-    pending = await Order.select(Order.id, Order.payment_intent_id, Order.expires_at).where(
-        (Order.status == settlement.PENDING) & (Order.created_at <= now - min_age)
-    ).order_by(Order.created_at).limit(BATCH)
     limit = asyncio.Semaphore(CONCURRENCY)
 
     async def settle(row: dict) -> None:
@@ -61,8 +58,16 @@ async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *,
             outcome = await _settle_pending(redis, gateway, row, now, expire_before)
             report.outcomes[outcome] += 1
 
-    await asyncio.gather(*(settle(row) for row in pending))
-    report.checked = len(pending)
+    after_id = 0
+    while True:  # in batches, so orders Stripe cannot settle yet never starve the ones behind them
+        pending = await Order.select(Order.id, Order.payment_intent_id, Order.expires_at).where(
+            (Order.status == settlement.PENDING) & (Order.created_at <= now - min_age) & (Order.id > after_id)
+        ).order_by(Order.id).limit(BATCH)
+        await asyncio.gather(*(settle(row) for row in pending))
+        report.checked += len(pending)
+        if len(pending) < BATCH:
+            break
+        after_id = pending[-1]["id"]
     report.refunds_retried = await _retry_owed_refunds(gateway, now)
     report.sales_remarked = await _remark_recent_sales(redis, now)
     return report
