@@ -26,9 +26,19 @@ from realtime.watchers import Watcher, send_event
 
 logger = logging.getLogger("showtime.realtime.queue_feed")
 
-WINDOW_S = 0.1
+# A line moves in steps nobody needs within milliseconds: 100 ms between broadcasts, widening to a second as one
+# process's waiting clients grow to tens of thousands (each broadcast costs one send per client).
+WINDOW_MIN_S = 0.1
+WINDOW_MAX_S = 1.0
+WIDEN_FROM_WATCHERS = 1_000
+WIDEN_TO_WATCHERS = 20_000
 HEARTBEAT_S = 5.0
 RETRY_DELAY_S = 1.0
+
+
+def broadcast_window(watchers: int) -> float:
+    share = (watchers - WIDEN_FROM_WATCHERS) / (WIDEN_TO_WATCHERS - WIDEN_FROM_WATCHERS)
+    return WINDOW_MIN_S + (WINDOW_MAX_S - WINDOW_MIN_S) * min(1.0, max(0.0, share))
 
 
 class QueueFeed(Feed):
@@ -64,7 +74,7 @@ class QueueFeed(Feed):
             if now < heartbeat_due and not self._reload:
                 try:
                     await asyncio.wait_for(self._arrived.wait(), heartbeat_due - now)
-                    await asyncio.sleep(WINDOW_S)  # coalesce: a burst of joins is one broadcast
+                    await asyncio.sleep(broadcast_window(len(self.watchers)))  # a burst of joins: one broadcast
                 except TimeoutError:
                     self._reload = True  # heartbeat
             self._arrived.clear()

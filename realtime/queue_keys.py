@@ -12,7 +12,11 @@
 - config    HASH    capacity, admission_ttl_ms: fixed by the line's first joiner, so every process advances the line
                     alike even while their settings differ (a rolling deploy); change them here mid-sale.
 - changes   pub/sub channel: the queue status after every change, JSON {serving, waiting, rate_per_s, open}.
-- draw_lock STRING  SET NX PX by the process doing the draw.
+- sealed    STRING  set when a draw starts: from then on nobody joins the early list (they wait for the draw).
+- drawing:<token>:entries / :holders  HASH  one draw's numbers, written in chunks and renamed over entries and
+                    holders when complete: Redis never blocks long, a draw that dies half-way leaves nothing
+                    visible (its hashes expire), and two draws can never mix their numbers.
+- draw_lock STRING  SET NX PX by the process doing the draw; its token names that draw's hashes.
 Admission grants themselves live in realtime.admission's `admitted` set.
 """
 
@@ -36,7 +40,7 @@ def draw_lock(show_id: int | str) -> str:
     return _key(show_id, "draw-lock")
 
 
-def script_keys(show_id: int | str) -> list[str]:
+def script_keys(show_id: int | str, draw_id: str = "none") -> list[str]:
     """KEYS of every waiting-room script, in the order queue_scripts.py indexes them."""
     return [
         _key(show_id, "serving"),  # 1
@@ -51,4 +55,8 @@ def script_keys(show_id: int | str) -> list[str]:
         _key(show_id, "ids"),  # 10
         admitted_key(show_id),  # 11
         _key(show_id, "config"),  # 12
+        _key(show_id, "sealed"),  # 13
+        _key(show_id, f"drawing:{draw_id}:entries"),  # 14
+        _key(show_id, f"drawing:{draw_id}:holders"),  # 15
+        draw_lock(show_id),  # 16
     ]

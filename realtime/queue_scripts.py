@@ -30,7 +30,7 @@ end
 
 # ARGV: profile, new queue_id, now, sale_opens_at (ms), capacity, admission ttl (ms); the first joiner's capacity
 # and ttl become the line's config. Returns {number, queue_id, created}; number 0 = waiting for the draw,
-# -1 = the sale has opened but the draw has not run yet (the caller draws, then joins again).
+# -1 = the sale has opened (or a draw has started) but the draw is not done (the caller draws, then joins again).
 JOIN = _STATUS + """
 local number = redis.call('HGET', KEYS[8], ARGV[1])
 if number then return {tonumber(number), redis.call('HGET', KEYS[10], ARGV[1]), 0} end
@@ -38,7 +38,7 @@ local now = tonumber(ARGV[3])
 redis.call('HSETNX', KEYS[12], 'capacity', ARGV[5])
 redis.call('HSETNX', KEYS[12], 'admission_ttl_ms', ARGV[6])
 if redis.call('EXISTS', KEYS[4]) == 0 then
-  if now >= tonumber(ARGV[4]) then return {-1, '', 0} end
+  if now >= tonumber(ARGV[4]) or redis.call('EXISTS', KEYS[13]) == 1 then return {-1, '', 0} end
   redis.call('RPUSH', KEYS[3], ARGV[1])
   number = 0
 else
@@ -51,20 +51,37 @@ redis.call('PUBLISH', KEYS[7], status(now))
 return {number, ARGV[2], 1}
 """
 
-# ARGV: now, then the early arrivals in their drawn order. Numbers 1..E go to them in that order; later joiners
-# continue from E + 1. Returns 1 when drawn, 0 when it was drawn already, -1 when someone joined early since the
-# caller read the list (the caller shuffles again).
-DRAW = _STATUS + """
+# The draw, in three steps so that no step keeps Redis busy for long even with 100,000 early arrivals:
+# SEAL closes the early list and hands it out; the process holding the draw lock shuffles it and writes the
+# numbers into its own drawing:<token>:* hashes in chunks; FINISH_DRAW swaps them in and opens the line, if that
+# process still holds the lock. A draw that dies half-way is done again from SEAL by the next process.
+
+# No ARGV. Returns the early arrivals (list order), or false when the line is already open.
+SEAL = """
+if redis.call('EXISTS', KEYS[4]) == 1 then return false end
+redis.call('SET', KEYS[13], 1)
+return redis.call('LRANGE', KEYS[3], 0, -1)
+"""
+
+# ARGV: now, draw token. Numbers 1..E now belong to the early arrivals as drawn; later joiners continue from E+1.
+# Returns 1 when the line opened, 0 when it was open already, -1 when this draw lost its lock or is incomplete.
+FINISH_DRAW = _STATUS + """
 if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
-local count = #ARGV - 1
-if redis.call('LLEN', KEYS[3]) ~= count then return -1 end
-for i = 1, count do
-  redis.call('HSET', KEYS[8], ARGV[i + 1], i)
-  redis.call('HSET', KEYS[9], i, ARGV[i + 1])
+local count = redis.call('LLEN', KEYS[3])
+if redis.call('GET', KEYS[16]) ~= ARGV[2] or redis.call('EXISTS', KEYS[13]) == 0
+    or redis.call('HLEN', KEYS[14]) ~= count then
+  return -1
+end
+if count > 0 then
+  redis.call('UNLINK', KEYS[8])  -- early arrivals at 0, nobody else: the drawn hash replaces it whole
+  redis.call('RENAME', KEYS[14], KEYS[8])
+  redis.call('RENAME', KEYS[15], KEYS[9])
+  redis.call('PERSIST', KEYS[8])  -- the drawing hashes expire (a dead draw cleans up after itself); these must not
+  redis.call('PERSIST', KEYS[9])
 end
 redis.call('SET', KEYS[2], count)
 redis.call('SET', KEYS[4], count)
-redis.call('DEL', KEYS[3])
+redis.call('DEL', KEYS[3], KEYS[13])
 redis.call('PUBLISH', KEYS[7], status(tonumber(ARGV[1])))
 return 1
 """

@@ -7,8 +7,10 @@ who pay, release or expire leave the admitted set, which is what makes room. Eve
 (queue_scripts.py), so any number of processes may advance the same line at the same time.
 
 Who joins before `sale_opens_at` is put on a list without a number. When the sale opens, one process (SET NX
-lock, and the script refuses a second draw) shuffles that list with the operating system's CSPRNG and hands out
-numbers 1..E in the drawn order; later joiners get E+1, E+2, ... in order of arrival. Until the draw such an entry
+lock, and the scripts refuse a second draw) closes that list, shuffles it with the operating system's CSPRNG and
+hands out numbers 1..E in the drawn order (queue_scripts.py: SEAL, chunks, FINISH_DRAW); later joiners get
+E+1, E+2, ... in order of arrival. A line's capacity and admission ttl are fixed by its first joiner (the `config`
+hash), so processes whose settings differ during a rolling deploy still advance it alike. Until the draw such an entry
 has no number and no position (null): showing a provisional one could only be followed by a larger one, and a
 place in line must never move backwards.
 """
@@ -32,9 +34,10 @@ from realtime import admission, queue_scripts
 from realtime.messages import QueueStatus, decode_queue_status
 from realtime.queue_keys import QUEUE_SHOWS, draw_lock, script_keys
 
-DRAW_LOCK_MS = 30_000
+DRAW_LOCK_MS = 15_000  # a draw of 100,000 takes about a second; a dead drawer's lock frees within this
 DRAW_WAIT_S = 10.0
 DRAW_POLL_S = 0.05
+DRAW_CHUNK = 5_000  # numbers written per command: each keeps Redis busy for a few milliseconds only
 _csprng = random.SystemRandom()  # os.urandom underneath: nobody can predict or replay the draw
 
 
@@ -90,7 +93,8 @@ class WaitingRoom:
         self.capacity = active_shoppers
         self.admission_ttl_ms = admission_ttl_s * 1000
         self._join = redis.register_script(queue_scripts.JOIN)
-        self._draw = redis.register_script(queue_scripts.DRAW)
+        self._seal = redis.register_script(queue_scripts.SEAL)
+        self._finish_draw = redis.register_script(queue_scripts.FINISH_DRAW)
         self._advance = redis.register_script(queue_scripts.ADVANCE)
         self._entry = redis.register_script(queue_scripts.ENTRY)
         self._status = redis.register_script(queue_scripts.STATUS)
@@ -110,7 +114,9 @@ class WaitingRoom:
             )
             if number != -1:
                 break
-            await self.draw_if_due(show, now_ms)  # the sale opened and nobody drew yet: draw, then join after
+            # The sale opened (by the line's own account, whatever this process's clock says) and the draw is not
+            # done: draw, or wait for the process drawing, then join after the early arrivals.
+            await self.draw_if_due(show, max(now_ms, opens_ms))
             if time.monotonic() > deadline:
                 raise Unavailable("The waiting room is opening; try again in a moment.")
         await self.redis.sadd(QUEUE_SHOWS, show.id)
@@ -142,19 +148,30 @@ class WaitingRoom:
         """Once the sale is open, give the early arrivals their numbers in a random order, exactly once."""
         if now_ms < epoch_ms(show.sale_opens_at):
             return
-        keys = script_keys(show.id)
         deadline = time.monotonic() + DRAW_WAIT_S
         while time.monotonic() < deadline:
+            token = secrets.token_hex(8)
+            keys = script_keys(show.id, draw_id=token)
             if await self.redis.exists(keys[3]):
                 return
-            token = secrets.token_hex(8)
             if not await self.redis.set(draw_lock(show.id), token, nx=True, px=DRAW_LOCK_MS):
                 await asyncio.sleep(DRAW_POLL_S)  # another process is drawing
                 continue
             try:
-                early = await self.redis.lrange(keys[2], 0, -1)
+                early = await self._seal(keys=keys)
+                if early is None:
+                    return  # opened meanwhile
                 _csprng.shuffle(early)
-                if await self._draw(keys=keys, args=[now_ms, *early]) != -1:
+                for start in range(0, len(early), DRAW_CHUNK):
+                    chunk = early[start:start + DRAW_CHUNK]
+                    numbered = range(start + 1, start + len(chunk) + 1)
+                    async with self.redis.pipeline(transaction=False) as pipe:
+                        pipe.hset(keys[13], mapping=dict(zip(chunk, numbered, strict=True)))
+                        pipe.hset(keys[14], mapping=dict(zip(numbered, chunk, strict=True)))
+                        pipe.pexpire(keys[13], DRAW_LOCK_MS * 2)
+                        pipe.pexpire(keys[14], DRAW_LOCK_MS * 2)
+                        await pipe.execute()
+                if await self._finish_draw(keys=keys, args=[now_ms, token]) != -1:
                     return
             finally:
                 await self._release_lock(keys=[draw_lock(show.id)], args=[token])
