@@ -6,10 +6,10 @@ permessage-deflate switched on, which the launcher leaves off.
 Set-up: a fresh database (SQLite, or DATABASE_URL=postgresql://...), Redis from REDIS_URL or the embedded Valkey,
 a show of 5,000 seats, --processes server processes started here (one uvicorn worker each, as `just serve` starts
 them), and --clients client processes holding the sockets (one asyncio loop each; on a small machine the clients
-cost as much CPU as the servers). Holds are placed straight through the holds Lua script (store.lock_seats), one
-new seat per hold, at --rate per second; a hold's clock starts just before the script call, so the figures include
-at most one Redis round trip of the bench's own.
-Run: `.venv/bin/python bench/live_map.py [--watchers 2000] [--processes 2] [--clients 2] [--rate 20]`.
+cost as much CPU as the servers, hence a minimal WebSocket client). Holds go straight through the holds Lua script
+(store.lock_seats), one new seat per hold, at each of --rates per second; a hold's clock starts just before the
+script call, so the figures include at most one Redis round trip of the bench's own.
+Run: `.venv/bin/python bench/live_map.py [--watchers 2000] [--processes 2] [--clients 2] [--rates 5,20]`.
 Writes the "Live map" section of docs/performance.md.
 """
 
@@ -188,6 +188,13 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def _uvicorn_pid(launcher_pid: int) -> int:
     children = subprocess.run(["pgrep", "-P", str(launcher_pid)], capture_output=True, text=True).stdout.split()
     for pid in children:
@@ -199,7 +206,8 @@ def _uvicorn_pid(launcher_pid: int) -> int:
 @dataclass
 class RunResult:
     latencies_ms: list[float]
-    per_process: list[tuple[float, float]]  # (messages sent per second, CPU µs per message per connection)
+    per_process: list[tuple[float, float, float]]  # (messages sent/s, CPU µs per message per connection,
+    #                                                  memory per connection in KiB)
     holds: int
     missing: int
     problems: list[str]
@@ -233,6 +241,7 @@ async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int,
                    clients: int, rate: float, seconds: float, first_profile: int, deflate: bool) -> RunResult:
     """servers: (base url, uvicorn pid). Connect the watchers, stream holds, collect what every socket saw."""
     urls = [f"{servers[i % len(servers)][0]}/api/v1/shows/{show_id}/live" for i in range(watchers)]
+    rss_before = [_rss_bytes(pid) for _, pid in servers]
     context = multiprocessing.get_context("spawn")
     pipes, procs = [], []
     for c in range(clients):
@@ -245,6 +254,7 @@ async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int,
     for pipe in pipes:
         assert await loop.run_in_executor(None, pipe.recv) == "ready"
     await asyncio.sleep(1.0)  # let the snapshots go out before the clock starts
+    rss_after = [_rss_bytes(pid) for _, pid in servers]
     cpu_before = [_cpu_seconds(pid) for _, pid in servers]
     started = time.monotonic()
     committed = await _hold_stream(redis_url, show_id, seats, rate, seconds, first_profile)
@@ -266,9 +276,11 @@ async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int,
         problems += trouble
     latencies = [(received_at[seat] - at) * 1000 for seat, at in committed.items() if seat in received_at]
     per_process = []
-    for (url, _), cpu_s in zip(servers, cpu, strict=True):
+    for i, ((url, _), cpu_s) in enumerate(zip(servers, cpu, strict=True)):
         sent = messages[url]
-        per_process.append((sent / elapsed, cpu_s / sent * 1e6 if sent else float("nan")))
+        sockets = len(urls[i::len(servers)])
+        per_process.append((sent / elapsed, cpu_s / sent * 1e6 if sent else float("nan"),
+                            (rss_after[i] - rss_before[i]) / sockets / 1024))
     return RunResult(latencies, per_process, len(committed), len(committed) - len(latencies), problems)
 
 
@@ -311,63 +323,77 @@ async def _run(args: argparse.Namespace) -> str:
                                    env={"REDIS_URL": redis_url, "STRIPE_SECRET_KEY": "sk_test_bench"}).start()
             cleanup.append(server.stop)
             servers.append((server.url, _uvicorn_pid(server.process.pid)))
-        seats = list(show.seat_ids)
-        needed = int(args.rate * args.seconds)
-        main = await _measure(servers, redis_url, show.id, seats[:needed], args.watchers, args.clients, args.rate,
-                              args.seconds, 1_000_000, deflate=False)
+        unused = iter(show.seat_ids)  # every hold takes a seat nobody held before
+
+        def next_seats(count: int) -> list[str]:
+            return [next(unused) for _ in range(count)]
+
+        runs = {}
+        for i, rate in enumerate(args.rates):
+            runs[rate] = await _measure(servers, redis_url, show.id, next_seats(int(rate * args.seconds)),
+                                        args.watchers, args.clients, rate, args.seconds, 1_000_000 * (i + 1),
+                                        deflate=False)
         # Fan-out cost with and without permessage-deflate, one bare uvicorn each, same watchers and stream.
         compare = {}
-        for deflate, offset in ((False, 1), (True, 2)):
+        for deflate in (False, True):
             url, proc, pid = _start_uvicorn(f"bench-deflate-{deflate}", redis_url, deflate)
             try:
-                start = needed * offset
-                result = await _measure([(url, pid)], redis_url, show.id, seats[start:start + args.compare_holds],
-                                        args.compare_watchers, args.clients, args.rate,
-                                        args.compare_holds / args.rate, 2_000_000 * offset,
-                                        deflate=deflate)
-                compare[deflate] = result
+                compare[deflate] = await _measure(
+                    [(url, pid)], redis_url, show.id, next_seats(args.compare_holds), args.compare_watchers,
+                    args.clients, args.compare_rate, args.compare_holds / args.compare_rate,
+                    10_000_000 * (2 + deflate), deflate=deflate)
             finally:
                 stop(proc)
     finally:
         for step in reversed(cleanup):
             step()
-    return _report(args, redis_label, main, compare)
+    return _report(args, redis_label, runs, compare)
 
 
-def _report(args: argparse.Namespace, redis_label: str, main: RunResult, compare: dict[bool, RunResult]) -> str:
-    lat = main.latencies_ms
+def _report(args: argparse.Namespace, redis_label: str, runs: dict[float, RunResult],
+            compare: dict[bool, RunResult]) -> str:
     lines = [
         "## Live map",
         "",
         f"{args.watchers:,} WebSocket watchers of one show (5,000 seats), split evenly over {args.processes} server "
         f"processes (uvicorn, 1 worker each, permessage-deflate off as `just serve` runs it), held by "
-        f"{args.clients} client processes; {args.rate:g} holds per second for {args.seconds:g} s straight through the "
-        f"holds Lua script, one seat each; {redis_label}. Clients, servers and Redis share the machine.",
+        f"{args.clients} client processes; a steady stream of holds for {args.seconds:g} s at each rate, straight "
+        f"through the holds Lua script, one new seat each; {redis_label}. Clients, servers and Redis share the "
+        "machine, so a CPU-bound run measures the machine as much as the code: see the load average below.",
         "",
-        "| commit → last watcher's receipt | p50 ms | p99 ms | max ms | holds | never seen |",
-        "|---|---:|---:|---:|---:|---:|",
-        f"| all {args.watchers:,} watchers | {statistics.median(lat):.1f} | {_pct(lat, 99):.1f} | {max(lat):.1f} "
-        f"| {main.holds} | {main.missing} |",
-        "",
-        "| server process | messages sent/s | CPU µs per message per connection |",
-        "|---|---:|---:|",
+        "| holds/s | commit → last watcher's receipt p50 ms | p99 ms | max ms | holds | never seen |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
-    lines += [f"| #{i + 1} | {rate:,.0f} | {cost:.1f} |" for i, (rate, cost) in enumerate(main.per_process)]
+    for rate, run in runs.items():
+        lat = run.latencies_ms
+        lines.append(f"| {rate:g} | {statistics.median(lat):.1f} | {_pct(lat, 99):.1f} | {max(lat):.1f} "
+                     f"| {run.holds} | {run.missing} |")
+    lines += [
+        "",
+        "| holds/s | server process | messages sent/s | CPU µs per message per connection |",
+        "|---:|---|---:|---:|",
+    ]
+    for rate, run in runs.items():
+        lines += [f"| {rate:g} | #{i + 1} | {sent:,.0f} | {cost:.1f} |"
+                  for i, (sent, cost, _) in enumerate(run.per_process)]
+    first = next(iter(runs.values()))
+    lines += ["", "Memory per connection (server RSS growth while the first run's sockets connected): "
+              + ", ".join(f"{kib:.0f} KiB" for _, _, kib in first.per_process) + "."]
     lines += [
         "",
         f"Fan-out cost with and without permessage-deflate: one bare uvicorn process, {args.compare_watchers:,} "
-        f"watchers that offer the extension, {args.compare_holds} holds at {args.rate:g}/s.",
+        f"watchers that offer the extension, {args.compare_holds} holds at {args.compare_rate:g}/s.",
         "",
         "| permessage-deflate | CPU µs per message per connection | messages sent/s | p50 ms | p99 ms |",
         "|---|---:|---:|---:|---:|",
     ]
     for deflate in (False, True):
         result = compare[deflate]
-        rate, cost = result.per_process[0]
-        lines.append(f"| {'on' if deflate else 'off'} | {cost:.1f} | {rate:,.0f} | "
+        sent, cost, _ = result.per_process[0]
+        lines.append(f"| {'on' if deflate else 'off'} | {cost:.1f} | {sent:,.0f} | "
                      f"{statistics.median(result.latencies_ms):.1f} | {_pct(result.latencies_ms, 99):.1f} |")
-    problems = main.problems + compare[False].problems + compare[True].problems
-    lines += ["", f"Protocol problems seen by the watchers (gaps, unchained diffs): {len(problems)}.",
+    problems = [p for run in (*runs.values(), *compare.values()) for p in run.problems]
+    lines += ["", f"Protocol problems seen by the watchers (gaps, unchained diffs, closes): {len(problems)}.",
               "", f"Load average when the run ended: {os.getloadavg()[0]:.1f}."]
     return "\n".join(lines)
 
@@ -377,10 +403,12 @@ def main() -> None:
     parser.add_argument("--watchers", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--clients", type=int, default=2)
-    parser.add_argument("--rate", type=float, default=20.0, help="holds per second")
+    parser.add_argument("--rates", type=lambda text: [float(r) for r in text.split(",")], default=[5.0, 20.0],
+                        help="holds per second, one run each (comma-separated)")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--compare-watchers", type=int, default=500)
     parser.add_argument("--compare-holds", type=int, default=200)
+    parser.add_argument("--compare-rate", type=float, default=20.0)
     args = parser.parse_args()
     _prepare_environment()
     os.chdir(Path(__file__).resolve().parent.parent)

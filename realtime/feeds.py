@@ -25,6 +25,16 @@ logger = logging.getLogger("showtime.realtime.feeds")
 LINGER_S = 30.0
 
 
+def widening_window(watchers: int, narrow_s: float, wide_s: float, from_watchers: int, to_watchers: int) -> float:
+    """A feed's pause between broadcasts: `narrow_s` up to `from_watchers`, then linearly wider to `wide_s`.
+
+    Each broadcast costs one send per watcher, so the more watchers a process serves, the fewer (and fuller)
+    messages it sends; few watchers get changes nearly as they happen.
+    """
+    share = (watchers - from_watchers) / (to_watchers - from_watchers)
+    return narrow_s + (wide_s - narrow_s) * min(1.0, max(0.0, share))
+
+
 class Feed(abc.ABC):
     def __init__(self, show_id: int, channel: str, channels: ChannelsPlugin) -> None:
         self.show_id = show_id

@@ -29,7 +29,7 @@ from redis.exceptions import RedisError
 from backend.booking import keys
 from backend.booking.live_state import read_state, status_of
 from realtime.channels import SUBSCRIBED
-from realtime.feeds import Feed, FeedHub
+from realtime.feeds import Feed, FeedHub, widening_window
 from realtime.messages import Diff, SeatChanges, Snapshot, decode_seat_changes, encode
 from realtime.watchers import Watcher, send_event
 
@@ -59,8 +59,7 @@ RETRY_DELAY_S = 0.5
 
 
 def coalescing_window(watchers: int) -> float:
-    share = (watchers - WIDEN_FROM_WATCHERS) / (WIDEN_TO_WATCHERS - WIDEN_FROM_WATCHERS)
-    return WINDOW_MIN_S + (WINDOW_MAX_S - WINDOW_MIN_S) * min(1.0, max(0.0, share))
+    return widening_window(watchers, WINDOW_MIN_S, WINDOW_MAX_S, WIDEN_FROM_WATCHERS, WIDEN_TO_WATCHERS)
 
 
 class ShowFeed(Feed):

@@ -18,7 +18,7 @@ from litestar.channels import ChannelsPlugin
 from redis.exceptions import RedisError
 
 from realtime.channels import SUBSCRIBED
-from realtime.feeds import Feed, FeedHub
+from realtime.feeds import Feed, FeedHub, widening_window
 from realtime.messages import QueueBroadcast, QueueStatus, decode_queue_status, encode
 from realtime.queue_keys import changes_channel
 from realtime.waiting_room import WaitingRoom
@@ -37,8 +37,7 @@ RETRY_DELAY_S = 1.0
 
 
 def broadcast_window(watchers: int) -> float:
-    share = (watchers - WIDEN_FROM_WATCHERS) / (WIDEN_TO_WATCHERS - WIDEN_FROM_WATCHERS)
-    return WINDOW_MIN_S + (WINDOW_MAX_S - WINDOW_MIN_S) * min(1.0, max(0.0, share))
+    return widening_window(watchers, WINDOW_MIN_S, WINDOW_MAX_S, WIDEN_FROM_WATCHERS, WIDEN_TO_WATCHERS)
 
 
 class QueueFeed(Feed):
