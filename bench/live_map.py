@@ -162,6 +162,7 @@ def _client_main(urls: list[str], deflate: bool, conn) -> None:  # runs in a chi
 
         async def connect(url: str) -> None:
             parts = urlsplit(url)
+            assert parts.hostname and parts.port
             async with gate:
                 ready = loop.create_future()
                 transport, _ = await loop.create_connection(
@@ -322,6 +323,7 @@ async def _run(args: argparse.Namespace) -> str:
             server = ServerProcess(var_dir=Path(os.environ["VAR_DIR"]), name=f"bench-live-{i}",
                                    env={"REDIS_URL": redis_url, "STRIPE_SECRET_KEY": "sk_test_bench"}).start()
             cleanup.append(server.stop)
+            assert server.process is not None
             servers.append((server.url, _uvicorn_pid(server.process.pid)))
         unused = iter(show.seat_ids)  # every hold takes a seat nobody held before
 

@@ -17,12 +17,14 @@ from typing import Any, Generic, TypeVar
 
 from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
+from litestar.types import WebSocketSendEvent
 
 from realtime.watchers import WS_TRY_AGAIN_LATER, Backlog, Watcher, close_quietly
 
 logger = logging.getLogger("showtime.realtime.feeds")
 
 LINGER_S = 30.0
+READY_TIMEOUT_S = 10.0  # the ChannelsPlugin starts with the app; a socket waits this long for it at most
 
 
 def widening_window(watchers: int, narrow_s: float, wide_s: float, from_watchers: int, to_watchers: int) -> float:
@@ -82,7 +84,7 @@ class Feed(abc.ABC):
             self._retire()
         return self.closed
 
-    def fan_out(self, event: dict[str, Any], replace: bool = False) -> None:
+    def fan_out(self, event: WebSocketSendEvent, replace: bool = False) -> None:
         """Offer one pre-built event to every watcher; drop those too far behind to take it."""
         dropped = [w for w in self.watchers if not (w.replace_all(event) if replace else w.offer(event))]
         for watcher in dropped:
@@ -142,7 +144,7 @@ class FeedHub(Generic[FeedT]):
 
     async def watch(self, socket: WebSocket, show_id: int) -> None:
         """Serve one accepted socket until it leaves."""
-        await self.ready.wait()
+        await asyncio.wait_for(self.ready.wait(), READY_TIMEOUT_S)
         watcher = Watcher(socket)
         feed = self.feed(show_id)
         feed.add(watcher)

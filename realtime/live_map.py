@@ -20,9 +20,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
 
 from litestar.channels import ChannelsPlugin
+from litestar.types import WebSocketSendEvent
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -70,7 +70,7 @@ class ShowFeed(Feed):
         self.version: int | None = None
         self.seats: dict[str, str] = {}
         self.stale = True  # the next flush must reload the snapshot instead of sending a diff
-        self._snapshot_event: tuple[int, dict[str, Any]] | None = None
+        self._snapshot_event: tuple[int, WebSocketSendEvent] | None = None
         self._inbox: list[SeatChanges | None] = []  # None: the subscription was (re)confirmed
         self._arrived = asyncio.Event()
         self._subscribed = asyncio.Event()
@@ -80,7 +80,7 @@ class ShowFeed(Feed):
             watcher.offer(self._snapshot())
         # Otherwise the snapshot that the feed is about to load goes to every watcher, this one included.
 
-    def _snapshot(self) -> dict[str, Any]:
+    def _snapshot(self) -> WebSocketSendEvent:
         assert self.version is not None
         if self._snapshot_event is None or self._snapshot_event[0] != self.version:
             text = encode(Snapshot(version=self.version, seats=self.seats)).decode()

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
 from litestar.channels import ChannelsPlugin
+from litestar.types import WebSocketSendEvent
 from redis.exceptions import RedisError
 
 from realtime.channels import SUBSCRIBED
@@ -45,7 +45,7 @@ class QueueFeed(Feed):
         super().__init__(show_id, changes_channel(show_id), channels)
         self.room = room
         self.sent: QueueStatus | None = None
-        self._event: dict[str, Any] | None = None
+        self._event: WebSocketSendEvent | None = None
         self._latest: QueueStatus | None = None
         self._reload = True  # read the status from Redis rather than waiting for a change
         self._arrived = asyncio.Event()

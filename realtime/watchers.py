@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from typing import Any
 
 import msgspec
 from litestar import WebSocket
+from litestar.types import WebSocketSendEvent
 
 from realtime.messages import ErrorMessage
 
@@ -24,7 +24,7 @@ WS_POLICY_VIOLATION = 1008
 WS_TRY_AGAIN_LATER = 1013
 
 
-def send_event(text: str) -> dict[str, Any]:
+def send_event(text: str) -> WebSocketSendEvent:
     """The ASGI event for one text frame; built once per broadcast and shared by every watcher (read-only)."""
     return {"type": "websocket.send", "bytes": None, "text": text}
 
@@ -47,13 +47,13 @@ class Watcher:
 
     def __init__(self, socket: WebSocket) -> None:
         self.socket = socket
-        self._outbox: deque[dict[str, Any]] = deque()
+        self._outbox: deque[WebSocketSendEvent] = deque()
         self._wakeup = asyncio.Event()
         self._sender: asyncio.Task[None] | None = None
         self.backlog = Backlog()  # replaced by the feed's shared one when the watcher joins a feed
         self.dropped = False
 
-    def offer(self, event: dict[str, Any]) -> bool:
+    def offer(self, event: WebSocketSendEvent) -> bool:
         """Queue an event; False (and the watcher is dropped) when the client is too far behind."""
         if self.dropped:
             return False
@@ -71,7 +71,7 @@ class Watcher:
         self._wakeup.set()
         return True
 
-    def replace_all(self, event: dict[str, Any]) -> bool:
+    def replace_all(self, event: WebSocketSendEvent) -> bool:
         """A fresh snapshot makes everything still queued obsolete: send only it."""
         self._discard_outbox()
         return self.offer(event)

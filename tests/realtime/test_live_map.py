@@ -109,6 +109,7 @@ async def test_unknown_show_gets_an_error_and_a_policy_close(server: ServerProce
 async def test_no_per_message_compression_even_when_offered(server: ServerProcess) -> None:
     show = await create_show()
     async with websockets.connect(live_url(server, show.id)) as ws:  # the client offers permessage-deflate
+        assert ws.response is not None
         assert "permessage-deflate" not in (ws.response.headers.get("Sec-WebSocket-Extensions") or "")
         assert json.loads(await ws.recv())["type"] == "snapshot"
 

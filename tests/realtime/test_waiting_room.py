@@ -125,8 +125,8 @@ async def test_fair_draw_then_fifo_admitted_by_capacity(tuned_server: ServerProc
         for shopper in early:
             await shopper.entry()  # learns its drawn number
 
-        early_numbers = [s.number for s in early]
-        late_numbers = [s.number for s in late]
+        early_numbers = [s.number or 0 for s in early]
+        late_numbers = [s.number or 0 for s in late]
         assert sorted(early_numbers) == list(range(1, EARLY + 1))  # the early arrivals come first...
         assert late_numbers == list(range(EARLY + 1, EARLY + LATE + 1))  # ...then first come, first served
         assert early_numbers != sorted(early_numbers)  # a draw, not the order of arrival
@@ -143,7 +143,7 @@ async def test_fair_draw_then_fifo_admitted_by_capacity(tuned_server: ServerProc
         async def sample() -> None:
             admitted = await redis.zrange(admission.admitted_key(show.id), 0, -1, withscores=True)
             samples.append(len(admitted))
-            for profile, until in admitted:
+            for profile, until in admitted:  # type: ignore[str-unpack, misc]  # (member, score) pairs
                 granted_ms.setdefault(int(profile), int(until) - ADMISSION_TTL_MS)
 
         async def poll_back_of_line() -> None:
