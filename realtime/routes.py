@@ -8,6 +8,7 @@ error message and a 1008 close; an unexpected failure is logged and closes with 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Response, WebSocket, get, post, websocket
@@ -18,6 +19,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from backend.auth import provide_profile_id
 from backend.catalog.service import ShowFacts, ShowFactsCache, parse_show_id
 from backend.errors import AppError
+from realtime.feeds import FeedHub
 from realtime.lifecycle import Realtime
 from realtime.schemas import QueueEntryOut
 from realtime.waiting_room import Place, WaitingRoom
@@ -41,29 +43,29 @@ async def _show_or_refuse(socket: WebSocket, show_id: str, needs_queue: bool = F
     return show
 
 
-async def _serve(socket: WebSocket, show_id: str, hub_name: str, needs_queue: bool = False) -> None:
+async def _serve(socket: WebSocket, show_id: str, hub_of: Callable[[Realtime], FeedHub[Any]],
+                 needs_queue: bool = False) -> None:
     try:
         show = await _show_or_refuse(socket, show_id, needs_queue)
         if show is None:
             return
-        realtime: Realtime = socket.app.state.realtime
         await socket.accept()
-        await getattr(realtime, hub_name).watch(socket, show.id)
+        await hub_of(socket.app.state.realtime).watch(socket, show.id)
     except Exception:
-        logger.exception("%s socket for show %r failed", hub_name, show_id)
+        logger.exception("socket %s failed", socket.scope["path"])
         await close_quietly(socket, WS_INTERNAL_ERROR, "internal error")
 
 
 @websocket("/api/v1/shows/{show_id:str}/live")
 async def live_map_socket(socket: WebSocket, show_id: str) -> None:
     """A snapshot of held and sold seats, then coalesced diffs, each starting at the previous message's version."""
-    await _serve(socket, show_id, "live_map")
+    await _serve(socket, show_id, lambda realtime: realtime.live_map)
 
 
 @websocket("/api/v1/shows/{show_id:str}/queue/live")
 async def waiting_room_socket(socket: WebSocket, show_id: str) -> None:
     """The line's status at once, then on every change and every few seconds: {serving, waiting, rate_per_s}."""
-    await _serve(socket, show_id, "queues", needs_queue=True)
+    await _serve(socket, show_id, lambda realtime: realtime.queues, needs_queue=True)
 
 
 def provide_waiting_room(state: State) -> WaitingRoom:

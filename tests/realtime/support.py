@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -129,17 +128,6 @@ async def running(watchers: list[MapWatcher]):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 10, step: float = 0.1) -> bool:
-    """Poll `check` until it holds or `timeout` passes; returns its last answer."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        if check():
-            return True
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(step)
 
 
 async def converged(watchers: list[MapWatcher], client: httpx.AsyncClient, show_id: int,

@@ -13,7 +13,8 @@ import websockets
 from redis.asyncio import Redis
 
 from backend.booking import keys
-from tests.realtime.support import MapWatcher, converged, eventually, publish_changes, running, server_map
+from tests.booking.helpers import eventually
+from tests.realtime.support import MapWatcher, converged, publish_changes, running, server_map
 from tests.support.data import create_show
 from tests.support.servers import ServerProcess
 
@@ -153,7 +154,10 @@ async def test_a_client_that_stops_reading_is_dropped_and_others_carry_on(
         for round_ in range(5):  # after the drop, changes go on, to the healthy client only
             await publish_changes(redis, show.id, [(show.seat_ids[round_], "held")])
         version, _ = await server_map(anon, show.id)
-        assert await eventually(lambda: healthy.version == version)
+        async def caught_up() -> bool:
+            return healthy.version == version
+
+        await eventually(caught_up, timeout=10)
         assert healthy.problems == []
         assert healthy.connects == 1  # the healthy client was never dropped
     # What the slow client still gets is what was buffered before the drop: never the latest changes.
