@@ -23,11 +23,9 @@ from realtime.feeds import FeedHub
 from realtime.lifecycle import Realtime
 from realtime.schemas import QueueEntryOut
 from realtime.waiting_room import Place, WaitingRoom
-from realtime.watchers import close_quietly, refuse
+from realtime.watchers import WS_INTERNAL_ERROR, close_quietly, refuse
 
 logger = logging.getLogger("showtime.realtime.routes")
-
-WS_INTERNAL_ERROR = 1011
 
 
 async def _show_or_refuse(socket: WebSocket, show_id: str, needs_queue: bool = False) -> ShowFacts | None:

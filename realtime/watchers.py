@@ -20,8 +20,9 @@ from realtime.messages import ErrorMessage
 
 OUTBOX_LIMIT = 64
 CLOSE_TIMEOUT_S = 1.0
-WS_POLICY_VIOLATION = 1008
-WS_TRY_AGAIN_LATER = 1013
+WS_POLICY_VIOLATION = 1008  # no such show, or no waiting room: retrying will not help
+WS_INTERNAL_ERROR = 1011
+WS_TRY_AGAIN_LATER = 1013  # dropped as too slow, or the feed restarted: reconnect for a fresh snapshot
 
 
 def send_event(text: str) -> WebSocketSendEvent:
