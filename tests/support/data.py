@@ -15,6 +15,7 @@ from db.tables import Seat, Section, Show, Venue
 
 @dataclass
 class TestShow:
+    __test__ = False  # a helper, not a pytest test class
     id: int
     venue_id: int
     seat_ids: list[str]

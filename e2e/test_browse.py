@@ -1,0 +1,31 @@
+"""Browsing: the show list and the stadium's 52,800-seat map render in the real app."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, expect
+
+from e2e.conftest import new_context, screenshot
+
+
+async def test_show_list_and_stadium_map_render(browser: Browser, server) -> None:
+    context = await new_context(browser, server.url)
+    try:
+        page = await context.new_page()
+        await page.goto("/")
+        await expect(page.get_by_test_id("show-card").first).to_be_visible()
+        assert await page.get_by_test_id("show-card").count() >= 8
+        await screenshot(page, "show-list")
+        # Other tests add shows sooner than the stadium's, so find it the way a fan would: by searching.
+        await page.get_by_test_id("search-input").fill("Summer Stadium")
+        await page.get_by_test_id("search-submit").click()
+        await page.get_by_test_id("show-card").filter(has_text="Summer Stadium Fest").get_by_test_id(
+            "show-card-link").click()
+        canvas = page.get_by_test_id("seat-map-canvas")
+        await expect(canvas).to_be_visible()
+        stage = page.locator("[data-seat-count]")
+        await expect(stage).to_have_attribute("data-seat-count", "52800", timeout=20_000)
+        first_paint = await page.get_by_test_id("show-page").get_attribute("data-first-paint-ms")
+        assert first_paint and float(first_paint) > 0
+        await screenshot(page, "stadium-map")
+    finally:
+        await context.close()
