@@ -13,12 +13,13 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.report import bind_database, percentile, prepare_environment, publish
 
 WORDS = ("rock jazz opera ballet comedy symphony festival tour night live acoustic classic electric summer winter "
          "gala premiere encore legends stars").split()
@@ -27,12 +28,6 @@ CITIES = [("Paris", 48.8566, 2.3522), ("Lyon", 45.764, 4.8357), ("Madrid", 40.41
           ("Warsaw", 52.2297, 21.0122), ("Oslo", 59.9139, 10.7522), ("Dublin", 53.3498, -6.2603),
           ("Lisbon", 38.7223, -9.1393)]
 
-
-def _prepare_environment() -> None:
-    var_dir = Path(tempfile.mkdtemp(prefix="showtime-bench-"))
-    os.environ["VAR_DIR"] = str(var_dir)
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
 
 
 async def _fill(shows: int) -> None:
@@ -67,10 +62,6 @@ async def _fill(shows: int) -> None:
         await Show.insert(*batch)
 
 
-def _pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
-
 
 async def _time(client, path: str, params: dict | None = None, headers: dict | None = None,
                 repeat: int = 30) -> tuple[float, float, int]:
@@ -81,7 +72,7 @@ async def _time(client, path: str, params: dict | None = None, headers: dict | N
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code in (200, 304), (path, response.status_code, response.text[:200])
         size = len(response.content)
-    return statistics.median(timings), _pct(timings, 99), size
+    return statistics.median(timings), percentile(timings, 99), size
 
 
 async def _run(shows: int) -> str:
@@ -149,16 +140,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--shows", type=int, default=100_000)
     args = parser.parse_args()
-    _prepare_environment()
-    os.chdir(Path(__file__).resolve().parent.parent)
-    import piccolo_conf  # noqa: F401 - binds Piccolo to the bench database
+    prepare_environment()
+    bind_database()
 
     body = asyncio.run(_run(args.shows))
-    from bench.report import write_section
-
     backend = "postgresql" if os.environ["DATABASE_URL"].startswith("postgres") else "sqlite"
-    write_section(f"catalog-{backend}", body)
-    print(body)
+    publish(f"catalog-{backend}", body)
 
 
 if __name__ == "__main__":

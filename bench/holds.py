@@ -18,13 +18,14 @@ import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.report import bind_database, percentile, prepare_environment, publish
 
 PASSWORD = "correct horse battery staple"
 SEATS_PER_HOLD = 2
@@ -42,16 +43,6 @@ class Timings:
         return len(self.release_ms) / self.elapsed_s if self.elapsed_s else 0.0
 
 
-def _pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
-
-
-def _prepare_environment() -> None:
-    var_dir = Path(tempfile.mkdtemp(prefix="showtime-bench-"))
-    os.environ["VAR_DIR"] = str(var_dir)
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
 
 
 async def _loop(workers: int, seconds: float, cycle: Callable[[int, int], Awaitable[tuple[float, float]]]) -> Timings:
@@ -244,8 +235,8 @@ async def _run(args: argparse.Namespace) -> str:
 def _report(args, server_label: str, redis_label: str, http: Timings, direct: Timings | None,
             best: list[float], stadium: dict[str, float]) -> str:
     def row(label: str, t: Timings) -> str:
-        return (f"| {label} | {t.cycles_per_s:,.0f} | {statistics.median(t.hold_ms):.2f} | {_pct(t.hold_ms, 99):.2f} "
-                f"| {statistics.median(t.release_ms):.2f} | {_pct(t.release_ms, 99):.2f} |")
+        return (f"| {label} | {t.cycles_per_s:,.0f} | {statistics.median(t.hold_ms):.2f} | {percentile(t.hold_ms, 99):.2f} "
+                f"| {statistics.median(t.release_ms):.2f} | {percentile(t.release_ms, 99):.2f} |")
 
     backend = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
     lines = [
@@ -264,7 +255,7 @@ def _report(args, server_label: str, redis_label: str, http: Timings, direct: Ti
         lines += ["", f"HTTP reaches **{http.cycles_per_s / direct.cycles_per_s:.0%}** of the ceiling "
                       f"({http.cycles_per_s:,.0f} vs {direct.cycles_per_s:,.0f} cycles/s)."]
     lines += ["", f"best_available (4 seats) through HTTP, one client, sequential: p50 {statistics.median(best):.2f} ms, "
-                  f"p99 {_pct(best, 99):.2f} ms.",
+                  f"p99 {percentile(best, 99):.2f} ms.",
               "", "best_available's choice alone on the demo stadium's layout (52,800 seats), median of 20:", "",
               "| step | ms |", "|---|---:|", *(f"| {label} | {ms:.2f} |" for label, ms in stadium.items()),
               "", f"Load average when the run ended: {os.getloadavg()[0]:.1f} (client, server and Redis share the "
@@ -283,15 +274,11 @@ def main() -> None:
     if args.url and not args.show:
         parser.error("--url needs --show")
     if not args.url:
-        _prepare_environment()
-    os.chdir(Path(__file__).resolve().parent.parent)
-    import piccolo_conf  # noqa: F401 - binds Piccolo to the bench database
+        prepare_environment()
+    bind_database()
 
     body = asyncio.run(_run(args))
-    from bench.report import write_section
-
-    write_section("holds", body)
-    print(body)
+    publish("holds", body)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import zlib
 from collections import Counter
@@ -35,20 +34,12 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import bind_database, percentile, prepare_environment, publish
+
 CONNECT_CONCURRENCY = 50
 SHOW_ROWS, SEATS_PER_ROW = 50, 50  # x2 sections = 5,000 seats
 
 
-def _pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
-
-
-def _prepare_environment() -> None:
-    var_dir = Path(tempfile.mkdtemp(prefix="showtime-bench-"))
-    os.environ["VAR_DIR"] = str(var_dir)
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
 
 
 # ---------------------------------------------------------------- the client processes
@@ -368,7 +359,7 @@ def _report(args: argparse.Namespace, redis_label: str, runs: dict[float, RunRes
     ]
     for rate, run in runs.items():
         lat = run.latencies_ms
-        lines.append(f"| {rate:g} | {statistics.median(lat):.1f} | {_pct(lat, 99):.1f} | {max(lat):.1f} "
+        lines.append(f"| {rate:g} | {statistics.median(lat):.1f} | {percentile(lat, 99):.1f} | {max(lat):.1f} "
                      f"| {run.holds} | {run.missing} |")
     lines += [
         "",
@@ -393,7 +384,7 @@ def _report(args: argparse.Namespace, redis_label: str, runs: dict[float, RunRes
         result = compare[deflate]
         sent, cost, _ = result.per_process[0]
         lines.append(f"| {'on' if deflate else 'off'} | {cost:.1f} | {sent:,.0f} | "
-                     f"{statistics.median(result.latencies_ms):.1f} | {_pct(result.latencies_ms, 99):.1f} |")
+                     f"{statistics.median(result.latencies_ms):.1f} | {percentile(result.latencies_ms, 99):.1f} |")
     problems = [p for run in (*runs.values(), *compare.values()) for p in run.problems]
     lines += ["", f"Protocol problems seen by the watchers (gaps, unchained diffs, closes): {len(problems)}.",
               "", f"Load average when the run ended: {os.getloadavg()[0]:.1f}."]
@@ -412,15 +403,11 @@ def main() -> None:
     parser.add_argument("--compare-holds", type=int, default=200)
     parser.add_argument("--compare-rate", type=float, default=20.0)
     args = parser.parse_args()
-    _prepare_environment()
-    os.chdir(Path(__file__).resolve().parent.parent)
-    import piccolo_conf  # noqa: F401 - binds Piccolo to the bench database
+    prepare_environment()
+    bind_database()
 
     body = asyncio.run(_run(args))
-    from bench.report import write_section
-
-    write_section("live-map", body)
-    print(body)
+    publish("live-map", body)
 
 
 if __name__ == "__main__":

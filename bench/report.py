@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import re
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,8 +14,6 @@ HEADER = "# Performance\n\nFigures measured by the benchmarks in `bench/` (`just
 
 
 def machine() -> str:
-    import os
-
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
@@ -26,3 +26,30 @@ def write_section(name: str, body: str) -> None:
     pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     PERFORMANCE_MD.write_text(text)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile by nearest rank (NaN for no values)."""
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
+
+
+def prepare_environment() -> Path:
+    """A fresh var dir, and a fresh SQLite database in it unless DATABASE_URL names PostgreSQL. Call before
+    anything imports Piccolo's configuration."""
+    var_dir = Path(tempfile.mkdtemp(prefix="showtime-bench-"))
+    os.environ["VAR_DIR"] = str(var_dir)
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
+    return var_dir
+
+
+def bind_database() -> None:
+    """Run from the project root with Piccolo bound to the bench database."""
+    os.chdir(Path(__file__).resolve().parent.parent)
+    import piccolo_conf  # noqa: F401 - importing it binds Piccolo's engine
+
+
+def publish(section: str, body: str) -> None:
+    write_section(section, body)
+    print(body)
