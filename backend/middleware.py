@@ -89,7 +89,8 @@ class CrossSiteGuardMiddleware:
                               "headers": [(b"content-type", b"application/json"),
                                           (b"content-length", str(len(body)).encode())]}
                 await send(start)
-                await send({"type": "http.response.body", "body": body})
+                end: Any = {"type": "http.response.body", "body": body}
+                await send(end)
                 return
         await self.app(scope, receive, send)
 

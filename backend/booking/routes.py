@@ -63,7 +63,7 @@ class HoldsController(Controller):
     @delete("/holds/{hold_id:str}/seats/{seat_id:str}", status_code=HTTP_200_OK, operation_id="releaseHeldSeat",
             responses={HTTP_204_NO_CONTENT: ResponseSpec(None, description="That was the last seat: no hold left")})
     async def release_seat(self, hold_id: str, seat_id: str, profile_id: int,
-                           holds: HoldService) -> Response[HoldOut]:
+                           holds: HoldService) -> Response[HoldOut | None]:
         """Give one seat back: 200 with the hold, or 204 when it was the last seat and the hold is gone."""
         record = await holds.release_seat(hold_id, seat_id, profile_id)
         if record is None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
@@ -228,7 +229,8 @@ class LuaScript:
         self.source = source
         self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
 
-    async def __call__(self, redis: Redis, keys: Sequence[str], args: Sequence[str | int]) -> object:
+    async def __call__(self, redis: Redis, keys: Sequence[str], args: Sequence[str | int]) -> Any:
+        # Any: a Redis reply is as dynamically typed as the Lua table it came from; callers unpack it.
         try:
             return await redis.evalsha(self.sha, len(keys), *keys, *args)
         except NoScriptError:

