@@ -226,23 +226,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/{show_id}/checkout": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Checkout */
-        post: operations["startCheckoutSeedPath"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/shows/{show_id}/checkout": {
         parameters: {
             query?: never;
@@ -254,6 +237,23 @@ export interface paths {
         put?: never;
         /** Checkout */
         post: operations["startCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{show_id}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Checkout */
+        post: operations["startCheckoutSeedPath"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1168,6 +1168,13 @@ export interface operations {
                     "application/json": components["schemas"]["HoldOut"] | null;
                 };
             };
+            /** @description That was the last seat: no hold left */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Bad request syntax or unsupported method */
             400: {
                 headers: {
@@ -1185,7 +1192,7 @@ export interface operations {
             };
         };
     };
-    startCheckoutSeedPath: {
+    startCheckout: {
         parameters: {
             query?: never;
             header?: {
@@ -1232,7 +1239,7 @@ export interface operations {
             };
         };
     };
-    startCheckout: {
+    startCheckoutSeedPath: {
         parameters: {
             query?: never;
             header?: {
