@@ -89,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
                 "uvicorn", "backend.app:create_asgi_app", "--factory", "--host", settings.host,
                 "--port", str(settings.port), "--workers", str(args.workers), "--no-access-log",
                 "--ws", "websockets", "--ws-per-message-deflate", "false", "--timeout-graceful-shutdown", "5",
+                # Longer than the idle timeout of the proxies and clients in front of us (uvicorn's default is
+                # 5 s): a connection the server drops just as a client reuses it fails that client's request.
+                "--timeout-keep-alive", "75",
             ),
             env=env,
         )

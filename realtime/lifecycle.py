@@ -16,6 +16,7 @@ from litestar.datastructures import State
 
 from backend.catalog.service import ShowFactsCache
 from backend.errors import NotFound
+from backend.periodic import repeat_forever
 from backend.timeutil import utcnow
 from realtime import admission
 from realtime.channels import build_channels
@@ -70,18 +71,8 @@ async def run_channels(state: State) -> None:
 async def advance_waiting_rooms(state: State) -> None:
     """Background job: draw lines whose sale opened and let people in as shoppers leave, in every process."""
     realtime: Realtime = state.realtime
-    failing = False
-    while True:
-        await asyncio.sleep(ADVANCE_INTERVAL_S)
-        try:
-            await advance_once(realtime.waiting_room, state.show_facts)
-            if failing:
-                logger.info("waiting rooms advancing again")
-                failing = False
-        except Exception:
-            if not failing:
-                logger.exception("advancing waiting rooms failed; retrying every %.1f s", ADVANCE_INTERVAL_S)
-                failing = True
+    await repeat_forever(lambda: advance_once(realtime.waiting_room, state.show_facts), ADVANCE_INTERVAL_S,
+                         "waiting-room advance", logger, wait_first=True)
 
 
 async def advance_once(room: WaitingRoom, facts: ShowFactsCache) -> None:

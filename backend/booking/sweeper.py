@@ -14,13 +14,13 @@ empty and so are the holds: nothing to sweep, and reads rebuild the state lazily
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from litestar.datastructures import State
 from redis.asyncio import Redis
 
 from backend.booking import keys, store
+from backend.periodic import repeat_forever
 
 logger = logging.getLogger("showtime.booking.sweeper")
 
@@ -52,16 +52,5 @@ async def _retire_show(redis: Redis, show_id: int) -> None:
 
 
 async def sweep_expired_holds(state: State) -> None:
-    """Background job: sweep forever; log a failure once per outage rather than four times a second."""
-    failing = False
-    while True:
-        try:
-            await sweep_once(state.redis)
-            if failing:
-                logger.info("hold sweeper recovered")
-                failing = False
-        except Exception:
-            if not failing:
-                logger.exception("hold sweeper failed; retrying every %.2f s", SWEEP_INTERVAL_S)
-                failing = True
-        await asyncio.sleep(SWEEP_INTERVAL_S)
+    """Background job: sweep every SWEEP_INTERVAL_S, in every process (the script makes that safe)."""
+    await repeat_forever(lambda: sweep_once(state.redis), SWEEP_INTERVAL_S, "hold sweeper", logger)
