@@ -119,7 +119,8 @@ def _route_handlers() -> list[Any]:
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     engine = engine_finder()
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        # Per process: a few processes per host stay well inside PostgreSQL's default 100 connections.
+        await engine.start_connection_pool(min_size=2, max_size=10)
     tasks: list[asyncio.Task] = []
     try:
         for hook in registry.startup_hooks():

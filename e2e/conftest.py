@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from tests.conftest import ENV, _drop_test_database, redis_url, server  # noqa: F401 - shared fixtures
+from tests.conftest import ENV  # noqa: F401 - re-exported for the e2e tests
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -40,7 +40,7 @@ async def new_context(browser: Browser, base_url: str, **options) -> BrowserCont
 
 
 @pytest.fixture
-async def context(browser: Browser, server) -> AsyncIterator[BrowserContext]:  # noqa: F811
+async def context(browser: Browser, server) -> AsyncIterator[BrowserContext]:
     ctx = await new_context(browser, server.url)
     try:
         yield ctx
