@@ -7,7 +7,8 @@ import asyncio
 import hashlib
 import hmac
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,25 +65,30 @@ class Standin:
             response = await client.post(f"{self.url}/_standin/webhooks", json={"enabled": enabled})
             assert response.status_code == 200, response.text
 
-    async def events(self, **filters: str) -> list[dict]:
+    @asynccontextmanager
+    async def webhooks_lost(self) -> AsyncIterator[None]:
+        """Events made inside the block are never delivered (Stripe lost them); delivery resumes after it."""
+        await self.set_webhooks(False)
+        try:
+            yield
+        finally:
+            await self.set_webhooks(True)
+
+    async def _get(self, path: str, **params: str) -> Any:
         async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.get(f"{self.url}/_standin/events", params=filters)
+            response = await client.get(f"{self.url}{path}", params=params,
+                                        headers={"Authorization": f"Bearer {STANDIN_SECRET_KEY}"})
             assert response.status_code == 200, response.text
-            return response.json()["data"]
+            return response.json()
+
+    async def events(self, **filters: str) -> list[dict]:
+        return (await self._get("/_standin/events", **filters))["data"]
 
     async def intent(self, intent_id: str) -> dict:
-        async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.get(f"{self.url}/v1/payment_intents/{intent_id}",
-                                        headers={"Authorization": f"Bearer {STANDIN_SECRET_KEY}"})
-            assert response.status_code == 200, response.text
-            return response.json()
+        return await self._get(f"/v1/payment_intents/{intent_id}")
 
     async def charge(self, charge_id: str) -> dict:
-        async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.get(f"{self.url}/v1/charges/{charge_id}",
-                                        headers={"Authorization": f"Bearer {STANDIN_SECRET_KEY}"})
-            assert response.status_code == 200, response.text
-            return response.json()
+        return await self._get(f"/v1/charges/{charge_id}")
 
 
 def intent_id_of(client_secret: str) -> str:

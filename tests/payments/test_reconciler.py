@@ -30,11 +30,8 @@ async def test_lost_webhook_is_settled_by_the_reconciler(reconciling_server, fan
     seats = show.rows["Front/A"][:2]
     order = await hold_and_checkout(fan, show.id, seats)
     standin = Standin(server)
-    await standin.set_webhooks(False)
-    try:
+    async with standin.webhooks_lost():
         await standin.pay(order["payment"]["client_secret"])
-    finally:
-        await standin.set_webhooks(True)
     events = await standin.events(payment_intent=intent_id_of(order["payment"]["client_secret"]),
                                   type="payment_intent.succeeded")
     assert [e["delivery"]["status"] for e in events] == ["not_sent"]
@@ -82,15 +79,12 @@ async def test_lost_webhook_and_crash_are_settled_on_start(short_hold_server, fa
     fan = await fan_on(server)
     order = await hold_and_checkout(fan, show.id, show.rows["Front/D"][:2])
     standin = Standin(server)
-    await standin.set_webhooks(False)
-    try:
+    async with standin.webhooks_lost():
         await standin.pay(order["payment"]["client_secret"])
         server.kill()
         server.start()
         paid = await order_status_becomes(fan, order["order_id"], "paid", timeout=20)
         assert len(paid["tickets"]) == 2
-    finally:
-        await standin.set_webhooks(True)
 
 
 async def test_unpaid_order_expires_and_its_intent_is_canceled(reconciling_server, fan_on) -> None:

@@ -44,11 +44,8 @@ async def test_one_order_settled_many_times_at_once_has_one_outcome(server, gate
     show = await create_show()
     standin = Standin(server)
     seats = show.rows["Front/A"][:3]
-    await standin.set_webhooks(False)
-    try:
+    async with standin.webhooks_lost():
         order_id = await _paid_order(gateway, standin, show, seats)
-    finally:
-        await standin.set_webhooks(True)
     intent = await _intent_of(gateway, order_id)
     outcomes = await asyncio.gather(*(settlement.settle_intent(redis, gateway, intent, utcnow())
                                       for _ in range(8)))
@@ -63,12 +60,9 @@ async def test_two_paid_orders_for_one_seat_give_one_ticket_and_one_refund(serve
     show = await create_show()
     standin = Standin(server)
     shared = show.rows["Back/A"][0]
-    await standin.set_webhooks(False)
-    try:
+    async with standin.webhooks_lost():
         first = await _paid_order(gateway, standin, show, [shared, show.rows["Back/A"][1]])
         second = await _paid_order(gateway, standin, show, [show.rows["Back/A"][2], shared])
-    finally:
-        await standin.set_webhooks(True)
     intents = {order_id: await _intent_of(gateway, order_id) for order_id in (first, second)}
     calls = [settlement.settle_intent(redis, gateway, intents[order_id], utcnow())
              for order_id in (first, second) * 4]
@@ -93,11 +87,8 @@ async def test_a_refund_that_could_not_be_issued_is_retried_by_the_reconciler(se
     """The order was decided `refunded` but the process died before Stripe heard of it."""
     show = await create_show()
     standin = Standin(server)
-    await standin.set_webhooks(False)
-    try:
+    async with standin.webhooks_lost():
         order_id = await _paid_order(gateway, standin, show, show.rows["Back/B"][:1])
-    finally:
-        await standin.set_webhooks(True)
     intent = await _intent_of(gateway, order_id)
     await Order.update({Order.status: "refunded"}).where(Order.id == order_id)
     await reconcile_once(redis, gateway, utcnow(), hold_ttl_seconds=480)
@@ -118,11 +109,8 @@ async def test_a_sale_redis_never_heard_of_is_marked_sold_again(server, gateway,
     show = await create_show()
     standin = Standin(server)
     seats = show.rows["Front/D"][:2]
-    await standin.set_webhooks(False)
-    try:
+    async with standin.webhooks_lost():
         order_id = await _paid_order(gateway, standin, show, seats)
-    finally:
-        await standin.set_webhooks(True)
     assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, order_id), utcnow()) == "paid"
     assert await redis.hmget(state_key(show.id), seats) == [b"sold", b"sold"]
     await redis.hdel(state_key(show.id), *seats)  # as if mark_sold never ran
