@@ -72,6 +72,8 @@ class Profile(Table):
     name = Varchar(length=100)
     password_hash = Varchar(length=200)
     created_at = Timestamptz(default=TimestamptzNow())
+    # "fan", or "scanner" for gate staff (made by `python -m db.manage create-scanner EMAIL`).
+    role = Varchar(length=20, default="fan")
 
 
 class Order(Table, tablename="orders"):
@@ -110,10 +112,32 @@ class Ticket(Table):
     currency = Varchar(length=3)
     issued_at = Timestamptz(default=TimestamptzNow())
     scanned_at = Timestamptz(null=True, default=None)
+    scanned_gate = Varchar(length=60, null=True, default=None)
+    # The one certificate serial that verifies: 0 is the static code; binding to a device makes it 1, moving to
+    # another device bumps it, and every other serial is revoked.
+    code_serial = Integer(default=0)
+    device_alg = Varchar(length=10, null=True, default=None)
+    device_key = Varchar(length=100, null=True, default=None)
     # UNIQUE (show, seat), the last line of defence against a double sale whatever happened in Redis, is created
     # by migration 2026-11-25T22:00:30 (a unique index on SQLite, which cannot ALTER TABLE ADD CONSTRAINT). It is
     # not declared here as piccolo.constraints.Unique because every later --auto migration would then try to
     # ALTER it in again and fail on SQLite.
+
+
+class GateScan(Table):
+    """One scan a gate uploaded (often long after it was made offline); `scan_id` makes a re-upload harmless."""
+
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
+    scan_id = Varchar(length=64, unique=True)
+    show = ForeignKey(Show, index=True)
+    ticket = ForeignKey(Ticket, null=True, index=True)
+    gate = Varchar(length=60)
+    scanner = ForeignKey(Profile, null=True)
+    scanned_at = Timestamptz()
+    uploaded_at = Timestamptz(default=TimestamptzNow())
+    result = Varchar(length=20)
+    # The whole answer the gate got, so a repeated upload gets the same answer.
+    answer = JSON(default="{}")
 
 
 class PaymentLedgerEntry(Table, tablename="payment_ledger"):

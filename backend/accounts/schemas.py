@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
 
@@ -18,3 +20,5 @@ class ProfileOut(msgspec.Struct):
     profile_id: str
     email: str
     name: str
+    # "fan", or "scanner" for gate staff: the web app offers the scanner page to those.
+    role: Literal["fan", "scanner"] = "fan"

@@ -53,7 +53,8 @@ def check_password_strength(password: str, email: str) -> None:
 
 
 def profile_out(profile: dict) -> ProfileOut:
-    return ProfileOut(profile_id=str(profile["id"]), email=profile["email"], name=profile["name"])
+    return ProfileOut(profile_id=str(profile["id"]), email=profile["email"], name=profile["name"],
+                      role="scanner" if profile.get("role") == "scanner" else "fan")
 
 
 async def register(email: str, password: str, name: str) -> ProfileOut:
@@ -68,7 +69,7 @@ async def register(email: str, password: str, name: str) -> ProfileOut:
     password_hash = await hash_password(password)
     try:
         rows = await Profile.insert(Profile(email=email, name=name, password_hash=password_hash)).returning(
-            Profile.id, Profile.email, Profile.name
+            Profile.id, Profile.email, Profile.name, Profile.role
         )
     except Exception as exc:  # two registrations racing for one email: the unique index decides
         if await Profile.exists().where(Profile.email == email):
@@ -85,7 +86,7 @@ async def login(redis: Redis, email: str, password: str) -> ProfileOut:
     if failures >= FAILED_LOGIN_LIMIT:
         ttl = await redis.ttl(failures_key)
         raise RateLimited("Too many failed sign-ins for this account; try again later.", retry_after=max(ttl, 1))
-    row = await Profile.select(Profile.id, Profile.email, Profile.name, Profile.password_hash).where(
+    row = await Profile.select(Profile.id, Profile.email, Profile.name, Profile.role, Profile.password_hash).where(
         Profile.email == key_email
     ).first()
     if not await verify_password(row["password_hash"] if row else None, password):
@@ -100,5 +101,6 @@ async def login(redis: Redis, email: str, password: str) -> ProfileOut:
 
 
 async def get_profile(profile_id: int) -> ProfileOut | None:
-    row = await Profile.select(Profile.id, Profile.email, Profile.name).where(Profile.id == profile_id).first()
+    row = await Profile.select(Profile.id, Profile.email, Profile.name, Profile.role).where(
+        Profile.id == profile_id).first()
     return profile_out(row) if row else None

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import msgspec
+from msgspec import Meta
+
+CodeKind = Literal["rotating", "static"]
+GateName = Annotated[str, Meta(min_length=1, max_length=60)]
+Code = Annotated[str, Meta(max_length=1024)]
 
 
 class TicketVenue(msgspec.Struct):
@@ -38,10 +45,90 @@ class TicketList(msgspec.Struct):
 
 
 class VerifyBody(msgspec.Struct):
-    code: str
+    code: Code
+    # A scanner at one show's gate passes it, so another show's genuine ticket is `invalid` there.
+    show_id: str | None = None
+    gate: GateName | None = None
 
 
 class VerifyResult(msgspec.Struct):
-    result: str
+    """`scanned_at`/`scanned_gate` are the FIRST scan's (for `valid`, this one's). `kind` is null for `invalid`."""
+
+    result: Literal["valid", "already_scanned", "invalid", "expired"]
     ticket: TicketOut | None
     scanned_at: str | None
+    kind: CodeKind | None = None
+    scanned_gate: str | None = None
+
+
+class DeviceBody(msgspec.Struct):
+    """A device's public key: Ed25519 raw 32 bytes, or ES256 (P-256) uncompressed 65 bytes, base64url."""
+
+    alg: Literal["Ed25519", "ES256"]
+    public_key: Annotated[str, Meta(min_length=40, max_length=100, pattern="^[A-Za-z0-9_-]+$")]
+    # A ticket already on another device moves only when asked to; moving revokes the other device's codes.
+    move: bool = False
+
+
+class DeviceCertificate(msgspec.Struct):
+    ticket_id: str
+    certificate: str
+    serial: int
+    step_seconds: int
+    not_after: str
+
+
+class GateKey(msgspec.Struct):
+    kid: str
+    use: Literal["rotating", "static"]
+    alg: Literal["Ed25519"]
+    public_key: str
+
+
+class Revocation(msgspec.Struct):
+    """Codes of this ticket whose serial is not `valid_serial` are revoked (-1: the ticket itself is void)."""
+
+    ticket_id: str
+    valid_serial: int
+
+
+class GateBundle(msgspec.Struct):
+    """All a scanner needs to verify one show's codes offline."""
+
+    show_id: str
+    title: str
+    starts_at: str
+    venue: TicketVenue
+    step_seconds: int
+    step_tolerance: int
+    generated_at: str
+    keys: list[GateKey]
+    revocations: list[Revocation]
+
+
+class ScanIn(msgspec.Struct):
+    scan_id: Annotated[str, Meta(min_length=8, max_length=64, pattern="^[A-Za-z0-9_-]+$")]
+    code: Code
+    scanned_at: Annotated[str, Meta(max_length=40)]
+
+
+class ScanUpload(msgspec.Struct):
+    show_id: str
+    gate: GateName
+    scans: Annotated[list[ScanIn], Meta(min_length=1, max_length=200)]
+
+
+class ScanOutcome(msgspec.Struct):
+    """The server's verdict on one uploaded scan; `duplicate` is true when another gate (or scan) got in first."""
+
+    scan_id: str
+    result: Literal["valid", "already_scanned", "invalid", "expired"]
+    kind: CodeKind | None
+    ticket_id: str | None
+    scanned_at: str | None
+    scanned_gate: str | None
+    duplicate: bool
+
+
+class ScanOutcomes(msgspec.Struct):
+    items: list[ScanOutcome]

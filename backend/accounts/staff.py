@@ -1,0 +1,50 @@
+"""Gate staff accounts: `python -m backend.accounts.staff create-scanner EMAIL [--name N] [--password P]`.
+
+Makes a new profile with the scanner role, or gives an existing profile that role (its password unchanged).
+Only an operator with database access can do this: there is no HTTP path to become a scanner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+
+from backend.accounts.passwords import hash_password
+from backend.accounts.service import check_password_strength, normalise_email
+from backend.tickets.scanners import SCANNER_ROLE
+from db.tables import Profile
+
+
+async def create_scanner(email: str, name: str = "Gate staff", password: str | None = None) -> str | None:
+    """Returns the password it set for a new profile (None when an existing profile got the role)."""
+    email = normalise_email(email)
+    if await Profile.exists().where(Profile.email == email):
+        await Profile.update({Profile.role: SCANNER_ROLE}).where(Profile.email == email)
+        return None
+    password = password or secrets.token_urlsafe(12)
+    check_password_strength(password, email)
+    await Profile.insert(Profile(email=email, name=name, password_hash=await hash_password(password),
+                                 role=SCANNER_ROLE))
+    return password
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m backend.accounts.staff")
+    sub = parser.add_subparsers(dest="command", required=True)
+    create = sub.add_parser("create-scanner", help="a profile that may use the gate scanner page")
+    create.add_argument("email")
+    create.add_argument("--name", default="Gate staff")
+    create.add_argument("--password", help="default: a random one, printed once")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, ".")
+    password = asyncio.run(create_scanner(args.email, args.name, args.password))
+    if password is None:
+        print(f"{args.email} may now use the scanner page (/scan); its password is unchanged")
+    else:
+        print(f"scanner account {args.email} created; password: {password}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Rotating codes against the real server: the online check is the authority on every kind of bad code."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from base64 import urlsafe_b64decode
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from backend.accounts.staff import create_scanner
+from backend.tickets import rotating
+from backend.tickets.rotating import STEP_SECONDS, Verdict, b64, read_rotating_code
+from tests.conftest import STRONG_PASSWORD
+from tests.support.data import create_show
+from tests.tickets.devices import SCANNER, Device, buy, current_step
+
+
+async def verify(server, code: str, **extra: str) -> dict:
+    async with httpx.AsyncClient(base_url=server.url) as scanner:
+        response = await scanner.post("/api/v1/tickets/verify", json={"code": code, **extra}, headers=SCANNER)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def fresh_step() -> None:
+    """Wait out the last two seconds of a step, so a test's code and its check fall in the same one."""
+    left = STEP_SECONDS - time.time() % STEP_SECONDS
+    if left < 2:
+        await asyncio.sleep(left + 0.05)
+
+
+def unpad(text: str) -> bytes:
+    return urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@pytest.fixture
+async def bought(server, fan) -> tuple[object, list[dict]]:
+    show = await create_show(rows=1, seats_per_row=6)
+    return show, await buy(server, fan, show.id, show.rows["Front/A"][:4])
+
+
+@pytest.mark.parametrize("alg", ["Ed25519", "ES256"])
+async def test_rotating_code_is_valid_now_once_then_already_scanned(server, fan, bought, alg) -> None:
+    show, tickets = bought
+    device = Device(alg)
+    certificate = await device.certificate(fan, tickets[0]["ticket_id"])
+    assert await device.certificate(fan, tickets[0]["ticket_id"]) == certificate  # same device: same certificate
+    await fresh_step()
+    first = await verify(server, device.code(certificate), show_id=str(show.id), gate="North 1")
+    assert (first["result"], first["kind"], first["scanned_gate"]) == ("valid", "rotating", "North 1")
+    assert first["ticket"]["ticket_id"] == tickets[0]["ticket_id"]
+    again = await verify(server, device.code(certificate), gate="South 2")
+    assert (again["result"], again["scanned_at"], again["scanned_gate"]) == (
+        "already_scanned", first["scanned_at"], "North 1")
+
+
+async def test_same_code_two_steps_later_is_expired_and_lets_nobody_in(server, fan, bought) -> None:
+    _, tickets = bought
+    device = Device()
+    certificate = await device.certificate(fan, tickets[0]["ticket_id"])
+    await fresh_step()
+    assert (await verify(server, device.code(certificate, current_step() - 2)))["result"] == "expired"
+    assert (await verify(server, device.code(certificate, current_step() + 2)))["result"] == "expired"
+    # One step either way is clock skew between phone and scanner, not a screenshot.
+    assert (await verify(server, device.code(certificate, current_step() - 1)))["result"] == "valid"
+
+
+def test_the_same_code_read_two_steps_later_is_expired() -> None:
+    secret = secrets.token_hex(16)
+    device = Device()
+    now = time.time()
+    cert = rotating.Certificate(1, 7, 3, 1, "Stalls A-1", "Ed25519", unpad(device.public_key), int(now) - 60,
+                                int(now) + 3600)
+    code = device.code(rotating.issue_certificate(secret, cert), rotating.time_step(now))
+    show_key = Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 7))
+    verdicts = [read_rotating_code(show_key, code, now + k * STEP_SECONDS).verdict for k in (0, 1, 2)]
+    assert verdicts == [Verdict.VALID, Verdict.VALID, Verdict.EXPIRED]
+    other_show = Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 8))
+    assert read_rotating_code(other_show, code, now) is None
+    assert read_rotating_code(show_key, code, cert.not_after + 1).verdict is Verdict.INVALID
+
+
+async def test_forged_other_show_wrong_device_and_revoked_codes_are_invalid(server, fan, bought) -> None:
+    _, tickets = bought
+    other = await create_show(rows=1, seats_per_row=2)
+    device, thief = Device(), Device("ES256")
+    certificate = await device.certificate(fan, tickets[0]["ticket_id"])
+    prefix, cert_b64, show_sig = certificate.split(".")
+    fields = json.loads(unpad(cert_b64))
+    await fresh_step()
+
+    # Forged: the thief's own key in the certificate, signed by a key that is not the show's.
+    fields_thief = [*fields[:5], "ES256", thief.public_key, *fields[7:]]
+    forged_body = f"{prefix}.{b64(json.dumps(fields_thief).encode())}"
+    forged = f"{forged_body}.{b64(Ed25519PrivateKey.generate().sign(forged_body.encode()))}"
+    # Altered: the genuine signature over a certificate edited to name another seat.
+    altered = f"{prefix}.{b64(json.dumps([*fields[:2], fields[2] + 1, *fields[3:]]).encode())}.{show_sig}"
+    cases = {
+        "forged certificate": thief.code(forged),
+        "altered certificate": device.code(altered),
+        "wrong device signature": thief.code(certificate),
+        "truncated": device.code(certificate)[:-3],
+        "garbage": "TKR1.not.a.real.code",
+    }
+    for name, code in cases.items():
+        assert (await verify(server, code))["result"] == "invalid", name
+    # A genuine code, shown at another show's gate.
+    assert (await verify(server, device.code(certificate), show_id=str(other.id)))["result"] == "invalid"
+
+    # Moved to a new phone: the old phone's codes and the static code are revoked, the new phone's are good.
+    assert (await device.bind(fan, tickets[1]["ticket_id"])).status_code == 200
+    old_certificate = await device.certificate(fan, tickets[1]["ticket_id"])
+    new_phone = Device("ES256")
+    refused = await new_phone.bind(fan, tickets[1]["ticket_id"])
+    assert refused.status_code == 409 and refused.json()["error"] == "bound_to_other_device"
+    new_certificate = await new_phone.certificate(fan, tickets[1]["ticket_id"], move=True)
+    assert (await verify(server, device.code(old_certificate)))["result"] == "invalid"
+    assert (await verify(server, tickets[1]["code"]))["result"] == "invalid"
+    moved = await verify(server, new_phone.code(new_certificate))
+    assert (moved["result"], moved["kind"]) == ("valid", "rotating")
+
+
+async def test_static_fallback_is_valid_and_marked_static(server, bought) -> None:
+    show, tickets = bought
+    result = await verify(server, tickets[2]["code"], show_id=str(show.id))
+    assert (result["result"], result["kind"]) == ("valid", "static")
+
+
+async def test_only_the_owner_binds_and_only_real_keys(server, make_fan, bought) -> None:
+    _, tickets = bought
+    stranger = await make_fan()
+    assert (await Device().bind(stranger, tickets[0]["ticket_id"])).status_code == 404
+    async with httpx.AsyncClient(base_url=server.url) as anon:
+        assert (await Device().bind(anon, tickets[0]["ticket_id"])).status_code == 401
+    bad = await stranger.put(f"/api/v1/tickets/{tickets[0]['ticket_id']}/device",
+                             json={"alg": "Ed25519", "public_key": "A" * 43})
+    assert bad.status_code in (404, 422)
+
+
+async def signed_in_scanner(server) -> httpx.AsyncClient:
+    email = f"gate-{secrets.token_hex(4)}@example.com"
+    await create_scanner(email, password=STRONG_PASSWORD)
+    client = httpx.AsyncClient(base_url=server.url, timeout=30)
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": STRONG_PASSWORD})
+    assert response.status_code == 200 and response.json()["role"] == "scanner", response.text
+    return client
+
+
+async def test_gate_bundle_needs_a_scanner_and_lists_revocations(server, fan, bought) -> None:
+    show, tickets = bought
+    assert (await fan.get(f"/api/v1/shows/{show.id}/gate")).json()["error"] == "scanner_role_required"
+    async with httpx.AsyncClient(base_url=server.url) as anon:
+        assert (await anon.get(f"/api/v1/shows/{show.id}/gate")).status_code == 401
+        wrong = await anon.get(f"/api/v1/shows/{show.id}/gate", headers={"Authorization": "dev-scanner-token"})
+        assert wrong.status_code == 401
+        assert (await anon.get(f"/api/v1/shows/{show.id}/gate", headers=SCANNER)).status_code == 200
+    first, second = Device(), Device()
+    await first.certificate(fan, tickets[3]["ticket_id"])
+    await second.certificate(fan, tickets[3]["ticket_id"], move=True)
+    scanner = await signed_in_scanner(server)
+    try:
+        bundle = (await scanner.get(f"/api/v1/shows/{show.id}/gate")).json()
+    finally:
+        await scanner.aclose()
+    assert {k["use"] for k in bundle["keys"]} == {"rotating", "static"}
+    assert bundle["step_seconds"] == STEP_SECONDS and bundle["title"]
+    assert {"ticket_id": tickets[3]["ticket_id"], "valid_serial": 2} in bundle["revocations"]
+    assert all(r["ticket_id"] != tickets[0]["ticket_id"] for r in bundle["revocations"])
+
+
+async def test_uploaded_scans_report_duplicates_across_gates(server, fan, bought) -> None:
+    show, tickets = bought
+    device = Device()
+    certificate = await device.certificate(fan, tickets[0]["ticket_id"])
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    await fresh_step()
+    code = device.code(certificate)
+    north, south = await signed_in_scanner(server), await signed_in_scanner(server)
+
+    async def upload(scanner: httpx.AsyncClient, gate: str, scan: dict) -> list[dict]:
+        response = await scanner.post("/api/v1/gate/scans", json={"show_id": str(show.id), "gate": gate,
+                                                                  "scans": [scan]})
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+    try:
+        scan_a = {"scan_id": secrets.token_hex(8), "code": code, "scanned_at": now}
+        scan_b = {"scan_id": secrets.token_hex(8), "code": code, "scanned_at": now}
+        first = await upload(north, "North", scan_a)
+        assert [(i["result"], i["duplicate"]) for i in first] == [("valid", False)]
+        (item,) = await upload(south, "South", scan_b)
+        assert (item["result"], item["duplicate"], item["scanned_gate"]) == ("already_scanned", True, "North")
+        # A scanner that uploads the same scan twice (a lost answer) gets the first answer again.
+        assert await upload(north, "North", scan_a) == first
+    finally:
+        await north.aclose()
+        await south.aclose()
