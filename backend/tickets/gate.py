@@ -32,7 +32,6 @@ VALID_AFTER_START = timedelta(days=1)
 # An uploaded scan time later than this past the server's clock is taken as "now": a scanner cannot make an old
 # screenshot current by claiming a future time.
 UPLOAD_SKEW = timedelta(minutes=1)
-VOID = -1
 
 
 class BoundToOtherDevice(Conflict):
@@ -100,9 +99,8 @@ async def gate_bundle(secret_key: str, show_id: int) -> GateBundle:
                     public_key=rotating.b64(rotating.show_public_key(secret_key, show_id))),
             GateKey(kid="static", use="static", alg="Ed25519", public_key=rotating.b64(static_key)),
         ],
-        revocations=[Revocation(ticket_id=str(r["id"]),
-                                valid_serial=r["code_serial"] if r["order.status"] == "paid" else VOID)
-                     for r in rows],
+        revocations=[Revocation(ticket_id=str(r["id"]), min_serial=r["code_serial"],
+                                void=r["order.status"] != "paid") for r in rows],
     )
 
 

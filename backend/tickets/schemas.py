@@ -86,10 +86,12 @@ class GateKey(msgspec.Struct):
 
 
 class Revocation(msgspec.Struct):
-    """Codes of this ticket whose serial is not `valid_serial` are revoked (-1: the ticket itself is void)."""
+    """Codes of this ticket with a serial below `min_serial` are revoked (0 is the static code); `void`: the ticket
+    itself is (refunded). A serial above it is a binding newer than the list, and passes offline."""
 
     ticket_id: str
-    valid_serial: int
+    min_serial: int
+    void: bool = False
 
 
 class GateBundle(msgspec.Struct):
