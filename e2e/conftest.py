@@ -3,14 +3,18 @@ offline Stripe stand-in. Shares the test environment (databases, Redis/Valkey, s
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from tests.conftest import ENV  # noqa: F401 - re-exported for the e2e tests
+from tests.conftest import ENV
+from tests.support import environment
+from tests.support.servers import ServerProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -60,3 +64,26 @@ async def screenshot(page: Page, name: str) -> None:
     if os.environ.get("UPDATE_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """What a new user gets from `just serve`: a fresh database holding only the demo season, its own Valkey and
+    Stripe stand-in. The README's screenshots are taken here, so they never show another test's shows. Same database
+    kind as the run (a fresh PostgreSQL database on the PostgreSQL pass); one waiting-room shopper at a time, so the
+    waiting room has a line to show."""
+    var_dir = tmp_path_factory.mktemp("demo")
+    database_url = f"sqlite:///{var_dir / 'demo.sqlite3'}"
+    if ENV.admin_database_url:
+        name = f"{urlsplit(ENV.database_url).path.lstrip('/')}_demo"
+        asyncio.run(environment._postgres(ENV.admin_database_url, f'CREATE DATABASE "{name}"'))
+        parts = urlsplit(ENV.admin_database_url)
+        database_url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+    env = {"DATABASE_URL": database_url, "REDIS_URL": "", "QUEUE_ACTIVE_SHOPPERS": "1"}
+    process = ServerProcess(var_dir=var_dir, env=env, name="demo-server").start(timeout=240)
+    try:
+        yield process
+    finally:
+        process.stop()
+        if ENV.admin_database_url:
+            asyncio.run(environment._postgres(ENV.admin_database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -7,7 +7,7 @@ import secrets
 import httpx
 from playwright.async_api import Browser, expect
 
-from e2e.conftest import ENV, new_context, screenshot
+from e2e.conftest import ENV, new_context
 from e2e.fans import register
 from tests.conftest import STRONG_PASSWORD, unique_email
 from tests.support.data import create_show
@@ -38,7 +38,6 @@ async def test_fan_waits_sees_position_drop_and_is_let_in(browser: Browser, redi
         first = int(await position.get_attribute("data-position") or 0)
         assert first >= 2, first
         await expect(page.get_by_test_id("queue-progress")).to_be_visible()
-        await screenshot(page, "waiting-room")
         await expect(position).not_to_have_attribute("data-position", str(first), timeout=15_000)
         later = int(await position.get_attribute("data-position") or 0)
         assert 0 < later < first

@@ -1,6 +1,7 @@
 /** The shell: header with navigation, the routed page, and focus handling on navigation. */
 import { useEffect, useRef } from 'preact/hooks';
 import { Header } from './components/Header';
+import { lazyPage } from './components/LazyPage';
 import { matchRoute, useLocation } from './lib/router';
 import { AuthPage } from './pages/AuthPage';
 import { CheckoutPage } from './pages/CheckoutPage';
@@ -10,6 +11,8 @@ import { QueuePage } from './pages/QueuePage';
 import { ShowPage } from './pages/ShowPage';
 import { ShowsPage } from './pages/ShowsPage';
 import { TicketsPage } from './pages/TicketsPage';
+
+const ScanPage = lazyPage(() => import('./pages/ScanPage').then((m) => m.ScanPage));
 
 export function App() {
   const loc = useLocation();
@@ -46,6 +49,9 @@ export function App() {
       break;
     case 'tickets':
       page = <TicketsPage />;
+      break;
+    case 'scan':
+      page = <ScanPage />;
       break;
     case 'signin':
       page = <AuthPage key="signin" mode="signin" />;

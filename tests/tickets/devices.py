@@ -3,6 +3,8 @@ through the real purchase path; shared by the ticket tests and the e2e gate test
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -64,3 +66,11 @@ async def buy(server: ServerProcess, fan: httpx.AsyncClient, show_id: int | str,
     await Standin(server).pay(order["payment"]["client_secret"])
     paid = await order_status_becomes(fan, order["order_id"], "paid")
     return sorted(paid["tickets"], key=lambda t: int(t["ticket_id"]))
+
+
+def forged_certificate(genuine: str, thief: Device) -> str:
+    """A genuine certificate rewritten to name the thief's device, signed with a key that is not the show's."""
+    prefix, cert_b64, _ = genuine.split(".")
+    fields = json.loads(base64.urlsafe_b64decode(cert_b64 + "=" * (-len(cert_b64) % 4)))
+    body = f"{prefix}.{b64(json.dumps([*fields[:5], thief.alg, thief.public_key, *fields[7:]]).encode())}"
+    return f"{body}.{b64(Ed25519PrivateKey.generate().sign(body.encode()))}"

@@ -8,6 +8,8 @@
 import type {
   ApiErrorBody,
   CheckoutResponse,
+  DeviceCertificate,
+  GateBundle,
   Hold,
   HoldRequest,
   LoginRequest,
@@ -15,6 +17,8 @@ import type {
   Profile,
   QueueEntry,
   RegisterRequest,
+  ScanIn,
+  ScanOutcomes,
   SeatMap,
   Show,
   ShowList,
@@ -186,6 +190,14 @@ export function createClient(options: ClientOptions = {}) {
 
     // tickets
     myTickets: () => request<TicketList>('GET', '/profile/me/tickets'),
+    /** Certify this device's key for a ticket; `move` takes it from another device (revoking that one's codes). */
+    bindDevice: (ticketId: string, alg: string, publicKey: string, move = false) =>
+      request<DeviceCertificate>('PUT', `/tickets/${enc(ticketId)}/device`, { body: { alg, public_key: publicKey, move } }),
+
+    // gate scanners (a scanner account)
+    gateBundle: (showId: string) => request<GateBundle>('GET', `/shows/${enc(showId)}/gate`),
+    uploadScans: (showId: string, gate: string, scans: ScanIn[]) =>
+      request<ScanOutcomes>('POST', '/gate/scans', { body: { show_id: showId, gate, scans } }),
 
     // waiting room
     joinQueue: (showId: string) => request<QueueEntry>('POST', `/shows/${enc(showId)}/queue`),

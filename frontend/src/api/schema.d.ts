@@ -140,6 +140,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tickets/{ticket_ref}/device": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** BindDevice */
+        put: operations["bindTicketDevice"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shows/{show_id}/gate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GateBundle */
+        get: operations["getGateBundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/profile/{profile_ref}/tickets": {
         parameters: {
             query?: never;
@@ -151,6 +185,23 @@ export interface paths {
         get: operations["listTickets"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gate/scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** UploadScans */
+        post: operations["uploadGateScans"];
         delete?: never;
         options?: never;
         head?: never;
@@ -226,23 +277,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/shows/{show_id}/checkout": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Checkout */
-        post: operations["startCheckout"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/{show_id}/checkout": {
         parameters: {
             query?: never;
@@ -254,6 +288,23 @@ export interface paths {
         put?: never;
         /** Checkout */
         post: operations["startCheckoutSeedPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shows/{show_id}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Checkout */
+        post: operations["startCheckout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -348,6 +399,43 @@ export interface components {
             currency: string;
             expires_at: string;
             payment: components["schemas"]["PaymentSetup"];
+        };
+        /** DeviceBody */
+        DeviceBody: {
+            /** @enum {string} */
+            alg: "Ed25519" | "ES256";
+            public_key: string;
+            /** @default false */
+            move?: boolean;
+        };
+        /** DeviceCertificate */
+        DeviceCertificate: {
+            ticket_id: string;
+            certificate: string;
+            serial: number;
+            step_seconds: number;
+            not_after: string;
+        };
+        /** GateBundle */
+        GateBundle: {
+            show_id: string;
+            title: string;
+            starts_at: string;
+            venue: components["schemas"]["TicketVenue"];
+            step_seconds: number;
+            step_tolerance: number;
+            generated_at: string;
+            keys: components["schemas"]["GateKey"][];
+            revocations: components["schemas"]["Revocation"][];
+        };
+        /** GateKey */
+        GateKey: {
+            kid: string;
+            /** @enum {string} */
+            use: "rotating" | "static";
+            /** @constant */
+            alg: "Ed25519";
+            public_key: string;
         };
         /** HoldOut */
         HoldOut: {
@@ -459,6 +547,11 @@ export interface components {
             profile_id: string;
             email: string;
             name: string;
+            /**
+             * @default fan
+             * @enum {string}
+             */
+            role?: "fan" | "scanner";
         };
         /** QueueEntryOut */
         QueueEntryOut: {
@@ -484,6 +577,41 @@ export interface components {
             email: string;
             password: string;
             name: string;
+        };
+        /** Revocation */
+        Revocation: {
+            ticket_id: string;
+            min_serial: number;
+            /** @default false */
+            void?: boolean;
+        };
+        /** ScanIn */
+        ScanIn: {
+            scan_id: string;
+            code: string;
+            scanned_at: string;
+        };
+        /** ScanOutcome */
+        ScanOutcome: {
+            scan_id: string;
+            /** @enum {string} */
+            result: "valid" | "already_scanned" | "invalid" | "expired";
+            /** @enum {null|string} */
+            kind: "rotating" | "static" | null;
+            ticket_id: string | null;
+            scanned_at: string | null;
+            scanned_gate: string | null;
+            duplicate: boolean;
+        };
+        /** ScanOutcomes */
+        ScanOutcomes: {
+            items: components["schemas"]["ScanOutcome"][];
+        };
+        /** ScanUpload */
+        ScanUpload: {
+            show_id: string;
+            gate: string;
+            scans: components["schemas"]["ScanIn"][];
         };
         /**
          * SeatCounts
@@ -672,12 +800,18 @@ export interface components {
         /** VerifyBody */
         VerifyBody: {
             code: string;
+            show_id?: string | null;
+            gate?: string | null;
         };
         /** VerifyResult */
         VerifyResult: {
-            result: string;
+            /** @enum {string} */
+            result: "valid" | "already_scanned" | "invalid" | "expired";
             ticket: components["schemas"]["TicketOut"] | null;
             scanned_at: string | null;
+            /** @enum {null|string} */
+            kind?: "rotating" | "static" | null;
+            scanned_gate?: string | null;
         };
         /** WebhookAck */
         WebhookAck: {
@@ -956,6 +1090,84 @@ export interface operations {
             };
         };
     };
+    bindTicketDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceBody"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceCertificate"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    getGateBundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GateBundle"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
     listTickets: {
         parameters: {
             query?: never;
@@ -993,12 +1205,49 @@ export interface operations {
             };
         };
     };
+    uploadGateScans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScanUpload"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanOutcomes"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
     verifyTicket: {
         parameters: {
             query?: never;
-            header?: {
-                Authorization?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -1192,7 +1441,7 @@ export interface operations {
             };
         };
     };
-    startCheckout: {
+    startCheckoutSeedPath: {
         parameters: {
             query?: never;
             header?: {
@@ -1239,7 +1488,7 @@ export interface operations {
             };
         };
     };
-    startCheckoutSeedPath: {
+    startCheckout: {
         parameters: {
             query?: never;
             header?: {

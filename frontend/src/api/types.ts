@@ -105,3 +105,12 @@ export type RequestBodiesMatch = [
   Assert<HoldRequest extends S['HoldRequest'] ? true : false>,
   Assert<RegisterRequest extends S['RegisterBody'] ? true : false>,
 ];
+
+// ---------- gate: rotating codes, scanners ----------
+
+export type DeviceCertificate = S['DeviceCertificate'];
+export type GateBundle = S['GateBundle'];
+export type ScanIn = S['ScanIn'];
+export type ScanOutcome = S['ScanOutcome'];
+export type ScanOutcomes = S['ScanOutcomes'];
+export type VerifyResult = S['VerifyResult'];

@@ -37,6 +37,13 @@ export function Header({ route, loc }: { route: Route; loc: Loc }) {
                 My tickets
               </a>
             </li>
+            {session.status === 'signed_in' && session.profile.role === 'scanner' && (
+              <li>
+                <a href={paths.scan()} data-testid="nav-scan" {...current(route.name === 'scan')}>
+                  Gate scanner
+                </a>
+              </li>
+            )}
             {session.status === 'signed_in' ? (
               <>
                 <li class="nav-user" data-testid="nav-user" title={session.profile.email}>

@@ -11,6 +11,7 @@ export type Route =
   | { name: 'checkout'; showId: string }
   | { name: 'order'; orderId: string }
   | { name: 'tickets' }
+  | { name: 'scan' }
   | { name: 'signin' }
   | { name: 'register' }
   | { name: 'notfound' };
@@ -24,6 +25,7 @@ const table: Array<[RegExp, (m: string[]) => Route]> = [
   [new RegExp(`^/shows/${seg}/checkout/?$`), (m) => ({ name: 'checkout', showId: m[1]! })],
   [new RegExp(`^/orders/${seg}/?$`), (m) => ({ name: 'order', orderId: m[1]! })],
   [/^\/tickets\/?$/, () => ({ name: 'tickets' })],
+  [/^\/scan\/?$/, () => ({ name: 'scan' })],
   [/^\/signin\/?$/, () => ({ name: 'signin' })],
   [/^\/register\/?$/, () => ({ name: 'register' })],
 ];
@@ -49,6 +51,7 @@ export const paths = {
   checkout: (id: string) => `/shows/${encodeURIComponent(id)}/checkout`,
   order: (id: string) => `/orders/${encodeURIComponent(id)}`,
   tickets: () => '/tickets',
+  scan: () => '/scan',
   signin: (next?: string) => (next ? `/signin?next=${encodeURIComponent(next)}` : '/signin'),
   register: (next?: string) => (next ? `/register?next=${encodeURIComponent(next)}` : '/register'),
 };

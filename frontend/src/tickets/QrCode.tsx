@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-export function QrCode({ value, label, size = 176 }: { value: string; label: string; size?: number }) {
+export function QrCode({ value, label, size = 176, kind = 'static' }: { value: string; label: string; size?: number; kind?: 'rotating' | 'static' }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const [failed, setFailed] = useState(false);
 
@@ -24,5 +24,5 @@ export function QrCode({ value, label, size = 176 }: { value: string; label: str
   }, [value, size]);
 
   if (failed) return <p class="muted small">The QR code could not be drawn. Show this code at the gate: {value}</p>;
-  return <canvas ref={ref} class="qr" role="img" aria-label={label} width={size} height={size} data-testid="ticket-qr" data-code={value} />;
+  return <canvas ref={ref} class="qr" role="img" aria-label={label} width={size} height={size} data-testid="ticket-qr" data-code={value} data-kind={kind} />;
 }

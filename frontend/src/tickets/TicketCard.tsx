@@ -1,7 +1,7 @@
-/** One ticket: show, venue, time, seat, and the QR code of its signed `code`. */
+/** One ticket: show, venue, time, seat, and its code for the gate (rotating where the browser can). */
 import type { Ticket } from '../api/types';
 import { money, showTime } from '../lib/format';
-import { QrCode } from './QrCode';
+import { TicketCode } from './TicketCode';
 
 export function TicketCard({ ticket }: { ticket: Ticket }) {
   const { show, seat } = ticket;
@@ -33,7 +33,7 @@ export function TicketCard({ ticket }: { ticket: Ticket }) {
         </dl>
         <p class="muted small">{money(ticket.price_cents, ticket.currency)}</p>
       </div>
-      <QrCode value={ticket.code} label={`QR code for ${show.title}, section ${seat.section}, row ${seat.row}, seat ${seat.number}`} />
+      <TicketCode ticket={ticket} label={`QR code for ${show.title}, section ${seat.section}, row ${seat.row}, seat ${seat.number}`} />
     </article>
   );
 }
