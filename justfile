@@ -52,6 +52,10 @@ reset-db: setup
 verify-ledger: setup
     {{py}} -m backend.payments.ledger verify
 
+# a gate staff account for the scanner page (/scan): new (password printed once) or an existing profile promoted
+create-scanner EMAIL: setup migrate
+    {{py}} -m backend.accounts.staff create-scanner {{EMAIL}}
+
 # write the OpenAPI document to var/openapi.json and regenerate the web app's API types from it
 openapi: setup
     {{py}} -m backend.openapi_export var/openapi.json

@@ -77,7 +77,8 @@ async def bind_device(secret_key: str, profile_id: int, ticket_id: int, alg: str
                        seat_label=_seat_label(row), alg=alg, device_key=device_key,  # type: ignore[arg-type]
                        not_before=int(not_before.timestamp()), not_after=int(not_after.timestamp()))
     return DeviceCertificate(ticket_id=str(ticket_id), certificate=rotating.issue_certificate(secret_key, cert),
-                             serial=serial, step_seconds=rotating.STEP_SECONDS, not_after=rfc3339(not_after))
+                             serial=serial, step_seconds=rotating.STEP_SECONDS, not_after=rfc3339(not_after),
+                             server_time_ms=int(utcnow().timestamp() * 1000))
 
 
 async def gate_bundle(secret_key: str, show_id: int) -> GateBundle:

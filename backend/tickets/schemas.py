@@ -76,6 +76,8 @@ class DeviceCertificate(msgspec.Struct):
     serial: int
     step_seconds: int
     not_after: str
+    # The page steps by the server's clock rather than the phone's, which may be minutes off.
+    server_time_ms: int
 
 
 class GateKey(msgspec.Struct):

@@ -277,23 +277,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/{show_id}/checkout": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Checkout */
-        post: operations["startCheckoutSeedPath"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/shows/{show_id}/checkout": {
         parameters: {
             query?: never;
@@ -305,6 +288,23 @@ export interface paths {
         put?: never;
         /** Checkout */
         post: operations["startCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{show_id}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Checkout */
+        post: operations["startCheckoutSeedPath"];
         delete?: never;
         options?: never;
         head?: never;
@@ -415,6 +415,7 @@ export interface components {
             serial: number;
             step_seconds: number;
             not_after: string;
+            server_time_ms: number;
         };
         /** GateBundle */
         GateBundle: {
@@ -1441,7 +1442,7 @@ export interface operations {
             };
         };
     };
-    startCheckoutSeedPath: {
+    startCheckout: {
         parameters: {
             query?: never;
             header?: {
@@ -1488,7 +1489,7 @@ export interface operations {
             };
         };
     };
-    startCheckout: {
+    startCheckoutSeedPath: {
         parameters: {
             query?: never;
             header?: {

@@ -12,7 +12,7 @@ import { QrCode } from './QrCode';
 
 type State =
   | { mode: 'loading' }
-  | { mode: 'rotating'; certificate: string; key: DeviceKey }
+  | { mode: 'rotating'; certificate: string; key: DeviceKey; clockOffsetMs: number }
   | { mode: 'static' }
   | { mode: 'elsewhere' }
   | { mode: 'error'; message: string };
@@ -26,8 +26,8 @@ function useNow(intervalMs: number): number {
   return now;
 }
 
-function RotatingQr({ certificate, device, label }: { certificate: string; device: DeviceKey; label: string }) {
-  const now = useNow(1000);
+function RotatingQr({ certificate, device, label, clockOffsetMs }: { certificate: string; device: DeviceKey; label: string; clockOffsetMs: number }) {
+  const now = useNow(1000) + clockOffsetMs;
   const step = timeStep(now);
   const [code, setCode] = useState<string | null>(null);
   useEffect(() => {
@@ -65,7 +65,7 @@ export function TicketCode({ ticket, label }: { ticket: Ticket; label: string })
       }
       try {
         const cert = await api.bindDevice(ticket.ticket_id, key.alg, key.publicKey, move);
-        if (!cancelled) setState({ mode: 'rotating', certificate: cert.certificate, key });
+        if (!cancelled) setState({ mode: 'rotating', certificate: cert.certificate, key, clockOffsetMs: cert.server_time_ms - Date.now() });
       } catch (e) {
         if (cancelled) return;
         if (e instanceof ApiError && e.code === 'bound_to_other_device') setState({ mode: 'elsewhere' });
@@ -79,7 +79,7 @@ export function TicketCode({ ticket, label }: { ticket: Ticket; label: string })
 
   switch (state.mode) {
     case 'rotating':
-      return <RotatingQr certificate={state.certificate} device={state.key} label={label} />;
+      return <RotatingQr certificate={state.certificate} device={state.key} label={label} clockOffsetMs={state.clockOffsetMs} />;
     case 'static':
       return (
         <div class="ticket-code" data-testid="ticket-code" data-kind="static">
