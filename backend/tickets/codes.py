@@ -6,7 +6,6 @@ endpoint adds the one thing a signature cannot know: whether the ticket was alre
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +13,8 @@ from functools import lru_cache
 import msgspec
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from backend.tickets.encoding import b64, unb64
 
 PREFIX = "TKT1"
 
@@ -23,14 +24,6 @@ class TicketClaim:
     ticket_id: int
     show_id: int
     seat_id: int
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @lru_cache(maxsize=4)
@@ -46,7 +39,7 @@ def public_key(secret_key: str) -> Ed25519PublicKey:
 def sign_ticket(secret_key: str, claim: TicketClaim) -> str:
     payload = msgspec.json.encode([claim.ticket_id, claim.show_id, claim.seat_id])
     signature = signing_key(secret_key).sign(PREFIX.encode() + payload)
-    return f"{PREFIX}.{_b64(payload)}.{_b64(signature)}"
+    return f"{PREFIX}.{b64(payload)}.{b64(signature)}"
 
 
 def read_ticket_code(key: Ed25519PublicKey, code: str) -> TicketClaim | None:
@@ -55,8 +48,8 @@ def read_ticket_code(key: Ed25519PublicKey, code: str) -> TicketClaim | None:
         prefix, payload_b64, signature_b64 = code.strip().split(".")
         if prefix != PREFIX or len(code) > 512:
             return None
-        payload = _unb64(payload_b64)
-        key.verify(_unb64(signature_b64), PREFIX.encode() + payload)
+        payload = unb64(payload_b64)
+        key.verify(unb64(signature_b64), PREFIX.encode() + payload)
         ticket_id, show_id, seat_id = msgspec.json.decode(payload, type=tuple[int, int, int])
         return TicketClaim(ticket_id, show_id, seat_id)
     except (ValueError, InvalidSignature, msgspec.DecodeError, TypeError):

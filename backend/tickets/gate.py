@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from backend.errors import Conflict, Invalid, NotFound
 from backend.tickets import rotating
 from backend.tickets.codes import public_key
+from backend.tickets.encoding import b64, unb64
 from backend.tickets.rotating import Certificate
 from backend.tickets.schemas import (
     DeviceCertificate,
@@ -47,7 +48,7 @@ async def bind_device(secret_key: str, profile_id: int, ticket_id: int, alg: str
     """Certify `device_key` for the caller's ticket. The same key again gets the same certificate; another key
     needs `move`, and then every earlier certificate (and the static code) of this ticket is revoked."""
     try:
-        device_key = rotating.unb64(device_key_b64)
+        device_key = unb64(device_key_b64)
         rotating.check_device_key(alg, device_key)
     except ValueError as exc:
         raise Invalid("The device key is not a public key of that algorithm.", code="invalid_device_key") from exc
@@ -97,8 +98,8 @@ async def gate_bundle(secret_key: str, show_id: int) -> GateBundle:
         step_seconds=rotating.STEP_SECONDS, step_tolerance=rotating.STEP_TOLERANCE, generated_at=rfc3339(utcnow()),
         keys=[
             GateKey(kid=f"show-{show_id}", use="rotating", alg="Ed25519",
-                    public_key=rotating.b64(rotating.show_public_key(secret_key, show_id))),
-            GateKey(kid="static", use="static", alg="Ed25519", public_key=rotating.b64(static_key)),
+                    public_key=b64(rotating.show_public_key(secret_key, show_id))),
+            GateKey(kid="static", use="static", alg="Ed25519", public_key=b64(static_key)),
         ],
         revocations=[Revocation(ticket_id=str(r["id"]), min_serial=r["code_serial"],
                                 void=r["order.status"] != "paid") for r in rows],

@@ -19,7 +19,6 @@ This module is pure: no database, no clock of its own.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -34,6 +33,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from backend.tickets.encoding import b64, unb64
 
 PREFIX = "TKR1"
 STEP_SECONDS = 15
@@ -73,16 +74,6 @@ class RotatingCode:
     certificate: Certificate
     step: int
     verdict: Verdict
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def unb64(text: str) -> bytes:
-    if not text or len(text) > MAX_CODE_LENGTH or "=" in text:
-        raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def time_step(unix_seconds: float) -> int:

@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from backend.tickets.rotating import STEP_SECONDS, b64
+from backend.tickets.encoding import b64
+from backend.tickets.rotating import STEP_SECONDS
 from tests.payments.helpers import Standin, hold_and_checkout, order_status_becomes
 from tests.support.servers import ServerProcess
 

@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from backend.accounts.staff import create_scanner
 from backend.tickets import rotating
-from backend.tickets.rotating import STEP_SECONDS, Verdict, b64, read_rotating_code
+from backend.tickets.encoding import b64
+from backend.tickets.rotating import STEP_SECONDS, Verdict, read_rotating_code
 from tests.conftest import STRONG_PASSWORD
 from tests.support.data import create_show
 from tests.tickets.devices import SCANNER, Device, buy, current_step, forged_certificate
