@@ -11,12 +11,12 @@ from typing import Any
 
 from litestar.datastructures import State
 
-from backend.booking.recovery import rebuild_sold_seats
 from backend.booking.routes import HoldsController
 from backend.booking.sweeper import sweep_expired_holds
 from backend.payments.lifecycle import start_payments
 from backend.payments.reconciler import run_reconciler
 from backend.payments.routes import PaymentsController
+from backend.seats import rebuild_sold_seats
 from realtime.lifecycle import advance_waiting_rooms, install_realtime, run_channels
 from realtime.routes import ROUTE_HANDLERS as REALTIME_HANDLERS
 

@@ -6,7 +6,7 @@ running server instead (give --show, and --redis to also measure the ceiling).
 
 Each of N signed-in fans owns its own slice of seats and loops: hold 2 seats, release the hold. So the figures are
 the cost of the locking path itself, not of contention. The same loop is then run with the same concurrency straight
-on Redis (store.lock_seats / store.release_hold: the same scripts, no HTTP, no sessions): the ceiling.
+on Redis (backend.seats.lock_seats / release_hold: the same scripts, no HTTP, no sessions): the ceiling.
 Run: `.venv/bin/python bench/holds.py [--fans 32] [--seconds 10]`. Writes the "Holds" section of docs/performance.md.
 """
 
@@ -103,22 +103,22 @@ async def _direct_phase(redis_url: str, show_id: int, profile_ids: list[int], sl
                         seconds: float) -> Timings:
     from redis.asyncio import Redis
 
-    from backend.booking import store
+    from backend import seats as seat_state
     from backend.booking.hold_ids import new_hold_id
-    from backend.booking.live_state import ensure_state
+    from backend.seats import ensure_built
 
     redis = Redis.from_url(redis_url.replace("valkey://", "redis://", 1), max_connections=512)
-    await ensure_state(redis, show_id)
+    await ensure_built(redis, show_id)
 
     async def cycle(index: int, round_: int) -> tuple[float, float]:
         started = time.perf_counter()
-        placed = await store.lock_seats(
+        placed = await seat_state.lock_seats(
             redis, show_id=show_id, profile_id=profile_ids[index], new_hold_id=new_hold_id(show_id),
             seats=[(seat, 5000) for seat in _pick(slices[index], round_)], ttl_ms=480_000, max_seats=8,
             currency="EUR")
         held = time.perf_counter()
-        assert isinstance(placed, store.Placed), placed
-        released = await store.release_hold(redis, show_id=show_id, hold_id=placed.record.hold_id,
+        assert isinstance(placed, seat_state.Placed), placed
+        released = await seat_state.release_hold(redis, show_id=show_id, hold_id=placed.record.hold_id,
                                             profile_id=profile_ids[index])
         assert released
         return (held - started) * 1000, (time.perf_counter() - held) * 1000

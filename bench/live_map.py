@@ -7,7 +7,7 @@ Set-up: a fresh database (SQLite, or DATABASE_URL=postgresql://...), Redis from 
 a show of 5,000 seats, --processes server processes started here (one uvicorn worker each, as `just serve` starts
 them), and --clients client processes holding the sockets (one asyncio loop each; on a small machine the clients
 cost as much CPU as the servers, hence a minimal WebSocket client). Holds go straight through the holds Lua script
-(store.lock_seats), one new seat per hold, at each of --rates per second; a hold's clock starts just before the
+(backend.seats.lock_seats), one new seat per hold, at each of --rates per second; a hold's clock starts just before the
 script call, so the figures include at most one Redis round trip of the bench's own.
 Run: `.venv/bin/python bench/live_map.py [--watchers 2000] [--processes 2] [--clients 2] [--rates 5,20]`.
 Writes the "Live map" section of docs/performance.md.
@@ -210,7 +210,7 @@ async def _hold_stream(redis_url: str, show_id: int, seats: list[str], rate: flo
     """Place one-seat holds at `rate` per second; returns seat -> time just before its script call."""
     from redis.asyncio import Redis
 
-    from backend.booking import store
+    from backend import seats as seat_state
     from backend.booking.hold_ids import new_hold_id
 
     redis = Redis.from_url(redis_url.replace("valkey://", "redis://", 1))
@@ -220,10 +220,10 @@ async def _hold_stream(redis_url: str, show_id: int, seats: list[str], rate: flo
         for i, seat in enumerate(seats[: int(rate * seconds)]):
             await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
             committed[seat] = time.time()
-            placed = await store.lock_seats(redis, show_id=show_id, profile_id=first_profile + i,
+            placed = await seat_state.lock_seats(redis, show_id=show_id, profile_id=first_profile + i,
                                             new_hold_id=new_hold_id(show_id), seats=[(seat, 5000)],
                                             ttl_ms=600_000, max_seats=8, currency="EUR")
-            assert isinstance(placed, store.Placed), placed
+            assert isinstance(placed, seat_state.Placed), placed
     finally:
         await redis.aclose()
     return committed

@@ -11,11 +11,11 @@ import time
 
 from redis.asyncio import Redis
 
-from backend.booking.keys import tag
+from backend.keyspace import show_tag
 
 
 def admitted_key(show_id: int | str) -> str:
-    return f"{tag(show_id)}:admitted"
+    return f"{show_tag(show_id)}:admitted"
 
 
 def now_ms() -> int:

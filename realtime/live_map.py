@@ -1,12 +1,12 @@
 """The live seat map: one feed per show per process, fanned out to that process's watchers.
 
-A change reaches a watcher like this: the holds Lua script bumps `{show:N}:version` and publishes
+A change reaches a watcher like this: the seat-state Lua script (backend.seats) bumps `{show:N}:version` and publishes
 `{"v": V, "c": [[seat, status], ...]}` on `{show:N}:changes`; every process with watchers of the show receives it
 once (one Redis subscription per show per process, through the ChannelsPlugin); the show's feed collects changes
 for a coalescing window, merges them per seat, encodes ONE diff and offers the same ASGI event to each watcher.
 
-The feed keeps the map as its watchers have it (version + held/sold seats). It is loaded with `read_state` only
-after Redis confirmed the subscription, so no change can fall between the snapshot and the stream; messages the
+The feed keeps the map as its watchers have it (version + held/sold seats). It is loaded with `seats.read_state`
+only after Redis confirmed the subscription, so no change can fall between the snapshot and the stream; messages the
 snapshot already covers (v <= its version) are dropped. A watcher that joins gets that in-memory snapshot (encoded
 once per version, however many join) and then every diff, each starting where the previous message ended.
 Anything that breaks the chain - a version gap, a reset after Redis lost its data, a resubscription after a lost
@@ -26,8 +26,7 @@ from litestar.types import WebSocketSendEvent
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from backend.booking import keys
-from backend.booking.live_state import read_state, status_of
+from backend import seats
 from realtime.channels import SUBSCRIBED
 from realtime.feeds import Feed, FeedHub, widening_window
 from realtime.messages import Diff, SeatChanges, Snapshot, decode_seat_changes, encode
@@ -64,7 +63,7 @@ def coalescing_window(watchers: int) -> float:
 
 class ShowFeed(Feed):
     def __init__(self, show_id: int, redis: Redis, channels: ChannelsPlugin) -> None:
-        super().__init__(show_id, keys.changes_channel(show_id), channels)
+        super().__init__(show_id, seats.changes_channel(show_id), channels)
         self.redis = redis
         # The map exactly as every watcher has it: the last snapshot plus every diff sent since.
         self.version: int | None = None
@@ -142,14 +141,14 @@ class ShowFeed(Feed):
                 return
         # Everything in `inbox` was published before the read below, so the snapshot covers it.
         try:
-            version, state = await read_state(self.redis, self.show_id)
+            version, state = await seats.read_state(self.redis, self.show_id)
         except (RedisError, RuntimeError, OSError) as exc:
             logger.warning("show %s: snapshot reload failed (%s); retrying", self.show_id, exc)
             await asyncio.sleep(RETRY_DELAY_S)
             self._arrived.set()
             return
         self.version = version
-        self.seats = {seat_id.decode(): status_of(value) for seat_id, value in state.items()}
+        self.seats = {seat_id.decode(): seats.status_of(value) for seat_id, value in state.items()}
         self.stale = False
         self.fan_out(self._snapshot(), replace=True)
         if self._inbox:  # arrived during the read; the next flush drops what the snapshot already covers
@@ -190,12 +189,13 @@ class ShowFeed(Feed):
         still behind it, or Redis now has no version or an older one, the snapshot is reloaded.
         """
         try:
-            raw = await self.redis.get(keys.version(self.show_id))
+            current = await seats.version_of(self.redis, self.show_id)
         except (RedisError, OSError):
             return previous
-        current = int(raw) if raw is not None else None
+        lost = current is None and self.version != seats.NOT_BUILT  # a feed of an unbuilt show has nothing to lose
         if not self.stale and self.version is not None and (
-            current is None or current < self.version or (previous is not None and self.version < previous)
+            lost or (current is not None and current < self.version)
+            or (previous is not None and self.version < previous)
         ):
             logger.warning("show %s: audit found the feed at %s, Redis at %s; reloading", self.show_id,
                            self.version, current)

@@ -44,7 +44,7 @@ class ErrorMessage(msgspec.Struct, tag_field="type", tag="error"):
 
 
 class SeatChanges(msgspec.Struct):
-    """A message on `{show:N}:changes` (booking/keys.py): one version bump, or a reset after a rebuild."""
+    """A message on `{show:N}:changes` (backend/seats): one version bump, or a reset after a rebuild."""
 
     v: int
     c: list[tuple[str | int, str]] = []

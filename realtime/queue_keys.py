@@ -22,14 +22,14 @@ Admission grants themselves live in realtime.admission's `admitted` set.
 
 from __future__ import annotations
 
-from backend.booking.keys import tag
+from backend.keyspace import show_tag
 from realtime.admission import admitted_key
 
 QUEUE_SHOWS = "realtime:queue-shows"  # SET of show ids whose waiting room has entries (outside any show's slot)
 
 
 def _key(show_id: int | str, name: str) -> str:
-    return f"{tag(show_id)}:queue:{name}"
+    return f"{show_tag(show_id)}:queue:{name}"
 
 
 def changes_channel(show_id: int | str) -> str:

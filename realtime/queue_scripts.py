@@ -6,6 +6,8 @@ the same step as the change, so subscribers see statuses in the order the change
 
 from __future__ import annotations
 
+from backend.lua import LuaScript
+
 RATE_WINDOW_MS = 60_000
 
 # status(now) -> JSON {serving, waiting, rate_per_s, open}. The rate is the admissions of the last minute over
@@ -129,3 +131,11 @@ RELEASE_LOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+join = LuaScript(JOIN)
+seal = LuaScript(SEAL)
+finish_draw = LuaScript(FINISH_DRAW)
+advance = LuaScript(ADVANCE)
+entry = LuaScript(ENTRY)
+status = LuaScript(STATUS)
+release_lock = LuaScript(RELEASE_LOCK)

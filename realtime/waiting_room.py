@@ -23,13 +23,13 @@ import random
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from redis.asyncio import Redis
 
 from backend.catalog.service import ShowFacts
 from backend.errors import Conflict, NotFound, Unavailable
-from backend.timeutil import rfc3339
+from backend.timeutil import from_epoch_ms, rfc3339
 from realtime import admission, queue_scripts
 from realtime.messages import QueueStatus, decode_queue_status
 from realtime.queue_keys import QUEUE_SHOWS, draw_lock, script_keys
@@ -84,7 +84,7 @@ class Place:
     def admitted_until(self) -> str | None:
         if self.admitted_until_ms is None:
             return None
-        return rfc3339(datetime.fromtimestamp(self.admitted_until_ms / 1000, UTC))
+        return rfc3339(from_epoch_ms(self.admitted_until_ms))
 
 
 class WaitingRoom:
@@ -92,13 +92,6 @@ class WaitingRoom:
         self.redis = redis
         self.capacity = active_shoppers
         self.admission_ttl_ms = admission_ttl_s * 1000
-        self._join = redis.register_script(queue_scripts.JOIN)
-        self._seal = redis.register_script(queue_scripts.SEAL)
-        self._finish_draw = redis.register_script(queue_scripts.FINISH_DRAW)
-        self._advance = redis.register_script(queue_scripts.ADVANCE)
-        self._entry = redis.register_script(queue_scripts.ENTRY)
-        self._status = redis.register_script(queue_scripts.STATUS)
-        self._release_lock = redis.register_script(queue_scripts.RELEASE_LOCK)
 
     async def join(self, show: ShowFacts, profile_id: int, now_ms: int | None = None) -> tuple[Place, bool]:
         """Take a place in the show's line, or find the one this profile has: (place, created)."""
@@ -108,9 +101,9 @@ class WaitingRoom:
         opens_ms = epoch_ms(show.sale_opens_at)
         deadline = time.monotonic() + DRAW_WAIT_S
         while True:
-            number, _, created = await self._join(
-                keys=script_keys(show.id),
-                args=[profile_id, secrets.token_urlsafe(12), now_ms, opens_ms, self.capacity, self.admission_ttl_ms],
+            number, _, created = await queue_scripts.join(
+                self.redis, script_keys(show.id),
+                [profile_id, secrets.token_urlsafe(12), now_ms, opens_ms, self.capacity, self.admission_ttl_ms],
             )
             if number != -1:
                 break
@@ -127,14 +120,16 @@ class WaitingRoom:
         if not show.queue_enabled:
             raise QueueNotEnabled("This show has no waiting room: hold seats directly.")
         now_ms = now_ms or admission.now_ms()
-        number, queue_id, status_json = await self._entry(keys=script_keys(show.id), args=[now_ms, profile_id])
+        number, queue_id, status_json = await queue_scripts.entry(self.redis, script_keys(show.id),
+                                                                  [now_ms, profile_id])
         if number == -2:
             raise NotInQueue("You have not joined this show's waiting room.")
         if number == 0 and now_ms >= epoch_ms(show.sale_opens_at):
             # An early arrival asking after the opening: make sure the draw happened (the job may lag by a tick).
             await self.draw_if_due(show, now_ms)
             await self.advance(show.id, now_ms)
-            number, queue_id, status_json = await self._entry(keys=script_keys(show.id), args=[now_ms, profile_id])
+            number, queue_id, status_json = await queue_scripts.entry(self.redis, script_keys(show.id),
+                                                                      [now_ms, profile_id])
         status = decode_queue_status(status_json)
         return Place(
             queue_id=queue_id.decode(),
@@ -158,7 +153,7 @@ class WaitingRoom:
                 await asyncio.sleep(DRAW_POLL_S)  # another process is drawing
                 continue
             try:
-                early = await self._seal(keys=keys)
+                early = await queue_scripts.seal(self.redis, keys)
                 if early is None:
                     return  # opened meanwhile
                 _csprng.shuffle(early)
@@ -171,20 +166,21 @@ class WaitingRoom:
                         pipe.pexpire(keys[13], DRAW_LOCK_MS * 2)
                         pipe.pexpire(keys[14], DRAW_LOCK_MS * 2)
                         await pipe.execute()
-                if await self._finish_draw(keys=keys, args=[now_ms, token]) != -1:
+                if await queue_scripts.finish_draw(self.redis, keys, [now_ms, token]) != -1:
                     return
             finally:
-                await self._release_lock(keys=[draw_lock(show.id)], args=[token])
+                await queue_scripts.release_lock(self.redis, [draw_lock(show.id)], [token])
         raise Unavailable("The waiting room is opening; try again in a moment.")
 
     async def advance(self, show_id: int, now_ms: int | None = None) -> int:
         """Let in as many as there are free shopping places; returns how many."""
-        return int(await self._advance(
-            keys=script_keys(show_id), args=[now_ms or admission.now_ms(), self.capacity, self.admission_ttl_ms]
+        return int(await queue_scripts.advance(
+            self.redis, script_keys(show_id), [now_ms or admission.now_ms(), self.capacity, self.admission_ttl_ms]
         ))
 
     async def status(self, show_id: int, now_ms: int | None = None) -> QueueStatus:
-        return decode_queue_status(await self._status(keys=script_keys(show_id), args=[now_ms or admission.now_ms()]))
+        reply = await queue_scripts.status(self.redis, script_keys(show_id), [now_ms or admission.now_ms()])
+        return decode_queue_status(reply)
 
     async def lines(self) -> list[int]:
         """Shows whose waiting room has entries (what the advancing job walks)."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from litestar import Controller, Response, delete, get, post
 from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
@@ -12,10 +10,12 @@ from redis.asyncio import Redis
 
 from backend.auth import provide_profile_id
 from backend.booking.schemas import HoldOut, HoldRequest
-from backend.booking.service import HoldRecord, HoldService
+from backend.booking.service import HoldService
 from backend.catalog.layout import LayoutCache
 from backend.catalog.service import ShowFactsCache
+from backend.seats import HoldRecord
 from backend.settings import Settings
+from backend.timeutil import from_epoch_ms, rfc3339_ms
 
 
 def provide_hold_service(
@@ -24,18 +24,12 @@ def provide_hold_service(
     return HoldService(redis, settings, show_facts, layouts)
 
 
-def expires_at_text(expires_at_ms: int) -> str:
-    # Milliseconds, unlike other times in the API: a hold's countdown and its expiry tests need them.
-    moment = datetime.fromtimestamp(expires_at_ms / 1000, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def hold_out(record: HoldRecord) -> HoldOut:
     return HoldOut(
         hold_id=record.hold_id,
         show_id=str(record.show_id),
         seat_ids=record.seat_ids,
-        expires_at=expires_at_text(record.expires_at_ms),
+        expires_at=rfc3339_ms(from_epoch_ms(record.expires_at_ms)),
         amount_cents=record.amount_cents,
         currency=record.currency,
     )

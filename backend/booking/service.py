@@ -1,13 +1,10 @@
-"""Seat holds: the rules of a sale around the Redis locks (store.py), and what payments needs from holds.
+"""Seat holds: the rules of a sale around the seat locks (backend.seats), and the hold lookup payments needs.
 
 A hold belongs to one profile and one show and lives HOLD_TTL_SECONDS; new seats join the profile's live hold
 and keep its expiry. Locking is all-or-nothing per request, atomic in one Lua script, so a seat is never in
 two holds.
 
-For the payments code (keep these names and signatures):
-- `get_hold(redis, hold_id) -> HoldRecord | None`
-- `mark_sold(redis, show_id, seat_ids, hold_id) -> None`
-- `seats_free_for(redis, show_id, seat_ids, hold_id) -> bool`
+For the payments code: `get_hold(redis, hold_id) -> HoldRecord | None` (a hold id names its show).
 """
 
 from __future__ import annotations
@@ -18,12 +15,10 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from backend.booking import store
+from backend import seats
 from backend.booking.best_available import cached_index, choose_seats, index_for
 from backend.booking.hold_ids import new_hold_id, show_of_hold
-from backend.booking.live_state import read_state
 from backend.booking.schemas import BestAvailableRequest, HoldRequest
-from backend.booking.store import HoldRecord, Placed, SeatsTaken, StateUnavailable, TooManySeats
 from backend.catalog.layout import LayoutCache, VenueLayout
 from backend.catalog.service import ShowFacts, ShowFactsCache, parse_show_id
 from backend.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
@@ -31,7 +26,7 @@ from backend.settings import Settings
 from backend.timeutil import rfc3339, utcnow
 from realtime import admission
 
-__all__ = ["HoldRecord", "HoldService", "get_hold", "mark_sold", "seats_free_for"]
+__all__ = ["HoldService", "get_hold"]
 
 # Best available picks from a snapshot; if another fan locks one of its seats first, pick again.
 BEST_AVAILABLE_ATTEMPTS = 4
@@ -46,7 +41,7 @@ class HoldService:
         self.layouts = layouts
 
     async def place(self, show_ref: str, profile_id: int, request: HoldRequest,
-                    now: datetime | None = None) -> HoldRecord:
+                    now: datetime | None = None) -> seats.HoldRecord:
         """Hold the requested (or the best available) seats for the profile, or raise the domain error."""
         show_id = parse_show_id(show_ref)
         facts = await self.show_facts.get(show_id)
@@ -60,17 +55,17 @@ class HoldService:
             if request.best_available is not None:
                 return await self._place_best_available(facts, layout, profile_id, request.best_available)
             return await self._place_seats(facts, layout, profile_id, request.seat_ids or [])
-        except StateUnavailable:
+        except seats.StateUnavailable:
             raise Unavailable("The seat map is being rebuilt; try again in a moment.") from None
 
-    async def get(self, hold_ref: str, profile_id: int) -> HoldRecord:
+    async def get(self, hold_ref: str, profile_id: int) -> seats.HoldRecord:
         show_id = _show_of(hold_ref)
-        record = await store.read_hold(self.redis, show_id, hold_ref)
+        record = await seats.read_hold(self.redis, show_id, hold_ref)
         if record is None or record.profile_id != profile_id:
             raise _hold_not_found()
         return record
 
-    async def release_seat(self, hold_ref: str, seat_id: str, profile_id: int) -> HoldRecord | None:
+    async def release_seat(self, hold_ref: str, seat_id: str, profile_id: int) -> seats.HoldRecord | None:
         """The hold without that seat, or None when it was the hold's last seat (the hold is gone)."""
         show_id = _show_of(hold_ref)
         try:
@@ -80,7 +75,7 @@ class HoldService:
         layout = await self.layouts.get(facts.venue_id)
         if seat_id not in layout.index:
             raise _seat_not_in_hold()
-        outcome = await store.release_seat(
+        outcome = await seats.release_seat(
             self.redis, show_id=show_id, hold_id=hold_ref, profile_id=profile_id, seat_id=seat_id,
             price=layout.price_of(seat_id), currency=facts.currency,
         )
@@ -90,13 +85,13 @@ class HoldService:
             raise _seat_not_in_hold()
         if outcome == "no_hold":
             raise _hold_not_found()
-        assert isinstance(outcome, HoldRecord)
+        assert isinstance(outcome, seats.HoldRecord)
         return outcome
 
     async def release(self, hold_ref: str, profile_id: int) -> None:
         """Release the whole hold. The profile is done shopping: its admission goes to the next fan."""
         show_id = _show_of(hold_ref)
-        if not await store.release_hold(self.redis, show_id=show_id, hold_id=hold_ref, profile_id=profile_id):
+        if not await seats.release_hold(self.redis, show_id=show_id, hold_id=hold_ref, profile_id=profile_id):
             raise _hold_not_found()
         await admission.finish(self.redis, show_id, profile_id)
 
@@ -131,17 +126,17 @@ class HoldService:
     # ------------------------------------------------------------------ locking
 
     async def _place_seats(self, facts: ShowFacts, layout: VenueLayout, profile_id: int,
-                           seat_ids: list[str]) -> HoldRecord:
+                           seat_ids: list[str]) -> seats.HoldRecord:
         unknown = [seat for seat in seat_ids if seat not in layout.index]
         if unknown:
             raise Invalid("Some seats are not in this show's venue.", code="unknown_seats", seat_ids=unknown)
         outcome = await self._lock(facts, layout, profile_id, seat_ids)
-        if isinstance(outcome, SeatsTaken):
+        if isinstance(outcome, seats.SeatsTaken):
             raise _seats_unavailable(outcome.seat_ids)
         return outcome
 
     async def _place_best_available(self, facts: ShowFacts, layout: VenueLayout, profile_id: int,
-                                    wanted: BestAvailableRequest) -> HoldRecord:
+                                    wanted: BestAvailableRequest) -> seats.HoldRecord:
         section_id = _section_of(layout, wanted.section_id)
         # Indexing the stadium's rows takes ~0.1 s once per process: off the event loop.
         index = cached_index(layout)
@@ -149,20 +144,20 @@ class HoldService:
             index = await asyncio.to_thread(index_for, layout)
         taken: list[str] = []
         for _ in range(BEST_AVAILABLE_ATTEMPTS):
-            _, state = await read_state(self.redis, facts.id)
+            _, state = await seats.read_state(self.redis, facts.id)
             seat_ids = choose_seats(index, state, wanted.count, section_id, wanted.accessible)
             if seat_ids is None:
                 raise Conflict(f"No {wanted.count} seats together are available with these wishes.",
                                code="seats_unavailable", seat_ids=[])
             outcome = await self._lock(facts, layout, profile_id, seat_ids)
-            if not isinstance(outcome, SeatsTaken):
+            if not isinstance(outcome, seats.SeatsTaken):
                 return outcome
             taken = outcome.seat_ids  # another fan was faster: choose again from a fresh snapshot
         raise _seats_unavailable(taken)
 
     async def _lock(self, facts: ShowFacts, layout: VenueLayout, profile_id: int,
-                    seat_ids: list[str]) -> HoldRecord | SeatsTaken:
-        outcome = await store.lock_seats(
+                    seat_ids: list[str]) -> seats.HoldRecord | seats.SeatsTaken:
+        outcome = await seats.lock_seats(
             self.redis,
             show_id=facts.id,
             profile_id=profile_id,
@@ -172,11 +167,11 @@ class HoldService:
             max_seats=self.settings.max_seats_per_order,
             currency=facts.currency,
         )
-        if isinstance(outcome, TooManySeats):
+        if isinstance(outcome, seats.TooManySeats):
             limit = self.settings.max_seats_per_order
             raise Invalid(f"At most {limit} seats per order, counting the seats you already hold.",
                           code="too_many_seats", max_seats=limit)
-        if isinstance(outcome, Placed):
+        if isinstance(outcome, seats.Placed):
             return outcome.record
         return outcome
 
@@ -212,23 +207,10 @@ def _seats_unavailable(seat_ids: list[str]) -> Conflict:
 # ---------------------------------------------------------------------- for payments
 
 
-async def get_hold(redis: Redis, hold_id: str) -> HoldRecord | None:
+async def get_hold(redis: Redis, hold_id: str) -> seats.HoldRecord | None:
     """The live hold, or None when the id is unknown, malformed or the hold expired."""
     show_id = show_of_hold(hold_id)
     if show_id is None:
         return None
-    return await store.read_hold(redis, show_id, hold_id)
+    return await seats.read_hold(redis, show_id, hold_id)
 
-
-async def mark_sold(redis: Redis, show_id: int, seat_ids: list[str], hold_id: str | None) -> None:
-    """After the database committed the tickets: the seats show `sold` on every map, the hold (if any) ends.
-
-    Idempotent: seats already sold change nothing and publish nothing. If Redis lost the show's state, it is
-    rebuilt from the database first (which already has these tickets).
-    """
-    await store.mark_sold(redis, show_id, seat_ids, hold_id)
-
-
-async def seats_free_for(redis: Redis, show_id: int, seat_ids: list[str], hold_id: str) -> bool:
-    """True when none of the seats is sold or held by a hold other than `hold_id` (for a late payment)."""
-    return await store.seats_free_for(redis, show_id, seat_ids, hold_id)

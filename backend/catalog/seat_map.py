@@ -2,6 +2,9 @@
 
 A map for one (show, version) is assembled and gzip-compressed once per process, then served from memory with an
 ETag until the version moves, so an unchanged map costs a 304 and a changed one costs a join and one compression.
+A show whose live state is not built (seats.NOT_BUILT: nobody has held or bought there since Redis last had it)
+has its sold seats read from the database on each request, and its map is cached under the set of those seats
+too: they can change without a version to say so.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from backend.booking.live_state import read_state, status_of
 from backend.catalog.layout import LayoutCache
 from backend.catalog.service import ShowFactsCache
+from backend.seats import NOT_BUILT, read_state, status_of
 
 CACHED_MAPS = 32
 
@@ -44,21 +47,27 @@ def _assemble(show_id: int, version: int, currency: str, layout, state: dict[byt
     # Level 5: within a few percent of level 9's size at a fraction of its time on 6 MB of JSON.
     compressor = zlib.compressobj(5, zlib.DEFLATED, 31)
     gzipped = compressor.compress(body) + compressor.flush()
-    return EncodedMap(etag=f'"m{show_id}-{version}-{len(body)}"', body=body, gzipped=gzipped)
+    tail = len(body) if version != NOT_BUILT else f"{len(body)}-{zlib.crc32(body):08x}"
+    return EncodedMap(etag=f'"m{show_id}-{version}-{tail}"', body=body, gzipped=gzipped)
+
+
+def _cache_key(show_id: int, version: int, state: dict[bytes, bytes]) -> tuple[int, int, int]:
+    # Built: the version says it all. Not built: the sold seats from the database do.
+    return show_id, version, hash(frozenset(state)) if version == NOT_BUILT else 0
 
 
 class SeatMapService:
     def __init__(self, layouts: LayoutCache, facts: ShowFactsCache) -> None:
         self.layouts = layouts
         self.facts = facts
-        self._maps: OrderedDict[tuple[int, int], EncodedMap] = OrderedDict()
-        self._building: dict[tuple[int, int], asyncio.Future[EncodedMap]] = {}
+        self._maps: OrderedDict[tuple[int, int, int], EncodedMap] = OrderedDict()
+        self._building: dict[tuple[int, int, int], asyncio.Future[EncodedMap]] = {}
 
     async def current(self, redis: Redis, show_id: int) -> EncodedMap:
         facts = await self.facts.get(show_id)
         layout = await self.layouts.get(facts.venue_id)
         version, state = await read_state(redis, show_id)
-        key = (show_id, version)
+        key = _cache_key(show_id, version, state)
         cached = self._maps.get(key)
         if cached is not None:
             self._maps.move_to_end(key)

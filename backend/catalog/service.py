@@ -7,6 +7,7 @@ on (starts_at, id) or (distance, starts_at, id); never OFFSET, never LIKE.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import math
 import re
@@ -21,10 +22,10 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.mixins import OrderByRaw
 from redis.asyncio import Redis
 
-from backend.booking import keys
-from backend.booking.live_state import unavailable_counts
+from backend import seats
 from backend.catalog.schemas import PriceRange, QueueInfo, SeatCounts, ShowOut, ShowPage, VenueOut
 from backend.errors import BadRequest, NotFound
+from backend.keyspace import show_tag
 from backend.timeutil import parse_rfc3339, rfc3339, utcnow
 from db.tables import Section, Show, Venue
 
@@ -276,7 +277,7 @@ async def _to_shows(redis: Redis, rows: list[dict]) -> list[ShowOut]:
     if not rows:
         return []
     ranges = await _venue_price_ranges({row["venue.id"] for row in rows})
-    taken = await unavailable_counts(redis, [row["id"] for row in rows])
+    taken = await seats.unavailable_counts(redis, [row["id"] for row in rows])
     now = utcnow()
     shows = []
     for row in rows:
@@ -308,13 +309,18 @@ def parse_show_id(raw: str) -> int:
     return int(raw)
 
 
+def detail_cache_key(show_id: int) -> str:
+    return f"{show_tag(show_id)}:detail"
+
+
 async def get_show_json(redis: Redis, show_id: int) -> bytes:
     """A show's JSON, cached in Redis until its map version moves (availability changed) or a short TTL passes."""
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.get(keys.version(show_id))
-        pipe.hmget(keys.detail_cache(show_id), "version", "body")
-        version, (cached_version, body) = await pipe.execute()
-    if version is not None and body is not None and cached_version == version:
+    cache_key = detail_cache_key(show_id)
+    # Two reads at once, not in one MULTI: a body cached for version V is right for V, whenever it was written.
+    version, (cached_version, body) = await asyncio.gather(
+        seats.version_of(redis, show_id), redis.hmget(cache_key, "version", "body")
+    )
+    if version is not None and isinstance(body, bytes) and cached_version is not None and int(cached_version) == version:
         return body
     rows = await _select_shows().where(Show.id == show_id)
     if not rows:
@@ -323,8 +329,8 @@ async def get_show_json(redis: Redis, show_id: int) -> bytes:
     body = msgspec.json.encode(show)
     if version is not None:
         async with redis.pipeline(transaction=True) as pipe:
-            pipe.hset(keys.detail_cache(show_id), mapping={"version": version, "body": body})
-            pipe.expire(keys.detail_cache(show_id), DETAIL_CACHE_TTL_S)
+            pipe.hset(cache_key, mapping={"version": version, "body": body})
+            pipe.expire(cache_key, DETAIL_CACHE_TTL_S)
             await pipe.execute()
     return body
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from redis.asyncio import Redis
 
-from backend.booking import keys
+from backend import seats
 from backend.booking.service import get_hold
 from backend.catalog.layout import LayoutCache
 from backend.catalog.service import ShowFactsCache
@@ -23,6 +23,7 @@ from backend.errors import BadRequest, Conflict, NotFound, Unavailable
 from backend.payments.gateway import GatewayError, StripeGateway, order_idempotency_key
 from backend.payments.settlement import PENDING
 from backend.payments.transactions import is_unique_violation, write_transaction
+from backend.timeutil import from_epoch_ms
 from db.tables import Order, OrderItem
 
 logger = logging.getLogger("showtime.payments.checkout")
@@ -124,15 +125,12 @@ async def _existing_order(request: CheckoutRequest, key: str | None) -> dict | N
 
 async def _expired_hold_of(redis: Redis, request: CheckoutRequest) -> bool:
     """Whether the caller's hold is still on record but past its expiry (until the sweeper clears it)."""
-    profile = await redis.hget(keys.hold(request.show_id, request.hold_id), "profile")
-    if isinstance(profile, bytes):
-        profile = profile.decode()
-    return profile == str(request.profile_id)
+    return await seats.hold_owner(redis, request.show_id, request.hold_id) == request.profile_id
 
 
 async def _create_order(request: CheckoutRequest, key: str | None, prices: dict[str, int], currency: str,
                         expires_at_ms: int, now: datetime) -> dict:
-    expires_at = datetime.fromtimestamp(expires_at_ms / 1000, UTC)
+    expires_at = from_epoch_ms(expires_at_ms)
     amount = sum(prices.values())
     async with write_transaction():
         order_id = (await Order.insert(Order(

@@ -22,8 +22,7 @@ from datetime import datetime, timedelta
 from litestar.datastructures import State
 from redis.asyncio import Redis
 
-from backend.booking import keys
-from backend.booking.service import mark_sold
+from backend import seats
 from backend.payments import settlement
 from backend.payments.gateway import GatewayError, IntentMissing, StripeGateway
 from backend.timeutil import utcnow
@@ -128,17 +127,13 @@ async def _remark_recent_sales(redis: Redis, now: datetime) -> int:
         by_show[row["show"]][row["order.hold_id"]].append(str(row["seat"]))
     remarked = 0
     for show_id, holds in by_show.items():
-        seat_ids = [seat for seats in holds.values() for seat in seats]
-        async with redis.pipeline(transaction=False) as pipe:
-            pipe.exists(keys.version(show_id))
-            pipe.hmget(keys.state(show_id), seat_ids)
-            built, states = await pipe.execute()
-        if not built:
+        seat_ids = [seat for sold in holds.values() for seat in sold]
+        unsold = await seats.unsold_among(redis, show_id, seat_ids)
+        if unsold is None:
             continue
-        unsold = {seat for seat, state in zip(seat_ids, states, strict=True) if state != keys.SOLD_SENTINEL}
-        for hold_id, seats in holds.items():
-            if unsold.intersection(seats):
-                await mark_sold(redis, show_id, seats, hold_id)
+        for hold_id, sold in holds.items():
+            if unsold.intersection(sold):
+                await seats.mark_sold(redis, show_id, sold, hold_id)
                 remarked += 1
     return remarked
 

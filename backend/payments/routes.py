@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -30,7 +29,7 @@ from backend.payments.schemas import CheckoutBody, CheckoutOut, OrderOut, Paymen
 from backend.payments.transactions import is_transient
 from backend.payments.webhooks import handle_webhook
 from backend.settings import Settings
-from backend.timeutil import utcnow
+from backend.timeutil import rfc3339_ms, utcnow
 
 CARD_DATA_DETAIL = ("Card details must never be sent to this server: the payment form sends them to Stripe "
                     "directly. Send only {\"hold_id\": ...}.")
@@ -69,15 +68,10 @@ def _parse_checkout_body(raw: bytes) -> CheckoutBody:
         raise Invalid(f"Expected {{\"hold_id\": str}}: {exc}", code="invalid") from None
 
 
-def _expiry_text(moment: datetime) -> str:
-    # Milliseconds, as the hold's own expires_at: the order is payable until its hold ends.
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _render_checkout(order: checkout_service.CheckoutOrder, gateway: StripeGateway) -> CheckoutOut:
     return CheckoutOut(
         order_id=str(order.id), status=order.status, amount_cents=order.amount_cents, currency=order.currency,
-        expires_at=_expiry_text(order.expires_at),
+        expires_at=rfc3339_ms(order.expires_at),  # the hold's own expiry: payable until it ends
         payment=PaymentSetup(provider="stripe", client_secret=order.client_secret,
                              publishable_key=gateway.publishable_key, js_url=gateway.js_url),
     )

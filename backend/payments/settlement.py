@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 import msgspec
 from redis.asyncio import Redis
 
-from backend.booking.service import mark_sold, seats_free_for
 from backend.payments import ledger
 from backend.payments.gateway import (
     GatewayError,
@@ -35,6 +34,7 @@ from backend.payments.gateway import (
     order_idempotency_key,
 )
 from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
+from backend.seats import mark_sold, seats_free_for
 from db.tables import Order, OrderItem, Show, Ticket
 from realtime import admission
 

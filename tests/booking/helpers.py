@@ -14,7 +14,7 @@ import httpx
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
-from backend.booking import keys
+from backend.seats import _keys as keys
 from backend.timeutil import utcnow
 from db.tables import Order, Profile, Ticket
 

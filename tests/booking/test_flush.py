@@ -16,9 +16,9 @@ from contextlib import asynccontextmanager
 import pytest
 from redis.asyncio import Redis
 
-from backend.booking import keys
 from backend.embedded_valkey import start_valkey
 from backend.processes import free_port, port_open, spawn, stop, wait_until
+from backend.seats import _keys as keys
 from tests.booking.helpers import insert_sold_tickets, statuses
 from tests.booking.race import (
     Attempt,

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from redis.asyncio import Redis
 
-from backend.booking import keys
+from backend.seats import _keys as keys
+from backend.seats import ensure_built
 from realtime import admission
 from tests.booking.helpers import hold, next_changes, seat_map, statuses, subscribe
 from tests.support.data import create_show
@@ -43,6 +44,7 @@ async def test_hold_answers_201_and_the_map_shows_the_seats_held(fan: httpx.Asyn
 async def test_a_hold_publishes_the_exact_diff_on_the_changes_channel(fan: httpx.AsyncClient, redis: Redis) -> None:
     show = await create_show()
     seats = show.rows["Back/B"][3:5]
+    await ensure_built(redis, show.id)  # a show already on sale (its first hold would build it, with a reset first)
     before = (await seat_map(fan, show.id))["version"]  # a watcher loads the map, then subscribes
     pubsub = await subscribe(redis, show.id)
     try:

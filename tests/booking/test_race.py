@@ -7,7 +7,7 @@ import time
 
 from redis.asyncio import Redis
 
-from backend.booking import keys
+from backend.seats import _keys as keys
 from tests.booking.helpers import statuses
 from tests.booking.race import close_fans, hold_race, plan_requests, register_fans, seats_in_two_holds
 from tests.support.data import create_show

@@ -1,18 +1,23 @@
 """The Lua scripts straight on Redis, in the states that are hard to reach by timing HTTP requests: a lock that
-expired before the sweeper ran, sweepers racing each other, sales after Redis lost everything."""
+expired before the sweeper ran, sweepers racing each other, sales after Redis lost everything, reads that must not
+rebuild."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 
-from backend.booking import keys, store, sweeper
+from backend import seats as seat_state
+from backend.booking import sweeper
 from backend.booking.hold_ids import new_hold_id
-from backend.booking.live_state import ensure_state, read_state
-from backend.booking.service import get_hold, mark_sold, seats_free_for
+from backend.booking.service import get_hold
+from backend.seats import NOT_BUILT, ensure_built, mark_sold, read_state, seats_free_for
+from backend.seats import _keys as keys
+from backend.seats.writes import sweep_show
 from tests.booking.helpers import all_changes, insert_sold_tickets, subscribe
 from tests.support import data
 from tests.support.servers import ServerProcess
@@ -24,12 +29,12 @@ TTL_MS = 60_000
 async def show(server: ServerProcess, redis: Redis) -> data.TestShow:
     """A fresh show with its live state built (the server fixture has migrated the database)."""
     made = await data.create_show()
-    await ensure_state(redis, made.id)
+    await ensure_built(redis, made.id)
     return made
 
 
 async def lock(redis: Redis, show_id: int, profile_id: int, seats: list[str], ttl_ms: int = TTL_MS):
-    return await store.lock_seats(redis, show_id=show_id, profile_id=profile_id, new_hold_id=new_hold_id(show_id),
+    return await seat_state.lock_seats(redis, show_id=show_id, profile_id=profile_id, new_hold_id=new_hold_id(show_id),
                                   seats=[(seat, 1000) for seat in seats], ttl_ms=ttl_ms, max_seats=8,
                                   currency="EUR")
 
@@ -52,7 +57,7 @@ async def test_a_seat_whose_lock_expired_can_be_held_and_the_sweeper_leaves_it_a
     seat, other = show.seat_ids[:2]
     stale = await plant_expired_hold(redis, show.id, profile_id=1, seats=[seat, other])
     placed = await lock(redis, show.id, 2, [seat])
-    assert isinstance(placed, store.Placed)
+    assert isinstance(placed, seat_state.Placed)
     pubsub = await subscribe(redis, show.id)
     try:
         await sweeper.sweep_once(redis)  # the running servers' sweepers may get there first: same outcome
@@ -70,7 +75,7 @@ async def test_a_seat_whose_lock_expired_can_be_held_and_the_sweeper_leaves_it_a
 async def test_an_expired_hold_of_the_same_fan_is_not_joined(show: data.TestShow, redis: Redis) -> None:
     stale = await plant_expired_hold(redis, show.id, profile_id=3, seats=show.seat_ids[:1])
     placed = await lock(redis, show.id, 3, show.seat_ids[1:2])
-    assert isinstance(placed, store.Placed)
+    assert isinstance(placed, seat_state.Placed)
     assert placed.record.hold_id != stale and placed.record.seat_ids == show.seat_ids[1:2]
     assert await redis.get(keys.holder(show.id, 3)) == placed.record.hold_id.encode()
 
@@ -81,7 +86,7 @@ async def test_sweepers_racing_release_each_hold_once_and_publish_once(show: dat
     assert planted
     pubsub = await subscribe(redis, show.id)
     try:
-        results = await asyncio.gather(*(store.sweep_show(redis, show.id, batch=100) for _ in range(6)))
+        results = await asyncio.gather(*(sweep_show(redis, show.id, batch=100) for _ in range(6)))
         changes = await all_changes(pubsub, quiet_for=0.4)
     finally:
         await pubsub.aclose()
@@ -94,10 +99,10 @@ async def test_sweeper_retires_a_show_without_holds_but_keeps_one_with_holds(
     show: data.TestShow, redis: Redis
 ) -> None:
     placed = await lock(redis, show.id, 20, show.seat_ids[:1])
-    assert isinstance(placed, store.Placed)
+    assert isinstance(placed, seat_state.Placed)
     await sweeper.sweep_once(redis)
     assert await redis.sismember(keys.ACTIVE_SHOWS, show.id)
-    await store.release_hold(redis, show_id=show.id, hold_id=placed.record.hold_id, profile_id=20)
+    await seat_state.release_hold(redis, show_id=show.id, hold_id=placed.record.hold_id, profile_id=20)
     await sweeper.sweep_once(redis)
     assert not await redis.sismember(keys.ACTIVE_SHOWS, show.id)
 
@@ -105,7 +110,7 @@ async def test_sweeper_retires_a_show_without_holds_but_keeps_one_with_holds(
 async def test_mark_sold_finishes_the_hold_and_is_idempotent(show: data.TestShow, redis: Redis) -> None:
     bought, added_later = show.seat_ids[:2], show.seat_ids[2]
     placed = await lock(redis, show.id, 30, [*bought, added_later])
-    assert isinstance(placed, store.Placed)
+    assert isinstance(placed, seat_state.Placed)
     hold_id = placed.record.hold_id
     assert (await get_hold(redis, hold_id)).seat_ids == [*bought, added_later]
     assert await seats_free_for(redis, show.id, bought, hold_id)
@@ -124,7 +129,7 @@ async def test_mark_sold_finishes_the_hold_and_is_idempotent(show: data.TestShow
     assert await redis.zscore(keys.expiries(show.id), hold_id) is None
     assert not await seats_free_for(redis, show.id, bought, hold_id)  # sold is never free
     taken = await lock(redis, show.id, 31, [bought[0], added_later])
-    assert isinstance(taken, store.SeatsTaken) and taken.seat_ids == [bought[0]]
+    assert isinstance(taken, seat_state.SeatsTaken) and taken.seat_ids == [bought[0]]
 
 
 async def test_seats_free_for_a_late_payment(show: data.TestShow, redis: Redis) -> None:
@@ -133,7 +138,7 @@ async def test_seats_free_for_a_late_payment(show: data.TestShow, redis: Redis) 
     assert await get_hold(redis, expired) is None  # expired: payments see no hold
     assert await seats_free_for(redis, show.id, [mine], expired)  # ... but nobody took the seat since
     other = await lock(redis, show.id, 41, [theirs])
-    assert isinstance(other, store.Placed)
+    assert isinstance(other, seat_state.Placed)
     assert not await seats_free_for(redis, show.id, [mine, theirs], expired)
     assert await get_hold(redis, "not-a-hold-id") is None
 
@@ -146,7 +151,7 @@ async def test_after_redis_lost_everything_sold_seats_come_back_from_the_databas
     # Redis loses the show (as after a flush or a restart without persistence).
     await redis.delete(keys.version(show.id), keys.state(show.id))
     taken = await lock(redis, show.id, 50, [sold[1], show.seat_ids[5]])
-    assert isinstance(taken, store.SeatsTaken) and taken.seat_ids == [sold[1]]
+    assert isinstance(taken, seat_state.SeatsTaken) and taken.seat_ids == [sold[1]]
     _, state = await read_state(redis, show.id)
     assert {seat.encode() for seat in sold} <= {k for k, v in state.items() if v == b"sold"}
     # mark_sold after the loss: rebuilds, then has nothing left to change for seats the database already sold.
@@ -154,3 +159,29 @@ async def test_after_redis_lost_everything_sold_seats_come_back_from_the_databas
     await mark_sold(redis, show.id, sold, None)
     _, state = await read_state(redis, show.id)
     assert all(state[seat.encode()] == b"sold" for seat in sold)
+
+
+async def test_reading_a_lost_show_answers_from_the_database_and_writes_nothing(
+    show: data.TestShow, redis: Redis, anon: httpx.AsyncClient
+) -> None:
+    sold = show.seat_ids[:2]
+    await insert_sold_tickets(show.id, sold)
+    await redis.delete(keys.version(show.id), keys.state(show.id))
+    pubsub = await subscribe(redis, show.id)
+    try:
+        version, state = await read_state(redis, show.id)
+        assert version == NOT_BUILT and state == {seat.encode(): b"sold" for seat in sold}
+        assert await seats_free_for(redis, show.id, show.seat_ids[2:4], new_hold_id(show.id))
+        assert not await seats_free_for(redis, show.id, sold[:1], new_hold_id(show.id))
+        seat_map = (await anon.get(f"/api/v1/shows/{show.id}/map")).json()
+        assert seat_map["version"] == NOT_BUILT
+        assert {s["id"] for s in seat_map["seats"] if s["status"] == "sold"} == set(sold)
+        assert (await anon.get(f"/api/v1/shows/{show.id}")).status_code == 200
+        assert await all_changes(pubsub, quiet_for=0.4) == []  # no reset published: nothing was rebuilt
+    finally:
+        await pubsub.aclose()
+    assert not await redis.exists(keys.version(show.id), keys.state(show.id))
+    # The first write rebuilds, once, and the map then carries the built version.
+    assert await ensure_built(redis, show.id)
+    assert not await ensure_built(redis, show.id)
+    assert (await anon.get(f"/api/v1/shows/{show.id}/map")).json()["version"] > NOT_BUILT

@@ -9,12 +9,12 @@ import secrets
 import httpx
 import pytest
 
-from backend.booking import keys
 from backend.catalog.layout import LayoutCache
 from backend.catalog.service import ShowFactsCache
 from backend.errors import Conflict, NotFound
 from backend.payments.checkout import CheckoutRequest
 from backend.payments.checkout import checkout as start_checkout
+from backend.seats import _keys as keys
 from backend.timeutil import utcnow
 from db.tables import Order, OrderItem
 from tests.payments.helpers import checkout, hold, intent_id_of

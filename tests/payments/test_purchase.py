@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from backend.booking.keys import state as state_key
+from backend.seats._keys import state as state_key
 from db.tables import Order, PaymentLedgerEntry, Show, Ticket
 from tests.payments.helpers import DECLINED, Standin, eventually, hold, hold_and_checkout, order_status_becomes
 from tests.support.data import create_show

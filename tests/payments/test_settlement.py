@@ -7,10 +7,10 @@ import asyncio
 import secrets
 from datetime import timedelta
 
-from backend.booking.keys import state as state_key
 from backend.payments import settlement
 from backend.payments.gateway import StripeGateway
 from backend.payments.reconciler import reconcile_once
+from backend.seats._keys import state as state_key
 from backend.timeutil import utcnow
 from db.tables import Order, OrderItem, PaymentLedgerEntry, Profile, Show, Ticket
 from tests.payments.helpers import Standin, eventually

@@ -11,7 +11,8 @@ import httpx
 import websockets
 from redis.asyncio import Redis
 
-from backend.booking import keys
+from backend.seats import _keys as keys
+from backend.seats import ensure_built
 
 # INCR version + state change + PUBLISH in one atomic step, exactly as the holds scripts do it.
 _PUBLISH_CHANGES = """
@@ -28,7 +29,9 @@ return version
 
 
 async def publish_changes(redis: Redis, show_id: int, changes: list[tuple[str, str]]) -> int:
-    """Change seats the way the holds scripts do (one version bump, one message); returns the new version."""
+    """Change seats the way the holds scripts do (one version bump, one message, on a built state); returns the
+    new version."""
+    await ensure_built(redis, show_id)
     args = [part for change in changes for part in change]
     return int(await redis.eval(_PUBLISH_CHANGES, 3, keys.version(show_id), keys.state(show_id),
                                 keys.changes_channel(show_id), *args))

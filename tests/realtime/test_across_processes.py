@@ -10,6 +10,7 @@ import time
 import httpx
 from redis.asyncio import Redis
 
+from backend.seats import ensure_built
 from db.tables import Ticket
 from tests.payments.helpers import Standin, hold_and_checkout, order_status_becomes
 from tests.realtime.conftest import start_server
@@ -60,6 +61,7 @@ async def test_watchers_on_two_processes_see_every_hold_made_through_either(
         server: ServerProcess, server_b: ServerProcess, anon: httpx.AsyncClient, redis: Redis) -> None:
     show = await create_show(rows=10, seats_per_row=20)  # 400 seats: plenty of contention, few 409s only
     fans = await signed_in(redis, BUYERS, server.url)
+    await ensure_built(redis, show.id)
     start_version, _ = await server_map(anon, show.id)
     watchers = [MapWatcher([(server, server_b)[i % 2].ws_url], show.id) for i in range(WATCHERS)]
     rng = random.Random(7)

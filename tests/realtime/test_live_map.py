@@ -12,7 +12,8 @@ import pytest
 import websockets
 from redis.asyncio import Redis
 
-from backend.booking import keys
+from backend.seats import _keys as keys
+from backend.seats import ensure_built
 from tests.booking.helpers import eventually
 from tests.realtime.support import MapWatcher, converged, publish_changes, running, server_map
 from tests.support.data import create_show
@@ -26,7 +27,8 @@ def live_url(server: ServerProcess, show_id: int | str) -> str:
 async def test_snapshot_then_diffs_that_chain(server: ServerProcess, anon: httpx.AsyncClient, redis: Redis) -> None:
     show = await create_show()
     a, b, c = show.seat_ids[:3]
-    version, _ = await server_map(anon, show.id)  # builds the live state
+    await ensure_built(redis, show.id)  # as the first hold would; reading the map does not build it
+    version, _ = await server_map(anon, show.id)
     await publish_changes(redis, show.id, [(a, "sold")])
     async with websockets.connect(live_url(server, show.id), compression=None) as ws:
         snapshot = json.loads(await ws.recv())
@@ -48,7 +50,7 @@ async def test_snapshot_then_diffs_that_chain(server: ServerProcess, anon: httpx
 async def test_changes_in_one_window_share_one_diff(server: ServerProcess, anon: httpx.AsyncClient,
                                                     redis: Redis) -> None:
     show = await create_show()
-    await server_map(anon, show.id)
+    await ensure_built(redis, show.id)
     async with websockets.connect(live_url(server, show.id), compression=None) as ws:
         snapshot = json.loads(await ws.recv())
         # 40 version bumps inside a few milliseconds: far fewer messages than versions reach the client.
@@ -65,7 +67,7 @@ async def test_changes_in_one_window_share_one_diff(server: ServerProcess, anon:
 async def test_a_gap_or_a_reset_brings_a_fresh_snapshot(server: ServerProcess, anon: httpx.AsyncClient,
                                                         redis: Redis) -> None:
     show = await create_show()
-    await server_map(anon, show.id)
+    await ensure_built(redis, show.id)
     first, second = show.seat_ids[:2]
     async with websockets.connect(live_url(server, show.id), compression=None) as ws:
         snapshot = json.loads(await ws.recv())
@@ -87,7 +89,7 @@ async def test_a_gap_or_a_reset_brings_a_fresh_snapshot(server: ServerProcess, a
 async def test_a_lost_message_with_nothing_after_it_is_caught_by_the_audit(
         server: ServerProcess, anon: httpx.AsyncClient, redis: Redis) -> None:
     show = await create_show()
-    await server_map(anon, show.id)
+    await ensure_built(redis, show.id)
     async with websockets.connect(live_url(server, show.id), compression=None) as ws:
         snapshot = json.loads(await ws.recv())
         await redis.incr(keys.version(show.id))  # changed, but the message was lost and nothing else follows
@@ -132,7 +134,7 @@ async def test_many_watchers_get_the_same_chain(server: ServerProcess, anon: htt
 async def test_a_client_that_stops_reading_is_dropped_and_others_carry_on(
         server: ServerProcess, anon: httpx.AsyncClient, redis: Redis) -> None:
     show = await create_show()
-    await server_map(anon, show.id)
+    await ensure_built(redis, show.id)
     # A reader with a tiny receive buffer that never reads: the server's sends back up, then its outbox fills.
     raw = socketlib.create_connection(("127.0.0.1", server.port))
     raw.setsockopt(socketlib.SOL_SOCKET, socketlib.SO_RCVBUF, 4096)

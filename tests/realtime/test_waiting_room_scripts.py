@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from backend.catalog.service import ShowFacts
 from realtime import admission
+from realtime import queue_scripts
 from realtime.queue_keys import draw_lock, script_keys
 from realtime.waiting_room import WaitingRoom, epoch_ms
 
@@ -37,7 +38,7 @@ async def test_a_draw_that_dies_half_way_is_done_again_and_numbers_stay_unique(r
     dead = "dead-draw"
     keys = script_keys(show.id, draw_id=dead)
     await redis.set(draw_lock(show.id), dead, px=200)
-    early = await room._seal(keys=keys)
+    early = await queue_scripts.seal(redis, keys)
     await redis.hset(keys[13], mapping={p: i for i, p in enumerate(early[:25], start=1)})
     # Meanwhile someone arrives: the line is sealed, so they wait for the draw and come after every early arrival.
     await redis.delete(draw_lock(show.id))  # the dead process's lock runs out

@@ -1,7 +1,7 @@
 """The Lua scripts that change seat holds. Each runs atomically in Redis, so one request is all-or-nothing and
 no two requests can interleave between "is this seat free?" and "lock it".
 
-Key layout (see keys.py): every key a script touches carries the show's hash tag `{show:<id>}`, so all of them
+Key layout (see _keys.py): every key a script touches carries the show's hash tag `{show:<id>}`, so all of them
 hash to one Redis Cluster slot. Keys known before the call (state, version, expiries, the channel, the
 caller's holder and hold keys, the seat locks of the request) are passed in KEYS. Keys a script only discovers
 while it runs (the hold named by a holder key, the holds due in the expiries set, the other seats of a hold)
@@ -11,8 +11,8 @@ as the declared keys, so Redis Cluster runs the script on the node that owns the
 Conventions shared by every script:
 - Time is Redis's clock (TIME): one clock for every app process.
 - The version key is never created by these scripts: its absence means the state was lost (Redis flushed) and
-  must be rebuilt from the database first (live_state.ensure_state). Scripts that add held or sold seats
-  answer `needs_init` then; scripts that only release publish nothing.
+  must be rebuilt from the database first (rebuild.ensure_built). Scripts that add held or sold seats
+  answer `needs_init` then; scripts that only release publish nothing. INIT_STATE is that rebuild's one step.
 - Each call that changes seats bumps the version once and publishes
   `{"v":<version>,"c":[["<seat_id>","<status>"],...]}` on the show's changes channel.
 - A seat's lock is deleted only when it still names the hold being released, and its state only when it still
@@ -21,12 +21,7 @@ Conventions shared by every script:
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
-from typing import Any
-
-from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
+from backend.lua import LuaScript
 
 _COMMON = """
 local function now_ms()
@@ -222,23 +217,20 @@ return #changes
 """
 
 
-class LuaScript:
-    """A script run by its SHA1, loaded into Redis on first use (and again after a Redis restart)."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
-
-    async def __call__(self, redis: Redis, keys: Sequence[str], args: Sequence[str | int]) -> Any:
-        # Any: a Redis reply is as dynamically typed as the Lua table it came from; callers unpack it.
-        try:
-            return await redis.evalsha(self.sha, len(keys), *keys, *args)
-        except NoScriptError:
-            return await redis.eval(self.source, len(keys), *keys, *args)
-
-
 place_hold = LuaScript(PLACE_HOLD)
 release_seat = LuaScript(RELEASE_SEAT)
 release_hold = LuaScript(RELEASE_HOLD)
 sweep_expired = LuaScript(SWEEP_EXPIRED)
 mark_sold = LuaScript(MARK_SOLD)
+
+
+# KEYS: version, state, channel.  ARGV: initial version, then the seat ids the database says are sold.
+# -> 1 when this call built the state (and announced it with one reset), 0 when it was already there.
+INIT_STATE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 2, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], 'sold') end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('PUBLISH', KEYS[3], '{"v":' .. ARGV[1] .. ',"reset":true}')
+return 1
+"""
+init_state = LuaScript(INIT_STATE)

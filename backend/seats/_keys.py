@@ -1,8 +1,8 @@
-"""Redis key names. Everything about one show shares the hash tag `{show:<id>}`, so one Lua script can touch
-all of a show's keys and a Redis Cluster spreads shows over its shards.
+"""Redis key names of seat state (private to backend.seats: other packages call its functions, never a key).
+Every key of a show shares the hash tag `{show:<id>}` (backend.keyspace).
 
 - state      HASH  seat_id -> hold_id (held) | "sold"; seats absent are available. The live map's snapshot.
-- version    STRING the live-map version; its absence means the state must be rebuilt from the database.
+- version    STRING the live-map version; its absence means the state was never built, or Redis lost it.
 - seat       STRING per seat, `SET seat hold_id NX PX ttl`: the lock itself.
 - hold       HASH  profile, seats (JSON list), expires_at_ms, amount_cents, currency.
 - holder     STRING profile's hold for this show (one hold per profile and show).
@@ -12,41 +12,45 @@ all of a show's keys and a Redis Cluster spreads shows over its shards.
 
 from __future__ import annotations
 
+from backend.keyspace import show_tag
+
 ACTIVE_SHOWS = "booking:active-shows"  # SET of show ids that have unexpired holds (outside any show's slot)
 SOLD_SENTINEL = b"sold"
 
 
-def tag(show_id: int | str) -> str:
-    return f"{{show:{show_id}}}"
+def prefix(show_id: int | str) -> str:
+    """What every key of the show starts with; scripts build the keys they discover from it."""
+    return f"{show_tag(show_id)}:"
 
 
 def state(show_id: int | str) -> str:
-    return f"{tag(show_id)}:state"
+    return f"{prefix(show_id)}state"
 
 
 def version(show_id: int | str) -> str:
-    return f"{tag(show_id)}:version"
+    return f"{prefix(show_id)}version"
 
 
 def seat_lock(show_id: int | str, seat_id: int | str) -> str:
-    return f"{tag(show_id)}:seat:{seat_id}"
+    return f"{prefix(show_id)}seat:{seat_id}"
 
 
 def hold(show_id: int | str, hold_id: str) -> str:
-    return f"{tag(show_id)}:hold:{hold_id}"
+    return f"{prefix(show_id)}hold:{hold_id}"
 
 
 def holder(show_id: int | str, profile_id: int | str) -> str:
-    return f"{tag(show_id)}:holder:{profile_id}"
+    return f"{prefix(show_id)}holder:{profile_id}"
 
 
 def expiries(show_id: int | str) -> str:
-    return f"{tag(show_id)}:expiries"
+    return f"{prefix(show_id)}expiries"
 
 
 def changes_channel(show_id: int | str) -> str:
-    return f"{tag(show_id)}:changes"
+    return f"{prefix(show_id)}changes"
 
 
-def detail_cache(show_id: int | str) -> str:
-    return f"{tag(show_id)}:detail"
+def show_keys(show_id: int) -> list[str]:
+    """The first KEYS of every seat script: state, version, expiries, changes channel."""
+    return [state(show_id), version(show_id), expiries(show_id), changes_channel(show_id)]

@@ -1,0 +1,49 @@
+"""Seat state in Redis: the one package that knows its keys and Lua scripts.
+
+Other packages use only the names exported here. Reads never write (reads.py says what a read of an unbuilt
+show answers); the rebuild from the database lives in one place (rebuild.py) and is announced once; the write
+side (writes.py) is what booking and payments call.
+"""
+
+from backend.seats.reads import (
+    NOT_BUILT,
+    LiveState,
+    changes_channel,
+    hold_owner,
+    read_hold,
+    read_state,
+    seats_free_for,
+    status_of,
+    unavailable_counts,
+    unsold_among,
+    version_of,
+)
+from backend.seats.rebuild import ensure_built, rebuild_sold_seats
+from backend.seats.records import HoldRecord, Placed, SeatsTaken, StateUnavailable, TooManySeats
+from backend.seats.writes import lock_seats, mark_sold, release_hold, release_seat, sweep_expired
+
+__all__ = [
+    "NOT_BUILT",
+    "HoldRecord",
+    "LiveState",
+    "Placed",
+    "SeatsTaken",
+    "StateUnavailable",
+    "TooManySeats",
+    "changes_channel",
+    "ensure_built",
+    "hold_owner",
+    "lock_seats",
+    "mark_sold",
+    "read_hold",
+    "read_state",
+    "rebuild_sold_seats",
+    "release_hold",
+    "release_seat",
+    "seats_free_for",
+    "status_of",
+    "sweep_expired",
+    "unavailable_counts",
+    "unsold_among",
+    "version_of",
+]

@@ -1,0 +1,61 @@
+"""The one place a show's seat state is rebuilt from the database, and the startup hook that front-loads it.
+
+Redis may lose everything (restart without persistence, failover, flush). The database is the truth for sold
+seats. A show's `version` key doubles as the marker that its state was built: when it is missing, the sold seats
+are loaded into the state hash and the version is set from the clock, in one script that publishes ONE
+`{"v": V, "reset": true}` (only the call that built it announces it), so versions never repeat across a flush and
+every watcher reloads its snapshot.
+
+Who rebuilds (reading never does): the write path when a script answers `needs_init` (writes.py), the startup
+hook below, and `ensure_built`, the explicit call a writer (or a test setting a show up) makes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from litestar.datastructures import State
+from redis.asyncio import Redis
+
+from backend.seats import _keys as keys
+from backend.seats import scripts
+from backend.timeutil import utcnow
+from db.tables import Ticket
+
+logger = logging.getLogger("showtime.seats.rebuild")
+
+
+async def sold_seat_ids(show_id: int) -> list[str]:
+    """The show's sold seats as the database has them (the truth, whatever Redis says)."""
+    rows = await Ticket.select(Ticket.seat).where(Ticket.show == show_id).output(as_list=True)
+    return [str(seat_id) for seat_id in rows]
+
+
+async def ensure_built(redis: Redis, show_id: int) -> bool:
+    """Build the show's state from the database unless it is already there; True when this call built it."""
+    if await redis.exists(keys.version(show_id)):
+        return False
+    sold = await sold_seat_ids(show_id)
+    initial_version = int(time.time() * 1000)
+    built = await scripts.init_state(
+        redis, [keys.version(show_id), keys.state(show_id), keys.changes_channel(show_id)], [initial_version, *sold]
+    )
+    return bool(built)
+
+
+async def rebuild_sold_seats(state: State) -> None:
+    """Startup hook: make sure Redis knows every sold seat of upcoming shows before this process takes a hold.
+
+    It only front-loads work for shows that have sold anything: the write path rebuilds any other show the first
+    time it locks or sells a seat there.
+    """
+    try:
+        show_ids = await (
+            Ticket.select(Ticket.show).where(Ticket.show.starts_at > utcnow()).distinct().output(as_list=True)
+        )
+        for show_id in show_ids:
+            await ensure_built(state.redis, int(show_id))
+    except Exception:
+        # Not fatal: the same rebuild happens on the first hold or sale of each show.
+        logger.exception("could not rebuild the live state of shows with tickets at startup")

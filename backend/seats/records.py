@@ -1,0 +1,35 @@
+"""What the seat-state calls answer: holds as stored, and the outcomes of a lock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class StateUnavailable(RuntimeError):
+    """The show's live state could not be built (Redis is being flushed over and over)."""
+
+
+@dataclass(frozen=True)
+class HoldRecord:
+    hold_id: str
+    show_id: int
+    profile_id: int
+    seat_ids: list[str]
+    expires_at_ms: int
+    amount_cents: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class Placed:
+    record: HoldRecord
+
+
+@dataclass(frozen=True)
+class SeatsTaken:
+    seat_ids: list[str]
+
+
+@dataclass(frozen=True)
+class TooManySeats:
+    total: int

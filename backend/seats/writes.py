@@ -1,0 +1,132 @@
+"""Changing seat state: typed calls over the Lua scripts, and rebuild-then-retry when a show's state was lost.
+
+Knows Redis keys and scripts, nothing of HTTP, layouts or the rules of a sale (booking has those).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from redis.asyncio import Redis
+
+from backend.seats import _keys as keys
+from backend.seats import scripts
+from backend.seats.reads import text
+from backend.seats.rebuild import ensure_built
+from backend.seats.records import HoldRecord, Placed, SeatsTaken, StateUnavailable, TooManySeats
+
+# A rebuild races only with another rebuild or a flush; two tries suffice unless Redis keeps being flushed.
+INIT_ATTEMPTS = 3
+
+
+async def _with_state(redis: Redis, show_id: int, run: Callable[[], Awaitable[Any]]) -> Any:
+    """Run a script that answers `needs_init` when the show's state is missing; rebuild it and run again."""
+    for _ in range(INIT_ATTEMPTS):
+        reply = await run()
+        if not (isinstance(reply, list) and reply and reply[0] == b"needs_init"):
+            return reply
+        await ensure_built(redis, show_id)
+    raise StateUnavailable(f"live state of show {show_id} could not be built")
+
+
+async def lock_seats(
+    redis: Redis, *, show_id: int, profile_id: int, new_hold_id: str, seats: list[tuple[str, int]],
+    ttl_ms: int, max_seats: int, currency: str,
+) -> Placed | SeatsTaken | TooManySeats:
+    """Lock (seat id, price) pairs for the profile's hold on the show, all or none."""
+    script_keys = [
+        *keys.show_keys(show_id), keys.holder(show_id, profile_id), keys.hold(show_id, new_hold_id),
+        *(keys.seat_lock(show_id, seat_id) for seat_id, _ in seats),
+    ]
+    args: list[str | int] = [keys.prefix(show_id), new_hold_id, profile_id, ttl_ms, max_seats, currency]
+    for seat_id, price in seats:
+        args += [seat_id, price]
+    reply = await _with_state(redis, show_id, lambda: scripts.place_hold(redis, script_keys, args))
+    outcome = reply[0]
+    if outcome == b"taken":
+        return SeatsTaken([text(seat) for seat in reply[1:]])
+    if outcome == b"too_many":
+        return TooManySeats(int(reply[1]))
+    # The script only ever creates or joins a hold of this profile and show.
+    _, hold_id, seats_json, expires_at_ms, amount = reply
+    # Registered after the script: see sweep_expired for why this order cannot lose a hold to a concurrent sweep.
+    await redis.sadd(keys.ACTIVE_SHOWS, show_id)
+    return Placed(HoldRecord(text(hold_id), show_id, profile_id, json.loads(seats_json), int(expires_at_ms),
+                             int(amount), currency))
+
+
+async def release_seat(
+    redis: Redis, *, show_id: int, hold_id: str, profile_id: int, seat_id: str, price: int, currency: str
+) -> HoldRecord | str:
+    """The hold without that seat, or "released" (it was the last), "no_hold" or "no_seat"."""
+    reply = await scripts.release_seat(
+        redis,
+        [*keys.show_keys(show_id), keys.hold(show_id, hold_id), keys.seat_lock(show_id, seat_id)],
+        [keys.prefix(show_id), hold_id, profile_id, seat_id, price],
+    )
+    if reply[0] != b"ok":
+        return text(reply[0])
+    _, _, seats_json, expires_at_ms, amount = reply
+    return HoldRecord(hold_id, show_id, profile_id, json.loads(seats_json), int(expires_at_ms), int(amount),
+                      currency)
+
+
+async def release_hold(redis: Redis, *, show_id: int, hold_id: str, profile_id: int) -> bool:
+    """Release every seat of the profile's hold; False when the profile has no such hold."""
+    reply = await scripts.release_hold(
+        redis, [*keys.show_keys(show_id), keys.hold(show_id, hold_id)], [keys.prefix(show_id), hold_id, profile_id]
+    )
+    return reply[0] == b"released"
+
+
+async def mark_sold(redis: Redis, show_id: int, seat_ids: list[str], hold_id: str | None) -> int:
+    """After the database committed the tickets: the seats show `sold` on every map, the hold (if any) ends.
+
+    Idempotent: seats already sold change nothing and publish nothing. If Redis lost the show's state, it is
+    rebuilt from the database first (which already has these tickets). Returns how many seats changed status.
+    """
+    hold_key = keys.hold(show_id, hold_id or "none")
+    reply = await _with_state(
+        redis, show_id,
+        lambda: scripts.mark_sold(redis, [*keys.show_keys(show_id), hold_key],
+                                  [keys.prefix(show_id), hold_id or "", *seat_ids]),
+    )
+    return int(reply)
+
+
+async def sweep_show(redis: Redis, show_id: int, batch: int) -> tuple[int, int]:
+    """Release up to `batch` expired holds of the show: (released, still live)."""
+    released, remaining = await scripts.sweep_expired(redis, keys.show_keys(show_id), [keys.prefix(show_id), batch])
+    return int(released), int(remaining)
+
+
+async def sweep_expired(redis: Redis, batch: int) -> int:
+    """Release every hold that has expired, in every active show, `batch` holds per script call at most;
+    returns how many holds were released.
+
+    Which shows to sweep: ACTIVE_SHOWS, a set outside every show's slot, so it cannot be updated inside the
+    scripts on Redis Cluster. A hold registers its show right after its script succeeds; a show is retired when
+    its expiries set is empty, then looked at again and registered back if a hold arrived meanwhile. Whatever the
+    interleaving, a show with a live hold ends up registered. After Redis lost everything the set is empty and so
+    are the holds: nothing to sweep.
+    """
+    released_total = 0
+    for member in await redis.smembers(keys.ACTIVE_SHOWS):
+        show_id = int(member)
+        while True:
+            released, remaining = await sweep_show(redis, show_id, batch)
+            released_total += released
+            if released < batch:
+                break
+        if remaining == 0:
+            await _retire_show(redis, show_id)
+    return released_total
+
+
+async def _retire_show(redis: Redis, show_id: int) -> None:
+    await redis.srem(keys.ACTIVE_SHOWS, show_id)
+    # A hold placed after our sweep may have registered the show just before the SREM above: put it back.
+    if await redis.zcard(keys.expiries(show_id)):
+        await redis.sadd(keys.ACTIVE_SHOWS, show_id)
