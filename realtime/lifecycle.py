@@ -18,7 +18,7 @@ from backend.catalog.service import ShowFactsCache
 from backend.errors import NotFound
 from backend.periodic import repeat_forever
 from backend.timeutil import utcnow
-from realtime import admission
+from backend.booking import admission
 from realtime.channels import build_channels
 from realtime.feeds import FeedHub
 from realtime.live_map import ShowFeed, live_map_hub

@@ -17,13 +17,13 @@
                     holders when complete: Redis never blocks long, a draw that dies half-way leaves nothing
                     visible (its hashes expire), and two draws can never mix their numbers.
 - draw_lock STRING  SET NX PX by the process doing the draw; its token names that draw's hashes.
-Admission grants themselves live in realtime.admission's `admitted` set.
+Admission grants themselves live in backend.booking.admission's `admitted` set.
 """
 
 from __future__ import annotations
 
+from backend.booking.admission import admitted_key
 from backend.keyspace import show_tag
-from realtime.admission import admitted_key
 
 QUEUE_SHOWS = "realtime:queue-shows"  # SET of show ids whose waiting room has entries (outside any show's slot)
 

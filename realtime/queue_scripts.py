@@ -89,9 +89,9 @@ return 1
 """
 
 # ARGV: now, active-shopper capacity, admission ttl (ms), used only where the line has no config. Lets in as many
-# as there are free places, granting each admission exactly as realtime.admission does (ZADD GT on the `admitted`
-# set, after dropping expired grants as admission.active_shoppers does), in the same atomic step that moves
-# `serving`. Returns how many were let in.
+# as there are free places (live grants in backend.booking.admission's `admitted` set, expired ones dropped first)
+# and grants each admission there (ZADD GT: a grant never shortens), in the same atomic step that moves `serving`.
+# This is the only place grants are made. Returns how many were let in.
 ADVANCE = _STATUS + """
 if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
 local now = tonumber(ARGV[1])

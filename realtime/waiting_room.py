@@ -30,7 +30,8 @@ from redis.asyncio import Redis
 from backend.catalog.service import ShowFacts
 from backend.errors import Conflict, NotFound, Unavailable
 from backend.timeutil import from_epoch_ms, rfc3339
-from realtime import admission, queue_scripts
+from backend.booking import admission
+from realtime import queue_scripts
 from realtime.messages import QueueStatus, decode_queue_status
 from realtime.queue_keys import QUEUE_SHOWS, draw_lock, script_keys
 

@@ -24,7 +24,7 @@ from backend.catalog.service import ShowFacts, ShowFactsCache, parse_show_id
 from backend.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from backend.settings import Settings
 from backend.timeutil import rfc3339, utcnow
-from realtime import admission
+from backend.booking import admission
 
 __all__ = ["HoldService", "get_hold"]
 

@@ -36,7 +36,7 @@ from backend.payments.gateway import (
 from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
 from backend.seats import mark_sold, seats_free_for
 from db.tables import Order, OrderItem, Show, Ticket
-from realtime import admission
+from backend.booking import admission
 
 logger = logging.getLogger("showtime.payments.settlement")
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from redis.asyncio import Redis
 
+from backend.booking import admission
 from backend.seats import _keys as keys
 from backend.seats import ensure_built
-from realtime import admission
 from tests.booking.helpers import hold, next_changes, seat_map, statuses, subscribe
 from tests.support.data import create_show
 
@@ -151,7 +151,10 @@ async def test_waiting_room_shows_need_an_admission(fan: httpx.AsyncClient, redi
     response = await hold(fan, show.id, show.seat_ids[:1])
     assert response.status_code == 403 and response.json()["error"] == "queue_required"
     profile_id = int(fan.profile["profile_id"])  # type: ignore[attr-defined]
-    await admission.grant(redis, show.id, profile_id, ttl_s=60)
+    # The real way in: join the line; with the sale open and places free, the join itself admits.
+    joined = await fan.post(f"/api/v1/shows/{show.id}/queue")
+    assert joined.status_code == 201 and joined.json()["admitted"], joined.text
+    assert await admission.is_admitted(redis, show.id, profile_id)
     placed = await hold(fan, show.id, show.seat_ids[:1])
     assert placed.status_code == 201
     # Releasing the whole hold means the fan is done shopping: the admission goes to the next in line.

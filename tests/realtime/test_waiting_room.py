@@ -15,7 +15,7 @@ import pytest
 import websockets
 from redis.asyncio import Redis
 
-from realtime import admission
+from backend.booking import admission
 from tests.realtime.conftest import TUNED_ENV
 from tests.realtime.fans import Fan, signed_in
 from tests.realtime.support import QueueWatcher
