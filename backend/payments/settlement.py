@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 import msgspec
 from redis.asyncio import Redis
 
+from backend.booking import admission
 from backend.payments import ledger
 from backend.payments.gateway import (
     GatewayError,
@@ -35,8 +36,8 @@ from backend.payments.gateway import (
 )
 from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
 from backend.seats import mark_sold, seats_free_for
-from db.tables import Order, OrderItem, Show, Ticket
-from backend.booking import admission
+from backend.tickets.issuing import SoldSeat, issue
+from db.tables import Order, OrderItem
 
 logger = logging.getLogger("showtime.payments.settlement")
 
@@ -182,15 +183,11 @@ async def _commit_paid(order: OrderFacts, items: list[dict], intent: IntentSnaps
         row = await lock_order(order.id)
         if row is None or row["status"] != PENDING:
             return False
-        await Ticket.insert(*(
-            Ticket(order=order.id, show=order.show_id, seat=item["seat"], profile=order.profile_id,
-                   price_cents=item["price_cents"], currency=order.currency, issued_at=now)
-            for item in items
-        ))
+        await issue(order_id=order.id, show_id=order.show_id, profile_id=order.profile_id, currency=order.currency,
+                    seats=[SoldSeat(item["seat"], item["price_cents"]) for item in items], issued_at=now)
         await Order.update({Order.status: PAID, Order.paid_at: now, Order.updated_at: now,
                             Order.last_payment_error: None, Order.payment_intent_id: intent.id}).where(
             Order.id == order.id)
-        await Show.update({Show.seats_sold: Show.seats_sold + len(items)}).where(Show.id == order.show_id)
         await ledger.append(ledger.LedgerEntry(
             kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
             amount_cents=intent.amount_received, currency=intent.currency, status=intent.status,

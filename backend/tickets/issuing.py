@@ -1,0 +1,31 @@
+"""Issuing tickets: one per sold seat, written inside the caller's settlement transaction.
+
+The database's UNIQUE(show, seat) on tickets is the last word on "sold once": a second ticket for a seat raises
+the unique violation the caller turns into a refund. The show's `seats_sold` counter moves in the same
+transaction, so the catalog's availability never counts a ticket that was rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from db.tables import Show, Ticket
+
+
+@dataclass(frozen=True)
+class SoldSeat:
+    seat_id: int
+    price_cents: int
+
+
+async def issue(*, order_id: int, show_id: int, profile_id: int, currency: str, seats: Sequence[SoldSeat],
+                issued_at: datetime) -> None:
+    """Ticket each seat of a paid order; call it inside the transaction that marks the order paid."""
+    await Ticket.insert(*(
+        Ticket(order=order_id, show=show_id, seat=seat.seat_id, profile=profile_id, price_cents=seat.price_cents,
+               currency=currency, issued_at=issued_at)
+        for seat in seats
+    ))
+    await Show.update({Show.seats_sold: Show.seats_sold + len(seats)}).where(Show.id == show_id)
