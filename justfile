@@ -50,7 +50,7 @@ reset-db: setup
 
 # walk the payments ledger's hash chain; fails naming the first row that does not match
 verify-ledger: setup
-    {{py}} -m backend.payments.ledger verify
+    {{py}} -m backend.payments verify-ledger
 
 # a gate staff account for the scanner page (/scan): new (password printed once) or an existing profile promoted
 create-scanner EMAIL: setup migrate

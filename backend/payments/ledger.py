@@ -3,7 +3,7 @@
 Each row stores `entry_hash = sha256(prev_hash + canonical bytes of the row)`, where the canonical bytes are the
 JSON array [seq, recorded_at, kind, order_ref, stripe_object_id, amount_cents, currency, status, prev_hash].
 Editing, inserting or deleting a row anywhere but at the end breaks the chain from that row on, and
-`python -m backend.payments.ledger verify` names the first row (by seq) that does not match.
+`python -m backend.payments verify-ledger` (`just verify-ledger`) names the first row (by seq) that does not match.
 
 Rows hold Stripe object ids, amounts, currencies, statuses and times; never anything about a card.
 Appends happen inside the caller's write transaction with every other writer kept out (SQLite: the IMMEDIATE
@@ -13,11 +13,7 @@ chain onto the same previous row.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import hashlib
-import os
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -140,34 +136,3 @@ async def verify_chain() -> ChainReport:
         if len(rows) < VERIFY_BATCH:
             return ChainReport(entries=count, head=prev_hash)
         after_id = rows[-1]["id"]
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m backend.payments.ledger",
-        description="Payments ledger tools. The database comes from DATABASE_URL (or VAR_DIR's SQLite file).",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("verify", help="walk the hash chain; exit 1 naming the first row (seq) that does not match")
-    parser.parse_args(argv)
-
-    from backend.settings import PROJECT_ROOT
-
-    # Piccolo finds its engine through piccolo_conf.py at the project root, wherever this is run from.
-    sys.path.insert(0, str(PROJECT_ROOT))
-    os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
-    try:
-        report = asyncio.run(verify_chain())
-    except Exception as exc:
-        print(f"ledger: could not read the ledger: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
-    if report.ok:
-        print(f"ledger OK: {report.entries} entries, head {report.head}")
-        return 0
-    print(f"ledger BROKEN at seq {report.broken_seq}: {report.problem} "
-          f"(row id {report.broken_id}; the {report.entries} entries before it verify)")
-    return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

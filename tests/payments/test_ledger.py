@@ -1,5 +1,5 @@
 """The ledger's hash chain: concurrent appends never fork it, and editing or deleting any row makes
-`python -m backend.payments.ledger verify` fail naming that row's seq."""
+`python -m backend.payments verify-ledger` fail naming that row's seq."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("server")
 
 async def _verify_cli() -> subprocess.CompletedProcess:
     return await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "backend.payments.ledger", "verify"], cwd=PROJECT_ROOT,
+        subprocess.run, [sys.executable, "-m", "backend.payments", "verify-ledger"], cwd=PROJECT_ROOT,
         env={**os.environ}, capture_output=True, text=True, timeout=60,
     )
 
