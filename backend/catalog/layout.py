@@ -41,9 +41,6 @@ class VenueLayout:
     fragments: dict[str, list[bytes]] = field(repr=False, default_factory=dict)
     sections_json: bytes = b"[]"
 
-    def section(self, section_id: int) -> SectionInfo:
-        return self._sections_by_id[section_id]
-
     def price_of(self, seat_id: str) -> int:
         return self._sections_by_id[self.section_ids[self.index[seat_id]]].price_cents
 
