@@ -31,10 +31,10 @@ from redis.asyncio import Redis
 
 from backend import registry
 from backend.accounts.routes import AuthController
+from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache, warm_layouts
 from backend.catalog.routes import CatalogController
 from backend.catalog.seat_map import SeatMapService
-from backend.catalog.service import ShowFactsCache
 from backend.errors import EXCEPTION_HANDLERS, error_response
 from backend.logging_setup import logging_config
 from backend.middleware import CrossSiteGuardMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware

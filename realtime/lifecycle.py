@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from litestar.channels import ChannelsPlugin
 from litestar.datastructures import State
 
-from backend.catalog.service import ShowFactsCache
+from backend.booking import admission
+from backend.catalog.facts import ShowFactsCache
 from backend.errors import NotFound
 from backend.periodic import repeat_forever
 from backend.timeutil import utcnow
-from backend.booking import admission
 from realtime.channels import build_channels
 from realtime.feeds import FeedHub
 from realtime.live_map import ShowFeed, live_map_hub

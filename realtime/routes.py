@@ -17,8 +17,9 @@ from litestar.di import Provide
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.auth import provide_profile_id
-from backend.catalog.service import ShowFacts, ShowFactsCache, parse_show_id
+from backend.catalog.facts import ShowFacts, ShowFactsCache
 from backend.errors import AppError
+from backend.ids import parse_show_id
 from realtime.feeds import FeedHub
 from realtime.lifecycle import Realtime
 from realtime.schemas import QueueEntryOut

@@ -2,7 +2,7 @@
 
 As in AWS's Virtual Waiting Room, a line is two counters: `issued` (INCR per newcomer) and `serving`. Serving
 moves with free shopping capacity, not a timer: whenever fewer than `queue_active_shoppers` admitted shoppers are
-active (realtime.admission), the next numbers are let in and granted admission for ADMISSION_TTL_SECONDS. Those
+active (backend.booking.admission), the next numbers are let in and granted admission for ADMISSION_TTL_SECONDS. Those
 who pay, release or expire leave the admitted set, which is what makes room. Every step is one Lua script
 (queue_scripts.py), so any number of processes may advance the same line at the same time.
 
@@ -27,10 +27,10 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from backend.catalog.service import ShowFacts
+from backend.booking import admission
+from backend.catalog.facts import ShowFacts
 from backend.errors import Conflict, NotFound, Unavailable
 from backend.timeutil import from_epoch_ms, rfc3339
-from backend.booking import admission
 from realtime import queue_scripts
 from realtime.messages import QueueStatus, decode_queue_status
 from realtime.queue_keys import QUEUE_SHOWS, draw_lock, script_keys

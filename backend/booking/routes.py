@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 from backend.auth import provide_profile_id
 from backend.booking.schemas import HoldOut, HoldRequest
 from backend.booking.service import HoldService
+from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
-from backend.catalog.service import ShowFactsCache
 from backend.seats import HoldRecord
 from backend.settings import Settings
 from backend.timeutil import from_epoch_ms, rfc3339_ms

@@ -16,15 +16,16 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from backend import seats
+from backend.booking import admission
 from backend.booking.best_available import cached_index, choose_seats, index_for
 from backend.booking.hold_ids import new_hold_id, show_of_hold
 from backend.booking.schemas import BestAvailableRequest, HoldRequest
+from backend.catalog.facts import ShowFacts, ShowFactsCache
 from backend.catalog.layout import LayoutCache, VenueLayout
-from backend.catalog.service import ShowFacts, ShowFactsCache, parse_show_id
 from backend.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from backend.ids import parse_show_id
 from backend.settings import Settings
 from backend.timeutil import rfc3339, utcnow
-from backend.booking import admission
 
 __all__ = ["HoldService", "get_hold"]
 

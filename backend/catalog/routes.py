@@ -7,9 +7,12 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from redis.asyncio import Redis
 
-from backend.catalog import service
+from backend.catalog import search
+from backend.catalog.detail import get_show_json
+from backend.catalog.query import decode_list_query
 from backend.catalog.schemas import SeatMap, ShowOut, ShowPage
 from backend.catalog.seat_map import SeatMapService
+from backend.ids import parse_show_id
 
 
 class CatalogController(Controller):
@@ -29,13 +32,15 @@ class CatalogController(Controller):
         cursor: Annotated[str | None, Parameter(description="next_cursor of the previous page")] = None,
     ) -> ShowPage:
         """Upcoming shows, soonest first; with `near`, within `radius_km` sorted by distance."""
-        query = service.parse_list_query(q, near, radius_km, from_, to, limit, cursor)
-        return await service.list_shows(redis, query)
+        query = decode_list_query(
+            {"q": q, "near": near, "radius_km": radius_km, "from": from_, "to": to, "limit": limit, "cursor": cursor}
+        )
+        return await search.list_shows(redis, query)
 
     @get("/{show_id:str}", operation_id="getShow", responses={200: ResponseSpec(data_container=ShowOut)})
     async def get_show(self, redis: Redis, show_id: str) -> Response[bytes]:
         """One show."""
-        body = await service.get_show_json(redis, service.parse_show_id(show_id))
+        body = await get_show_json(redis, parse_show_id(show_id))
         return Response(content=body, media_type="application/json")
 
     @get("/{show_id:str}/map", operation_id="getSeatMap", responses={200: ResponseSpec(data_container=SeatMap)})
@@ -43,7 +48,7 @@ class CatalogController(Controller):
         self, request: Request[Any, Any, Any], redis: Redis, seat_maps: SeatMapService, show_id: str
     ) -> Response[bytes]:
         """Layout and live status of every seat; gzip when accepted, ETag so an unchanged map is a 304."""
-        encoded = await seat_maps.current(redis, service.parse_show_id(show_id))
+        encoded = await seat_maps.current(redis, parse_show_id(show_id))
         headers = {"ETag": encoded.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
         if encoded.etag in request.headers.get("if-none-match", ""):
             return Response(content=b"", status_code=304, headers=headers)

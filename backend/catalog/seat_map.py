@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
-from backend.catalog.service import ShowFactsCache
 from backend.seats import NOT_BUILT, read_state, status_of
 
 CACHED_MAPS = 32

@@ -17,8 +17,8 @@ from redis.asyncio import Redis
 
 from backend import seats
 from backend.booking.service import get_hold
+from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
-from backend.catalog.service import ShowFactsCache
 from backend.errors import BadRequest, Conflict, NotFound, Unavailable
 from backend.payments.gateway import GatewayError, StripeGateway, order_idempotency_key
 from backend.payments.settlement import PENDING

@@ -17,9 +17,10 @@ from litestar.types.internal_types import PathParameterDefinition
 from redis.asyncio import Redis
 
 from backend.auth import provide_profile_id, session_profile_id
+from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
-from backend.catalog.service import ShowFactsCache, parse_show_id
 from backend.errors import BadRequest, Invalid, NotSignedIn, Unavailable
+from backend.ids import parse_show_id
 from backend.payments import checkout as checkout_service
 from backend.payments.card_data import carries_card_data
 from backend.payments.gateway import GatewayError, InvalidWebhook, StripeGateway

@@ -9,8 +9,8 @@ import secrets
 import httpx
 import pytest
 
+from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
-from backend.catalog.service import ShowFactsCache
 from backend.errors import Conflict, NotFound
 from backend.payments.checkout import CheckoutRequest
 from backend.payments.checkout import checkout as start_checkout

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 
-from backend.catalog.service import ShowFacts
 from backend.booking import admission
+from backend.catalog.facts import ShowFacts
 from realtime import queue_scripts
 from realtime.queue_keys import draw_lock, script_keys
 from realtime.waiting_room import WaitingRoom, epoch_ms
