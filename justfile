@@ -25,9 +25,10 @@ fmt: setup
     {{py}} -m ruff format backend realtime db tools tests bench e2e
     {{py}} -m ruff check --fix backend realtime db tools tests bench e2e
 
-# lint Python sources
+# lint Python sources, and check the package boundaries ([tool.importlinter] in pyproject.toml)
 lint: setup
     {{py}} -m ruff check backend realtime db tools tests bench e2e
+    .venv/bin/lint-imports --no-cache
 
 # type-check Python and TypeScript
 typecheck: setup
