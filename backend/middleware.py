@@ -1,4 +1,5 @@
-"""Plain ASGI middleware: request ids and access logs, refusal of cross-site unsafe requests, security headers.
+"""Plain ASGI middleware: request ids and access logs, the edge checks on unsafe requests (where they come from,
+what their body holds), security headers.
 
 Written as raw ASGI (not per-request objects) because they run on every request of a flash sale.
 """
@@ -13,8 +14,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
+from backend import edge
 from backend.logging_setup import request_id_var
 
 access_log = logging.getLogger("showtime.access")
@@ -67,11 +69,59 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
-class CrossSiteGuardMiddleware:
-    """Refuses unsafe requests that a browser sends cross-site (403), whatever cookies they carry.
+async def send_error(send: Send, status: int, code: str, detail: str) -> None:
+    """An answer in API.md's error shape from below the framework (no route, no handler involved)."""
+    body = msgspec.json.encode({"error": code, "detail": detail})
+    start: Any = {"type": "http.response.start", "status": status,
+                  "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}
+    await send(start)
+    end: Any = {"type": "http.response.body", "body": body}
+    await send(end)
 
-    Browsers say where a request comes from (Sec-Fetch-Site, Origin); clients that are not browsers send neither
-    and are not subject to CSRF. Token-based CSRF would break those API clients, so the origin check is the rule.
+
+async def read_body(receive: Receive, limit: int) -> tuple[bytes, list[ReceiveMessage], bool]:
+    """The whole body (at most `limit` + one chunk), the messages read, and whether it went over the limit."""
+    chunks: list[bytes] = []
+    messages: list[ReceiveMessage] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break  # the client went away: let the app see the disconnect
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return b"", messages, True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), messages, False
+
+
+def replaying(body: bytes, messages: list[ReceiveMessage], receive: Receive) -> Receive:
+    """A receive that hands the app the body already read (as one message), then the real channel."""
+    pending: list[ReceiveMessage] = [{"type": "http.request", "body": body, "more_body": False}]
+    if messages and messages[-1]["type"] != "http.request":
+        pending = [messages[-1]]
+
+    async def replay() -> ReceiveMessage:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+class CrossSiteGuardMiddleware:
+    """The edge checks of unsafe requests, before any routing or handler:
+
+    - refuses what a browser sends cross-site (403), whatever cookies it carries. Browsers say where a request
+      comes from (Sec-Fetch-Site, Origin); clients that are not browsers send neither and are not subject to
+      CSRF. Token-based CSRF would break those API clients, so the origin check is the rule;
+    - screens the body (backend.edge: size, UTF-8, JSON, depth, card data) and refuses it in the error shape.
+      Exempt paths (Stripe's signed webhook, whose events describe cards by brand and last four digits) get
+      every check but the card-data one.
     """
 
     def __init__(self, app: ASGIApp, trusted_origins: Iterable[str] = (), exempt_paths: Iterable[str] = ()) -> None:
@@ -80,19 +130,24 @@ class CrossSiteGuardMiddleware:
         self.exempt = tuple(exempt_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("method") in _UNSAFE and not scope["path"].startswith(self.exempt):
-            if self._cross_site(scope):
-                body = msgspec.json.encode(
-                    {"error": "cross_site_request", "detail": "Cross-site requests that change state are refused."}
-                )
-                start: Any = {"type": "http.response.start", "status": 403,
-                              "headers": [(b"content-type", b"application/json"),
-                                          (b"content-length", str(len(body)).encode())]}
-                await send(start)
-                end: Any = {"type": "http.response.body", "body": body}
-                await send(end)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope.get("method") not in _UNSAFE:
+            await self.app(scope, receive, send)
+            return
+        exempt = scope["path"].startswith(self.exempt) if self.exempt else False
+        if not exempt and self._cross_site(scope):
+            await send_error(send, 403, "cross_site_request", "Cross-site requests that change state are refused.")
+            return
+        declared = _header(scope, b"content-length")
+        if declared and declared.isascii() and declared.isdigit() and (refusal := edge.refuse_size(int(declared))):
+            await send_error(send, refusal.status, refusal.code, refusal.detail)
+            return
+        body, messages, too_large = await read_body(receive, edge.MAX_BODY_BYTES)
+        refusal = edge.BODY_TOO_LARGE if too_large else edge.screen_body(
+            body, _header(scope, b"content-type"), screen_cards=not exempt)
+        if refusal:
+            await send_error(send, refusal.status, refusal.code, refusal.detail)
+            return
+        await self.app(scope, replaying(body, messages, receive), send)
 
     def _cross_site(self, scope: Scope) -> bool:
         fetch_site = _header(scope, b"sec-fetch-site")

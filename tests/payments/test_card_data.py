@@ -11,7 +11,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
 
-from backend.payments.card_data import carries_card_data
+from backend.card_data import carries_card_data
 from backend.settings import get_settings
 from db.tables import Order
 from tests.payments.helpers import hold

@@ -1,7 +1,8 @@
 """Spotting card data in a request body, so it can be refused before anything reads, logs or stores it.
 
 PCI SAQ-A: card numbers go from the browser to Stripe only. A client that sends them to us anyway (a bug, or a
-hand-rolled integration) gets a 422 naming no value; the body is inspected here and then dropped.
+hand-rolled integration) gets a 422 naming no value, whatever the endpoint: the edge (backend.edge) screens every
+body with these functions before any handler reads it, and the log formatter masks what slips through anyway.
 Two nets: field names that only card data uses, at any depth (in the raw bytes and in the decoded JSON), and
 anything that looks like a card number (13-19 digits, a card network's first digit, valid Luhn check digit)
 anywhere in the raw bytes, JSON or not.
@@ -28,6 +29,7 @@ FORBIDDEN_FIELDS = frozenset(_SEPARATORS.sub("", name) for name in _CARD_FIELDS)
 
 # A digit run of 13-19 digits, optionally grouped by single spaces or dashes, not part of a longer number.
 _PAN_CANDIDATE = re.compile(rb"(?<![0-9])[2-6](?:[ -]?[0-9]){12,18}(?![0-9])")
+_PAN_TEXT = re.compile(_PAN_CANDIDATE.pattern.decode())
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -40,7 +42,7 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _looks_like_card_number(raw: bytes) -> bool:
+def looks_like_card_number(raw: bytes) -> bool:
     for match in _PAN_CANDIDATE.finditer(raw):
         digits = re.sub(rb"[ -]", b"", match.group()).decode()
         if 13 <= len(digits) <= 19 and _luhn_ok(digits):
@@ -59,7 +61,7 @@ def _raw_names_card_field(raw: bytes) -> bool:
     )
 
 
-def _names_card_field(value: Any) -> bool:
+def names_card_field(value: Any) -> bool:
     stack = [value]
     while stack:
         item = stack.pop()
@@ -73,12 +75,29 @@ def _names_card_field(value: Any) -> bool:
     return False
 
 
+def raw_carries_card_data(raw: bytes) -> bool:
+    """The byte-level nets: a card number anywhere, or a card field's name, even in a body that is not JSON."""
+    return looks_like_card_number(raw) or _raw_names_card_field(raw)
+
+
 def carries_card_data(raw: bytes) -> bool:
-    if _looks_like_card_number(raw) or _raw_names_card_field(raw):
+    if raw_carries_card_data(raw):
         return True
     try:
         decoded = msgspec.json.decode(raw)
-    except (msgspec.DecodeError, RecursionError):
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
         return False  # not JSON (or absurdly deep): the caller refuses it as malformed without quoting it
     # Decoding also resolves escapes such as "\u0063vc", which the raw scan cannot see.
-    return _names_card_field(decoded)
+    return names_card_field(decoded)
+
+
+def redact_card_numbers(text: str) -> str:
+    """Masks anything that looks like a card number (a log line's last net: a number must never be written)."""
+    if not _PAN_TEXT.search(text):
+        return text
+    return _PAN_TEXT.sub(lambda m: "[card number removed]" if _is_card_number(m.group()) else m.group(), text)
+
+
+def _is_card_number(candidate: str) -> bool:
+    digits = re.sub(r"[ -]", "", candidate)
+    return 13 <= len(digits) <= 19 and _luhn_ok(digits)
