@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty, Message, ScopeSession
 
@@ -28,8 +29,8 @@ class WriteOnChangeSessionBackend(ServerSideSessionBackend):
         had_cookie = self.config.key in connection.cookies
         loaded = connection.scope.get("state", {}).get(_LOADED, {})
         if scope_session is Empty or not scope_session:
-            if had_cookie:  # signed out: drop the stored session and clear the cookie
-                await super().store_in_message(Empty, message, connection)
+            if had_cookie and loaded:  # signed out just now: drop the stored session and clear the cookie, once
+                await self._sign_out(message, connection)
             return
         if had_cookie and scope_session == loaded:
             return
@@ -39,6 +40,16 @@ class WriteOnChangeSessionBackend(ServerSideSessionBackend):
             await self.delete(connection.cookies[self.config.key], store=store)
             connection.scope["state"][_ROTATED] = self.generate_session_id()
         await super().store_in_message(scope_session, message, connection)
+
+    async def _sign_out(self, message: Message, connection: ASGIConnection) -> None:
+        # Litestar's own clearing sends `session=null` with the configured Max-Age (14 days): the browser keeps
+        # a "null" cookie and every later response clears it again. Max-Age=0 deletes it at once.
+        store = self.config.get_store_from_app(connection.scope["app"])
+        await self.delete(connection.cookies[self.config.key], store=store)
+        cookie = Cookie(key=self.config.key, value="", max_age=0, expires=0, path=self.config.path,
+                        domain=self.config.domain, secure=self.config.secure, httponly=self.config.httponly,
+                        samesite=self.config.samesite)
+        MutableScopeHeaders.from_message(message).add("Set-Cookie", cookie.to_header(header=""))
 
     def get_session_id(self, connection: ASGIConnection) -> str:
         rotated = connection.scope.get("state", {}).get(_ROTATED)
