@@ -68,11 +68,11 @@ def main(argv: list[str] | None = None) -> int:
                 python_module(
                     "tools.stripe_standin", "--host", "127.0.0.1", "--port", str(port),
                     "--state-file", str(var / "stripe-standin.json"),
-                    "--secret-key", STANDIN_SECRET_KEY, "--publishable-key", STANDIN_PUBLISHABLE_KEY,
-                    "--webhook-secret", webhook_secret,
                     "--webhook-url", f"http://127.0.0.1:{settings.port}/api/v1/payments/stripe/webhook",
                 ),
-                env=environ_with(**overrides),
+                # Secrets through the environment: a command line is readable by every user of the host (`ps`).
+                env=environ_with(**overrides, STRIPE_SECRET_KEY=STANDIN_SECRET_KEY,
+                                 STRIPE_PUBLISHABLE_KEY=STANDIN_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET=webhook_secret),
                 log_path=str(var / "logs" / "stripe-standin.log"),
             )
             children.append(standin)

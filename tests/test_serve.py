@@ -55,6 +55,8 @@ def test_serve_starts_embedded_services_and_ctrl_c_stops_them_all() -> None:
                  if Path(f"/proc/{pid}/cmdline").exists()}
         assert any("valkey-server" in name for name in names), names
         assert any("tools.stripe_standin" in name for name in names), names
+        # No secret on any command line: `ps` shows those to every user of the host.
+        assert not [name for name in names if "whsec_" in name or "sk_test" in name or "--secret" in name], names
         assert (var_dir / "showtime.sqlite3").exists() and (var_dir / "secret_key").exists()
     finally:
         launcher.send_signal(signal.SIGINT)
