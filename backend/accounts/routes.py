@@ -13,6 +13,11 @@ from backend.auth import provide_profile_id
 from backend.errors import NotSignedIn
 
 
+def client_address(request: Request[Any, Any, Any]) -> str:
+    # uvicorn has already replaced the peer by X-Forwarded-For when it comes from a trusted proxy.
+    return request.client.host if request.client else "unknown"
+
+
 def _start_session(request: Request[Any, Any, Any], profile: ProfileOut) -> None:
     request.clear_session()
     request.set_session({"profile_id": int(profile.profile_id)})
@@ -32,7 +37,7 @@ class AuthController(Controller):
     @post("/login", status_code=HTTP_200_OK, operation_id="login")
     async def login(self, request: Request[Any, Any, Any], data: LoginBody, redis: Redis) -> ProfileOut:
         """Sign in; unknown email and wrong password get the same 401."""
-        profile = await service.login(redis, data.email, data.password)
+        profile = await service.login(redis, data.email, data.password, client_address(request))
         _start_session(request, profile)
         return profile
 

@@ -6,9 +6,10 @@ import re
 
 from redis.asyncio import Redis
 
+from backend.accounts import brake
 from backend.accounts.passwords import hash_password, verify_password
 from backend.accounts.schemas import ProfileOut
-from backend.errors import AppError, Conflict, Invalid, RateLimited
+from backend.errors import AppError, Conflict, Invalid
 from db.tables import Profile
 
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
@@ -18,8 +19,6 @@ COMMON_PASSWORDS = {
     "qwerty123", "11111111", "00000000", "passw0rd", "trustno1",
 }
 MIN_PASSWORD, MAX_PASSWORD = 8, 256
-# Failed sign-ins per email before a pause: slows guessing without locking the owner out for long.
-FAILED_LOGIN_LIMIT, FAILED_LOGIN_WINDOW_S = 10, 300
 
 
 class InvalidCredentials(AppError):
@@ -78,24 +77,18 @@ async def register(email: str, password: str, name: str) -> ProfileOut:
     return profile_out(rows[0])
 
 
-async def login(redis: Redis, email: str, password: str) -> ProfileOut:
+async def login(redis: Redis, email: str, password: str, address: str) -> ProfileOut:
+    """`address` is the client's (after trusted proxies): the brake counts failures per client, not per victim."""
     reject_control_characters(email=email, password=password)
     key_email = email.strip().lower()[:254]
-    failures_key = f"login:failures:{key_email}"
-    failures = int(await redis.get(failures_key) or 0)
-    if failures >= FAILED_LOGIN_LIMIT:
-        ttl = await redis.ttl(failures_key)
-        raise RateLimited("Too many failed sign-ins for this account; try again later.", retry_after=max(ttl, 1))
+    await brake.check(redis, key_email, address)
     row = await Profile.select(Profile.id, Profile.email, Profile.name, Profile.role, Profile.password_hash).where(
         Profile.email == key_email
     ).first()
     if not await verify_password(row["password_hash"] if row else None, password):
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.incr(failures_key)
-            pipe.expire(failures_key, FAILED_LOGIN_WINDOW_S, nx=True)
-            await pipe.execute()
+        await brake.record_failure(redis, key_email, address)
         raise InvalidCredentials("The email or password is not right.")
-    await redis.delete(failures_key)
+    await brake.record_success(redis, key_email, address)
     assert row is not None
     return profile_out(row)
 
