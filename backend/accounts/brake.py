@@ -49,7 +49,7 @@ def _keys(email: str, address: str) -> _Keys:
                  account=f"login:fail:acct:{account}")
 
 
-def _count(raw: bytes | None) -> int:
+def _count(raw: bytes | str | None) -> int:
     return int(raw) if raw else 0
 
 
