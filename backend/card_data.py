@@ -43,11 +43,7 @@ def _luhn_ok(digits: str) -> bool:
 
 
 def looks_like_card_number(raw: bytes) -> bool:
-    for match in _PAN_CANDIDATE.finditer(raw):
-        digits = re.sub(rb"[ -]", b"", match.group()).decode()
-        if 13 <= len(digits) <= 19 and _luhn_ok(digits):
-            return True
-    return False
+    return any(_is_card_number(match.group().decode()) for match in _PAN_CANDIDATE.finditer(raw))
 
 
 # Something that looks like a JSON object key; catches card fields even in bodies too broken or deep to decode.
