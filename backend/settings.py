@@ -69,6 +69,12 @@ class Settings:
     public_origin: str | None
     # Payments: how often the reconciler reads back pending orders from Stripe (lost webhooks, crashes).
     reconcile_interval_seconds: int = 60
+    # Outgoing mail (e-mail verification): smtp://user:pass@host:587 (STARTTLS) or smtps://...:465. Unset outside
+    # production: the message is written to the log instead, since no mail server exists on a laptop.
+    smtp_url: str | None = None
+    mail_from: str = "Showtime <no-reply@showtime.invalid>"
+    # New accounts one client address may create per hour (bots registering for a waiting room's draw).
+    registrations_per_address_per_hour: int = 10
 
     @property
     def production(self) -> bool:
@@ -128,7 +134,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         missing = [
             name
             for name in ("DATABASE_URL", "REDIS_URL", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
-                         "STRIPE_WEBHOOK_SECRET", "SCANNER_TOKEN", "PUBLIC_ORIGIN")
+                         "STRIPE_WEBHOOK_SECRET", "SCANNER_TOKEN", "PUBLIC_ORIGIN", "SMTP_URL")
             if not env.get(name)
         ]
         if missing:
@@ -143,6 +149,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     public_origin = env.get("PUBLIC_ORIGIN") or None
     if public_origin:
         _check_url("PUBLIC_ORIGIN", public_origin, ("http", "https"))
+    smtp_url = env.get("SMTP_URL") or None
+    if smtp_url:
+        _check_url("SMTP_URL", smtp_url, ("smtp", "smtps"))
 
     return Settings(
         app_env=app_env,
@@ -164,6 +173,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         scanner_token=env.get("SCANNER_TOKEN") or "dev-scanner-token",
         log_level=log_level,
         public_origin=public_origin,
+        smtp_url=smtp_url,
+        mail_from=env.get("MAIL_FROM") or "Showtime <no-reply@showtime.invalid>",
+        registrations_per_address_per_hour=_int(env, "REGISTRATIONS_PER_ADDRESS_PER_HOUR", 10),
     )
 
 

@@ -74,6 +74,8 @@ class Profile(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     # "fan", or "scanner" for gate staff (made by `python -m db.manage create-scanner EMAIL`).
     role = Varchar(length=20, default="fan")
+    # Set when the owner proved they read this address (the token mailed at registration); see accounts.verification.
+    email_verified_at = Timestamptz(null=True, default=None)
 
 
 class Order(Table, tablename="orders"):

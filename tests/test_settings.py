@@ -12,6 +12,7 @@ PRODUCTION = {
     "APP_ENV": "production", "DATABASE_URL": "postgresql://app@db:5432/tickets", "REDIS_URL": "redis://cache:6379/0",
     "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_PUBLISHABLE_KEY": "pk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
     "SECRET_KEY": "s" * 48, "SCANNER_TOKEN": "scan", "PUBLIC_ORIGIN": "https://tickets.example",
+    "SMTP_URL": "smtp://mailer:secret@smtp.example:587",
 }
 
 
@@ -30,7 +31,7 @@ def test_complete_production_settings_load(tmp_path: Path) -> None:
     assert settings.production and not settings.stripe_standin and not settings.database_is_sqlite
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "STRIPE_SECRET_KEY", "REDIS_URL", "DATABASE_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "STRIPE_SECRET_KEY", "REDIS_URL", "DATABASE_URL", "SMTP_URL"])
 def test_production_names_what_is_missing(tmp_path: Path, missing: str) -> None:
     env = {k: v for k, v in PRODUCTION.items() if k != missing} | {"VAR_DIR": str(tmp_path)}
     with pytest.raises(SettingsError, match=missing):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -22,3 +22,13 @@ class ProfileOut(msgspec.Struct):
     name: str
     # "fan", or "scanner" for gate staff: the web app offers the scanner page to those.
     role: Literal["fan", "scanner"] = "fan"
+    # True once the owner confirmed the address with the mailed token (backend/accounts/verification.py).
+    email_verified: bool = False
+
+
+class VerifyEmailBody(msgspec.Struct):
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class MailSent(msgspec.Struct):
+    sent: bool

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from redis.asyncio import Redis
 
-from backend.accounts import brake
+from backend.accounts import brake, verification
 from backend.accounts.passwords import hash_password, verify_password
 from backend.accounts.schemas import ProfileOut
 from backend.errors import AppError, Conflict, Invalid
@@ -51,9 +52,13 @@ def check_password_strength(password: str, email: str) -> None:
                       code="weak_password")
 
 
+PROFILE_COLUMNS = (Profile.id, Profile.email, Profile.name, Profile.role, Profile.email_verified_at)
+
+
 def profile_out(profile: dict) -> ProfileOut:
     return ProfileOut(profile_id=str(profile["id"]), email=profile["email"], name=profile["name"],
-                      role="scanner" if profile.get("role") == "scanner" else "fan")
+                      role="scanner" if profile.get("role") == "scanner" else "fan",
+                      email_verified=profile["email_verified_at"] is not None)
 
 
 async def register(email: str, password: str, name: str) -> ProfileOut:
@@ -68,7 +73,7 @@ async def register(email: str, password: str, name: str) -> ProfileOut:
     password_hash = await hash_password(password)
     try:
         rows = await Profile.insert(Profile(email=email, name=name, password_hash=password_hash)).returning(
-            Profile.id, Profile.email, Profile.name, Profile.role
+            *PROFILE_COLUMNS
         )
     except Exception as exc:  # two registrations racing for one email: the unique index decides
         if await Profile.exists().where(Profile.email == email):
@@ -82,9 +87,7 @@ async def login(redis: Redis, email: str, password: str, address: str) -> Profil
     reject_control_characters(email=email, password=password)
     key_email = email.strip().lower()[:254]
     await brake.check(redis, key_email, address)
-    row = await Profile.select(Profile.id, Profile.email, Profile.name, Profile.role, Profile.password_hash).where(
-        Profile.email == key_email
-    ).first()
+    row = await Profile.select(*PROFILE_COLUMNS, Profile.password_hash).where(Profile.email == key_email).first()
     if not await verify_password(row["password_hash"] if row else None, password):
         await brake.record_failure(redis, key_email, address)
         raise InvalidCredentials("The email or password is not right.")
@@ -94,6 +97,18 @@ async def login(redis: Redis, email: str, password: str, address: str) -> Profil
 
 
 async def get_profile(profile_id: int) -> ProfileOut | None:
-    row = await Profile.select(Profile.id, Profile.email, Profile.name, Profile.role).where(
-        Profile.id == profile_id).first()
+    row = await Profile.select(*PROFILE_COLUMNS).where(Profile.id == profile_id).first()
     return profile_out(row) if row else None
+
+
+async def verify_email(secret_key: str, token: str, now: datetime) -> ProfileOut:
+    """Marks the token's profile verified (again is fine); 422 invalid_token / token_expired otherwise."""
+    profile_id = verification.token_profile_id(token)
+    row = await Profile.select(*PROFILE_COLUMNS).where(Profile.id == profile_id).first()
+    if row is None:
+        raise verification.InvalidToken("This verification link is not valid.")
+    verification.check_token(secret_key, token, row["email"])
+    if row["email_verified_at"] is None:
+        await Profile.update({Profile.email_verified_at: now}).where(Profile.id == profile_id)
+        row["email_verified_at"] = now
+    return profile_out(row)
