@@ -37,7 +37,7 @@ def _assert_error(response: httpx.Response, code: str) -> None:
     assert response.json()["error"] == code and isinstance(response.json()["detail"], str)
 
 
-@pytest.mark.parametrize("skew_s", [3600, 301])
+@pytest.mark.parametrize("skew_s", [3600, 360])
 async def test_a_signature_dated_in_the_future_is_refused(server, skew_s: int) -> None:
     payload = json.dumps(_event()).encode()
     signature = stripe_signature(payload, webhook_secret(server.var_dir), timestamp=int(time.time()) + skew_s)
