@@ -12,12 +12,11 @@ from typing import Any
 
 from litestar import Request
 
+from backend.accounts.staff import SCANNER_ROLE
 from backend.auth import session_profile_id
 from backend.errors import Forbidden, NotSignedIn
 from backend.settings import Settings
 from db.tables import Profile
-
-SCANNER_ROLE = "scanner"
 
 
 @dataclass(frozen=True)
