@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from datetime import timedelta
 
 import httpx
 import msgspec
 
+from backend.catalog.search import VenuePriceRanges
 from backend.timeutil import utcnow
+from db.tables import Section
 from tests.support.data import create_show
 
 
@@ -129,3 +132,13 @@ async def test_gzip_body_is_valid_gzip(anon: httpx.AsyncClient) -> None:
         async with raw.stream("GET", f"/api/v1/shows/{show.id}/map") as response:
             compressed = b"".join([chunk async for chunk in response.aiter_raw()])
     assert len(msgspec.json.decode(gzip.decompress(compressed))["seats"]) == 6  # two sections of one row of three
+
+
+async def test_venue_price_ranges_follow_a_price_change_within_their_ttl(anon: httpx.AsyncClient) -> None:
+    show = await create_show(sections=(("Front", 5000), ("Back", 3000)))
+    ranges = VenuePriceRanges(ttl_s=0.3)
+    assert await ranges.get({show.venue_id}) == {show.venue_id: (3000, 5000)}
+    await Section.update({Section.price_cents: 9000}).where(Section.id == show.sections["Front"])
+    assert await ranges.get({show.venue_id}) == {show.venue_id: (3000, 5000)}  # cached...
+    await asyncio.sleep(0.4)
+    assert await ranges.get({show.venue_id}) == {show.venue_id: (3000, 9000)}  # ...for the TTL only
