@@ -83,3 +83,55 @@ def environ_with(**overrides: str | None) -> dict[str, str]:
         else:
             env[key] = value
     return env
+
+
+class Supervisor:
+    """Keeps a launcher's children running: a child that exits is reaped at once (never left a zombie) and
+    restarted after a growing pause; one that keeps dying (more than `max_restarts` within `window_s`) stops
+    everything, and the log says which one it was."""
+
+    def __init__(self, log: Callable[[str], None], max_restarts: int = 5, window_s: float = 60.0,
+                 first_backoff_s: float = 0.5, max_backoff_s: float = 10.0) -> None:
+        self.log = log
+        self.max_restarts = max_restarts
+        self.window_s = window_s
+        self.first_backoff_s = first_backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.children: list[tuple[str, Callable[[], subprocess.Popen], subprocess.Popen]] = []
+        self.restarts: dict[str, list[float]] = {}
+
+    def start(self, name: str, starter: Callable[[], subprocess.Popen]) -> subprocess.Popen:
+        process = starter()
+        self.children.append((name, starter, process))
+        self.restarts.setdefault(name, [])
+        return process
+
+    def run(self, interval_s: float = 0.2) -> int:
+        """Blocks until a child gives up for good (then 1); Ctrl-C/SIGTERM raise KeyboardInterrupt out of here."""
+        while True:
+            for index, (name, starter, process) in enumerate(self.children):
+                code = process.poll()  # reaps the child if it exited
+                if code is None:
+                    continue
+                recent = [t for t in self.restarts[name] if time.monotonic() - t < self.window_s]
+                if len(recent) >= self.max_restarts:
+                    self.log(f"{name} (pid {process.pid}) exited with code {code} and keeps dying: "
+                             "stopping everything")
+                    return 1
+                pause = min(self.max_backoff_s, self.first_backoff_s * 2 ** len(recent))
+                self.log(f"{name} (pid {process.pid}) exited with code {code}: restarting in {pause:.1f} s")
+                time.sleep(pause)
+                recent.append(time.monotonic())
+                self.restarts[name] = recent
+                try:
+                    restarted = starter()
+                except RuntimeError as exc:
+                    self.log(f"{name} could not be restarted ({exc}): stopping everything")
+                    return 1
+                self.children[index] = (name, starter, restarted)
+                self.log(f"{name} restarted (pid {restarted.pid})")
+            time.sleep(interval_s)
+
+    def stop_all(self) -> None:
+        for _, _, process in reversed(self.children):
+            stop(process)

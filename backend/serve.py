@@ -4,7 +4,9 @@
 2. the offline Stripe stand-in when STRIPE_SECRET_KEY is unset;
 3. migrations, and demo data when the database is empty;
 4. uvicorn serving the app on HOST:PORT.
-Ctrl-C (or SIGTERM) stops all of them; children also die with this process if it is killed outright.
+Ctrl-C (or SIGTERM) stops all of them; children also die with this process if it is killed outright. A child that
+exits on its own is reaped at once and restarted after a growing pause; one that keeps dying stops everything, and
+the launcher says which (backend.processes.Supervisor).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 import urllib.request
 
 from backend.embedded_valkey import start_valkey
-from backend.processes import environ_with, free_port, python_module, spawn, stop, wait_until
+from backend.processes import Supervisor, environ_with, free_port, python_module, spawn, wait_until
 from backend.settings import PROJECT_ROOT, SettingsError, load_settings
 
 STANDIN_SECRET_KEY = "sk_test_standin"  # noqa: S105 - the offline stand-in's fixed test key, not a secret
@@ -38,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend.serve")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
     parser.add_argument("--no-seed", action="store_true", help="do not load demo data into an empty database")
+    parser.add_argument("--max-restarts", type=int, default=5,
+                        help="restarts of one child within a minute before everything stops (default 5)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -47,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(PROJECT_ROOT)
     var = settings.var_dir
     (var / "logs").mkdir(parents=True, exist_ok=True)
-    children: list[subprocess.Popen] = []
+    supervisor = Supervisor(_log, max_restarts=args.max_restarts)
     overrides: dict[str, str | None] = {"VAR_DIR": str(var)}
 
     def shutdown(*_: object) -> None:
@@ -56,27 +60,35 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, shutdown)
     try:
         if not settings.redis_url:
-            valkey, redis_url = start_valkey(var / "valkey")
-            children.append(valkey)
+            # Restarted on the same port, so the app's REDIS_URL stays right; the app rebuilds seat state.
+            valkey_port = free_port()
+            redis_url = f"redis://127.0.0.1:{valkey_port}/0"
+            supervisor.start("Valkey", lambda: start_valkey(var / "valkey", port=valkey_port)[0])
             overrides["REDIS_URL"] = redis_url
             _log(f"embedded Valkey on {redis_url}")
         if not settings.stripe_secret_key:
             port = int(os.environ.get("STANDIN_PORT") or free_port())
             webhook_secret = "whsec_" + hashlib.sha256(settings.secret_key.encode() + b"webhook").hexdigest()[:32]
             base = f"http://127.0.0.1:{port}"
-            standin = spawn(
-                python_module(
-                    "tools.stripe_standin", "--host", "127.0.0.1", "--port", str(port),
-                    "--state-file", str(var / "stripe-standin.json"),
-                    "--webhook-url", f"http://127.0.0.1:{settings.port}/api/v1/payments/stripe/webhook",
-                ),
-                # Secrets through the environment: a command line is readable by every user of the host (`ps`).
-                env=environ_with(**overrides, STRIPE_SECRET_KEY=STANDIN_SECRET_KEY,
-                                 STRIPE_PUBLISHABLE_KEY=STANDIN_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET=webhook_secret),
-                log_path=str(var / "logs" / "stripe-standin.log"),
-            )
-            children.append(standin)
-            wait_until(lambda: _http_ok(f"{base}/healthz"), 20, "Stripe stand-in", standin)
+            standin_env = environ_with(**overrides, STRIPE_SECRET_KEY=STANDIN_SECRET_KEY,
+                                       STRIPE_PUBLISHABLE_KEY=STANDIN_PUBLISHABLE_KEY,
+                                       STRIPE_WEBHOOK_SECRET=webhook_secret)
+
+            def start_standin() -> subprocess.Popen:
+                standin = spawn(
+                    python_module(
+                        "tools.stripe_standin", "--host", "127.0.0.1", "--port", str(port),
+                        "--state-file", str(var / "stripe-standin.json"),
+                        "--webhook-url", f"http://127.0.0.1:{settings.port}/api/v1/payments/stripe/webhook",
+                    ),
+                    # Secrets through the environment: a command line is readable by every user of the host (ps).
+                    env=standin_env,
+                    log_path=str(var / "logs" / "stripe-standin.log"),
+                )
+                wait_until(lambda: _http_ok(f"{base}/healthz"), 20, "Stripe stand-in", standin)
+                return standin
+
+            supervisor.start("Stripe stand-in", start_standin)
             overrides.update(STRIPE_SECRET_KEY=STANDIN_SECRET_KEY, STRIPE_PUBLISHABLE_KEY=STANDIN_PUBLISHABLE_KEY,
                              STRIPE_WEBHOOK_SECRET=webhook_secret, STRIPE_API_BASE=base)
             _log(f"Stripe stand-in on {base}")
@@ -84,22 +96,25 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run(python_module("db.manage", "migrate"), env=env, check=True, stdout=subprocess.DEVNULL)
         if not args.no_seed:
             subprocess.run(python_module("db.manage", "seed", "--if-empty"), env=env, check=True)
-        server = spawn(
-            python_module(
-                "uvicorn", "backend.app:create_asgi_app", "--factory", "--host", settings.host,
-                "--port", str(settings.port), "--workers", str(args.workers), "--no-access-log",
-                "--ws", "websockets", "--ws-per-message-deflate", "false", "--timeout-graceful-shutdown", "5",
-                # Longer than the idle timeout of the proxies and clients in front of us (uvicorn's default is
-                # 5 s): a connection the server drops just as a client reuses it fails that client's request.
-                "--timeout-keep-alive", "75",
-            ),
-            env=env,
-        )
-        children.append(server)
-        wait_until(lambda: _http_ok(f"http://127.0.0.1:{settings.port}/healthz"), 60, "web server", server)
+
+        def start_web() -> subprocess.Popen:
+            server = spawn(
+                python_module(
+                    "uvicorn", "backend.app:create_asgi_app", "--factory", "--host", settings.host,
+                    "--port", str(settings.port), "--workers", str(args.workers), "--no-access-log",
+                    "--ws", "websockets", "--ws-per-message-deflate", "false", "--timeout-graceful-shutdown", "5",
+                    # Longer than the idle timeout of the proxies and clients in front of us (uvicorn's default
+                    # is 5 s): a connection the server drops just as a client reuses it fails that request.
+                    "--timeout-keep-alive", "75",
+                ),
+                env=env,
+            )
+            wait_until(lambda: _http_ok(f"http://127.0.0.1:{settings.port}/healthz"), 60, "web server", server)
+            return server
+
+        supervisor.start("web server", start_web)
         _log(f"serving on http://{settings.host}:{settings.port}  (Ctrl-C stops everything)")
-        server.wait()
-        return server.returncode or 0
+        return supervisor.run()
     except KeyboardInterrupt:
         _log("stopping")
         return 0
@@ -107,9 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[serve] could not start: {exc}", file=sys.stderr)
         return 1
     finally:
-        for child in reversed(children):
-            stop(child)
-
+        supervisor.stop_all()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -69,3 +69,55 @@ def test_serve_starts_embedded_services_and_ctrl_c_stops_them_all() -> None:
     while time.monotonic() < deadline and any(_alive(pid) for pid in children):
         time.sleep(0.1)
     assert not [pid for pid in children if _alive(pid)], "orphans left behind"
+
+
+def _child(launcher_pid: int, marker: str) -> int:
+    for pid in _descendants(launcher_pid):
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        if cmdline.exists() and marker in cmdline.read_text():
+            return pid
+    raise AssertionError(f"no child running {marker}")
+
+
+def _launch(var_dir: Path, *args: str) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "STRIPE_SECRET_KEY", "DATABASE_URL")}
+    env.update(VAR_DIR=str(var_dir), PORT=str(port))
+    launcher = spawn([sys.executable, "-m", "backend.serve", *args], env=env, log_path=str(var_dir / "serve.log"))
+    wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200, 240,
+               "just serve", launcher)
+    return launcher, port
+
+
+def _gone(pid: int) -> bool:
+    """Not running and not a zombie: the launcher reaped it."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+def test_serve_restarts_a_dead_child_and_stops_everything_when_one_keeps_dying() -> None:
+    var_dir = Path(tempfile.mkdtemp(prefix="showtime-serve-"))
+    launcher, port = _launch(var_dir)
+    try:
+        valkey = _child(launcher.pid, "valkey-server")
+        os.kill(valkey, signal.SIGKILL)
+        wait_until(lambda: _gone(valkey), 10, "the dead Valkey reaped")
+        wait_until(lambda: _child(launcher.pid, "valkey-server") != valkey, 30, "Valkey restarted", launcher)
+        wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200, 60,
+                   "healthy again", launcher)
+        assert "Valkey (pid" in (var_dir / "serve.log").read_text()
+    finally:
+        launcher.send_signal(signal.SIGINT)
+        launcher.wait(timeout=30)
+
+    # With no restarts allowed, a dead stand-in stops everything and the launcher says which child it was.
+    launcher, port = _launch(var_dir, "--no-seed", "--max-restarts", "0")
+    children = _descendants(launcher.pid)
+    standin = _child(launcher.pid, "tools.stripe_standin")
+    os.kill(standin, signal.SIGKILL)
+    assert launcher.wait(timeout=60) == 1
+    log = (var_dir / "serve.log").read_text()
+    assert f"Stripe stand-in (pid {standin}) exited with code -9 and keeps dying: stopping everything" in log
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(_gone(pid) for pid in children):
+        time.sleep(0.1)
+    assert [pid for pid in children if not _gone(pid)] == [], "children left running or as zombies"
