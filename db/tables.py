@@ -158,6 +158,17 @@ class PaymentLedgerEntry(Table, tablename="payment_ledger"):
     entry_hash = Varchar(length=64, unique=True)
 
 
+class LedgerCheckpoint(Table):
+    """A signed note of the ledger's head (entries, head hash) taken on a schedule: deleting the newest ledger rows
+    leaves a chain that still verifies, but shorter than a checkpoint says it was (backend/payments/checkpoints)."""
+
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
+    taken_at = Timestamptz()
+    entries = BigInt()
+    head_hash = Varchar(length=64)
+    signature = Varchar(length=64)
+
+
 class ProcessedWebhookEvent(Table):
     id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     event_id = Varchar(length=100, unique=True)

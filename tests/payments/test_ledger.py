@@ -1,5 +1,4 @@
-"""The ledger's hash chain: concurrent appends never fork it, and editing or deleting any row makes
-`python -m backend.payments verify-ledger` fail naming that row's seq."""
+"""The ledger's hash chain: concurrent appends never fork it (tampering: test_ledger_integrity.py)."""
 
 from __future__ import annotations
 
@@ -54,37 +53,3 @@ async def test_append_outside_a_transaction_is_refused() -> None:
         assert "transaction" in str(exc)
     else:
         raise AssertionError("append outside a transaction was accepted")
-
-
-async def test_an_edited_row_is_named_by_verify() -> None:
-    await asyncio.gather(*(_append(100 + i) for i in range(3)))
-    ok = await _verify_cli()
-    assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.startswith("ledger OK:")
-
-    rows = await PaymentLedgerEntry.select().order_by(PaymentLedgerEntry.seq)
-    victim = rows[len(rows) // 2]
-    for column, value in ((PaymentLedgerEntry.amount_cents, victim["amount_cents"] + 1),
-                          (PaymentLedgerEntry.stripe_object_id, "pi_forged"),
-                          (PaymentLedgerEntry.recorded_at, victim["recorded_at"] + timedelta(seconds=1))):
-        await PaymentLedgerEntry.update({column: value}).where(PaymentLedgerEntry.id == victim["id"])
-        broken = await _verify_cli()
-        assert broken.returncode == 1, broken.stdout + broken.stderr
-        assert f"seq {victim['seq']}:" in broken.stdout, broken.stdout
-        await PaymentLedgerEntry.update({column: victim[column._meta.name]}).where(
-            PaymentLedgerEntry.id == victim["id"])
-    assert (await _verify_cli()).returncode == 0
-
-
-async def test_a_deleted_row_breaks_the_chain_at_the_next_one() -> None:
-    await asyncio.gather(*(_append(200 + i) for i in range(3)))
-    rows = await PaymentLedgerEntry.select().order_by(PaymentLedgerEntry.seq)
-    victim = rows[-2]
-    await PaymentLedgerEntry.delete().where(PaymentLedgerEntry.id == victim["id"])
-    try:
-        broken = await _verify_cli()
-        assert broken.returncode == 1
-        assert f"seq {victim['seq'] + 1}:" in broken.stdout, broken.stdout
-    finally:
-        await PaymentLedgerEntry.insert(PaymentLedgerEntry(**victim))
-    assert (await _verify_cli()).returncode == 0
