@@ -7,6 +7,7 @@ from tests.support.fixtures import (  # noqa: F401 - fixtures are found by name
     fan,
     make_fan,
     pytest_report_header,
+    pytest_sessionfinish,
     redis,
     redis_url,
     server,

@@ -29,7 +29,8 @@ FORBIDDEN_FIELDS = frozenset(_SEPARATORS.sub("", name) for name in _CARD_FIELDS)
 
 # A digit run of 13-19 digits, optionally grouped by single spaces or dashes, not part of a longer number.
 _PAN_CANDIDATE = re.compile(rb"(?<![0-9])[2-6](?:[ -]?[0-9]){12,18}(?![0-9])")
-_PAN_TEXT = re.compile(_PAN_CANDIDATE.pattern.decode())
+# In log text, a digit run inside a word (a hex request id or hash) is not a card number: whole words only.
+_PAN_TEXT = re.compile(r"(?<![0-9A-Za-z])[2-6](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z])")
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -85,6 +86,10 @@ def carries_card_data(raw: bytes) -> bool:
         return False  # not JSON (or absurdly deep): the caller refuses it as malformed without quoting it
     # Decoding also resolves escapes such as "\u0063vc", which the raw scan cannot see.
     return names_card_field(decoded)
+
+
+def text_has_card_number(text: str) -> bool:
+    return any(_is_card_number(match.group()) for match in _PAN_TEXT.finditer(text))
 
 
 def redact_card_numbers(text: str) -> str:
