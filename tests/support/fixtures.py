@@ -19,7 +19,7 @@ from redis.asyncio import Redis  # noqa: E402
 from backend.embedded_valkey import start_valkey  # noqa: E402
 from backend.processes import stop  # noqa: E402
 from tests.support.log_check import fail_session_on_log_problems  # noqa: E402
-from tests.support.servers import ServerProcess  # noqa: E402
+from tests.support.servers import SERVER_LOGS, ServerProcess  # noqa: E402
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -27,7 +27,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    fail_session_on_log_problems(session, ENV.var_dir)
+    fail_session_on_log_problems(session, SERVER_LOGS)
 
 
 @pytest.fixture(scope="session")

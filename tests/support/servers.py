@@ -20,6 +20,10 @@ def _healthy(url: str) -> bool:
     return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
 
 
+# Every app server's log this run wrote, for the end-of-run check (tests/support/log_check.py).
+SERVER_LOGS: list[Path] = []
+
+
 @dataclass
 class ServerProcess:
     """One app server (and, unless told otherwise, its Stripe stand-in) on free ports."""
@@ -56,6 +60,7 @@ class ServerProcess:
                "VAR_DIR": str(self.var_dir), "PYTHONUNBUFFERED": "1"}
         self.process = spawn([sys.executable, "-m", "backend.serve", "--workers", str(self.workers)], env=env,
                              log_path=str(self.log_path))
+        SERVER_LOGS.append(self.log_path)
         wait_until(lambda: _healthy(self.url), timeout, f"{self.name} at {self.url} (log: {self.log_path})",
                    self.process)
         return self
