@@ -30,11 +30,24 @@ def from_epoch_ms(epoch_ms: int) -> datetime:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC)
 
 
+# Times a client may name: wide enough for any real query, far enough from datetime's limits (years 1 and 9999)
+# that converting to UTC or adding a day or a window never overflows.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def parse_rfc3339(raw: str) -> datetime:
-    """Parse a client's time; naive times are taken as UTC. Raises ValueError on anything else."""
-    if len(raw) > 40:
-        raise ValueError("too long")
+    """Parse a client's time; naive times are taken as UTC. Raises ValueError on anything else, including times
+    outside EARLIEST..LATEST (`0001-01-01T00:00:00+14:00` is before year 1 in UTC)."""
+    if len(raw) > 40 or not raw.isascii():
+        raise ValueError("not an RFC 3339 time")
     value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range") from None
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("out of range")
+    return value
