@@ -1,6 +1,6 @@
 """Rotating ticket codes: a device certificate signed by the show's key, plus the device's signature over the time.
 
-Format (ASCII, fits a QR code of version 12-14 at level M):
+Format (ASCII; about 340 characters with an Ed25519 device key, a QR code of version 14 at level M):
 
     TKR1.<certificate>.<show signature>.<time step>.<device signature>
 
