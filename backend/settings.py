@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from db.urls import is_sqlite, sqlite_path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,20 +87,11 @@ class Settings:
 
     @property
     def database_is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
+        return is_sqlite(self.database_url)
 
     @property
     def sqlite_path(self) -> Path:
-        # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells it
-        raw = self.database_url.split("://", 1)[1]
-        raw = raw[1:] if raw.startswith("/") else raw
-        path = Path(raw)
-        return path if path.is_absolute() else PROJECT_ROOT / path
-
-    @property
-    def stripe_standin(self) -> bool:
-        """No real Stripe key: payments go to the project's offline Stripe stand-in."""
-        return not self.stripe_secret_key
+        return sqlite_path(self.database_url)
 
 
 def _secret_key(env: dict[str, str], var_dir: Path, production: bool) -> str:
@@ -118,16 +112,29 @@ def _secret_key(env: dict[str, str], var_dir: Path, production: bool) -> str:
     return key
 
 
+def _var_dir(env: Mapping[str, str]) -> Path:
+    return Path(env.get("VAR_DIR") or PROJECT_ROOT / "var").resolve()
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    url = env.get("DATABASE_URL") or f"sqlite:///{_var_dir(env) / 'showtime.sqlite3'}"
+    return _check_url("DATABASE_URL", url, ("sqlite", "postgresql", "postgres"))
+
+
+def database_url() -> str:
+    """The database URL alone, read as load_settings reads it but with no side effect (no secret key written):
+    for piccolo_conf.py, which Piccolo's tools import without the app."""
+    return _database_url(os.environ)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     app_env = env.get("APP_ENV", "development")
     if app_env not in ("development", "test", "production"):
         raise SettingsError(f"APP_ENV must be development, test or production; got {app_env!r}")
     production = app_env == "production"
-    var_dir = Path(env.get("VAR_DIR") or PROJECT_ROOT / "var").resolve()
-
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'showtime.sqlite3'}"
-    _check_url("DATABASE_URL", database_url, ("sqlite", "postgresql", "postgres"))
+    var_dir = _var_dir(env)
+    database_url = _database_url(env)
     redis_url = env.get("REDIS_URL") or None
     if redis_url:
         _check_url("REDIS_URL", redis_url, ("redis", "rediss", "valkey"))

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from backend.timeutil import utcnow
 from db.tables import Seat, Section, Show, Venue
 
 INSERT_BATCH = 2000
@@ -154,7 +153,7 @@ async def seed() -> dict[str, int]:
     venues = {}
     for spec in (theatre(), arena(), stadium()):
         venues[spec.name] = (*await _insert_venue(spec), spec)
-    now = utcnow().replace(second=0, microsecond=0)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
     day = timedelta(days=1)
     shows = [
         ("Hamlet", "Shakespeare's tragedy in a new staging.", "Lyric Theatre", 10 * day, -7 * day, False),

@@ -1,4 +1,8 @@
-"""Picks the Piccolo engine from settings: SQLite file by default, PostgreSQL when DATABASE_URL says so."""
+"""Picks the Piccolo engine from a database URL: a SQLite file, or PostgreSQL.
+
+Takes the URL rather than the app's settings so that `db` depends on nothing in `backend`: piccolo_conf.py, the
+migrations and the demo data work with only the URL.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,14 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from backend.settings import Settings
+from db.urls import is_sqlite, sqlite_path
 
 
-def build_engine(settings: Settings) -> Engine:
-    if settings.database_is_sqlite:
-        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+def build_engine(database_url: str) -> Engine:
+    if is_sqlite(database_url):
+        path = sqlite_path(database_url)
+        path.parent.mkdir(parents=True, exist_ok=True)
         # timeout: writers queue behind each other instead of failing with "database is locked".
-        return SQLiteEngine(path=str(settings.sqlite_path), timeout=30)
-    dsn = settings.database_url.replace("postgres://", "postgresql://", 1)
+        return SQLiteEngine(path=str(path), timeout=30)
+    dsn = database_url.replace("postgres://", "postgresql://", 1)
     return PostgresEngine(config={"dsn": dsn}, extensions=())

@@ -1,6 +1,6 @@
 """Database chores: `python -m db.manage migrate | seed [--if-empty] | reset`.
 
-Run from the project root so Piccolo finds piccolo_conf.py (the engine comes from DATABASE_URL via settings).
+Run from the project root so Piccolo finds piccolo_conf.py (the engine comes from DATABASE_URL).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import sys
 import time
+from pathlib import Path
 
 
 async def migrate() -> None:
@@ -36,12 +37,10 @@ async def reset() -> None:
     from piccolo.engine import engine_finder
     from piccolo.engine.sqlite import SQLiteEngine
 
-    from backend.settings import get_settings
-
     engine = engine_finder()
     assert engine is not None, "piccolo_conf.py not found: run from the project root"
     if isinstance(engine, SQLiteEngine):
-        path = get_settings().sqlite_path
+        path = Path(engine.path)
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
     else:

@@ -1,7 +1,11 @@
-"""The settings module: safe local defaults, and a clear refusal of a broken or incomplete production setup."""
+"""The settings module: safe local defaults, a clear refusal of a broken or incomplete production setup, and the one
+place that reads them (the database package and Piccolo's configuration take only the URL)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +23,7 @@ PRODUCTION = {
 def test_development_defaults(tmp_path: Path) -> None:
     settings = load_settings({"VAR_DIR": str(tmp_path)})
     assert settings.database_is_sqlite and settings.sqlite_path == tmp_path / "showtime.sqlite3"
-    assert settings.redis_url is None and settings.stripe_standin
+    assert settings.redis_url is None and settings.stripe_secret_key is None
     assert (settings.hold_ttl_seconds, settings.admission_ttl_seconds, settings.max_seats_per_order) == (480, 600, 8)
     # The generated secret is kept, so sessions and ticket codes survive a restart.
     assert load_settings({"VAR_DIR": str(tmp_path)}).secret_key == settings.secret_key
@@ -28,7 +32,7 @@ def test_development_defaults(tmp_path: Path) -> None:
 
 def test_complete_production_settings_load(tmp_path: Path) -> None:
     settings = load_settings({**PRODUCTION, "VAR_DIR": str(tmp_path)})
-    assert settings.production and not settings.stripe_standin and not settings.database_is_sqlite
+    assert settings.production and settings.stripe_secret_key and not settings.database_is_sqlite
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "STRIPE_SECRET_KEY", "REDIS_URL", "DATABASE_URL", "SMTP_URL"])
@@ -47,3 +51,23 @@ def test_production_names_what_is_missing(tmp_path: Path, missing: str) -> None:
 def test_malformed_settings_fail_fast_naming_the_setting(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load_settings({"VAR_DIR": str(tmp_path), name: value})
+
+
+# Imports the database package, then Piccolo's configuration, in a fresh interpreter: `db` must not pull in the app,
+# and piccolo_conf.py must find the database without generating the development secret key.
+DB_ALONE = """
+import sys
+import db.demo_data, db.engine, db.manage, db.tables, db.urls
+assert not [m for m in sys.modules if m.split('.')[0] == 'backend'], sorted(sys.modules)
+import piccolo_conf
+print(piccolo_conf.DB.path)
+"""
+
+
+def test_database_package_and_piccolo_conf_read_no_settings(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")} | {"VAR_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", DB_ALONE], env=env, capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(tmp_path / "showtime.sqlite3")
+    assert not (tmp_path / "secret_key").exists()
