@@ -20,6 +20,7 @@ import sys
 import urllib.request
 
 from backend.embedded_valkey import start_valkey
+from backend.payments import WEBHOOK_PATH
 from backend.processes import Supervisor, environ_with, free_port, python_module, spawn, wait_until
 from backend.settings import PROJECT_ROOT, SettingsError, load_settings
 
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                     python_module(
                         "tools.stripe_standin", "--host", "127.0.0.1", "--port", str(port),
                         "--state-file", str(var / "stripe-standin.json"),
-                        "--webhook-url", f"http://127.0.0.1:{settings.port}/api/v1/payments/stripe/webhook",
+                        "--webhook-url", f"http://127.0.0.1:{settings.port}{WEBHOOK_PATH}",
                     ),
                     # Secrets through the environment: a command line is readable by every user of the host (ps).
                     env=standin_env,

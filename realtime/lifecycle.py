@@ -1,23 +1,23 @@
-"""How realtime plugs into the app (through backend/registry.py): a startup hook and two background jobs.
-
-The ChannelsPlugin is started and stopped by a background job rather than listed in the app's `plugins`: the
-registry is this package's one door into the app factory. Its `channels` dependency is not needed either; the
-hubs hold the plugin and the handlers reach them through `app.state.realtime`.
-"""
+"""What realtime runs in each process: the ChannelsPlugin, the feed hubs on it and the waiting room, built with the
+app (nothing connects until the lifespan); and the job that moves every waiting room's line."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from litestar.channels import ChannelsPlugin
-from litestar.datastructures import State
+from redis.asyncio import Redis
 
 from backend.booking import admission
 from backend.catalog.facts import ShowFactsCache
 from backend.errors import NotFound
 from backend.periodic import repeat_forever
+from backend.settings import Settings
 from backend.timeutil import utcnow
 from realtime.channels import build_channels
 from realtime.feeds import FeedHub
@@ -39,40 +39,30 @@ class Realtime:
     queues: FeedHub[QueueFeed]
     waiting_room: WaitingRoom
 
+    @classmethod
+    def build(cls, settings: Settings, redis: Redis) -> Realtime:
+        channels = build_channels(redis)
+        ready = asyncio.Event()
+        room = WaitingRoom(redis, settings.queue_active_shoppers, settings.admission_ttl_seconds)
+        return cls(channels=channels, ready=ready, live_map=live_map_hub(redis, channels, ready),
+                   queues=queue_hub(room, channels, ready), waiting_room=room)
 
-async def install_realtime(state: State) -> None:
-    """Startup hook: build the plugin, the hubs and the waiting room (nothing connects yet)."""
-    settings, redis = state.settings, state.redis
-    channels = build_channels(redis)
-    ready = asyncio.Event()
-    room = WaitingRoom(redis, settings.queue_active_shoppers, settings.admission_ttl_seconds)
-    state.realtime = Realtime(
-        channels=channels,
-        ready=ready,
-        live_map=live_map_hub(redis, channels, ready),
-        queues=queue_hub(room, channels, ready),
-        waiting_room=room,
-    )
-
-
-async def run_channels(state: State) -> None:
-    """Background job: the ChannelsPlugin's lifetime is this job's (cancelled at shutdown)."""
-    realtime: Realtime = state.realtime
-    async with realtime.channels:
-        realtime.ready.set()
+    @asynccontextmanager
+    async def serving(self, _: Any = None) -> AsyncIterator[None]:
+        """Entered once the ChannelsPlugin runs, left before it stops: sockets are served in between, and every
+        feed is stopped while its subscription can still be dropped cleanly."""
+        self.ready.set()
         try:
-            await asyncio.Event().wait()
+            yield
         finally:
-            realtime.ready.clear()
-            await realtime.live_map.close()
-            await realtime.queues.close()
+            self.ready.clear()
+            await self.live_map.close()
+            await self.queues.close()
 
-
-async def advance_waiting_rooms(state: State) -> None:
-    """Background job: draw lines whose sale opened and let people in as shoppers leave, in every process."""
-    realtime: Realtime = state.realtime
-    await repeat_forever(lambda: advance_once(realtime.waiting_room, state.show_facts), ADVANCE_INTERVAL_S,
-                         "waiting-room advance", logger, wait_first=True)
+    async def advance_waiting_rooms(self, facts: ShowFactsCache) -> None:
+        """Background job: draw lines whose sale opened and let people in as shoppers leave, in every process."""
+        await repeat_forever(lambda: advance_once(self.waiting_room, facts), ADVANCE_INTERVAL_S,
+                             "waiting-room advance", logger, wait_first=True)
 
 
 async def advance_once(room: WaitingRoom, facts: ShowFactsCache) -> None:

@@ -8,11 +8,9 @@ error message and a 1008 close; an unexpected failure is logged and closes with 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Response, WebSocket, get, post, websocket
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -21,7 +19,6 @@ from backend.catalog.facts import ShowFacts, ShowFactsCache
 from backend.errors import AppError
 from backend.ids import parse_show_id
 from realtime.feeds import FeedHub
-from realtime.lifecycle import Realtime
 from realtime.schemas import QueueEntryOut
 from realtime.waiting_room import Place, WaitingRoom
 from realtime.watchers import WS_INTERNAL_ERROR, close_quietly, refuse
@@ -29,8 +26,8 @@ from realtime.watchers import WS_INTERNAL_ERROR, close_quietly, refuse
 logger = logging.getLogger("showtime.realtime.routes")
 
 
-async def _show_or_refuse(socket: WebSocket, show_id: str, needs_queue: bool = False) -> ShowFacts | None:
-    facts: ShowFactsCache = socket.app.state.show_facts
+async def _show_or_refuse(socket: WebSocket, show_id: str, facts: ShowFactsCache,
+                          needs_queue: bool = False) -> ShowFacts | None:
     try:
         show = await facts.get(parse_show_id(show_id))
     except AppError as exc:
@@ -42,33 +39,31 @@ async def _show_or_refuse(socket: WebSocket, show_id: str, needs_queue: bool = F
     return show
 
 
-async def _serve(socket: WebSocket, show_id: str, hub_of: Callable[[Realtime], FeedHub[Any]],
+async def _serve(socket: WebSocket, show_id: str, hub: FeedHub[Any], facts: ShowFactsCache,
                  needs_queue: bool = False) -> None:
     try:
-        show = await _show_or_refuse(socket, show_id, needs_queue)
+        show = await _show_or_refuse(socket, show_id, facts, needs_queue)
         if show is None:
             return
         await socket.accept()
-        await hub_of(socket.app.state.realtime).watch(socket, show.id)
+        await hub.watch(socket, show.id)
     except Exception:
         logger.exception("socket %s failed", socket.scope["path"])
         await close_quietly(socket, WS_INTERNAL_ERROR, "internal error")
 
 
 @websocket("/api/v1/shows/{show_id:str}/live")
-async def live_map_socket(socket: WebSocket, show_id: str) -> None:
+async def live_map_socket(socket: WebSocket, show_id: str, live_map_hub: FeedHub,
+                          show_facts: ShowFactsCache) -> None:
     """A snapshot of held and sold seats, then coalesced diffs, each starting at the previous message's version."""
-    await _serve(socket, show_id, lambda realtime: realtime.live_map)
+    await _serve(socket, show_id, live_map_hub, show_facts)
 
 
 @websocket("/api/v1/shows/{show_id:str}/queue/live")
-async def waiting_room_socket(socket: WebSocket, show_id: str) -> None:
+async def waiting_room_socket(socket: WebSocket, show_id: str, queue_hub: FeedHub,
+                              show_facts: ShowFactsCache) -> None:
     """The line's status at once, then on every change and every few seconds: {serving, waiting, rate_per_s}."""
-    await _serve(socket, show_id, lambda realtime: realtime.queues, needs_queue=True)
-
-
-def provide_waiting_room(state: State) -> WaitingRoom:
-    return state.realtime.waiting_room
+    await _serve(socket, show_id, queue_hub, show_facts, needs_queue=True)
 
 
 def entry_out(place: Place) -> QueueEntryOut:
@@ -85,10 +80,7 @@ def entry_out(place: Place) -> QueueEntryOut:
 class WaitingRoomController(Controller):
     path = "/api/v1/shows/{show_id:str}/queue"
     tags = ["waiting room"]
-    dependencies = {
-        "profile_id": Provide(provide_profile_id),
-        "waiting_room": Provide(provide_waiting_room, sync_to_thread=False),
-    }
+    dependencies = {"profile_id": Provide(provide_profile_id)}
 
     @post("/", operation_id="joinQueue", status_code=HTTP_201_CREATED)
     async def join(self, show_id: str, profile_id: int, show_facts: ShowFactsCache,

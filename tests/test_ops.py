@@ -60,7 +60,7 @@ async def test_schema_page_is_served_with_local_assets(anon: httpx.AsyncClient) 
 
 
 async def test_bundle_root_files_are_served_and_traversal_is_not(anon: httpx.AsyncClient) -> None:
-    from backend.app import SPA_DIST
+    from backend.spa import SPA_DIST
 
     assert (SPA_DIST / "favicon.svg").exists(), "`just test` builds the web app first (tools/dev/bootstrap.sh)"
     icon = await anon.get("/favicon.svg")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 
-from litestar.datastructures import State
 from redis.asyncio import Redis
 
 from backend import seats
@@ -29,6 +28,6 @@ async def sweep_once(redis: Redis) -> int:
     return await seats.sweep_expired(redis, SWEEP_BATCH)
 
 
-async def sweep_expired_holds(state: State) -> None:
+async def sweep_expired_holds(redis: Redis) -> None:
     """Background job: sweep every SWEEP_INTERVAL_S, in every process (the script makes that safe)."""
-    await repeat_forever(lambda: sweep_once(state.redis), SWEEP_INTERVAL_S, "hold sweeper", logger)
+    await repeat_forever(lambda: sweep_once(redis), SWEEP_INTERVAL_S, "hold sweeper", logger)

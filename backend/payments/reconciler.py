@@ -19,12 +19,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from litestar.datastructures import State
 from redis.asyncio import Redis
 
 from backend import seats
 from backend.payments import settlement
 from backend.payments.gateway import GatewayError, IntentMissing, StripeGateway
+from backend.settings import Settings
 from backend.timeutil import utcnow
 from db.tables import Order, Ticket
 
@@ -144,22 +144,20 @@ async def _take_lease(redis: Redis, gateway: StripeGateway, interval_s: int) -> 
                                 px=max(500, interval_s * 1000 - 200)))
 
 
-async def run_reconciler(state: State) -> None:
+async def run_reconciler(redis: Redis, gateway: StripeGateway | None, settings: Settings) -> None:
     """Background job: a pass on start (whatever the lease says: this process may just have been restarted
     after a crash), then one per interval among all processes."""
-    gateway: StripeGateway | None = state.get("payment_gateway")
     if gateway is None:
         logger.error("no Stripe gateway configured: the reconciler does not run")
         return
-    settings = state.settings
     interval = settings.reconcile_interval_seconds
     first = True
     while True:
         try:
-            if first or await _take_lease(state.redis, gateway, interval):
+            if first or await _take_lease(redis, gateway, interval):
                 now = utcnow()
                 report = await reconcile_once(
-                    state.redis, gateway, now, hold_ttl_seconds=settings.hold_ttl_seconds,
+                    redis, gateway, now, hold_ttl_seconds=settings.hold_ttl_seconds,
                     min_age=timedelta(0) if first else min(WEBHOOK_HEAD_START, timedelta(seconds=interval)),
                 )
                 if report.checked or report.refunds_retried or report.sales_remarked:

@@ -21,9 +21,9 @@ from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
 from backend.errors import BadRequest, Invalid, NotSignedIn, Unavailable
 from backend.ids import parse_show_id
+from backend.payments import WEBHOOK_PATH
 from backend.payments import checkout as checkout_service
 from backend.payments.gateway import GatewayError, InvalidWebhook, MalformedWebhook, StripeGateway
-from backend.payments.lifecycle import provide_gateway
 from backend.payments.orders import order_of_profile
 from backend.payments.schemas import CheckoutBody, CheckoutOut, OrderOut, PaymentSetup, WebhookAck
 from backend.payments.transactions import is_transient
@@ -77,7 +77,6 @@ def _render_checkout(order: checkout_service.CheckoutOrder, gateway: StripeGatew
 class PaymentsController(Controller):
     path = "/api/v1"
     tags = ["payments"]
-    dependencies = {"gateway": Provide(provide_gateway, sync_to_thread=False)}
 
     @post(["/shows/{show_id:str}/checkout", "/{show_id:str}/checkout"], operation_id=_checkout_operation_id,
           operation_class=_CheckoutOperation, status_code=HTTP_201_CREATED)
@@ -108,24 +107,25 @@ class PaymentsController(Controller):
         """The caller's order with its tickets (404 for anyone else's)."""
         return await order_of_profile(settings.secret_key, profile_id, order_id)
 
-    @post("/payments/stripe/webhook", operation_id="stripeWebhook", status_code=HTTP_200_OK)
-    async def stripe_webhook(
-        self, request: Request[Any, Any, Any], redis: Redis, gateway: StripeGateway,
-        stripe_signature: Annotated[str | None, Parameter(header="Stripe-Signature", required=False)] = None,
-    ) -> WebhookAck:
-        """Stripe events, verified over the raw body; 400 when the signature does not verify."""
-        payload = await request.body()
-        try:
-            outcome = await handle_webhook(redis, gateway, payload, stripe_signature, utcnow())
-        except InvalidWebhook:
-            raise BadRequest("The Stripe-Signature header does not verify.", code="invalid_signature") from None
-        except MalformedWebhook:
-            raise BadRequest("The signed body is not a Stripe event.", code="invalid_event") from None
-        except GatewayError:
-            # Stripe retries a failed delivery; by then it can be read back.
-            raise Unavailable("Stripe could not be read back; retry later.", code="stripe_unavailable") from None
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            raise Unavailable("The database is busy; retry later.", code="busy") from None
-        return WebhookAck(received=True, duplicate=outcome.duplicate)
+
+@post(WEBHOOK_PATH, operation_id="stripeWebhook", status_code=HTTP_200_OK, tags=["payments"])
+async def stripe_webhook(
+    request: Request[Any, Any, Any], redis: Redis, gateway: StripeGateway,
+    stripe_signature: Annotated[str | None, Parameter(header="Stripe-Signature", required=False)] = None,
+) -> WebhookAck:
+    """Stripe events, verified over the raw body; 400 when the signature does not verify."""
+    payload = await request.body()
+    try:
+        outcome = await handle_webhook(redis, gateway, payload, stripe_signature, utcnow())
+    except InvalidWebhook:
+        raise BadRequest("The Stripe-Signature header does not verify.", code="invalid_signature") from None
+    except MalformedWebhook:
+        raise BadRequest("The signed body is not a Stripe event.", code="invalid_event") from None
+    except GatewayError:
+        # Stripe retries a failed delivery; by then it can be read back.
+        raise Unavailable("Stripe could not be read back; retry later.", code="stripe_unavailable") from None
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        raise Unavailable("The database is busy; retry later.", code="busy") from None
+    return WebhookAck(received=True, duplicate=outcome.duplicate)

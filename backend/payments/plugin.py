@@ -1,0 +1,48 @@
+"""Payments' part of the app: checkout, orders and the webhook; one Stripe gateway per process, reached through
+dependency injection; the reconciler running beside them."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from litestar.di import Provide
+from redis.asyncio import Redis
+
+from backend.errors import Unavailable
+from backend.payments.gateway import StripeGateway
+from backend.payments.reconciler import run_reconciler
+from backend.payments.routes import PaymentsController, stripe_webhook
+from backend.settings import Settings
+from backend.wiring import Contribution, Services
+
+
+class Payments:
+    """The process's Stripe gateway, made at startup (after logging is set up, so its warnings are seen). Without
+    Stripe keys (the app started outside `just serve`) payments answer 503 instead of the app refusing to start."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.gateway: StripeGateway | None = None
+
+    async def start(self) -> None:
+        settings = self.settings
+        if settings.stripe_secret_key and settings.stripe_publishable_key:
+            self.gateway = StripeGateway.from_settings(settings)
+
+    def provide_gateway(self) -> StripeGateway:
+        if self.gateway is None:
+            raise Unavailable("Payments are not configured on this server.", code="payments_unavailable")
+        return self.gateway
+
+    async def reconcile(self, redis: Redis) -> None:
+        await run_reconciler(redis, self.gateway, self.settings)
+
+
+def contribution(services: Services) -> Contribution:
+    payments = Payments(services.settings)
+    return Contribution(
+        route_handlers=[PaymentsController, stripe_webhook],
+        dependencies={"gateway": Provide(payments.provide_gateway, sync_to_thread=False)},
+        startup=[payments.start],
+        background=[partial(payments.reconcile, services.redis)],
+    )
