@@ -57,7 +57,7 @@ verify-ledger: setup
 create-scanner EMAIL: setup migrate
     {{py}} -m backend.accounts.staff create-scanner {{EMAIL}}
 
-# write the OpenAPI document to var/openapi.json and regenerate the web app's API types from it
+# write the OpenAPI document (plus the WebSocket messages' schemas) to var/openapi.json and regenerate the web app's API types
 openapi: setup
     {{py}} -m backend.openapi_export var/openapi.json
     if [ -f frontend/package.json ]; then (cd frontend && npm run --silent gen:api); fi

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import msgspec
 
-SeatStatus = Literal["available", "held", "sold"]
-
+from backend.catalog.schemas import HeldOrSold, SeatStatus
 
 # ---------------------------------------------------------------- to clients
 
@@ -17,13 +14,13 @@ SeatStatus = Literal["available", "held", "sold"]
 
 class Snapshot(msgspec.Struct, tag_field="type", tag="snapshot"):
     version: int
-    seats: dict[str, str]  # seat_id -> "held" | "sold"; seats not listed are available
+    seats: dict[str, HeldOrSold]  # seats not listed are available
 
 
 class Diff(msgspec.Struct, tag_field="type", tag="diff"):
     from_version: int
     version: int
-    changes: list[tuple[str, str]]
+    changes: list[tuple[str, SeatStatus]]
 
 
 class QueueBroadcast(msgspec.Struct, tag_field="type", tag="queue"):
@@ -40,6 +37,10 @@ class ErrorMessage(msgspec.Struct, tag_field="type", tag="error"):
     detail: str
 
 
+# What `just openapi` adds to the exported OpenAPI document's components, for the web app's generated types.
+CLIENT_MESSAGES = (Snapshot, Diff, QueueBroadcast, ErrorMessage)
+
+
 # ---------------------------------------------------------------- from Redis
 
 
@@ -47,7 +48,7 @@ class SeatChanges(msgspec.Struct):
     """A message on `{show:N}:changes` (backend/seats): one version bump, or a reset after a rebuild."""
 
     v: int
-    c: list[tuple[str | int, str]] = []
+    c: list[tuple[str | int, SeatStatus]] = []
     reset: bool = False
 
 

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
+
+# Enumerated here so the OpenAPI document, and the web app's types generated from it, carry the values.
+ShowStatus = Literal["scheduled", "on_sale", "sold_out", "ended"]
+SeatStatus = Literal["available", "held", "sold"]
+HeldOrSold = Literal["held", "sold"]  # what a live-map snapshot lists: the seats that are not available
 
 
 class VenueOut(msgspec.Struct):
@@ -33,7 +40,7 @@ class ShowOut(msgspec.Struct, omit_defaults=True):
     venue: VenueOut
     starts_at: str
     sale_opens_at: str
-    status: str
+    status: ShowStatus
     price_range: PriceRange
     seats: SeatCounts
     queue: QueueInfo
@@ -59,7 +66,7 @@ class MapSeat(msgspec.Struct):
     x: float
     y: float
     accessible: bool
-    status: str
+    status: SeatStatus
 
 
 class SeatMap(msgspec.Struct):

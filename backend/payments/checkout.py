@@ -21,6 +21,7 @@ from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
 from backend.errors import BadRequest, Conflict, NotFound, Unavailable
 from backend.payments.gateway import GatewayError, StripeGateway, order_idempotency_key
+from backend.payments.schemas import OrderStatus
 from backend.payments.settlement import PENDING
 from backend.payments.transactions import is_unique_violation, write_transaction
 from backend.timeutil import from_epoch_ms
@@ -42,7 +43,7 @@ class CheckoutRequest:
 @dataclass(frozen=True)
 class CheckoutOrder:
     id: int
-    status: str
+    status: OrderStatus
     amount_cents: int
     currency: str
     expires_at: datetime

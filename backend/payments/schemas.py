@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
 
 from backend.tickets.schemas import TicketOut
+
+OrderStatus = Literal["pending_payment", "paid", "expired", "refunded"]
 
 
 class CheckoutBody(msgspec.Struct):
@@ -15,7 +17,7 @@ class CheckoutBody(msgspec.Struct):
 class PaymentSetup(msgspec.Struct):
     """What the browser needs to confirm the payment with Stripe.js: never anything card-related."""
 
-    provider: str
+    provider: Literal["stripe"]
     client_secret: str | None
     publishable_key: str
     js_url: str
@@ -23,7 +25,7 @@ class PaymentSetup(msgspec.Struct):
 
 class CheckoutOut(msgspec.Struct):
     order_id: str
-    status: str
+    status: OrderStatus
     amount_cents: int
     currency: str
     expires_at: str
@@ -39,7 +41,7 @@ class PaymentErrorOut(msgspec.Struct):
 class OrderOut(msgspec.Struct):
     order_id: str
     show_id: str
-    status: str
+    status: OrderStatus
     amount_cents: int
     currency: str
     last_payment_error: PaymentErrorOut | None

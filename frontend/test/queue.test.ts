@@ -11,7 +11,7 @@ const entry = (p: Partial<QueueEntry> = {}): QueueEntry => ({
   estimated_wait_s: 60,
   ...p,
 });
-const tick = (serving: number, rate = 2, waiting = 500) => ({ type: 'queue' as const, serving, waiting, rate_per_s: rate });
+const tick = (serving: number, rate = 2, waiting = 500) => ({ type: 'queue' as const, serving, waiting, rate_per_s: rate, open: true });
 
 describe('QueueTracker', () => {
   it('starts from the entry', () => {

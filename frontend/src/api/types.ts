@@ -1,12 +1,12 @@
 /**
  * Every API type the SPA uses, in one module: aliases into src/api/schema.d.ts, which
- * openapi-typescript generates from the served OpenAPI document (`npm run gen:api`,
- * or `just openapi` at the top level). No other module declares an API shape.
+ * openapi-typescript generates from the OpenAPI document that `just openapi` exports (the
+ * served document plus the WebSocket messages' schemas; `npm run gen:api` regenerates it
+ * from var/openapi.json). No other module declares an API shape.
  *
  * Where the document is looser than the contract (/work/shared/API.md), the alias
- * narrows it: the OpenAPI document types statuses as plain strings, the contract lists
- * their values. The WebSocket messages and the error body are not in the OpenAPI
- * document, so they are written here from the contract.
+ * narrows it (the hold request's two forms). The error body is not in the OpenAPI
+ * document, so it is written here from the contract.
  */
 import type { components, operations } from './schema';
 
@@ -32,34 +32,25 @@ export type LoginRequest = S['LoginBody'];
 // ---------- catalog ----------
 
 export type Venue = S['VenueOut'];
-export type ShowStatus = 'scheduled' | 'on_sale' | 'sold_out' | 'ended';
-export type Show = Omit<S['ShowOut'], 'status'> & { status: ShowStatus };
-export type ShowList = Omit<S['ShowPage'], 'items'> & { items: Show[] };
+export type Show = S['ShowOut'];
+export type ShowStatus = Show['status'];
+export type ShowList = S['ShowPage'];
 export type ShowQuery = NonNullable<operations['listShows']['parameters']['query']>;
 
 // ---------- seat map ----------
 
-export type SeatStatus = 'available' | 'held' | 'sold';
 export type Section = S['MapSection'];
-export type MapSeat = Omit<S['MapSeat'], 'status'> & { status: SeatStatus };
-export type SeatMap = Omit<S['SeatMap'], 'seats'> & { seats: MapSeat[] };
+export type MapSeat = S['MapSeat'];
+export type SeatStatus = MapSeat['status'];
+export type SeatMap = S['SeatMap'];
 
 /** First message on WS /api/v1/shows/{id}/live. Seats not listed are available. */
-export interface LiveSnapshot {
-  type: 'snapshot';
-  version: number;
-  seats: Record<string, 'held' | 'sold'>;
-}
-
+export type LiveSnapshot = S['Snapshot'];
 /** Every later message: `from_version` is the previous message's `version`. */
-export interface LiveDiff {
-  type: 'diff';
-  from_version: number;
-  version: number;
-  changes: Array<[string, SeatStatus]>;
-}
-
+export type LiveDiff = S['Diff'];
 export type LiveMessage = LiveSnapshot | LiveDiff;
+/** Sent once before the server closes a socket it refuses (unknown show, no waiting room). */
+export type SocketError = S['ErrorMessage'];
 
 // ---------- holds ----------
 
@@ -70,11 +61,11 @@ export type HoldRequest = { seat_ids: string[] } | { best_available: BestAvailab
 
 // ---------- checkout, orders ----------
 
-export type OrderStatus = 'pending_payment' | 'paid' | 'expired' | 'refunded';
 export type PaymentInfo = S['PaymentSetup'];
-export type CheckoutResponse = Omit<S['CheckoutOut'], 'status'> & { status: OrderStatus };
+export type CheckoutResponse = S['CheckoutOut'];
+export type OrderStatus = CheckoutResponse['status'];
 export type PaymentError = S['PaymentErrorOut'];
-export type Order = Omit<S['OrderOut'], 'status'> & { status: OrderStatus };
+export type Order = S['OrderOut'];
 
 // ---------- tickets ----------
 
@@ -85,18 +76,12 @@ export type TicketList = S['TicketList'];
 
 export type QueueEntry = S['QueueEntryOut'];
 
-/** Broadcast on WS /api/v1/shows/{id}/queue/live. */
-export interface QueueBroadcast {
-  type: 'queue';
-  serving: number;
-  waiting: number;
-  rate_per_s: number;
-  /**
-   * Extension to API.md (realtime/messages.py): false until the early arrivals' places
-   * are drawn at `sale_opens_at`; then clients that joined early re-read GET .../queue/me.
-   */
-  open?: boolean;
-}
+/**
+ * Broadcast on WS /api/v1/shows/{id}/queue/live. `open` is an extension to API.md
+ * (realtime/messages.py): false until the early arrivals' places are drawn at
+ * `sale_opens_at`; then clients that joined early re-read GET .../queue/me.
+ */
+export type QueueBroadcast = S['QueueBroadcast'];
 
 // ---------- compile-time checks that what we send is what the document accepts ----------
 
