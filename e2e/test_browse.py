@@ -25,10 +25,13 @@ async def test_show_list_and_stadium_map_render(browser: Browser, demo_server) -
         await expect(canvas).to_be_visible()
         stage = page.locator("[data-seat-count]")
         await expect(stage).to_have_attribute("data-seat-count", "52800", timeout=20_000)
-        first_paint = await page.get_by_test_id("show-page").get_attribute("data-first-paint-ms")
-        assert first_paint and float(first_paint) > 0
+        # The show page records the map's first paint as a User Timing measure (no state of its own for it).
+        measure = await page.wait_for_function(
+            "performance.getEntriesByName('seatmap-first-paint', 'measure').map(m => m.duration)[0]")
+        first_paint = round(await measure.json_value())
+        assert first_paint > 0
         # A figure for docs/performance.md (the 1.5 s budget is reported there, not asserted).
-        (ARTIFACTS / "stadium-first-paint-ms.txt").write_text(first_paint)
+        (ARTIFACTS / "stadium-first-paint-ms.txt").write_text(str(first_paint))
         await screenshot(page, "stadium-map")
     finally:
         await context.close()

@@ -47,7 +47,7 @@ export function ShowPage({ showId }: { showId: string }) {
   const saleOpens = Date.parse(show.sale_opens_at);
 
   return (
-    <div class="show-page" data-testid="show-page" data-show-id={show.id} data-first-paint-ms={state.firstPaintMs ?? undefined}>
+    <div class="show-page" data-testid="show-page" data-show-id={show.id}>
       <header class="show-header">
         <h1 data-testid="show-title" tabIndex={-1}>
           {show.title}
