@@ -12,7 +12,6 @@ the database pool open in the lifespan, so the app can be built (OpenAPI export,
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,9 +35,8 @@ from backend.settings import Settings
 from backend.spa import SCHEMA_ASSETS
 from backend.wiring import Contribution, Job, Services
 
-logger = logging.getLogger("showtime.core")
-
 REQUEST_MAX_BODY_BYTES = 64 * 1024
+
 
 def domain_contributions(services: Services) -> list[Contribution]:
     # Imported here: each domain pulls in its routes, which import the whole domain.
@@ -136,7 +134,7 @@ def _lifespan(redis: Redis, startup: list[Job], background: list[Job]) -> Callab
         try:
             for hook in startup:
                 await hook()
-            tasks.extend(asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in background)
+            tasks.extend(asyncio.create_task(job(), name=_name(job)) for job in background)
             yield
         finally:
             for task in tasks:
@@ -147,3 +145,8 @@ def _lifespan(redis: Redis, startup: list[Job], background: list[Job]) -> Callab
                 await engine.close_connection_pool()
 
     return lifespan
+
+
+def _name(job: Job) -> str:
+    # Jobs are mostly functools.partial objects: name the task after the function they call.
+    return str(getattr(getattr(job, "func", job), "__qualname__", "job"))
