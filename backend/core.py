@@ -48,9 +48,14 @@ def domain_contributions(services: Services) -> list[Contribution]:
     from backend.tickets import plugin as tickets
     from realtime import plugin as realtime
 
-    # Order is route order (the OpenAPI document lists paths in it); the SPA's catch-all comes last.
-    domains = (ops, accounts, catalog, tickets, booking, payments, realtime, spa)
-    return [domain.contribution(services) for domain in domains]
+    # Order is route order (the OpenAPI document lists paths in it); the SPA's catch-all comes last. A domain may
+    # use what the domains before it share (the catalog's caches).
+    contributions = []
+    for domain in (ops, accounts, catalog, tickets, booking, payments, realtime, spa):
+        part = domain.contribution(services)
+        services.share(*part.shared)
+        contributions.append(part)
+    return contributions
 
 
 class ApplicationCore(InitPluginProtocol):
@@ -61,7 +66,7 @@ class ApplicationCore(InitPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         settings = self.settings
-        services = Services.build(settings)
+        services = Services(settings)
         contributions = domain_contributions(services)
 
         app_config.dependencies.update(services.dependencies())

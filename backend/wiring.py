@@ -1,25 +1,25 @@
 """What a domain hands the app (`Contribution`) and what it may build on (`Services`).
 
 Every domain package has a `plugin.py` with `contribution(services: Services) -> Contribution`; `backend/core.py`
-collects them. Kept apart from core.py so that domains depend on this small module, never on the wiring itself.
+collects them in order. Kept apart from core.py, and below every domain, so that domains depend on this small
+module and never on the wiring itself (import-linter's layers contract).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar.di import Provide
 from litestar.plugins import PluginProtocol
 from litestar.types import ControllerRouterHandler
 from redis.asyncio import Redis
 
-from backend.catalog.layout import LayoutCache
-from backend.catalog.seat_map import SeatMapService
-from backend.catalog.service import ShowFactsCache
 from backend.redis_client import build_redis
 from backend.settings import Settings
+
+T = TypeVar("T")
 
 # A coroutine run once at startup, or for the app's lifetime (cancelled at shutdown).
 Job = Callable[[], Coroutine[Any, Any, None]]
@@ -30,25 +30,27 @@ def provide(value: Any) -> Provide:
     return Provide(lambda: value, sync_to_thread=False, use_cache=True)
 
 
-@dataclass(frozen=True)
 class Services:
-    """What one process shares: built once per app, never connected until the lifespan starts."""
+    """What one process shares: the settings, the Redis client (nothing connects until the lifespan starts), and
+    the objects a domain shares with the domains after it (the catalog's caches), found by their type."""
 
-    settings: Settings
-    redis: Redis
-    layouts: LayoutCache
-    show_facts: ShowFactsCache
-    seat_maps: SeatMapService
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.redis: Redis = build_redis(settings)
+        self._shared: dict[type, object] = {}
 
-    @classmethod
-    def build(cls, settings: Settings) -> Services:
-        layouts, facts = LayoutCache(), ShowFactsCache()
-        return cls(settings=settings, redis=build_redis(settings), layouts=layouts, show_facts=facts,
-                   seat_maps=SeatMapService(layouts, facts))
+    def share(self, *objects: object) -> None:
+        for obj in objects:
+            self._shared[type(obj)] = obj
+
+    def get(self, kind: type[T]) -> T:
+        obj = self._shared.get(kind)
+        if not isinstance(obj, kind):
+            raise LookupError(f"no {kind.__name__} shared by an earlier domain")
+        return obj
 
     def dependencies(self) -> dict[str, Provide]:
-        return {name: provide(getattr(self, name))
-                for name in ("settings", "redis", "layouts", "show_facts", "seat_maps")}
+        return {"settings": provide(self.settings), "redis": provide(self.redis)}
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class Contribution:
 
     route_handlers: Sequence[ControllerRouterHandler] = ()
     dependencies: Mapping[str, Provide] = field(default_factory=dict)
+    # Objects the domains after this one may take from `Services.get` (they are also in `dependencies`).
+    shared: Sequence[object] = ()
     # Awaited in order before the app serves; a failure stops the start.
     startup: Sequence[Job] = ()
     # Run for the app's lifetime.
@@ -64,4 +68,3 @@ class Contribution:
     # Other Litestar plugins, such as the ChannelsPlugin: their lifespans are entered after the startup hooks ran
     # and the background jobs started, and left before the jobs are cancelled.
     plugins: Sequence[PluginProtocol] = ()
-

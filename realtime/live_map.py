@@ -27,7 +27,6 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from backend import seats
-from backend.catalog.schemas import HeldOrSold, SeatStatus
 from realtime.channels import SUBSCRIBED
 from realtime.feeds import Feed, FeedHub, widening_window
 from realtime.messages import Diff, SeatChanges, Snapshot, decode_seat_changes, encode
@@ -68,7 +67,7 @@ class ShowFeed(Feed):
         self.redis = redis
         # The map exactly as every watcher has it: the last snapshot plus every diff sent since.
         self.version: int | None = None
-        self.seats: dict[str, HeldOrSold] = {}
+        self.seats: dict[str, seats.HeldOrSold] = {}
         self.stale = True  # the next flush must reload the snapshot instead of sending a diff
         self._snapshot_event: tuple[int, WebSocketSendEvent] | None = None
         self._inbox: list[SeatChanges | None] = []  # None: the subscription was (re)confirmed
@@ -159,7 +158,7 @@ class ShowFeed(Feed):
         """Fold a window's messages into one diff; on anything that breaks the chain, mark the feed stale."""
         assert self.version is not None
         start = self.version
-        merged: dict[str, SeatStatus] = {}
+        merged: dict[str, seats.SeatStatus] = {}
         for message in inbox:
             if message is None or message.reset:
                 self.stale = True

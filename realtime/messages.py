@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from backend.catalog.schemas import HeldOrSold, SeatStatus
+from backend.seats import HeldOrSold, SeatStatus
 
 # ---------------------------------------------------------------- to clients
 

@@ -9,6 +9,7 @@ from functools import partial
 from litestar.config.app import AppConfig
 from litestar.plugins import InitPluginProtocol
 
+from backend.catalog.facts import ShowFactsCache
 from backend.wiring import Contribution, Services, provide
 from realtime.lifecycle import Realtime
 from realtime.routes import ROUTE_HANDLERS
@@ -31,6 +32,6 @@ def contribution(services: Services) -> Contribution:
         route_handlers=ROUTE_HANDLERS,
         dependencies={"live_map_hub": provide(realtime.live_map), "queue_hub": provide(realtime.queues),
                       "waiting_room": provide(realtime.waiting_room)},
-        background=[partial(realtime.advance_waiting_rooms, services.show_facts)],
+        background=[partial(realtime.advance_waiting_rooms, services.get(ShowFactsCache))],
         plugins=[realtime.channels, _ServeAfterChannels(realtime)],
     )

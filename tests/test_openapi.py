@@ -25,6 +25,9 @@ OPERATIONS = {
     ("GET", "/api/v1/shows/{show_id}", "getShow"),
     ("GET", "/api/v1/shows", "listShows"),
     ("GET", "/api/v1/shows/{show_id}/map", "getSeatMap"),
+    ("PUT", "/api/v1/tickets/{ticket_ref}/device", "bindTicketDevice"),
+    ("GET", "/api/v1/shows/{show_id}/gate", "getGateBundle"),
+    ("POST", "/api/v1/gate/scans", "uploadGateScans"),
     ("GET", "/api/v1/profile/{profile_ref}/tickets", "listTickets"),
     ("POST", "/api/v1/tickets/verify", "verifyTicket"),
     ("GET", "/api/v1/holds/{hold_id}", "getHold"),
@@ -60,7 +63,7 @@ def test_every_contract_operation_keeps_its_path_and_id(document: dict[str, Any]
     ("MapSeat", "status", ["available", "held", "sold"]),
     ("CheckoutOut", "status", ["pending_payment", "paid", "expired", "refunded"]),
     ("OrderOut", "status", ["pending_payment", "paid", "expired", "refunded"]),
-    ("VerifyResult", "result", ["valid", "already_scanned", "invalid"]),
+    ("VerifyResult", "result", ["valid", "already_scanned", "invalid", "expired"]),
 ])
 def test_statuses_carry_their_values(document: dict[str, Any], schema: str, field: str, values: list[str]) -> None:
     assert document["components"]["schemas"][schema]["properties"][field]["enum"] == values

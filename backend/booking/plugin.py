@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from functools import partial
 
-from backend.booking.recovery import rebuild_sold_seats
 from backend.booking.routes import HoldsController
 from backend.booking.sweeper import sweep_expired_holds
+from backend.seats import rebuild_sold_seats
 from backend.wiring import Contribution, Services
 
 

@@ -1,14 +1,23 @@
-"""The catalog's part of the app: shows and seat maps. Its caches (layouts, show facts, seat maps) are shared
-services (`backend/wiring.py`): holds, checkout and the waiting room read them too."""
+"""The catalog's part of the app: shows and seat maps, and the caches holds, checkout and the waiting room read
+too (layouts, show facts, seat maps), shared through dependency injection and `Services`."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from backend.catalog.layout import warm_layouts
+from backend.catalog.facts import ShowFactsCache
+from backend.catalog.layout import LayoutCache, warm_layouts
 from backend.catalog.routes import CatalogController
-from backend.wiring import Contribution, Services
+from backend.catalog.seat_map import SeatMapService
+from backend.wiring import Contribution, Services, provide
 
 
-def contribution(services: Services) -> Contribution:
-    return Contribution(route_handlers=[CatalogController], background=[partial(warm_layouts, services.layouts)])
+def contribution(_: Services) -> Contribution:
+    layouts, facts = LayoutCache(), ShowFactsCache()
+    seat_maps = SeatMapService(layouts, facts)
+    return Contribution(
+        route_handlers=[CatalogController],
+        dependencies={"layouts": provide(layouts), "show_facts": provide(facts), "seat_maps": provide(seat_maps)},
+        shared=[layouts, facts, seat_maps],
+        background=[partial(warm_layouts, layouts)],
+    )

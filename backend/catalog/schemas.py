@@ -4,10 +4,10 @@ from typing import Literal
 
 import msgspec
 
-# Enumerated here so the OpenAPI document, and the web app's types generated from it, carry the values.
+from backend.seats import SeatStatus
+
+# Enumerated so the OpenAPI document, and the web app's types generated from it, carry the values.
 ShowStatus = Literal["scheduled", "on_sale", "sold_out", "ended"]
-SeatStatus = Literal["available", "held", "sold"]
-HeldOrSold = Literal["held", "sold"]  # what a live-map snapshot lists: the seats that are not available
 
 
 class VenueOut(msgspec.Struct):

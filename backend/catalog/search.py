@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from backend import seats
 from backend.catalog.query import ListQuery, decode_cursor, decode_cursor_time, encode_cursor
-from backend.catalog.schemas import PriceRange, QueueInfo, SeatCounts, ShowOut, ShowPage, VenueOut
+from backend.catalog.schemas import PriceRange, QueueInfo, SeatCounts, ShowOut, ShowPage, ShowStatus, VenueOut
 from backend.timeutil import rfc3339, utcnow
 from db.tables import Section, Show, Venue
 
@@ -172,7 +172,7 @@ class VenuePriceRanges:
 price_ranges = VenuePriceRanges()
 
 
-def show_status(now: datetime, starts_at: datetime, sale_opens_at: datetime, available: int) -> str:
+def show_status(now: datetime, starts_at: datetime, sale_opens_at: datetime, available: int) -> ShowStatus:
     if now >= starts_at:
         return "ended"
     if now < sale_opens_at:

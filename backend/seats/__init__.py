@@ -19,14 +19,24 @@ from backend.seats.reads import (
     version_of,
 )
 from backend.seats.rebuild import ensure_built, rebuild_sold_seats
-from backend.seats.records import HoldRecord, Placed, SeatsTaken, StateUnavailable, TooManySeats
+from backend.seats.records import (
+    HeldOrSold,
+    HoldRecord,
+    Placed,
+    SeatsTaken,
+    SeatStatus,
+    StateUnavailable,
+    TooManySeats,
+)
 from backend.seats.writes import lock_seats, mark_sold, release_hold, release_seat, sweep_expired
 
 __all__ = [
     "NOT_BUILT",
+    "HeldOrSold",
     "HoldRecord",
     "LiveState",
     "Placed",
+    "SeatStatus",
     "SeatsTaken",
     "StateUnavailable",
     "TooManySeats",

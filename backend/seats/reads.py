@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from backend.seats import _keys as keys
 from backend.seats.rebuild import sold_seat_ids
-from backend.seats.records import HoldRecord
+from backend.seats.records import HeldOrSold, HoldRecord
 
 NOT_BUILT = 0  # the version of a show whose state is not in Redis; built versions come from the clock (ms)
 
@@ -29,7 +29,7 @@ def text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def status_of(value: bytes) -> str:
+def status_of(value: bytes) -> HeldOrSold:
     return "sold" if value == keys.SOLD_SENTINEL else "held"
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import time
 
-from litestar.datastructures import State
 from redis.asyncio import Redis
 
 from backend.seats import _keys as keys
@@ -44,7 +43,7 @@ async def ensure_built(redis: Redis, show_id: int) -> bool:
     return bool(built)
 
 
-async def rebuild_sold_seats(state: State) -> None:
+async def rebuild_sold_seats(redis: Redis) -> None:
     """Startup hook: make sure Redis knows every sold seat of upcoming shows before this process takes a hold.
 
     It only front-loads work for shows that have sold anything: the write path rebuilds any other show the first
@@ -55,7 +54,7 @@ async def rebuild_sold_seats(state: State) -> None:
             Ticket.select(Ticket.show).where(Ticket.show.starts_at > utcnow()).distinct().output(as_list=True)
         )
         for show_id in show_ids:
-            await ensure_built(state.redis, int(show_id))
+            await ensure_built(redis, int(show_id))
     except Exception:
         # Not fatal: the same rebuild happens on the first hold or sale of each show.
         logger.exception("could not rebuild the live state of shows with tickets at startup")

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+# A seat's status as the API spells it (seat map, live-map diffs); a snapshot lists only the HeldOrSold ones.
+SeatStatus = Literal["available", "held", "sold"]
+HeldOrSold = Literal["held", "sold"]
 
 
 class StateUnavailable(RuntimeError):

@@ -311,23 +311,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/shows/{show_id}/checkout": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Checkout */
-        post: operations["startCheckout"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/{show_id}/checkout": {
         parameters: {
             query?: never;
@@ -339,6 +322,23 @@ export interface paths {
         put?: never;
         /** Checkout */
         post: operations["startCheckoutSeedPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shows/{show_id}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Checkout */
+        post: operations["startCheckout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -428,7 +428,8 @@ export interface components {
         /** CheckoutOut */
         CheckoutOut: {
             order_id: string;
-            status: string;
+            /** @enum {string} */
+            status: "pending_payment" | "paid" | "expired" | "refunded";
             amount_cents: number;
             currency: string;
             expires_at: string;
@@ -450,6 +451,24 @@ export interface components {
             step_seconds: number;
             not_after: string;
             server_time_ms: number;
+        };
+        /** Diff */
+        Diff: {
+            /** @enum {unknown} */
+            type: "diff";
+            from_version: number;
+            version: number;
+            changes: [
+                string,
+                "available" | "held" | "sold"
+            ][];
+        };
+        /** ErrorMessage */
+        ErrorMessage: {
+            /** @enum {unknown} */
+            type: "error";
+            error: string;
+            detail: string;
         };
         /** GateBundle */
         GateBundle: {
@@ -498,55 +517,59 @@ export interface components {
         /**
          * MapSeat
          * @example {
-         *       "id": "CHrkUEKiaVjcODaCAWEh",
-         *       "section_id": "GPYqEcXhHSyYvDSaSRiK",
-         *       "row": "ojAKtrlDETRahgoMzLRt",
-         *       "number": 56,
-         *       "x": 2899.95365929262,
-         *       "y": -3.2719984694277,
-         *       "accessible": false,
-         *       "status": "OYzegeIjOyNcpseBcXJZ"
+         *       "id": "DWhDsxsSnkYsddDxCmGC",
+         *       "section_id": "pRwLyKtyoYzanEHWQQlw",
+         *       "row": "JfffnmCNNSAoiDVYLgqr",
+         *       "number": 7781,
+         *       "x": -81840193194.7848,
+         *       "y": 2247.9855805817,
+         *       "accessible": true,
+         *       "status": "held"
          *     }
          */
         MapSeat: {
-            /** @example wTvBMEsEyrdnZpsZfnty */
+            /** @example LrothODPVgdaOHVXGihm */
             id: string;
-            /** @example vohCiaNNsTiUJIcNiBCd */
+            /** @example xirINHUwMBcYbUBCqFJp */
             section_id: string;
-            /** @example pVNqYdHPSHMmOJDnIcAI */
+            /** @example hLsUKTHKDWGqwigWGSxP */
             row: string;
-            /** @example 5546 */
+            /** @example 5917 */
             number: number;
-            /** @example 6272793.44898301 */
+            /** @example -21379378.5259598 */
             x: number;
-            /** @example -4733215.72026687 */
+            /** @example 4509852203.9578 */
             y: number;
-            /** @example false */
+            /** @example true */
             accessible: boolean;
-            /** @example WtUEyjQPuqoreSwjJjTa */
-            status: string;
+            /**
+             * @example available
+             * @enum {string}
+             */
+            status: "available" | "held" | "sold";
         };
         /**
          * MapSection
          * @example {
-         *       "id": "mHivKjwlvmKRzLNQPIML",
-         *       "name": "BPjLHCFVPJUTrSUEWjPm",
-         *       "price_cents": 6548
+         *       "id": "ILzwsijNpaLwNNiPsgmX",
+         *       "name": "UDeQcRneOVFYeSjxUDJK",
+         *       "price_cents": 7125
          *     }
          */
         MapSection: {
-            /** @example OpqwSrQwfILzwsijNpaL */
+            /** @example pmtiObDRbiZpNbycmaJx */
             id: string;
-            /** @example wNNiPsgmXUDeQcRneOVF */
+            /** @example svJnicHImAYyNsCOKFpc */
             name: string;
-            /** @example 1414 */
+            /** @example 7900 */
             price_cents: number;
         };
         /** OrderOut */
         OrderOut: {
             order_id: string;
             show_id: string;
-            status: string;
+            /** @enum {string} */
+            status: "pending_payment" | "paid" | "expired" | "refunded";
             amount_cents: number;
             currency: string;
             last_payment_error: components["schemas"]["PaymentErrorOut"] | null;
@@ -560,7 +583,8 @@ export interface components {
         };
         /** PaymentSetup */
         PaymentSetup: {
-            provider: string;
+            /** @constant */
+            provider: "stripe";
             client_secret: string | null;
             publishable_key: string;
             js_url: string;
@@ -568,17 +592,17 @@ export interface components {
         /**
          * PriceRange
          * @example {
-         *       "min_cents": 7024,
-         *       "max_cents": 1273,
-         *       "currency": "rkivNyOTjTEvAUueXgfL"
+         *       "min_cents": 3071,
+         *       "max_cents": 3115,
+         *       "currency": "DYPstccqXcjHsjXcFwrk"
          *     }
          */
         PriceRange: {
-            /** @example 7092 */
+            /** @example 510 */
             min_cents: number;
-            /** @example 2499 */
+            /** @example 8793 */
             max_cents: number;
-            /** @example cSHjwVUDXFiXlEfDRpSu */
+            /** @example AsuEshTKFLZjQQrDxkwh */
             currency: string;
         };
         /** ProfileOut */
@@ -594,6 +618,15 @@ export interface components {
             /** @default false */
             email_verified?: boolean;
         };
+        /** QueueBroadcast */
+        QueueBroadcast: {
+            /** @enum {unknown} */
+            type: "queue";
+            serving: number;
+            waiting: number;
+            rate_per_s: number;
+            open: boolean;
+        };
         /** QueueEntryOut */
         QueueEntryOut: {
             queue_id: string;
@@ -606,11 +639,11 @@ export interface components {
         /**
          * QueueInfo
          * @example {
-         *       "enabled": false
+         *       "enabled": true
          *     }
          */
         QueueInfo: {
-            /** @example true */
+            /** @example false */
             enabled: boolean;
         };
         /** RegisterBody */
@@ -657,56 +690,56 @@ export interface components {
         /**
          * SeatCounts
          * @example {
-         *       "total": 8742,
-         *       "available": 1623
+         *       "total": 6645,
+         *       "available": 7671
          *     }
          */
         SeatCounts: {
-            /** @example 5092 */
+            /** @example 2667 */
             total: number;
-            /** @example 4750 */
+            /** @example 2758 */
             available: number;
         };
         /**
          * SeatMap
          * @example {
-         *       "show_id": "IMIFWXevKDwzfafPDGSR",
-         *       "version": 6192,
-         *       "currency": "HXqfLmRzONkcgXhshZOP",
+         *       "show_id": "wfSCXHPiclvcWpPcSrAF",
+         *       "version": 4851,
+         *       "currency": "uVaCyCtCsnCcEIqirzMl",
          *       "sections": [
          *         {
-         *           "id": "IYHAvkufcuJfAlldPKuA",
-         *           "name": "bLVwclZqwCQXliRkbhFN",
-         *           "price_cents": 4099
+         *           "id": "cpUaAfMsgZSosapWJWLH",
+         *           "name": "TGxqaSgYjXXQUoKehtrJ",
+         *           "price_cents": 4061
          *         }
          *       ],
          *       "seats": [
          *         {
-         *           "id": "BWIcNhDuzDJsvYDlBcNX",
-         *           "section_id": "yUbNbEdKKXCHiltQiYcZ",
-         *           "row": "mKydOmfiOiFecPeQNSfR",
-         *           "number": 1268,
-         *           "x": 98287.3318584479,
-         *           "y": 89986236916.9441,
-         *           "accessible": false,
-         *           "status": "ItBqAkwBQEMINrnnYvpe"
+         *           "id": "EwbdtKiYsfjVRIdHbmdI",
+         *           "section_id": "QnZCSkPGeNNtndFpmxgI",
+         *           "row": "qpwwwnNUDLQoTDHCTzKn",
+         *           "number": 2619,
+         *           "x": 19375863.8685472,
+         *           "y": 280.121212725465,
+         *           "accessible": true,
+         *           "status": "held"
          *         }
          *       ]
          *     }
          */
         SeatMap: {
-            /** @example zypMVFbCGQpmtiObDRbi */
+            /** @example xTgRweyTdteaQCDUeXNS */
             show_id: string;
-            /** @example 5038 */
+            /** @example 3616 */
             version: number;
-            /** @example ikiqAbhzObGsanhJUfLW */
+            /** @example ubZGLKpIxlzypMVFbCGQ */
             currency: string;
             /**
              * @example [
              *       {
-             *         "id": "yfFLmfdmLrothODPVgda",
-             *         "name": "OHVXGihmxirINHUwMBcY",
-             *         "price_cents": 547
+             *         "id": "vmKRzLNQPIMLBPjLHCFV",
+             *         "name": "PJUTrSUEWjPmuAvAedLo",
+             *         "price_cents": 4547
              *       }
              *     ]
              */
@@ -714,14 +747,14 @@ export interface components {
             /**
              * @example [
              *       {
-             *         "id": "VWTgPIUdXTWvtWFUYuVa",
-             *         "section_id": "CyCtCsnCcEIqirzMlcpU",
-             *         "row": "aAfMsgZSosapWJWLHTGx",
-             *         "number": 5203,
-             *         "x": 937.729532397956,
-             *         "y": -387365888842.98,
-             *         "accessible": true,
-             *         "status": "XQUoKehtrJmJXQlNkcet"
+             *         "id": "WEhGPYqEcXhHSyYvDSaS",
+             *         "section_id": "RiKojAKtrlDETRahgoMz",
+             *         "row": "LRtalGDkNbiAFVtQypXz",
+             *         "number": 7786,
+             *         "x": 6342089262.614,
+             *         "y": 83947548.369854,
+             *         "accessible": false,
+             *         "status": "held"
              *       }
              *     ]
              */
@@ -730,31 +763,32 @@ export interface components {
         /**
          * ShowOut
          * @example {
-         *       "id": "ulANfVEodTGDbubHwRjc",
-         *       "title": "qyOagXkVuCETNggRJNjK",
-         *       "description": "dIMjvciKExjuxXLIhnea",
+         *       "id": "XgfLqpHUrVGFBaiJKfHy",
+         *       "title": "EulsYjSBdQaRrVLsGZik",
+         *       "description": "pQmmFEvCbabcOYguawIG",
          *       "venue": {
-         *         "id": "oVqNBoGranWAThdcdkah",
-         *         "name": "SRhbAKyyyVhuiIKQjAyc",
-         *         "city": "EiKZzsXNStUXMqccrBcF",
-         *         "lat": 89.634458737846,
-         *         "lng": 12848155920.953
+         *         "id": "UCctxrbGzKsdnjxheBhf",
+         *         "name": "gKPQDHNwALGFHBlpJvSt",
+         *         "city": "IgpSjGbFxUQOrIizuyol",
+         *         "lat": -685370.604267023,
+         *         "lng": -19.5570369385798
          *       },
-         *       "starts_at": "tlyDIWfXQwjgGCCJMLRl",
-         *       "sale_opens_at": "AzRIOjdLiFBdueXWxItG",
-         *       "status": "mpndvrqpUKEvoiQUvZgi",
+         *       "starts_at": "MqccrBcFVeKbbatlyDIW",
+         *       "sale_opens_at": "fXQwjgGCCJMLRlAzRIOj",
+         *       "status": "ended",
          *       "price_range": {
-         *         "min_cents": 1203,
-         *         "max_cents": 6205,
-         *         "currency": "BXBLnzSvgvylUxxDzvDi"
+         *         "min_cents": 1112,
+         *         "max_cents": 8768,
+         *         "currency": "LiFBdueXWxItGmpndvrq"
          *       },
          *       "seats": {
-         *         "total": 2729,
-         *         "available": 3715
+         *         "total": 4807,
+         *         "available": 8216
          *       },
          *       "queue": {
          *         "enabled": false
-         *       }
+         *       },
+         *       "distance_km": 416.312304709022
          *     }
          */
         ShowOut: {
@@ -769,18 +803,30 @@ export interface components {
             starts_at: string;
             /** @example kSDBQNXqcJcDSuFiiFSZ */
             sale_opens_at: string;
-            /** @example bVAsuEshTKFLZjQQrDxk */
-            status: string;
+            /**
+             * @example scheduled
+             * @enum {string}
+             */
+            status: "scheduled" | "on_sale" | "sold_out" | "ended";
             price_range: components["schemas"]["PriceRange"];
             seats: components["schemas"]["SeatCounts"];
             queue: components["schemas"]["QueueInfo"];
-            /** @example 2856745918.88744 */
+            /** @example -107242149743.406 */
             distance_km?: number | null;
         };
         /** ShowPage */
         ShowPage: {
             items: components["schemas"]["ShowOut"][];
             next_cursor: string | null;
+        };
+        /** Snapshot */
+        Snapshot: {
+            /** @enum {unknown} */
+            type: "snapshot";
+            version: number;
+            seats: {
+                [key: string]: "held" | "sold";
+            };
         };
         /** TicketList */
         TicketList: {
@@ -1545,7 +1591,7 @@ export interface operations {
             };
         };
     };
-    startCheckout: {
+    startCheckoutSeedPath: {
         parameters: {
             query?: never;
             header?: {
@@ -1592,7 +1638,7 @@ export interface operations {
             };
         };
     };
-    startCheckoutSeedPath: {
+    startCheckout: {
         parameters: {
             query?: never;
             header?: {
