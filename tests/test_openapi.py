@@ -22,6 +22,8 @@ OPERATIONS = {
     ("POST", "/api/v1/auth/logout", "logout"),
     ("GET", "/api/v1/auth/me", "me"),
     ("POST", "/api/v1/auth/register", "register"),
+    ("POST", "/api/v1/auth/verify-email/send", "sendVerificationEmail"),
+    ("POST", "/api/v1/auth/verify-email", "verifyEmail"),
     ("GET", "/api/v1/shows/{show_id}", "getShow"),
     ("GET", "/api/v1/shows", "listShows"),
     ("GET", "/api/v1/shows/{show_id}/map", "getSeatMap"),
