@@ -29,9 +29,9 @@ async def verify(server, code: str, **extra: str) -> dict:
 
 
 async def fresh_step() -> None:
-    """Wait out the last two seconds of a step, so a test's code and its check fall in the same one."""
+    """Wait out the last five seconds of a step, so a test's code and its check fall in the same one."""
     left = STEP_SECONDS - time.time() % STEP_SECONDS
-    if left < 2:
+    if left < 5:
         await asyncio.sleep(left + 0.05)
 
 
