@@ -112,4 +112,4 @@ async def test_tickets_of_a_refunded_order_are_invalid_at_the_gate(server, make_
     await Order.update({Order.status: "refunded"}).where(Order.id == int(order["order_id"]))
     async with httpx.AsyncClient(base_url=server.url) as scanner:
         result = (await scanner.post("/api/v1/tickets/verify", json={"code": code}, headers=SCANNER)).json()
-    assert result == {"result": "invalid", "ticket": None, "scanned_at": None}
+    assert result == {"result": "invalid", "ticket": None, "scanned_at": None, "kind": None, "scanned_gate": None}
