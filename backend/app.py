@@ -11,6 +11,7 @@ from litestar import Litestar
 from litestar.types import ASGIApp
 
 from backend.core import ApplicationCore
+from backend.errors import document_error_shape
 from backend.middleware import CrossSiteGuardMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from backend.payments import WEBHOOK_PATH
 from backend.settings import Settings, get_settings
@@ -23,7 +24,9 @@ def _stripe_origins(settings: Settings) -> list[str]:
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    return Litestar(plugins=[ApplicationCore(settings or get_settings())])
+    app = Litestar(plugins=[ApplicationCore(settings or get_settings())])
+    document_error_shape(app.openapi_schema)
+    return app
 
 
 def create_asgi_app(settings: Settings | None = None) -> ASGIApp:

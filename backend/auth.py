@@ -7,11 +7,12 @@ from typing import Any
 from litestar import Request
 
 from backend.errors import NotSignedIn
+from backend.ids import ascii_int
 
 
 def session_profile_id(request: Request[Any, Any, Any]) -> int | None:
     value = request.session.get("profile_id") if request.scope.get("session") else None
-    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+    return ascii_int(str(value)) if isinstance(value, int | str) else None
 
 
 async def provide_profile_id(request: Request[Any, Any, Any]) -> int:

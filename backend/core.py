@@ -28,6 +28,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
 
+from backend.edge import MAX_BODY_BYTES
 from backend.errors import EXCEPTION_HANDLERS
 from backend.logging_setup import logging_config
 from backend.sessions import SessionConfig
@@ -35,7 +36,7 @@ from backend.settings import Settings
 from backend.spa import SCHEMA_ASSETS
 from backend.wiring import Contribution, Job, Services
 
-REQUEST_MAX_BODY_BYTES = 64 * 1024
+REQUEST_MAX_BODY_BYTES = MAX_BODY_BYTES  # the edge refuses larger bodies first (backend/edge.py)
 
 
 def domain_contributions(services: Services) -> list[Contribution]:
@@ -92,8 +93,8 @@ class ApplicationCore(InitPluginProtocol):
 
 def _session_and_rate_limit(settings: Settings) -> list[Any]:
     rate_limit = RateLimitConfig(
-        # Per client address, sign-in only, generous enough for a venue's shared NAT; service.login adds the
-        # per-email brake that actually stops password guessing.
+        # Per client address, sign-in only, generous enough for a venue's shared NAT; backend.accounts.brake
+        # adds the per-account and per-address failure brake that actually stops password guessing.
         rate_limit=("minute", 300),
         check_throttle_handler=lambda request: request.url.path == "/api/v1/auth/login",
         store="rate_limit",

@@ -11,6 +11,7 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.spec import OpenAPI, OpenAPIResponse, OpenAPIType, Schema
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -157,3 +158,24 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     RedisTimeoutError: redis_down_handler,
     Exception: internal_error_handler,
 }
+
+
+# Litestar documents its own error model ({status_code, detail, extra}) for the 400s it adds to every operation;
+# the document must show what clients actually get.
+ERROR_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT, required=["error", "detail"],
+    properties={"error": Schema(type=OpenAPIType.STRING, description="machine code"),
+                "detail": Schema(type=OpenAPIType.STRING, description="a sentence for people")},
+    description="API.md's error shape; some errors add fields (seat_ids, problems, ...)",
+)
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def document_error_shape(openapi: OpenAPI) -> None:
+    """Every 4xx/5xx answer in the document gets the error shape this module renders."""
+    for path_item in (openapi.paths or {}).values():
+        for operation in (getattr(path_item, method, None) for method in _METHODS):
+            for status, response in ((operation.responses or {}).items() if operation else ()):
+                if status.isdigit() and int(status) >= 400 and isinstance(response, OpenAPIResponse):
+                    for media in (response.content or {}).values():
+                        media.schema = ERROR_SCHEMA

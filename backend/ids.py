@@ -1,4 +1,6 @@
-"""Ids in URLs: a show id is a positive integer of at most 18 ASCII digits; anything else names no show (404)."""
+"""Ids in URLs and bodies: a positive integer of at most 18 ASCII digits (so within 64 bits); anything else names
+nothing (404). Unicode digits (superscript two, Arabic-Indic one, ...) pass `str.isdigit()` but are not ids:
+`int()` raises on some and silently reads others as ASCII digits."""
 
 from __future__ import annotations
 
@@ -7,7 +9,15 @@ from backend.errors import NotFound
 MAX_ID_DIGITS = 18
 
 
-def parse_show_id(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_ID_DIGITS:
-        raise NotFound("No such show.", code="show_not_found")
+def ascii_int(raw: str, max_digits: int = MAX_ID_DIGITS) -> int | None:
+    """The number `raw` spells in at most `max_digits` ASCII digits, else None."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > max_digits:
+        return None
     return int(raw)
+
+
+def parse_show_id(raw: str) -> int:
+    show_id = ascii_int(raw)
+    if show_id is None:
+        raise NotFound("No such show.", code="show_not_found")
+    return show_id

@@ -90,6 +90,15 @@ def encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode(values)).decode().rstrip("=")
 
 
+def _in_range(value: object) -> bool:
+    """What the database can compare: ids within signed 64 bits (2**63 overflowed the driver), finite distances."""
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, float):
+        return math.isfinite(value) and abs(value) <= 40_075  # no distance on Earth is longer (km)
+    return True
+
+
 def decode_cursor(cursor: str, shape: tuple[Any, ...]) -> list:
     """The cursor's values, each of the type `shape` names, or 400 invalid_cursor."""
     try:
@@ -99,7 +108,7 @@ def decode_cursor(cursor: str, shape: tuple[Any, ...]) -> list:
         if not isinstance(values, list) or len(values) != len(shape):
             raise ValueError
         for value, kind in zip(values, shape, strict=True):
-            if not isinstance(value, kind) or isinstance(value, bool):
+            if not isinstance(value, kind) or isinstance(value, bool) or not _in_range(value):
                 raise ValueError
         return values
     except (ValueError, msgspec.DecodeError, TypeError):

@@ -107,6 +107,11 @@ async def _list_near(redis: Redis, query: ListQuery) -> ShowPage:
     """Shows sorted by (distance, starts_at, id). Distance belongs to the venue, so it is computed once per venue
     in range and handed to the database as a CASE expression: the database filters, orders and limits."""
     assert query.point is not None
+    # Decoded first: a cursor is refused (400) whether or not anything is near.
+    after = None
+    if query.cursor:
+        last_distance, starts_iso, last_id = decode_cursor(query.cursor, (float | int, str, int))
+        after = (float(last_distance), decode_cursor_time(starts_iso), last_id)
     venues = await _venues_within(query.point[0], query.point[1], query.radius_km)
     if not venues:
         return ShowPage(items=[], next_cursor=None)
@@ -114,10 +119,8 @@ async def _list_near(redis: Redis, query: ListQuery) -> ShowPage:
     distance_sql = "(CASE show.venue " + " ".join(f"WHEN {int(v)} THEN {float(d)!r}" for v, d in venues.items())
     distance_sql += " END)"
     filters = [*_base_filters(query), Show.venue.is_in(list(venues))]
-    if query.cursor:
-        last_distance, starts_iso, last_id = decode_cursor(query.cursor, (float | int, str, int))
-        starts = decode_cursor_time(starts_iso)
-        last_distance = float(last_distance)
+    if after:
+        last_distance, starts, last_id = after
         filters.append(
             WhereRaw(f"{distance_sql} > {last_distance!r}")
             | (WhereRaw(f"{distance_sql} = {last_distance!r}")

@@ -16,10 +16,9 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from litestar.datastructures import State
-
 from backend.payments.ledger import ChainReport
 from backend.periodic import repeat_forever
+from backend.settings import Settings
 from backend.timeutil import utcnow
 from db.tables import LedgerCheckpoint, PaymentLedgerEntry
 
@@ -92,8 +91,7 @@ async def checkpoint_problem(secret_key: str, chain: ChainReport) -> str | None:
     return None
 
 
-async def run_ledger_checkpoints(state: State) -> None:
+async def run_ledger_checkpoints(settings: Settings) -> None:
     """Background job: a checkpoint every LEDGER_CHECKPOINT_SECONDS (each process; an unchanged head adds none)."""
-    settings = state.settings
     await repeat_forever(lambda: write_checkpoint(settings.secret_key, utcnow()),
                          settings.ledger_checkpoint_seconds, "ledger checkpoint", logger)

@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 import stripe
 
+from backend.ids import ascii_int
 from backend.settings import Settings
 
 logger = logging.getLogger("showtime.payments.gateway")
@@ -88,8 +89,7 @@ class IntentSnapshot:
 
     @property
     def order_id(self) -> int | None:
-        raw = self.metadata.get("order_id", "")
-        return int(raw) if raw.isdigit() else None
+        return ascii_int(self.metadata.get("order_id", ""))
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import msgspec
 
 from backend.errors import NotFound
+from backend.ids import ascii_int
 from backend.payments.schemas import OrderOut, PaymentErrorOut
 from backend.tickets.service import tickets_of_order
 from db.tables import Order
 
 
 def _order_id(ref: str) -> int | None:
-    return int(ref) if ref.isdigit() and len(ref) <= 18 else None
+    return ascii_int(ref)
 
 
 def _payment_error(text: str | None) -> PaymentErrorOut | None:

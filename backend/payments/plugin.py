@@ -9,6 +9,7 @@ from litestar.di import Provide
 from redis.asyncio import Redis
 
 from backend.errors import Unavailable
+from backend.payments.checkpoints import run_ledger_checkpoints
 from backend.payments.gateway import StripeGateway
 from backend.payments.reconciler import run_reconciler
 from backend.payments.routes import PaymentsController, stripe_webhook
@@ -44,5 +45,6 @@ def contribution(services: Services) -> Contribution:
         route_handlers=[PaymentsController, stripe_webhook],
         dependencies={"gateway": Provide(payments.provide_gateway, sync_to_thread=False)},
         startup=[payments.start],
-        background=[partial(payments.reconcile, services.redis)],
+        background=[partial(payments.reconcile, services.redis),
+                    partial(run_ledger_checkpoints, services.settings)],
     )

@@ -10,6 +10,7 @@ import msgspec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from backend.errors import Conflict, Invalid, NotFound
+from backend.ids import ascii_int
 from backend.tickets import rotating
 from backend.tickets.codes import public_key
 from backend.tickets.encoding import b64, unb64
@@ -109,7 +110,7 @@ async def gate_bundle(secret_key: str, show_id: int) -> GateBundle:
 async def upload_scans(secret_key: str, scanner_id: int | None, upload: ScanUpload) -> list[ScanOutcome]:
     """Judge each scan as the online check would have at the moment it was made, in upload order: the first scan
     of a ticket that reaches the server is `valid`, any later one (from this gate or another) is a duplicate."""
-    show_id = int(upload.show_id) if upload.show_id.isdigit() else None
+    show_id = ascii_int(upload.show_id)
     if show_id is None or not await Show.exists().where(Show.id == show_id):
         raise NotFound("No such show.", code="show_not_found")
     outcomes = []

@@ -143,7 +143,7 @@ def read_rotating_code(show_key: Ed25519PublicKey | None, code: str, now: float)
         if len(code) > MAX_CODE_LENGTH or show_key is None:
             return None
         prefix, cert_b64, show_sig_b64, step_text, device_sig_b64 = code.strip().split(".")
-        if prefix != PREFIX or not step_text.isdigit() or len(step_text) > 12:
+        if prefix != PREFIX or not (step_text.isascii() and step_text.isdigit()) or len(step_text) > 12:
             return None
         show_key.verify(unb64(show_sig_b64), f"{PREFIX}.{cert_b64}".encode())
         cert = _certificate(unb64(cert_b64))

@@ -6,6 +6,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from backend.auth import provide_profile_id
 from backend.errors import NotFound
+from backend.ids import ascii_int
 from backend.settings import Settings
 from backend.tickets import gate, service
 from backend.tickets.scanners import Scanner, provide_scanner
@@ -25,9 +26,10 @@ SIGNED_IN = {"profile_id": Provide(provide_profile_id)}
 
 
 def _number(raw: str, what: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
+    number = ascii_int(raw)
+    if number is None:
         raise NotFound(f"No such {what}.", code=f"{what}_not_found")
-    return int(raw)
+    return number
 
 
 class TicketsController(Controller):

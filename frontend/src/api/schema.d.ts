@@ -970,11 +970,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1047,11 +1046,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1106,11 +1104,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1143,11 +1140,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1193,11 +1189,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1230,11 +1225,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1271,11 +1265,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1308,11 +1301,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1345,11 +1337,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1384,11 +1375,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1423,11 +1413,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1460,11 +1449,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1495,11 +1483,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1536,11 +1523,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1581,11 +1567,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1628,11 +1613,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1675,11 +1659,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1712,11 +1695,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1749,11 +1731,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1786,11 +1767,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1823,11 +1803,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
