@@ -23,8 +23,10 @@ def document() -> dict[str, Any]:
     # The app factory connects nothing at import; a placeholder Redis URL is enough to build the schema.
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     from backend.app import create_app
+    from backend.settings import load_settings
 
-    served = create_app().openapi_schema.to_schema()
+    # Settings read now, not the process's cached ones (a test process may have cached them without REDIS_URL).
+    served = create_app(load_settings()).openapi_schema.to_schema()
     schemas = served["components"]["schemas"]
     messages = message_schemas()
     clash = set(schemas) & set(messages)
