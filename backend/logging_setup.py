@@ -97,6 +97,8 @@ def logging_config(level: str) -> LoggingConfig:
             "litestar": {"level": "WARNING", "handlers": ["queue_listener"], "propagate": False},
             "uvicorn.error": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False},
             "piccolo": {"level": "WARNING", "handlers": ["queue_listener"], "propagate": False},
+            # One "connection open/closed" line per socket is noise at tens of thousands of watchers.
+            "websockets": {"level": "WARNING", "handlers": ["queue_listener"], "propagate": False},
         },
         root={"level": level, "handlers": ["queue_listener"]},
     )

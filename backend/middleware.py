@@ -56,7 +56,9 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            # A socket's status and headers are the handshake's; after it, every frame of a broadcast would pass
+            # through this wrapper for nothing, so sockets get the server's own send.
+            await self.app(scope, receive, send_with_id if scope["type"] == "http" else send)
         finally:
             access_log.info(
                 "%s %s %s",

@@ -7,13 +7,14 @@ and never invents a session for a visitor who has none.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
-from litestar.types import Empty, Message, ScopeSession
+from litestar.types import Empty, Message, Scopes, ScopeSession
 
 _LOADED = "showtime.session_loaded"
 _ROTATED = "showtime.session_rotated"
@@ -59,3 +60,6 @@ class WriteOnChangeSessionBackend(ServerSideSessionBackend):
 @dataclass
 class SessionConfig(ServerSideSessionConfig):
     _backend_class = WriteOnChangeSessionBackend  # type: ignore[assignment]
+    # HTTP only: the sockets (live map, waiting room) are public and read no session; on them the middleware
+    # would cost a Redis read per connect (a reconnect storm of signed-in fans) and a wrapper on every frame sent.
+    scopes: Scopes = field(default_factory=lambda: {ScopeType.HTTP})

@@ -24,7 +24,8 @@ from realtime.watchers import WS_TRY_AGAIN_LATER, Backlog, Watcher, close_quietl
 logger = logging.getLogger("showtime.realtime.feeds")
 
 LINGER_S = 30.0
-READY_TIMEOUT_S = 10.0  # the ChannelsPlugin starts with the app; a socket waits this long for it at most
+READY_TIMEOUT_S = 10.0
+FAN_OUT_SLICE = 500  # sockets sent to between two yields to the event loop (~5 ms of sends)  # the ChannelsPlugin starts with the app; a socket waits this long for it at most
 
 
 def widening_window(watchers: int, narrow_s: float, wide_s: float, from_watchers: int, to_watchers: int) -> float:
@@ -84,13 +85,23 @@ class Feed(abc.ABC):
             self._retire()
         return self.closed
 
-    def fan_out(self, event: WebSocketSendEvent, replace: bool = False) -> None:
-        """Offer one pre-built event to every watcher; drop those too far behind to take it."""
-        dropped = [w for w in self.watchers if not (w.replace_all(event) if replace else w.offer(event))]
+    async def fan_out(self, event: WebSocketSendEvent, replace: bool = False) -> None:
+        """Send one pre-built event to every watcher; drop those too far behind to take it.
+
+        Sends complete inside this call (see watchers.py), so the loop hands the event loop back every
+        FAN_OUT_SLICE sockets: a broadcast to thousands must not hold up everything else for its whole length.
+        """
+        dropped = []
+        for i, watcher in enumerate(list(self.watchers), 1):
+            if not (watcher.replace_all(event) if replace else watcher.offer(event)):
+                dropped.append(watcher)
+            if i % FAN_OUT_SLICE == 0:
+                await asyncio.sleep(0)
         for watcher in dropped:
             self.watchers.discard(watcher)
-        if dropped:
-            logger.info("%s of show %s dropped %d slow client(s)", type(self).__name__, self.show_id, len(dropped))
+        slow = sum(1 for watcher in dropped if watcher.dropped)
+        if slow:
+            logger.info("%s of show %s dropped %d slow client(s)", type(self).__name__, self.show_id, slow)
 
     def _retire(self) -> None:
         # Done before any await of the shutdown, so the hub never hands this feed to a newcomer again.

@@ -136,7 +136,7 @@ class ShowFeed(Feed):
         if not self.stale:
             diff = self._merge(inbox)
             if diff is not None:
-                self.fan_out(send_event(encode(diff).decode()))
+                await self.fan_out(send_event(encode(diff).decode()))
             if not self.stale:
                 return
         # Everything in `inbox` was published before the read below, so the snapshot covers it.
@@ -150,7 +150,7 @@ class ShowFeed(Feed):
         self.version = version
         self.seats = {seat_id.decode(): seats.status_of(value) for seat_id, value in state.items()}
         self.stale = False
-        self.fan_out(self._snapshot(), replace=True)
+        await self.fan_out(self._snapshot(), replace=True)
         if self._inbox:  # arrived during the read; the next flush drops what the snapshot already covers
             self._arrived.set()
 

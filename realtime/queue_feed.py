@@ -87,10 +87,10 @@ class QueueFeed(Feed):
                     await asyncio.sleep(RETRY_DELAY_S)
                     continue
                 self._reload = False
-            if status is not None and (self._publish(status, heartbeat) or heartbeat):
+            if status is not None and (await self._publish(status, heartbeat) or heartbeat):
                 last_sent = time.monotonic()
 
-    def _publish(self, status: QueueStatus, heartbeat: bool) -> bool:
+    async def _publish(self, status: QueueStatus, heartbeat: bool) -> bool:
         sent = self.sent
         if sent is not None:
             if status.serving < sent.serving:
@@ -102,7 +102,7 @@ class QueueFeed(Feed):
         text = encode(QueueBroadcast(serving=status.serving, waiting=status.waiting,
                                      rate_per_s=status.rate_per_s, open=status.open)).decode()
         self._event = send_event(text)
-        self.fan_out(self._event)
+        await self.fan_out(self._event)
         return True
 
 

@@ -1,9 +1,13 @@
-"""One connected WebSocket client: a small outbox of ready-made send events, and the loop that drains it.
+"""One connected WebSocket client, and how a feed's broadcast reaches it without a task or a queue per message.
 
-A feed hands the same pre-encoded event to every watcher of a show (`offer`, no await, no copy). Each watcher's
-own task does the awaiting sends, so a slow client only ever delays itself. When a client falls `OUTBOX_LIMIT`
-messages behind, it is dropped: its socket closes with 1013 ("try again later") and the client reconnects to a
-fresh snapshot. Waiting for it would let one bad network hold memory for every message of a flash sale.
+A feed hands the same pre-encoded event to every watcher of a show (`offer`). The send is started right there,
+inside the broadcast: the server's ASGI send writes the frame to the socket's transport and returns without ever
+suspending while the socket's kernel buffer takes data, so the common case costs one chain of calls and no
+scheduling (no task wake-up, no event, no queue entry per socket). Only when a send does suspend (the client's
+buffer is full: a slow reader) does the watcher get a task, which finishes that send and then drains a small
+outbox. When a client falls `OUTBOX_LIMIT` messages behind, it is dropped: its socket closes with 1013 ("try
+again later") and the client reconnects to a fresh snapshot. Waiting for it would let one bad network hold memory
+for every message of a flash sale, or delay everybody else's.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import Coroutine, Generator
+from typing import Any, cast
 
 import msgspec
 from litestar import WebSocket
@@ -31,7 +37,8 @@ def send_event(text: str) -> WebSocketSendEvent:
 
 
 class Backlog:
-    """How many of a feed's watchers still have messages waiting to be sent: how far the process's sends lag.
+    """How many of a feed's watchers have a send that could not complete at once (their socket's buffer is full):
+    how far the process's sends lag.
 
     Counted per watcher, not per message, so a few stuck clients (each up to OUTBOX_LIMIT messages behind, until
     dropped) weigh no more than a few healthy ones that are a message behind.
@@ -43,67 +50,123 @@ class Backlog:
         self.busy = 0
 
 
+class _Rest:
+    """Awaits the rest of a coroutine that was started by hand (`coro.send(None)`) and suspended on `yielded`.
+
+    What Python 3.12's eager tasks do for a whole coroutine, done for one send on 3.11: the task that awaits
+    this passes every wake-up, value and exception (a cancellation included) on to the coroutine.
+    """
+
+    __slots__ = ("coro", "yielded")
+
+    def __init__(self, coro: Coroutine[Any, Any, None], yielded: Any) -> None:
+        self.coro, self.yielded = coro, yielded
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coro, value = self.coro, self.yielded
+        while True:
+            try:
+                sent = yield value
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # handed on to the coroutine, which decides
+                try:
+                    value = coro.throw(exc)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    value = coro.send(sent)
+                except StopIteration:
+                    return
+
+
 class Watcher:
-    __slots__ = ("_outbox", "_sender", "_wakeup", "backlog", "dropped", "socket")
+    __slots__ = ("_ended", "_outbox", "_sender", "backlog", "dropped", "failed", "socket")
 
     def __init__(self, socket: WebSocket) -> None:
         self.socket = socket
-        self._outbox: deque[WebSocketSendEvent] = deque()
-        self._wakeup = asyncio.Event()
-        self._sender: asyncio.Task[None] | None = None
+        self._outbox: deque[WebSocketSendEvent] = deque()  # only while a suspended send is in flight
+        self._sender: asyncio.Task[None] | None = None  # finishes a suspended send, then drains the outbox
+        self._ended: asyncio.Future[None] | None = None  # set when a send fails or the client is dropped
         self.backlog = Backlog()  # replaced by the feed's shared one when the watcher joins a feed
         self.dropped = False
+        self.failed = False
 
     def offer(self, event: WebSocketSendEvent) -> bool:
-        """Queue an event; False (and the watcher is dropped) when the client is too far behind."""
-        if self.dropped:
+        """Send an event now, or queue it behind a send in flight; False (and the watcher is dropped) when the
+        client is too far behind, or gone."""
+        if self.dropped or self.failed:
             return False
+        if self._sender is None:
+            self._send_now(event)
+            return not self.failed
         if len(self._outbox) >= OUTBOX_LIMIT:
             self.dropped = True
-            self._discard_outbox()
-            if self._sender is not None:
-                # Cancel rather than wait: a client that stopped reading would otherwise keep its pending send
-                # (and this task) until the WebSocket ping timeout.
-                self._sender.cancel()
+            self._outbox.clear()
+            # Cancel rather than wait: a client that stopped reading would otherwise keep its pending send (and
+            # its task) until the WebSocket ping timeout.
+            self._sender.cancel()
+            self._end()
             return False
-        if not self._outbox:
-            self.backlog.busy += 1
         self._outbox.append(event)
-        self._wakeup.set()
         return True
 
     def replace_all(self, event: WebSocketSendEvent) -> bool:
         """A fresh snapshot makes everything still queued obsolete: send only it."""
-        self._discard_outbox()
+        self._outbox.clear()
         return self.offer(event)
 
-    def _discard_outbox(self) -> None:
-        if self._outbox:
-            self.backlog.busy -= 1
-            self._outbox.clear()
+    def _send_now(self, event: WebSocketSendEvent) -> None:
+        coro = cast(Coroutine[Any, Any, None], self.socket.send(event))  # an ASGI send is a coroutine function
+        try:
+            yielded = coro.send(None)
+        except StopIteration:
+            return  # written to the transport: the common case
+        except Exception:  # the connection is gone (disconnect, closed transport): end quietly
+            self.failed = True
+            self._end()
+            return
+        self.backlog.busy += 1  # the suspended send counts as this watcher's backlog until it completes
+        self._sender = asyncio.ensure_future(self._finish(_Rest(coro, yielded)))
 
-    async def _send_loop(self) -> None:
-        outbox, wakeup, send, backlog = self._outbox, self._wakeup, self.socket.send, self.backlog
-        while True:
-            await wakeup.wait()
-            wakeup.clear()
+    async def _finish(self, rest: _Rest) -> None:
+        outbox = self._outbox
+        try:
+            await rest
             while outbox:
-                event = outbox.popleft()
-                if not outbox:
-                    backlog.busy -= 1
-                await send(event)
+                await self.socket.send(outbox.popleft())
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the connection is gone
+            self.failed = True
+            self._end()
+        finally:
+            outbox.clear()
+            self.backlog.busy -= 1
+            self._sender = None
+
+    def _end(self) -> None:
+        if self._ended is not None and not self._ended.done():
+            self._ended.set_result(None)
 
     async def serve(self) -> None:
         """Run until the client leaves, its connection fails, or it is dropped for being too slow."""
-        self._sender = asyncio.create_task(self._send_loop())
+        self._ended = asyncio.get_running_loop().create_future()
+        if self.dropped or self.failed:
+            self._ended.set_result(None)
         reader = asyncio.create_task(wait_for_disconnect(self.socket))
         try:
-            await asyncio.wait((self._sender, reader), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((self._ended, reader), return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (self._sender, reader):
-                task.cancel()
-            await asyncio.gather(self._sender, reader, return_exceptions=True)
-            self._discard_outbox()
+            reader.cancel()
+            sender = self._sender
+            if sender is not None:
+                sender.cancel()
+            await asyncio.gather(reader, *([sender] if sender else []), return_exceptions=True)
+            self._outbox.clear()
+            self.failed = True  # nothing more is sent to a socket whose serve() has ended
         if self.dropped:
             await close_quietly(self.socket, WS_TRY_AGAIN_LATER, "too slow: reconnect for a fresh snapshot")
 
