@@ -61,7 +61,8 @@ class RawWatcher(asyncio.Protocol):
     server. The live map is server-to-client only: the client sends nothing but pongs (and a close).
     """
 
-    def __init__(self, host: str, path: str, report: ClientReport, deflate: bool, ready: asyncio.Future) -> None:
+    def __init__(self, host: str, path: str, report: ClientReport, deflate: bool, ready: asyncio.Future,
+                 chained: bool = True) -> None:
         self.request = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
                         f"Sec-WebSocket-Version: 13\r\n"
@@ -73,6 +74,7 @@ class RawWatcher(asyncio.Protocol):
         self.upgraded = False
         self.inflate: zlib._Decompress | None = None
         self.version: int | None = None
+        self.chained = chained  # the bare ceilings send diffs without a first snapshot: no chain to check
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -135,7 +137,7 @@ class RawWatcher(asyncio.Protocol):
         if message["type"] == "snapshot":
             self.version = message["version"]
             return
-        if message["from_version"] != self.version:
+        if self.chained and message["from_version"] != self.version:
             self.report.problems.append(f"gap: {message['from_version']} after {self.version}")
         self.version = message["version"]
         received = self.report.received_at
@@ -144,7 +146,14 @@ class RawWatcher(asyncio.Protocol):
                 received[seat] = at
 
 
-def _client_main(urls: list[str], deflate: bool, conn) -> None:  # runs in a child process
+def _pin(pid: int, cpus: set[int] | None) -> None:
+    if cpus:
+        os.sched_setaffinity(pid, cpus)
+
+
+def _client_main(urls: list[str], deflate: bool, chained: bool, conn, cpus: set[int] | None) -> None:  # a child
+    _pin(0, cpus)
+
     async def run() -> ClientReport:
         report = ClientReport()
         loop = asyncio.get_running_loop()
@@ -157,7 +166,7 @@ def _client_main(urls: list[str], deflate: bool, conn) -> None:  # runs in a chi
             async with gate:
                 ready = loop.create_future()
                 transport, _ = await loop.create_connection(
-                    lambda: RawWatcher(parts.netloc, parts.path, report, deflate, ready), parts.hostname, parts.port)
+                    lambda: RawWatcher(parts.netloc, parts.path, report, deflate, ready, chained), parts.hostname, parts.port)
                 transports.append(transport)
                 await asyncio.wait_for(ready, 60)
 
@@ -203,6 +212,7 @@ class RunResult:
     holds: int
     missing: int
     problems: list[str]
+    load: float  # the 1-minute load average when the run ended
 
 
 async def _hold_stream(redis_url: str, show_id: int, seats: list[str], rate: float, seconds: float,
@@ -230,7 +240,8 @@ async def _hold_stream(redis_url: str, show_id: int, seats: list[str], rate: flo
 
 
 async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int, seats: list[str], watchers: int,
-                   clients: int, rate: float, seconds: float, first_profile: int, deflate: bool) -> RunResult:
+                   clients: int, rate: float, seconds: float, first_profile: int, deflate: bool,
+                   chained: bool = True, client_cpus: set[int] | None = None) -> RunResult:
     """servers: (base url, uvicorn pid). Connect the watchers, stream holds, collect what every socket saw."""
     urls = [f"{servers[i % len(servers)][0]}/api/v1/shows/{show_id}/live" for i in range(watchers)]
     rss_before = [_rss_bytes(pid) for _, pid in servers]
@@ -238,7 +249,7 @@ async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int,
     pipes, procs = [], []
     for c in range(clients):
         parent, child = context.Pipe()
-        proc = context.Process(target=_client_main, args=(urls[c::clients], deflate, child), daemon=True)
+        proc = context.Process(target=_client_main, args=(urls[c::clients], deflate, chained, child, client_cpus), daemon=True)
         proc.start()
         pipes.append(parent)
         procs.append(proc)
@@ -273,24 +284,42 @@ async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int,
         sockets = len(urls[i::len(servers)])
         per_process.append((sent / elapsed, cpu_s / sent * 1e6 if sent else float("nan"),
                             (rss_after[i] - rss_before[i]) / sockets / 1024))
-    return RunResult(latencies, per_process, len(committed), len(committed) - len(latencies), problems)
+    return RunResult(latencies, per_process, len(committed), len(committed) - len(latencies), problems,
+                     os.getloadavg()[0])
 
 
-def _start_uvicorn(name: str, redis_url: str, deflate: bool) -> tuple[str, subprocess.Popen, int]:
-    """A bare uvicorn (no launcher), for the run with permessage-deflate on, which `just serve` never uses."""
+def _start_uvicorn(name: str, redis_url: str, deflate: bool, ws: str, app: str = "backend.app:create_asgi_app",
+                   env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen, int]:
+    """A bare uvicorn (no launcher): the app with a chosen `--ws` implementation and permessage-deflate on or off
+    (`just serve` always has it off), or the bare Litestar ceiling of bench/fanout_ceiling.py."""
     from backend.processes import environ_with, free_port, python_module, spawn, wait_until
 
     port = free_port()
-    proc = spawn(python_module("uvicorn", "backend.app:create_asgi_app", "--factory", "--port", str(port),
-                               "--no-access-log", "--ws", "websockets", "--ws-per-message-deflate",
+    proc = spawn(python_module("uvicorn", app, "--factory", "--port", str(port),
+                               "--no-access-log", "--ws", ws, "--ws-per-message-deflate",
                                "true" if deflate else "false", "--log-level", "warning"),
-                 env=environ_with(REDIS_URL=redis_url, STRIPE_SECRET_KEY="sk_test_bench"),
+                 env=environ_with(REDIS_URL=redis_url, STRIPE_SECRET_KEY="sk_test_bench", **(env or {})),
                  log_path=str(Path(os.environ["VAR_DIR"]) / f"{name}.log"))
     url = f"http://127.0.0.1:{port}"
     import httpx
 
     wait_until(lambda: httpx.get(f"{url}/healthz", timeout=1).status_code == 200, 60, name, proc)
     return url, proc, proc.pid
+
+
+def _start_websockets_ceiling(redis_url: str, channel: str) -> tuple[str, subprocess.Popen, int]:
+    from backend.processes import environ_with, free_port, port_open, python_module, spawn, wait_until
+
+    port = free_port()
+    proc = spawn(python_module("bench.fanout_ceiling", "--port", str(port)),
+                 env=environ_with(BENCH_REDIS_URL=redis_url, BENCH_CHANNEL=channel),
+                 log_path=str(Path(os.environ["VAR_DIR"]) / "bench-websockets-ceiling.log"))
+    wait_until(lambda: port_open("127.0.0.1", port), 30, "websockets ceiling", proc)
+    return f"http://127.0.0.1:{port}", proc, proc.pid
+
+
+# The single-process comparison runs, in order.
+COMPARED = ("app", "app, permessage-deflate on", "bare Litestar endpoint", "websockets.broadcast()")
 
 
 async def _run(args: argparse.Namespace) -> str:
@@ -310,12 +339,13 @@ async def _run(args: argparse.Namespace) -> str:
             valkey, redis_url = start_valkey(Path(os.environ["VAR_DIR"]) / "valkey")
             cleanup.append(lambda: stop(valkey))
         servers = []
-        for i in range(args.processes):
+        for i in range(args.processes if args.rates else 0):
             server = ServerProcess(var_dir=Path(os.environ["VAR_DIR"]), name=f"bench-live-{i}",
                                    env={"REDIS_URL": redis_url, "STRIPE_SECRET_KEY": "sk_test_bench"}).start()
             cleanup.append(server.stop)
             assert server.process is not None
             servers.append((server.url, _uvicorn_pid(server.process.pid)))
+            _pin(servers[-1][1], args.server_cpus)
         unused = iter(show.seat_ids)  # every hold takes a seat nobody held before
 
         def next_seats(count: int) -> list[str]:
@@ -325,16 +355,31 @@ async def _run(args: argparse.Namespace) -> str:
         for i, rate in enumerate(args.rates):
             runs[rate] = await _measure(servers, redis_url, show.id, next_seats(int(rate * args.seconds)),
                                         args.watchers, args.clients, rate, args.seconds, 1_000_000 * (i + 1),
-                                        deflate=False)
-        # Fan-out cost with and without permessage-deflate, one bare uvicorn each, same watchers and stream.
+                                        deflate=False, client_cpus=args.client_cpus)
+        # The same watchers and stream against one process each: the app (deflate off, then on), and the bare
+        # ceilings; the ceilings send one message per hold, the app coalesces, so costs compare per message.
+        from backend.booking.keys import changes_channel
+
+        ceiling_env = {"BENCH_REDIS_URL": redis_url, "BENCH_CHANNEL": changes_channel(show.id)}
+        starters = {
+            COMPARED[0]: lambda: _start_uvicorn("bench-app", redis_url, False, args.ws),
+            COMPARED[1]: lambda: _start_uvicorn("bench-app-deflate", redis_url, True, args.ws),
+            COMPARED[2]: lambda: _start_uvicorn("bench-litestar-ceiling", redis_url, False, args.ws,
+                                                app="bench.fanout_ceiling:litestar_app", env=ceiling_env),
+            COMPARED[3]: lambda: _start_websockets_ceiling(redis_url, changes_channel(show.id)),
+        }
         compare = {}
-        for deflate in (False, True):
-            url, proc, pid = _start_uvicorn(f"bench-deflate-{deflate}", redis_url, deflate)
+        for i, label in enumerate(COMPARED):
+            if label not in args.compare:
+                continue
+            url, proc, pid = starters[label]()
+            _pin(pid, args.server_cpus)
             try:
-                compare[deflate] = await _measure(
+                compare[label] = await _measure(
                     [(url, pid)], redis_url, show.id, next_seats(args.compare_holds), args.compare_watchers,
                     args.clients, args.compare_rate, args.compare_holds / args.compare_rate,
-                    10_000_000 * (2 + deflate), deflate=deflate)
+                    10_000_000 * (2 + i), deflate=label == COMPARED[1], chained=label in COMPARED[:2],
+                    client_cpus=args.client_cpus)
             finally:
                 stop(proc)
     finally:
@@ -344,51 +389,67 @@ async def _run(args: argparse.Namespace) -> str:
 
 
 def _report(args: argparse.Namespace, redis_label: str, runs: dict[float, RunResult],
-            compare: dict[bool, RunResult]) -> str:
-    lines = [
-        "## Live map",
-        "",
-        f"{args.watchers:,} WebSocket watchers of one show (5,000 seats), split evenly over {args.processes} server "
-        f"processes (uvicorn, 1 worker each, permessage-deflate off as `just serve` runs it), held by "
-        f"{args.clients} client processes; a steady stream of holds for {args.seconds:g} s at each rate, straight "
-        f"through the holds Lua script, one new seat each; {redis_label}. Clients, servers and Redis share the "
-        "machine, so a CPU-bound run measures the machine as much as the code: see the load average below.",
-        "",
-        "| holds/s | commit → last watcher's receipt p50 ms | p99 ms | max ms | holds | never seen |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    for rate, run in runs.items():
-        lat = run.latencies_ms
-        lines.append(f"| {rate:g} | {statistics.median(lat):.1f} | {percentile(lat, 99):.1f} | {max(lat):.1f} "
-                     f"| {run.holds} | {run.missing} |")
-    lines += [
-        "",
-        "| holds/s | server process | messages sent/s | CPU µs per message per connection |",
-        "|---:|---|---:|---:|",
-    ]
-    for rate, run in runs.items():
-        lines += [f"| {rate:g} | #{i + 1} | {sent:,.0f} | {cost:.1f} |"
-                  for i, (sent, cost, _) in enumerate(run.per_process)]
-    first = next(iter(runs.values()))
-    lines += ["", "Memory per connection (server RSS growth while the first run's sockets connected): "
-              + ", ".join(f"{kib:.0f} KiB" for _, _, kib in first.per_process) + "."]
-    lines += [
-        "",
-        f"Fan-out cost with and without permessage-deflate: one bare uvicorn process, {args.compare_watchers:,} "
-        f"watchers that offer the extension, {args.compare_holds} holds at {args.compare_rate:g}/s.",
-        "",
-        "| permessage-deflate | CPU µs per message per connection | messages sent/s | p50 ms | p99 ms |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for deflate in (False, True):
-        result = compare[deflate]
-        sent, cost, _ = result.per_process[0]
-        lines.append(f"| {'on' if deflate else 'off'} | {cost:.1f} | {sent:,.0f} | "
-                     f"{statistics.median(result.latencies_ms):.1f} | {percentile(result.latencies_ms, 99):.1f} |")
-    problems = [p for run in (*runs.values(), *compare.values()) for p in run.problems]
+            compare: dict[str, RunResult]) -> str:
+    lines = ["## Live map", ""]
+    if runs:
+        lines += [
+            f"{args.watchers:,} WebSocket watchers of one show (5,000 seats), split evenly over {args.processes} "
+            f"server process(es) (uvicorn, 1 worker each, `--ws {_launcher_ws()}`, permessage-deflate off as "
+            f"`just serve` runs it), held by {args.clients} client processes (a raw asyncio WebSocket client); a "
+            f"steady stream of holds for {args.seconds:g} s at each rate, straight through the holds Lua script, one "
+            f"new seat each; {redis_label}. Clients, servers and Redis share the machine, so a CPU-bound run "
+            "measures the machine as much as the code: see the load averages.",
+            "",
+            "| holds/s | commit → last watcher's receipt p50 ms | p99 ms | max ms | holds | never seen | load avg |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for rate, run in runs.items():
+            lat = run.latencies_ms
+            lines.append(f"| {rate:g} | {statistics.median(lat):.1f} | {percentile(lat, 99):.1f} | {max(lat):.1f} "
+                         f"| {run.holds} | {run.missing} | {run.load:.1f} |")
+        lines += [
+            "",
+            "| holds/s | server process | messages sent/s | CPU µs per message per connection |",
+            "|---:|---|---:|---:|",
+        ]
+        for rate, run in runs.items():
+            lines += [f"| {rate:g} | #{i + 1} | {sent:,.0f} | {cost:.1f} |"
+                      for i, (sent, cost, _) in enumerate(run.per_process)]
+        first = next(iter(runs.values()))
+        lines += ["", "Memory per connection (server RSS growth while the first run's sockets connected): "
+                  + ", ".join(f"{kib:.0f} KiB" for _, _, kib in first.per_process) + "."]
+    if compare:
+        lines += [
+            "",
+            f"Fan-out cost against the bare ceilings: one process each, {args.compare_watchers:,} watchers, "
+            f"{args.compare_holds} holds at {args.compare_rate:g}/s, uvicorn `--ws {args.ws}`. The bare Litestar "
+            "endpoint and `websockets.broadcast()` (bench/fanout_ceiling.py) send one prepared frame per hold to "
+            "every socket and nothing else; the app coalesces, so the costs compare per message sent.",
+            "",
+            "| sender | CPU µs per message per connection | ratio to bare Litestar | messages sent/s | p50 ms | p99 ms "
+            "| load avg |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        bare = compare.get(COMPARED[2])
+        bare_cost = bare.per_process[0][1] if bare else float("nan")
+        for label, result in compare.items():
+            sent, cost, _ = result.per_process[0]
+            lines.append(f"| {label} | {cost:.1f} | {cost / bare_cost:.2f} | {sent:,.0f} | "
+                         f"{statistics.median(result.latencies_ms):.1f} | {percentile(result.latencies_ms, 99):.1f} "
+                         f"| {result.load:.1f} |")
+        if COMPARED[0] in compare and bare:
+            lines += ["", f"**The app's fan-out costs {compare[COMPARED[0]].per_process[0][1] / bare_cost:.2f}x the "
+                      "bare Litestar endpoint's** (goal: within 1.5x)."]
+    problems = [p for label, run in (*runs.items(), *compare.items()) for p in run.problems]
     lines += ["", f"Protocol problems seen by the watchers (gaps, unchained diffs, closes): {len(problems)}.",
               "", f"Load average when the run ended: {os.getloadavg()[0]:.1f}."]
     return "\n".join(lines)
+
+
+def _launcher_ws() -> str:
+    """The `--ws` implementation `python -m backend.serve` gives uvicorn (what the multi-process runs use)."""
+    source = (Path(__file__).resolve().parent.parent / "backend" / "serve.py").read_text()
+    return source.split('"--ws", "', 1)[1].split('"', 1)[0]
 
 
 def main() -> None:
@@ -396,18 +457,28 @@ def main() -> None:
     parser.add_argument("--watchers", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--clients", type=int, default=2)
-    parser.add_argument("--rates", type=lambda text: [float(r) for r in text.split(",")], default=[5.0, 20.0],
-                        help="holds per second, one run each (comma-separated)")
+    parser.add_argument("--rates", type=lambda text: [float(r) for r in text.split(",") if r], default=[5.0, 20.0],
+                        help="holds per second, one multi-process run each (comma-separated; empty: none)")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--compare-watchers", type=int, default=500)
     parser.add_argument("--compare-holds", type=int, default=200)
     parser.add_argument("--compare-rate", type=float, default=20.0)
+    parser.add_argument("--compare", type=lambda text: [c for c in COMPARED if c in text.split(",")],
+                        default=list(COMPARED), help=f"single-process runs to do, comma-separated among {COMPARED}")
+    parser.add_argument("--ws", default=_launcher_ws(), help="uvicorn --ws for the single-process runs")
+    cpus = lambda text: {int(c) for c in text.split(",")} if text else None  # noqa: E731
+    parser.add_argument("--server-cpus", type=cpus, default=None, help="pin server processes to these CPUs (0,1)")
+    parser.add_argument("--client-cpus", type=cpus, default=None, help="pin client processes to these CPUs")
+    parser.add_argument("--no-publish", action="store_true", help="print only; leave docs/performance.md alone")
     args = parser.parse_args()
     prepare_environment()
     bind_database()
 
     body = asyncio.run(_run(args))
-    publish("live-map", body)
+    if args.no_publish:
+        print(body)
+    else:
+        publish("live-map", body)
 
 
 if __name__ == "__main__":
