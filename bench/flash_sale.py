@@ -543,10 +543,7 @@ def main() -> None:
     prepare_environment()
     bind_database()
     body, passed = asyncio.run(_run(args))
-    if args.no_publish:
-        print(body)
-    else:
-        publish("flash-sale", body)
+    publish("flash-sale", body, dry_run=args.no_publish)
     sys.exit(0 if passed else 1)
 
 

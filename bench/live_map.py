@@ -475,10 +475,7 @@ def main() -> None:
     bind_database()
 
     body = asyncio.run(_run(args))
-    if args.no_publish:
-        print(body)
-    else:
-        publish("live-map", body)
+    publish("live-map", body, dry_run=args.no_publish)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ def bind_database() -> None:
     import piccolo_conf  # noqa: F401 - importing it binds Piccolo's engine
 
 
-def publish(section: str, body: str) -> None:
-    write_section(section, body)
+def publish(section: str, body: str, dry_run: bool = False) -> None:
+    """Print the section, and write it into docs/performance.md unless this is a dry run."""
+    if not dry_run:
+        write_section(section, body)
     print(body)

@@ -127,10 +127,7 @@ def main() -> None:
         if bench_url:
             assert admin_url is not None
             asyncio.run(_create(admin_url, bench_url, drop=True))
-    if args.no_publish:
-        print(body)
-    else:
-        publish("settlement-lock", body)
+    publish("settlement-lock", body, dry_run=args.no_publish)
 
 
 if __name__ == "__main__":
