@@ -28,7 +28,8 @@ from redis.asyncio import Redis
 def _diff_text(payload: bytes) -> str:
     change = json.loads(payload)
     return json.dumps({"type": "diff", "from_version": change["v"] - 1, "version": change["v"],
-                       "changes": change.get("c", [])}, separators=(",", ":"))
+                       "changes": [[str(seat), status] for seat, status in change.get("c", [])]},
+                      separators=(",", ":"))
 
 
 async def _relay(on_text: Callable[[str], Any]) -> None:
