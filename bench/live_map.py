@@ -9,7 +9,9 @@ them), and --clients client processes holding the sockets (one asyncio loop each
 cost as much CPU as the servers, hence a minimal WebSocket client). Holds go straight through the holds Lua script
 (backend.seats.lock_seats), one new seat per hold, at each of --rates per second; a hold's clock starts just before the
 script call, so the figures include at most one Redis round trip of the bench's own.
-Run: `.venv/bin/python bench/live_map.py [--watchers 2000] [--processes 2] [--clients 2] [--rates 5,20]`.
+Then the fan-out cost against the bare ceilings of bench/fanout_ceiling.py (a minimal Litestar endpoint under the
+same uvicorn, and `websockets.broadcast()`), one process each with --compare-watchers sockets, as a ratio.
+Run: `.venv/bin/python bench/live_map.py [--watchers 10000] [--processes 1] [--clients 4] [--rates 20]`.
 Writes the "Live map" section of docs/performance.md.
 """
 
@@ -267,7 +269,7 @@ async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int,
     cpu_before = [_cpu_seconds(pid) for _, pid in servers]
     started = time.monotonic()
     committed = await _hold_stream(redis_url, show_id, seats, rate, seconds, first_profile)
-    await asyncio.sleep(1.5)  # the last holds' diffs
+    await asyncio.sleep(3.0)  # the last holds' diffs (a flush to 10,000 sockets takes a third of a second)
     elapsed = time.monotonic() - started
     cpu = [_cpu_seconds(pid) - before for (_, pid), before in zip(servers, cpu_before, strict=True)]
     for pipe in pipes:
@@ -460,13 +462,13 @@ def _launcher_ws() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--watchers", type=int, default=2000)
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--clients", type=int, default=2)
-    parser.add_argument("--rates", type=lambda text: [float(r) for r in text.split(",") if r], default=[5.0, 20.0],
+    parser.add_argument("--watchers", type=int, default=10_000)
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--rates", type=lambda text: [float(r) for r in text.split(",") if r], default=[20.0],
                         help="holds per second, one multi-process run each (comma-separated; empty: none)")
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--compare-watchers", type=int, default=500)
+    parser.add_argument("--compare-watchers", type=int, default=1_000)
     parser.add_argument("--compare-holds", type=int, default=200)
     parser.add_argument("--compare-rate", type=float, default=20.0)
     parser.add_argument("--compare", type=lambda text: [c for c in COMPARED if c in text.split(",")],

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import re
+import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 PERFORMANCE_MD = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 HEADER = "# Performance\n\nFigures measured by the benchmarks in `bench/` (`just bench`), on the machine named in each section.\n"
@@ -42,6 +47,37 @@ def prepare_environment() -> Path:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
     return var_dir
+
+
+@contextmanager
+def bench_environment() -> Iterator[Path]:
+    """Like prepare_environment, but with DATABASE_URL naming a PostgreSQL server, a database of the bench's own
+    (a unique name) is made there for the run and dropped afterwards: the server's other databases stay as
+    they are."""
+    given = os.environ.get("DATABASE_URL", "")
+    if not given.startswith(("postgresql://", "postgres://")):
+        yield prepare_environment()
+        return
+    admin_url = given.replace("postgres://", "postgresql://", 1)
+    name = f"showtime_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    asyncio.run(_postgres(admin_url, f'CREATE DATABASE "{name}"'))
+    parts = urlsplit(admin_url)
+    os.environ["DATABASE_URL"] = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+    try:
+        yield prepare_environment()
+    finally:
+        asyncio.run(_postgres(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        os.environ["DATABASE_URL"] = given
+
+
+async def _postgres(admin_url: str, statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(admin_url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
 
 
 def bind_database() -> None:
