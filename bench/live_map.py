@@ -366,7 +366,7 @@ async def _run(args: argparse.Namespace) -> str:
                                         deflate=False, client_cpus=args.client_cpus)
         # The same watchers and stream against one process each: the app (deflate off, then on), and the bare
         # ceilings; the ceilings send one message per hold, the app coalesces, so costs compare per message.
-        from backend.booking.keys import changes_channel
+        from backend.seats import changes_channel
 
         ceiling_env = {"BENCH_REDIS_URL": redis_url, "BENCH_CHANNEL": changes_channel(show.id)}
         starters = {

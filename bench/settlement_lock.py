@@ -7,8 +7,8 @@ so every settlement of every show queues on it). This bench runs exactly those t
 --seconds, and reports commits/s and latency: the ceiling of paid orders per second for one database primary,
 which no number of app processes can raise. It then checks that the ledger still verifies.
 
-Needs DATABASE_URL=postgresql://... (the bench makes and drops its own database from it); on SQLite it measures
-SQLite's single writer. Run: `.venv/bin/python bench/settlement_lock.py [--workers 32] [--seconds 10]`.
+Meant for DATABASE_URL=postgresql://... (the bench makes and drops a database of its own there); on SQLite it
+measures SQLite's single writer. Run: `.venv/bin/python bench/settlement_lock.py [--workers 32] [--seconds 10]`.
 Writes the "Settlement lock" section of docs/performance.md.
 """
 
@@ -24,28 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import bind_database, percentile, prepare_environment, publish
-
-
-def _bench_database() -> tuple[str | None, str | None]:
-    """A database of the bench's own on the server DATABASE_URL names: (admin URL, bench URL)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        return None, None
-    base, _, _ = url.rpartition("/")
-    name = f"bench_settlement_{os.getpid()}"
-    return f"{base}/postgres", f"{base}/{name}"
-
-
-async def _create(admin_url: str, bench_url: str, drop: bool) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(admin_url)
-    try:
-        name = bench_url.rpartition("/")[2]
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}"' if drop else f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
+from bench.report import bench_environment, bind_database, percentile, publish
 
 
 async def _run(args: argparse.Namespace) -> str:
@@ -112,21 +91,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--no-publish", action="store_true")
+    parser.add_argument("--no-publish", action="store_true", help="print only; leave docs/performance.md alone")
     args = parser.parse_args()
-    prepare_environment()
-    admin_url, bench_url = _bench_database()
-    if bench_url:
-        assert admin_url is not None
-        asyncio.run(_create(admin_url, bench_url, drop=False))
-        os.environ["DATABASE_URL"] = bench_url
-    try:
+    with bench_environment():
         bind_database()
         body = asyncio.run(_run(args))
-    finally:
-        if bench_url:
-            assert admin_url is not None
-            asyncio.run(_create(admin_url, bench_url, drop=True))
     publish("settlement-lock", body, dry_run=args.no_publish)
 
 
