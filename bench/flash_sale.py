@@ -43,7 +43,8 @@ STADIUM_SECTIONS = (("Floor", 12000), ("Lower", 8000), ("Upper", 5000))
 HOLD_RETRIES = 20  # a fan admitted a moment ago may still be refused (queue_required) by a process that lags
 RETRY_PAUSE_S = 0.25
 SEED_BATCH = 1_000  # profiles per INSERT (SQLite allows ~32,000 bound values per statement)
-PAID_TIMEOUT_S = 30.0
+PAID_TIMEOUT_S = 60.0
+PAID_POLL_S = 1.0  # how often a fan who paid asks for its order, as the web app does
 DRAIN_TIMEOUT_S = 60.0  # after the shopping time, how long in-flight purchases may take to finish
 
 
@@ -59,6 +60,7 @@ class FanReport:
     paid_orders: int = 0
     paid_seats: int = 0
     sold_out: int = 0
+    unpaid_when_left: int = 0  # paid at the stand-in, order not yet paid when the fan stopped waiting
     admitted: int = 0
     serving: list[tuple[float, int]] = field(default_factory=list)  # (time, serving) as the broadcast said
     hold_times: list[float] = field(default_factory=list)
@@ -208,8 +210,8 @@ async def _fan_process(spec: SaleSpec, fans: list[tuple[int, str]], report: FanR
                 report.paid_orders += 1
                 report.paid_seats += len(answer.json()["tickets"])
                 return
-            await asyncio.sleep(RETRY_PAUSE_S)
-        report.problems.append(f"order {order['order_id']} not paid within {PAID_TIMEOUT_S:g} s")
+            await asyncio.sleep(PAID_POLL_S)
+        report.unpaid_when_left += 1  # its webhook is still queued at the stand-in; the end checks still hold
 
     line = sorted(numbers.items(), key=lambda item: item[1])
     shoppers: set[asyncio.Task] = set()
@@ -473,15 +475,19 @@ def _report(args: argparse.Namespace, redis_label: str, seats: int, seed_s: floa
         f"sockets watch; at the opening every fan asks for its drawn number, and for {args.shop_seconds:g} s each "
         f"served fan holds {args.seats_per_fan} best-available seats, checks out, pays through the stand-in and "
         f"waits for the webhook to make the order paid. Fans in {args.clients} processes (raw HTTP/1.1 keep-alive, "
-        f"{args.concurrency} connections each), watchers in {args.watcher_clients}; everything on this machine.",
+        f"{args.concurrency} connections each), watchers in {args.watcher_clients}; everything on this machine. The "
+        "stand-in delivers webhooks one at a time, so here paid orders/s is at most 1 / (the app's time to answer "
+        "a webhook), whatever the app's capacity.",
         "",
         "| figure | value |",
         "|---|---:|",
         f"| fans who joined before the opening (drawn) | {sum(r.joined_early for r in reports):,} |",
         f"| admissions/s (the broadcast's `serving`, first to last move after the opening) | {admissions_s:.1f} |",
         f"| holds placed / holds/s over the {shop_span:.0f} s of shopping | {holds:,} / {holds / shop_span:.1f} |",
-        f"| orders paid (seen by the fans) / tickets sold (database) | {checks.paid_orders:,} / {checks.tickets:,} |",
+        f"| orders paid / tickets sold (database, at the end) | {checks.paid_orders:,} / {checks.tickets:,} |",
         f"| fans turned away sold out | {sum(r.sold_out for r in reports):,} |",
+        f"| payments whose order was not yet paid when the fan stopped waiting ({PAID_TIMEOUT_S:g} s) | "
+        f"{sum(r.unpaid_when_left for r in reports):,} |",
         f"| app CPU (uvicorn's workers and supervisor) / Redis CPU, from the first join on | {cpu[0]:.0f} s / "
         f"{cpu[1]:.1f} s |",
         f"| HTTP requests served per app CPU-second (this mix, sockets included) | {requests / cpu[0]:.0f} |",
