@@ -1,0 +1,62 @@
+"""One server tuned for the purchase lifecycle: short holds, a payment grace longer than the hold, short
+admissions and a small waiting room, so expiry, grace and re-joining all happen within a test's patience. The
+reconciler does not run on its own (the tests run passes themselves, in this process, against the same database,
+Redis and stand-in), so a lost webhook stays lost until a test says otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from backend.payments.gateway import StripeGateway
+from backend.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
+from tests.conftest import ENV, STRONG_PASSWORD, unique_email
+from tests.support.servers import ServerProcess
+
+HOLD_SECONDS = 3
+GRACE_SECONDS = 8
+ADMISSION_SECONDS = 3
+ACTIVE_SHOPPERS = 2
+
+
+@pytest.fixture(scope="session")
+def lifecycle_server(redis_url: str) -> Iterator[ServerProcess]:
+    var_dir = ENV.var_dir / "lifecycle"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    process = ServerProcess(var_dir=var_dir, name="lifecycle", env={
+        "REDIS_URL": redis_url, "HOLD_TTL_SECONDS": str(HOLD_SECONDS), "PAYMENT_GRACE_SECONDS": str(GRACE_SECONDS),
+        "ADMISSION_TTL_SECONDS": str(ADMISSION_SECONDS), "QUEUE_ACTIVE_SHOPPERS": str(ACTIVE_SHOPPERS),
+        "RECONCILE_INTERVAL_SECONDS": "3600",
+    }).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def lifecycle_gateway(lifecycle_server: ServerProcess) -> StripeGateway:
+    """The app's own Stripe gateway, in the test process, talking to the lifecycle server's stand-in."""
+    return StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
+                         webhook_secret=None, api_base=lifecycle_server.standin_url)
+
+
+async def register(server: ServerProcess) -> httpx.AsyncClient:
+    """A fresh profile on the server; the client carries its session cookie (the caller closes it)."""
+    client = httpx.AsyncClient(base_url=server.url, timeout=60, limits=httpx.Limits(keepalive_expiry=2))
+    response = await client.post("/api/v1/auth/register",
+                                 json={"email": unique_email(), "password": STRONG_PASSWORD, "name": "Fan"})
+    assert response.status_code == 201, response.text
+    client.profile_id = response.json()["profile_id"]  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.fixture
+async def lifecycle_fans(lifecycle_server: ServerProcess) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """Three signed-in fans on the lifecycle server."""
+    fans = [await register(lifecycle_server) for _ in range(3)]
+    yield fans
+    for client in fans:
+        await client.aclose()
