@@ -74,6 +74,9 @@ class Settings:
     reconcile_interval_seconds: int = 60
     # How often the payments ledger's head is checkpointed (signed), so deleting its newest rows is detected.
     ledger_checkpoint_seconds: int = 300
+    # How much longer a hold lives once its fan says they are paying (once per hold): a slow provider must not
+    # cost a fan who paid in time their seats.
+    payment_grace_seconds: int = 120
     # Outgoing mail (e-mail verification): smtp://user:pass@host:587 (STARTTLS) or smtps://...:465. Unset outside
     # production: the message is written to the log instead, since no mail server exists on a laptop.
     smtp_url: str | None = None
@@ -175,6 +178,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         queue_active_shoppers=_int(env, "QUEUE_ACTIVE_SHOPPERS", 100),
         reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60),
         ledger_checkpoint_seconds=_int(env, "LEDGER_CHECKPOINT_SECONDS", 300),
+        payment_grace_seconds=_int(env, "PAYMENT_GRACE_SECONDS", 120),
         stripe_secret_key=stripe_secret,
         stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,

@@ -82,7 +82,8 @@ class Order(Table, tablename="orders"):
     id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     profile = ForeignKey(Profile, index=True)
     show = ForeignKey(Show, index=True)
-    # One order per hold: a repeated checkout for the same hold finds this row.
+    # One live order per hold: a repeated checkout for the same hold finds this row. A cancelled order gives the hold
+    # back for the next order (its snapshot of other seats) by renaming its copy `<hold id>~<order id>`.
     hold_id = Varchar(length=64, unique=True)
     idempotency_key = Varchar(length=128, null=True, default=None, unique=True)
     status = Varchar(length=20, index=True)
@@ -95,6 +96,10 @@ class Order(Table, tablename="orders"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     paid_at = Timestamptz(null=True, default=None)
+    # When the fan said they are paying (or Stripe said processing): the hold's grace was given, seats are frozen.
+    paying_at = Timestamptz(null=True, default=None)
+    # Why an order that took money was refunded (backend/payments/order_states.py RefundReason).
+    refund_reason = Varchar(length=40, null=True, default=None)
 
 
 class OrderItem(Table):

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from backend.auth import provide_profile_id
 from backend.booking.schemas import HoldOut, HoldRequest
-from backend.booking.service import HoldService
+from backend.booking.service import HoldService, OpenOrderGuard
 from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
 from backend.seats import HoldRecord
@@ -19,9 +19,9 @@ from backend.timeutil import from_epoch_ms, rfc3339_ms
 
 
 def provide_hold_service(
-    redis: Redis, settings: Settings, show_facts: ShowFactsCache, layouts: LayoutCache
+    redis: Redis, settings: Settings, show_facts: ShowFactsCache, layouts: LayoutCache, open_orders: OpenOrderGuard
 ) -> HoldService:
-    return HoldService(redis, settings, show_facts, layouts)
+    return HoldService(redis, settings, show_facts, layouts, open_orders)
 
 
 def hold_out(record: HoldRecord) -> HoldOut:

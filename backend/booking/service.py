@@ -4,7 +4,11 @@ A hold belongs to one profile and one show and lives HOLD_TTL_SECONDS; new seats
 and keep its expiry. Locking is all-or-nothing per request, atomic in one Lua script, so a seat is never in
 two holds.
 
-For the payments code: `get_hold(redis, hold_id) -> HoldRecord | None` (a hold id names its show).
+A hold with an open order is that order's snapshot: before its seats change, the purchase lifecycle (an
+`OpenOrderGuard`, wired in by payments) cancels the order, or refuses the change while a payment is in flight.
+
+For the payments code: `get_hold(redis, hold_id) -> HoldRecord | None` (a hold id names its show), and
+`release_hold(redis, show_id, hold_id, profile_id)` when an order is cancelled.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from redis.asyncio import Redis
 
@@ -27,19 +32,28 @@ from backend.ids import parse_show_id
 from backend.settings import Settings
 from backend.timeutil import rfc3339, utcnow
 
-__all__ = ["HoldService", "get_hold"]
+__all__ = ["HoldService", "OpenOrderGuard", "get_hold", "release_hold"]
 
 # Best available picks from a snapshot; if another fan locks one of its seats first, pick again.
 BEST_AVAILABLE_ATTEMPTS = 4
 
 
+@runtime_checkable  # Litestar checks injected dependencies against their annotation
+class OpenOrderGuard(Protocol):
+    """Asked before the seats of a live hold change: an open order is a snapshot of its hold, so it is cancelled
+    first, or the change is refused (409 hold_in_checkout) while a payment is in flight."""
+
+    async def before_hold_change(self, show_id: int, hold_id: str, profile_id: int, now: datetime) -> None: ...
+
+
 class HoldService:
     def __init__(self, redis: Redis, settings: Settings, show_facts: ShowFactsCache,
-                 layouts: LayoutCache) -> None:
+                 layouts: LayoutCache, open_orders: OpenOrderGuard) -> None:
         self.redis = redis
         self.settings = settings
         self.show_facts = show_facts
         self.layouts = layouts
+        self.open_orders = open_orders
 
     async def place(self, show_ref: str, profile_id: int, request: HoldRequest,
                     now: datetime | None = None) -> seats.HoldRecord:
@@ -52,6 +66,9 @@ class HoldService:
             raise Forbidden("This show has a waiting room: join the queue and wait to be admitted.",
                             code="queue_required")
         layout = await self.layouts.get(facts.venue_id)
+        current = await seats.hold_of_profile(self.redis, show_id, profile_id)
+        if current is not None:  # the new seats would join this hold
+            await self.open_orders.before_hold_change(show_id, current, profile_id, now or utcnow())
         try:
             if request.best_available is not None:
                 return await self._place_best_available(facts, layout, profile_id, request.best_available)
@@ -76,6 +93,7 @@ class HoldService:
         layout = await self.layouts.get(facts.venue_id)
         if seat_id not in layout.index:
             raise _seat_not_in_hold()
+        await self.open_orders.before_hold_change(show_id, hold_ref, profile_id, utcnow())
         outcome = await seats.release_seat(
             self.redis, show_id=show_id, hold_id=hold_ref, profile_id=profile_id, seat_id=seat_id,
             price=layout.price_of(seat_id), currency=facts.currency,
@@ -92,9 +110,8 @@ class HoldService:
     async def release(self, hold_ref: str, profile_id: int) -> None:
         """Release the whole hold. The profile is done shopping: its admission goes to the next fan."""
         show_id = _show_of(hold_ref)
-        if not await seats.release_hold(self.redis, show_id=show_id, hold_id=hold_ref, profile_id=profile_id):
-            raise _hold_not_found()
-        await admission.finish(self.redis, show_id, profile_id)
+        await self.open_orders.before_hold_change(show_id, hold_ref, profile_id, utcnow())
+        await release_hold(self.redis, show_id, hold_ref, profile_id)
 
     # ------------------------------------------------------------------ rules
 
@@ -215,3 +232,10 @@ async def get_hold(redis: Redis, hold_id: str) -> seats.HoldRecord | None:
         return None
     return await seats.read_hold(redis, show_id, hold_id)
 
+
+async def release_hold(redis: Redis, show_id: int, hold_id: str, profile_id: int) -> None:
+    """The fan gives every seat of the hold back (release all, or their order cancelled): the seats are available at
+    once and, on a show with a waiting room, that shopping turn is over."""
+    if not await seats.release_hold(redis, show_id=show_id, hold_id=hold_id, profile_id=profile_id):
+        raise _hold_not_found()
+    await admission.finish(redis, show_id, profile_id)

@@ -1,9 +1,11 @@
 """Checkout: turn a live hold into an order awaiting payment, and a Stripe PaymentIntent the browser confirms.
 
-One order per hold (UNIQUE orders.hold_id) and per Idempotency-Key (UNIQUE orders.idempotency_key, scoped to
-the profile): a repeated or concurrent request finds the order the first one wrote. The amount comes from the
-held seats' section prices, never from the client. The PaymentIntent's own idempotency key derives from the
-order, so however many times checkout is retried Stripe holds one intent per order.
+An order is a snapshot of its hold: one item per held seat at its section price; the amount comes from those
+prices, never from the client. One live order per hold (UNIQUE orders.hold_id; a cancelled order gives the hold
+back) and per Idempotency-Key (UNIQUE orders.idempotency_key, scoped to the profile): a repeated or concurrent
+request finds the order the first one wrote. Should the hold's seats differ from its open order's (a change raced
+the checkout), the order is cancelled and a new snapshot taken. The PaymentIntent's own idempotency key derives from
+the order, so however many times checkout is retried Stripe holds one intent per order.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from backend import seats
-from backend.booking.service import get_hold
+from backend.booking.service import OpenOrderGuard, get_hold
 from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
 from backend.errors import BadRequest, Conflict, NotFound, Unavailable
 from backend.payments.gateway import GatewayError, StripeGateway, order_idempotency_key
+from backend.payments.order_states import PENDING
 from backend.payments.schemas import OrderStatus
-from backend.payments.settlement import PENDING
 from backend.payments.transactions import is_unique_violation, write_transaction
 from backend.timeutil import from_epoch_ms
 from db.tables import Order, OrderItem
@@ -71,12 +73,14 @@ def scoped_idempotency_key(profile_id: int, key: str | None) -> str | None:
 
 
 async def checkout(redis: Redis, gateway: StripeGateway, show_facts: ShowFactsCache, layouts: LayoutCache,
-                   request: CheckoutRequest, now: datetime) -> CheckoutOutcome:
+                   open_orders: OpenOrderGuard, request: CheckoutRequest, now: datetime) -> CheckoutOutcome:
     facts = await show_facts.get(request.show_id)
     key = scoped_idempotency_key(request.profile_id, request.idempotency_key)
     existing = await _existing_order(request, key)
     if existing is not None:
-        return CheckoutOutcome(await _with_intent(gateway, existing), created=False)
+        if not await _snapshot_is_stale(redis, existing):
+            return CheckoutOutcome(await _with_intent(gateway, existing), created=False)
+        await open_orders.before_hold_change(request.show_id, request.hold_id, request.profile_id, now)
 
     hold = await get_hold(redis, request.hold_id)
     if hold is None or hold.profile_id != request.profile_id or hold.show_id != request.show_id:
@@ -122,6 +126,17 @@ async def _existing_order(request: CheckoutRequest, key: str | None) -> dict | N
     if row["profile"] != request.profile_id or row["show"] != request.show_id:
         raise NotFound("No such hold for this show.", code="hold_not_found")
     return row
+
+
+async def _snapshot_is_stale(redis: Redis, order: dict) -> bool:
+    """An open order whose live hold now has other seats (a change raced its checkout)."""
+    if order["status"] != PENDING:
+        return False
+    hold = await get_hold(redis, order["hold_id"])
+    if hold is None:
+        return False
+    items = await OrderItem.select(OrderItem.seat).where(OrderItem.order == order["id"])
+    return sorted(str(item["seat"]) for item in items) != sorted(hold.seat_ids)
 
 
 async def _expired_hold_of(redis: Redis, request: CheckoutRequest) -> bool:

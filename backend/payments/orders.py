@@ -8,6 +8,7 @@ from backend.errors import NotFound
 from backend.ids import ascii_int
 from backend.payments.schemas import OrderOut, PaymentErrorOut
 from backend.tickets.service import tickets_of_order
+from backend.timeutil import rfc3339_ms
 from db.tables import Order
 
 
@@ -31,6 +32,7 @@ async def order_of_profile(secret_key: str, profile_id: int, order_ref: str) -> 
     if order_id is not None:
         row = await Order.select(
             Order.id, Order.show, Order.status, Order.amount_cents, Order.currency, Order.last_payment_error,
+            Order.expires_at, Order.refund_reason,
         ).where((Order.id == order_id) & (Order.profile == profile_id)).first()
     if row is None:
         raise NotFound("No such order.", code="order_not_found")
@@ -38,4 +40,5 @@ async def order_of_profile(secret_key: str, profile_id: int, order_ref: str) -> 
         order_id=str(row["id"]), show_id=str(row["show"]), status=row["status"], amount_cents=row["amount_cents"],
         currency=row["currency"], last_payment_error=_payment_error(row["last_payment_error"]),
         tickets=await tickets_of_order(secret_key, row["id"]),
+        expires_at=rfc3339_ms(row["expires_at"]), refund_reason=row["refund_reason"],
     )

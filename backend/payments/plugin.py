@@ -1,5 +1,6 @@
 """Payments' part of the app: checkout, orders and the webhook; one Stripe gateway per process, reached through
-dependency injection; the reconciler running beside them."""
+dependency injection; the reconciler running beside them; the purchase lifecycle, which booking also asks (as its
+OpenOrderGuard) before the seats of a hold with an open order change."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from redis.asyncio import Redis
 from backend.errors import Unavailable
 from backend.payments.checkpoints import run_ledger_checkpoints
 from backend.payments.gateway import StripeGateway
+from backend.payments.order_lifecycle import OrderLifecycle
 from backend.payments.reconciler import run_reconciler
 from backend.payments.routes import PaymentsController, stripe_webhook
 from backend.settings import Settings
@@ -35,6 +37,9 @@ class Payments:
             raise Unavailable("Payments are not configured on this server.", code="payments_unavailable")
         return self.gateway
 
+    def provide_order_lifecycle(self, redis: Redis) -> OrderLifecycle:
+        return OrderLifecycle(redis, self.gateway, self.settings.payment_grace_seconds)
+
     async def reconcile(self, redis: Redis) -> None:
         await run_reconciler(redis, self.gateway, self.settings)
 
@@ -43,7 +48,8 @@ def contribution(services: Services) -> Contribution:
     payments = Payments(services.settings)
     return Contribution(
         route_handlers=[PaymentsController, stripe_webhook],
-        dependencies={"gateway": Provide(payments.provide_gateway, sync_to_thread=False)},
+        dependencies={"gateway": Provide(payments.provide_gateway, sync_to_thread=False),
+                      "open_orders": Provide(payments.provide_order_lifecycle, sync_to_thread=False)},
         startup=[payments.start],
         background=[partial(payments.reconcile, services.redis),
                     partial(run_ledger_checkpoints, services.settings)],

@@ -47,14 +47,14 @@ class PassReport:
 
 
 async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *, hold_ttl_seconds: int,
-                         min_age: timedelta = timedelta(0)) -> PassReport:
+                         grace_seconds: int = 0, min_age: timedelta = timedelta(0)) -> PassReport:
     report = PassReport()
     expire_before = now - settlement.expiry_grace(hold_ttl_seconds)
     limit = asyncio.Semaphore(CONCURRENCY)
 
     async def settle(row: dict) -> None:
         async with limit:
-            outcome = await _settle_pending(redis, gateway, row, now, expire_before)
+            outcome = await _settle_pending(redis, gateway, row, now, expire_before, grace_seconds)
             report.outcomes[outcome] += 1
 
     after_id = 0
@@ -73,15 +73,15 @@ async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *,
 
 
 async def _settle_pending(redis: Redis, gateway: StripeGateway, row: dict, now: datetime,
-                          expire_before: datetime) -> str:
+                          expire_before: datetime, grace_seconds: int) -> str:
     try:
         if row["payment_intent_id"] is None:
             if row["expires_at"] <= expire_before and await settlement.expire_without_intent(row["id"], now):
                 return settlement.EXPIRED
             return settlement.PENDING
         intent = await gateway.retrieve_intent(row["payment_intent_id"])
-        return await settlement.settle_intent(redis, gateway, intent, now, expire_unpaid_before=expire_before) or (
-            "unknown")
+        return await settlement.settle_intent(redis, gateway, intent, now, expire_unpaid_before=expire_before,
+                                              grace_seconds=grace_seconds) or "unknown"
     except IntentMissing:
         # Another Stripe account (or, in tests, another server's stand-in): not ours to decide.
         return "intent_missing"
@@ -158,6 +158,7 @@ async def run_reconciler(redis: Redis, gateway: StripeGateway | None, settings: 
                 now = utcnow()
                 report = await reconcile_once(
                     redis, gateway, now, hold_ttl_seconds=settings.hold_ttl_seconds,
+                    grace_seconds=settings.payment_grace_seconds,
                     min_age=timedelta(0) if first else min(WEBHOOK_HEAD_START, timedelta(seconds=interval)),
                 )
                 if report.checked or report.refunds_retried or report.sales_remarked:

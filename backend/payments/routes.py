@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, HttpMethod, Request, Response, get, post
+from litestar import Controller, HttpMethod, Request, Response, delete, get, post
 from litestar.di import Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Parameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from litestar.types import Method
 from litestar.types.internal_types import PathParameterDefinition
 from redis.asyncio import Redis
@@ -24,8 +24,9 @@ from backend.ids import parse_show_id
 from backend.payments import WEBHOOK_PATH
 from backend.payments import checkout as checkout_service
 from backend.payments.gateway import GatewayError, InvalidWebhook, MalformedWebhook, StripeGateway
+from backend.payments.order_lifecycle import OrderLifecycle
 from backend.payments.orders import order_of_profile
-from backend.payments.schemas import CheckoutBody, CheckoutOut, OrderOut, PaymentSetup, WebhookAck
+from backend.payments.schemas import CheckoutBody, CheckoutOut, OrderOut, PayingOut, PaymentSetup, WebhookAck
 from backend.payments.transactions import is_transient
 from backend.payments.webhooks import handle_webhook
 from backend.settings import Settings
@@ -82,7 +83,7 @@ class PaymentsController(Controller):
           operation_class=_CheckoutOperation, status_code=HTTP_201_CREATED)
     async def checkout(
         self, request: Request[Any, Any, Any], redis: Redis, gateway: StripeGateway, layouts: LayoutCache,
-        show_facts: ShowFactsCache, show_id: str,
+        show_facts: ShowFactsCache, open_orders: OrderLifecycle, show_id: str,
         idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False,
                                                          description="Repeat-safe retries")] = None,
     ) -> Response[CheckoutOut]:
@@ -93,7 +94,7 @@ class PaymentsController(Controller):
         if profile_id is None:
             raise NotSignedIn("Sign in first.")
         outcome = await checkout_service.checkout(
-            redis, gateway, show_facts, layouts,
+            redis, gateway, show_facts, layouts, open_orders,
             checkout_service.CheckoutRequest(profile_id=profile_id, show_id=parse_show_id(show_id),
                                              hold_id=body.hold_id, idempotency_key=idempotency_key),
             utcnow(),
@@ -107,16 +108,31 @@ class PaymentsController(Controller):
         """The caller's order with its tickets (404 for anyone else's)."""
         return await order_of_profile(settings.secret_key, profile_id, order_id)
 
+    @delete("/orders/{order_id:str}", operation_id="cancelOrder", status_code=HTTP_204_NO_CONTENT,
+            dependencies={"profile_id": Provide(provide_profile_id)})
+    async def cancel_order(self, order_id: str, profile_id: int, open_orders: OrderLifecycle) -> None:
+        """Cancel an unpaid order: its payment is cancelled at Stripe, its hold released, its seats available."""
+        await open_orders.cancel(order_id, profile_id, utcnow())
+
+    @post("/orders/{order_id:str}/paying", operation_id="startPaying", status_code=HTTP_200_OK,
+          dependencies={"profile_id": Provide(provide_profile_id)})
+    async def paying(self, order_id: str, profile_id: int, open_orders: OrderLifecycle) -> PayingOut:
+        """The fan is confirming the card now: the hold is extended once by the payment grace."""
+        paying = await open_orders.paying(order_id, profile_id, utcnow())
+        return PayingOut(order_id=str(paying.order_id), status=paying.status,
+                         expires_at=rfc3339_ms(paying.expires_at))
+
 
 @post(WEBHOOK_PATH, operation_id="stripeWebhook", status_code=HTTP_200_OK, tags=["payments"])
 async def stripe_webhook(
-    request: Request[Any, Any, Any], redis: Redis, gateway: StripeGateway,
+    request: Request[Any, Any, Any], redis: Redis, gateway: StripeGateway, settings: Settings,
     stripe_signature: Annotated[str | None, Parameter(header="Stripe-Signature", required=False)] = None,
 ) -> WebhookAck:
     """Stripe events, verified over the raw body; 400 when the signature does not verify."""
     payload = await request.body()
     try:
-        outcome = await handle_webhook(redis, gateway, payload, stripe_signature, utcnow())
+        outcome = await handle_webhook(redis, gateway, payload, stripe_signature, utcnow(),
+                                       settings.payment_grace_seconds)
     except InvalidWebhook:
         raise BadRequest("The Stripe-Signature header does not verify.", code="invalid_signature") from None
     except MalformedWebhook:

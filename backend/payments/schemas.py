@@ -5,9 +5,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from backend.payments.order_states import OrderStatus, RefundReason
 from backend.tickets.schemas import TicketOut
-
-OrderStatus = Literal["pending_payment", "paid", "expired", "refunded"]
 
 
 class CheckoutBody(msgspec.Struct):
@@ -46,6 +45,18 @@ class OrderOut(msgspec.Struct):
     currency: str
     last_payment_error: PaymentErrorOut | None
     tickets: list[TicketOut]
+    # Until when the order is payable: its hold's end, later by the payment grace once the fan said they are paying.
+    expires_at: str
+    # Set with status `refunded`: seats_taken | amount_mismatch | order_cancelled.
+    refund_reason: RefundReason | None = None
+
+
+class PayingOut(msgspec.Struct):
+    """The answer to "I am paying": the hold's end, extended once by the payment grace."""
+
+    order_id: str
+    status: OrderStatus
+    expires_at: str
 
 
 class WebhookAck(msgspec.Struct):

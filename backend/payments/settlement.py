@@ -1,15 +1,13 @@
-"""Settlement: the one code path that moves an order on from `pending_payment`, used by the webhook and the
-reconciler alike.
+"""Settlement: the transitions Stripe starts (succeeded, failed, processing, cancelled), used by the webhook and
+the reconciler alike; order_lifecycle.py has those the fan starts. The state table is order_states.py.
 
 Stripe's word is a trigger, never the truth on its own: callers hand in a PaymentIntent they have just read back
-from Stripe, and every transition is guarded by the order's current status inside one write transaction, so
-running it twice, late, or from two processes at once yields one outcome.
+from Stripe, and every transition is guarded by the order's current status inside one write transaction
+(order_states.move), so running it twice, late, or from two processes at once yields one outcome.
 
-    pending_payment -> paid       payment succeeded and every seat could be ticketed
-    pending_payment -> refunded   payment succeeded but a seat is gone (the database's UNIQUE(show, seat) or a
-                                  live hold of someone else says so), or the amount does not match
-    pending_payment -> expired    the hold is over and Stripe confirms nothing was paid (the intent is canceled)
-    expired         -> refunded   only if Stripe reports a payment for an order already expired (never expected)
+A payment is decided by one rule, whether it lands in time or after its hold ended: the order's seats are claimed
+for its hold in one Lua script, all or none (free seats or this hold's); claimed, the order is ticketed; otherwise
+it is refunded in full with a reason.
 
 Money goes out after the decision is committed: a refund is owed from the moment the order is `refunded`, and
 the reconciler retries refunds that have no ledger row yet.
@@ -25,7 +23,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from backend.booking import admission
-from backend.payments import ledger
+from backend.payments import ledger, order_states
 from backend.payments.gateway import (
     GatewayError,
     IntentNotCancelable,
@@ -34,17 +32,28 @@ from backend.payments.gateway import (
     StripeGateway,
     order_idempotency_key,
 )
+from backend.payments.order_states import (
+    AMOUNT_MISMATCH,
+    CANCELLED,
+    EXPIRED,
+    ORDER_CANCELLED,
+    PAID,
+    PENDING,
+    REFUNDED,
+    SEATS_TAKEN,
+)
 from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
-from backend.seats import mark_sold, seats_free_for
+from backend.seats import claim_seats, extend_hold, mark_sold
 from backend.tickets.issuing import SoldSeat, issue
+from backend.timeutil import from_epoch_ms
 from db.tables import Order, OrderItem
 
 logger = logging.getLogger("showtime.payments.settlement")
 
-PENDING = "pending_payment"
-PAID = "paid"
-REFUNDED = "refunded"
-EXPIRED = "expired"
+__all__ = ["CANCELLED", "EXPIRED", "PAID", "PENDING", "REFUNDED"]
+
+# How long a payment's claim keeps its seats while the database commits the sale (the sweeper frees them after).
+CLAIM_MS = 60_000
 
 
 @dataclass(frozen=True)
@@ -58,31 +67,33 @@ class OrderFacts:
     currency: str
     payment_intent_id: str | None
     expires_at: datetime
+    paying_at: datetime | None
 
 
-_FACT_COLUMNS = (Order.id, Order.profile, Order.show, Order.hold_id, Order.status, Order.amount_cents,
-                 Order.currency, Order.payment_intent_id, Order.expires_at)
+FACT_COLUMNS = (Order.id, Order.profile, Order.show, Order.hold_id, Order.status, Order.amount_cents,
+                Order.currency, Order.payment_intent_id, Order.expires_at, Order.paying_at)
 
 
-def _facts(row: dict) -> OrderFacts:
+def facts_of(row: dict) -> OrderFacts:
     return OrderFacts(id=row["id"], profile_id=row["profile"], show_id=row["show"], hold_id=row["hold_id"],
                       status=row["status"], amount_cents=row["amount_cents"], currency=row["currency"],
-                      payment_intent_id=row["payment_intent_id"], expires_at=row["expires_at"])
+                      payment_intent_id=row["payment_intent_id"], expires_at=row["expires_at"],
+                      paying_at=row["paying_at"])
 
 
 async def load_order(order_id: int) -> OrderFacts | None:
-    row = await Order.select(*_FACT_COLUMNS).where(Order.id == order_id).first()
-    return _facts(row) if row else None
+    row = await Order.select(*FACT_COLUMNS).where(Order.id == order_id).first()
+    return facts_of(row) if row else None
 
 
 async def order_of_intent(intent: IntentSnapshot) -> OrderFacts | None:
-    row = await Order.select(*_FACT_COLUMNS).where(Order.payment_intent_id == intent.id).first()
+    row = await Order.select(*FACT_COLUMNS).where(Order.payment_intent_id == intent.id).first()
     if row is None and intent.order_id is not None:
         # The process may have died between creating the intent and saving its id on the order.
-        row = await Order.select(*_FACT_COLUMNS).where(
+        row = await Order.select(*FACT_COLUMNS).where(
             (Order.id == intent.order_id) & Order.payment_intent_id.is_null()
         ).first()
-    return _facts(row) if row else None
+    return facts_of(row) if row else None
 
 
 def expiry_grace(hold_ttl_seconds: int) -> timedelta:
@@ -92,10 +103,11 @@ def expiry_grace(hold_ttl_seconds: int) -> timedelta:
 
 
 async def settle_intent(redis: Redis, gateway: StripeGateway, intent: IntentSnapshot, now: datetime, *,
-                        expire_unpaid_before: datetime | None = None) -> str | None:
+                        expire_unpaid_before: datetime | None = None, grace_seconds: int = 0) -> str | None:
     """Move the intent's order on as far as the intent allows; returns the order's status (None: not ours).
 
     `expire_unpaid_before`: the reconciler's cut-off; an unpaid order whose hold ended before it expires.
+    `grace_seconds`: the payment grace a processing intent gives its hold (once per hold).
     """
     order = await order_of_intent(intent)
     if order is None:
@@ -105,6 +117,9 @@ async def settle_intent(redis: Redis, gateway: StripeGateway, intent: IntentSnap
         return await _settle_success(redis, gateway, order, intent, now)
     if order.status != PENDING:
         return order.status
+    if intent.status == "processing" and grace_seconds:
+        await start_grace(redis, order, grace_seconds, now)
+        return PENDING
     if intent.status == "requires_payment_method" and intent.last_payment_error:
         await record_failure(order.id, intent.last_payment_error, now)
     if intent.status == "canceled" or (expire_unpaid_before and order.expires_at <= expire_unpaid_before):
@@ -127,8 +142,25 @@ async def expire_without_intent(order_id: int, now: datetime) -> bool:
         row = await lock_order(order_id)
         if row is None or row["status"] != PENDING or row["payment_intent_id"]:
             return False
-        await Order.update({Order.status: EXPIRED, Order.updated_at: now}).where(Order.id == order_id)
+        await order_states.move(row, EXPIRED, now)
     return True
+
+
+async def start_grace(redis: Redis, order: OrderFacts, grace_seconds: int, now: datetime) -> datetime | None:
+    """The fan is paying (they said so, or Stripe says processing): the hold lives `grace_seconds` longer, once per
+    hold, and the order says until when. Returns the hold's end, or None when the hold has already ended."""
+    expires_at_ms = await extend_hold(redis, show_id=order.show_id, hold_id=order.hold_id,
+                                      profile_id=order.profile_id, grace_ms=grace_seconds * 1000)
+    if expires_at_ms is None:
+        return None
+    expires_at = from_epoch_ms(expires_at_ms)
+    async with write_transaction():
+        row = await lock_order(order.id)
+        if row is not None and row["status"] == PENDING:
+            # A new attempt is on its way: an earlier decline no longer describes the order.
+            await order_states.move(row, PENDING, now, paying_at=row["paying_at"] or now, expires_at=expires_at,
+                                    last_payment_error=None)
+    return expires_at
 
 
 # ---------------------------------------------------------------- success
@@ -136,30 +168,31 @@ async def expire_without_intent(order_id: int, now: datetime) -> bool:
 
 async def _settle_success(redis: Redis, gateway: StripeGateway, order: OrderFacts, intent: IntentSnapshot,
                           now: datetime) -> str:
-    if order.status == PAID:
-        return PAID
-    if order.status == REFUNDED:
-        return REFUNDED
-    if order.status == EXPIRED:
-        logger.error("order %s expired but its payment %s succeeded: refunding", order.id, intent.id)
-        return await _refund_instead(gateway, order, intent, now, "paid after the order expired")
+    if order.status in (PAID, REFUNDED):
+        return order.status
+    if order.status == CANCELLED:
+        # Never expected: an order is cancelled only after Stripe cancelled its intent.
+        logger.error("order %s was cancelled but its payment %s succeeded: refunding", order.id, intent.id)
+        return await _refund_instead(gateway, order, intent, now, ORDER_CANCELLED)
     if intent.amount_received != order.amount_cents or intent.currency != order.currency:
         logger.error("order %s: Stripe received %s %s, the order is %s %s: refunding", order.id,
                      intent.amount_received, intent.currency, order.amount_cents, order.currency)
-        return await _refund_instead(gateway, order, intent, now, "amount mismatch")
+        return await _refund_instead(gateway, order, intent, now, AMOUNT_MISMATCH)
     items = await OrderItem.select(OrderItem.seat, OrderItem.price_cents).where(OrderItem.order == order.id)
     # Sorted: every settlement inserts tickets in the same seat order, so two never deadlock on PostgreSQL.
     items.sort(key=lambda item: item["seat"])
     seat_ids = [str(item["seat"]) for item in items]
-    if not await _seats_still_ours(redis, order, seat_ids):
-        return await _refund_instead(gateway, order, intent, now, "a seat was taken after the hold ended")
+    # The one rule, in time or late (pending or expired): the order's seats, all claimed for it, or a refund.
+    if not await _claim(redis, order, seat_ids):
+        logger.info("order %s paid, but a seat was taken after its hold ended: refunding", order.id)
+        return await _refund_instead(gateway, order, intent, now, SEATS_TAKEN)
     try:
         committed = await _commit_paid(order, items, intent, now)
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
         # The database's UNIQUE(show, seat): a seat already has a ticket, whatever Redis believed.
-        return await _refund_instead(gateway, order, intent, now, "a seat was already sold")
+        return await _refund_instead(gateway, order, intent, now, SEATS_TAKEN)
     if not committed:
         current = await load_order(order.id)
         return current.status if current else PAID
@@ -167,10 +200,13 @@ async def _settle_success(redis: Redis, gateway: StripeGateway, order: OrderFact
     return PAID
 
 
-async def _seats_still_ours(redis: Redis, order: OrderFacts, seat_ids: list[str]) -> bool:
-    """True unless Redis knows a seat is sold or locked by another hold (after ours expired)."""
+async def _claim(redis: Redis, order: OrderFacts, seat_ids: list[str]) -> bool:
+    """Claim the order's seats for its hold in Redis, all or none; False when another fan holds or bought one."""
     try:
-        return await seats_free_for(redis, order.show_id, seat_ids, order.hold_id)
+        taken = await claim_seats(redis, show_id=order.show_id, hold_id=order.hold_id, profile_id=order.profile_id,
+                                  seat_ids=seat_ids, claim_ms=CLAIM_MS, amount_cents=order.amount_cents,
+                                  currency=order.currency)
+        return not taken
     except Exception:
         # Redis is down: the database alone decides (UNIQUE(show, seat)); a paying fan is not turned away for it.
         logger.warning("order %s: could not ask Redis whether its seats are free; the database decides", order.id,
@@ -181,13 +217,11 @@ async def _seats_still_ours(redis: Redis, order: OrderFacts, seat_ids: list[str]
 async def _commit_paid(order: OrderFacts, items: list[dict], intent: IntentSnapshot, now: datetime) -> bool:
     async with write_transaction():
         row = await lock_order(order.id)
-        if row is None or row["status"] != PENDING:
+        if row is None or row["status"] not in (PENDING, EXPIRED):
             return False
         await issue(order_id=order.id, show_id=order.show_id, profile_id=order.profile_id, currency=order.currency,
                     seats=[SoldSeat(item["seat"], item["price_cents"]) for item in items], issued_at=now)
-        await Order.update({Order.status: PAID, Order.paid_at: now, Order.updated_at: now,
-                            Order.last_payment_error: None, Order.payment_intent_id: intent.id}).where(
-            Order.id == order.id)
+        await order_states.move(row, PAID, now, paid_at=now, last_payment_error=None, payment_intent_id=intent.id)
         await ledger.append(ledger.LedgerEntry(
             kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
             amount_cents=intent.amount_received, currency=intent.currency, status=intent.status,
@@ -215,10 +249,9 @@ async def _refund_instead(gateway: StripeGateway, order: OrderFacts, intent: Int
                           reason: str) -> str:
     async with write_transaction():
         row = await lock_order(order.id)
-        if row is None or row["status"] not in (PENDING, EXPIRED):
+        if row is None or row["status"] not in (PENDING, EXPIRED, CANCELLED):
             return row["status"] if row else REFUNDED
-        await Order.update({Order.status: REFUNDED, Order.updated_at: now, Order.payment_intent_id: intent.id}).where(
-            Order.id == order.id)
+        await order_states.move(row, REFUNDED, now, refund_reason=reason, payment_intent_id=intent.id)
         # The money did arrive; the refund row follows once Stripe has it.
         await ledger.append(ledger.LedgerEntry(
             kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
@@ -268,6 +301,6 @@ async def _expire(redis: Redis, gateway: StripeGateway, order: OrderFacts, inten
         row = await lock_order(order.id)
         if row is None or row["status"] != PENDING:
             return row["status"] if row else EXPIRED
-        await Order.update({Order.status: EXPIRED, Order.updated_at: now}).where(Order.id == order.id)
+        await order_states.move(row, EXPIRED, now)
     logger.info("order %s expired unpaid", order.id)
     return EXPIRED

@@ -38,13 +38,13 @@ async def lock_order(order_id: int) -> dict[str, Any] | None:
     """Inside a write transaction: the order's row, locked until commit on PostgreSQL (SQLite: already locked)."""
     if is_postgres():
         rows = await Order.raw(
-            "SELECT id, status, show, profile, hold_id, amount_cents, currency, payment_intent_id "
+            "SELECT id, status, show, profile, hold_id, amount_cents, currency, payment_intent_id, paying_at "
             "FROM orders WHERE id = {} FOR UPDATE", order_id,
         )
         return rows[0] if rows else None
     return await Order.select(
         Order.id, Order.status, Order.show, Order.profile, Order.hold_id, Order.amount_cents, Order.currency,
-        Order.payment_intent_id,
+        Order.payment_intent_id, Order.paying_at,
     ).where(Order.id == order_id).first()
 
 

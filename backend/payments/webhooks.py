@@ -24,6 +24,7 @@ logger = logging.getLogger("showtime.payments.webhooks")
 # Events that may change an order; any other type is acknowledged and recorded, nothing more.
 INTENT_EVENTS = frozenset({
     "payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled",
+    "payment_intent.processing",  # a slow payment method: the hold gets its payment grace
 })
 
 
@@ -34,7 +35,7 @@ class WebhookOutcome:
 
 
 async def handle_webhook(redis: Redis, gateway: StripeGateway, payload: bytes, signature: str | None,
-                         now: datetime) -> WebhookOutcome:
+                         now: datetime, grace_seconds: int) -> WebhookOutcome:
     """Raises InvalidWebhook when the signature does not verify, GatewayError when Stripe cannot be read back."""
     event = gateway.verify_event(payload, signature)
     if await ProcessedWebhookEvent.exists().where(ProcessedWebhookEvent.event_id == event.id):
@@ -47,7 +48,7 @@ async def handle_webhook(redis: Redis, gateway: StripeGateway, payload: bytes, s
             logger.warning("webhook %s names payment intent %s that Stripe does not know", event.id,
                            event.object_id)
         else:
-            status = await settle_intent(redis, gateway, intent, now)
+            status = await settle_intent(redis, gateway, intent, now, grace_seconds=grace_seconds)
     await _remember(event.id, event.type, event.object_id, status, now)
     return WebhookOutcome(duplicate=False, order_status=status)
 

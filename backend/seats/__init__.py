@@ -9,6 +9,7 @@ from backend.seats.reads import (
     NOT_BUILT,
     LiveState,
     changes_channel,
+    hold_of_profile,
     hold_owner,
     read_hold,
     read_state,
@@ -28,7 +29,15 @@ from backend.seats.records import (
     StateUnavailable,
     TooManySeats,
 )
-from backend.seats.writes import lock_seats, mark_sold, release_hold, release_seat, sweep_expired
+from backend.seats.writes import (
+    claim_seats,
+    extend_hold,
+    lock_seats,
+    mark_sold,
+    release_hold,
+    release_seat,
+    sweep_expired,
+)
 
 __all__ = [
     "NOT_BUILT",
@@ -41,7 +50,10 @@ __all__ = [
     "StateUnavailable",
     "TooManySeats",
     "changes_channel",
+    "claim_seats",
     "ensure_built",
+    "extend_hold",
+    "hold_of_profile",
     "hold_owner",
     "lock_seats",
     "mark_sold",

@@ -217,11 +217,71 @@ return #changes
 """
 
 
+# KEYS: state, version, expiries, channel, hold key.  ARGV: prefix, hold id, profile id, grace ms.
+# -> {'ok', expires_at_ms, 1 if extended now else 0} | {'no_hold'}
+# The fan is paying: the hold (its record, its seat locks, its expiry entry) lives `grace` longer, once per hold.
+EXTEND_HOLD = _COMMON + """
+local prefix, hold_id, profile, grace = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local record = redis.call('HMGET', KEYS[5], 'profile', 'seats', 'expires_at_ms', 'graced')
+if record[1] ~= profile or tonumber(record[3]) <= now_ms() then return {'no_hold'} end
+if record[4] then return {'ok', tonumber(record[3]), 0} end
+local expires_at = tonumber(record[3]) + grace
+for _, seat in ipairs(cjson.decode(record[2])) do
+  local lock = prefix .. 'seat:' .. seat
+  if redis.call('GET', lock) == hold_id then redis.call('PEXPIREAT', lock, expires_at) end
+end
+redis.call('HSET', KEYS[5], 'expires_at_ms', string.format('%d', expires_at), 'graced', 1)
+redis.call('ZADD', KEYS[3], expires_at, hold_id)
+return {'ok', expires_at, 1}
+"""
+
+# KEYS: state, version, expiries, channel, hold key.
+# ARGV: prefix, hold id, profile id, claim ms, amount cents, currency, then the order's seat ids.
+# -> {'claimed'} | {'taken', seat...} | {'needs_init'}
+# A payment arrived: the order's seats are this hold's for `claim` ms more, all or none, whether the hold is live or
+# ended. A seat is claimable when it is not sold and its lock is absent or this hold's. An ended hold is written
+# again, so if the sale is not committed the sweeper releases the seats as for any hold.
+CLAIM_SEATS = _COMMON + """
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'needs_init'} end
+local prefix, hold_id, profile, claim = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local taken = {'taken'}
+for i = 7, #ARGV do
+  local lock = redis.call('GET', prefix .. 'seat:' .. ARGV[i])
+  if redis.call('HGET', KEYS[1], ARGV[i]) == 'sold' or (lock and lock ~= hold_id) then taken[#taken + 1] = ARGV[i] end
+end
+if #taken > 1 then return taken end
+local now = now_ms()
+local record = redis.call('HMGET', KEYS[5], 'expires_at_ms', 'seats')
+local until_ms = now + claim
+if record[1] and tonumber(record[1]) > until_ms then until_ms = tonumber(record[1]) end
+local seats, changes = {}, {}
+for i = 7, #ARGV do
+  local seat = ARGV[i]
+  seats[#seats + 1] = seat
+  redis.call('SET', prefix .. 'seat:' .. seat, hold_id, 'PX', until_ms - now)
+  if redis.call('HGET', KEYS[1], seat) ~= hold_id then
+    redis.call('HSET', KEYS[1], seat, hold_id)
+    changes[#changes + 1] = {seat, 'held'}
+  end
+end
+if not record[2] then
+  redis.call('HSET', KEYS[5], 'profile', profile, 'seats', cjson.encode(seats), 'amount_cents', ARGV[5],
+    'currency', ARGV[6])
+end
+redis.call('HSET', KEYS[5], 'expires_at_ms', string.format('%d', until_ms))
+redis.call('ZADD', KEYS[3], until_ms, hold_id)
+publish(KEYS[2], KEYS[4], changes)
+return {'claimed'}
+"""
+
+
 place_hold = LuaScript(PLACE_HOLD)
 release_seat = LuaScript(RELEASE_SEAT)
 release_hold = LuaScript(RELEASE_HOLD)
 sweep_expired = LuaScript(SWEEP_EXPIRED)
 mark_sold = LuaScript(MARK_SOLD)
+extend_hold = LuaScript(EXTEND_HOLD)
+claim_seats = LuaScript(CLAIM_SEATS)
 
 
 # KEYS: version, state, channel.  ARGV: initial version, then the seat ids the database says are sold.

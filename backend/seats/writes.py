@@ -130,3 +130,24 @@ async def _retire_show(redis: Redis, show_id: int) -> None:
     # A hold placed after our sweep may have registered the show just before the SREM above: put it back.
     if await redis.zcard(keys.expiries(show_id)):
         await redis.sadd(keys.ACTIVE_SHOWS, show_id)
+
+
+async def extend_hold(redis: Redis, *, show_id: int, hold_id: str, profile_id: int, grace_ms: int) -> int | None:
+    """The fan is paying: the profile's live hold (its record, seat locks and expiry entry) lives `grace_ms` longer,
+    once per hold. Its expiry (ms) after the call, or None when the hold is not live."""
+    reply = await scripts.extend_hold(redis, [*keys.show_keys(show_id), keys.hold(show_id, hold_id)],
+                                      [keys.prefix(show_id), hold_id, profile_id, grace_ms])
+    return int(reply[1]) if reply[0] == b"ok" else None
+
+
+async def claim_seats(redis: Redis, *, show_id: int, hold_id: str, profile_id: int, seat_ids: list[str],
+                      claim_ms: int, amount_cents: int, currency: str) -> list[str]:
+    """A payment arrived: its seats become its hold's again (for `claim_ms` at least), all or none, whether the hold
+    is live or ended. Returns the seats someone else holds or bought (empty: claimed)."""
+    reply = await _with_state(redis, show_id, lambda: scripts.claim_seats(
+        redis, [*keys.show_keys(show_id), keys.hold(show_id, hold_id)],
+        [keys.prefix(show_id), hold_id, profile_id, claim_ms, amount_cents, currency, *seat_ids]))
+    if reply[0] == b"claimed":
+        await redis.sadd(keys.ACTIVE_SHOWS, show_id)  # as after a hold: the sweeper cleans up an unfinished sale
+        return []
+    return [text(seat) for seat in reply[1:]]

@@ -14,6 +14,7 @@ from backend.catalog.layout import LayoutCache
 from backend.errors import Conflict, NotFound
 from backend.payments.checkout import CheckoutRequest
 from backend.payments.checkout import checkout as start_checkout
+from backend.payments.order_lifecycle import OrderLifecycle
 from backend.seats import _keys as keys
 from backend.timeutil import utcnow
 from db.tables import Order, OrderItem
@@ -137,7 +138,8 @@ async def test_orders_are_visible_to_their_owner_only(make_fan, anon) -> None:
     mine = await owner.get(f"/api/v1/orders/{order['order_id']}")
     assert mine.status_code == 200
     assert mine.json() == {"order_id": order["order_id"], "show_id": str(show.id), "status": "pending_payment",
-                           "amount_cents": 10000, "currency": "EUR", "last_payment_error": None, "tickets": []}
+                           "amount_cents": 10000, "currency": "EUR", "last_payment_error": None, "tickets": [],
+                           "expires_at": order["expires_at"], "refund_reason": None}
     for ref in (order["order_id"], "999999999", "abc"):
         response = await stranger.get(f"/api/v1/orders/{ref}")
         assert response.status_code == 404 and response.json()["error"] == "order_not_found"
@@ -155,12 +157,13 @@ async def test_a_hold_past_its_expiry_but_not_yet_swept_is_409(redis, gateway, m
     mine = CheckoutRequest(profile_id=int(fan.profile["profile_id"]), show_id=show.id, hold_id=hold_id,
                            idempotency_key=None)
     theirs = CheckoutRequest(profile_id=0, show_id=show.id, hold_id=hold_id, idempotency_key=None)
+    lifecycle = OrderLifecycle(redis, gateway, grace_seconds=120)
     try:
         with pytest.raises(Conflict) as expired:
-            await start_checkout(redis, gateway, ShowFactsCache(), LayoutCache(), mine, utcnow())
+            await start_checkout(redis, gateway, ShowFactsCache(), LayoutCache(), lifecycle, mine, utcnow())
         assert expired.value.code == "hold_expired"
         with pytest.raises(NotFound) as unknown:  # someone else's expired hold tells them nothing
-            await start_checkout(redis, gateway, ShowFactsCache(), LayoutCache(), theirs, utcnow())
+            await start_checkout(redis, gateway, ShowFactsCache(), LayoutCache(), lifecycle, theirs, utcnow())
         assert unknown.value.code == "hold_not_found"
     finally:
         await redis.delete(keys.hold(show.id, hold_id))
