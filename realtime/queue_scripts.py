@@ -33,10 +33,20 @@ end
 # ARGV: profile, new queue_id, now, sale_opens_at (ms), capacity, admission ttl (ms); the first joiner's capacity
 # and ttl become the line's config. Returns {number, queue_id, created}; number 0 = waiting for the draw,
 # -1 = the sale has opened (or a draw has started) but the draw is not done (the caller draws, then joins again).
+# An entry whose number was served and whose admission is over (released everything, paid, let it expire) is a
+# finished turn: joining again is joining anew, with a new number at the back of the line (never ahead of anyone
+# waiting) in place of the old entry, so a profile still has one entry.
 JOIN = _STATUS + """
-local number = redis.call('HGET', KEYS[8], ARGV[1])
-if number then return {tonumber(number), redis.call('HGET', KEYS[10], ARGV[1]), 0} end
 local now = tonumber(ARGV[3])
+local number = redis.call('HGET', KEYS[8], ARGV[1])
+if number then
+  number = tonumber(number)
+  local admitted_until = tonumber(redis.call('ZSCORE', KEYS[11], ARGV[1]) or '0')
+  if number == 0 or number > tonumber(redis.call('GET', KEYS[1]) or '0') or admitted_until > now then
+    return {number, redis.call('HGET', KEYS[10], ARGV[1]), 0}
+  end
+  redis.call('HDEL', KEYS[9], number)
+end
 redis.call('HSETNX', KEYS[12], 'capacity', ARGV[5])
 redis.call('HSETNX', KEYS[12], 'admission_ttl_ms', ARGV[6])
 if redis.call('EXISTS', KEYS[4]) == 0 then
