@@ -15,21 +15,42 @@ from backend.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from tests.conftest import ENV, STRONG_PASSWORD, unique_email
 from tests.support.servers import ServerProcess
 
-HOLD_SECONDS = 3
-GRACE_SECONDS = 8
+HOLD_SECONDS = 2
+GRACE_SECONDS = 4
 ADMISSION_SECONDS = 3
 ACTIVE_SHOPPERS = 2
 
 
+# The state machine's server: holds long enough that a loaded CI machine does not let every hold lapse between two
+# steps (its "let holds expire" rule waits them out on purpose), the grace shorter than the hold.
+MACHINE_HOLD_SECONDS = 6
+MACHINE_GRACE_SECONDS = 3
+MACHINE_ADMISSION_SECONDS = 10
+
+
+def _server(redis_url: str, name: str, hold: int, grace: int, admission: int) -> ServerProcess:
+    var_dir = ENV.var_dir / name
+    var_dir.mkdir(parents=True, exist_ok=True)
+    return ServerProcess(var_dir=var_dir, name=name, env={
+        "REDIS_URL": redis_url, "HOLD_TTL_SECONDS": str(hold), "PAYMENT_GRACE_SECONDS": str(grace),
+        "ADMISSION_TTL_SECONDS": str(admission), "QUEUE_ACTIVE_SHOPPERS": str(ACTIVE_SHOPPERS),
+        "RECONCILE_INTERVAL_SECONDS": "3600",
+    })
+
+
 @pytest.fixture(scope="session")
 def lifecycle_server(redis_url: str) -> Iterator[ServerProcess]:
-    var_dir = ENV.var_dir / "lifecycle"
-    var_dir.mkdir(parents=True, exist_ok=True)
-    process = ServerProcess(var_dir=var_dir, name="lifecycle", env={
-        "REDIS_URL": redis_url, "HOLD_TTL_SECONDS": str(HOLD_SECONDS), "PAYMENT_GRACE_SECONDS": str(GRACE_SECONDS),
-        "ADMISSION_TTL_SECONDS": str(ADMISSION_SECONDS), "QUEUE_ACTIVE_SHOPPERS": str(ACTIVE_SHOPPERS),
-        "RECONCILE_INTERVAL_SECONDS": "3600",
-    }).start()
+    process = _server(redis_url, "lifecycle", HOLD_SECONDS, GRACE_SECONDS, ADMISSION_SECONDS).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def machine_server(redis_url: str) -> Iterator[ServerProcess]:
+    process = _server(redis_url, "lifecycle-machine", MACHINE_HOLD_SECONDS, MACHINE_GRACE_SECONDS,
+                      MACHINE_ADMISSION_SECONDS).start()
     try:
         yield process
     finally:

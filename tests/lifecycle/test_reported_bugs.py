@@ -15,7 +15,7 @@ from backend.timeutil import utcnow
 from db.tables import PaymentLedgerEntry, Ticket
 from tests.lifecycle.conftest import ADMISSION_SECONDS, GRACE_SECONDS, HOLD_SECONDS
 from tests.payments.helpers import Standin, eventually, hold, intent_id_of, order_status_becomes
-from tests.support.data import create_show
+from tests.support.data import TestShow, create_show
 from tests.support.servers import ServerProcess
 
 
@@ -98,41 +98,44 @@ async def _admitted(client: httpx.AsyncClient, show_id: int) -> dict | None:
     return body if body["admitted"] else None
 
 
+async def _admitted_to_new_show(fan: httpx.AsyncClient) -> tuple[TestShow, dict]:
+    """A new show with a waiting room, the fan admitted to it: (show, the fan's first entry)."""
+    show = await create_show(queue_enabled=True)
+    first = await _join(fan, show.id)
+    await eventually(lambda: _admitted(fan, show.id), 10)
+    return show, first
+
+
+async def _join_again_and_shop(fan: httpx.AsyncClient, show: TestShow, first: dict, seat_ids: list[str]) -> None:
+    """The turn is over: joining again gives a new number at the back with a live position; with nobody else in
+    line the fan is let in at once and can hold seats again."""
+    again = await _join(fan, show.id)
+    assert again["number"] > first["number"], "a new number at the back, never the old served one"
+    assert again["queue_id"] != first["queue_id"] and again["position"] is not None
+    admitted = await eventually(lambda: _admitted(fan, show.id), 10)
+    assert admitted["number"] == again["number"]
+    assert (await fan.post(f"/api/v1/shows/{show.id}/holds", json={"seat_ids": seat_ids})).status_code == 201
+
+
 async def test_release_all_ends_the_turn_and_joining_again_lets_the_fan_back_in(
     lifecycle_fans: list[httpx.AsyncClient],
 ) -> None:
     fan = lifecycle_fans[0]
-    show = await create_show(queue_enabled=True)
-    first = await _join(fan, show.id)
-    await eventually(lambda: _admitted(fan, show.id), 10)
+    show, first = await _admitted_to_new_show(fan)
     held = await hold(fan, show.id, show.rows["Front/A"][:1])
     assert (await fan.delete(f"/api/v1/holds/{held['hold_id']}")).status_code == 204
-
-    again = await _join(fan, show.id)
-    assert again["number"] > first["number"], "a new number at the back, never the old served one"
-    assert again["position"] is not None
-    admitted = await eventually(lambda: _admitted(fan, show.id), 10)  # nobody else waits: in again at once
-    assert admitted["number"] == again["number"]
-    assert (await fan.post(f"/api/v1/shows/{show.id}/holds",
-                           json={"seat_ids": show.rows["Front/A"][1:2]})).status_code == 201
+    await _join_again_and_shop(fan, show, first, show.rows["Front/A"][1:2])
 
 
 async def test_an_expired_admission_ends_the_turn_and_joining_again_lets_the_fan_back_in(
     lifecycle_fans: list[httpx.AsyncClient],
 ) -> None:
     fan = lifecycle_fans[1]
-    show = await create_show(queue_enabled=True)
-    first = await _join(fan, show.id)
-    await eventually(lambda: _admitted(fan, show.id), 10)
+    show, first = await _admitted_to_new_show(fan)
     await asyncio.sleep(ADMISSION_SECONDS + 0.5)
     refused = await fan.post(f"/api/v1/shows/{show.id}/holds", json={"seat_ids": show.rows["Back/A"][:1]})
     assert refused.status_code == 403 and refused.json()["error"] == "queue_required"
-
-    again = await _join(fan, show.id)
-    assert again["number"] > first["number"]
-    await eventually(lambda: _admitted(fan, show.id), 10)
-    assert (await fan.post(f"/api/v1/shows/{show.id}/holds",
-                           json={"seat_ids": show.rows["Back/A"][:1]})).status_code == 201
+    await _join_again_and_shop(fan, show, first, show.rows["Back/A"][:1])
 
 
 async def test_joining_again_never_moves_ahead_of_those_waiting(lifecycle_fans: list[httpx.AsyncClient]) -> None:
