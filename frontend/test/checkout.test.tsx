@@ -17,6 +17,7 @@ function fakeStripe(results: Array<{ error?: { message: string } }>) {
   const calls = { key: '', clientSecret: '', mountedIn: null as HTMLElement | null, confirms: [] as unknown[] };
   const handlers: Record<string, () => void> = {};
   const elements = {
+    submit: vi.fn(async () => ({})),
     create: vi.fn((type: string) => {
       expect(type).toBe('payment');
       return {
@@ -77,6 +78,9 @@ function stubServer() {
         expires_at: new Date(Date.now() + 400_000).toISOString(),
         payment: { provider: 'stripe', client_secret: 'pi_1_secret_2', publishable_key: 'pk_test_1', js_url: JS_URL },
       });
+    if (url === '/api/v1/orders/o1/paying' && init?.method === 'POST')
+      return json(200, { order_id: 'o1', status: 'pending_payment', expires_at: new Date(Date.now() + 520_000).toISOString() });
+    if (url === '/api/v1/orders/o1' && init?.method === 'DELETE') return new Response(null, { status: 204 });
     return json(404, { error: 'not_found', detail: `unexpected ${url}` });
   });
   vi.stubGlobal('fetch', fetch);
@@ -126,11 +130,30 @@ describe('CheckoutPage', () => {
     await vi.waitFor(() => expect(root.querySelector('[data-testid=payment-error]')?.textContent).toContain('Your card was declined.'));
     expect(pay.disabled).toBe(false);
     expect(calls.confirms[0]).toMatchObject({ confirmParams: { return_url: `${window.location.origin}/orders/o1` }, redirect: 'if_required' });
+    // The server heard "paying" before the card went to Stripe, and the countdown shows the grace it gave.
+    const paying = fetch.mock.calls.findIndex(([u]) => u === '/api/v1/orders/o1/paying');
+    expect(paying).toBeGreaterThan(-1);
+    const countdown = root.querySelector('[data-testid=checkout-countdown]')!;
+    expect(countdown.textContent).toContain('Payment in progress');
+    expect(Number(countdown.getAttribute('data-seconds-left'))).toBeGreaterThan(500);
 
     await act(async () => pay.click());
     await vi.waitFor(() => expect(window.location.pathname).toBe('/orders/o1'));
     expect(calls.confirms).toHaveLength(2);
     expect(fetch.mock.calls.filter(([u]) => u === '/api/v1/shows/s1/checkout')).toHaveLength(1); // same order
+  });
+
+  it('cancels the order and goes back to the seat map', async () => {
+    saveHoldId('s1', 'h1');
+    const fetch = stubServer();
+    serveScript(fakeStripe([]).Stripe);
+    await act(async () => render(<CheckoutPage showId="s1" />, root));
+    await vi.waitFor(() => expect(root.querySelector('[data-testid=cancel-order]')).not.toBeNull());
+    const cancel = root.querySelector('[data-testid=cancel-order]') as HTMLButtonElement;
+    await vi.waitFor(() => expect(cancel.disabled).toBe(false));
+    await act(async () => cancel.click());
+    await vi.waitFor(() => expect(window.location.pathname).toBe('/shows/s1'));
+    expect(fetch.mock.calls.some(([u, init]) => u === '/api/v1/orders/o1' && init?.method === 'DELETE')).toBe(true);
   });
 
   it('says so when there is no hold to pay for', async () => {

@@ -74,6 +74,15 @@ class Standin:
         finally:
             await self.set_webhooks(True)
 
+    async def redeliver_lost(self, **filters: str) -> int:
+        """Send again every event that was lost while webhooks were off (a late webhook); returns how many."""
+        lost = await self.events(status="not_sent", **filters)
+        async with httpx.AsyncClient(timeout=10) as client:
+            for event in lost:
+                response = await client.post(f"{self.url}/_standin/events/{event['id']}/redeliver")
+                assert response.status_code == 200, response.text
+        return len(lost)
+
     async def _get(self, path: str, **params: str) -> Any:
         async with httpx.AsyncClient(timeout=10) as client:
             response = await client.get(f"{self.url}{path}", params=params,

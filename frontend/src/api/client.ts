@@ -14,6 +14,7 @@ import type {
   HoldRequest,
   LoginRequest,
   Order,
+  PayingResponse,
   Profile,
   QueueEntry,
   RegisterRequest,
@@ -187,6 +188,10 @@ export function createClient(options: ClientOptions = {}) {
         ...(idempotencyKey ? { headers: { 'Idempotency-Key': idempotencyKey } } : {}),
       }),
     getOrder: (orderId: string) => request<Order>('GET', `/orders/${enc(orderId)}`),
+    /** Just before confirming the card: the hold is extended once by the payment grace. */
+    orderPaying: (orderId: string) => request<PayingResponse>('POST', `/orders/${enc(orderId)}/paying`),
+    /** Cancel an unpaid order: its payment is cancelled and its seats released. */
+    cancelOrder: (orderId: string) => request<void>('DELETE', `/orders/${enc(orderId)}`),
 
     // tickets
     myTickets: () => request<TicketList>('GET', '/profile/me/tickets'),

@@ -311,6 +311,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetOrder */
+        get: operations["getOrder"];
+        put?: never;
+        post?: never;
+        /** CancelOrder */
+        delete: operations["cancelOrder"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shows/{show_id}/checkout": {
         parameters: {
             query?: never;
@@ -345,17 +363,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orders/{order_id}": {
+    "/api/v1/orders/{order_id}/paying": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** GetOrder */
-        get: operations["getOrder"];
+        get?: never;
         put?: never;
-        post?: never;
+        /** Paying */
+        post: operations["startPaying"];
         delete?: never;
         options?: never;
         head?: never;
@@ -574,6 +592,14 @@ export interface components {
             currency: string;
             last_payment_error: components["schemas"]["PaymentErrorOut"] | null;
             tickets: components["schemas"]["TicketOut"][];
+            expires_at: string;
+            refund_reason?: string | null;
+        };
+        /** PayingOut */
+        PayingOut: {
+            order_id: string;
+            status: string;
+            expires_at: string;
         };
         /** PaymentErrorOut */
         PaymentErrorOut: {
@@ -1576,6 +1602,78 @@ export interface operations {
             };
         };
     };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    cancelOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
     startCheckout: {
         parameters: {
             query?: never;
@@ -1668,7 +1766,7 @@ export interface operations {
             };
         };
     };
-    getOrder: {
+    startPaying: {
         parameters: {
             query?: never;
             header?: never;
@@ -1685,7 +1783,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderOut"];
+                    "application/json": components["schemas"]["PayingOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

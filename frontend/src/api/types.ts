@@ -66,6 +66,10 @@ export type CheckoutResponse = S['CheckoutOut'];
 export type OrderStatus = CheckoutResponse['status'];
 export type PaymentError = S['PaymentErrorOut'];
 export type Order = S['OrderOut'];
+/** Why an order that took money was refunded (set with status `refunded`). */
+export type RefundReason = NonNullable<Order['refund_reason']>;
+/** POST /orders/{id}/paying: the order with its hold's (possibly extended) end. */
+export type PayingResponse = S['PayingOut'];
 
 // ---------- tickets ----------
 

@@ -3,7 +3,7 @@
  * usually lands within a second or two), slower later so a lost webhook does not
  * hammer the server while the reconciler catches up.
  */
-import type { OrderStatus, PaymentError } from '../api/types';
+import type { OrderStatus, PaymentError, RefundReason } from '../api/types';
 
 export function nextPollDelay(elapsedMs: number): number {
   if (elapsedMs < 20_000) return 1000;
@@ -20,6 +20,15 @@ export const ORDER_STATUS_TEXT: Record<OrderStatus, string> = {
   paid: 'Paid — your tickets are ready',
   expired: 'Expired — the hold ran out before payment',
   refunded: 'Refunded',
+  cancelled: 'Cancelled — no payment was taken',
+};
+
+/** Why the money went back, in the fan's words. */
+export const REFUND_REASON_TEXT: Record<RefundReason, string> = {
+  seats_taken:
+    'Your payment arrived after your hold had ended, and some of your seats had been taken by then, so we refunded it in full.',
+  amount_mismatch: 'The amount paid did not match your order, so we refunded it in full.',
+  order_cancelled: 'The payment arrived for an order that had been cancelled, so we refunded it in full.',
 };
 
 /** The card issuer's reason, as Stripe words it, or a general sentence. */

@@ -3,6 +3,11 @@
  * then mounts Stripe's Payment Element from the `js_url` the server names. The card form
  * is Stripe's iframe; no card field is ever part of this page's DOM. A declined card
  * shows Stripe's message and the fan can try again on the same order.
+ *
+ * Just before the card is confirmed the page tells the server the fan is paying
+ * (POST /orders/{id}/paying): the hold is extended once by the payment grace, and the
+ * countdown shows the new end, so a slow provider does not cost the fan the seats.
+ * "Cancel order" cancels the payment and gives the seats back.
  */
 import type { Stripe, StripeElements, StripePaymentElement } from '@stripe/stripe-js';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -17,7 +22,7 @@ import { navigate, paths } from '../lib/router';
 import { sessionExpired, useSession } from '../lib/session';
 import { useTitle } from './useTitle';
 
-type Phase = 'loading' | 'no_hold' | 'failed' | 'form' | 'paying';
+type Phase = 'loading' | 'no_hold' | 'failed' | 'form' | 'paying' | 'cancelling';
 
 export function CheckoutPage({ showId }: { showId: string }) {
   useTitle('Checkout');
@@ -29,6 +34,7 @@ export function CheckoutPage({ showId }: { showId: string }) {
   const [show, setShow] = useState<Show | null>(null);
   const [order, setOrder] = useState<CheckoutResponse | null>(null);
   const [elementReady, setElementReady] = useState(false);
+  const [graced, setGraced] = useState(false);
   const [attempt, setAttempt] = useState(0);
   const mountRef = useRef<HTMLDivElement>(null);
   const stripeRef = useRef<{ stripe: Stripe; elements: StripeElements; element: StripePaymentElement } | null>(null);
@@ -105,6 +111,25 @@ export function CheckoutPage({ showId }: { showId: string }) {
     setPhase('paying');
     setPaymentError(null);
     try {
+      // Validate the card form first: the grace is spent only on a payment that is really being sent.
+      const checked = await s.elements.submit();
+      if (checked.error) {
+        setPaymentError(checked.error.message ?? 'Please check the card details.');
+        setPhase('form');
+        return;
+      }
+      try {
+        const paying = await api.orderPaying(order.order_id);
+        setOrder({ ...order, expires_at: paying.expires_at });
+        setGraced(true);
+      } catch (e) {
+        // The hold ended or the order was cancelled meanwhile: the order page says what happened.
+        if (e instanceof ApiError && e.status === 409) {
+          navigate(paths.order(order.order_id));
+          return;
+        }
+        // Otherwise pay anyway: a late payment is still honoured when the seats are free.
+      }
       const result = await s.stripe.confirmPayment({
         elements: s.elements,
         confirmParams: { return_url: `${window.location.origin}${paths.order(order.order_id)}` },
@@ -119,6 +144,24 @@ export function CheckoutPage({ showId }: { showId: string }) {
       navigate(paths.order(order.order_id));
     } catch {
       setPaymentError('The payment could not be completed. Please try again.');
+      setPhase('form');
+    }
+  };
+
+  const cancelOrder = async () => {
+    if (!order || phase === 'paying' || phase === 'cancelling') return;
+    setPhase('cancelling');
+    setPaymentError(null);
+    try {
+      await api.cancelOrder(order.order_id);
+      forgetHold(showId);
+      navigate(paths.show(showId));
+    } catch (e) {
+      setPaymentError(
+        e instanceof ApiError && e.code === 'hold_in_checkout'
+          ? 'Your payment is already on its way, so this order can no longer be cancelled.'
+          : errorMessage(e),
+      );
       setPhase('form');
     }
   };
@@ -172,7 +215,13 @@ export function CheckoutPage({ showId }: { showId: string }) {
               </p>
             )
           )}
-          {order && <Countdown until={order.expires_at} label="Complete payment within" testid="checkout-countdown" />}
+          {order && (
+            <Countdown
+              until={order.expires_at}
+              label={graced ? 'Payment in progress: seats held for' : 'Complete payment within'}
+              testid="checkout-countdown"
+            />
+          )}
           <p>
             <a href={paths.show(showId)}>← Back to the seat map</a>
           </p>
@@ -197,8 +246,19 @@ export function CheckoutPage({ showId }: { showId: string }) {
           </button>
           {phase === 'paying' && (
             <p class="muted small" role="status" data-testid="payment-processing">
-              Confirming your payment…
+              Confirming your payment… Your seats stay held while the payment provider answers.
             </p>
+          )}
+          {order && (
+            <button
+              type="button"
+              class="btn btn-link"
+              onClick={() => void cancelOrder()}
+              disabled={phase !== 'form' && phase !== 'failed'}
+              data-testid="cancel-order"
+            >
+              Cancel order and release the seats
+            </button>
           )}
         </form>
       </div>

@@ -10,7 +10,8 @@ import { money } from '../lib/format';
 import { forgetHold } from '../lib/holdStore';
 import { paths } from '../lib/router';
 import { sessionExpired } from '../lib/session';
-import { isFinal, nextPollDelay, ORDER_STATUS_TEXT, paymentErrorText } from '../orders/poll';
+import { Countdown } from '../components/Countdown';
+import { isFinal, nextPollDelay, ORDER_STATUS_TEXT, paymentErrorText, REFUND_REASON_TEXT } from '../orders/poll';
 import { TicketCard } from '../tickets/TicketCard';
 import { useTitle } from './useTitle';
 
@@ -70,6 +71,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
         <p>
           Total <strong>{money(order.amount_cents, order.currency)}</strong>
         </p>
+        {pending && <Countdown until={order.expires_at} label="Your seats are held for" testid="order-countdown" />}
         {pending && !order.last_payment_error && (
           <p class="muted small">This page updates by itself as soon as the payment is confirmed.</p>
         )}
@@ -88,7 +90,15 @@ export function OrderPage({ orderId }: { orderId: string }) {
           </InfoBanner>
         )}
         {order.status === 'refunded' && (
-          <InfoBanner testid="order-refunded">This order was refunded. The money goes back to the card it came from.</InfoBanner>
+          <InfoBanner testid="order-refunded">
+            {order.refund_reason ? `${REFUND_REASON_TEXT[order.refund_reason]} ` : 'This order was refunded. '}
+            The money goes back to the card it came from. <a href={paths.show(order.show_id)}>Pick seats again</a>
+          </InfoBanner>
+        )}
+        {order.status === 'cancelled' && (
+          <InfoBanner testid="order-cancelled">
+            This order was cancelled and no money was taken. <a href={paths.show(order.show_id)}>Back to the seat map</a>
+          </InfoBanner>
         )}
       </section>
       {order.status === 'paid' && (

@@ -380,6 +380,10 @@ export class ShowController {
         this.notify('signin', 'Please sign in to hold seats.');
         return;
       }
+      if (e.status === 409 && e.code === 'hold_in_checkout') {
+        this.notify('info', 'Your payment for these seats is on its way, so they cannot change now. Your order page shows when it is through.');
+        return;
+      }
       if (e.status === 403 && e.code === 'queue_required') {
         this.notify('info', 'This show has a waiting room. Taking you to the line…');
         navigate(paths.queue(this.showId));
