@@ -39,6 +39,8 @@ OPERATIONS = {
     ("POST", "/api/v1/{show_id}/checkout", "startCheckoutSeedPath"),
     ("POST", "/api/v1/shows/{show_id}/checkout", "startCheckout"),
     ("GET", "/api/v1/orders/{order_id}", "getOrder"),
+    ("DELETE", "/api/v1/orders/{order_id}", "cancelOrder"),
+    ("POST", "/api/v1/orders/{order_id}/paying", "startPaying"),
     ("POST", "/api/v1/payments/stripe/webhook", "stripeWebhook"),
     ("POST", "/api/v1/shows/{show_id}/queue", "joinQueue"),
     ("GET", "/api/v1/shows/{show_id}/queue/me", "getMyQueueEntry"),
@@ -63,8 +65,10 @@ def test_every_contract_operation_keeps_its_path_and_id(document: dict[str, Any]
 @pytest.mark.parametrize(("schema", "field", "values"), [
     ("ShowOut", "status", ["scheduled", "on_sale", "sold_out", "ended"]),
     ("MapSeat", "status", ["available", "held", "sold"]),
-    ("CheckoutOut", "status", ["pending_payment", "paid", "expired", "refunded"]),
-    ("OrderOut", "status", ["pending_payment", "paid", "expired", "refunded"]),
+    ("CheckoutOut", "status", ["pending_payment", "paid", "expired", "refunded", "cancelled"]),
+    ("OrderOut", "status", ["pending_payment", "paid", "expired", "refunded", "cancelled"]),
+    ("OrderOut", "refund_reason", ["seats_taken", "amount_mismatch", "order_cancelled", None]),
+    ("PayingOut", "status", ["pending_payment", "paid", "expired", "refunded", "cancelled"]),
     ("VerifyResult", "result", ["valid", "already_scanned", "invalid", "expired"]),
 ])
 def test_statuses_carry_their_values(document: dict[str, Any], schema: str, field: str, values: list[str]) -> None:

@@ -26,8 +26,8 @@ REFUNDED: Final = "refunded"
 EXPIRED: Final = "expired"
 CANCELLED: Final = "cancelled"
 
-OrderStatus = Literal["pending_payment", "paid", "refunded", "expired", "cancelled"]
-ORDER_STATUSES: Final = (PENDING, PAID, REFUNDED, EXPIRED, CANCELLED)
+OrderStatus = Literal["pending_payment", "paid", "expired", "refunded", "cancelled"]
+ORDER_STATUSES: Final = (PENDING, PAID, EXPIRED, REFUNDED, CANCELLED)
 NEW: Final = "-"  # "no order yet", the origin of checkout
 
 # Why an order that took money was refunded (orders.refund_reason), in the fans' words on the order page.

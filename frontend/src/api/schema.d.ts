@@ -329,23 +329,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/shows/{show_id}/checkout": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Checkout */
-        post: operations["startCheckout"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/{show_id}/checkout": {
         parameters: {
             query?: never;
@@ -357,6 +340,23 @@ export interface paths {
         put?: never;
         /** Checkout */
         post: operations["startCheckoutSeedPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shows/{show_id}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Checkout */
+        post: operations["startCheckout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -447,7 +447,7 @@ export interface components {
         CheckoutOut: {
             order_id: string;
             /** @enum {string} */
-            status: "pending_payment" | "paid" | "expired" | "refunded";
+            status: "pending_payment" | "paid" | "expired" | "refunded" | "cancelled";
             amount_cents: number;
             currency: string;
             expires_at: string;
@@ -587,18 +587,20 @@ export interface components {
             order_id: string;
             show_id: string;
             /** @enum {string} */
-            status: "pending_payment" | "paid" | "expired" | "refunded";
+            status: "pending_payment" | "paid" | "expired" | "refunded" | "cancelled";
             amount_cents: number;
             currency: string;
             last_payment_error: components["schemas"]["PaymentErrorOut"] | null;
             tickets: components["schemas"]["TicketOut"][];
             expires_at: string;
-            refund_reason?: string | null;
+            /** @enum {null|string} */
+            refund_reason?: "seats_taken" | "amount_mismatch" | "order_cancelled" | null;
         };
         /** PayingOut */
         PayingOut: {
             order_id: string;
-            status: string;
+            /** @enum {string} */
+            status: "pending_payment" | "paid" | "expired" | "refunded" | "cancelled";
             expires_at: string;
         };
         /** PaymentErrorOut */
@@ -1674,7 +1676,7 @@ export interface operations {
             };
         };
     };
-    startCheckout: {
+    startCheckoutSeedPath: {
         parameters: {
             query?: never;
             header?: {
@@ -1720,7 +1722,7 @@ export interface operations {
             };
         };
     };
-    startCheckoutSeedPath: {
+    startCheckout: {
         parameters: {
             query?: never;
             header?: {
