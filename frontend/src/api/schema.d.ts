@@ -329,23 +329,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/{show_id}/checkout": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Checkout */
-        post: operations["startCheckoutSeedPath"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/shows/{show_id}/checkout": {
         parameters: {
             query?: never;
@@ -357,6 +340,23 @@ export interface paths {
         put?: never;
         /** Checkout */
         post: operations["startCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{show_id}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Checkout */
+        post: operations["startCheckoutSeedPath"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1631,11 +1631,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
@@ -1666,17 +1665,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
         };
     };
-    startCheckoutSeedPath: {
+    startCheckout: {
         parameters: {
             query?: never;
             header?: {
@@ -1722,7 +1720,7 @@ export interface operations {
             };
         };
     };
-    startCheckout: {
+    startCheckoutSeedPath: {
         parameters: {
             query?: never;
             header?: {
