@@ -17,6 +17,11 @@
                     holders when complete: Redis never blocks long, a draw that dies half-way leaves nothing
                     visible (its hashes expire), and two draws can never mix their numbers.
 - draw_lock STRING  SET NX PX by the process doing the draw; its token names that draw's hashes.
+- seed      STRING  the draw's secret seed (64 hex digits), set by the line's first joiner (or the first look at the
+                    draw): only its sha256 is shown until the draw, then it is revealed (realtime/draw.py).
+- draw      HASH    the published draw once done: closed_at (ms), entries_hash, entries_count.
+- draw_entries STRING the frozen early entries (queue ids, sorted, one per line: what entries_hash is over); a
+                    draw writes it under drawing:<token>:list in chunks and FINISH_DRAW renames it here.
 Admission grants themselves live in backend.booking.admission's `admitted` set.
 """
 
@@ -59,4 +64,8 @@ def script_keys(show_id: int | str, draw_id: str = "none") -> list[str]:
         _key(show_id, f"drawing:{draw_id}:entries"),  # 14
         _key(show_id, f"drawing:{draw_id}:holders"),  # 15
         draw_lock(show_id),  # 16
+        _key(show_id, "seed"),  # 17
+        _key(show_id, "draw"),  # 18
+        _key(show_id, "draw-entries"),  # 19
+        _key(show_id, f"drawing:{draw_id}:list"),  # 20
     ]

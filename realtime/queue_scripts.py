@@ -30,8 +30,8 @@ local function status(now)
 end
 """.replace("__RATE_WINDOW_MS__", str(RATE_WINDOW_MS))
 
-# ARGV: profile, new queue_id, now, sale_opens_at (ms), capacity, admission ttl (ms); the first joiner's capacity
-# and ttl become the line's config. Returns {number, queue_id, created}; number 0 = waiting for the draw,
+# ARGV: profile, new queue_id, now, sale_opens_at (ms), capacity, admission ttl (ms), a fresh draw seed (hex); the
+# first joiner's capacity and ttl become the line's config, and its seed the draw's (committed to from then on). Returns {number, queue_id, created}; number 0 = waiting for the draw,
 # -1 = the sale has opened (or a draw has started) but the draw is not done (the caller draws, then joins again).
 # An entry whose number was served and whose admission is over (released everything, paid, let it expire) is a
 # finished turn: joining again is joining anew, with a new number at the back of the line (never ahead of anyone
@@ -49,6 +49,7 @@ if number then
 end
 redis.call('HSETNX', KEYS[12], 'capacity', ARGV[5])
 redis.call('HSETNX', KEYS[12], 'admission_ttl_ms', ARGV[6])
+redis.call('SET', KEYS[17], ARGV[7], 'NX')
 if redis.call('EXISTS', KEYS[4]) == 0 then
   if now >= tonumber(ARGV[4]) or redis.call('EXISTS', KEYS[13]) == 1 then return {-1, '', 0} end
   redis.call('RPUSH', KEYS[3], ARGV[1])
@@ -64,9 +65,10 @@ return {number, ARGV[2], 1}
 """
 
 # The draw, in three steps so that no step keeps Redis busy for long even with 100,000 early arrivals:
-# SEAL closes the early list and hands it out; the process holding the draw lock shuffles it and writes the
-# numbers into its own drawing:<token>:* hashes in chunks; FINISH_DRAW swaps them in and opens the line, if that
-# process still holds the lock. A draw that dies half-way is done again from SEAL by the next process.
+# SEAL closes the early list and hands it out; the process holding the draw lock orders it (realtime/draw.py, from
+# the committed seed) and writes the numbers and the frozen entry list into its own drawing:<token>:* keys in
+# chunks; FINISH_DRAW swaps them in, publishes the draw and opens the line, if that process still holds the lock.
+# A draw that dies half-way is done again from SEAL by the next process, from the same seed: the same order.
 
 # No ARGV. Returns the early arrivals (list order), or false when the line is already open.
 SEAL = """
@@ -75,13 +77,14 @@ redis.call('SET', KEYS[13], 1)
 return redis.call('LRANGE', KEYS[3], 0, -1)
 """
 
-# ARGV: now, draw token. Numbers 1..E now belong to the early arrivals as drawn; later joiners continue from E+1.
+# ARGV: now, draw token, entries_hash. Numbers 1..E now belong to the early arrivals as drawn; later joiners continue
+# from E+1; the draw record (closed_at, entries_hash, entries_count) and the entry list are published with it.
 # Returns 1 when the line opened, 0 when it was open already, -1 when this draw lost its lock or is incomplete.
 FINISH_DRAW = _STATUS + """
 if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
 local count = redis.call('LLEN', KEYS[3])
 if redis.call('GET', KEYS[16]) ~= ARGV[2] or redis.call('EXISTS', KEYS[13]) == 0
-    or redis.call('HLEN', KEYS[14]) ~= count then
+    or redis.call('HLEN', KEYS[14]) ~= count or (count > 0 and redis.call('EXISTS', KEYS[20]) == 0) then
   return -1
 end
 if count > 0 then
@@ -90,7 +93,10 @@ if count > 0 then
   redis.call('RENAME', KEYS[15], KEYS[9])
   redis.call('PERSIST', KEYS[8])  -- the drawing hashes expire (a dead draw cleans up after itself); these must not
   redis.call('PERSIST', KEYS[9])
+  redis.call('RENAME', KEYS[20], KEYS[19])
+  redis.call('PERSIST', KEYS[19])
 end
+redis.call('HSET', KEYS[18], 'closed_at', ARGV[1], 'entries_hash', ARGV[3], 'entries_count', count)
 redis.call('SET', KEYS[2], count)
 redis.call('SET', KEYS[4], count)
 redis.call('DEL', KEYS[3], KEYS[13])
@@ -131,6 +137,12 @@ local number = redis.call('HGET', KEYS[8], ARGV[2])
 return {tonumber(number or '-2'), redis.call('HGET', KEYS[10], ARGV[2]) or '', status(tonumber(ARGV[1]))}
 """
 
+# No ARGV. The draw as it may be shown: {commitment source (the seed, hex, or false), draw record (flat pairs)}; the
+# caller reveals the seed only with a record, i.e. after the draw.
+DRAW_STATE = """
+return {redis.call('GET', KEYS[17]) or false, redis.call('HGETALL', KEYS[18])}
+"""
+
 # ARGV: now. Returns the status JSON (heartbeats, first message of a new socket).
 STATUS = _STATUS + """
 return status(tonumber(ARGV[1]))
@@ -149,3 +161,4 @@ advance = LuaScript(ADVANCE)
 entry = LuaScript(ENTRY)
 status = LuaScript(STATUS)
 release_lock = LuaScript(RELEASE_LOCK)
+draw_state = LuaScript(DRAW_STATE)

@@ -18,9 +18,11 @@ from backend.auth import provide_profile_id
 from backend.catalog.facts import ShowFacts, ShowFactsCache
 from backend.errors import AppError
 from backend.ids import parse_show_id
+from backend.timeutil import from_epoch_ms, rfc3339
+from realtime import draw
 from realtime.feeds import FeedHub
-from realtime.schemas import QueueEntryOut
-from realtime.waiting_room import Place, WaitingRoom
+from realtime.schemas import QueueDrawOut, QueueEntryOut
+from realtime.waiting_room import Place, PublishedDraw, WaitingRoom
 from realtime.watchers import WS_INTERNAL_ERROR, close_quietly, refuse
 
 logger = logging.getLogger("showtime.realtime.routes")
@@ -77,6 +79,19 @@ def entry_out(place: Place) -> QueueEntryOut:
     )
 
 
+def draw_out(published: PublishedDraw) -> QueueDrawOut:
+    return QueueDrawOut(
+        algorithm=draw.ALGORITHM,
+        commitment=published.commitment,
+        entries_closed_at=rfc3339(from_epoch_ms(published.entries_closed_at_ms)),
+        drawn=published.drawn,
+        seed=published.seed.hex() if published.drawn and published.seed else None,
+        entries_hash=published.entries_hash,
+        entries_count=None if published.entries is None else len(published.entries),
+        entries=published.entries,
+    )
+
+
 class WaitingRoomController(Controller):
     path = "/api/v1/shows/{show_id:str}/queue"
     tags = ["waiting room"]
@@ -96,6 +111,17 @@ class WaitingRoomController(Controller):
         """The caller's place in the line, fresh; 404 not_in_queue before joining."""
         show = await show_facts.get(parse_show_id(show_id))
         return entry_out(await waiting_room.place(show, profile_id))
+
+    @get("/draw", operation_id="getQueueDraw")
+    async def draw(self, show_id: str, show_facts: ShowFactsCache,
+                   waiting_room: WaitingRoom) -> Response[QueueDrawOut]:
+        """The draw of early arrivals, public: the seed's commitment before the sale opens; after the draw the seed,
+        the frozen entry list (queue ids) and its hash, so any fan can recompute their number."""
+        show = await show_facts.get(parse_show_id(show_id))
+        published = await waiting_room.draw_record(show)
+        # once drawn it never changes: caches (a CDN in front) may keep it; before, the answer changes at opening
+        cache = "public, max-age=86400, immutable" if published.drawn else "no-cache"
+        return Response(draw_out(published), headers={"Cache-Control": cache})
 
 
 ROUTE_HANDLERS: list[Any] = [live_map_socket, waiting_room_socket, WaitingRoomController]

@@ -13,3 +13,17 @@ class QueueEntryOut(msgspec.Struct):
     admitted: bool
     admitted_until: str | None
     estimated_wait_s: int | None  # position / measured admission rate; null while there is no rate yet
+
+
+class QueueDrawOut(msgspec.Struct):
+    """The waiting room's draw (realtime/draw.py, docs/architecture.md "The draw"): enough for anyone to check it."""
+
+    algorithm: str  # "showtime-draw-v1"
+    commitment: str | None  # sha256(seed), hex, published before entries close
+    entries_closed_at: str  # when the early list closes (the sale's opening), once drawn when it closed
+    drawn: bool
+    seed: str | None  # hex, revealed only after the draw
+    entries_hash: str | None  # sha256 of the sorted queue ids, each followed by "\n"
+    entries_count: int | None
+    # the early arrivals' queue ids, sorted: each fan knows only their own (GET .../queue/me), none names a person
+    entries: list[str] | None

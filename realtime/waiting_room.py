@@ -7,8 +7,9 @@ who pay, release or expire leave the admitted set, which is what makes room. Eve
 (queue_scripts.py), so any number of processes may advance the same line at the same time.
 
 Who joins before `sale_opens_at` is put on a list without a number. When the sale opens, one process (SET NX
-lock, and the scripts refuse a second draw) closes that list, shuffles it with the operating system's CSPRNG and
-hands out numbers 1..E in the drawn order (queue_scripts.py: SEAL, chunks, FINISH_DRAW); later joiners get
+lock, and the scripts refuse a second draw) closes that list, orders it from the seed the line committed to when it
+was formed (realtime/draw.py: anyone can recompute it once the seed is revealed) and hands out numbers 1..E in the
+drawn order (queue_scripts.py: SEAL, chunks, FINISH_DRAW); later joiners get
 E+1, E+2, ... in order of arrival. A line's capacity and admission ttl are fixed by its first joiner (the `config`
 hash), so processes whose settings differ during a rolling deploy still advance it alike. Until the draw such an entry
 has no number and no position (null): showing a provisional one could only be followed by a larger one, and a
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import random
 import secrets
 import time
 from dataclasses import dataclass
@@ -31,7 +31,7 @@ from backend.booking import admission
 from backend.catalog.facts import ShowFacts
 from backend.errors import Conflict, NotFound, Unavailable
 from backend.timeutil import from_epoch_ms, rfc3339
-from realtime import queue_scripts
+from realtime import draw, queue_scripts
 from realtime.messages import QueueStatus, decode_queue_status
 from realtime.queue_keys import QUEUE_SHOWS, draw_lock, script_keys
 
@@ -39,7 +39,6 @@ DRAW_LOCK_MS = 15_000  # a draw of 100,000 takes about a second; a dead drawer's
 DRAW_WAIT_S = 10.0
 DRAW_POLL_S = 0.05
 DRAW_CHUNK = 5_000  # numbers written per command: each keeps Redis busy for a few milliseconds only
-_csprng = random.SystemRandom()  # os.urandom underneath: nobody can predict or replay the draw
 
 
 class QueueNotEnabled(Conflict):
@@ -52,6 +51,29 @@ class NotInQueue(NotFound):
 
 def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def new_seed() -> str:
+    return secrets.token_hex(draw.SEED_BYTES)
+
+
+@dataclass(frozen=True)
+class PublishedDraw:
+    """The draw as shown to anyone: before it the commitment only; after it the seed and the frozen entries."""
+
+    commitment: str | None  # sha256(seed), hex; None only for a line formed after its sale opened with no seed yet
+    entries_closed_at_ms: int  # when the early list closes (the sale's opening), or closed (the draw)
+    seed: bytes | None = None
+    entries_hash: str | None = None
+    entries: list[str] | None = None  # sorted queue ids; entry k of draw.order(seed, entries) has number k + 1
+
+    @property
+    def drawn(self) -> bool:
+        return self.seed is not None and self.entries is not None
 
 
 @dataclass(frozen=True)
@@ -104,7 +126,8 @@ class WaitingRoom:
         while True:
             number, _, created = await queue_scripts.join(
                 self.redis, script_keys(show.id),
-                [profile_id, secrets.token_urlsafe(12), now_ms, opens_ms, self.capacity, self.admission_ttl_ms],
+                [profile_id, secrets.token_urlsafe(12), now_ms, opens_ms, self.capacity, self.admission_ttl_ms,
+                 new_seed()],
             )
             if number != -1:
                 break
@@ -154,24 +177,63 @@ class WaitingRoom:
                 await asyncio.sleep(DRAW_POLL_S)  # another process is drawing
                 continue
             try:
+                await self.redis.set(keys[16], new_seed(), nx=True)  # a line formed before seeds existed
                 early = await queue_scripts.seal(self.redis, keys)
                 if early is None:
                     return  # opened meanwhile
-                _csprng.shuffle(early)
-                for start in range(0, len(early), DRAW_CHUNK):
-                    chunk = early[start:start + DRAW_CHUNK]
+                seed = bytes.fromhex(_text(await self.redis.get(keys[16]) or ""))
+                profile_of = dict(zip(await self._queue_ids(keys, early), early, strict=True))
+                entries = draw.canonical_entries(list(profile_of))
+                drawn = [profile_of[queue_id] for queue_id in draw.order(seed, entries)]
+                for start in range(0, len(drawn), DRAW_CHUNK):
+                    chunk = drawn[start:start + DRAW_CHUNK]
                     numbered = range(start + 1, start + len(chunk) + 1)
                     async with self.redis.pipeline(transaction=False) as pipe:
                         pipe.hset(keys[13], mapping=dict(zip(chunk, numbered, strict=True)))
                         pipe.hset(keys[14], mapping=dict(zip(numbered, chunk, strict=True)))
-                        pipe.pexpire(keys[13], DRAW_LOCK_MS * 2)
-                        pipe.pexpire(keys[14], DRAW_LOCK_MS * 2)
+                        pipe.append(keys[19], "".join(f"{e}\n" for e in entries[start:start + DRAW_CHUNK]))
+                        for key in (keys[13], keys[14], keys[19]):
+                            pipe.pexpire(key, DRAW_LOCK_MS * 2)
                         await pipe.execute()
-                if await queue_scripts.finish_draw(self.redis, keys, [now_ms, token]) != -1:
+                finished = await queue_scripts.finish_draw(self.redis, keys,
+                                                           [now_ms, token, draw.entries_hash(entries)])
+                if finished != -1:
                     return
             finally:
                 await queue_scripts.release_lock(self.redis, [draw_lock(show.id)], [token])
         raise Unavailable("The waiting room is opening; try again in a moment.")
+
+    async def _queue_ids(self, keys: list[str], profiles: list[bytes]) -> list[str]:
+        """The early arrivals' queue ids, read in chunks (one HMGET of 100,000 fields would hold Redis up)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for start in range(0, len(profiles), DRAW_CHUNK):
+                pipe.hmget(keys[9], profiles[start:start + DRAW_CHUNK])
+            chunks = await pipe.execute()
+        return [queue_id.decode() for chunk in chunks for queue_id in chunk]
+
+    async def draw_record(self, show: ShowFacts) -> PublishedDraw:
+        """What may be shown of the draw now: the commitment before it, the seed and the entries after it."""
+        if not show.queue_enabled:
+            raise QueueNotEnabled("This show has no waiting room.")
+        keys = script_keys(show.id)
+        seed_hex, record = await queue_scripts.draw_state(self.redis, keys)
+        if not seed_hex and admission.now_ms() < epoch_ms(show.sale_opens_at):
+            # Nobody has joined yet: commit now, so the commitment is public before anyone can enter.
+            await self.redis.set(keys[16], new_seed(), nx=True)
+            seed_hex, record = await queue_scripts.draw_state(self.redis, keys)
+        seed = bytes.fromhex(seed_hex.decode()) if seed_hex else None
+        fields = {record[i].decode(): record[i + 1].decode() for i in range(0, len(record), 2)}
+        if not fields:
+            return PublishedDraw(commitment=draw.commitment(seed) if seed else None,
+                                 entries_closed_at_ms=epoch_ms(show.sale_opens_at))
+        text = _text(await self.redis.get(keys[18]) or "")
+        return PublishedDraw(
+            commitment=draw.commitment(seed) if seed else None,
+            entries_closed_at_ms=int(fields["closed_at"]),
+            seed=seed,
+            entries_hash=fields["entries_hash"],
+            entries=text.splitlines(),
+        )
 
     async def advance(self, show_id: int, now_ms: int | None = None) -> int:
         """Let in as many as there are free shopping places; returns how many."""

@@ -1,0 +1,85 @@
+"""Check a show's waiting-room draw from its published data only: `just verify-draw SHOW` (or
+`python -m realtime.verify_draw SHOW --url URL [--queue-id ID [--number N]] [--commitment HEX]`).
+
+Fetches GET /api/v1/shows/{id}/queue/draw from a running server, then checks, printing each check: the revealed
+seed matches the commitment (and the one you noted before the sale, if given), the entry list is sorted, distinct
+and counted right, its hash matches, and, for your queue id, the number the recomputed order gives you (and that it
+is the number the waiting room showed you, if given). Exit status 0 when every check passes, 1 otherwise, 2 when
+the draw has not happened yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.request
+from collections.abc import Sequence
+from typing import Any
+
+from realtime import draw
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+def fetch(url: str, show_id: str) -> dict[str, Any]:
+    if not url.startswith(("http://", "https://")):
+        raise SystemExit(f"--url must be an http(s) address, not {url!r}")
+    address = f"{url.rstrip('/')}/api/v1/shows/{show_id}/queue/draw"
+    with urllib.request.urlopen(address, timeout=30) as answer:  # noqa: S310 (the scheme is checked above)
+        published: dict[str, Any] = json.load(answer)
+        return published
+
+
+def checks(published: dict[str, Any], queue_id: str | None, number: int | None,
+           noted_commitment: str | None) -> list[tuple[bool, str]]:
+    seed = bytes.fromhex(published["seed"])
+    entries: list[str] = published["entries"]
+    results = [
+        (published["algorithm"] == draw.ALGORITHM, f"algorithm is {draw.ALGORITHM} ({published['algorithm']})"),
+        (draw.commitment(seed) == published["commitment"], "sha256(seed) equals the published commitment"),
+    ]
+    if noted_commitment is not None:
+        results.append((noted_commitment.lower() == published["commitment"],
+                        "the commitment is the one you noted before the sale"))
+    try:
+        canonical = draw.canonical_entries(entries)
+    except ValueError:
+        canonical = []
+    results += [
+        (canonical == entries, "the entries are sorted and distinct"),
+        (len(entries) == published["entries_count"], f"entries_count is {len(entries)}"),
+        (draw.entries_hash(entries) == published["entries_hash"], "sha256 of the entries equals entries_hash"),
+    ]
+    if queue_id is not None:
+        drawn = draw.order(seed, entries)
+        mine = drawn.index(queue_id) + 1 if queue_id in drawn else None
+        results.append((mine is not None, f"your queue id is among the entries: number {mine}"))
+        if number is not None:
+            results.append((mine == number, f"the waiting room's number for you ({number}) is the drawn one"))
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="verify-draw", description="Check a show's waiting-room draw.")
+    parser.add_argument("show_id")
+    parser.add_argument("--url", default=DEFAULT_URL, help=f"a running server (default {DEFAULT_URL})")
+    parser.add_argument("--queue-id", help="your queue id (GET /api/v1/shows/{id}/queue/me)")
+    parser.add_argument("--number", type=int, help="the number the waiting room gave you")
+    parser.add_argument("--commitment", help="the commitment you saw before the sale opened")
+    args = parser.parse_args(argv)
+    published = fetch(args.url, args.show_id)
+    print(f"show {args.show_id}: commitment {published['commitment']}, "
+          f"entries closed at {published['entries_closed_at']}")
+    if not published["drawn"]:
+        print("the draw has not happened yet: only the commitment is published")
+        return 2
+    print(f"seed {published['seed']}, {published['entries_count']} entries, hash {published['entries_hash']}")
+    results = checks(published, args.queue_id, args.number, args.commitment)
+    for passed, text in results:
+        print(f"{'✓' if passed else '✗'} {text}")
+    return 0 if all(passed for passed, _ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

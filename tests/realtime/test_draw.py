@@ -1,0 +1,131 @@
+"""The provably fair draw on a real server: the commitment before the sale, the reveal after it, every fan's number
+recomputed from the published data alone, and `just verify-draw` against the running server (also when the
+published data was tampered with)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import shutil
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from realtime import draw
+from realtime.queue_keys import script_keys
+from tests.realtime.fans import signed_in
+from tests.support.data import create_show
+from tests.support.servers import ServerProcess
+
+EARLY = 30
+OPENS_IN_S = 12  # time for 30 joins on a loaded machine; the test waits for the opening
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def verify_draw(url: str, show_id: int, *args: str) -> subprocess.CompletedProcess[str]:
+    just = shutil.which("just")
+    assert just, "the just command runner is needed for `just verify-draw`"
+    return subprocess.run([just, "--justfile", str(ROOT / "justfile"), "verify-draw", str(show_id), "--url", url,
+                           *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+async def published(client: httpx.AsyncClient, show_id: int) -> httpx.Response:
+    answer = await client.get(f"/api/v1/shows/{show_id}/queue/draw")
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerProcess, redis: Redis) -> None:
+    fans = await signed_in(redis, EARLY + 1, tuned_server.url)
+    show = await create_show(queue_enabled=True, sale_opens_in=timedelta(seconds=OPENS_IN_S))
+    opens_at = time.monotonic() + OPENS_IN_S
+    clients = [fan.client(tuned_server.url) for fan in fans]
+    anonymous = httpx.AsyncClient(base_url=tuned_server.url, timeout=30)
+    try:
+        # Before anyone joins, the commitment is already public (the seed is made by the first look or the first
+        # joiner, whichever comes first) and nothing else is.
+        before = (await published(anonymous, show.id)).json()
+        assert before["drawn"] is False and before["seed"] is None and before["entries"] is None
+        assert len(before["commitment"]) == 64 and before["algorithm"] == draw.ALGORITHM
+        assert datetime.fromisoformat(before["entries_closed_at"]) > datetime.now(UTC)
+        queue_ids = {}
+        for start in range(0, EARLY, 10):
+            batch = clients[start:min(start + 10, EARLY)]
+            answers = await asyncio.gather(*(c.post(f"/api/v1/shows/{show.id}/queue") for c in batch))
+            for answer in answers:
+                assert answer.status_code == 201, answer.text
+                assert answer.json()["number"] is None
+                queue_ids[answer.json()["queue_id"]] = None
+        during = (await published(anonymous, show.id)).json()
+        assert during["commitment"] == before["commitment"] and during["seed"] is None  # never revealed early
+        assert time.monotonic() < opens_at, "joining took too long for this test's clock"
+        await asyncio.sleep(opens_at - time.monotonic() + 0.3)
+
+        numbers = {}
+        for client in clients[:EARLY]:
+            me = (await client.get(f"/api/v1/shows/{show.id}/queue/me")).json()
+            numbers[me["queue_id"]] = me["number"]
+        late = (await clients[EARLY].post(f"/api/v1/shows/{show.id}/queue")).json()
+        assert late["number"] == EARLY + 1  # after every early arrival, and not among the drawn entries
+
+        answer = await published(anonymous, show.id)
+        after = answer.json()
+        assert "max-age" in answer.headers["cache-control"]  # immutable from now on
+        assert after["drawn"] is True and after["commitment"] == before["commitment"]
+        seed = bytes.fromhex(after["seed"])
+        assert hashlib.sha256(seed).hexdigest() == before["commitment"]
+        assert after["entries"] == sorted(queue_ids) and after["entries_count"] == EARLY
+        assert after["entries_hash"] == draw.entries_hash(after["entries"])
+        recomputed = {queue_id: k + 1 for k, queue_id in enumerate(draw.order(seed, after["entries"]))}
+        assert recomputed == numbers  # the revealed seed reproduces every number
+        assert list(numbers.values()) != list(range(1, EARLY + 1))
+
+        # `just verify-draw` against the running server: every check passes for a fan's own number ...
+        mine = next(iter(numbers))
+        ok = verify_draw(tuned_server.url, show.id, "--queue-id", mine, "--number", str(numbers[mine]),
+                         "--commitment", before["commitment"])
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        assert ok.stdout.count("✓") == 8 and "✗" not in ok.stdout, ok.stdout
+        assert f"number {numbers[mine]}" in ok.stdout
+        # ... and a wrong number, or a commitment other than the one noted before the sale, is caught.
+        wrong = verify_draw(tuned_server.url, show.id, "--queue-id", mine, "--number", str(numbers[mine] % EARLY + 1),
+                            "--commitment", "00" * 32)
+        assert wrong.returncode == 1 and wrong.stdout.count("✗") == 2, wrong.stdout
+
+        # An operator who edits one published entry, or swaps the seed, after the fact is caught too.
+        keys = script_keys(show.id)
+        frozen = await redis.get(keys[18])
+        await redis.set(keys[18], frozen.replace(after["entries"][0].encode(), b"x" + after["entries"][0][1:].encode()))
+        tampered = verify_draw(tuned_server.url, show.id)
+        assert tampered.returncode == 1 and "✗ sha256 of the entries equals entries_hash" in tampered.stdout
+        await redis.set(keys[18], frozen)
+        # A swapped seed brings its own matching commitment: the one the fan noted before the sale catches it, and so
+        # does the fan's number, which the other seed moves (this seed list is fixed: it does move it).
+        await redis.set(keys[16], (bytes([seed[0] ^ 1]) + seed[1:]).hex())
+        tampered = verify_draw(tuned_server.url, show.id, "--queue-id", mine, "--number", str(numbers[mine]),
+                               "--commitment", before["commitment"])
+        assert tampered.returncode == 1, tampered.stdout
+        assert "✗ the commitment is the one you noted before the sale" in tampered.stdout
+    finally:
+        await anonymous.aclose()
+        for client in clients:
+            await client.aclose()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/shows/999999999/queue/draw", "/api/v1/shows/abc/queue/draw"])
+async def test_draw_of_an_unknown_show(tuned_server: ServerProcess, path: str) -> None:
+    async with httpx.AsyncClient(base_url=tuned_server.url, timeout=30) as client:
+        answer = await client.get(path)
+    assert answer.status_code in (400, 404) and "error" in answer.json()
+
+
+async def test_draw_of_a_show_without_a_waiting_room(tuned_server: ServerProcess) -> None:
+    show = await create_show()
+    async with httpx.AsyncClient(base_url=tuned_server.url, timeout=30) as client:
+        answer = await client.get(f"/api/v1/shows/{show.id}/queue/draw")
+    assert answer.status_code == 409 and answer.json()["error"] == "queue_not_enabled"
