@@ -44,6 +44,7 @@ OPERATIONS = {
     ("POST", "/api/v1/payments/stripe/webhook", "stripeWebhook"),
     ("POST", "/api/v1/shows/{show_id}/queue", "joinQueue"),
     ("GET", "/api/v1/shows/{show_id}/queue/me", "getMyQueueEntry"),
+    ("GET", "/api/v1/shows/{show_id}/queue/draw", "getQueueDraw"),
 }
 
 

@@ -397,6 +397,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shows/{show_id}/queue/draw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Draw */
+        get: operations["getQueueDraw"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shows/{show_id}/queue": {
         parameters: {
             query?: never;
@@ -654,6 +671,17 @@ export interface components {
             waiting: number;
             rate_per_s: number;
             open: boolean;
+        };
+        /** QueueDrawOut */
+        QueueDrawOut: {
+            algorithm: string;
+            commitment: string | null;
+            entries_closed_at: string;
+            drawn: boolean;
+            seed: string | null;
+            entries_hash: string | null;
+            entries_count: number | null;
+            entries: string[] | null;
         };
         /** QueueEntryOut */
         QueueEntryOut: {
@@ -1833,6 +1861,43 @@ export interface operations {
                         error: string;
                         /** @description a sentence for people */
                         detail: string;
+                    };
+                };
+            };
+        };
+    };
+    getQueueDraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueDrawOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
                     };
                 };
             };
