@@ -16,6 +16,7 @@ import type {
   Order,
   PayingResponse,
   Profile,
+  QueueDraw,
   QueueEntry,
   RegisterRequest,
   ScanIn,
@@ -207,6 +208,7 @@ export function createClient(options: ClientOptions = {}) {
     // waiting room
     joinQueue: (showId: string) => request<QueueEntry>('POST', `/shows/${enc(showId)}/queue`),
     queueMe: (showId: string) => request<QueueEntry>('GET', `/shows/${enc(showId)}/queue/me`),
+    queueDraw: (showId: string) => request<QueueDraw>('GET', `/shows/${enc(showId)}/queue/draw`),
   };
 }
 

@@ -80,6 +80,9 @@ export type TicketList = S['TicketList'];
 
 export type QueueEntry = S['QueueEntryOut'];
 
+/** GET /api/v1/shows/{id}/queue/draw: the commitment before the sale, the seed and entries after the draw. */
+export type QueueDraw = S['QueueDrawOut'];
+
 /**
  * Broadcast on WS /api/v1/shows/{id}/queue/live. `open` is an extension to API.md
  * (realtime/messages.py): false until the early arrivals' places are drawn at

@@ -11,6 +11,7 @@ import { roughDuration, showTime } from '../lib/format';
 import { navigate, paths } from '../lib/router';
 import { sessionExpired, useSession } from '../lib/session';
 import { ReconnectingSocket, type LiveState } from '../lib/socket';
+import { DrawCheck } from '../queue/DrawCheck';
 import { isQueueBroadcast, QueueTracker, type QueueView } from '../queue/tracker';
 import { useTitle } from './useTitle';
 
@@ -22,6 +23,7 @@ export function QueuePage({ showId }: { showId: string }) {
   const session = useSession();
   const [show, setShow] = useState<Show | null>(null);
   const [view, setView] = useState<QueueView | null>(null);
+  const [queueId, setQueueId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState<LiveState>('closed');
   const [attempt, setAttempt] = useState(0);
@@ -38,6 +40,7 @@ export function QueuePage({ showId }: { showId: string }) {
         const [s, entry] = await Promise.all([api.getShow(showId).catch(() => null), api.joinQueue(showId)]);
         if (cancelled) return;
         setShow(s);
+        setQueueId(entry.queue_id);
         const t = new QueueTracker(entry);
         tracker.current = t;
         setView(t.view());
@@ -184,6 +187,7 @@ export function QueuePage({ showId }: { showId: string }) {
           </span>
         </p>
       </section>
+      {queueId && <DrawCheck showId={showId} queueId={queueId} number={view.number} />}
     </div>
   );
 }

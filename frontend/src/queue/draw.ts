@@ -1,0 +1,161 @@
+/**
+ * The waiting room's draw, recomputed in the browser from the published data (GET .../queue/draw):
+ * algorithm "showtime-draw-v1", the same as realtime/draw.py, checked against the same test vectors
+ * (tests/realtime/draw_vectors.json). WebCrypto does the SHA-256 and HMAC-SHA256.
+ *
+ * - commitment = sha256(seed), hex.
+ * - entries: queue ids sorted by their UTF-8 bytes, each followed by "\n"; entries_hash = sha256 of that text.
+ * - words: HMAC-SHA256(key = seed, message = counter as 8-byte big-endian), counter = 0, 1, ..., each block read
+ *   as 8 big-endian unsigned 32-bit words.
+ * - Fisher-Yates, i = n-1 down to 1: skip words x >= 2^32 - (2^32 mod (i+1)), j = x mod (i+1), swap i and j.
+ *   Index k of the result has number k + 1.
+ */
+
+export const DRAW_ALGORITHM = 'showtime-draw-v1';
+const SPAN = 2 ** 32;
+const BLOCKS_PER_BATCH = 64; // HMACs asked of WebCrypto at once: one await per batch, not per word
+const encoder = new TextEncoder();
+
+export function toHex(bytes: ArrayBuffer | Uint8Array): string {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function fromHex(text: string): Uint8Array<ArrayBuffer> {
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(text)) throw new Error('not a hex string');
+  const bytes = new Uint8Array(text.length / 2);
+  for (let k = 0; k < bytes.length; k++) bytes[k] = parseInt(text.slice(2 * k, 2 * k + 2), 16);
+  return bytes;
+}
+
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  return toHex(await crypto.subtle.digest('SHA-256', bytes));
+}
+
+export function commitmentOf(seed: Uint8Array<ArrayBuffer>): Promise<string> {
+  return sha256Hex(seed);
+}
+
+/** UTF-8 byte order is code point order (JavaScript's `<` compares UTF-16 units, which differs past U+FFFF). */
+function compareCodePoints(a: string, b: string): number {
+  const x = Array.from(a, (c) => c.codePointAt(0)!);
+  const y = Array.from(b, (c) => c.codePointAt(0)!);
+  for (let k = 0; k < Math.min(x.length, y.length); k++) if (x[k] !== y[k]) return x[k]! - y[k]!;
+  return x.length - y.length;
+}
+
+export function canonicalEntries(entries: readonly string[]): string[] {
+  const sorted = [...entries].sort(compareCodePoints);
+  for (let k = 1; k < sorted.length; k++) {
+    if (sorted[k] === sorted[k - 1]) throw new Error("a draw's entries must be distinct");
+  }
+  return sorted;
+}
+
+export function entriesHash(sortedEntries: readonly string[]): Promise<string> {
+  return sha256Hex(encoder.encode(sortedEntries.map((e) => `${e}\n`).join('')));
+}
+
+/** A uniform number in [0, bound) from 32-bit words: those past the last whole multiple of bound are skipped. */
+export async function below(next: () => number | Promise<number>, bound: number): Promise<number> {
+  const limit = SPAN - (SPAN % bound);
+  let x = await next();
+  while (x >= limit) x = await next();
+  return x % bound;
+}
+
+/** The stream of 32-bit words, HMAC blocks fetched from WebCrypto a batch at a time. */
+class Words {
+  private words = new Uint32Array(0);
+  private at = 0;
+  private counter = 0;
+  constructor(private readonly key: CryptoKey) {}
+
+  static async of(seed: Uint8Array<ArrayBuffer>): Promise<Words> {
+    const key = await crypto.subtle.importKey('raw', seed, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    return new Words(key);
+  }
+
+  /** The next word, synchronously when the batch has one left (most calls), else after fetching a batch. */
+  next(): number | Promise<number> {
+    if (this.at < this.words.length) return this.words[this.at++]!;
+    return this.refill().then(() => this.words[this.at++]!);
+  }
+
+  private async refill(): Promise<void> {
+    const blocks = await Promise.all(
+      Array.from({ length: BLOCKS_PER_BATCH }, (_, k) => {
+        const message = new DataView(new ArrayBuffer(8));
+        const counter = this.counter + k;
+        message.setUint32(0, Math.floor(counter / SPAN));
+        message.setUint32(4, counter % SPAN);
+        return crypto.subtle.sign('HMAC', this.key, message.buffer);
+      }),
+    );
+    this.counter += BLOCKS_PER_BATCH;
+    this.words = new Uint32Array(blocks.length * 8);
+    blocks.forEach((block, b) => {
+      const view = new DataView(block);
+      for (let w = 0; w < 8; w++) this.words[b * 8 + w] = view.getUint32(w * 4);
+    });
+    this.at = 0;
+  }
+}
+
+export async function drawOrder(seed: Uint8Array<ArrayBuffer>, sortedEntries: readonly string[]): Promise<string[]> {
+  const drawn = [...sortedEntries];
+  const words = await Words.of(seed);
+  for (let i = drawn.length - 1; i > 0; i--) {
+    const j = await below(() => words.next(), i + 1);
+    [drawn[i], drawn[j]] = [drawn[j]!, drawn[i]!];
+  }
+  return drawn;
+}
+
+/** What GET /api/v1/shows/{id}/queue/draw publishes once the draw is done. */
+export interface PublishedDraw {
+  algorithm: string;
+  commitment: string | null;
+  seed: string | null;
+  entries_hash: string | null;
+  entries_count: number | null;
+  entries: string[] | null;
+}
+
+export interface DrawCheck {
+  algorithmKnown: boolean;
+  commitmentMatches: boolean; // sha256(seed) is the commitment published before the sale
+  entriesMatch: boolean; // sorted, distinct, counted and hashed as published
+  drawnNumber: number | null; // the fan's number by the recomputed order, null when not among the entries
+  numberMatches: boolean; // ... and it is the number the waiting room gave
+  ok: boolean;
+}
+
+/** Recompute the draw and the fan's number from the published data alone. */
+export async function checkDraw(published: PublishedDraw, queueId: string, number: number | null): Promise<DrawCheck> {
+  const entries = published.entries ?? [];
+  const seed = fromHex(published.seed ?? '');
+  const algorithmKnown = published.algorithm === DRAW_ALGORITHM;
+  const commitmentMatches = published.seed !== null && (await commitmentOf(seed)) === published.commitment;
+  let sorted: string[] = [];
+  try {
+    sorted = canonicalEntries(entries);
+  } catch {
+    sorted = [];
+  }
+  const entriesMatch =
+    sorted.length === entries.length &&
+    sorted.every((e, k) => e === entries[k]) &&
+    entries.length === published.entries_count &&
+    (await entriesHash(entries)) === published.entries_hash;
+  const position = algorithmKnown ? (await drawOrder(seed, entries)).indexOf(queueId) : -1;
+  const drawnNumber = position >= 0 ? position + 1 : null;
+  const numberMatches = drawnNumber !== null && drawnNumber === number;
+  return {
+    algorithmKnown,
+    commitmentMatches,
+    entriesMatch,
+    drawnNumber,
+    numberMatches,
+    ok: algorithmKnown && commitmentMatches && entriesMatch && numberMatches,
+  };
+}
