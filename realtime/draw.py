@@ -7,8 +7,10 @@ the commitment scheme and its limits):
   sale opens, the seed itself only after the draw.
 - entries: the early arrivals' queue ids (opaque, random, already shown to each fan), sorted by their bytes
   (they are ASCII), each encoded as UTF-8 and followed by one "\\n"; `entries_hash = sha256(that text)` (hex).
-- a stream of 32-bit numbers: HMAC-SHA256(key=seed, message=counter as 8-byte big-endian) for counter = 0, 1, ...,
-  each 32-byte block read as 8 big-endian unsigned 32-bit words, in order.
+- a stream of 32-bit numbers: HMAC-SHA256(key=seed, message=the 32 bytes of sha256(entries) followed by counter
+  as 8-byte big-endian) for counter = 0, 1, ..., each 32-byte block read as 8 big-endian unsigned 32-bit words, in
+  order. The entries' hash in the message makes the whole order depend on the whole list: whoever issues the ids
+  cannot place a favourite by giving it an id that sorts to a known lucky index.
 - the order: Fisher-Yates over the sorted list, i = n-1 down to 1: take words x from the stream until
   x < 2^32 - (2^32 mod (i+1)) (rejection: every j equally likely, no modulo bias), j = x mod (i+1), swap items i
   and j. The entry at index k of the result gets number k+1.
@@ -47,17 +49,17 @@ def entries_hash(sorted_entries: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
-def _words(seed: bytes) -> Iterator[int]:
+def _words(seed: bytes, entries_digest: bytes) -> Iterator[int]:
     counter = 0
     while True:
-        yield from _WORDS.unpack(hmac.digest(seed, _COUNTER.pack(counter), "sha256"))
+        yield from _WORDS.unpack(hmac.digest(seed, entries_digest + _COUNTER.pack(counter), "sha256"))
         counter += 1
 
 
 def order(seed: bytes, sorted_entries: Sequence[str]) -> list[str]:
     """The drawn order of an already sorted entry list: the first gets number 1."""
     drawn = list(sorted_entries)
-    words = _words(seed)
+    words = _words(seed, bytes.fromhex(entries_hash(sorted_entries)))
     for i in range(len(drawn) - 1, 0, -1):
         j = below(words, i + 1)
         drawn[i], drawn[j] = drawn[j], drawn[i]

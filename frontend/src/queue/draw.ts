@@ -5,8 +5,8 @@
  *
  * - commitment = sha256(seed), hex.
  * - entries: queue ids sorted by their UTF-8 bytes, each followed by "\n"; entries_hash = sha256 of that text.
- * - words: HMAC-SHA256(key = seed, message = counter as 8-byte big-endian), counter = 0, 1, ..., each block read
- *   as 8 big-endian unsigned 32-bit words.
+ * - words: HMAC-SHA256(key = seed, message = the 32 bytes of entries_hash, then counter as 8-byte big-endian),
+ *   counter = 0, 1, ..., each block read as 8 big-endian unsigned 32-bit words.
  * - Fisher-Yates, i = n-1 down to 1: skip words x >= 2^32 - (2^32 mod (i+1)), j = x mod (i+1), swap i and j.
  *   Index k of the result has number k + 1.
  */
@@ -68,11 +68,14 @@ class Words {
   private words = new Uint32Array(0);
   private at = 0;
   private counter = 0;
-  constructor(private readonly key: CryptoKey) {}
+  constructor(
+    private readonly key: CryptoKey,
+    private readonly entriesDigest: Uint8Array,
+  ) {}
 
-  static async of(seed: Uint8Array<ArrayBuffer>): Promise<Words> {
+  static async of(seed: Uint8Array<ArrayBuffer>, entriesDigest: Uint8Array): Promise<Words> {
     const key = await crypto.subtle.importKey('raw', seed, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    return new Words(key);
+    return new Words(key, entriesDigest);
   }
 
   /** The next word, synchronously when the batch has one left (most calls), else after fetching a batch. */
@@ -84,11 +87,12 @@ class Words {
   private async refill(): Promise<void> {
     const blocks = await Promise.all(
       Array.from({ length: BLOCKS_PER_BATCH }, (_, k) => {
-        const message = new DataView(new ArrayBuffer(8));
-        const counter = this.counter + k;
-        message.setUint32(0, Math.floor(counter / SPAN));
-        message.setUint32(4, counter % SPAN);
-        return crypto.subtle.sign('HMAC', this.key, message.buffer);
+        const message = new Uint8Array(this.entriesDigest.length + 8);
+        message.set(this.entriesDigest);
+        const counter = new DataView(message.buffer, this.entriesDigest.length);
+        counter.setUint32(0, Math.floor((this.counter + k) / SPAN));
+        counter.setUint32(4, (this.counter + k) % SPAN);
+        return crypto.subtle.sign('HMAC', this.key, message);
       }),
     );
     this.counter += BLOCKS_PER_BATCH;
@@ -103,7 +107,7 @@ class Words {
 
 export async function drawOrder(seed: Uint8Array<ArrayBuffer>, sortedEntries: readonly string[]): Promise<string[]> {
   const drawn = [...sortedEntries];
-  const words = await Words.of(seed);
+  const words = await Words.of(seed, fromHex(await entriesHash(sortedEntries)));
   for (let i = drawn.length - 1; i > 0; i--) {
     const j = await below(() => words.next(), i + 1);
     [drawn[i], drawn[j]] = [drawn[j]!, drawn[i]!];
