@@ -1,0 +1,102 @@
+"""The waiting room's "Check the draw" panel in the browser: the seed's commitment before the sale, then the fan's
+number recomputed with WebCrypto from the published draw, ✓."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+
+import httpx
+from playwright.async_api import Browser, expect
+from redis.asyncio import Redis
+
+from backend.booking import admission
+from e2e.conftest import ENV, new_context
+from tests.realtime.fans import SESSION_COOKIE, signed_in
+from tests.support.data import create_show
+from tests.support.servers import ServerProcess
+
+OPENS_IN_S = 45  # generous: a server start is not in it, but a loaded machine's page loads and joins are
+LOADED_TIMEOUT_MS = 60_000
+
+
+async def test_the_panel_shows_the_commitment_then_checks_the_number(browser: Browser, redis_url: str) -> None:
+    line = ServerProcess(var_dir=ENV.var_dir, name="draw-server",
+                         env={"REDIS_URL": redis_url, "QUEUE_ACTIVE_SHOPPERS": "1", "ADMISSION_TTL_SECONDS": "600"})
+    line.start()
+    redis = Redis.from_url(redis_url)
+    fans = await signed_in(redis, 4, line.url)
+    show = await create_show(queue_enabled=True, sale_opens_in=timedelta(seconds=OPENS_IN_S))
+    opens_at = time.monotonic() + OPENS_IN_S
+    # Someone is already shopping in the line's only place (far into the future): after the draw nobody is let in,
+    # so the fan stays on the waiting room page with a number to check, whatever number the draw gives.
+    await redis.zadd(admission.admitted_key(show.id), {"0": 4_102_444_800_000})
+    context = await new_context(browser, line.url)
+    others = [fan.client(line.url) for fan in fans[1:]]
+    try:
+        for client in others:
+            assert (await client.post(f"/api/v1/shows/{show.id}/queue")).status_code == 201
+        await context.add_cookies([{"name": SESSION_COOKIE, "value": fans[0].session_id, "url": line.url}])
+        page = await context.new_page()
+        await page.goto(f"/shows/{show.id}/queue")
+        panel = page.get_by_test_id("draw-check")
+        await expect(panel).to_have_attribute("data-state", "committed", timeout=LOADED_TIMEOUT_MS)
+        published = (await others[0].get(f"/api/v1/shows/{show.id}/queue/draw")).json()
+        await expect(page.get_by_test_id("draw-commitment")).to_have_text(published["commitment"])
+        assert time.monotonic() < opens_at, "the page took too long for this test's clock"
+
+        await asyncio.sleep(max(0.0, opens_at - time.monotonic()))
+        result = page.get_by_test_id("draw-check-result")
+        await expect(result).to_have_attribute("data-ok", "true", timeout=LOADED_TIMEOUT_MS)
+        await expect(result).to_contain_text("✓")
+        me = await (await page.request.get(f"/api/v1/shows/{show.id}/queue/me")).json()
+        await expect(result).to_contain_text(f"Your number {me['number']} ")
+        await expect(page.get_by_test_id("queue-position")).to_be_visible()
+    finally:
+        await context.close()
+        for client in others:
+            await client.aclose()
+        await redis.aclose()
+        line.stop()
+
+
+async def test_a_tampered_draw_shows_a_cross(browser: Browser, redis_url: str) -> None:
+    """The same page after the published entries hash was altered: the browser's own hash disagrees, ✗."""
+    line = ServerProcess(var_dir=ENV.var_dir, name="draw-server-2",
+                         env={"REDIS_URL": redis_url, "QUEUE_ACTIVE_SHOPPERS": "1", "ADMISSION_TTL_SECONDS": "600"})
+    line.start()
+    redis = Redis.from_url(redis_url)
+    fans = await signed_in(redis, 3, line.url)
+    show = await create_show(queue_enabled=True, sale_opens_in=timedelta(seconds=5))
+    await redis.zadd(admission.admitted_key(show.id), {"0": 4_102_444_800_000})
+    clients = [fan.client(line.url) for fan in fans]
+    context = await new_context(browser, line.url)
+    try:
+        for client in clients:
+            assert (await client.post(f"/api/v1/shows/{show.id}/queue")).status_code == 201
+        await asyncio.sleep(5.5)
+        me = await poll_number(clients[0], show.id)
+        await redis.hset(f"{{show:{show.id}}}:queue:draw", "entries_hash", "00" * 32)
+        await context.add_cookies([{"name": SESSION_COOKIE, "value": fans[0].session_id, "url": line.url}])
+        page = await context.new_page()
+        await page.goto(f"/shows/{show.id}/queue")
+        result = page.get_by_test_id("draw-check-result")
+        await expect(result).to_have_attribute("data-ok", "false", timeout=LOADED_TIMEOUT_MS)
+        await expect(result).to_contain_text("✗")
+        assert me is not None
+    finally:
+        await context.close()
+        for client in clients:
+            await client.aclose()
+        await redis.aclose()
+        line.stop()
+
+
+async def poll_number(client: httpx.AsyncClient, show_id: int) -> int | None:
+    for _ in range(120):
+        number = (await client.get(f"/api/v1/shows/{show_id}/queue/me")).json()["number"]
+        if number is not None:
+            return int(number)
+        await asyncio.sleep(0.5)
+    return None
