@@ -5,33 +5,49 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
+import pytest
 from playwright.async_api import Browser, expect
 from redis.asyncio import Redis
 
 from backend.booking import admission
 from e2e.conftest import ENV, new_context
 from tests.realtime.fans import SESSION_COOKIE, signed_in
-from tests.support.data import create_show
+from tests.support.data import TestShow, create_show
 from tests.support.servers import ServerProcess
 
 OPENS_IN_S = 45  # generous: a server start is not in it, but a loaded machine's page loads and joins are
 LOADED_TIMEOUT_MS = 60_000
 
 
-async def test_the_panel_shows_the_commitment_then_checks_the_number(browser: Browser, redis_url: str) -> None:
-    line = ServerProcess(var_dir=ENV.var_dir, name="draw-server",
-                         env={"REDIS_URL": redis_url, "QUEUE_ACTIVE_SHOPPERS": "1", "ADMISSION_TTL_SECONDS": "600"})
-    line.start()
+@pytest.fixture(scope="module")
+def line(redis_url: str) -> Iterator[ServerProcess]:
+    process = ServerProcess(var_dir=ENV.var_dir, name="draw-server",
+                            env={"REDIS_URL": redis_url, "QUEUE_ACTIVE_SHOPPERS": "1", "ADMISSION_TTL_SECONDS": "600"})
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+async def show_with_a_full_line(redis: Redis, opens_in_s: float) -> TestShow:
+    """Someone is already shopping in the line's only place (far into the future): after the draw nobody is let in,
+    so the fan stays on the waiting room page with a number to check, whatever number the draw gives."""
+    show = await create_show(queue_enabled=True, sale_opens_in=timedelta(seconds=opens_in_s))
+    await redis.zadd(admission.admitted_key(show.id), {"0": 4_102_444_800_000})
+    return show
+
+
+async def test_the_panel_shows_the_commitment_then_checks_the_number(browser: Browser, line: ServerProcess,
+                                                                    redis_url: str) -> None:
     redis = Redis.from_url(redis_url)
     fans = await signed_in(redis, 4, line.url)
-    show = await create_show(queue_enabled=True, sale_opens_in=timedelta(seconds=OPENS_IN_S))
+    show = await show_with_a_full_line(redis, OPENS_IN_S)
     opens_at = time.monotonic() + OPENS_IN_S
-    # Someone is already shopping in the line's only place (far into the future): after the draw nobody is let in,
-    # so the fan stays on the waiting room page with a number to check, whatever number the draw gives.
-    await redis.zadd(admission.admitted_key(show.id), {"0": 4_102_444_800_000})
     context = await new_context(browser, line.url)
     others = [fan.client(line.url) for fan in fans[1:]]
     try:
@@ -58,18 +74,13 @@ async def test_the_panel_shows_the_commitment_then_checks_the_number(browser: Br
         for client in others:
             await client.aclose()
         await redis.aclose()
-        line.stop()
 
 
-async def test_a_tampered_draw_shows_a_cross(browser: Browser, redis_url: str) -> None:
+async def test_a_tampered_draw_shows_a_cross(browser: Browser, line: ServerProcess, redis_url: str) -> None:
     """The same page after the published entries hash was altered: the browser's own hash disagrees, ✗."""
-    line = ServerProcess(var_dir=ENV.var_dir, name="draw-server-2",
-                         env={"REDIS_URL": redis_url, "QUEUE_ACTIVE_SHOPPERS": "1", "ADMISSION_TTL_SECONDS": "600"})
-    line.start()
     redis = Redis.from_url(redis_url)
     fans = await signed_in(redis, 3, line.url)
-    show = await create_show(queue_enabled=True, sale_opens_in=timedelta(seconds=5))
-    await redis.zadd(admission.admitted_key(show.id), {"0": 4_102_444_800_000})
+    show = await show_with_a_full_line(redis, 5)
     clients = [fan.client(line.url) for fan in fans]
     context = await new_context(browser, line.url)
     try:
@@ -90,7 +101,6 @@ async def test_a_tampered_draw_shows_a_cross(browser: Browser, redis_url: str) -
         for client in clients:
             await client.aclose()
         await redis.aclose()
-        line.stop()
 
 
 async def poll_number(client: httpx.AsyncClient, show_id: int) -> int | None:
