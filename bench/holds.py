@@ -1,13 +1,15 @@
-"""Holds benchmark: hold + release cycles through HTTP, against the same Lua scripts run straight on Redis.
+"""Holds benchmark: hold + release cycles through the app, against a ceiling app measured in the same run.
 
-By default: a fresh database (SQLite, or DATABASE_URL=postgresql://...), a show of 2,000 seats made here, Redis from
---redis / REDIS_URL or else the embedded Valkey, and one server process started here. With --url it drives a
-running server instead (give --show, and --redis to also measure the ceiling).
-
-Each of N signed-in fans owns its own slice of seats and loops: hold 2 seats, release the hold. So the figures are
-the cost of the locking path itself, not of contention. The same loop is then run with the same concurrency straight
-on Redis (backend.seats.lock_seats / release_hold: the same scripts, no HTTP, no sessions): the ceiling.
-Run: `.venv/bin/python bench/holds.py [--fans 32] [--seconds 10]`. Writes the "Holds" section of docs/performance.md.
+A fresh database (SQLite, or DATABASE_URL=postgresql://... on which a bench database is made and dropped), a show
+of 2,000 seats made here, Redis from --redis / REDIS_URL or else an embedded Valkey started here, and two servers
+started here on that Redis: the app (`python -m backend.serve`, one uvicorn worker) and the ceiling (bench/ceiling.py:
+bare Litestar, a msgspec body and one EVALSHA of the same hold/release scripts). Each is pinned to core 0 while
+`wrk` runs pinned to core 1 (bench/loadgen.py), 32 signed-in fans, one connection each, each owning its own slice of
+seats and looping: hold 2 seats, release the hold. Rounds alternate ceiling and app so drift on the shared machine
+hits both. Then the app at half its maximum rate (a think time per fan), for the p99 budget.
+With --profile, py-spy samples the app during one more maximum-rate run and the top entries are printed.
+Run: `.venv/bin/python bench/holds.py [--fans 32] [--seconds 10] [--rounds 2] [--profile]`.
+Writes the "Holds" section of docs/performance.md.
 """
 
 from __future__ import annotations
@@ -19,126 +21,73 @@ import secrets
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import bind_database, percentile, prepare_environment, publish
+from bench.loadgen import CeilingServer, LoadResult, pin, settle, wrk, wrk_script
+from bench.profiling import profile_during
+from bench.report import bench_environment, bind_database, percentile, publish
 
 PASSWORD = "correct horse battery staple"
 SEATS_PER_HOLD = 2
 REGISTER_CONCURRENCY = 8
+HALF_RATE_CALIBRATIONS = 2
 
 
-@dataclass
-class Timings:
-    hold_ms: list[float] = field(default_factory=list)
-    release_ms: list[float] = field(default_factory=list)
-    elapsed_s: float = 0.0
-
-    @property
-    def cycles_per_s(self) -> float:
-        return len(self.release_ms) / self.elapsed_s if self.elapsed_s else 0.0
-
-
-
-
-async def _loop(workers: int, seconds: float, cycle: Callable[[int, int], Awaitable[tuple[float, float]]]) -> Timings:
-    """Run `cycle(worker, round)` in `workers` concurrent loops for `seconds`; collect its two latencies."""
-    timings = Timings()
-    deadline = time.monotonic() + seconds
-
-    async def worker(index: int) -> None:
-        round_ = 0
-        while time.monotonic() < deadline:
-            hold_ms, release_ms = await cycle(index, round_)
-            timings.hold_ms.append(hold_ms)
-            timings.release_ms.append(release_ms)
-            round_ += 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(i) for i in range(workers)))
-    timings.elapsed_s = time.perf_counter() - started
-    return timings
-
-
-def _pick(seats: list[str], round_: int) -> list[str]:
-    start = (round_ * SEATS_PER_HOLD) % (len(seats) - SEATS_PER_HOLD + 1)
-    return seats[start:start + SEATS_PER_HOLD]
-
-
-async def _register(base_url: str, count: int):
+async def _register(base_url: str, count: int) -> list[tuple[str, int]]:
+    """`count` new fans: (session cookie header, profile id)."""
     import httpx
 
     gate = asyncio.Semaphore(REGISTER_CONCURRENCY)
 
-    async def one(_: int):
-        client = httpx.AsyncClient(base_url=base_url, timeout=60, limits=httpx.Limits(keepalive_expiry=2))
-        async with gate:
+    async def one(_: int) -> tuple[str, int]:
+        async with gate, httpx.AsyncClient(base_url=base_url, timeout=60) as client:
             response = await client.post("/api/v1/auth/register", json={
                 "email": f"bench-{secrets.token_hex(6)}@example.com", "password": PASSWORD, "name": "Bench"})
-        assert response.status_code == 201, response.text
-        return client, int(response.json()["profile_id"])
+            assert response.status_code == 201, response.text
+            cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+            return cookie, int(response.json()["profile_id"])
 
     return await asyncio.gather(*(one(i) for i in range(count)))
 
 
-async def _http_phase(fans, show_id: str, slices: list[list[str]], seconds: float) -> Timings:
-    async def cycle(index: int, round_: int) -> tuple[float, float]:
-        client = fans[index][0]
-        started = time.perf_counter()
-        placed = await client.post(f"/api/v1/shows/{show_id}/holds", json={"seat_ids": _pick(slices[index], round_)})
-        held = time.perf_counter()
-        assert placed.status_code == 201, placed.text
-        released = await client.delete(f"/api/v1/holds/{placed.json()['hold_id']}")
-        assert released.status_code == 204, released.text
-        return (held - started) * 1000, (time.perf_counter() - held) * 1000
+async def _free_seats(base_url: str, show_id: str) -> list[str]:
+    import httpx
 
-    return await _loop(len(fans), seconds, cycle)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        seat_map = (await client.get(f"/api/v1/shows/{show_id}/map")).json()
+    return [seat["id"] for seat in seat_map["seats"] if seat["status"] == "available"]
 
 
-async def _direct_phase(redis_url: str, show_id: int, profile_ids: list[int], slices: list[list[str]],
-                        seconds: float) -> Timings:
-    from redis.asyncio import Redis
-
-    from backend import seats as seat_state
-    from backend.booking.hold_ids import new_hold_id
-    from backend.seats import ensure_built
-
-    redis = Redis.from_url(redis_url.replace("valkey://", "redis://", 1), max_connections=512)
-    await ensure_built(redis, show_id)
-
-    async def cycle(index: int, round_: int) -> tuple[float, float]:
-        started = time.perf_counter()
-        placed = await seat_state.lock_seats(
-            redis, show_id=show_id, profile_id=profile_ids[index], new_hold_id=new_hold_id(show_id),
-            seats=[(seat, 5000) for seat in _pick(slices[index], round_)], ttl_ms=480_000, max_seats=8,
-            currency="EUR")
-        held = time.perf_counter()
-        assert isinstance(placed, seat_state.Placed), placed
-        released = await seat_state.release_hold(redis, show_id=show_id, hold_id=placed.record.hold_id,
-                                            profile_id=profile_ids[index])
-        assert released
-        return (held - started) * 1000, (time.perf_counter() - held) * 1000
-
-    try:
-        return await _loop(len(profile_ids), seconds, cycle)
-    finally:
-        await redis.aclose()
+def _fans_file(fans: list[tuple[str, int]], free: list[str], directory: Path) -> Path:
+    per_fan = len(free) // len(fans)
+    assert per_fan >= 2 * SEATS_PER_HOLD, "not enough free seats for that many fans"
+    path = directory / "fans.tsv"
+    path.write_text("".join(f"{cookie}\t{profile}\t{','.join(free[i * per_fan:(i + 1) * per_fan])}\n"
+                            for i, (cookie, profile) in enumerate(fans)))
+    return path
 
 
-async def _best_available_phase(fans, show_id: str, rounds: int) -> list[float]:
-    client = fans[0][0]
-    timings = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        placed = await client.post(f"/api/v1/shows/{show_id}/holds", json={"best_available": {"count": 4}})
-        timings.append((time.perf_counter() - started) * 1000)
-        assert placed.status_code == 201, placed.text
-        await client.delete(f"/api/v1/holds/{placed.json()['hold_id']}")
-    return timings
+def _cycle(url: str, fans_file: Path, show_id: str, fans: int, seconds: float, think_ms: float = 0) -> LoadResult:
+    return wrk(url, script=wrk_script("hold_cycle.lua"), script_args=(str(fans_file), show_id, f"{think_ms:.3f}"),
+               connections=fans, threads=fans, seconds=seconds)
+
+
+def _half_rate(url: str, fans_file: Path, show_id: str, fans: int, seconds: float,
+               max_rate: float) -> tuple[float, LoadResult]:
+    """The app at about half its maximum rate: each fan thinks between requests. The think time is corrected
+    once from a measured run (a fan's cycle is its think time plus the latency at that load)."""
+    target = max_rate / 2
+    think_ms = fans / target * 1000 / 2
+    result = _cycle(url, fans_file, show_id, fans, seconds, think_ms)
+    for _ in range(HALF_RATE_CALIBRATIONS - 1):
+        latency_ms = fans / result.rate * 1000 - think_ms
+        think_ms = max(0.0, fans / target * 1000 - latency_ms)
+        settle()
+        result = _cycle(url, fans_file, show_id, fans, seconds, think_ms)
+    return think_ms, result
 
 
 def _stadium_best_available() -> dict[str, float]:
@@ -189,77 +138,108 @@ async def _own_show() -> str:
     return show.sid
 
 
-async def _run(args: argparse.Namespace) -> str:
+async def _best_available(base_url: str, cookie: str, show_id: str, rounds: int) -> list[float]:
+    import httpx
+
+    timings = []
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, headers={"Cookie": cookie}) as client:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            placed = await client.post(f"/api/v1/shows/{show_id}/holds", json={"best_available": {"count": 4}})
+            timings.append((time.perf_counter() - started) * 1000)
+            assert placed.status_code == 201, placed.text
+            await client.delete(f"/api/v1/holds/{placed.json()['hold_id']}")
+    return timings
+
+
+def _run(args: argparse.Namespace) -> str:
     from backend.embedded_valkey import start_valkey
     from backend.processes import stop
     from tests.support.servers import ServerProcess
 
     cleanup: list[Callable[[], None]] = []
+    var_dir = Path(os.environ["VAR_DIR"])
     redis_url = args.redis or os.environ.get("REDIS_URL")
-    redis_label = "Redis at " + redis_url if redis_url else "embedded Valkey"
+    redis_label = "Redis at " + redis_url if redis_url else "an embedded Valkey"
     try:
-        if args.url:
-            base_url, show_id = args.url.rstrip("/"), args.show
-            server_label = f"the server at {base_url}"
-        else:
-            show_id = await _own_show()
-            if not redis_url:
-                valkey, redis_url = start_valkey(Path(os.environ["VAR_DIR"]) / "valkey")
-                cleanup.append(lambda: stop(valkey))
-            server = ServerProcess(var_dir=Path(os.environ["VAR_DIR"]), name="bench-holds",
-                                   env={"REDIS_URL": redis_url, "STRIPE_SECRET_KEY": "sk_test_bench"})
-            server.start()
-            cleanup.append(server.stop)
-            base_url, server_label = server.url, "one server process (uvicorn, 1 worker) started here"
-        fans = await _register(base_url, args.fans)
-        try:
-            seat_map = (await fans[0][0].get(f"/api/v1/shows/{show_id}/map")).json()
-            free = [seat["id"] for seat in seat_map["seats"] if seat["status"] == "available"]
-            per_fan = len(free) // args.fans
-            assert per_fan >= 2 * SEATS_PER_HOLD, "not enough free seats for that many fans"
-            slices = [free[i * per_fan:(i + 1) * per_fan] for i in range(args.fans)]
-            http = await _http_phase(fans, show_id, slices, args.seconds)
-            best = await _best_available_phase(fans, show_id, 200)
-            direct = None
-            if redis_url:
-                direct = await _direct_phase(redis_url, int(show_id), [pid for _, pid in fans], slices,
-                                             args.seconds)
-        finally:
-            await asyncio.gather(*(client.aclose() for client, _ in fans))
+        show_id = asyncio.run(_own_show())
+        if not redis_url:
+            valkey, redis_url = start_valkey(var_dir / "valkey")
+            cleanup.append(lambda: stop(valkey))
+        server = ServerProcess(var_dir=var_dir, name="bench-holds",
+                               env={"REDIS_URL": redis_url, "STRIPE_SECRET_KEY": "sk_test_bench"})
+        server.start()
+        cleanup.append(server.stop)
+        assert server.process is not None
+        pin(server.process.pid)
+        fans = asyncio.run(_register(server.url, args.fans))
+        fans_file = _fans_file(fans, asyncio.run(_free_seats(server.url, show_id)), var_dir)
+        runs: list[tuple[LoadResult, LoadResult]] = []
+        with CeilingServer(redis_url, var_dir) as ceiling:
+            for url in (ceiling.url, server.url):  # warm both: imports, script cache, connection pools
+                _cycle(url, fans_file, show_id, args.fans, 3)
+            for _ in range(args.rounds):
+                settle()
+                top = _cycle(ceiling.url, fans_file, show_id, args.fans, args.seconds)
+                settle()
+                runs.append((_cycle(server.url, fans_file, show_id, args.fans, args.seconds), top))
+        best_rate = max(app.rate for app, _ in runs)
+        settle()
+        think_ms, half = _half_rate(server.url, fans_file, show_id, args.fans, args.seconds, best_rate)
+        profile = None
+        if args.profile:
+            settle()
+            profile = profile_during(
+                server.process.pid, args.seconds,
+                lambda: _cycle(server.url, fans_file, show_id, args.fans, args.seconds + 2))
+        best = asyncio.run(_best_available(server.url, fans[0][0], show_id, 200))
     finally:
         for step in reversed(cleanup):
             step()
-    return _report(args, server_label, redis_label, http, direct, best, _stadium_best_available())
+    return _report(args, redis_label, runs, think_ms, half, profile, best, _stadium_best_available())
 
 
-def _report(args, server_label: str, redis_label: str, http: Timings, direct: Timings | None,
-            best: list[float], stadium: dict[str, float]) -> str:
-    def row(label: str, t: Timings) -> str:
-        return (f"| {label} | {t.cycles_per_s:,.0f} | {statistics.median(t.hold_ms):.2f} | {percentile(t.hold_ms, 99):.2f} "
-                f"| {statistics.median(t.release_ms):.2f} | {percentile(t.release_ms, 99):.2f} |")
+def _report(args: argparse.Namespace, redis_label: str, runs: list[tuple[LoadResult, LoadResult]],
+            think_ms: float, half: LoadResult, profile: str | None, best: list[float],
+            stadium: dict[str, float]) -> str:
+    def row(label: str, r: LoadResult) -> str:
+        return (f"| {label} | {r.rate:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
+                f"{r.load_average:.1f} |")
 
     backend = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    ratios = [app.rate / top.rate for app, top in runs]
     lines = [
         "## Holds",
         "",
-        f"{args.fans} signed-in fans at once, each looping hold {SEATS_PER_HOLD} seats → release the hold, for "
-        f"{args.seconds:.0f} s; {server_label}, {redis_label}, {backend}. The ceiling runs the same Lua scripts "
-        "with the same concurrency straight on Redis from one Python process (no HTTP, sessions or validation).",
+        f"{args.fans} signed-in fans, one connection each, each looping hold {SEATS_PER_HOLD} seats → release the "
+        f"hold, {args.seconds:.0f} s per run; `wrk` pinned to core 1, the server under test pinned to core 0 "
+        f"(one uvicorn worker); {redis_label} (not pinned), {backend}. The ceiling is bench/ceiling.py: bare "
+        "Litestar, a msgspec body and one EVALSHA of the same hold/release scripts, no session. Requests per "
+        "second count holds and releases alike; latencies are per request.",
         "",
-        "| path | hold+release cycles/s | hold p50 ms | hold p99 ms | release p50 ms | release p99 ms |",
+        "| run | req/s | p50 ms | p99 ms | errors | load avg |",
         "|---|---:|---:|---:|---:|---:|",
-        row("HTTP (POST /holds, DELETE /holds/{id})", http),
     ]
-    if direct is not None:
-        lines.append(row("Lua scripts straight on Redis (ceiling)", direct))
-        lines += ["", f"HTTP reaches **{http.cycles_per_s / direct.cycles_per_s:.0%}** of the ceiling "
-                      f"({http.cycles_per_s:,.0f} vs {direct.cycles_per_s:,.0f} cycles/s)."]
-    lines += ["", f"best_available (4 seats) through HTTP, one client, sequential: p50 {statistics.median(best):.2f} ms, "
-                  f"p99 {percentile(best, 99):.2f} ms.",
+    for n, (app, top) in enumerate(runs, 1):
+        lines += [row(f"{n}. ceiling", top), row(f"{n}. app (POST /holds, DELETE /holds/{{id}})", app)]
+    lines += [
+        "",
+        f"App / ceiling: **{statistics.median(ratios):.2f}** (per round: "
+        f"{', '.join(f'{r:.2f}' for r in ratios)}).",
+        "",
+        f"At half the app's best rate (each fan thinks {think_ms:.1f} ms between requests): {half.rate:,.0f} req/s, "
+        f"p50 {half.p50_ms:.1f} ms, p99 **{half.p99_ms:.1f} ms**, {half.errors} errors, load average "
+        f"{half.load_average:.1f}.",
+    ]
+    if profile:
+        lines += ["", "py-spy on the app at the maximum rate (share of samples; own time, then with callees):", "",
+                  profile]
+    lines += ["", f"best_available (4 seats) through HTTP, one client, sequential: p50 {statistics.median(best):.2f} "
+                  f"ms, p99 {percentile(best, 99):.2f} ms.",
               "", "best_available's choice alone on the demo stadium's layout (52,800 seats), median of 20:", "",
               "| step | ms |", "|---|---:|", *(f"| {label} | {ms:.2f} |" for label, ms in stadium.items()),
-              "", f"Load average when the run ended: {os.getloadavg()[0]:.1f} (client, server and Redis share the "
-                  "machine; other work on it counts too)."]
+              "", f"Load average when the run ended: {os.getloadavg()[0]:.1f} (the machine is shared; the ratio from "
+                  "one run is what compares)."]
     return "\n".join(lines)
 
 
@@ -267,17 +247,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fans", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--url", help="drive this running server instead of starting one")
-    parser.add_argument("--show", help="with --url: the show to hold seats of (not queue-enabled)")
-    parser.add_argument("--redis", help="the server's Redis URL (default REDIS_URL, else embedded Valkey)")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--profile", action="store_true", help="also sample the app with py-spy under load")
+    parser.add_argument("--redis", help="a Redis URL to use (default REDIS_URL, else an embedded Valkey)")
     args = parser.parse_args()
-    if args.url and not args.show:
-        parser.error("--url needs --show")
-    if not args.url:
-        prepare_environment()
-    bind_database()
-
-    body = asyncio.run(_run(args))
+    with bench_environment():
+        bind_database()
+        body = _run(args)
     publish("holds", body)
 
 
