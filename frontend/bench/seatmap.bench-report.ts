@@ -5,9 +5,11 @@
  */
 import { it } from 'vitest';
 import type { LiveDiff, SeatStatus } from '../src/api/types';
+import { decodeLayout } from '../src/seatmap/layoutFormat';
 import { SeatMapModel } from '../src/seatmap/model';
 import { SpatialGrid } from '../src/seatmap/spatial';
-import { stadium } from '../test/fixtures';
+import { demoStadium, stadium } from '../test/fixtures';
+import { encodeFixture } from '../test/layoutFixtures';
 
 const SEATS = 50_000;
 const DIFF_SIZE = 500;
@@ -33,16 +35,26 @@ it('seat map model timings (50k seats)', () => {
   const payload = JSON.stringify(map);
   lines.push(`stadium: ${map.seats.length.toLocaleString('en')} seats, ${map.sections.length} sections, map JSON ${(payload.length / 1024 / 1024).toFixed(2)} MB`);
 
+  // The new format on the demo stadium (52,800 seats): layout bytes + status text to a model.
+  const fixture = encodeFixture(demoStadium());
+  const statusText = JSON.stringify(fixture.status);
+  const layoutRuns: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const bytes = fixture.layout.slice(0);
+    layoutRuns.push(time(() => SeatMapModel.fromLayout(decodeLayout(bytes), JSON.parse(statusText)))[1]);
+  }
+  lines.push(`layout + status → model, 52,800 seats  first ${ms(layoutRuns[0]!)}, median ${ms(stats(layoutRuns).median)}`);
+
   const [parsed, parseMs] = time(() => JSON.parse(payload));
   lines.push(`JSON.parse of the map answer        ${ms(parseMs)}`);
-  const [model, buildMs] = time(() => new SeatMapModel(parsed));
+  const [model, buildMs] = time(() => SeatMapModel.fromMap(parsed));
   lines.push(`build model (typed arrays, rows)    ${ms(buildMs)}`);
   const [grid, gridMs] = time(() => new SpatialGrid(model, model.pitch * 4));
   lines.push(`build spatial grid                  ${ms(gridMs)}  (${grid.cols}×${grid.rows} cells)`);
 
   // A snapshot with a third of the house taken.
   const snap: Record<string, 'held' | 'sold'> = {};
-  for (let i = 0; i < model.size; i += 3) snap[model.ids[i]!] = i % 2 ? 'held' : 'sold';
+  for (let i = 0; i < model.size; i += 3) snap[model.idAt(i)] = i % 2 ? 'held' : 'sold';
   const [, snapMs] = time(() => model.applySnapshot({ type: 'snapshot', version: 2, seats: snap }));
   lines.push(`apply snapshot (16.7k taken)        ${ms(snapMs)}`);
 
@@ -53,7 +65,7 @@ it('seat map model timings (50k seats)', () => {
   const diffs: LiveDiff[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const changes: Array<[string, SeatStatus]> = [];
-    for (let k = 0; k < DIFF_SIZE; k++) changes.push([model.ids[Math.floor(rand() * model.size)]!, statuses[Math.floor(rand() * 3)]!]);
+    for (let k = 0; k < DIFF_SIZE; k++) changes.push([model.idAt(Math.floor(rand() * model.size)), statuses[Math.floor(rand() * 3)]!]);
     diffs.push({ type: 'diff', from_version: 2 + r, version: 3 + r, changes });
   }
   let notified = 0;

@@ -7,6 +7,10 @@ import { MINE_HELD, MINE_NONE } from '../src/seatmap/model';
 import { ShowController } from '../src/show/controller';
 import { hall } from './fixtures';
 import { socketFactory } from './fakeSocket';
+import { encodeFixture } from './layoutFixtures';
+
+// The hall's seats get ids 1000, 1001, ... in the fixture's order: S0-A-1 is '1000', S1-C-2 is '1011'.
+const seatMap = encodeFixture(hall(4, 5, 2));
 
 const show = {
   id: 'show-1',
@@ -34,7 +38,8 @@ const hold = (seat_ids: string[], p: Partial<Hold> = {}): Hold => ({
 function fakeApi(overrides: Partial<ApiClient> = {}): ApiClient {
   return {
     getShow: vi.fn(async () => show),
-    getMap: vi.fn(async () => hall(4, 5, 2)),
+    getMapStatus: vi.fn(async () => seatMap.status),
+    getLayout: vi.fn(async () => seatMap.layout.slice(0)),
     getHold: vi.fn(async () => {
       throw new ApiError(404, 'not_found', 'No such hold');
     }),
@@ -68,7 +73,7 @@ describe('ShowController', () => {
   });
 
   it('shows the server’s detail when loading fails', async () => {
-    const api = fakeApi({ getMap: vi.fn(async () => Promise.reject(new ApiError(404, 'not_found', 'No such show.'))) as never });
+    const api = fakeApi({ getMapStatus: vi.fn(async () => Promise.reject(new ApiError(404, 'not_found', 'No such show.'))) as never });
     const c = new ShowController('show-1', { api, socketFactory: socketFactory().factory });
     await c.load();
     expect(c.state.get()).toMatchObject({ loading: false, error: 'No such show.' });
@@ -76,20 +81,20 @@ describe('ShowController', () => {
 
   it('holds a clicked seat, remembers the hold, and releases it on a second click', async () => {
     const api = fakeApi({
-      createHold: vi.fn(async () => hold(['S0-A-1'])) as never,
+      createHold: vi.fn(async () => hold(['1000'])) as never,
       releaseSeat: vi.fn(async () => null) as never,
     });
     const { c, model } = await loaded(api);
-    const i = model.indexOf('S0-A-1');
+    const i = model.indexOf('1000');
     c.toggleSeat(i);
     await vi.waitFor(() => expect(c.state.get().hold?.hold_id).toBe('h1'));
-    expect(api.createHold).toHaveBeenCalledWith('show-1', { seat_ids: ['S0-A-1'] });
+    expect(api.createHold).toHaveBeenCalledWith('show-1', { seat_ids: ['1000'] });
     expect(model.mine[i]).toBe(MINE_HELD);
     expect(savedHoldId('show-1')).toBe('h1');
 
     c.toggleSeat(i);
     await vi.waitFor(() => expect(c.state.get().hold).toBeNull());
-    expect(api.releaseSeat).toHaveBeenCalledWith('h1', 'S0-A-1');
+    expect(api.releaseSeat).toHaveBeenCalledWith('h1', '1000');
     expect(model.mine[i]).toBe(MINE_NONE);
     expect(savedHoldId('show-1')).toBeNull();
     c.dispose();
@@ -98,13 +103,13 @@ describe('ShowController', () => {
   it('on 409 marks the taken seats and says so', async () => {
     const api = fakeApi({
       createHold: vi.fn(async () => {
-        throw new ApiError(409, 'seats_unavailable', 'Taken', { error: 'seats_unavailable', seat_ids: ['S0-A-2'] });
+        throw new ApiError(409, 'seats_unavailable', 'Taken', { error: 'seats_unavailable', seat_ids: ['1001'] });
       }) as never,
     });
     const { c, model } = await loaded(api);
     const flashed: number[][] = [];
     c.onTaken = (s) => flashed.push(s);
-    const i = model.indexOf('S0-A-2');
+    const i = model.indexOf('1001');
     c.toggleSeat(i);
     await vi.waitFor(() => expect(c.state.get().notice?.kind).toBe('taken'));
     expect(c.state.get().notice!.text).toContain('just taken');
@@ -133,10 +138,10 @@ describe('ShowController', () => {
 
   it('restores the hold kept in sessionStorage', async () => {
     saveHoldId('show-1', 'h1');
-    const api = fakeApi({ getHold: vi.fn(async () => hold(['S0-A-3', 'S0-A-4'])) as never });
+    const api = fakeApi({ getHold: vi.fn(async () => hold(['1002', '1003'])) as never });
     const { c, model } = await loaded(api);
-    expect(c.state.get().hold?.seat_ids).toEqual(['S0-A-3', 'S0-A-4']);
-    expect(model.mySeatIds()).toEqual(['S0-A-3', 'S0-A-4']);
+    expect(c.state.get().hold?.seat_ids).toEqual(['1002', '1003']);
+    expect(model.mySeatIds()).toEqual(['1002', '1003']);
     c.dispose();
   });
 
@@ -150,7 +155,7 @@ describe('ShowController', () => {
 
   it('releases the seats when the hold expires', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    const api = fakeApi({ createHold: vi.fn(async () => hold(['S0-A-1'], { expires_at: new Date(Date.now() + 5000).toISOString() })) as never });
+    const api = fakeApi({ createHold: vi.fn(async () => hold(['1000'], { expires_at: new Date(Date.now() + 5000).toISOString() })) as never });
     const { c, model } = await loaded(api);
     await c.holdSeats([0]);
     expect(model.mine[0]).toBe(MINE_HELD);
@@ -162,13 +167,13 @@ describe('ShowController', () => {
   });
 
   it('best available: asks the server and centres on what it picked', async () => {
-    const api = fakeApi({ createHold: vi.fn(async () => hold(['S1-C-2', 'S1-C-3'])) as never });
+    const api = fakeApi({ createHold: vi.fn(async () => hold(['1011', '1012'])) as never });
     const { c, model } = await loaded(api);
     const picked: number[][] = [];
     c.onPicked = (s) => picked.push(s);
     await c.bestAvailable({ count: 2, section_id: 'S1' });
     expect(api.createHold).toHaveBeenCalledWith('show-1', { best_available: { count: 2, section_id: 'S1' } });
-    expect(picked).toEqual([[model.indexOf('S1-C-2'), model.indexOf('S1-C-3')]]);
+    expect(picked).toEqual([[model.indexOf('1011'), model.indexOf('1012')]]);
     expect(c.state.get().notice?.text).toContain('2 seats');
     c.dispose();
   });
@@ -176,8 +181,8 @@ describe('ShowController', () => {
   it('does not hold a seat that is already taken', async () => {
     const api = fakeApi();
     const { c, sockets, model } = await loaded(api);
-    sockets[0]!.send({ type: 'snapshot', version: 5, seats: { 'S0-A-1': 'sold' } });
-    c.toggleSeat(model.indexOf('S0-A-1'));
+    sockets[0]!.send({ type: 'snapshot', version: 5, seats: { '1000': 'sold' } });
+    c.toggleSeat(model.indexOf('1000'));
     expect(api.createHold).not.toHaveBeenCalled();
     expect(c.state.get().notice?.kind).toBe('taken');
     c.dispose();

@@ -48,3 +48,38 @@ export function stadium(target = 50_000, sectionCount = 40, rows = 30): SeatMap 
   }
   return { show_id: 'stadium', version: 1, currency: 'EUR', sections, seats };
 }
+
+/**
+ * The demo season's Olympiastadion (db/demo_data.py: stadium()): 24 blocks round an oval bowl,
+ * 50 rows of 44 seats each, 52,800 seats, coordinates rounded to 0.1 as the seed rounds them.
+ */
+export function demoStadium(): SeatMap {
+  const letters = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
+  const rowLabel = (r: number) => (r < letters.length ? letters[r]! : letters[Math.floor(r / letters.length) - 1]! + letters[r % letters.length]!);
+  const sections: Section[] = [];
+  const seats: MapSeat[] = [];
+  const blocks = 24;
+  const rows = 50;
+  const perRow = 44;
+  for (let k = 0; k < blocks; k++) {
+    const centre = (k * 360) / blocks;
+    const side = Math.cos((centre * Math.PI) / 180) ** 2;
+    sections.push({ id: String(100 + k), name: `Block ${k + 1}`, price_cents: 4500 + Math.floor(Math.floor(side * 5000) / 500) * 500 });
+    for (let r = 0; r < rows; r++) {
+      for (let n = 0; n < perRow; n++) {
+        const angle = ((centre - 7 + (14 * n) / (perRow - 1)) * Math.PI) / 180;
+        seats.push({
+          id: `${k}-${r}-${n + 1}`,
+          section_id: String(100 + k),
+          row: rowLabel(r),
+          number: n + 1,
+          x: Math.round((700 + r * 8) * Math.cos(angle) * 10) / 10,
+          y: Math.round((480 + r * 8) * Math.sin(angle) * 10) / 10,
+          accessible: r === 0 && n % 11 === 0,
+          status: 'available',
+        });
+      }
+    }
+  }
+  return { show_id: 'stadium', version: 1, currency: 'EUR', sections, seats };
+}

@@ -56,7 +56,7 @@ describe('ReconnectingSocket', () => {
 
 describe('LiveMapFeed', () => {
   it('applies the snapshot, then contiguous diffs; resyncs on a gap', () => {
-    const model = new SeatMapModel(hall(2, 3, 2));
+    const model = SeatMapModel.fromMap(hall(2, 3, 2));
     const { sockets, factory } = socketFactory();
     const applied: Array<[number[], string]> = [];
     const feed = new LiveMapFeed(model, 'ws://x/live', { factory, random: () => 0, onApplied: (c, k) => applied.push([[...c], k]) });

@@ -14,7 +14,7 @@ afterEach(() => {
 
 describe('SeatList (the list alternative to the canvas)', () => {
   it('renders only the visible part of a long row, each seat a labelled button', () => {
-    const model = new SeatMapModel(hall(2, 500, 1)); // two rows of 500 seats
+    const model = SeatMapModel.fromMap(hall(2, 500, 1)); // two rows of 500 seats
     const controller = new ShowController('show-1', { api: {} as ApiClient });
     const root = document.createElement('div');
     document.body.appendChild(root);
@@ -30,7 +30,7 @@ describe('SeatList (the list alternative to the canvas)', () => {
   });
 
   it('shows live changes to the row and asks the controller to hold on click', () => {
-    const model = new SeatMapModel(hall(1, 5, 1));
+    const model = SeatMapModel.fromMap(hall(1, 5, 1));
     const controller = new ShowController('show-1', { api: {} as ApiClient });
     const toggle = vi.spyOn(controller, 'toggleSeat').mockImplementation(() => undefined);
     const root = document.createElement('div');

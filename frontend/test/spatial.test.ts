@@ -17,7 +17,7 @@ function bruteNearest(m: SeatMapModel, x: number, y: number, max: number): numbe
 }
 
 describe('SpatialGrid hit-testing', () => {
-  const m = new SeatMapModel(hall(4, 5, 2));
+  const m = SeatMapModel.fromMap(hall(4, 5, 2));
   const grid = new SpatialGrid(m, m.pitch * 2);
 
   it('finds the seat under a point, or nothing when the point is between seats', () => {
@@ -32,7 +32,7 @@ describe('SpatialGrid hit-testing', () => {
   });
 
   it('agrees with a brute-force search on a 50k-seat stadium', () => {
-    const big = new SeatMapModel(stadium(50_000));
+    const big = SeatMapModel.fromMap(stadium(50_000));
     const g = new SpatialGrid(big, big.pitch * 4);
     let seed = 42;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -58,10 +58,10 @@ describe('SpatialGrid hit-testing', () => {
 });
 
 describe('arrow-key neighbours', () => {
-  const m = new SeatMapModel(hall(4, 5, 2));
+  const m = SeatMapModel.fromMap(hall(4, 5, 2));
   const grid = new SpatialGrid(m, m.pitch * 2);
   const at = (id: string) => m.indexOf(id);
-  const id = (i: number) => (i < 0 ? null : m.ids[i]);
+  const id = (i: number) => (i < 0 ? null : m.idAt(i));
 
   it('moves along the row with left/right', () => {
     expect(id(grid.neighbour(at('S0-B-3'), 'right'))).toBe('S0-B-4');
@@ -79,7 +79,7 @@ describe('arrow-key neighbours', () => {
   });
 
   it('can walk every seat of a row on a curved stadium', () => {
-    const big = new SeatMapModel(stadium(12_000, 20, 10));
+    const big = SeatMapModel.fromMap(stadium(12_000, 20, 10));
     const g = new SpatialGrid(big, big.pitch * 4);
     // Section 0 starts at angle 0 (east side) where rows are columns running downward.
     const row = big.rows[big.rowsBySection[0]![0]!]!;

@@ -6,11 +6,13 @@
  * include the drawing itself, not only recording the commands.
  */
 import type { LiveDiff, SeatStatus } from '../../src/api/types';
-import { SeatMapModel } from '../../src/seatmap/model';
+import { decodeLayout } from '../../src/seatmap/layoutFormat';
+import { columnsFromLayout, SeatMapModel } from '../../src/seatmap/model';
 import { SeatMapRenderer } from '../../src/seatmap/renderer';
 import { SpatialGrid } from '../../src/seatmap/spatial';
 import { fitBounds, zoomAt } from '../../src/seatmap/viewport';
-import { stadium } from '../../test/fixtures';
+import { demoStadium, stadium } from '../../test/fixtures';
+import { encodeFixture } from '../../test/layoutFixtures';
 
 const W = 1200;
 const H = 800;
@@ -23,13 +25,43 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+// The new map format on the demo stadium (52,800 seats): from the layout's bytes and the status
+// document's text (as the network hands them over) to a built model. Every third seat taken.
+{
+  const demo = demoStadium();
+  demo.seats.forEach((s, i) => (s.status = i % 3 ? 'available' : i % 2 ? 'held' : 'sold'));
+  const fixture = encodeFixture(demo);
+  const statusText = JSON.stringify(fixture.status);
+  const times: number[] = [];
+  for (let k = 0; k < 7; k++) {
+    const bytes = fixture.layout.slice(0);
+    const t = performance.now();
+    const layout = decodeLayout(bytes);
+    const t1 = performance.now();
+    const columns = columnsFromLayout(layout, JSON.parse(statusText));
+    const t2 = performance.now();
+    const m = new SeatMapModel(columns);
+    times.push(performance.now() - t);
+    if (k < 2) out.push(`  run ${k + 1}: decode ${fmt(t1 - t)}, status + columns ${fmt(t2 - t1)}, model ${fmt(performance.now() - t2)}`);
+    if (m.size !== 52_800) throw new Error('the demo stadium has 52,800 seats');
+  }
+  results.layoutFirst = times[0]!;
+  results.layoutMedian = median(times);
+  out.push(`new format, demo stadium 52,800 seats: parse + model build  first ${fmt(times[0]!)}, median ${fmt(results.layoutMedian)} (budget 50 ms); layout ${(fixture.layout.byteLength / 1024).toFixed(0)} KB, status ${(statusText.length / 1024).toFixed(1)} KB uncompressed`);
+  const legacyText = JSON.stringify(demo);
+  const t = performance.now();
+  SeatMapModel.fromMap(JSON.parse(legacyText));
+  results.legacyParseBuild = performance.now() - t;
+  out.push(`legacy JSON map, same stadium: JSON.parse + model build      ${fmt(results.legacyParseBuild)} (${(legacyText.length / 1024 / 1024).toFixed(1)} MB)`);
+}
+
 const base = document.getElementById('base') as HTMLCanvasElement;
 const overlay = document.getElementById('overlay') as HTMLCanvasElement;
 const payload = JSON.stringify(stadium(50_000));
 
 // First paint: from the map's JSON text to seats on the canvas (network excluded).
 const t0 = performance.now();
-const model = new SeatMapModel(JSON.parse(payload));
+const model = SeatMapModel.fromMap(JSON.parse(payload));
 const grid = new SpatialGrid(model, model.pitch * 4);
 const renderer = new SeatMapRenderer(base, overlay, model, grid);
 model.onChange((c) => renderer.requestSeats(c));
@@ -60,7 +92,7 @@ const statuses: SeatStatus[] = ['available', 'held', 'sold'];
 const diffTimes: number[] = [];
 for (let r = 0; r < 60; r++) {
   const changes: Array<[string, SeatStatus]> = [];
-  for (let k = 0; k < 500; k++) changes.push([model.ids[Math.floor(rand() * model.size)]!, statuses[Math.floor(rand() * 3)]!]);
+  for (let k = 0; k < 500; k++) changes.push([model.idAt(Math.floor(rand() * model.size)), statuses[Math.floor(rand() * 3)]!]);
   const diff: LiveDiff = { type: 'diff', from_version: model.version, version: model.version + 1, changes };
   const t = performance.now();
   model.applyDiff(diff);

@@ -25,6 +25,7 @@ import type {
   Show,
   ShowList,
   ShowQuery,
+  StatusDocument,
   TicketList,
 } from './types';
 
@@ -103,6 +104,8 @@ export interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** The answer's bytes as they are, not JSON (the seat layout). */
+  binary?: boolean;
 }
 
 type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
@@ -128,8 +131,12 @@ export function createClient(options: ClientOptions = {}) {
   const baseUrl = options.baseUrl ?? '/api/v1';
   const doFetch: FetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
 
-  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
+  function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return send<T>(method, baseUrl + path, opts);
+  }
+
+  async function send<T>(method: string, url: string, opts: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { Accept: opts.binary ? 'application/octet-stream' : 'application/json', ...opts.headers };
     const init: RequestInit = { method, headers, credentials: 'same-origin' };
     if (opts.signal) init.signal = opts.signal;
     if (opts.body !== undefined) {
@@ -138,7 +145,7 @@ export function createClient(options: ClientOptions = {}) {
     }
     let res: Response;
     try {
-      res = await doFetch(baseUrl + path, init);
+      res = await doFetch(url, init);
     } catch (e) {
       if (e instanceof DOMException && e.name === 'AbortError') throw e;
       throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.');
@@ -150,6 +157,7 @@ export function createClient(options: ClientOptions = {}) {
       throw new ApiError(res.status, code, detail, body, parseRetryAfter(res.headers.get('retry-after')));
     }
     if (res.status === 204) return undefined as T;
+    if (opts.binary) return (await res.arrayBuffer()) as T;
     const text = await res.text();
     if (!text) return undefined as T;
     try {
@@ -173,6 +181,9 @@ export function createClient(options: ClientOptions = {}) {
       request<ShowList>('GET', `/shows${queryString({ ...q })}`, signal ? { signal } : {}),
     getShow: (showId: string) => request<Show>('GET', `/shows/${enc(showId)}`),
     getMap: (showId: string) => request<SeatMap>('GET', `/shows/${enc(showId)}/map`),
+    getMapStatus: (showId: string) => request<StatusDocument>('GET', `/shows/${enc(showId)}/map/status`),
+    /** A venue layout at the URL a status document names (immutable: the HTTP cache keeps it). */
+    getLayout: (url: string) => send<ArrayBuffer>('GET', url, { binary: true }),
 
     // holds
     createHold: (showId: string, body: HoldRequest) => request<Hold>('POST', `/shows/${enc(showId)}/holds`, { body }),

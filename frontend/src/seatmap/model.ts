@@ -7,6 +7,7 @@
  * listeners (the canvas repaints them, the list view re-renders if one is visible).
  */
 import type { LiveDiff, LiveSnapshot, SeatMap, SeatStatus } from '../api/types';
+import { decodeStatus, type StatusDocument, type VenueLayout } from './layoutFormat';
 
 export const AVAILABLE = 0;
 export const HELD = 1;
@@ -73,13 +74,165 @@ export interface Bounds {
 
 const naturalOrder = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
+/** A row as a source hands it over: its seats' slots already in seat-number order. */
+export interface SourceRow {
+  section: number;
+  label: string;
+  seats: Int32Array;
+}
+
+/** Everything the model is built from, column by column: no per-seat objects. */
+export interface SeatColumns {
+  showId: string;
+  currency: string;
+  version: number;
+  sections: ReadonlyArray<{ id: string; name: string; priceCents: number }>;
+  size: number;
+  /** Seat id of a slot. */
+  idAt: (slot: number) => string;
+  numbers: Int32Array;
+  x: Float32Array;
+  y: Float32Array;
+  section: Uint16Array;
+  accessible: Uint8Array;
+  status: Uint8Array;
+  rows: SourceRow[];
+  /** Slot of a seat id, or -1. */
+  lookup: (id: string) => number;
+}
+
+/** Seat id → slot for ids that are integers: a table over their range when it is dense enough. */
+function integerLookup(ids: Int32Array): (id: string) => number {
+  const n = ids.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = ids[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (n && max - min < 4 * n + 1024) {
+    const table = new Int32Array(max - min + 1).fill(-1);
+    for (let i = 0; i < n; i++) table[ids[i]! - min] = i;
+    return (id) => {
+      const v = Number(id);
+      // Only the canonical spelling names the seat ("007" and "7.0" do not).
+      if (!Number.isInteger(v) || v < min || v > max || String(v) !== id) return -1;
+      return table[v - min]!;
+    };
+  }
+  const byId = new Map<string, number>();
+  for (let i = 0; i < n; i++) byId.set(String(ids[i]), i);
+  return (id) => byId.get(id) ?? -1;
+}
+
+/** The columns of a layout with a status overlay laid over it (both as the server sends them). */
+export function columnsFromLayout(layout: VenueLayout, status: StatusDocument): SeatColumns {
+  const n = layout.size;
+  const rows: SourceRow[] = layout.rows.map((run) => {
+    const seats = new Int32Array(run.count);
+    let sorted = true;
+    for (let k = 0; k < run.count; k++) {
+      seats[k] = run.start + k;
+      if (k && layout.numbers[run.start + k]! < layout.numbers[run.start + k - 1]!) sorted = false;
+    }
+    // The server sends rows in seat-number order; anything else is put in order here.
+    if (!sorted) seats.sort((a, b) => layout.numbers[a]! - layout.numbers[b]! || layout.x[a]! - layout.x[b]!);
+    return { section: run.section, label: run.label, seats };
+  });
+  return {
+    showId: status.show_id,
+    currency: status.currency,
+    version: status.version,
+    sections: layout.sections,
+    size: n,
+    // Spelled on demand: 50,000 strings up front would cost more than the rest of the build.
+    idAt: (slot) => String(layout.ids[slot]),
+    numbers: layout.numbers,
+    x: layout.x,
+    y: layout.y,
+    section: layout.section,
+    accessible: layout.accessible,
+    status: decodeStatus(status, n),
+    rows,
+    lookup: integerLookup(layout.ids),
+  };
+}
+
+/** The columns of the legacy map answer (`GET /shows/{id}/map`: one object per seat). */
+export function columnsFromMap(map: SeatMap): SeatColumns {
+  const n = map.seats.length;
+  const sections: Array<{ id: string; name: string; priceCents: number }> = map.sections.map((s) => ({
+    id: s.id,
+    name: s.name,
+    priceCents: s.price_cents,
+  }));
+  const sectionIndex = new Map<string, number>(sections.map((s, i) => [s.id, i]));
+  const ids = new Array<string>(n);
+  const numbers = new Int32Array(n);
+  const x = new Float32Array(n);
+  const y = new Float32Array(n);
+  const section = new Uint16Array(n);
+  const accessible = new Uint8Array(n);
+  const status = new Uint8Array(n);
+  const byId = new Map<string, number>();
+  // section → row label → slots
+  const grouping: Map<string, number[]>[] = sections.map(() => new Map());
+  for (let i = 0; i < n; i++) {
+    const s = map.seats[i]!;
+    ids[i] = s.id;
+    byId.set(s.id, i);
+    const row = String(s.row);
+    numbers[i] = s.number;
+    x[i] = s.x;
+    y[i] = s.y;
+    let sec = sectionIndex.get(s.section_id);
+    if (sec === undefined) {
+      // A seat whose section is missing from `sections`: give it one so it still draws.
+      sec = sections.length;
+      sectionIndex.set(s.section_id, sec);
+      sections.push({ id: s.section_id, name: s.section_id, priceCents: 0 });
+      grouping.push(new Map());
+    }
+    section[i] = sec;
+    accessible[i] = s.accessible ? 1 : 0;
+    status[i] = statusCode(s.status);
+    const byRow = grouping[sec]!;
+    let slots = byRow.get(row);
+    if (!slots) byRow.set(row, (slots = []));
+    slots.push(i);
+  }
+  const rows: SourceRow[] = [];
+  grouping.forEach((byRow, sec) => {
+    for (const [label, slots] of byRow) {
+      slots.sort((a, b) => numbers[a]! - numbers[b]! || x[a]! - x[b]!);
+      rows.push({ section: sec, label, seats: Int32Array.from(slots) });
+    }
+  });
+  return {
+    showId: map.show_id,
+    currency: map.currency,
+    version: map.version,
+    sections,
+    size: n,
+    idAt: (slot) => ids[slot]!,
+    numbers,
+    x,
+    y,
+    section,
+    accessible,
+    status,
+    rows,
+    lookup: (id) => byId.get(id) ?? -1,
+  };
+}
+
 export class SeatMapModel {
   readonly showId: string;
   readonly currency: string;
   readonly size: number;
-  readonly ids: string[];
-  readonly rowLabels: string[];
-  readonly numbers: string[];
+  /** Seat numbers (integers, as the API gives them). */
+  readonly numbers: Int32Array;
   readonly x: Float32Array;
   readonly y: Float32Array;
   readonly section: Uint16Array;
@@ -102,95 +255,87 @@ export class SeatMapModel {
   availableTotal = 0;
   version: number;
 
-  private readonly indexById: Map<string, number>;
+  private readonly lookup: (id: string) => number;
+  /** The seat id of a slot. */
+  readonly idAt: (slot: number) => string;
   private readonly listeners = new Set<ChangeListener>();
 
-  constructor(map: SeatMap) {
-    const n = map.seats.length;
-    this.showId = map.show_id;
-    this.currency = map.currency;
-    this.version = map.version;
+  /** From the legacy map answer (one JSON object per seat). */
+  static fromMap(map: SeatMap): SeatMapModel {
+    return new SeatMapModel(columnsFromMap(map));
+  }
+
+  /** From the venue's layout and the show's status overlay. */
+  static fromLayout(layout: VenueLayout, status: StatusDocument): SeatMapModel {
+    return new SeatMapModel(columnsFromLayout(layout, status));
+  }
+
+  constructor(columns: SeatColumns) {
+    const n = columns.size;
+    this.showId = columns.showId;
+    this.currency = columns.currency;
+    this.version = columns.version;
     this.size = n;
-    this.ids = new Array<string>(n);
-    this.rowLabels = new Array<string>(n);
-    this.numbers = new Array<string>(n);
-    this.x = new Float32Array(n);
-    this.y = new Float32Array(n);
-    this.section = new Uint16Array(n);
-    this.accessible = new Uint8Array(n);
-    this.status = new Uint8Array(n);
+    this.idAt = columns.idAt;
+    this.numbers = columns.numbers;
+    this.x = columns.x;
+    this.y = columns.y;
+    this.section = columns.section;
+    this.accessible = columns.accessible;
+    this.status = columns.status;
+    this.lookup = columns.lookup;
     this.mine = new Uint8Array(n);
     this.rowOf = new Int32Array(n);
-    this.indexById = new Map();
 
-    const prices = [...new Set(map.sections.map((s) => s.price_cents))].sort((a, b) => a - b);
+    const prices = [...new Set(columns.sections.map((s) => s.priceCents))].sort((a, b) => a - b);
     this.prices = prices;
-    const sectionIndex = new Map<string, number>();
-    this.sections = map.sections.map((s, index) => {
-      sectionIndex.set(s.id, index);
-      return { index, id: s.id, name: s.name, priceCents: s.price_cents, tier: prices.indexOf(s.price_cents), seatCount: 0 };
-    });
+    this.sections = columns.sections.map((s, index) => ({
+      index,
+      id: s.id,
+      name: s.name,
+      priceCents: s.priceCents,
+      tier: prices.indexOf(s.priceCents),
+      seatCount: 0,
+    }));
     this.availableBySection = new Int32Array(this.sections.length);
 
     let minX = Infinity;
     let minY = Infinity;
     let maxX = -Infinity;
     let maxY = -Infinity;
-    // section → row label → slots
-    const grouping: Map<string, number[]>[] = this.sections.map(() => new Map());
+    const { x, y, section, status } = this;
     for (let i = 0; i < n; i++) {
-      const s = map.seats[i]!;
-      this.ids[i] = s.id;
-      this.indexById.set(s.id, i);
-      const row = String(s.row);
-      this.rowLabels[i] = row;
-      this.numbers[i] = String(s.number);
-      this.x[i] = s.x;
-      this.y[i] = s.y;
-      if (s.x < minX) minX = s.x;
-      if (s.x > maxX) maxX = s.x;
-      if (s.y < minY) minY = s.y;
-      if (s.y > maxY) maxY = s.y;
-      let sec = sectionIndex.get(s.section_id);
-      if (sec === undefined) {
-        // A seat whose section is missing from `sections`: give it one so it still draws.
-        sec = this.sections.length;
-        sectionIndex.set(s.section_id, sec);
-        this.sections.push({ index: sec, id: s.section_id, name: s.section_id, priceCents: 0, tier: 0, seatCount: 0 });
-        grouping.push(new Map());
-      }
-      this.section[i] = sec;
+      const sx = x[i]!;
+      const sy = y[i]!;
+      if (sx < minX) minX = sx;
+      if (sx > maxX) maxX = sx;
+      if (sy < minY) minY = sy;
+      if (sy > maxY) maxY = sy;
+      const sec = section[i]!;
       this.sections[sec]!.seatCount++;
-      this.accessible[i] = s.accessible ? 1 : 0;
-      const code = statusCode(s.status);
-      this.status[i] = code;
-      const byRow = grouping[sec]!;
-      let slots = byRow.get(row);
-      if (!slots) byRow.set(row, (slots = []));
-      slots.push(i);
-    }
-    if (this.availableBySection.length !== this.sections.length) {
-      this.availableBySection = new Int32Array(this.sections.length);
-    }
-    for (let i = 0; i < n; i++) {
-      if (this.status[i] === AVAILABLE) {
-        this.availableBySection[this.section[i]!]!++;
+      if (status[i] === AVAILABLE) {
+        this.availableBySection[sec]!++;
         this.availableTotal++;
       }
     }
     this.bounds = n ? { minX, minY, maxX, maxY } : { minX: 0, minY: 0, maxX: 1, maxY: 1 };
 
+    // Rows in natural label order within each section; a row's seats keep the order they came in.
+    const bySection: SourceRow[][] = this.sections.map(() => []);
+    for (const row of columns.rows) bySection[row.section]!.push(row);
     this.rows = [];
     this.rowsBySection = [];
-    for (let sec = 0; sec < grouping.length; sec++) {
-      const labels = [...grouping[sec]!.keys()].sort(naturalOrder.compare);
+    for (const sourceRows of bySection) {
+      // Sources usually send rows in order already; checking costs a tenth of sorting.
+      if (!sourceRows.every((row, k) => k === 0 || naturalOrder.compare(sourceRows[k - 1]!.label, row.label) <= 0)) {
+        sourceRows.sort((a, b) => naturalOrder.compare(a.label, b.label));
+      }
       const indices: number[] = [];
-      for (const label of labels) {
-        const slots = grouping[sec]!.get(label)!;
-        slots.sort((a, b) => naturalOrder.compare(this.numbers[a]!, this.numbers[b]!) || this.x[a]! - this.x[b]!);
+      for (const source of sourceRows) {
         const index = this.rows.length;
-        for (const slot of slots) this.rowOf[slot] = index;
-        this.rows.push({ index, section: sec, label, seats: Int32Array.from(slots) });
+        const seats = source.seats;
+        for (let k = 0; k < seats.length; k++) this.rowOf[seats[k]!] = index;
+        this.rows.push({ index, section: source.section, label: source.label, seats });
         indices.push(index);
       }
       this.rowsBySection.push(indices);
@@ -223,8 +368,13 @@ export class SeatMapModel {
     return Math.max(1, Math.sqrt(area / Math.max(1, this.size)));
   }
 
+  /** The label of the seat's row. */
+  rowLabel(i: number): string {
+    return this.rows[this.rowOf[i]!]!.label;
+  }
+
   indexOf(seatId: string): number {
-    return this.indexById.get(seatId) ?? -1;
+    return this.lookup(seatId);
   }
 
   onChange(listener: ChangeListener): () => void {
@@ -255,8 +405,8 @@ export class SeatMapModel {
   applySnapshot(snapshot: LiveSnapshot): number[] {
     const next = new Uint8Array(this.size);
     for (const id in snapshot.seats) {
-      const i = this.indexById.get(id);
-      if (i !== undefined) next[i] = statusCode(snapshot.seats[id]!);
+      const i = this.lookup(id);
+      if (i >= 0) next[i] = statusCode(snapshot.seats[id]!);
     }
     const changed: number[] = [];
     for (let i = 0; i < this.size; i++) {
@@ -280,8 +430,8 @@ export class SeatMapModel {
     const changes = diff.changes;
     for (let k = 0; k < changes.length; k++) {
       const change = changes[k]!;
-      const i = this.indexById.get(change[0]);
-      if (i !== undefined && this.setStatusAt(i, statusCode(change[1]))) changed.push(i);
+      const i = this.lookup(change[0]);
+      if (i >= 0 && this.setStatusAt(i, statusCode(change[1]))) changed.push(i);
     }
     this.version = diff.version;
     if (changed.length) this.emit(changed);
@@ -293,8 +443,8 @@ export class SeatMapModel {
     const changed: number[] = [];
     const code = statusCode(status);
     for (const id of seatIds) {
-      const i = this.indexById.get(id);
-      if (i !== undefined && this.setStatusAt(i, code)) changed.push(i);
+      const i = this.lookup(id);
+      if (i >= 0 && this.setStatusAt(i, code)) changed.push(i);
     }
     if (changed.length) this.emit(changed);
     return changed;
@@ -316,8 +466,8 @@ export class SeatMapModel {
   syncHold(seatIds: readonly string[]): void {
     const want = new Set<number>();
     for (const id of seatIds) {
-      const i = this.indexById.get(id);
-      if (i !== undefined) want.add(i);
+      const i = this.lookup(id);
+      if (i >= 0) want.add(i);
     }
     const changed: number[] = [];
     for (let i = 0; i < this.size; i++) {
@@ -338,7 +488,7 @@ export class SeatMapModel {
   /** Seat ids currently in the fan's hold. */
   mySeatIds(): string[] {
     const out: string[] = [];
-    for (let i = 0; i < this.size; i++) if (this.mine[i] === MINE_HELD) out.push(this.ids[i]!);
+    for (let i = 0; i < this.size; i++) if (this.mine[i] === MINE_HELD) out.push(this.idAt(i));
     return out;
   }
 
@@ -367,6 +517,6 @@ export class SeatMapModel {
     else if (this.status[i] === HELD) state = 'taken (held)';
     else state = 'sold';
     const access = this.accessible[i] ? ', wheelchair accessible' : '';
-    return `Section ${sec.name}, row ${this.rowLabels[i]}, seat ${this.numbers[i]}, ${money(sec.priceCents, this.currency)}${access}, ${state}`;
+    return `Section ${sec.name}, row ${this.rowLabel(i)}, seat ${this.numbers[i]}, ${money(sec.priceCents, this.currency)}${access}, ${state}`;
   }
 }

@@ -40,7 +40,7 @@ export function HoldSummary({ hold, model, busy, onRelease, onReleaseAll, onChec
               <span>
                 {i >= 0 ? (
                   <>
-                    Section {sec!.name}, row {model.rowLabels[i]}, seat {model.numbers[i]}
+                    Section {sec!.name}, row {model.rowLabel(i)}, seat {model.numbers[i]}
                     <span class="muted"> · {money(sec!.priceCents, model.currency)}</span>
                   </>
                 ) : (
@@ -52,7 +52,7 @@ export function HoldSummary({ hold, model, busy, onRelease, onReleaseAll, onChec
                 class="btn btn-link"
                 onClick={() => onRelease(id)}
                 disabled={busy}
-                aria-label={i >= 0 ? `Remove section ${sec!.name}, row ${model.rowLabels[i]}, seat ${model.numbers[i]}` : `Remove seat ${id}`}
+                aria-label={i >= 0 ? `Remove section ${sec!.name}, row ${model.rowLabel(i)}, seat ${model.numbers[i]}` : `Remove seat ${id}`}
                 data-testid="hold-remove-seat"
               >
                 Remove

@@ -65,7 +65,7 @@ export function SeatList({ controller, model, tick }: { controller: ShowControll
         class={`seat-item seat-${status}`}
         data-index={k}
         data-testid="seat-list-item"
-        data-seat-id={model.ids[i]}
+        data-seat-id={model.idAt(i)}
         data-status={status}
         aria-pressed={mine === MINE_HELD}
         aria-disabled={!free}

@@ -15,6 +15,7 @@ import { sessionExpired } from '../lib/session';
 import type { LiveState, SocketFactory } from '../lib/socket';
 import { createStore, type Store } from '../lib/store';
 import { LiveMapFeed } from '../seatmap/live';
+import { loadSeatMap } from '../seatmap/load';
 import { AVAILABLE, MINE_HELD, MINE_NONE, MINE_PENDING, MINE_RELEASING, SeatMapModel } from '../seatmap/model';
 import { SpatialGrid } from '../seatmap/spatial';
 
@@ -105,9 +106,8 @@ export class ShowController {
     this.patch({ loading: true, error: null });
     this.mapRequestedAt = performance.now();
     try {
-      const [show, map] = await Promise.all([this.api.getShow(this.showId), this.api.getMap(this.showId)]);
+      const [show, model] = await Promise.all([this.api.getShow(this.showId), loadSeatMap(this.api, this.showId)]);
       if (this.disposed) return;
-      const model = new SeatMapModel(map);
       const grid = new SpatialGrid(model, model.pitch * 4);
       this.unsubscribeModel = model.onChange(() => this.scheduleTick());
       this.patch({ loading: false, show, model, grid });
@@ -257,7 +257,7 @@ export class ShowController {
     if (!model || i < 0) return;
     const mine = model.mine[i]!;
     if (mine === MINE_HELD) {
-      void this.releaseSeat(model.ids[i]!);
+      void this.releaseSeat(model.idAt(i));
     } else if (mine === MINE_PENDING || mine === MINE_RELEASING) {
       // already on its way
     } else if (model.status[i] === AVAILABLE) {
@@ -270,7 +270,7 @@ export class ShowController {
 
   seatName(i: number): string {
     const model = this.state.get().model!;
-    return `section ${model.sectionOf(i).name}, row ${model.rowLabels[i]}, seat ${model.numbers[i]}`;
+    return `section ${model.sectionOf(i).name}, row ${model.rowLabel(i)}, seat ${model.numbers[i]}`;
   }
 
   holdSeats(slots: number[]): Promise<unknown> {
@@ -278,7 +278,7 @@ export class ShowController {
     if (!model) return Promise.resolve();
     model.setMine(slots, MINE_PENDING);
     return this.enqueue(async () => {
-      const seatIds = slots.map((i) => model.ids[i]!);
+      const seatIds = slots.map((i) => model.idAt(i));
       try {
         const hold = await this.api.createHold(this.showId, { seat_ids: seatIds });
         this.setHold(hold);
@@ -302,7 +302,7 @@ export class ShowController {
           const slots = picked.map((id) => model.indexOf(id)).filter((i) => i >= 0);
           this.onPicked?.(slots);
           const first = slots[0];
-          const where = first !== undefined ? ` in section ${model.sectionOf(first).name}, row ${model.rowLabels[first]}` : '';
+          const where = first !== undefined ? ` in section ${model.sectionOf(first).name}, row ${model.rowLabel(first)}` : '';
           this.notify('success', `We found ${picked.length} seat${picked.length === 1 ? '' : 's'} for you${where}.`);
         }
       } catch (e) {
