@@ -65,7 +65,7 @@ async def _fill(shows: int) -> None:
         batch.append(Show(title=title, description="generated", venue=venue, starts_at=starts,
                           sale_opens_at=now, currency="EUR", seats_total=500,
                           search_text=f"{title} Hall {city_of[venue]}"))
-        if len(batch) == 5000:
+        if len(batch) == 2000:  # PostgreSQL takes at most 32,767 parameters per statement
             await Show.insert(*batch)
             batch = []
     if batch:
@@ -208,7 +208,7 @@ def _run(args: argparse.Namespace) -> str:
         if args.profile:
             settle()
             profile = profile_during(server.process.pid, args.seconds, lambda: wrk(
-                f"{server.url}/api/v1/shows", script=wrk_script("get.lua"), seconds=args.seconds + 2))
+                f"{server.url}/api/v1/shows", script=wrk_script("get.lua"), seconds=args.seconds + 2), keep=var_dir / "profile-raw.txt")
         map_rows = asyncio.run(_map_figures(server.url, stadium))
     finally:
         for step in reversed(cleanup):

@@ -191,7 +191,8 @@ def _run(args: argparse.Namespace) -> str:
             settle()
             profile = profile_during(
                 server.process.pid, args.seconds,
-                lambda: _cycle(server.url, fans_file, show_id, args.fans, args.seconds + 2))
+                lambda: _cycle(server.url, fans_file, show_id, args.fans, args.seconds + 2),
+                keep=var_dir / "profile-raw.txt")
         best = asyncio.run(_best_available(server.url, fans[0][0], show_id, 200))
     finally:
         for step in reversed(cleanup):

@@ -75,8 +75,9 @@ def summarise(raw: str, top: int = TOP) -> str:
     return "\n".join(lines)
 
 
-def profile_during(launcher_pid: int, seconds: float, load: Callable[[], object]) -> str:
-    """Sample the server for `seconds` while `load()` runs (load should last a little longer)."""
+def profile_during(launcher_pid: int, seconds: float, load: Callable[[], object], keep: Path | None = None) -> str:
+    """Sample the server for `seconds` while `load()` runs (load should last a little longer); `keep` names a
+    file for the raw stacks (py-spy's collapsed format) for a closer look."""
     pid = server_pid(launcher_pid)
     with tempfile.NamedTemporaryFile(suffix=".txt", delete=False) as out:
         path = out.name
@@ -90,5 +91,7 @@ def profile_during(launcher_pid: int, seconds: float, load: Callable[[], object]
     if sampler.returncode:
         raise RuntimeError(f"py-spy failed: {errors.decode(errors='replace')}")
     raw = Path(path).read_text()
+    if keep:
+        keep.write_text(raw)
     Path(path).unlink()
     return summarise(raw)

@@ -1,0 +1,68 @@
+"""Access logs that cost a request almost nothing: one JSON line per request, written in batches.
+
+Logging each request through the `logging` machinery costs a record, a JSON encoding and a hand-off to the log
+thread per request; in a flash sale that was a tenth of the server's core. Here a request appends a tuple to a
+list, and a timer a moment later encodes the batch and writes it with one call. The lines are the ones the JSON
+formatter writes (`ts`, `level`, `logger`, `msg`, `request_id`, then `status`, `duration_ms`, `path`, `method`),
+on the same stream, so log tooling sees no difference beyond a delay of at most FLUSH_AFTER_S.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from typing import TextIO
+
+import msgspec
+
+LOGGER_NAME = "showtime.access"
+FLUSH_AFTER_S = 0.2
+# A burst never holds more than this many lines in memory before they are written.
+MAX_PENDING = 2048
+
+_encoder = msgspec.json.Encoder()
+
+
+def _timestamp(at: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + f".{int(at * 1000) % 1000:03d}Z"
+
+
+class AccessLog:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._pending: list[tuple[float, str, str, int, float, str]] = []
+        self._flush_scheduled = False
+        self._logger = logging.getLogger(LOGGER_NAME)
+
+    def record(self, method: str, path: str, status: int, duration_ms: float, request_id: str) -> None:
+        self._pending.append((time.time(), method, path, status, duration_ms, request_id))
+        if len(self._pending) >= MAX_PENDING:
+            self.flush()
+        elif not self._flush_scheduled:
+            try:
+                asyncio.get_running_loop().call_later(FLUSH_AFTER_S, self.flush)
+                self._flush_scheduled = True
+            except RuntimeError:  # no event loop (a test calling the app synchronously): write now
+                self.flush()
+
+    def flush(self) -> None:
+        self._flush_scheduled = False
+        pending, self._pending = self._pending, []
+        if not pending or not self._logger.isEnabledFor(logging.INFO):
+            return
+        lines = [
+            _encoder.encode({
+                "ts": _timestamp(at), "level": "INFO", "logger": LOGGER_NAME, "msg": f"{method} {path} {status}",
+                "request_id": request_id, "status": status, "duration_ms": round(duration_ms, 2), "path": path,
+                "method": method,
+            })
+            for at, method, path, status, duration_ms, request_id in pending
+        ]
+        stream = self._stream or sys.stderr
+        try:
+            stream.write(b"\n".join(lines).decode() + "\n")
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken stream must not break requests
+            pass
