@@ -14,7 +14,7 @@ const url = `http://127.0.0.1:${address.port}/bench/browser/index.html`;
 
 // A first load lets Vite pre-bundle and transform the modules, so the timed load is warm.
 async function run() {
-  const args = ['--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--hide-scrollbars', '--window-size=1280,900', '--virtual-time-budget=60000', '--dump-dom', url];
+  const args = ['--headless=new', '--no-sandbox', '--js-flags=--expose-gc', '--disable-dev-shm-usage', '--hide-scrollbars', '--window-size=1280,900', '--virtual-time-budget=60000', '--dump-dom', url];
   return new Promise((resolve, reject) => {
     const child = spawn(chromium, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let dom = '';

@@ -103,3 +103,14 @@ describe('layout and status decoding', () => {
     expect(() => decodeStatus({ ...doc, seats: 9 }, 9)).toThrow(LayoutFormatError);
   });
 });
+
+describe('row label order', () => {
+  it('matches the collator on the labels venues use', async () => {
+    const { compareLabels } = await import('../src/seatmap/model');
+    const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+    const labels = ['A', 'a', 'B', 'AA', 'AB', 'Z', '1', '2', '10', '010', '9', 'A1', 'A10', 'A2', 'Box L', 'Box R',
+      'box l', '1A', '1B', '10A', '', 'Ä', 'É', 'Row 3', 'Row 12', 'row 3', '2b', '2B', 'B2', '00', '0'];
+    const sign = (v: number) => Math.sign(v);
+    for (const a of labels) for (const b of labels) expect([a, b, sign(compareLabels(a, b))]).toEqual([a, b, sign(collator.compare(a, b))]);
+  });
+});
