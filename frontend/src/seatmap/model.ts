@@ -145,8 +145,16 @@ export interface SeatColumns {
   lookup: (id: string) => number;
 }
 
-/** Seat id → slot for ids that are integers: a table over their range when it is dense enough. */
+/**
+ * Seat id → slot for ids that are integers: a table over their range when it is dense enough.
+ * Built on the first lookup, not with the model: the first paint needs no id, the live feed does.
+ */
 function integerLookup(ids: Int32Array): (id: string) => number {
+  let lookup: ((id: string) => number) | null = null;
+  return (id) => (lookup ??= buildIntegerLookup(ids))(id);
+}
+
+function buildIntegerLookup(ids: Int32Array): (id: string) => number {
   const n = ids.length;
   let min = Infinity;
   let max = -Infinity;
@@ -342,12 +350,13 @@ export class SeatMapModel {
       seatCount: 0,
     }));
     this.availableBySection = new Int32Array(this.sections.length);
+    const seatCounts = new Int32Array(this.sections.length);
 
     let minX = Infinity;
     let minY = Infinity;
     let maxX = -Infinity;
     let maxY = -Infinity;
-    const { x, y, section, status } = this;
+    const { x, y, section, status, availableBySection } = this;
     for (let i = 0; i < n; i++) {
       const sx = x[i]!;
       const sy = y[i]!;
@@ -356,15 +365,17 @@ export class SeatMapModel {
       if (sy < minY) minY = sy;
       if (sy > maxY) maxY = sy;
       const sec = section[i]!;
-      this.sections[sec]!.seatCount++;
-      if (status[i] === AVAILABLE) {
-        this.availableBySection[sec]!++;
-        this.availableTotal++;
-      }
+      seatCounts[sec]!++;
+      if (status[i] === AVAILABLE) availableBySection[sec]!++;
     }
+    this.sections.forEach((info, sec) => {
+      info.seatCount = seatCounts[sec]!;
+      this.availableTotal += this.availableBySection[sec]!;
+    });
     this.bounds = n ? { minX, minY, maxX, maxY } : { minX: 0, minY: 0, maxX: 1, maxY: 1 };
 
     // Rows in natural label order within each section; a row's seats keep the order they came in.
+    const rowOf = this.rowOf;
     const bySection: SourceRow[][] = this.sections.map(() => []);
     for (const row of columns.rows) bySection[row.section]!.push(row);
     this.rows = [];
@@ -378,7 +389,7 @@ export class SeatMapModel {
       for (const source of sourceRows) {
         const index = this.rows.length;
         const seats = source.seats;
-        for (let k = 0; k < seats.length; k++) this.rowOf[seats[k]!] = index;
+        for (let k = 0; k < seats.length; k++) rowOf[seats[k]!] = index;
         this.rows.push({ index, section: source.section, label: source.label, seats });
         indices.push(index);
       }
@@ -392,20 +403,25 @@ export class SeatMapModel {
    * tightly packed rows do not overlap), falling back to the area per seat.
    */
   private estimatePitch(): number {
-    const samples: number[] = [];
-    const step = Math.max(1, Math.floor(this.rows.length / 400));
-    for (let r = 0; r < this.rows.length && samples.length < 4000; r += step) {
-      const seats = this.rows[r]!.seats;
-      for (let k = 1; k < seats.length && k < 12; k++) {
+    // A typed array sorts numerically without a comparator: this runs once, cold, before the first paint.
+    const samples = new Float64Array(4000);
+    let count = 0;
+    const { rows, x, y } = this;
+    const step = Math.max(1, Math.floor(rows.length / 400));
+    for (let r = 0; r < rows.length && count < 4000; r += step) {
+      const seats = rows[r]!.seats;
+      for (let k = 1; k < seats.length && k < 12 && count < 4000; k++) {
         const a = seats[k - 1]!;
         const b = seats[k]!;
-        const d = Math.hypot(this.x[a]! - this.x[b]!, this.y[a]! - this.y[b]!);
-        if (d > 0) samples.push(d);
+        const dx = x[a]! - x[b]!;
+        const dy = y[a]! - y[b]!;
+        const d = Math.sqrt(dx * dx + dy * dy);
+        if (d > 0) samples[count++] = d;
       }
     }
-    if (samples.length) {
-      samples.sort((a, b) => a - b);
-      return samples[Math.floor(samples.length * 0.3)]!;
+    if (count) {
+      const sorted = samples.subarray(0, count).sort();
+      return sorted[Math.floor(count * 0.3)]!;
     }
     const { minX, minY, maxX, maxY } = this.bounds;
     const area = Math.max(1, (maxX - minX) * (maxY - minY));
