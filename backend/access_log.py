@@ -4,7 +4,8 @@ Logging each request through the `logging` machinery costs a record, a JSON enco
 thread per request; in a flash sale that was a tenth of the server's core. Here a request appends a tuple to a
 list, and a timer a moment later encodes the batch and writes it with one call. The lines are the ones the JSON
 formatter writes (`ts`, `level`, `logger`, `msg`, `request_id`, then `status`, `duration_ms`, `path`, `method`),
-on the same stream, so log tooling sees no difference beyond a delay of at most FLUSH_AFTER_S.
+on the same stream, masked the same way (card numbers), so log tooling sees no difference beyond a delay of at
+most FLUSH_AFTER_S.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import time
 from typing import TextIO
 
 import msgspec
+
+from backend.card_data import redact_card_numbers
 
 LOGGER_NAME = "showtime.access"
 FLUSH_AFTER_S = 0.2
@@ -58,11 +61,15 @@ class AccessLog:
                 "request_id": request_id, "status": status, "duration_ms": round(duration_ms, 2), "path": path,
                 "method": method,
             })
-            for at, method, path, status, duration_ms, request_id in pending
+            # The path first on its own: inside the message, the status after it could hide a number's end.
+            for at, method, path, status, duration_ms, request_id in
+            ((at, method, redact_card_numbers(path), status, duration_ms, request_id)
+             for at, method, path, status, duration_ms, request_id in pending)
         ]
         stream = self._stream or sys.stderr
         try:
-            stream.write(b"\n".join(lines).decode() + "\n")
+            # A path can hold anything a client typed: a card number in it must never reach the log.
+            stream.write(redact_card_numbers(b"\n".join(lines).decode()) + "\n")
             stream.flush()
         except (OSError, ValueError):  # a closed or broken stream must not break requests
             pass

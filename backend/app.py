@@ -12,7 +12,7 @@ from litestar.types import ASGIApp
 
 from backend.core import ApplicationCore
 from backend.errors import document_error_shape
-from backend.middleware import CrossSiteGuardMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
+from backend.middleware import EdgeMiddleware
 from backend.payments import WEBHOOK_PATH
 from backend.settings import Settings, get_settings
 
@@ -30,11 +30,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 
 def create_asgi_app(settings: Settings | None = None) -> ASGIApp:
-    """What uvicorn serves: the app inside the middleware that must see every request, routed or not
+    """What uvicorn serves: the app inside the one middleware that must see every request, routed or not
     (Litestar's own middleware skips requests that match no route, such as a 404)."""
     settings = settings or get_settings()
-    app: ASGIApp = create_app(settings)
-    app = CrossSiteGuardMiddleware(app, trusted_origins=[settings.public_origin] if settings.public_origin else [],
-                                   exempt_paths=[WEBHOOK_PATH])
-    app = SecurityHeadersMiddleware(app, stripe_origins=_stripe_origins(settings), hsts=settings.production)
-    return RequestContextMiddleware(app)
+    return EdgeMiddleware(create_app(settings),
+                          trusted_origins=[settings.public_origin] if settings.public_origin else [],
+                          exempt_paths=[WEBHOOK_PATH], stripe_origins=_stripe_origins(settings),
+                          hsts=settings.production)

@@ -19,7 +19,6 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins import InitPluginProtocol
@@ -81,7 +80,7 @@ class ApplicationCore(InitPluginProtocol):
             "sessions": RedisStore(services.redis, namespace="sessions"),
             "rate_limit": RedisStore(services.redis, namespace="ratelimit"),
         }
-        app_config.middleware.extend(_session_and_rate_limit(settings))
+        app_config.middleware.extend(_sessions(settings))
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.cors_config = CORSConfig(allow_origins=[settings.public_origin]) if settings.public_origin else None
         app_config.logging_config = logging_config(settings.log_level)
@@ -91,14 +90,9 @@ class ApplicationCore(InitPluginProtocol):
         return app_config
 
 
-def _session_and_rate_limit(settings: Settings) -> list[Any]:
-    rate_limit = RateLimitConfig(
-        # Per client address, sign-in only, generous enough for a venue's shared NAT; backend.accounts.brake
-        # adds the per-account and per-address failure brake that actually stops password guessing.
-        rate_limit=("minute", 300),
-        check_throttle_handler=lambda request: request.url.path == "/api/v1/auth/login",
-        store="rate_limit",
-    )
+def _sessions(settings: Settings) -> list[Any]:
+    # The address rate limit is the sign-in route's own (backend.accounts.routes): here it would cost every
+    # request a check in a worker thread.
     sessions = SessionConfig(
         key="session",
         max_age=14 * 24 * 3600,
@@ -107,7 +101,7 @@ def _session_and_rate_limit(settings: Settings) -> list[Any]:
         samesite="lax",
         store="sessions",
     )
-    return [sessions.middleware, rate_limit.middleware]
+    return [sessions.middleware]
 
 
 def _openapi_config() -> OpenAPIConfig:

@@ -17,9 +17,11 @@ import msgspec
 from litestar import Litestar, Request, Response, delete, get, post
 from redis.asyncio import Redis
 
-from backend.booking import keys, scripts
 from backend.booking.hold_ids import new_hold_id, show_of_hold
-from backend.booking.store import prefix
+from backend.seats import _keys as keys  # the very keys and scripts the app runs
+from backend.seats import scripts
+
+prefix = keys.prefix
 
 TTL_MS = 480_000
 PRICE_CENTS = 5000

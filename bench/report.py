@@ -54,30 +54,22 @@ def bench_environment() -> Iterator[Path]:
     """Like prepare_environment, but with DATABASE_URL naming a PostgreSQL server, a database of the bench's own
     (a unique name) is made there for the run and dropped afterwards: the server's other databases stay as
     they are."""
+    from tests.support.environment import postgres_admin
+
     given = os.environ.get("DATABASE_URL", "")
     if not given.startswith(("postgresql://", "postgres://")):
         yield prepare_environment()
         return
     admin_url = given.replace("postgres://", "postgresql://", 1)
     name = f"showtime_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    asyncio.run(_postgres(admin_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(postgres_admin(admin_url, f'CREATE DATABASE "{name}"'))
     parts = urlsplit(admin_url)
     os.environ["DATABASE_URL"] = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
     try:
         yield prepare_environment()
     finally:
-        asyncio.run(_postgres(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(postgres_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         os.environ["DATABASE_URL"] = given
-
-
-async def _postgres(admin_url: str, statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(admin_url)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 def bind_database() -> None:

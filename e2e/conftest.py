@@ -76,7 +76,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
     database_url = f"sqlite:///{var_dir / 'demo.sqlite3'}"
     if ENV.admin_database_url:
         name = f"{urlsplit(ENV.database_url).path.lstrip('/')}_demo"
-        asyncio.run(environment._postgres(ENV.admin_database_url, f'CREATE DATABASE "{name}"'))
+        asyncio.run(environment.postgres_admin(ENV.admin_database_url, f'CREATE DATABASE "{name}"'))
         parts = urlsplit(ENV.admin_database_url)
         database_url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
     env = {"DATABASE_URL": database_url, "REDIS_URL": "", "QUEUE_ACTIVE_SHOPPERS": "1"}
@@ -86,4 +86,4 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
     finally:
         process.stop()
         if ENV.admin_database_url:
-            asyncio.run(environment._postgres(ENV.admin_database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            asyncio.run(environment.postgres_admin(ENV.admin_database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -55,3 +55,12 @@ async def test_nothing_is_written_when_the_level_says_so() -> None:
         assert stream.getvalue() == ""
     finally:
         logger.setLevel(logging.NOTSET)
+
+
+async def test_a_card_number_in_a_path_is_masked() -> None:
+    logging.getLogger(access_log.LOGGER_NAME).setLevel(logging.INFO)
+    stream = io.StringIO()
+    log = AccessLog(stream)
+    log.record("GET", "/api/v1/shows/4111111111111111", 404, 0.5, "r1")
+    log.flush()
+    assert "4111111111111111" not in stream.getvalue() and "[card number removed]" in stream.getvalue()

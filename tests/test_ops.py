@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
 
+from tests.booking.helpers import eventually
 from tests.support.servers import ServerProcess
 
 
@@ -31,9 +33,16 @@ async def test_request_id_is_echoed_and_logged_as_json(anon: httpx.AsyncClient, 
     assert response.headers["x-request-id"] == "test-request-0001"
     generated = (await anon.get("/healthz")).headers["x-request-id"]
     assert len(generated) >= 16
-    lines = [json.loads(line) for line in server.log_text().splitlines() if line.startswith("{")]
-    mine = [line for line in lines if line.get("request_id") == "test-request-0001"]
-    assert mine and mine[0]["path"] == "/api/v1/shows" and mine[0]["status"] == 200
+    assert generated != (await anon.get("/healthz")).headers["x-request-id"]
+
+    def mine() -> list[dict]:
+        lines = [json.loads(line) for line in server.log_text().splitlines() if line.startswith("{")]
+        return [line for line in lines if line.get("request_id") == "test-request-0001"]
+
+    # Access lines are written in batches, a moment after the request.
+    await eventually(lambda: asyncio.sleep(0, bool(mine())), timeout=5)
+    assert mine()[0]["path"] == "/api/v1/shows" and mine()[0]["status"] == 200
+    assert mine()[0]["logger"] == "showtime.access" and mine()[0]["method"] == "GET"
 
 
 async def test_security_headers_on_api_and_pages(anon: httpx.AsyncClient) -> None:

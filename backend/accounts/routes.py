@@ -4,6 +4,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from redis.asyncio import Redis
 
@@ -28,6 +29,11 @@ def _start_session(request: Request[Any, Any, Any], profile: ProfileOut) -> None
     request.set_session({"profile_id": int(profile.profile_id)})
 
 
+# Per client address, on sign-in only (every other route would pay for a Redis call it does not need), generous
+# enough for a venue's shared NAT; service.login adds the per-email brake that actually stops password guessing.
+LOGIN_RATE_LIMIT = RateLimitConfig(rate_limit=("minute", 300), store="rate_limit")
+
+
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["accounts"]
@@ -44,7 +50,7 @@ class AuthController(Controller):
         _start_session(request, profile)
         return profile
 
-    @post("/login", status_code=HTTP_200_OK, operation_id="login")
+    @post("/login", status_code=HTTP_200_OK, operation_id="login", middleware=[LOGIN_RATE_LIMIT.middleware])
     async def login(self, request: Request[Any, Any, Any], data: LoginBody, redis: Redis) -> ProfileOut:
         """Sign in; unknown email and wrong password get the same 401."""
         profile = await service.login(redis, data.email, data.password, client_address(request))

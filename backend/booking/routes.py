@@ -1,27 +1,37 @@
-"""Holds over HTTP: translate requests to HoldService calls and HoldRecords to API.md's Hold."""
+"""Holds over HTTP: translate requests to HoldService calls and HoldRecords to API.md's Hold.
+
+Every handler takes one dependency, the `shopper` (the signed-in profile with the process's HoldService): Litestar
+resolves dependencies that do not depend on each other concurrently, in a task group per request, which cost
+more than the hold itself; one chain of single dependencies resolves in line.
+"""
 
 from __future__ import annotations
 
-from litestar import Controller, Response, delete, get, post
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from redis.asyncio import Redis
 
 from backend.auth import provide_profile_id
 from backend.booking.schemas import HoldOut, HoldRequest
-from backend.booking.service import HoldService, OpenOrderGuard
-from backend.catalog.facts import ShowFactsCache
-from backend.catalog.layout import LayoutCache
+from backend.booking.service import HoldService
 from backend.seats import HoldRecord
-from backend.settings import Settings
 from backend.timeutil import from_epoch_ms, rfc3339_ms
 
 
-def provide_hold_service(
-    redis: Redis, settings: Settings, show_facts: ShowFactsCache, layouts: LayoutCache, open_orders: OpenOrderGuard
-) -> HoldService:
-    return HoldService(redis, settings, show_facts, layouts, open_orders)
+@dataclass(frozen=True)
+class Shopper:
+    """Who is calling (a signed-in profile) and the service that acts for them."""
+
+    profile_id: int
+    holds: HoldService
+
+
+async def provide_shopper(request: Request[Any, Any, Any], hold_service: HoldService) -> Shopper:
+    return Shopper(await provide_profile_id(request), hold_service)
 
 
 def hold_out(record: HoldRecord) -> HoldOut:
@@ -38,33 +48,28 @@ def hold_out(record: HoldRecord) -> HoldOut:
 class HoldsController(Controller):
     path = "/api/v1"
     tags = ["holds"]
-    dependencies = {
-        "profile_id": Provide(provide_profile_id),
-        "holds": Provide(provide_hold_service, sync_to_thread=False),
-    }
+    dependencies = {"shopper": Provide(provide_shopper)}
 
     @post("/shows/{show_id:str}/holds", status_code=HTTP_201_CREATED, operation_id="placeHold")
-    async def place_hold(self, show_id: str, data: HoldRequest, profile_id: int,
-                         holds: HoldService) -> HoldOut:
+    async def place_hold(self, show_id: str, data: HoldRequest, shopper: Shopper) -> HoldOut:
         """Hold seats picked on the map, or the best available ones; they join the profile's hold."""
-        return hold_out(await holds.place(show_id, profile_id, data))
+        return hold_out(await shopper.holds.place(show_id, shopper.profile_id, data))
 
     @get("/holds/{hold_id:str}", operation_id="getHold")
-    async def get_hold(self, hold_id: str, profile_id: int, holds: HoldService) -> HoldOut:
+    async def get_hold(self, hold_id: str, shopper: Shopper) -> HoldOut:
         """One of the caller's holds; 404 for anyone else's or an expired one."""
-        return hold_out(await holds.get(hold_id, profile_id))
+        return hold_out(await shopper.holds.get(hold_id, shopper.profile_id))
 
     @delete("/holds/{hold_id:str}/seats/{seat_id:str}", status_code=HTTP_200_OK, operation_id="releaseHeldSeat",
             responses={HTTP_204_NO_CONTENT: ResponseSpec(None, description="That was the last seat: no hold left")})
-    async def release_seat(self, hold_id: str, seat_id: str, profile_id: int,
-                           holds: HoldService) -> Response[HoldOut | None]:
+    async def release_seat(self, hold_id: str, seat_id: str, shopper: Shopper) -> Response[HoldOut | None]:
         """Give one seat back: 200 with the hold, or 204 when it was the last seat and the hold is gone."""
-        record = await holds.release_seat(hold_id, seat_id, profile_id)
+        record = await shopper.holds.release_seat(hold_id, seat_id, shopper.profile_id)
         if record is None:
             return Response(content=None, status_code=HTTP_204_NO_CONTENT)
         return Response(content=hold_out(record), status_code=HTTP_200_OK)
 
     @delete("/holds/{hold_id:str}", status_code=HTTP_204_NO_CONTENT, operation_id="releaseHold")
-    async def release_hold(self, hold_id: str, profile_id: int, holds: HoldService) -> None:
+    async def release_hold(self, hold_id: str, shopper: Shopper) -> None:
         """Give every seat back at once."""
-        await holds.release(hold_id, profile_id)
+        await shopper.holds.release(hold_id, shopper.profile_id)

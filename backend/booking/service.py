@@ -236,6 +236,7 @@ async def get_hold(redis: Redis, hold_id: str) -> seats.HoldRecord | None:
 async def release_hold(redis: Redis, show_id: int, hold_id: str, profile_id: int) -> None:
     """The fan gives every seat of the hold back (release all, or their order cancelled): the seats are available at
     once and, on a show with a waiting room, that shopping turn is over."""
-    if not await seats.release_hold(redis, show_id=show_id, hold_id=hold_id, profile_id=profile_id):
+    # One script releases the seats and, in the same step, takes the profile out of the admitted set.
+    if not await seats.release_hold(redis, show_id=show_id, hold_id=hold_id, profile_id=profile_id,
+                                    leave=admission.admitted_key(show_id)):
         raise _hold_not_found()
-    await admission.finish(redis, show_id, profile_id)

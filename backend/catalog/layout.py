@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 
+from backend.catalog.map_format import EncodedLayout, encode_layout
 from db.tables import Seat, Section
 
 STATUSES = ("available", "held", "sold")
@@ -39,6 +40,8 @@ class VenueLayout:
     ys: list[float]
     # fragments[status][i] is seat i's JSON object with that status.
     fragments: dict[str, list[bytes]] = field(repr=False, default_factory=dict)
+    # The compact form (map_format.py): the immutable layout document and where it puts each seat.
+    compact: EncodedLayout | None = field(repr=False, default=None)
     sections_json: bytes = b"[]"
 
     def price_of(self, seat_id: str) -> int:
@@ -93,8 +96,13 @@ async def load_layout(venue_id: int) -> VenueLayout:
         xs=[float(s["x"]) for s in seats],
         ys=[float(s["y"]) for s in seats],
     )
-    await asyncio.to_thread(_encode_fragments, layout)
+    await asyncio.to_thread(_encode, layout)
     return layout
+
+
+def _encode(layout: VenueLayout) -> None:
+    _encode_fragments(layout)
+    layout.compact = encode_layout(layout)
 
 
 class LayoutCache:
@@ -119,6 +127,9 @@ class LayoutCache:
                 self._loading.pop(venue_id, None)
             return self._layouts[venue_id]
         return await pending
+
+    def forget(self, venue_id: int) -> None:
+        self._layouts.pop(venue_id, None)
 
 
 async def warm_layouts(cache: LayoutCache) -> None:

@@ -32,14 +32,11 @@ import hashlib
 import re
 import sys
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import msgspec
-
-if TYPE_CHECKING:
-    from backend.catalog.layout import VenueLayout
 
 MAGIC = b"STL1"
 COLUMNS = ("id", "number", "x", "y", "accessible")
@@ -47,6 +44,38 @@ COORDINATE_SCALE = 100
 STATUS_CODES = {"available": 0, "held": 1, "sold": 2}
 # Encoded once per venue and per map version, served many times: the best compression is worth its time.
 GZIP_LEVEL = 9
+
+
+class Section(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def price_cents(self) -> int: ...
+
+
+class Seating(Protocol):
+    """What the encoder reads of a venue's layout (catalog.layout.VenueLayout has it), seat i in each list."""
+
+    @property
+    def venue_id(self) -> int: ...
+    @property
+    def sections(self) -> Sequence[Section]: ...
+    @property
+    def seat_ids(self) -> Sequence[str]: ...
+    @property
+    def section_ids(self) -> Sequence[int]: ...
+    @property
+    def rows(self) -> Sequence[str]: ...
+    @property
+    def numbers(self) -> Sequence[int]: ...
+    @property
+    def accessible(self) -> Sequence[bool]: ...
+    @property
+    def xs(self) -> Sequence[float]: ...
+    @property
+    def ys(self) -> Sequence[float]: ...
 
 
 @dataclass(frozen=True)
@@ -84,7 +113,7 @@ def _deltas(values: list[int]) -> list[int]:
     return [value - previous for previous, value in zip([0, *values], values, strict=False)]
 
 
-def encode_layout(layout: VenueLayout) -> EncodedLayout:
+def encode_layout(layout: Seating) -> EncodedLayout:
     section_order = {section.id: k for k, section in enumerate(layout.sections)}
     n = len(layout.seat_ids)
     order = sorted(range(n), key=lambda i: (section_order.get(layout.section_ids[i], len(section_order)),

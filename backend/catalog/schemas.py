@@ -77,3 +77,15 @@ class SeatMap(msgspec.Struct):
     currency: str
     sections: list[MapSection]
     seats: list[MapSeat]
+
+
+class SeatStatusDocument(msgspec.Struct):
+    """GET /shows/{id}/map/status: every seat's status in the order of the venue layout at `layout`."""
+
+    show_id: str
+    version: int
+    currency: str
+    layout: str
+    seats: int
+    encoding: Literal["2bit"]
+    status: str

@@ -1,10 +1,14 @@
-"""The seat map: the venue's pre-encoded layout with the live status laid over it.
+"""The seat map, in its two forms, built from the same caches:
 
-A map for one (show, version) is assembled and gzip-compressed once per process, then served from memory with an
-ETag until the version moves, so an unchanged map costs a 304 and a changed one costs a join and one compression.
-A show whose live state is not built (seats.NOT_BUILT: nobody has held or bought there since Redis last had it)
-has its sold seats read from the database on each request, and its map is cached under the set of those seats
-too: they can change without a version to say so.
+- the legacy document (GET /shows/{id}/map): the venue's pre-encoded seat fragments with the live status laid
+  over them, 6 MB for the stadium;
+- the compact form (map_format.py): the venue's immutable layout, and a status overlay of 2 bits per seat.
+
+Either is assembled and gzip-compressed once per process for one (show, version), then served from memory with an
+ETag until the version moves. A warm request reads only the version (one Redis GET), not the whole state; the
+state is read when the version is new here. A show whose live state is not built (seats.NOT_BUILT: nobody has held
+or bought there since Redis last had it) has its sold seats read from the database on each request, and its
+documents are cached under the set of those seats too: they can change without a version to say so.
 """
 
 from __future__ import annotations
@@ -12,15 +16,20 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from redis.asyncio import Redis
 
-from backend.catalog.facts import ShowFactsCache
-from backend.catalog.layout import LayoutCache
-from backend.seats import NOT_BUILT, read_state, status_of
+from backend.catalog.facts import ShowFacts, ShowFactsCache
+from backend.catalog.layout import LayoutCache, VenueLayout
+from backend.catalog.map_format import EncodedLayout, gzip, pack_status, status_document
+from backend.seats import NOT_BUILT, read_state, status_of, version_of
 
 CACHED_MAPS = 32
+# The status overlay is small and rebuilt at every version: a quick level is nearly as small as level 9.
+STATUS_GZIP_LEVEL = 6
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,11 @@ class EncodedMap:
     gzipped: bytes
 
 
-def _assemble(show_id: int, version: int, currency: str, layout, state: dict[bytes, bytes]) -> EncodedMap:
+T = TypeVar("T")
+
+
+def _assemble(show_id: int, version: int, currency: str, layout: VenueLayout,
+              state: dict[bytes, bytes]) -> EncodedMap:
     parts = list(layout.fragments["available"])
     held, sold = layout.fragments["held"], layout.fragments["sold"]
     for seat_id, value in state.items():
@@ -45,45 +58,96 @@ def _assemble(show_id: int, version: int, currency: str, layout, state: dict[byt
         )
     )
     # Level 5: within a few percent of level 9's size at a fraction of its time on 6 MB of JSON.
-    compressor = zlib.compressobj(5, zlib.DEFLATED, 31)
-    gzipped = compressor.compress(body) + compressor.flush()
-    tail = len(body) if version != NOT_BUILT else f"{len(body)}-{zlib.crc32(body):08x}"
-    return EncodedMap(etag=f'"m{show_id}-{version}-{tail}"', body=body, gzipped=gzipped)
+    return EncodedMap(etag=f'"m{show_id}-{version}-{_tail(version, body)}"', body=body, gzipped=gzip(body, 5))
 
 
-def _cache_key(show_id: int, version: int, state: dict[bytes, bytes]) -> tuple[int, int, int]:
+def _assemble_status(show_id: int, version: int, currency: str, layout: VenueLayout,
+                     state: dict[bytes, bytes]) -> EncodedMap:
+    compact = compact_layout(layout)
+    packed = pack_status(compact, layout.index, ((seat.decode(), status_of(value)) for seat, value in state.items()))
+    body = status_document(show_id, version, currency, compact.path(layout.venue_id), packed, len(layout.seat_ids))
+    return EncodedMap(etag=f'"s{show_id}-{version}-{_tail(version, body)}"', body=body,
+                      gzipped=gzip(body, STATUS_GZIP_LEVEL))
+
+
+def _tail(version: int, body: bytes) -> str:
+    return str(len(body)) if version != NOT_BUILT else f"{len(body)}-{zlib.crc32(body):08x}"
+
+
+def compact_layout(layout: VenueLayout) -> EncodedLayout:
+    assert layout.compact is not None, "load_layout encodes the compact form with the rest"
+    return layout.compact
+
+
+class _PerVersion(Generic[T]):
+    """Documents per (show, version[, sold seats]), the most recent CACHED_MAPS of them, one build per key."""
+
+    def __init__(self) -> None:
+        self._documents: OrderedDict[Hashable, T] = OrderedDict()
+        self._building: dict[Hashable, asyncio.Future[T]] = {}
+
+    def cached(self, key: Hashable) -> T | None:
+        document = self._documents.get(key)
+        if document is not None:
+            self._documents.move_to_end(key)
+        return document
+
+    async def build(self, key: Hashable, assemble: Callable[[], T]) -> T:
+        building = self._building.get(key)
+        if building is None:
+            # Off the event loop: the legacy map is a 6 MB join and a compression.
+            building = asyncio.ensure_future(asyncio.to_thread(assemble))
+            self._building[key] = building
+            try:
+                document = await building
+            finally:
+                self._building.pop(key, None)
+            self._documents[key] = document
+            while len(self._documents) > CACHED_MAPS:
+                self._documents.popitem(last=False)
+            return document
+        return await building
+
+
+def _key(show_id: int, version: int, state: dict[bytes, bytes] | None = None) -> tuple[int, int, int]:
     # Built: the version says it all. Not built: the sold seats from the database do.
-    return show_id, version, hash(frozenset(state)) if version == NOT_BUILT else 0
+    return show_id, version, hash(frozenset(state or ())) if version == NOT_BUILT else 0
 
 
 class SeatMapService:
-    def __init__(self, layouts: LayoutCache, facts: ShowFactsCache) -> None:
+    def __init__(self, redis: Redis, layouts: LayoutCache, facts: ShowFactsCache) -> None:
+        self.redis = redis
         self.layouts = layouts
         self.facts = facts
-        self._maps: OrderedDict[tuple[int, int, int], EncodedMap] = OrderedDict()
-        self._building: dict[tuple[int, int, int], asyncio.Future[EncodedMap]] = {}
+        self._maps: _PerVersion[EncodedMap] = _PerVersion()
+        self._statuses: _PerVersion[EncodedMap] = _PerVersion()
 
-    async def current(self, redis: Redis, show_id: int) -> EncodedMap:
-        facts = await self.facts.get(show_id)
+    async def current(self, show_id: int) -> EncodedMap:
+        """The legacy map document of the show as it is now."""
+        return await self._document(show_id, self._maps, _assemble)
+
+    async def status(self, show_id: int) -> EncodedMap:
+        """The show's status overlay (2 bits per seat, in its venue layout's order) as it is now."""
+        return await self._document(show_id, self._statuses, _assemble_status)
+
+    async def layout(self, venue_id: int) -> EncodedLayout:
+        """The venue's compact layout (no seats for a venue that does not exist, and nothing kept of it)."""
+        layout = await self.layouts.get(venue_id)
+        if not layout.seat_ids:
+            self.layouts.forget(venue_id)
+        return compact_layout(layout)
+
+    async def _document(self, show_id: int, documents: _PerVersion[EncodedMap],
+                        assemble: Callable[[int, int, str, VenueLayout, dict[bytes, bytes]], EncodedMap]) -> EncodedMap:
+        facts: ShowFacts = await self.facts.get(show_id)
+        redis = self.redis
+        version = await version_of(redis, show_id)
+        if version is not None and version != NOT_BUILT:
+            cached = documents.cached(_key(show_id, version))
+            if cached is not None:
+                return cached
         layout = await self.layouts.get(facts.venue_id)
         version, state = await read_state(redis, show_id)
-        key = _cache_key(show_id, version, state)
-        cached = self._maps.get(key)
-        if cached is not None:
-            self._maps.move_to_end(key)
-            return cached
-        building = self._building.get(key)
-        if building is None:
-            building = asyncio.ensure_future(
-                asyncio.to_thread(_assemble, show_id, version, facts.currency, layout, state)
-            )
-            self._building[key] = building
-            try:
-                encoded = await building
-            finally:
-                self._building.pop(key, None)
-            self._maps[key] = encoded
-            while len(self._maps) > CACHED_MAPS:
-                self._maps.popitem(last=False)
-            return encoded
-        return await building
+        key = _key(show_id, version, state)
+        return documents.cached(key) or await documents.build(
+            key, lambda: assemble(show_id, version, facts.currency, layout, state))

@@ -67,8 +67,9 @@ end
 
 # KEYS: state, version, expiries, channel, holder, new hold key, then one seat lock per requested seat.
 # ARGV: prefix, new hold id, profile id, ttl ms, max seats per order, currency, then seat id, price per seat.
-# -> {'ok', hold_id, seats_json, expires_at_ms, amount_cents} | {'taken', seat...} | {'too_many', total}
-#    | {'needs_init'}
+# -> {'ok', hold_id, seats_json, expires_at_ms, amount_cents, first} | {'taken', seat...} | {'too_many', total}
+#    | {'needs_init'}; `first` is 1 when this hold is the show's only live one (its expiries set was empty), which
+#    is when the show must be registered for the sweeper (writes.lock_seats).
 PLACE_HOLD = _COMMON + """
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'needs_init'} end
 local prefix, new_id, profile = ARGV[1], ARGV[2], ARGV[3]
@@ -118,16 +119,18 @@ for _, i in ipairs(fresh) do
   changes[#changes + 1] = {seat, 'held'}
 end
 local seats_json = cjson.encode(seats)
+local first = 0
 if #changes > 0 then
   redis.call('HSET', hold_key, 'profile', profile, 'seats', seats_json, 'expires_at_ms',
     string.format('%d', expires_at), 'amount_cents', amount, 'currency', currency)
   if hold_id == new_id then
     redis.call('SET', KEYS[5], hold_id)
+    if redis.call('ZCARD', KEYS[3]) == 0 then first = 1 end
     redis.call('ZADD', KEYS[3], expires_at, hold_id)
   end
   publish(KEYS[2], KEYS[4], changes)
 end
-return {'ok', hold_id, seats_json, expires_at, amount}
+return {'ok', hold_id, seats_json, expires_at, amount, first}
 """
 
 # KEYS: state, version, expiries, channel, hold key, seat lock.
@@ -156,7 +159,9 @@ publish(KEYS[2], KEYS[4], changes)
 return {'ok', hold_id, seats_json, tonumber(record[3]), amount}
 """
 
-# KEYS: state, version, expiries, channel, hold key.  ARGV: prefix, hold id, profile id.
+# KEYS: state, version, expiries, channel, hold key, and optionally a sorted set of the show's to take the profile
+# out of once its hold is released (the waiting room's admitted set: a fan done shopping frees a place).
+# ARGV: prefix, hold id, profile id.
 # -> {'released'} | {'no_hold'}.  An expired hold not swept yet is released here too: its owner asked.
 RELEASE_HOLD = _COMMON + """
 local prefix, hold_id, profile = ARGV[1], ARGV[2], ARGV[3]
@@ -166,6 +171,7 @@ local changes = {}
 release_seats(prefix, KEYS[1], hold_id, cjson.decode(record[2]), changes)
 drop_hold(prefix, KEYS[3], hold_id, profile)
 publish(KEYS[2], KEYS[4], changes)
+if KEYS[6] then redis.call('ZREM', KEYS[6], profile) end
 return {'released'}
 """
 

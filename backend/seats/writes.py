@@ -6,6 +6,7 @@ Knows Redis keys and scripts, nothing of HTTP, layouts or the rules of a sale (b
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +20,9 @@ from backend.seats.records import HoldRecord, Placed, SeatsTaken, StateUnavailab
 
 # A rebuild races only with another rebuild or a flush; two tries suffice unless Redis keeps being flushed.
 INIT_ATTEMPTS = 3
+# Besides a show's first hold (see sweep_expired), a process registers it again at most this often.
+REREGISTER_AFTER_S = 5.0
+_registered_at: dict[int, float] = {}
 
 
 async def _with_state(redis: Redis, show_id: int, run: Callable[[], Awaitable[Any]]) -> Any:
@@ -50,9 +54,11 @@ async def lock_seats(
     if outcome == b"too_many":
         return TooManySeats(int(reply[1]))
     # The script only ever creates or joins a hold of this profile and show.
-    _, hold_id, seats_json, expires_at_ms, amount = reply
-    # Registered after the script: see sweep_expired for why this order cannot lose a hold to a concurrent sweep.
-    await redis.sadd(keys.ACTIVE_SHOWS, show_id)
+    _, hold_id, seats_json, expires_at_ms, amount, first = reply
+    if first or time.monotonic() - _registered_at.get(show_id, -REREGISTER_AFTER_S) >= REREGISTER_AFTER_S:
+        # Registered after the script: see sweep_expired for why this order cannot lose a hold to a sweep.
+        await redis.sadd(keys.ACTIVE_SHOWS, show_id)
+        _registered_at[show_id] = time.monotonic()
     return Placed(HoldRecord(text(hold_id), show_id, profile_id, json.loads(seats_json), int(expires_at_ms),
                              int(amount), currency))
 
@@ -73,10 +79,13 @@ async def release_seat(
                       currency)
 
 
-async def release_hold(redis: Redis, *, show_id: int, hold_id: str, profile_id: int) -> bool:
-    """Release every seat of the profile's hold; False when the profile has no such hold."""
+async def release_hold(redis: Redis, *, show_id: int, hold_id: str, profile_id: int,
+                       leave: str | None = None) -> bool:
+    """Release every seat of the profile's hold; False when the profile has no such hold. `leave` names a sorted
+    set of the show's (same hash tag) to take the profile out of in the same step once the hold is released."""
     reply = await scripts.release_hold(
-        redis, [*keys.show_keys(show_id), keys.hold(show_id, hold_id)], [keys.prefix(show_id), hold_id, profile_id]
+        redis, [*keys.show_keys(show_id), keys.hold(show_id, hold_id), *([leave] if leave else [])],
+        [keys.prefix(show_id), hold_id, profile_id],
     )
     return reply[0] == b"released"
 
@@ -107,10 +116,13 @@ async def sweep_expired(redis: Redis, batch: int) -> int:
     returns how many holds were released.
 
     Which shows to sweep: ACTIVE_SHOWS, a set outside every show's slot, so it cannot be updated inside the
-    scripts on Redis Cluster. A hold registers its show right after its script succeeds; a show is retired when
-    its expiries set is empty, then looked at again and registered back if a hold arrived meanwhile. Whatever the
-    interleaving, a show with a live hold ends up registered. After Redis lost everything the set is empty and so
-    are the holds: nothing to sweep.
+    scripts on Redis Cluster. A hold that makes the show's expiries set non-empty (the script says `first`)
+    registers its show right after its script succeeds; a show is retired only when its expiries set is empty,
+    then looked at again and registered back if a hold arrived meanwhile. Whatever the interleaving, a show with a
+    live hold ends up registered: every empty-to-non-empty step is followed by a registration, and a retirement
+    that comes later sees the hold. Each process also registers a show it holds seats in at least every
+    REREGISTER_AFTER_S, so a registration lost to a dropped connection heals. After Redis lost everything the
+    set is empty and so are the holds: nothing to sweep.
     """
     released_total = 0
     for member in await redis.smembers(keys.ACTIVE_SHOWS):

@@ -108,3 +108,10 @@ async def test_session_id_rotates_on_login(server) -> None:
         await client.post("/api/v1/auth/login", json={"email": other, "password": STRONG_PASSWORD})
         assert client.cookies["session"] != first
         assert (await client.get("/api/v1/auth/me")).json()["email"] == other
+
+
+async def test_the_address_rate_limit_guards_sign_in_only(anon: httpx.AsyncClient) -> None:
+    login = await anon.post("/api/v1/auth/login", json={"email": unique_email(), "password": "whatever123"})
+    assert login.headers["ratelimit-policy"] == "300; w=60"
+    for response in (await anon.get("/api/v1/shows"), await anon.post("/api/v1/auth/logout")):
+        assert not any(name.startswith("ratelimit") for name in response.headers), response.headers

@@ -185,3 +185,36 @@ async def test_reading_a_lost_show_answers_from_the_database_and_writes_nothing(
     assert await ensure_built(redis, show.id)
     assert not await ensure_built(redis, show.id)
     assert (await anon.get(f"/api/v1/shows/{show.id}/map")).json()["version"] > NOT_BUILT
+
+
+async def test_a_show_is_registered_for_the_sweeper_by_its_first_hold(show: data.TestShow, redis: Redis) -> None:
+    from backend.seats import writes
+
+    writes._registered_at.pop(show.id, None)
+    await redis.srem(keys.ACTIVE_SHOWS, show.id)
+    first = await lock(redis, show.id, 41, show.seat_ids[:1])
+    assert await redis.sismember(keys.ACTIVE_SHOWS, show.id)
+    # A later hold while the first is live costs no registration of its own (its process did it a moment ago)...
+    await redis.srem(keys.ACTIVE_SHOWS, show.id)
+    second = await lock(redis, show.id, 42, show.seat_ids[1:2])
+    assert not await redis.sismember(keys.ACTIVE_SHOWS, show.id)
+    # ...but once the show has no live hold, the next one is a first again.
+    for placed, profile in ((first, 41), (second, 42)):
+        assert await seat_state.release_hold(redis, show_id=show.id, hold_id=placed.record.hold_id, profile_id=profile)
+    await lock(redis, show.id, 43, show.seat_ids[2:3])
+    assert await redis.sismember(keys.ACTIVE_SHOWS, show.id)
+
+
+async def test_releasing_a_hold_leaves_the_set_it_names(show: data.TestShow, redis: Redis) -> None:
+    from backend.booking import admission
+
+    await redis.zadd(admission.admitted_key(show.id), {"51": 9e15, "52": 9e15})
+    placed = await lock(redis, show.id, 51, show.seat_ids[:2])
+    assert await seat_state.release_hold(redis, show_id=show.id, hold_id=placed.record.hold_id, profile_id=51,
+                                         leave=admission.admitted_key(show.id))
+    assert await redis.zrange(admission.admitted_key(show.id), 0, -1) == [b"52"]
+    # Someone else's hold id releases nothing and takes nobody out.
+    other = await lock(redis, show.id, 52, show.seat_ids[2:3])
+    assert not await seat_state.release_hold(redis, show_id=show.id, hold_id=other.record.hold_id, profile_id=51,
+                                             leave=admission.admitted_key(show.id))
+    assert await redis.zrange(admission.admitted_key(show.id), 0, -1) == [b"52"]

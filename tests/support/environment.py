@@ -34,7 +34,8 @@ class TestEnvironment:
         return f"{db}+{'redis' if self.redis_url_given else 'embedded-valkey'}"
 
 
-async def _postgres(admin_url: str, statement: str) -> None:
+async def postgres_admin(admin_url: str, statement: str) -> None:
+    """Run one statement (CREATE/DROP DATABASE) on the server the admin URL names."""
     import asyncpg
 
     conn = await asyncpg.connect(admin_url)
@@ -51,7 +52,7 @@ def prepare() -> TestEnvironment:
     if given.startswith(("postgresql://", "postgres://")):
         admin_url = given.replace("postgres://", "postgresql://", 1)
         name = f"showtime_test_{os.getpid()}_{secrets.token_hex(3)}"
-        asyncio.run(_postgres(admin_url, f'CREATE DATABASE "{name}"'))
+        asyncio.run(postgres_admin(admin_url, f'CREATE DATABASE "{name}"'))
         parts = urlsplit(admin_url)
         database_url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
     else:
@@ -63,4 +64,4 @@ def prepare() -> TestEnvironment:
 def drop(env: TestEnvironment) -> None:
     if env.admin_database_url:
         name = urlsplit(env.database_url).path.lstrip("/")
-        asyncio.run(_postgres(env.admin_database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(postgres_admin(env.admin_database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

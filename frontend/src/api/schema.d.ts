@@ -174,6 +174,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shows/{show_id}/map/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SeatStatus */
+        get: operations["getSeatStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/venues/{venue_id}/layouts/{layout_hash}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** VenueLayout */
+        get: operations["getVenueLayout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tickets/{ticket_ref}/device": {
         parameters: {
             query?: never;
@@ -552,28 +586,28 @@ export interface components {
         /**
          * MapSeat
          * @example {
-         *       "id": "DWhDsxsSnkYsddDxCmGC",
-         *       "section_id": "pRwLyKtyoYzanEHWQQlw",
-         *       "row": "JfffnmCNNSAoiDVYLgqr",
-         *       "number": 7781,
-         *       "x": -81840193194.7848,
-         *       "y": 2247.9855805817,
+         *       "id": "nfXWQYeYYKuquwNEKZcs",
+         *       "section_id": "aFfCAFgDUPnfKIspFPIw",
+         *       "row": "UNtdwgzrhcZJHVMhuYOR",
+         *       "number": 6002,
+         *       "x": -8.52526212261518,
+         *       "y": 9523560.39773383,
          *       "accessible": true,
-         *       "status": "held"
+         *       "status": "available"
          *     }
          */
         MapSeat: {
-            /** @example LrothODPVgdaOHVXGihm */
+            /** @example HJgmygZdKTdywYXEMTff */
             id: string;
-            /** @example xirINHUwMBcYbUBCqFJp */
+            /** @example HVKViojCXkxyCpxaaBfF */
             section_id: string;
-            /** @example hLsUKTHKDWGqwigWGSxP */
+            /** @example vwpSrSdGjWcRNudKLPJQ */
             row: string;
-            /** @example 5917 */
+            /** @example 6514 */
             number: number;
-            /** @example -21379378.5259598 */
+            /** @example 31367431059.292 */
             x: number;
-            /** @example 4509852203.9578 */
+            /** @example 815781593.198 */
             y: number;
             /** @example true */
             accessible: boolean;
@@ -586,17 +620,17 @@ export interface components {
         /**
          * MapSection
          * @example {
-         *       "id": "ILzwsijNpaLwNNiPsgmX",
-         *       "name": "UDeQcRneOVFYeSjxUDJK",
-         *       "price_cents": 7125
+         *       "id": "niCQhLofQdvIKNfgpRUv",
+         *       "name": "oFwbFWILdFWoqnFrSJCN",
+         *       "price_cents": 3406
          *     }
          */
         MapSection: {
-            /** @example pmtiObDRbiZpNbycmaJx */
+            /** @example dIQnZCSkPGeNNtndFpmx */
             id: string;
-            /** @example svJnicHImAYyNsCOKFpc */
+            /** @example gIqpwwwnNUDLQoTDHCTz */
             name: string;
-            /** @example 7900 */
+            /** @example 1583 */
             price_cents: number;
         };
         /** OrderOut */
@@ -759,43 +793,43 @@ export interface components {
         /**
          * SeatMap
          * @example {
-         *       "show_id": "wfSCXHPiclvcWpPcSrAF",
-         *       "version": 4851,
-         *       "currency": "uVaCyCtCsnCcEIqirzMl",
+         *       "show_id": "YyAVfZRLRSNNqMJKVIAD",
+         *       "version": 1030,
+         *       "currency": "NBqZxwGmxoChbKmahPWX",
          *       "sections": [
          *         {
-         *           "id": "cpUaAfMsgZSosapWJWLH",
-         *           "name": "TGxqaSgYjXXQUoKehtrJ",
-         *           "price_cents": 4061
+         *           "id": "uxFWMReCImtdNCgNXyUF",
+         *           "name": "syYTwErSRrsXCdhSWgRe",
+         *           "price_cents": 5362
          *         }
          *       ],
          *       "seats": [
          *         {
-         *           "id": "EwbdtKiYsfjVRIdHbmdI",
-         *           "section_id": "QnZCSkPGeNNtndFpmxgI",
-         *           "row": "qpwwwnNUDLQoTDHCTzKn",
-         *           "number": 2619,
-         *           "x": 19375863.8685472,
-         *           "y": 280.121212725465,
-         *           "accessible": true,
+         *           "id": "dhOWADvWNCHivKMTQipv",
+         *           "section_id": "EcItPYeuweuJAOwUqFfb",
+         *           "row": "JuyUxcBxhkTjpzGziovd",
+         *           "number": 6784,
+         *           "x": 7.97675407173879,
+         *           "y": -73964803542.1097,
+         *           "accessible": false,
          *           "status": "held"
          *         }
          *       ]
          *     }
          */
         SeatMap: {
-            /** @example xTgRweyTdteaQCDUeXNS */
+            /** @example LHTGxqaSgYjXXQUoKeht */
             show_id: string;
-            /** @example 3616 */
+            /** @example 5407 */
             version: number;
-            /** @example ubZGLKpIxlzypMVFbCGQ */
+            /** @example JpEwbdtKiYsfjVRIdHbm */
             currency: string;
             /**
              * @example [
              *       {
-             *         "id": "vmKRzLNQPIMLBPjLHCFV",
-             *         "name": "PJUTrSUEWjPmuAvAedLo",
-             *         "price_cents": 4547
+             *         "id": "uzDJsvYDlBcNXyUbNbEd",
+             *         "name": "KKXCHiltQiYcZmKydOmf",
+             *         "price_cents": 2832
              *       }
              *     ]
              */
@@ -803,18 +837,49 @@ export interface components {
             /**
              * @example [
              *       {
-             *         "id": "WEhGPYqEcXhHSyYvDSaS",
-             *         "section_id": "RiKojAKtrlDETRahgoMz",
-             *         "row": "LRtalGDkNbiAFVtQypXz",
-             *         "number": 7786,
-             *         "x": 6342089262.614,
-             *         "y": 83947548.369854,
+             *         "id": "ASIjYAGderNrtTLJbBSD",
+             *         "section_id": "eFLDhxUPLxwOYAzsSiGQ",
+             *         "row": "KcQltbfKVrvLxaNWbZlw",
+             *         "number": 3071,
+             *         "x": 729353.550764721,
+             *         "y": -59329256660.6544,
              *         "accessible": false,
-             *         "status": "held"
+             *         "status": "sold"
              *       }
              *     ]
              */
             seats: components["schemas"]["MapSeat"][];
+        };
+        /**
+         * SeatStatusDocument
+         * @example {
+         *       "show_id": "ImFlFAKuUHyFyInSBRMw",
+         *       "version": 7880,
+         *       "currency": "zNVwXojmgFPZxQJxquQp",
+         *       "layout": "mksinaPqrofqyXqvuyGI",
+         *       "seats": 5076,
+         *       "encoding": "2bit",
+         *       "status": "nUaRpKCxerEQoKfTKBji"
+         *     }
+         */
+        SeatStatusDocument: {
+            /** @example CYJkHgPNdVUsVpvpwOAQ */
+            show_id: string;
+            /** @example 3347 */
+            version: number;
+            /** @example VLITGWaNoYUQReaubYer */
+            currency: string;
+            /** @example oBQdvgFBgKiiOgFLfSqD */
+            layout: string;
+            /** @example 6235 */
+            seats: number;
+            /**
+             * @example 2bit
+             * @constant
+             */
+            encoding: "2bit";
+            /** @example GmYWMSDOFdgYFAZAzHMK */
+            status: string;
         };
         /**
          * ShowOut
@@ -870,9 +935,76 @@ export interface components {
             /** @example -107242149743.406 */
             distance_km?: number | null;
         };
-        /** ShowPage */
+        /**
+         * ShowPage
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "DsxsSnkYsddDxCmGCpRw",
+         *           "title": "LyKtyoYzanEHWQQlwJff",
+         *           "description": "fnmCNNSAoiDVYLgqryxE",
+         *           "venue": {
+         *             "id": "ygSpjBfzZMYXpuitHawT",
+         *             "name": "FGHbWEYOvEFzmCsSbDYP",
+         *             "city": "akmdvdxKGjYQJspTOYze",
+         *             "lat": -331045283386.68,
+         *             "lng": -780717131066.486
+         *           },
+         *           "starts_at": "pUycdswfSCXHPiclvcWp",
+         *           "sale_opens_at": "PcSrAFFpnuCaldRKRIbr",
+         *           "status": "sold_out",
+         *           "price_range": {
+         *             "min_cents": 7644,
+         *             "max_cents": 5088,
+         *             "currency": "qiVesqHVMYoMLcDTblBF"
+         *           },
+         *           "seats": {
+         *             "total": 8921,
+         *             "available": 6213
+         *           },
+         *           "queue": {
+         *             "enabled": false
+         *           }
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
         ShowPage: {
+            /**
+             * @example [
+             *       {
+             *         "id": "xTgRweyTdteaQCDUeXNS",
+             *         "title": "QubZGLKpIxlzypMVFbCG",
+             *         "description": "QpmtiObDRbiZpNbycmaJ",
+             *         "venue": {
+             *           "id": "xsvJnicHImAYyNsCOKFp",
+             *           "name": "czLsLydECqkZELcMizuu",
+             *           "city": "PkXSzTCVzYMIZKmHivKj",
+             *           "lat": 58371403.6942592,
+             *           "lng": 97597015097.5906
+             *         },
+             *         "starts_at": "zLNQPIMLBPjLHCFVPJUT",
+             *         "sale_opens_at": "rSUEWjPmuAvAedLooKNB",
+             *         "status": "on_sale",
+             *         "price_range": {
+             *           "min_cents": 2217,
+             *           "max_cents": 5745,
+             *           "currency": "ODPVgdaOHVXGihmxirIN"
+             *         },
+             *         "seats": {
+             *           "total": 936,
+             *           "available": 7237
+             *         },
+             *         "queue": {
+             *           "enabled": false
+             *         },
+             *         "distance_km": 675.60026767947
+             *       }
+             *     ]
+             */
             items: components["schemas"]["ShowOut"][];
+            /** @example wigWGSxPWwnqjHgcEDWh */
             next_cursor: string | null;
         };
         /** Snapshot */
@@ -1229,7 +1361,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Request fulfilled, document follows */
+            /** @description Additional response */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1272,6 +1404,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SeatMap"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    getSeatStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Additional response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatStatusDocument"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    getVenueLayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                venue_id: string;
+                layout_hash: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The layout's bytes (see docs/architecture.md, Seat map format) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -44,20 +44,10 @@ export type MapSeat = S['MapSeat'];
 export type SeatStatus = MapSeat['status'];
 export type SeatMap = S['SeatMap'];
 /**
- * GET /shows/{id}/map/status: the live status of every seat, 2 bits each in the order of
- * the layout at `layout` (see src/seatmap/layoutFormat.ts).
+ * GET /shows/{id}/map/status: the live status of every seat, 2 bits each (`status`, base64)
+ * in the order of the venue layout at `layout` (see src/seatmap/layoutFormat.ts).
  */
-export interface StatusDocument {
-  show_id: string;
-  version: number;
-  currency: string;
-  /** Path of the venue's immutable layout (its content hash is in it). */
-  layout: string;
-  seats: number;
-  encoding: '2bit';
-  /** base64 of the packed 2-bit codes: 0 available, 1 held, 2 sold. */
-  status: string;
-}
+export type StatusDocument = S['SeatStatusDocument'];
 
 /** First message on WS /api/v1/shows/{id}/live. Seats not listed are available. */
 export type LiveSnapshot = S['Snapshot'];
