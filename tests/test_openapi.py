@@ -27,6 +27,8 @@ OPERATIONS = {
     ("GET", "/api/v1/shows/{show_id}", "getShow"),
     ("GET", "/api/v1/shows", "listShows"),
     ("GET", "/api/v1/shows/{show_id}/map", "getSeatMap"),
+    ("GET", "/api/v1/shows/{show_id}/map/status", "getSeatStatus"),
+    ("GET", "/api/v1/venues/{venue_id}/layouts/{layout_hash}", "getVenueLayout"),
     ("PUT", "/api/v1/tickets/{ticket_ref}/device", "bindTicketDevice"),
     ("GET", "/api/v1/shows/{show_id}/gate", "getGateBundle"),
     ("POST", "/api/v1/gate/scans", "uploadGateScans"),
