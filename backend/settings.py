@@ -57,6 +57,8 @@ class Settings:
     port: int
     database_url: str
     redis_url: str | None
+    # Redis Cluster startup nodes (host, port); when set, the app talks to the cluster instead of REDIS_URL.
+    redis_cluster_nodes: tuple[tuple[str, int], ...]
     hold_ttl_seconds: int
     admission_ttl_seconds: int
     max_seats_per_order: int
@@ -85,6 +87,15 @@ class Settings:
     registrations_per_address_per_hour: int = 10
 
     @property
+    def redis_cluster(self) -> bool:
+        return bool(self.redis_cluster_nodes)
+
+    @property
+    def redis_configured(self) -> bool:
+        """A Redis is named (a server or a cluster); otherwise `just serve` starts the embedded Valkey."""
+        return bool(self.redis_url or self.redis_cluster_nodes)
+
+    @property
     def production(self) -> bool:
         return self.app_env == "production"
 
@@ -95,6 +106,19 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return sqlite_path(self.database_url)
+
+
+def _cluster_nodes(env: dict[str, str]) -> tuple[tuple[str, int], ...]:
+    raw = env.get("REDIS_CLUSTER_NODES") or ""
+    nodes = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"REDIS_CLUSTER_NODES must be host:port[,host:port...]; got {item!r}")
+        nodes.append((host.strip("[]"), int(port)))
+    return tuple(nodes)
 
 
 def _secret_key(env: dict[str, str], var_dir: Path, production: bool) -> str:
@@ -141,14 +165,19 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     redis_url = env.get("REDIS_URL") or None
     if redis_url:
         _check_url("REDIS_URL", redis_url, ("redis", "rediss", "valkey"))
+    redis_cluster_nodes = _cluster_nodes(env)
+    if redis_url and redis_cluster_nodes:
+        raise SettingsError("set REDIS_URL (one server) or REDIS_CLUSTER_NODES (a cluster), not both")
 
     if production:
         missing = [
             name
-            for name in ("DATABASE_URL", "REDIS_URL", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
+            for name in ("DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
                          "STRIPE_WEBHOOK_SECRET", "SCANNER_TOKEN", "PUBLIC_ORIGIN", "SMTP_URL")
             if not env.get(name)
         ]
+        if not (redis_url or redis_cluster_nodes):
+            missing.insert(1, "REDIS_URL or REDIS_CLUSTER_NODES")
         if missing:
             raise SettingsError(f"APP_ENV=production needs these settings: {', '.join(missing)}")
     stripe_secret = env.get("STRIPE_SECRET_KEY") or None
@@ -172,6 +201,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         port=_int(env, "PORT", 8000),
         database_url=database_url,
         redis_url=redis_url,
+        redis_cluster_nodes=redis_cluster_nodes,
         hold_ttl_seconds=_int(env, "HOLD_TTL_SECONDS", 480),
         admission_ttl_seconds=_int(env, "ADMISSION_TTL_SECONDS", 600),
         max_seats_per_order=_int(env, "MAX_SEATS_PER_ORDER", 8),

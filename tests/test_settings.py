@@ -46,7 +46,9 @@ def test_production_names_what_is_missing(tmp_path: Path, missing: str) -> None:
     ("name", "value"),
     [("DATABASE_URL", "mysql://x"), ("DATABASE_URL", "postgresql://:notaport/db"), ("REDIS_URL", "http://x"),
      ("REDIS_URL", "redis://"), ("HOLD_TTL_SECONDS", "soon"), ("HOLD_TTL_SECONDS", "0"), ("LOG_LEVEL", "LOUD"),
-     ("APP_ENV", "staging"), ("STRIPE_SECRET_KEY", "pk_test_wrong_kind")],
+     ("APP_ENV", "staging"), ("STRIPE_SECRET_KEY", "pk_test_wrong_kind"),
+     ("REDIS_CLUSTER_NODES", "10.0.0.1"), ("REDIS_CLUSTER_NODES", "10.0.0.1:7000,:7001"),
+     ("REDIS_CLUSTER_NODES", "10.0.0.1:99999")],
 )
 def test_malformed_settings_fail_fast_naming_the_setting(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
@@ -71,3 +73,16 @@ def test_database_package_and_piccolo_conf_read_no_settings(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(tmp_path / "showtime.sqlite3")
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_a_cluster_is_named_by_its_startup_nodes(tmp_path: Path) -> None:
+    settings = load_settings({"VAR_DIR": str(tmp_path), "REDIS_CLUSTER_NODES": "10.0.0.1:7000, 10.0.0.2:7001,"})
+    assert settings.redis_cluster and settings.redis_configured and settings.redis_url is None
+    assert settings.redis_cluster_nodes == (("10.0.0.1", 7000), ("10.0.0.2", 7001))
+    production = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
+    assert load_settings({**production, "VAR_DIR": str(tmp_path), "REDIS_CLUSTER_NODES": "cache:7000"}).redis_cluster
+
+
+def test_one_server_and_a_cluster_at_once_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="REDIS_CLUSTER_NODES"):
+        load_settings({"VAR_DIR": str(tmp_path), "REDIS_URL": "redis://a:6379/0", "REDIS_CLUSTER_NODES": "b:7000"})
