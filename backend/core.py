@@ -76,6 +76,7 @@ class ApplicationCore(InitPluginProtocol):
             app_config.plugins.extend(part.plugins)
         app_config.lifespan.append(_lifespan(services.redis, [hook for part in contributions for hook in part.startup],
                                              [job for part in contributions for job in part.background]))
+        # RedisStore sends single-key commands and one-key scripts only, which a cluster client routes alike.
         app_config.stores = {
             "sessions": RedisStore(services.redis, namespace="sessions"),
             "rate_limit": RedisStore(services.redis, namespace="ratelimit"),

@@ -6,14 +6,14 @@ import asyncio
 
 from litestar import Response, get
 from piccolo.engine import engine_finder
-from redis.asyncio import Redis
 
 from backend.errors import error_response
+from backend.redis_client import RedisDependency
 from backend.wiring import Contribution, Services
 
 
 @get("/healthz", operation_id="health", tags=["ops"])
-async def healthz(redis: Redis) -> Response[dict[str, str]]:
+async def healthz(redis: RedisDependency) -> Response[dict[str, str]]:
     """200 when the database and Redis answer, else 503."""
     problems = []
     try:

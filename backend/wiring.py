@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from litestar.di import Provide
 from litestar.plugins import PluginProtocol
@@ -36,7 +36,9 @@ class Services:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.redis: Redis = build_redis(settings)
+        # One server or a cluster (REDIS_CLUSTER_NODES): typed as Redis, whose command methods the cluster client
+        # offers alike; handlers declare it as backend.redis_client.RedisDependency.
+        self.redis: Redis = cast(Redis, build_redis(settings))
         self._shared: dict[type, object] = {}
 
     def share(self, *objects: object) -> None:

@@ -6,6 +6,7 @@ the same step as the change, so subscribers see statuses in the order the change
 
 from __future__ import annotations
 
+from backend.leases import FENCE_GUARD
 from backend.lua import LuaScript
 
 RATE_WINDOW_MS = 60_000
@@ -60,7 +61,7 @@ else
 end
 redis.call('HSET', KEYS[8], ARGV[1], number)
 redis.call('HSET', KEYS[10], ARGV[1], ARGV[2])
-redis.call('PUBLISH', KEYS[7], status(now))
+redis.call('SPUBLISH', KEYS[7], status(now))
 return {number, ARGV[2], 1}
 """
 
@@ -100,15 +101,17 @@ redis.call('HSET', KEYS[18], 'closed_at', ARGV[1], 'entries_hash', ARGV[3], 'ent
 redis.call('SET', KEYS[2], count)
 redis.call('SET', KEYS[4], count)
 redis.call('DEL', KEYS[3], KEYS[13])
-redis.call('PUBLISH', KEYS[7], status(tonumber(ARGV[1])))
+redis.call('SPUBLISH', KEYS[7], status(tonumber(ARGV[1])))
 return 1
 """
 
 # ARGV: now, active-shopper capacity, admission ttl (ms), used only where the line has no config. Lets in as many
 # as there are free places (live grants in backend.booking.admission's `admitted` set, expired ones dropped first)
 # and grants each admission there (ZADD GT: a grant never shortens), in the same atomic step that moves `serving`.
-# This is the only place grants are made. Returns how many were let in.
-ADVANCE = _STATUS + """
+# This is the only place grants are made. ARGV[4]: the advancing job's lease token (KEYS[17]), '' for a request's own
+# step. Returns how many were let in, or -1 when the token is stale (the lease has passed to another process).
+ADVANCE = _STATUS + FENCE_GUARD + """
+if fenced(KEYS[17], ARGV[4]) then return -1 end
 if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
 local now = tonumber(ARGV[1])
 local config = redis.call('HMGET', KEYS[12], 'capacity', 'admission_ttl_ms')
@@ -127,7 +130,7 @@ end
 redis.call('SET', KEYS[1], serving + n)
 redis.call('SET', KEYS[6], now, 'NX')
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - __RATE_WINDOW_MS__)
-redis.call('PUBLISH', KEYS[7], status(now))
+redis.call('SPUBLISH', KEYS[7], status(now))
 return n
 """.replace("__RATE_WINDOW_MS__", str(RATE_WINDOW_MS))
 

@@ -56,7 +56,12 @@ def _count(raw: bytes | str | None) -> int:
 async def check(redis: Redis, email: str, address: str, limits: BrakeLimits = LIMITS) -> None:
     """Raises RateLimited (429, Retry-After) when this client must wait before trying this account again."""
     keys = _keys(email, address)
-    pair, from_address, on_account = map(_count, await redis.mget(keys.all))
+    # The three keys live in three slots of a Redis Cluster: read them with one pipelined GET each (MGET would be
+    # refused there as CROSSSLOT).
+    async with redis.pipeline(transaction=False) as pipe:
+        for key in keys.all:
+            pipe.get(key)
+        pair, from_address, on_account = map(_count, await pipe.execute())
     if pair >= limits.pair:
         blocking = keys.pair
     elif from_address >= limits.address:
@@ -71,7 +76,9 @@ async def check(redis: Redis, email: str, address: str, limits: BrakeLimits = LI
 
 
 async def record_failure(redis: Redis, email: str, address: str, limits: BrakeLimits = LIMITS) -> None:
-    async with redis.pipeline(transaction=True) as pipe:
+    # Not a MULTI: the counters are in different cluster slots. Each key's EXPIRE NX follows its INCR on the same
+    # connection, and a later failure sets a missing expiry again.
+    async with redis.pipeline(transaction=False) as pipe:
         for key in _keys(email, address).all:
             pipe.incr(key)
             pipe.expire(key, limits.window_s, nx=True)

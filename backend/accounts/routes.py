@@ -6,13 +6,13 @@ from litestar import Controller, Request, get, post
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
-from redis.asyncio import Redis
 
 from backend.accounts import service, verification
 from backend.accounts.hourly_limit import hourly_place
 from backend.accounts.schemas import LoginBody, MailSent, ProfileOut, RegisterBody, VerifyEmailBody
 from backend.auth import provide_profile_id
 from backend.errors import NotSignedIn
+from backend.redis_client import RedisDependency
 from backend.settings import Settings
 from backend.timeutil import utcnow
 
@@ -39,7 +39,7 @@ class AuthController(Controller):
     tags = ["accounts"]
 
     @post("/register", status_code=HTTP_201_CREATED, operation_id="register")
-    async def register(self, request: Request[Any, Any, Any], data: RegisterBody, redis: Redis,
+    async def register(self, request: Request[Any, Any, Any], data: RegisterBody, redis: RedisDependency,
                        settings: Settings) -> ProfileOut:
         """Create a profile, sign it in and mail it a verification token; 429 after too many from one address."""
         async with hourly_place(redis, f"register:addr:{client_address(request)}",
@@ -51,7 +51,7 @@ class AuthController(Controller):
         return profile
 
     @post("/login", status_code=HTTP_200_OK, operation_id="login", middleware=[LOGIN_RATE_LIMIT.middleware])
-    async def login(self, request: Request[Any, Any, Any], data: LoginBody, redis: Redis) -> ProfileOut:
+    async def login(self, request: Request[Any, Any, Any], data: LoginBody, redis: RedisDependency) -> ProfileOut:
         """Sign in; unknown email and wrong password get the same 401."""
         profile = await service.login(redis, data.email, data.password, client_address(request))
         _start_session(request, profile)
@@ -77,7 +77,7 @@ class AuthController(Controller):
 
     @post("/verify-email/send", status_code=HTTP_202_ACCEPTED, operation_id="sendVerificationEmail",
           dependencies={"profile_id": Provide(provide_profile_id)})
-    async def send_verification_email(self, profile_id: int, redis: Redis, settings: Settings) -> MailSent:
+    async def send_verification_email(self, profile_id: int, redis: RedisDependency, settings: Settings) -> MailSent:
         """Mail the signed-in profile a fresh verification token (a few per hour)."""
         profile = await service.get_profile(profile_id)
         if profile is None:

@@ -14,7 +14,6 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from litestar.types import Method
 from litestar.types.internal_types import PathParameterDefinition
-from redis.asyncio import Redis
 
 from backend.auth import provide_profile_id, session_profile_id
 from backend.catalog.facts import ShowFactsCache
@@ -29,6 +28,7 @@ from backend.payments.orders import order_of_profile
 from backend.payments.schemas import CheckoutBody, CheckoutOut, OrderOut, PayingOut, PaymentSetup, WebhookAck
 from backend.payments.transactions import is_transient
 from backend.payments.webhooks import handle_webhook
+from backend.redis_client import RedisDependency
 from backend.settings import Settings
 from backend.timeutil import rfc3339_ms, utcnow
 
@@ -82,7 +82,7 @@ class PaymentsController(Controller):
     @post(["/shows/{show_id:str}/checkout", "/{show_id:str}/checkout"], operation_id=_checkout_operation_id,
           operation_class=_CheckoutOperation, status_code=HTTP_201_CREATED)
     async def checkout(
-        self, request: Request[Any, Any, Any], redis: Redis, gateway: StripeGateway, layouts: LayoutCache,
+        self, request: Request[Any, Any, Any], redis: RedisDependency, gateway: StripeGateway, layouts: LayoutCache,
         show_facts: ShowFactsCache, open_orders: OrderLifecycle, show_id: str,
         idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False,
                                                          description="Repeat-safe retries")] = None,
@@ -125,7 +125,7 @@ class PaymentsController(Controller):
 
 @post(WEBHOOK_PATH, operation_id="stripeWebhook", status_code=HTTP_200_OK, tags=["payments"])
 async def stripe_webhook(
-    request: Request[Any, Any, Any], redis: Redis, gateway: StripeGateway, settings: Settings,
+    request: Request[Any, Any, Any], redis: RedisDependency, gateway: StripeGateway, settings: Settings,
     stripe_signature: Annotated[str | None, Parameter(header="Stripe-Signature", required=False)] = None,
 ) -> WebhookAck:
     """Stripe events, verified over the raw body; 400 when the signature does not verify."""

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from redis.asyncio import Redis
 
 from backend.seats import _keys as keys
+from backend.seats import scripts
 from backend.seats.rebuild import sold_seat_ids
 from backend.seats.records import HeldOrSold, HoldRecord
 
@@ -75,11 +76,9 @@ async def unavailable_counts(redis: Redis, show_ids: list[int]) -> dict[int, int
 
 async def read_hold(redis: Redis, show_id: int, hold_id: str) -> HoldRecord | None:
     """The hold as stored, or None when it is unknown or expired (by Redis's clock)."""
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.hgetall(keys.hold(show_id, hold_id))
-        pipe.time()
-        record, (seconds, micros) = await pipe.execute()
-    if not record or int(record[b"expires_at_ms"]) <= seconds * 1000 + micros // 1000:
+    now_ms, fields = await scripts.read_hold(redis, [keys.hold(show_id, hold_id)])
+    record = dict(zip(fields[::2], fields[1::2], strict=True))
+    if not record or int(record[b"expires_at_ms"]) <= now_ms:
         return None
     return HoldRecord(
         hold_id=hold_id,

@@ -14,13 +14,15 @@ Conventions shared by every script:
   must be rebuilt from the database first (rebuild.ensure_built). Scripts that add held or sold seats
   answer `needs_init` then; scripts that only release publish nothing. INIT_STATE is that rebuild's one step.
 - Each call that changes seats bumps the version once and publishes
-  `{"v":<version>,"c":[["<seat_id>","<status>"],...]}` on the show's changes channel.
+  `{"v":<version>,"c":[["<seat_id>","<status>"],...]}` on the show's changes channel, with SPUBLISH: sharded
+  pub/sub keeps the message on the shard that owns the show (realtime.channels subscribes with SSUBSCRIBE).
 - A seat's lock is deleted only when it still names the hold being released, and its state only when it still
   holds that hold's id: a lock that expired a moment ago may already belong to someone else.
 """
 
 from __future__ import annotations
 
+from backend.leases import FENCE_GUARD
 from backend.lua import LuaScript
 
 _COMMON = """
@@ -38,7 +40,7 @@ local function publish(version_key, channel, changes)
     parts[i] = '[' .. cjson.encode(change[1]) .. ',"' .. change[2] .. '"]'
   end
   local message = '{"v":' .. string.format('%d', version) .. ',"c":[' .. table.concat(parts, ',') .. ']}'
-  redis.call('PUBLISH', channel, message)
+  redis.call('SPUBLISH', channel, message)
   return version
 end
 
@@ -175,9 +177,10 @@ if KEYS[6] then redis.call('ZREM', KEYS[6], profile) end
 return {'released'}
 """
 
-# KEYS: state, version, expiries, channel.  ARGV: prefix, most holds per call.
-# -> {holds released, holds still waiting to expire}
-SWEEP_EXPIRED = _COMMON + """
+# KEYS: state, version, expiries, channel, the sweeper's lease.  ARGV: prefix, most holds per call, lease token
+# ('' outside the lease).  -> {holds released, holds still waiting to expire} | {-1, 0} when the token is stale.
+SWEEP_EXPIRED = _COMMON + FENCE_GUARD + """
+if fenced(KEYS[5], ARGV[3]) then return {-1, 0} end
 local prefix = ARGV[1]
 local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_ms(), 'LIMIT', 0, tonumber(ARGV[2]))
 local changes = {}
@@ -280,6 +283,12 @@ publish(KEYS[2], KEYS[4], changes)
 return {'claimed'}
 """
 
+# KEYS: hold key.  -> {now_ms, {field, value, ...}}: the hold and Redis's clock in one step, on the hold's shard
+# (a MULTI with TIME cannot be routed on a cluster: TIME names no key).
+READ_HOLD = _COMMON + """
+return {now_ms(), redis.call('HGETALL', KEYS[1])}
+"""
+
 
 place_hold = LuaScript(PLACE_HOLD)
 release_seat = LuaScript(RELEASE_SEAT)
@@ -288,6 +297,7 @@ sweep_expired = LuaScript(SWEEP_EXPIRED)
 mark_sold = LuaScript(MARK_SOLD)
 extend_hold = LuaScript(EXTEND_HOLD)
 claim_seats = LuaScript(CLAIM_SEATS)
+read_hold = LuaScript(READ_HOLD)
 
 
 # KEYS: version, state, channel.  ARGV: initial version, then the seat ids the database says are sold.
@@ -296,7 +306,7 @@ INIT_STATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 for i = 2, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], 'sold') end
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('PUBLISH', KEYS[3], '{"v":' .. ARGV[1] .. ',"reset":true}')
+redis.call('SPUBLISH', KEYS[3], '{"v":' .. ARGV[1] .. ',"reset":true}')
 return 1
 """
 init_state = LuaScript(INIT_STATE)

@@ -12,6 +12,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from backend.leases import UNFENCED, Fenced, Leases
 from backend.seats import _keys as keys
 from backend.seats import scripts
 from backend.seats.reads import text
@@ -105,15 +106,21 @@ async def mark_sold(redis: Redis, show_id: int, seat_ids: list[str], hold_id: st
     return int(reply)
 
 
-async def sweep_show(redis: Redis, show_id: int, batch: int) -> tuple[int, int]:
-    """Release up to `batch` expired holds of the show: (released, still live)."""
-    released, remaining = await scripts.sweep_expired(redis, keys.show_keys(show_id), [keys.prefix(show_id), batch])
+async def sweep_show(redis: Redis, show_id: int, batch: int, fence: tuple[str, str] | None = None) -> tuple[int, int]:
+    """Release up to `batch` expired holds of the show: (released, still live). With a fence (the sweeper lease's
+    key and this holder's token), raise Fenced instead of writing once the lease has passed to another process."""
+    lease, token = fence or (keys.prefix(show_id) + "lease:none", UNFENCED)
+    released, remaining = await scripts.sweep_expired(
+        redis, [*keys.show_keys(show_id), lease], [keys.prefix(show_id), batch, token])
+    if int(released) < 0:
+        raise Fenced(f"the sweeper lease of show {show_id} has moved on")
     return int(released), int(remaining)
 
 
-async def sweep_expired(redis: Redis, batch: int) -> int:
+async def sweep_expired(redis: Redis, batch: int, leases: Leases | None = None) -> int:
     """Release every hold that has expired, in every active show, `batch` holds per script call at most;
-    returns how many holds were released.
+    returns how many holds were released. With `leases`, only the shows whose sweeper lease this process holds
+    (one process per show across the fleet; the others skip it until the lease runs out).
 
     Which shows to sweep: ACTIVE_SHOWS, a set outside every show's slot, so it cannot be updated inside the
     scripts on Redis Cluster. A hold that makes the show's expiries set non-empty (the script says `first`)
@@ -127,13 +134,25 @@ async def sweep_expired(redis: Redis, batch: int) -> int:
     released_total = 0
     for member in await redis.smembers(keys.ACTIVE_SHOWS):
         show_id = int(member)
-        while True:
-            released, remaining = await sweep_show(redis, show_id, batch)
-            released_total += released
-            if released < batch:
-                break
+        fence = None
+        if leases is not None:
+            if await leases.hold(show_id) is None:
+                continue
+            fence = leases.fence(show_id)
+        try:
+            while True:
+                released, remaining = await sweep_show(redis, show_id, batch, fence)
+                released_total += released
+                if released < batch:
+                    break
+        except Fenced:
+            if leases is not None:
+                leases.forget(show_id)
+            continue
         if remaining == 0:
             await _retire_show(redis, show_id)
+            if leases is not None:
+                leases.forget(show_id)
     return released_total
 
 

@@ -11,12 +11,13 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
-from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
+from backend.redis_client import RedisClient
 from backend.seats import _keys as keys
 from backend.timeutil import utcnow
 from db.tables import Order, Profile, Ticket
+from tests.support.pubsub import shard_subscribe
 
 
 async def seat_map(client: httpx.AsyncClient, show_id: int | str) -> dict:
@@ -47,13 +48,8 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, inter
         await asyncio.sleep(interval)
 
 
-async def subscribe(redis: Redis, show_id: int) -> PubSub:
-    pubsub = redis.pubsub()
-    await pubsub.subscribe(keys.changes_channel(show_id))
-    # Wait for the subscription to be confirmed, so no publish after this returns is missed.
-    message = await pubsub.get_message(timeout=5)
-    assert message and message["type"] == "subscribe"
-    return pubsub
+async def subscribe(redis: RedisClient, show_id: int) -> PubSub:
+    return await shard_subscribe(redis, keys.changes_channel(show_id))
 
 
 async def next_changes(pubsub: PubSub, timeout: float) -> tuple[bytes, float] | None:
@@ -61,7 +57,7 @@ async def next_changes(pubsub: PubSub, timeout: float) -> tuple[bytes, float] | 
     deadline = time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
-        if message and message["type"] == "message":
+        if message and message["type"] == "smessage":
             return message["data"], time.time()
     return None
 

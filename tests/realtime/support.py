@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from backend.seats import _keys as keys
 from backend.seats import ensure_built
 
-# INCR version + state change + PUBLISH in one atomic step, exactly as the holds scripts do it.
+# INCR version + state change + SPUBLISH in one atomic step, exactly as the holds scripts do it.
 _PUBLISH_CHANGES = """
 local version = redis.call('INCR', KEYS[1])
 local parts = {}
@@ -23,7 +23,7 @@ for i = 1, #ARGV, 2 do
   else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1] == 'sold' and 'sold' or 'test-hold') end
   parts[#parts + 1] = '[' .. cjson.encode(ARGV[i]) .. ',"' .. ARGV[i + 1] .. '"]'
 end
-redis.call('PUBLISH', KEYS[3], '{"v":' .. string.format('%d', version) .. ',"c":[' .. table.concat(parts, ',') .. ']}')
+redis.call('SPUBLISH', KEYS[3], '{"v":' .. string.format('%d', version) .. ',"c":[' .. table.concat(parts, ',') .. ']}')
 return version
 """
 

@@ -81,7 +81,7 @@ async def test_a_gap_or_a_reset_brings_a_fresh_snapshot(server: ServerProcess, a
         # A rebuild after Redis lost the show's state publishes a reset with a version jump.
         await redis.set(keys.version(show.id), fresh["version"] + 1000)
         await redis.hdel(keys.state(show.id), second)
-        await redis.publish(keys.changes_channel(show.id), json.dumps({"v": fresh["version"] + 1000, "reset": True}))
+        await redis.spublish(keys.changes_channel(show.id), json.dumps({"v": fresh["version"] + 1000, "reset": True}))
         again = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert again == {"type": "snapshot", "version": fresh["version"] + 1000, "seats": {first: "sold"}}
 
@@ -144,11 +144,11 @@ async def test_a_client_that_stops_reading_is_dropped_and_others_carry_on(
     drop_line = f"ShowFeed of show {show.id} dropped 1 slow client(s)"
     async with running([healthy]):
         # Big diffs (~200 KB each) fill the buffers quickly. Published without touching the state hash: this
-        # test only follows versions, and a plain INCR + PUBLISH is fast enough to outpace the window.
+        # test only follows versions, and a plain INCR + SPUBLISH is fast enough to outpace the window.
         bodies = [json.dumps([[f"x{i}", status] for i in range(10_000)]) for status in ("held", "available")]
         for round_ in range(300):
             version = await redis.incr(keys.version(show.id))
-            await redis.publish(keys.changes_channel(show.id), f'{{"v":{version},"c":{bodies[round_ % 2]}}}')
+            await redis.spublish(keys.changes_channel(show.id), f'{{"v":{version},"c":{bodies[round_ % 2]}}}')
             await asyncio.sleep(0.03)
             if drop_line in server.log_text():
                 break
