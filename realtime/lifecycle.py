@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from backend.booking import admission
 from backend.catalog.facts import ShowFactsCache
 from backend.errors import NotFound
+from backend.leases import Fenced, Leases
 from backend.periodic import repeat_forever
 from backend.settings import Settings
 from backend.timeutil import utcnow
@@ -23,6 +24,7 @@ from realtime.channels import build_channels
 from realtime.feeds import FeedHub
 from realtime.live_map import ShowFeed, live_map_hub
 from realtime.queue_feed import QueueFeed, queue_hub
+from realtime.queue_keys import ADVANCE_JOB
 from realtime.waiting_room import WaitingRoom
 
 logger = logging.getLogger("showtime.realtime")
@@ -60,22 +62,35 @@ class Realtime:
             await self.queues.close()
 
     async def advance_waiting_rooms(self, facts: ShowFactsCache) -> None:
-        """Background job: draw lines whose sale opened and let people in as shoppers leave, in every process."""
-        await repeat_forever(lambda: advance_once(self.waiting_room, facts), ADVANCE_INTERVAL_S,
-                             "waiting-room advance", logger, wait_first=True)
+        """Background job: draw lines whose sale opened and let people in as shoppers leave. Every process runs
+        it; each line is moved by the one process holding its lease (backend.leases)."""
+        leases = Leases(self.waiting_room.redis, ADVANCE_JOB)
+        try:
+            await repeat_forever(lambda: advance_once(self.waiting_room, facts, leases), ADVANCE_INTERVAL_S,
+                                 "waiting-room advance", logger, wait_first=True)
+        finally:
+            await leases.release_all()  # a clean stop hands the lines over at once
 
 
-async def advance_once(room: WaitingRoom, facts: ShowFactsCache) -> None:
+async def advance_once(room: WaitingRoom, facts: ShowFactsCache, leases: Leases) -> None:
     now = utcnow()
     now_ms = admission.now_ms()
     for show_id in await room.lines():
+        token = await leases.hold(show_id)
+        if token is None:
+            continue  # another process moves this line
         try:
             show = await facts.get(show_id)
         except NotFound:
             await room.forget(show_id)
+            leases.forget(show_id)
             continue
         if show.starts_at <= now:
             await room.forget(show_id)  # the show began: its line is over
+            leases.forget(show_id)
             continue
         await room.draw_if_due(show, now_ms)
-        await room.advance(show_id, now_ms)
+        try:
+            await room.advance(show_id, now_ms, str(token))
+        except Fenced:
+            leases.forget(show_id)

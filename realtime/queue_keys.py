@@ -22,6 +22,7 @@
 - draw      HASH    the published draw once done: closed_at (ms), entries_hash, entries_count.
 - draw_entries STRING the frozen early entries (queue ids, sorted, one per line: what entries_hash is over); a
                     draw writes it under drawing:<token>:list in chunks and FINISH_DRAW renames it here.
+- lease:queue-advance  the advancing job's lease (backend.leases): the one process that advances the line.
 Admission grants themselves live in backend.booking.admission's `admitted` set.
 """
 
@@ -29,6 +30,9 @@ from __future__ import annotations
 
 from backend.booking.admission import admitted_key
 from backend.keyspace import show_tag
+from backend.leases import lease_key
+
+ADVANCE_JOB = "queue-advance"  # the lease that lets one process of the fleet advance a show's line
 
 QUEUE_SHOWS = "realtime:queue-shows"  # SET of show ids whose waiting room has entries (outside any show's slot)
 
@@ -68,4 +72,5 @@ def script_keys(show_id: int | str, draw_id: str = "none") -> list[str]:
         _key(show_id, "draw"),  # 18
         _key(show_id, "draw-entries"),  # 19
         _key(show_id, f"drawing:{draw_id}:list"),  # 20
+        lease_key(ADVANCE_JOB, show_id),  # 21
     ]

@@ -108,10 +108,10 @@ return 1
 # ARGV: now, active-shopper capacity, admission ttl (ms), used only where the line has no config. Lets in as many
 # as there are free places (live grants in backend.booking.admission's `admitted` set, expired ones dropped first)
 # and grants each admission there (ZADD GT: a grant never shortens), in the same atomic step that moves `serving`.
-# This is the only place grants are made. ARGV[4]: the advancing job's lease token (KEYS[17]), '' for a request's own
+# This is the only place grants are made. ARGV[4]: the advancing job's lease token (KEYS[21]), '' for a request's own
 # step. Returns how many were let in, or -1 when the token is stale (the lease has passed to another process).
 ADVANCE = _STATUS + FENCE_GUARD + """
-if fenced(KEYS[17], ARGV[4]) then return -1 end
+if fenced(KEYS[21], ARGV[4]) then return -1 end
 if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
 local now = tonumber(ARGV[1])
 local config = redis.call('HMGET', KEYS[12], 'capacity', 'admission_ttl_ms')

@@ -30,6 +30,7 @@ from redis.asyncio import Redis
 from backend.booking import admission
 from backend.catalog.facts import ShowFacts
 from backend.errors import Conflict, NotFound, Unavailable
+from backend.leases import UNFENCED, Fenced
 from backend.timeutil import from_epoch_ms, rfc3339
 from realtime import draw, queue_scripts
 from realtime.messages import QueueStatus, decode_queue_status
@@ -235,11 +236,16 @@ class WaitingRoom:
             entries=text.splitlines(),
         )
 
-    async def advance(self, show_id: int, now_ms: int | None = None) -> int:
-        """Let in as many as there are free shopping places; returns how many."""
-        return int(await queue_scripts.advance(
-            self.redis, script_keys(show_id), [now_ms or admission.now_ms(), self.capacity, self.admission_ttl_ms]
+    async def advance(self, show_id: int, now_ms: int | None = None, token: str = UNFENCED) -> int:
+        """Let in as many as there are free shopping places; returns how many. `token`: the advancing job's
+        lease token (raises Fenced once the lease has passed to another process)."""
+        let_in = int(await queue_scripts.advance(
+            self.redis, script_keys(show_id),
+            [now_ms or admission.now_ms(), self.capacity, self.admission_ttl_ms, token],
         ))
+        if let_in < 0:
+            raise Fenced(f"the advancing lease of show {show_id} has moved on")
+        return let_in
 
     async def status(self, show_id: int, now_ms: int | None = None) -> QueueStatus:
         reply = await queue_scripts.status(self.redis, script_keys(show_id), [now_ms or admission.now_ms()])

@@ -1,0 +1,113 @@
+"""One worker per job and show across processes: the hold sweeper and the waiting-room advance run under a lease.
+
+- Fencing, on the real scripts: once a lease changed hands, the old holder's writes are refused.
+- Two server processes: only one takes a show's sweeper lease while both live; when it is killed (SIGKILL), the
+  other takes the lease over within seconds and expired holds are released again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from backend.embedded_valkey import start_valkey
+from backend.leases import Fenced, Leases, lease_key
+from backend.processes import stop
+from backend.seats.writes import sweep_show
+from tests.booking.helpers import eventually, hold, statuses
+from tests.conftest import ENV, STRONG_PASSWORD, unique_email
+from tests.support.data import create_show
+from tests.support.servers import ServerProcess
+
+pytestmark = pytest.mark.cluster
+
+HOLD_TTL_SECONDS = 2
+TAKEOVER_BUDGET_S = 10.0  # lease ttl (3 s) + a sweep tick, with room for a loaded CI machine
+
+
+async def test_a_stale_holder_cannot_sweep_once_the_lease_moved(redis: Redis) -> None:
+    show_id = 990_000_000 + int(time.time()) % 1_000_000  # a show no process sweeps: only these two leases ask
+    first = Leases(redis, "sweeper", owner="first", ttl_ms=200)
+    second = Leases(redis, "sweeper", owner="second", ttl_ms=5_000)
+    token = await first.hold(show_id)
+    assert token is not None and await second.hold(show_id) is None
+    assert await sweep_show(redis, show_id, 10, fence=(lease_key("sweeper", show_id), token)) == (0, 0)
+    await asyncio.sleep(0.3)  # the first holder stalls past its lease
+    newer = await second.hold(show_id)
+    assert newer is not None and newer > token
+    with pytest.raises(Fenced):
+        await sweep_show(redis, show_id, 10, fence=(lease_key("sweeper", show_id), token))
+    assert await first.hold(show_id) is None  # and it cannot take the lease back while the new holder lives
+    assert await sweep_show(redis, show_id, 10, fence=(lease_key("sweeper", show_id), newer)) == (0, 0)
+    await second.release_all()
+
+
+@pytest.fixture
+def two_processes() -> Iterator[list[ServerProcess]]:
+    """Two processes on a Redis of their own, so no other process of the suite competes for their leases."""
+    valkey, redis_url = start_valkey(ENV.var_dir / "lease-valkey")
+    started: list[ServerProcess] = []
+    try:
+        for name in ("lease-a", "lease-b"):
+            var_dir = ENV.var_dir / name
+            var_dir.mkdir(parents=True, exist_ok=True)
+            started.append(ServerProcess(var_dir=var_dir, name=name, env={
+                "REDIS_URL": redis_url, "REDIS_CLUSTER_NODES": "", "HOLD_TTL_SECONDS": str(HOLD_TTL_SECONDS)}).start())
+        yield started
+    finally:
+        for process in started:
+            process.stop()
+        stop(valkey)
+
+
+def _takes(process: ServerProcess, show_id: int) -> list[int]:
+    """Tokens with which this process took the show's sweeper lease, from its log."""
+    pattern = rf"took the sweeper lease of show {show_id} \(token (\d+)"
+    return [int(token) for token in re.findall(pattern, process.log_text())]
+
+
+async def test_one_process_sweeps_a_show_and_another_takes_over_when_it_dies(
+        two_processes: list[ServerProcess]) -> None:
+    show = await create_show()
+    first, second = (httpx.AsyncClient(base_url=p.url, timeout=30) for p in two_processes)
+    try:
+        registered = await first.post("/api/v1/auth/register",
+                                      json={"email": unique_email("lease"), "password": STRONG_PASSWORD, "name": "F"})
+        assert registered.status_code == 201, registered.text
+        second.cookies = first.cookies  # one session, valid on both processes (it lives in their Redis)
+        placed = await hold(first, show.id, show.seat_ids[:2])
+        assert placed.status_code == 201, placed.text
+        await eventually(lambda: _available(first, show.id, show.seat_ids[:2]), timeout=HOLD_TTL_SECONDS + 5)
+        # Both processes ran their sweeper all along: exactly one of them took the show's lease, once.
+        takes = [_takes(p, show.id) for p in two_processes]
+        assert sorted(len(t) for t in takes) == [0, 1], takes
+        holder = next(p for p, t in zip(two_processes, takes, strict=True) if t)
+        survivor, client = (two_processes[1], second) if holder is two_processes[0] else (two_processes[0], first)
+        old_token = _takes(holder, show.id)[0]
+
+        holder.kill()
+        killed_at = time.monotonic()
+        again = await hold(client, show.id, show.seat_ids[2:4])
+        assert again.status_code == 201, again.text
+        await eventually(lambda: _taken_over(survivor, show.id, old_token), timeout=TAKEOVER_BUDGET_S)
+        took_over_after = time.monotonic() - killed_at
+        await eventually(lambda: _available(client, show.id, show.seat_ids[2:4]), timeout=TAKEOVER_BUDGET_S)
+        print(f"\nsweeper lease of show {show.id}: taken over {took_over_after:.2f} s after its holder was killed")
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+async def _available(client: httpx.AsyncClient, show_id: int, seat_ids: list[str]) -> bool:
+    seats = await statuses(client, show_id)
+    return all(seats[seat] == "available" for seat in seat_ids)
+
+
+async def _taken_over(process: ServerProcess, show_id: int, old_token: int) -> bool:
+    return any(token > old_token for token in _takes(process, show_id))
