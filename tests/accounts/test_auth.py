@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import STRONG_PASSWORD, unique_email
 
@@ -41,6 +42,7 @@ async def test_weak_password_and_bad_email_are_422(anon: httpx.AsyncClient) -> N
     assert response.status_code == 422 and response.json()["error"] == "invalid_email"
 
 
+@pytest.mark.cluster
 async def test_login_logout_cycle(server) -> None:
     email = unique_email()
     async with httpx.AsyncClient(base_url=server.url) as first:
@@ -67,6 +69,7 @@ async def test_unknown_email_and_wrong_password_look_the_same(anon: httpx.AsyncC
     assert wrong.json()["error"] == "invalid_credentials"
 
 
+@pytest.mark.cluster
 async def test_repeated_failed_logins_are_rate_limited(anon: httpx.AsyncClient) -> None:
     email = unique_email()
     await anon.post("/api/v1/auth/register", json={"email": email, "password": STRONG_PASSWORD, "name": "E"})
@@ -96,6 +99,7 @@ async def test_cross_site_unsafe_requests_are_refused(anon: httpx.AsyncClient) -
     assert same.status_code == 201
 
 
+@pytest.mark.cluster
 async def test_session_id_rotates_on_login(server) -> None:
     email = unique_email()
     async with httpx.AsyncClient(base_url=server.url) as client:

@@ -42,6 +42,7 @@ def epoch(rfc3339: str) -> float:
     return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
 
 
+@pytest.mark.cluster
 async def test_expired_seats_are_available_and_published_within_a_second(
     short: httpx.AsyncClient, fan: httpx.AsyncClient, redis: Redis
 ) -> None:

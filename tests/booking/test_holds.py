@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from backend.booking import admission
@@ -22,6 +23,7 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+@pytest.mark.cluster
 async def test_hold_answers_201_and_the_map_shows_the_seats_held(fan: httpx.AsyncClient) -> None:
     show = await create_show()
     front_a = show.rows["Front/A"]
@@ -41,6 +43,7 @@ async def test_hold_answers_201_and_the_map_shows_the_seats_held(fan: httpx.Asyn
     assert sum(status == "held" for status in seats.values()) == 2
 
 
+@pytest.mark.cluster
 async def test_a_hold_publishes_the_exact_diff_on_the_changes_channel(fan: httpx.AsyncClient, redis: Redis) -> None:
     show = await create_show()
     seats = show.rows["Back/B"][3:5]
@@ -162,6 +165,7 @@ async def test_waiting_room_shows_need_an_admission(fan: httpx.AsyncClient, redi
     assert not await admission.is_admitted(redis, show.id, profile_id)
 
 
+@pytest.mark.cluster
 async def test_a_hold_is_visible_to_its_owner_only(make_fan: MakeFan) -> None:
     show = await create_show()
     owner, stranger = await make_fan(), await make_fan()
@@ -197,6 +201,7 @@ async def test_release_seats_one_by_one(make_fan: MakeFan) -> None:
     assert (await hold(other, show.id, [first, second])).status_code == 201
 
 
+@pytest.mark.cluster
 async def test_release_everything_frees_the_seats_at_once(make_fan: MakeFan, redis: Redis) -> None:
     show = await create_show()
     owner, other = await make_fan(), await make_fan()

@@ -4,6 +4,7 @@ tickets, gate scan; a declined card and a retry on the same order."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from backend.seats._keys import state as state_key
 from db.tables import Order, PaymentLedgerEntry, Show, Ticket
@@ -13,6 +14,7 @@ from tests.support.data import create_show
 SCANNER = {"Authorization": "Bearer dev-scanner-token"}
 
 
+@pytest.mark.cluster
 async def test_full_purchase_issues_tickets_that_scan_once(server, make_fan, redis) -> None:
     show = await create_show()
     fan: httpx.AsyncClient = await make_fan()

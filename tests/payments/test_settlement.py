@@ -7,6 +7,8 @@ import asyncio
 import secrets
 from datetime import timedelta
 
+import pytest
+
 from backend.payments import settlement
 from backend.payments.gateway import StripeGateway
 from backend.payments.reconciler import reconcile_once
@@ -55,6 +57,7 @@ async def test_one_order_settled_many_times_at_once_has_one_outcome(server, gate
     assert (await Show.select(Show.seats_sold).where(Show.id == show.id).first())["seats_sold"] == 3
 
 
+@pytest.mark.cluster
 async def test_two_paid_orders_for_one_seat_give_one_ticket_and_one_refund(server, gateway, redis) -> None:
     """Redis never saw these orders (as after a flush): only the database's UNIQUE(show, seat) can decide."""
     show = await create_show()
@@ -104,6 +107,7 @@ async def test_a_refund_that_could_not_be_issued_is_retried_by_the_reconciler(se
     assert len(await standin.events(type="charge.refunded", payment_intent=intent.id)) == 1
 
 
+@pytest.mark.cluster
 async def test_a_sale_redis_never_heard_of_is_marked_sold_again(server, gateway, redis) -> None:
     """The seller died between its commit and telling Redis: the reconciler's pass repairs the map."""
     show = await create_show()

@@ -8,6 +8,7 @@ import random
 import time
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from backend.seats import ensure_built
@@ -57,6 +58,7 @@ async def buy_and_release(fan: Fan, urls: list[str], show_id: int, seat_ids: lis
     return made
 
 
+@pytest.mark.cluster
 async def test_watchers_on_two_processes_see_every_hold_made_through_either(
         server: ServerProcess, server_b: ServerProcess, anon: httpx.AsyncClient, redis: Redis) -> None:
     show = await create_show(rows=10, seats_per_row=20)  # 400 seats: plenty of contention, few 409s only

@@ -9,6 +9,7 @@ import time
 from datetime import datetime
 
 import httpx
+import pytest
 import websockets
 from redis.asyncio import Redis
 
@@ -36,6 +37,7 @@ async def watch_until_available(url: str, seats: list[str], ready: asyncio.Event
     raise AssertionError("the socket closed before the seats were released")
 
 
+@pytest.mark.cluster
 async def test_watchers_see_an_expired_hold_turn_available_within_a_second(
         tuned_server: ServerProcess, server: ServerProcess, redis: Redis) -> None:
     show = await create_show()

