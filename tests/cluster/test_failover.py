@@ -19,6 +19,7 @@ import os
 import random
 import secrets
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -85,17 +86,18 @@ class Sale:
     """What the fans saw: when each process answered, and when it did not."""
 
     answers: dict[str, list[tuple[float, float, bool]]] = field(default_factory=dict)  # (sent, answered, served)
+    unserved: Counter[str] = field(default_factory=Counter)  # status code or error, of the answers that failed
 
-    def record(self, url: str, sent: float, served: bool) -> None:
+    def record(self, url: str, sent: float, served: bool, what: object) -> None:
         self.answers.setdefault(url, []).append((sent, time.monotonic(), served))
+        if not served:
+            self.unserved[str(what)] += 1
 
     def back_after(self, url: str, moment: float) -> float | None:
         """When the first request sent after `moment` was served (a fan arriving then waited until this)."""
         return min((answered for sent, answered, served in self.answers.get(url, []) if sent > moment and served),
                    default=None)
 
-    def failures(self) -> int:
-        return sum(not served for answers in self.answers.values() for *_, served in answers)
 
 
 async def _register(process: ServerProcess, standin: Standin) -> Fan:
@@ -114,7 +116,7 @@ async def _shop(fan: Fan, show_id: int, seat_ids: list[str], sale: Sale, stop: a
         sent = time.monotonic()
         try:
             response = await fan.client.post(f"/api/v1/shows/{show_id}/holds", json={"seat_ids": rng.sample(seat_ids, 2)})
-            sale.record(url, sent, response.status_code in SERVED)
+            sale.record(url, sent, response.status_code in SERVED, response.status_code)
             if response.status_code != 201:
                 await asyncio.sleep(0.05)
                 continue
@@ -129,8 +131,8 @@ async def _shop(fan: Fan, show_id: int, seat_ids: list[str], sale: Sale, stop: a
             confirmed = await fan.standin.confirm(order["payment"]["client_secret"])
             if confirmed.status_code == 200 and confirmed.json()["status"] == "succeeded":
                 fan.paid_orders.append(order["order_id"])  # Stripe took the money: the order must end up paid
-        except httpx.HTTPError:
-            sale.record(url, sent, False)
+        except httpx.HTTPError as exc:
+            sale.record(url, sent, False, type(exc).__name__)
             await asyncio.sleep(0.05)
 
 
@@ -168,7 +170,7 @@ async def test_a_killed_master_is_replaced_and_the_sale_carries_on(
             load = os.getloadavg()
             print(f"\nfailover: master {victim.port} killed, replica {promoted.port} promoted after "
                   f"{promoted_after:.2f} s; outage (kill -> a hold sent after it answered, on both processes) {outage:.2f} s; "
-                  f"{sale.failures()} failed requests; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+                  f"failed requests {dict(sale.unserved)}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
             # No paid order lost: every payment Stripe took ends paid with its tickets, or refunded in full where a
             # hold the dead master had acknowledged never reached its replica (asynchronous replication) and the
