@@ -15,6 +15,7 @@ from backend.payments.gateway import StripeGateway
 from backend.payments.order_lifecycle import OrderLifecycle
 from backend.payments.reconciler import run_reconciler
 from backend.payments.routes import PaymentsController, stripe_webhook
+from backend.redis_client import RedisDependency
 from backend.settings import Settings
 from backend.wiring import Contribution, Services
 
@@ -37,7 +38,7 @@ class Payments:
             raise Unavailable("Payments are not configured on this server.", code="payments_unavailable")
         return self.gateway
 
-    def provide_order_lifecycle(self, redis: Redis) -> OrderLifecycle:
+    def provide_order_lifecycle(self, redis: RedisDependency) -> OrderLifecycle:
         return OrderLifecycle(redis, self.gateway, self.settings.payment_grace_seconds)
 
     async def reconcile(self, redis: Redis) -> None:
