@@ -41,7 +41,9 @@ def _alive(pid: int) -> bool:
 def test_serve_starts_embedded_services_and_ctrl_c_stops_them_all() -> None:
     var_dir = Path(tempfile.mkdtemp(prefix="showtime-serve-"))
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "STRIPE_SECRET_KEY", "DATABASE_URL")}
+    # A fresh clone's environment: nothing configured, so the launcher makes its own secret key too.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("REDIS_URL", "STRIPE_SECRET_KEY", "DATABASE_URL", "SECRET_KEY")}
     env.update(VAR_DIR=str(var_dir), PORT=str(port))
     # spawn(): the launcher dies with this test process even if pytest itself is killed.
     launcher = spawn([sys.executable, "-m", "backend.serve"], env=env, log_path=str(var_dir / "serve.log"))
@@ -81,7 +83,9 @@ def _child(launcher_pid: int, marker: str) -> int:
 
 def _launch(var_dir: Path, *args: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "STRIPE_SECRET_KEY", "DATABASE_URL")}
+    # A fresh clone's environment: nothing configured, so the launcher makes its own secret key too.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("REDIS_URL", "STRIPE_SECRET_KEY", "DATABASE_URL", "SECRET_KEY")}
     env.update(VAR_DIR=str(var_dir), PORT=str(port))
     launcher = spawn([sys.executable, "-m", "backend.serve", *args], env=env, log_path=str(var_dir / "serve.log"))
     wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200, 240,

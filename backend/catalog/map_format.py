@@ -98,7 +98,7 @@ def gzip(body: bytes, level: int = GZIP_LEVEL) -> bytes:
 @functools.lru_cache(maxsize=4096)
 def _natural(label: str) -> tuple:
     """Row labels in the order people read them ("2" before "10"), as the web app's collator orders them."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+    return tuple((0, int(part), "") if part.isascii() and part.isdigit() else (1, 0, part.casefold())
                  for part in re.findall(r"\d+|\D+", label))
 
 

@@ -11,7 +11,7 @@ from backend.catalog.query import decode_list_query
 from backend.catalog.schemas import SeatMap, SeatStatusDocument, ShowOut, ShowPage
 from backend.catalog.seat_map import SeatMapService
 from backend.errors import NotFound
-from backend.ids import parse_show_id
+from backend.ids import ascii_int, parse_show_id
 
 JSON = "application/json"
 LAYOUT_MEDIA_TYPE = "application/octet-stream"
@@ -89,9 +89,10 @@ class VenueLayoutController(Controller):
     async def venue_layout(self, request: Request[Any, Any, Any], seat_maps: SeatMapService, venue_id: str,
                            layout_hash: str) -> Response[bytes]:
         """A venue's seating layout, compact and immutable: its hash is in the path, so it is cached for a year."""
-        if not venue_id.isdigit() or len(venue_id) > 18:
+        venue = ascii_int(venue_id)
+        if venue is None:
             raise _layout_not_found()
-        layout = await seat_maps.layout(int(venue_id))
+        layout = await seat_maps.layout(venue)
         if layout.hash != layout_hash or not layout.position:
             raise _layout_not_found()
         return prepared_response(request, f'"{layout.hash}"', layout.body, layout.gzipped, LAYOUT_MEDIA_TYPE,

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from backend.booking.service import release_hold
 from backend.errors import Conflict, NotFound, Unavailable
+from backend.ids import ascii_int
 from backend.payments import order_states, settlement
 from backend.payments.gateway import (
     GatewayError,
@@ -41,10 +42,6 @@ class HoldInCheckout(Conflict):
 def hold_in_checkout(order_id: int) -> HoldInCheckout:
     return HoldInCheckout("A payment for these seats is on its way: they cannot change until it completes or fails.",
                           order_id=str(order_id))
-
-
-def _order_id(ref: str) -> int | None:
-    return int(ref) if ref.isdigit() and len(ref) <= 18 else None
 
 
 def retired_hold_id(hold_id: str, order_id: int) -> str:
@@ -111,7 +108,7 @@ class OrderLifecycle:
     # ---------------------------------------------------------------- guarded steps
 
     async def _owned(self, order_ref: str, profile_id: int) -> OrderFacts:
-        order_id = _order_id(order_ref)
+        order_id = ascii_int(order_ref)
         order = await settlement.load_order(order_id) if order_id is not None else None
         if order is None or order.profile_id != profile_id:
             raise NotFound("No such order.", code="order_not_found")

@@ -61,6 +61,12 @@ def prepare() -> TestEnvironment:
         database_url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
     else:
         database_url = f"sqlite:///{var_dir / 'test.sqlite3'}"
+    # One SECRET_KEY for every server the suite starts, as every process of one deployment shares it: servers with
+    # var dirs of their own would otherwise each make a key, and sign ledger checkpoints the others cannot verify.
+    # The file is where the launcher would have put it; tests that derive the stand-in's secrets read it there.
+    secret_key = os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
+    (var_dir / "secret_key").write_text(secret_key)
+    (var_dir / "secret_key").chmod(0o600)
     os.environ.update(DATABASE_URL=database_url, VAR_DIR=str(var_dir), APP_ENV="test")
     cluster = os.environ.get("TEST_REDIS") == "cluster"
     if cluster and os.environ.get("REDIS_URL"):

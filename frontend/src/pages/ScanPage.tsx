@@ -222,11 +222,17 @@ function Setup({ onReady }: { onReady: (v: GateVerifier, gate: string) => void }
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
+    // A gate set up from a link (`/scan?show=ID`) starts on that show, even one beyond the next 50.
+    const linked = new URLSearchParams(location.search).get('show');
     api
       .listShows({ limit: 50 })
-      .then((list) => {
-        setShows(list.items);
-        setShowId((current) => current || list.items[0]?.id || '');
+      .then(async (list) => {
+        let items = list.items;
+        if (linked && !items.some((s) => s.id === linked)) {
+          items = [await api.getShow(linked), ...items];
+        }
+        setShows(items);
+        setShowId((current) => current || (linked && items.some((s) => s.id === linked) ? linked : items[0]?.id) || '');
       })
       .catch((e) => setError(errorMessage(e)));
   }, []);
