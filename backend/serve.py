@@ -28,6 +28,11 @@ STANDIN_SECRET_KEY = "sk_test_standin"  # noqa: S105 - the offline stand-in's fi
 STANDIN_PUBLISHABLE_KEY = "pk_test_standin"
 
 
+def standin_webhook_secret(secret_key: str) -> str:
+    """The stand-in's webhook signing secret, derived from SECRET_KEY so a restart keeps it."""
+    return "whsec_" + hashlib.sha256(secret_key.encode() + b"webhook").hexdigest()[:32]
+
+
 def _http_ok(url: str) -> bool:
     with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own loopback services
         return response.status == 200
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"embedded Valkey on {redis_url}")
         if not settings.stripe_secret_key:
             port = int(os.environ.get("STANDIN_PORT") or free_port())
-            webhook_secret = "whsec_" + hashlib.sha256(settings.secret_key.encode() + b"webhook").hexdigest()[:32]
+            webhook_secret = standin_webhook_secret(settings.secret_key)
             base = f"http://127.0.0.1:{port}"
             standin_env = environ_with(**overrides, STRIPE_SECRET_KEY=STANDIN_SECRET_KEY,
                                        STRIPE_PUBLISHABLE_KEY=STANDIN_PUBLISHABLE_KEY,

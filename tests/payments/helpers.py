@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from backend.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
+from backend.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY, standin_webhook_secret
 from tests.support.servers import ServerProcess
 
 VISA = "pm_card_visa"
@@ -25,8 +25,7 @@ DECLINED = "pm_card_chargeDeclined"
 def webhook_secret(var_dir: Path) -> str:
     """The secret the launcher derives for the stand-in (backend/serve.py), from SECRET_KEY when the environment sets
     it (the suite does, for every server it starts), else from the key the launcher wrote into its var dir."""
-    secret_key = os.environ.get("SECRET_KEY") or (var_dir / "secret_key").read_text().strip()
-    return "whsec_" + hashlib.sha256(secret_key.encode() + b"webhook").hexdigest()[:32]
+    return standin_webhook_secret(os.environ.get("SECRET_KEY") or (var_dir / "secret_key").read_text().strip())
 
 
 def stripe_signature(payload: bytes, secret: str, timestamp: int | None = None) -> str:
