@@ -8,6 +8,12 @@ buffer is full: a slow reader) does the watcher get a task, which finishes that 
 outbox. When a client falls `OUTBOX_LIMIT` messages behind, it is dropped: its socket closes with 1013 ("try
 again later") and the client reconnects to a fresh snapshot. Waiting for it would let one bad network hold memory
 for every message of a flash sale, or delay everybody else's.
+
+That close frame cannot jump the queue: the server's ASGI send writes nothing while the socket's buffer is full,
+so the frame goes out as soon as the client reads what was already sent to it. The server waits
+DROPPED_CLOSE_TIMEOUT_S for that (a client stalled for a few seconds, then reading again, learns why it was cut off
+and reconnects) instead of the usual CLOSE_TIMEOUT_S, which gave up before a stalled client ever read again: it
+then saw its connection end with no close frame at all.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from realtime.messages import ErrorMessage
 
 OUTBOX_LIMIT = 64
 CLOSE_TIMEOUT_S = 1.0
+DROPPED_CLOSE_TIMEOUT_S = 10.0  # as long as uvicorn waits for a client's answer to a close frame
 WS_POLICY_VIOLATION = 1008  # no such show, or no waiting room: retrying will not help
 WS_INTERNAL_ERROR = 1011
 WS_TRY_AGAIN_LATER = 1013  # dropped as too slow, or the feed restarted: reconnect for a fresh snapshot
@@ -168,7 +175,9 @@ class Watcher:
             self._outbox.clear()
             self.failed = True  # nothing more is sent to a socket whose serve() has ended
         if self.dropped:
-            await close_quietly(self.socket, WS_TRY_AGAIN_LATER, "too slow: reconnect for a fresh snapshot")
+            await close_quietly(
+                self.socket, WS_TRY_AGAIN_LATER, "too slow: reconnect for a fresh snapshot", DROPPED_CLOSE_TIMEOUT_S
+            )
 
 
 async def wait_for_disconnect(socket: WebSocket) -> None:
@@ -177,9 +186,9 @@ async def wait_for_disconnect(socket: WebSocket) -> None:
         continue
 
 
-async def close_quietly(socket: WebSocket, code: int, reason: str) -> None:
+async def close_quietly(socket: WebSocket, code: int, reason: str, wait_s: float = CLOSE_TIMEOUT_S) -> None:
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(socket.close(code=code, reason=reason), CLOSE_TIMEOUT_S)
+        await asyncio.wait_for(socket.close(code=code, reason=reason), wait_s)
 
 
 async def refuse(socket: WebSocket, error: str, detail: str) -> None:

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import socket as socketlib
+import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 import websockets
 from redis.asyncio import Redis
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+from websockets.uri import parse_uri
 
 from backend.seats import _keys as keys
 from backend.seats import ensure_built
-from tests.booking.helpers import eventually
 from tests.realtime.support import MapWatcher, converged, publish_changes, running, server_map
 from tests.support.data import create_show
 from tests.support.servers import ServerProcess
+
+# How long the stalled client goes on not reading after the server dropped it, and how soon after the drop its
+# close frame (1013) must have reached it.
+STALLED_FOR_S = 2.0
+CLOSE_BOUND_S = 5.0
 
 
 def live_url(server: ServerProcess, show_id: int | str) -> str:
@@ -47,8 +58,9 @@ async def test_snapshot_then_diffs_that_chain(server: ServerProcess, anon: httpx
         assert {k: v for k, v in seen.items() if v != "available"} == {a: "sold", c: "held"}
 
 
-async def test_changes_in_one_window_share_one_diff(server: ServerProcess, anon: httpx.AsyncClient,
-                                                    redis: Redis) -> None:
+async def test_changes_in_one_window_share_one_diff(
+    server: ServerProcess, anon: httpx.AsyncClient, redis: Redis
+) -> None:
     show = await create_show()
     await ensure_built(redis, show.id)
     async with websockets.connect(live_url(server, show.id), compression=None) as ws:
@@ -64,8 +76,9 @@ async def test_changes_in_one_window_share_one_diff(server: ServerProcess, anon:
         assert messages <= 4, messages
 
 
-async def test_a_gap_or_a_reset_brings_a_fresh_snapshot(server: ServerProcess, anon: httpx.AsyncClient,
-                                                        redis: Redis) -> None:
+async def test_a_gap_or_a_reset_brings_a_fresh_snapshot(
+    server: ServerProcess, anon: httpx.AsyncClient, redis: Redis
+) -> None:
     show = await create_show()
     await ensure_built(redis, show.id)
     first, second = show.seat_ids[:2]
@@ -76,8 +89,11 @@ async def test_a_gap_or_a_reset_brings_a_fresh_snapshot(server: ServerProcess, a
         await redis.hset(keys.state(show.id), first, "sold")
         await publish_changes(redis, show.id, [(second, "held")])
         fresh = json.loads(await asyncio.wait_for(ws.recv(), 5))
-        assert fresh == {"type": "snapshot", "version": snapshot["version"] + 2,
-                         "seats": {first: "sold", second: "held"}}
+        assert fresh == {
+            "type": "snapshot",
+            "version": snapshot["version"] + 2,
+            "seats": {first: "sold", second: "held"},
+        }
         # A rebuild after Redis lost the show's state publishes a reset with a version jump.
         await redis.set(keys.version(show.id), fresh["version"] + 1000)
         await redis.hdel(keys.state(show.id), second)
@@ -87,7 +103,8 @@ async def test_a_gap_or_a_reset_brings_a_fresh_snapshot(server: ServerProcess, a
 
 
 async def test_a_lost_message_with_nothing_after_it_is_caught_by_the_audit(
-        server: ServerProcess, anon: httpx.AsyncClient, redis: Redis) -> None:
+    server: ServerProcess, anon: httpx.AsyncClient, redis: Redis
+) -> None:
     show = await create_show()
     await ensure_built(redis, show.id)
     async with websockets.connect(live_url(server, show.id), compression=None) as ws:
@@ -117,8 +134,7 @@ async def test_no_per_message_compression_even_when_offered(server: ServerProces
         assert json.loads(await ws.recv())["type"] == "snapshot"
 
 
-async def test_many_watchers_get_the_same_chain(server: ServerProcess, anon: httpx.AsyncClient,
-                                                redis: Redis) -> None:
+async def test_many_watchers_get_the_same_chain(server: ServerProcess, anon: httpx.AsyncClient, redis: Redis) -> None:
     show = await create_show()
     watchers = [MapWatcher([server.ws_url], show.id) for _ in range(30)]
     async with running(watchers):
@@ -131,41 +147,104 @@ async def test_many_watchers_get_the_same_chain(server: ServerProcess, anon: htt
         assert (watcher.version, watcher.seats) == (version, seats)
 
 
-async def test_a_client_that_stops_reading_is_dropped_and_others_carry_on(
-        server: ServerProcess, anon: httpx.AsyncClient, redis: Redis) -> None:
-    show = await create_show()
-    await ensure_built(redis, show.id)
-    # A reader with a tiny receive buffer that never reads: the server's sends back up, then its outbox fills.
-    raw = socketlib.create_connection(("127.0.0.1", server.port))
-    raw.setsockopt(socketlib.SOL_SOCKET, socketlib.SO_RCVBUF, 4096)
-    slow = await websockets.connect(live_url(server, show.id), sock=raw, compression=None, max_queue=1,
-                                    max_size=None)
-    healthy = MapWatcher([server.ws_url], show.id)
-    drop_line = f"ShowFeed of show {show.id} dropped 1 slow client(s)"
-    async with running([healthy]):
-        # Big diffs (~200 KB each) fill the buffers quickly. Published without touching the state hash: this
-        # test only follows versions, and a plain INCR + SPUBLISH is fast enough to outpace the window.
-        bodies = [json.dumps([[f"x{i}", status] for i in range(10_000)]) for status in ("held", "available")]
-        for round_ in range(300):
-            version = await redis.incr(keys.version(show.id))
-            await redis.spublish(keys.changes_channel(show.id), f'{{"v":{version},"c":{bodies[round_ % 2]}}}')
-            await asyncio.sleep(0.03)
-            if drop_line in server.log_text():
-                break
-        assert drop_line in server.log_text()
-        for round_ in range(5):  # after the drop, changes go on, to the healthy client only
-            await publish_changes(redis, show.id, [(show.seat_ids[round_], "held")])
-        version, _ = await server_map(anon, show.id)
-        async def caught_up() -> bool:
-            return healthy.version == version
+async def _open_stalled_watcher(server: ServerProcess, show_id: int) -> tuple[socketlib.socket, ClientProtocol]:
+    """A live-map client on a plain socket with a tiny receive buffer, which does the handshake and then reads
+    nothing until told to: the server's sends really back up (kernel buffers, then the transport's)."""
+    sock = socketlib.socket(socketlib.AF_INET, socketlib.SOCK_STREAM)
+    sock.setsockopt(socketlib.SOL_SOCKET, socketlib.SO_RCVBUF, 4096)  # before connect: the window it advertises
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, ("127.0.0.1", server.port))
+    protocol = ClientProtocol(parse_uri(live_url(server, show_id)), max_size=None)
+    protocol.send_request(protocol.connect())
+    await loop.sock_sendall(sock, b"".join(protocol.data_to_send()))
+    # Only the handshake's answer is read (a few frames may come with it: they stay in the protocol's buffer).
+    while protocol.handshake_exc is None and protocol.state is State.CONNECTING:
+        protocol.receive_data(await asyncio.wait_for(loop.sock_recv(sock, 1024), 10))
+    assert protocol.state is State.OPEN, protocol.handshake_exc
+    return sock, protocol
 
-        await eventually(caught_up, timeout=10)
-        assert healthy.problems == []
-        assert healthy.connects == 1  # the healthy client was never dropped
-    # What the slow client still gets is what was buffered before the drop: never the latest changes.
-    last_seen = None
-    with contextlib.suppress(websockets.exceptions.ConnectionClosed, TimeoutError):
-        while True:
-            last_seen = json.loads(await asyncio.wait_for(slow.recv(), 2))["version"]
-    assert last_seen is None or last_seen < version
-    slow.transport.abort()
+
+async def _read_until_close_frame(sock: socketlib.socket, protocol: ClientProtocol, timeout: float) -> list[dict]:
+    """Read what the server sent (the backlog, then its close frame) until the close frame or the end of the
+    connection; answers a close frame as a client must."""
+    loop = asyncio.get_running_loop()
+    messages: list[dict] = []
+    deadline = loop.time() + timeout
+    while protocol.close_rcvd is None and loop.time() < deadline:
+        try:
+            data = await asyncio.wait_for(loop.sock_recv(sock, 65536), max(0.0, deadline - loop.time()))
+        except (TimeoutError, ConnectionError):
+            break
+        if data:
+            protocol.receive_data(data)
+        else:
+            protocol.receive_eof()
+        for event in protocol.events_received():
+            if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                messages.append(json.loads(event.data))
+        if not data:
+            break
+    with contextlib.suppress(OSError):
+        await loop.sock_sendall(sock, b"".join(protocol.data_to_send()))
+    return messages
+
+
+def _logged_at(server: ServerProcess, offset: int, message: str) -> float | None:
+    """When (epoch seconds, from the line's own timestamp) the server logged `message` after byte `offset`."""
+    with server.log_path.open("rb") as log:
+        log.seek(offset)
+        for line in log:
+            with contextlib.suppress(ValueError):
+                entry = json.loads(line)
+                if entry.get("msg") == message:
+                    stamp = datetime.strptime(entry["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+                    return stamp.timestamp()
+    return None
+
+
+async def test_a_client_that_stops_reading_is_closed_with_1013_and_others_carry_on(
+    server: ServerProcess, anon: httpx.AsyncClient, redis: Redis
+) -> None:
+    # A big venue: each hold or release of a whole section is a diff of ~40 KB.
+    show = await create_show(rows=40, seats_per_row=50)
+    await ensure_built(redis, show.id)
+    front = [seat for row, seats in show.rows.items() if row.startswith("Front/") for seat in seats]
+    healthy = [MapWatcher([server.ws_url], show.id) for _ in range(3)]
+    log_offset = server.log_path.stat().st_size
+    drop_line = f"ShowFeed of show {show.id} dropped 1 slow client(s)"
+    async with running(healthy):
+        stalled, protocol = await _open_stalled_watcher(server, show.id)
+        try:
+            dropped_at = None
+            status = "held"
+            for _ in range(400):  # ~64 messages past a full buffer: a few seconds
+                await publish_changes(redis, show.id, [(seat, status) for seat in front])
+                status = "available" if status == "held" else "held"
+                await asyncio.sleep(0.06)  # about one coalescing window: roughly one diff per change
+                dropped_at = _logged_at(server, log_offset, drop_line)
+                if dropped_at is not None:
+                    break
+            assert dropped_at is not None, "the server never dropped the client that stopped reading"
+            for round_ in range(5):  # after the drop, changes go on, to the healthy watchers only
+                await publish_changes(redis, show.id, [(show.seat_ids[-1 - round_], "sold")])
+            # The stalled client stays stuck a little longer (a phone in a tunnel), then reads what it was sent.
+            await asyncio.sleep(max(0.0, dropped_at + STALLED_FOR_S - time.time()))
+            received = await _read_until_close_frame(stalled, protocol, timeout=10)
+            closed_at = time.time()
+            assert protocol.close_rcvd is not None, "no close frame: the connection just ended"
+            assert protocol.close_rcvd.code == 1013, protocol.close_rcvd
+            assert closed_at - dropped_at < CLOSE_BOUND_S, f"closed {closed_at - dropped_at:.2f} s after the drop"
+        finally:
+            stalled.close()
+        version, seats = await converged(healthy, anon, show.id)
+    # What the stalled client got before its close is the chain up to the drop, never the changes after it.
+    assert received and received[0]["type"] == "snapshot"
+    for previous, message in itertools.pairwise(received):
+        assert message["type"] == "diff" and message["from_version"] == previous["version"]
+    assert received[-1]["version"] < version
+    for watcher in healthy:  # every diff, in order, on the one connection, during and after the drop
+        assert watcher.problems == []
+        assert (watcher.connects, watcher.snapshots) == (1, 1)
+        assert (watcher.version, watcher.seats) == (version, seats)
+        assert watcher.diffs >= len(received)  # it got at least as many diffs as the stalled client was sent
