@@ -57,7 +57,7 @@ def create_app() -> Litestar:
         script_keys = [keys.state(show_id), keys.version(show_id), keys.expiries(show_id),
                        keys.changes_channel(show_id), keys.holder(show_id, fan), keys.hold(show_id, hold_id),
                        *(keys.seat_lock(show_id, seat) for seat in data.seat_ids)]
-        args: list[str | int] = [prefix(show_id), hold_id, fan, TTL_MS, 8, "EUR"]
+        args: list[str | int] = [prefix(show_id), hold_id, fan, TTL_MS, 8, "EUR", "0"]
         for seat in data.seat_ids:
             args += [seat, PRICE_CENTS]
         reply = await scripts.place_hold(redis, script_keys, args)
@@ -70,6 +70,6 @@ def create_app() -> Litestar:
         await scripts.release_hold(
             redis, [keys.state(show_id), keys.version(show_id), keys.expiries(show_id),
                     keys.changes_channel(show_id), keys.hold(show_id, hold_id)],
-            [prefix(show_id), hold_id, request.headers.get("x-fan", "0")])
+            [prefix(show_id), hold_id, request.headers.get("x-fan", "0"), "0"])
 
     return Litestar([ready, document, place, release], debug=False)

@@ -6,9 +6,12 @@ two holds.
 
 A hold with an open order is that order's snapshot: before its seats change, the purchase lifecycle (an
 `OpenOrderGuard`, wired in by payments) cancels the order, or refuses the change while a payment is in flight.
+Checkout marks the hold first (`mark_checkout`), and the seat scripts answer `in_checkout` for a marked hold until
+the guard has run, so only holds that reached checkout pay for the guard's database look.
 
-For the payments code: `get_hold(redis, hold_id) -> HoldRecord | None` (a hold id names its show), and
-`release_hold(redis, show_id, hold_id, profile_id)` when an order is cancelled.
+For the payments code: `get_hold(redis, hold_id) -> HoldRecord | None` (a hold id names its show),
+`mark_checkout(redis, hold)` before an order is written, and `release_hold(redis, show_id, hold_id, profile_id)`
+when an order is cancelled.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from backend.ids import parse_show_id
 from backend.settings import Settings
 from backend.timeutil import rfc3339, utcnow
 
-__all__ = ["HoldService", "OpenOrderGuard", "get_hold", "release_hold"]
+__all__ = ["HoldService", "OpenOrderGuard", "get_hold", "mark_checkout", "release_hold"]
 
 # Best available picks from a snapshot; if another fan locks one of its seats first, pick again.
 BEST_AVAILABLE_ATTEMPTS = 4
@@ -66,9 +69,6 @@ class HoldService:
             raise Forbidden("This show has a waiting room: join the queue and wait to be admitted.",
                             code="queue_required")
         layout = await self.layouts.get(facts.venue_id)
-        current = await seats.hold_of_profile(self.redis, show_id, profile_id)
-        if current is not None:  # the new seats would join this hold
-            await self.open_orders.before_hold_change(show_id, current, profile_id, now or utcnow())
         try:
             if request.best_available is not None:
                 return await self._place_best_available(facts, layout, profile_id, request.best_available)
@@ -93,11 +93,16 @@ class HoldService:
         layout = await self.layouts.get(facts.venue_id)
         if seat_id not in layout.index:
             raise _seat_not_in_hold()
-        await self.open_orders.before_hold_change(show_id, hold_ref, profile_id, utcnow())
-        outcome = await seats.release_seat(
-            self.redis, show_id=show_id, hold_id=hold_ref, profile_id=profile_id, seat_id=seat_id,
-            price=layout.price_of(seat_id), currency=facts.currency,
-        )
+        async def release(checkout_cleared: bool) -> seats.HoldRecord | str:
+            return await seats.release_seat(
+                self.redis, show_id=show_id, hold_id=hold_ref, profile_id=profile_id, seat_id=seat_id,
+                price=layout.price_of(seat_id), currency=facts.currency, checkout_cleared=checkout_cleared,
+            )
+
+        outcome = await release(False)
+        if outcome == "in_checkout":
+            await self.open_orders.before_hold_change(show_id, hold_ref, profile_id, utcnow())
+            outcome = await release(True)
         if outcome == "released":
             return None
         if outcome == "no_seat":
@@ -110,8 +115,12 @@ class HoldService:
     async def release(self, hold_ref: str, profile_id: int) -> None:
         """Release the whole hold. The profile is done shopping: its admission goes to the next fan."""
         show_id = _show_of(hold_ref)
-        await self.open_orders.before_hold_change(show_id, hold_ref, profile_id, utcnow())
-        await release_hold(self.redis, show_id, hold_ref, profile_id)
+        outcome = await _release_hold(self.redis, show_id, hold_ref, profile_id, checkout_cleared=False)
+        if outcome == "in_checkout":
+            await self.open_orders.before_hold_change(show_id, hold_ref, profile_id, utcnow())
+            outcome = await _release_hold(self.redis, show_id, hold_ref, profile_id, checkout_cleared=True)
+        if outcome == "no_hold":
+            raise _hold_not_found()
 
     # ------------------------------------------------------------------ rules
 
@@ -175,16 +184,25 @@ class HoldService:
 
     async def _lock(self, facts: ShowFacts, layout: VenueLayout, profile_id: int,
                     seat_ids: list[str]) -> seats.HoldRecord | seats.SeatsTaken:
-        outcome = await seats.lock_seats(
-            self.redis,
-            show_id=facts.id,
-            profile_id=profile_id,
-            new_hold_id=new_hold_id(facts.id),
-            seats=[(seat, layout.price_of(seat)) for seat in seat_ids],
-            ttl_ms=self.settings.hold_ttl_seconds * 1000,
-            max_seats=self.settings.max_seats_per_order,
-            currency=facts.currency,
-        )
+        async def lock(checkout_cleared: bool) -> seats.Placed | seats.SeatsTaken | seats.TooManySeats \
+                | seats.InCheckout:
+            return await seats.lock_seats(
+                self.redis,
+                show_id=facts.id,
+                profile_id=profile_id,
+                new_hold_id=new_hold_id(facts.id),
+                seats=[(seat, layout.price_of(seat)) for seat in seat_ids],
+                ttl_ms=self.settings.hold_ttl_seconds * 1000,
+                max_seats=self.settings.max_seats_per_order,
+                currency=facts.currency,
+                checkout_cleared=checkout_cleared,
+            )
+
+        outcome = await lock(False)
+        if isinstance(outcome, seats.InCheckout):  # the new seats would join a hold with an open order
+            await self.open_orders.before_hold_change(facts.id, outcome.hold_id, profile_id, utcnow())
+            outcome = await lock(True)
+            assert not isinstance(outcome, seats.InCheckout)
         if isinstance(outcome, seats.TooManySeats):
             limit = self.settings.max_seats_per_order
             raise Invalid(f"At most {limit} seats per order, counting the seats you already hold.",
@@ -234,9 +252,20 @@ async def get_hold(redis: Redis, hold_id: str) -> seats.HoldRecord | None:
 
 
 async def release_hold(redis: Redis, show_id: int, hold_id: str, profile_id: int) -> None:
-    """The fan gives every seat of the hold back (release all, or their order cancelled): the seats are available at
-    once and, on a show with a waiting room, that shopping turn is over."""
-    # One script releases the seats and, in the same step, takes the profile out of the admitted set.
-    if not await seats.release_hold(redis, show_id=show_id, hold_id=hold_id, profile_id=profile_id,
-                                    leave=admission.admitted_key(show_id)):
+    """Payments cancelled the hold's order: every seat of the hold is available at once and, on a show with a waiting
+    room, that shopping turn is over."""
+    if await _release_hold(redis, show_id, hold_id, profile_id, checkout_cleared=True) == "no_hold":
         raise _hold_not_found()
+
+
+async def _release_hold(redis: Redis, show_id: int, hold_id: str, profile_id: int,
+                        checkout_cleared: bool) -> str:
+    # One script releases the seats and, in the same step, takes the profile out of the admitted set.
+    return await seats.release_hold(redis, show_id=show_id, hold_id=hold_id, profile_id=profile_id,
+                                    leave=admission.admitted_key(show_id), checkout_cleared=checkout_cleared)
+
+
+async def mark_checkout(redis: Redis, hold: seats.HoldRecord) -> bool:
+    """Checkout is about to snapshot the hold into an order: later seat changes ask the payments lifecycle first
+    (OpenOrderGuard). False when the hold is no longer live."""
+    return await seats.mark_checkout(redis, show_id=hold.show_id, hold_id=hold.hold_id, profile_id=hold.profile_id)

@@ -18,7 +18,7 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from backend import seats
-from backend.booking.service import OpenOrderGuard, get_hold
+from backend.booking.service import OpenOrderGuard, get_hold, mark_checkout
 from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
 from backend.errors import BadRequest, Conflict, NotFound, Unavailable
@@ -87,7 +87,7 @@ async def checkout(redis: Redis, gateway: StripeGateway, show_facts: ShowFactsCa
         if hold is None and await _expired_hold_of(redis, request):
             raise Conflict("This hold has expired; hold the seats again.", code="hold_expired")
         raise NotFound("No such hold for this show.", code="hold_not_found")
-    if hold.expires_at_ms <= now.timestamp() * 1000:
+    if hold.expires_at_ms <= now.timestamp() * 1000 or not await mark_checkout(redis, hold):
         raise Conflict("This hold has expired; hold the seats again.", code="hold_expired")
     layout = await layouts.get(facts.venue_id)
     try:

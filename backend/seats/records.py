@@ -38,3 +38,11 @@ class SeatsTaken:
 @dataclass(frozen=True)
 class TooManySeats:
     total: int
+
+
+@dataclass(frozen=True)
+class InCheckout:
+    """The hold went to checkout: its open order must be cleared by the payments lifecycle before its seats change
+    (then the caller asks again with `checkout_cleared=True`)."""
+
+    hold_id: str

@@ -56,6 +56,13 @@ local function release_seats(prefix, state_key, hold_id, seats, changes)
   end
 end
 
+-- CHECKOUT_GUARD: a hold that went to checkout carries `checkout` (MARK_CHECKOUT); its seats change only after the
+-- caller has cleared the hold's open order with the payments lifecycle (cancelled it, or been refused) and says so.
+-- Holds that never reached checkout, nearly all of them, change without that database look.
+local function in_checkout(mark, cleared)
+  return mark and cleared ~= '1'
+end
+
 -- Forget the hold itself: its record, its owner's pointer to it (if still this hold) and its expiry entry.
 local function drop_hold(prefix, expiries_key, hold_id, profile)
   redis.call('DEL', prefix .. 'hold:' .. hold_id)
@@ -68,23 +75,28 @@ end
 """
 
 # KEYS: state, version, expiries, channel, holder, new hold key, then one seat lock per requested seat.
-# ARGV: prefix, new hold id, profile id, ttl ms, max seats per order, currency, then seat id, price per seat.
+# ARGV: prefix, new hold id, profile id, ttl ms, max seats per order, currency, checkout cleared ('1' | '0'), then
+#       seat id, price per seat.
 # -> {'ok', hold_id, seats_json, expires_at_ms, amount_cents, first} | {'taken', seat...} | {'too_many', total}
-#    | {'needs_init'}; `first` is 1 when this hold is the show's only live one (its expiries set was empty), which
-#    is when the show must be registered for the sweeper (writes.lock_seats).
+#    | {'in_checkout', hold_id} | {'needs_init'}; `first` is 1 when this hold is the show's only live one (its
+#    expiries set was empty), which is when the show must be registered for the sweeper (writes.lock_seats).
+#    `in_checkout`: the live hold the seats would join went to checkout, and the caller has not cleared its order
+#    yet (see CHECKOUT_GUARD).
 PLACE_HOLD = _COMMON + """
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'needs_init'} end
 local prefix, new_id, profile = ARGV[1], ARGV[2], ARGV[3]
 local ttl, max_seats, currency = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local now = now_ms()
+local PAIRS = 7  -- seat id, price pairs start after ARGV[PAIRS]
 
 -- One hold per profile and show: new seats join the live one and keep its expiry.
 local hold_id = redis.call('GET', KEYS[5])
 local hold_key, expires_at, seats, amount
 if hold_id then
   hold_key = prefix .. 'hold:' .. hold_id
-  local record = redis.call('HMGET', hold_key, 'seats', 'expires_at_ms', 'amount_cents')
+  local record = redis.call('HMGET', hold_key, 'seats', 'expires_at_ms', 'amount_cents', 'checkout')
   if record[1] and tonumber(record[2]) > now then
+    if in_checkout(record[4], ARGV[7]) then return {'in_checkout', hold_id} end
     seats, expires_at, amount = cjson.decode(record[1]), tonumber(record[2]), tonumber(record[3])
   else
     hold_id = nil  -- expired: the sweeper releases it; this request starts a new hold
@@ -97,8 +109,8 @@ end
 local mine = {}
 for _, seat in ipairs(seats) do mine[seat] = true end
 local fresh, taken = {}, {'taken'}
-for i = 1, (#ARGV - 6) / 2 do
-  local seat = ARGV[5 + 2 * i]
+for i = 1, (#ARGV - PAIRS) / 2 do
+  local seat = ARGV[PAIRS - 1 + 2 * i]
   if not mine[seat] then
     -- A state value naming another hold whose lock has expired is free: that hold is merely not swept yet.
     if redis.call('HGET', KEYS[1], seat) == 'sold' or redis.call('EXISTS', KEYS[6 + i]) == 1 then
@@ -113,11 +125,11 @@ if #seats + #fresh > max_seats then return {'too_many', #seats + #fresh} end
 
 local changes = {}
 for _, i in ipairs(fresh) do
-  local seat = ARGV[5 + 2 * i]
+  local seat = ARGV[PAIRS - 1 + 2 * i]
   redis.call('SET', KEYS[6 + i], hold_id, 'NX', 'PX', expires_at - now)
   redis.call('HSET', KEYS[1], seat, hold_id)
   seats[#seats + 1] = seat
-  amount = amount + tonumber(ARGV[6 + 2 * i])
+  amount = amount + tonumber(ARGV[PAIRS + 2 * i])
   changes[#changes + 1] = {seat, 'held'}
 end
 local seats_json = cjson.encode(seats)
@@ -136,12 +148,14 @@ return {'ok', hold_id, seats_json, expires_at, amount, first}
 """
 
 # KEYS: state, version, expiries, channel, hold key, seat lock.
-# ARGV: prefix, hold id, profile id, seat id, price.
+# ARGV: prefix, hold id, profile id, seat id, price, checkout cleared ('1' | '0').
 # -> {'ok', hold_id, seats_json, expires_at_ms, amount_cents} | {'released'} | {'no_hold'} | {'no_seat'}
+#    | {'in_checkout'}
 RELEASE_SEAT = _COMMON + """
 local prefix, hold_id, profile, seat = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local record = redis.call('HMGET', KEYS[5], 'profile', 'seats', 'expires_at_ms', 'amount_cents')
+local record = redis.call('HMGET', KEYS[5], 'profile', 'seats', 'expires_at_ms', 'amount_cents', 'checkout')
 if record[1] ~= profile or tonumber(record[3]) <= now_ms() then return {'no_hold'} end
+if in_checkout(record[5], ARGV[6]) then return {'in_checkout'} end
 local kept, found = {}, false
 for _, s in ipairs(cjson.decode(record[2])) do
   if s == seat then found = true else kept[#kept + 1] = s end
@@ -163,12 +177,14 @@ return {'ok', hold_id, seats_json, tonumber(record[3]), amount}
 
 # KEYS: state, version, expiries, channel, hold key, and optionally a sorted set of the show's to take the profile
 # out of once its hold is released (the waiting room's admitted set: a fan done shopping frees a place).
-# ARGV: prefix, hold id, profile id.
-# -> {'released'} | {'no_hold'}.  An expired hold not swept yet is released here too: its owner asked.
+# ARGV: prefix, hold id, profile id, checkout cleared ('1' | '0').
+# -> {'released'} | {'no_hold'} | {'in_checkout'}.  An expired hold not swept yet is released here too: its owner
+#    asked.
 RELEASE_HOLD = _COMMON + """
 local prefix, hold_id, profile = ARGV[1], ARGV[2], ARGV[3]
-local record = redis.call('HMGET', KEYS[5], 'profile', 'seats')
+local record = redis.call('HMGET', KEYS[5], 'profile', 'seats', 'checkout')
 if record[1] ~= profile then return {'no_hold'} end
+if in_checkout(record[3], ARGV[4]) then return {'in_checkout'} end
 local changes = {}
 release_seats(prefix, KEYS[1], hold_id, cjson.decode(record[2]), changes)
 drop_hold(prefix, KEYS[3], hold_id, profile)
@@ -283,6 +299,16 @@ publish(KEYS[2], KEYS[4], changes)
 return {'claimed'}
 """
 
+# KEYS: hold key.  ARGV: profile id.  -> 1 when the profile's live hold is now marked as in checkout, else 0.
+# Checkout marks the hold before it writes the order, so a change that starts after the order can exist asks the
+# payments lifecycle first (CHECKOUT_GUARD).
+MARK_CHECKOUT = _COMMON + """
+local record = redis.call('HMGET', KEYS[1], 'profile', 'expires_at_ms')
+if record[1] ~= ARGV[1] or tonumber(record[2]) <= now_ms() then return 0 end
+redis.call('HSET', KEYS[1], 'checkout', 1)
+return 1
+"""
+
 # KEYS: hold key.  -> {now_ms, {field, value, ...}}: the hold and Redis's clock in one step, on the hold's shard
 # (a MULTI with TIME cannot be routed on a cluster: TIME names no key).
 READ_HOLD = _COMMON + """
@@ -297,6 +323,7 @@ sweep_expired = LuaScript(SWEEP_EXPIRED)
 mark_sold = LuaScript(MARK_SOLD)
 extend_hold = LuaScript(EXTEND_HOLD)
 claim_seats = LuaScript(CLAIM_SEATS)
+mark_checkout = LuaScript(MARK_CHECKOUT)
 read_hold = LuaScript(READ_HOLD)
 
 

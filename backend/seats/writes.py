@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal, cast
 
 from redis.asyncio import Redis
 
@@ -17,7 +17,7 @@ from backend.seats import _keys as keys
 from backend.seats import scripts
 from backend.seats.reads import text
 from backend.seats.rebuild import ensure_built
-from backend.seats.records import HoldRecord, Placed, SeatsTaken, StateUnavailable, TooManySeats
+from backend.seats.records import HoldRecord, InCheckout, Placed, SeatsTaken, StateUnavailable, TooManySeats
 
 # A rebuild races only with another rebuild or a flush; two tries suffice unless Redis keeps being flushed.
 INIT_ATTEMPTS = 3
@@ -36,16 +36,22 @@ async def _with_state(redis: Redis, show_id: int, run: Callable[[], Awaitable[An
     raise StateUnavailable(f"live state of show {show_id} could not be built")
 
 
+def _cleared(checkout_cleared: bool) -> str:
+    return "1" if checkout_cleared else "0"
+
+
 async def lock_seats(
     redis: Redis, *, show_id: int, profile_id: int, new_hold_id: str, seats: list[tuple[str, int]],
-    ttl_ms: int, max_seats: int, currency: str,
-) -> Placed | SeatsTaken | TooManySeats:
-    """Lock (seat id, price) pairs for the profile's hold on the show, all or none."""
+    ttl_ms: int, max_seats: int, currency: str, checkout_cleared: bool = False,
+) -> Placed | SeatsTaken | TooManySeats | InCheckout:
+    """Lock (seat id, price) pairs for the profile's hold on the show, all or none. InCheckout when the seats would
+    join a hold that went to checkout and `checkout_cleared` does not say its open order was dealt with."""
     script_keys = [
         *keys.show_keys(show_id), keys.holder(show_id, profile_id), keys.hold(show_id, new_hold_id),
         *(keys.seat_lock(show_id, seat_id) for seat_id, _ in seats),
     ]
-    args: list[str | int] = [keys.prefix(show_id), new_hold_id, profile_id, ttl_ms, max_seats, currency]
+    args: list[str | int] = [keys.prefix(show_id), new_hold_id, profile_id, ttl_ms, max_seats, currency,
+                             _cleared(checkout_cleared)]
     for seat_id, price in seats:
         args += [seat_id, price]
     reply = await _with_state(redis, show_id, lambda: scripts.place_hold(redis, script_keys, args))
@@ -54,6 +60,8 @@ async def lock_seats(
         return SeatsTaken([text(seat) for seat in reply[1:]])
     if outcome == b"too_many":
         return TooManySeats(int(reply[1]))
+    if outcome == b"in_checkout":
+        return InCheckout(text(reply[1]))
     # The script only ever creates or joins a hold of this profile and show.
     _, hold_id, seats_json, expires_at_ms, amount, first = reply
     if first or time.monotonic() - _registered_at.get(show_id, -REREGISTER_AFTER_S) >= REREGISTER_AFTER_S:
@@ -65,13 +73,15 @@ async def lock_seats(
 
 
 async def release_seat(
-    redis: Redis, *, show_id: int, hold_id: str, profile_id: int, seat_id: str, price: int, currency: str
+    redis: Redis, *, show_id: int, hold_id: str, profile_id: int, seat_id: str, price: int, currency: str,
+    checkout_cleared: bool = False,
 ) -> HoldRecord | str:
-    """The hold without that seat, or "released" (it was the last), "no_hold" or "no_seat"."""
+    """The hold without that seat, or "released" (it was the last), "no_hold", "no_seat" or "in_checkout" (the
+    hold went to checkout and `checkout_cleared` does not say its open order was dealt with)."""
     reply = await scripts.release_seat(
         redis,
         [*keys.show_keys(show_id), keys.hold(show_id, hold_id), keys.seat_lock(show_id, seat_id)],
-        [keys.prefix(show_id), hold_id, profile_id, seat_id, price],
+        [keys.prefix(show_id), hold_id, profile_id, seat_id, price, _cleared(checkout_cleared)],
     )
     if reply[0] != b"ok":
         return text(reply[0])
@@ -80,15 +90,27 @@ async def release_seat(
                       currency)
 
 
+ReleaseOutcome = Literal["released", "no_hold", "in_checkout"]
+
+
 async def release_hold(redis: Redis, *, show_id: int, hold_id: str, profile_id: int,
-                       leave: str | None = None) -> bool:
-    """Release every seat of the profile's hold; False when the profile has no such hold. `leave` names a sorted
-    set of the show's (same hash tag) to take the profile out of in the same step once the hold is released."""
+                       leave: str | None = None, checkout_cleared: bool = False) -> ReleaseOutcome:
+    """Release every seat of the profile's hold: "released", "no_hold" when the profile has no such hold, or
+    "in_checkout" (as for release_seat). `leave` names a sorted set of the show's (same hash tag) to take the
+    profile out of in the same step once the hold is released."""
     reply = await scripts.release_hold(
         redis, [*keys.show_keys(show_id), keys.hold(show_id, hold_id), *([leave] if leave else [])],
-        [keys.prefix(show_id), hold_id, profile_id],
+        [keys.prefix(show_id), hold_id, profile_id, _cleared(checkout_cleared)],
     )
-    return reply[0] == b"released"
+    outcome = text(reply[0])
+    assert outcome in ("released", "no_hold", "in_checkout")
+    return cast(ReleaseOutcome, outcome)
+
+
+async def mark_checkout(redis: Redis, *, show_id: int, hold_id: str, profile_id: int) -> bool:
+    """Checkout is about to write an order for the profile's live hold: from now on its seats change only after the
+    payments lifecycle cleared that order. False when the hold is no longer live."""
+    return bool(await scripts.mark_checkout(redis, [keys.hold(show_id, hold_id)], [profile_id]))
 
 
 async def mark_sold(redis: Redis, show_id: int, seat_ids: list[str], hold_id: str | None) -> int:

@@ -200,7 +200,8 @@ async def test_a_show_is_registered_for_the_sweeper_by_its_first_hold(show: data
     assert not await redis.sismember(keys.ACTIVE_SHOWS, show.id)
     # ...but once the show has no live hold, the next one is a first again.
     for placed, profile in ((first, 41), (second, 42)):
-        assert await seat_state.release_hold(redis, show_id=show.id, hold_id=placed.record.hold_id, profile_id=profile)
+        assert await seat_state.release_hold(redis, show_id=show.id, hold_id=placed.record.hold_id,
+                                             profile_id=profile) == "released"
     await lock(redis, show.id, 43, show.seat_ids[2:3])
     assert await redis.sismember(keys.ACTIVE_SHOWS, show.id)
 
@@ -211,10 +212,46 @@ async def test_releasing_a_hold_leaves_the_set_it_names(show: data.TestShow, red
     await redis.zadd(admission.admitted_key(show.id), {"51": 9e15, "52": 9e15})
     placed = await lock(redis, show.id, 51, show.seat_ids[:2])
     assert await seat_state.release_hold(redis, show_id=show.id, hold_id=placed.record.hold_id, profile_id=51,
-                                         leave=admission.admitted_key(show.id))
+                                         leave=admission.admitted_key(show.id)) == "released"
     assert await redis.zrange(admission.admitted_key(show.id), 0, -1) == [b"52"]
     # Someone else's hold id releases nothing and takes nobody out.
     other = await lock(redis, show.id, 52, show.seat_ids[2:3])
-    assert not await seat_state.release_hold(redis, show_id=show.id, hold_id=other.record.hold_id, profile_id=51,
-                                             leave=admission.admitted_key(show.id))
+    assert await seat_state.release_hold(redis, show_id=show.id, hold_id=other.record.hold_id, profile_id=51,
+                                         leave=admission.admitted_key(show.id)) == "no_hold"
     assert await redis.zrange(admission.admitted_key(show.id), 0, -1) == [b"52"]
+
+
+async def test_a_hold_marked_for_checkout_changes_only_once_its_order_is_cleared(
+    show: data.TestShow, redis: Redis
+) -> None:
+    """Checkout's mark is what sends a change through the payments lifecycle's database look: every way a hold's
+    seats change answers in_checkout, changing nothing, until the caller says the open order was cleared."""
+    placed = await lock(redis, show.id, 61, show.seat_ids[:2])
+    assert isinstance(placed, seat_state.Placed)
+    hold_id = placed.record.hold_id
+    assert not await seat_state.mark_checkout(redis, show_id=show.id, hold_id=hold_id, profile_id=62)  # not theirs
+    assert await seat_state.mark_checkout(redis, show_id=show.id, hold_id=hold_id, profile_id=61)
+    before = await read_state(redis, show.id)
+
+    joined = await lock(redis, show.id, 61, show.seat_ids[2:3])
+    assert joined == seat_state.InCheckout(hold_id)
+    assert await seat_state.release_seat(redis, show_id=show.id, hold_id=hold_id, profile_id=61,
+                                         seat_id=show.seat_ids[0], price=1000, currency="EUR") == "in_checkout"
+    assert await seat_state.release_hold(redis, show_id=show.id, hold_id=hold_id, profile_id=61) == "in_checkout"
+    assert await read_state(redis, show.id) == before
+    assert (await get_hold(redis, hold_id)).seat_ids == show.seat_ids[:2]
+
+    # Cleared: each change goes through.
+    joined = await seat_state.lock_seats(redis, show_id=show.id, profile_id=61, new_hold_id=new_hold_id(show.id),
+                                         seats=[(show.seat_ids[2], 1000)], ttl_ms=TTL_MS, max_seats=8,
+                                         currency="EUR", checkout_cleared=True)
+    assert isinstance(joined, seat_state.Placed) and joined.record.seat_ids == show.seat_ids[:3]
+    kept = await seat_state.release_seat(redis, show_id=show.id, hold_id=hold_id, profile_id=61,
+                                         seat_id=show.seat_ids[0], price=1000, currency="EUR", checkout_cleared=True)
+    assert isinstance(kept, seat_state.HoldRecord) and kept.seat_ids == show.seat_ids[1:3]
+    assert await seat_state.release_hold(redis, show_id=show.id, hold_id=hold_id, profile_id=61,
+                                         checkout_cleared=True) == "released"
+    # An unmarked hold never asks.
+    other = await lock(redis, show.id, 63, show.seat_ids[:1])
+    assert await seat_state.release_hold(redis, show_id=show.id, hold_id=other.record.hold_id,
+                                         profile_id=63) == "released"
