@@ -10,6 +10,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException, ValidationException
 
+from .payments import Payments
 from .store import Store
 from .webhooks import Webhooks, summary
 
@@ -66,4 +67,11 @@ async def redeliver_event(event_id: str, webhooks: Webhooks, store: Store) -> Re
     return Response(summary(entry, with_event=False))
 
 
-routes = [healthz, webhook_switch, set_webhook_switch, list_events, redeliver_event]
+@post("/_standin/payment_intents/{intent_id:str}/finish_processing", status_code=200, include_in_schema=False)
+async def finish_processing(intent_id: str, payments: Payments) -> dict[str, Any]:
+    """A `processing` PaymentIntent settles now (succeeds or fails as its payment method says), with the same
+    objects and events as when its time comes: a test decides the moment instead of waiting for it."""
+    return payments.finish_processing(intent_id)
+
+
+routes = [healthz, webhook_switch, set_webhook_switch, list_events, redeliver_event, finish_processing]

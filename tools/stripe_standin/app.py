@@ -27,13 +27,14 @@ log = logging.getLogger("stripe_standin")
 def create_app(settings: Settings) -> ASGIApp:
     store = Store(settings.state_file)
     webhooks = Webhooks(store, settings)
-    payments = Payments(store, webhooks)
+    payments = Payments(store, webhooks, processing_seconds=settings.processing_seconds)
     gateway = StripeGateway(settings, store, payments)
 
     @contextlib.asynccontextmanager
     async def deliver_webhooks(_: Litestar) -> AsyncIterator[None]:
         store.save()  # fail now, not on the first payment, if the state file cannot be written
         delivery = asyncio.create_task(webhooks.run(), name="webhook-delivery")
+        processing = asyncio.create_task(payments.run_processing(), name="processing-payments")
         log.info(
             "Stripe stand-in ready: state in %s, webhooks to %s",
             settings.state_file,
@@ -42,9 +43,10 @@ def create_app(settings: Settings) -> ASGIApp:
         try:
             yield
         finally:
-            delivery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await delivery
+            for task in (processing, delivery):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             store.save()  # an interrupted delivery stays pending and resumes after a restart
 
     def stripe_not_found(request: Request, exc: Exception) -> Response:
@@ -63,6 +65,7 @@ def create_app(settings: Settings) -> ASGIApp:
             "gateway": Provide(lambda: gateway, sync_to_thread=False),
             "webhooks": Provide(lambda: webhooks, sync_to_thread=False),
             "store": Provide(lambda: store, sync_to_thread=False),
+            "payments": Provide(lambda: payments, sync_to_thread=False),
         },
         exception_handlers={
             NotFoundException: stripe_not_found,

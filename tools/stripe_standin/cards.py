@@ -68,6 +68,20 @@ TEST_PAYMENT_METHODS: dict[str, str] = {
 }
 
 
+# Not Stripe's: ready-made methods whose charge stays pending, the PaymentIntent `processing`, until it settles
+# (the decline, or None: it pays). Stripe's cards settle at once; its asynchronous methods (SEPA Direct Debit, ACH)
+# are the ones that process for a while (https://docs.stripe.com/payments/payment-intents/verifying-status), which
+# the stand-in's card-only API could not otherwise show. Real Stripe does not know these tokens.
+SETTLING_LATER: dict[str, Decline | None] = {
+    "pm_card_processingThenSucceeds": None,
+    "pm_card_processingThenDeclined": Decline(
+        "card_declined", "Your card has insufficient funds.", "insufficient_funds"
+    ),
+}
+# The card they stand for (brand, last4 and expiry only ever reach the state file).
+SETTLING_LATER_NUMBER = "4242424242424242"
+
+
 def brand_of(number: str) -> str:
     two, four = int(number[:2]), int(number[:4])
     if number.startswith("4"):
@@ -163,9 +177,9 @@ def examine(card_params: dict[str, Any], today: date) -> tuple[Card | None, Decl
 
 def card_for_test_token(token: str, today: date) -> tuple[Card, Decline | None] | None:
     """The card behind a ready-made test payment method such as ``pm_card_visa``, or None."""
-    number = TEST_PAYMENT_METHODS.get(token)
+    number = SETTLING_LATER_NUMBER if token in SETTLING_LATER else TEST_PAYMENT_METHODS.get(token)
     if number is None:
         return None
     card, decline = examine({"number": number, "exp_month": 12, "exp_year": today.year + 3, "cvc": "123"}, today)
     assert card is not None
-    return card, decline
+    return card, SETTLING_LATER[token] if token in SETTLING_LATER else decline

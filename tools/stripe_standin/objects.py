@@ -138,11 +138,24 @@ def payment_method(card: Card, *, created: int) -> dict[str, Any]:
     }
 
 
-def charge(intent: dict[str, Any], method: dict[str, Any], *, created: int, decline: Decline | None) -> dict[str, Any]:
+def charge(
+    intent: dict[str, Any],
+    method: dict[str, Any],
+    *,
+    created: int,
+    decline: Decline | None,
+    pending: bool = False,
+    charge_id: str | None = None,
+) -> dict[str, Any]:
+    """A charge as it ends (paid, or failed with ``decline``), or ``pending`` while its payment is processing.
+
+    ``charge_id``: the pending charge that is now settling (Stripe keeps the charge, only its outcome changes).
+    """
     card = method["card"]
-    paid = decline is None
+    paid = decline is None and not pending
+    status = "pending" if pending else "succeeded" if paid else "failed"
     return {
-        "id": new_id("ch"),
+        "id": charge_id or new_id("ch"),
         "object": "charge",
         "amount": intent["amount"],
         "amount_captured": intent["amount"] if paid else 0,
@@ -160,14 +173,15 @@ def charge(intent: dict[str, Any], method: dict[str, Any], *, created: int, decl
         "description": intent["description"],
         "disputed": False,
         "failure_balance_transaction": None,
-        "failure_code": decline.code if decline else None,
-        "failure_message": decline.message if decline else None,
+        "failure_code": decline.code if decline and not pending else None,
+        "failure_message": decline.message if decline and not pending else None,
         "fraud_details": {},
         "invoice": None,
         "livemode": False,
         "metadata": dict(intent["metadata"]),
         "on_behalf_of": None,
-        "outcome": _outcome(decline),
+        # No outcome yet while the payment is processing.
+        "outcome": None if pending else _outcome(decline),
         "paid": paid,
         "payment_intent": intent["id"],
         "payment_method": method["id"],
@@ -194,7 +208,7 @@ def charge(intent: dict[str, Any], method: dict[str, Any], *, created: int, decl
         "source_transfer": None,
         "statement_descriptor": intent["statement_descriptor"],
         "statement_descriptor_suffix": intent["statement_descriptor_suffix"],
-        "status": "succeeded" if paid else "failed",
+        "status": status,
         "transfer_data": None,
         "transfer_group": None,
     }

@@ -7,7 +7,9 @@ rejected call leaves no trace (a card decline is a change: Stripe records it too
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -25,6 +27,8 @@ from .errors import (
 )
 from .store import Store
 from .webhooks import Webhooks
+
+log = logging.getLogger("stripe_standin.payments")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ EXPANDABLE = {
     "charge": {"payment_intent": "payment_intent"},
 }
 
+# As Stripe's error message lists them. But Stripe cancels a `processing` PaymentIntent only "in rare cases"
+# (https://docs.stripe.com/api/payment_intents/cancel), never a card payment on its way: neither does the stand-in.
 CANCELABLE = (
     "requires_payment_method",
     "requires_capture",
@@ -91,10 +97,20 @@ _CONFIRM_PARAMS = {
 
 
 class Payments:
-    def __init__(self, store: Store, webhooks: Webhooks, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        webhooks: Webhooks,
+        clock: Callable[[], float] = time.time,
+        *,
+        processing_seconds: float,
+    ) -> None:
         self.store = store
         self.webhooks = webhooks
         self.clock = clock
+        # How long a payment method of cards.SETTLING_LATER keeps its PaymentIntent `processing`.
+        self.processing_seconds = processing_seconds
+        self._processing_changed = asyncio.Event()
 
     # PaymentIntents
 
@@ -212,7 +228,7 @@ class Payments:
                 f"Invalid cancellation_reason: must be one of {', '.join(CANCELLATION_REASONS)}",
                 param="cancellation_reason",
             )
-        if intent["status"] not in CANCELABLE:
+        if intent["status"] not in CANCELABLE or intent["status"] == "processing":
             raise unexpected_state(
                 f"You cannot cancel this PaymentIntent because it has a status of {intent['status']}. "
                 "Only a PaymentIntent with one of the following statuses may be canceled: "
@@ -256,6 +272,8 @@ class Payments:
         if "receipt_email" in params:
             intent["receipt_email"] = _optional_string(params, "receipt_email")
 
+        if method is not None and self.store.settles_later.get(method["id"]):
+            return self._start_processing(intent, method, params, caller, request, now)
         if decline is None:
             assert method is not None
             charge = self.store.put(objects.charge(intent, method, created=now, decline=None))
@@ -291,6 +309,96 @@ class Payments:
             payment_intent=self._intent_view(intent, {}, caller),
             **extra,
         )
+
+    # processing: a payment that settles later
+
+    def _start_processing(
+        self,
+        intent: dict[str, Any],
+        method: dict[str, Any],
+        params: dict[str, Any],
+        caller: Caller,
+        request: RequestInfo,
+        now: int,
+    ) -> dict[str, Any]:
+        """Confirmed, but the money is not there yet: the charge is pending and the PaymentIntent `processing`
+        (no next_action: nothing is asked of the customer) until ``processing_seconds`` have passed."""
+        charge = self.store.put(objects.charge(intent, method, created=now, decline=None, pending=True))
+        intent.update(
+            status="processing",
+            latest_charge=charge["id"],
+            payment_method=method["id"],
+            last_payment_error=None,
+            next_action=None,
+        )
+        self.store.processing[intent["id"]] = self.clock() + self.processing_seconds
+        self._event("payment_intent.processing", intent, request)
+        self._processing_changed.set()
+        return self._intent_view(intent, params, caller)
+
+    def settle_due(self) -> float | None:
+        """Settle every processing PaymentIntent whose time has come; returns the seconds until the next is due."""
+        now = self.clock()
+        due = sorted((at, intent_id) for intent_id, at in self.store.processing.items() if at <= now)
+        for _, intent_id in due:
+            self._settle(intent_id)
+        if due:
+            self.store.save(now)
+        upcoming = self.store.processing.values()
+        return max(0.0, min(upcoming) - now) if upcoming else None
+
+    def _settle(self, intent_id: str) -> None:
+        del self.store.processing[intent_id]
+        intent = self.store.get("payment_intent", intent_id)
+        if intent is None or intent["status"] != "processing":
+            return
+        method = self.store.get("payment_method", intent["payment_method"])
+        assert method is not None
+        decline = self._decline_of(method)
+        pending = self.store.get("charge", intent["latest_charge"])
+        created = pending["created"] if pending else int(self.clock())
+        charge = self.store.put(
+            objects.charge(intent, method, created=created, decline=decline, charge_id=intent["latest_charge"])
+        )
+        # Stripe moved it on by itself: its events name no API request.
+        if decline is None:
+            intent.update(status="succeeded", amount_received=intent["amount"])
+            self._event("payment_intent.succeeded", intent, RequestInfo())
+        else:
+            payment_error = objects.payment_error(decline, method=method, charge_id=charge["id"])
+            intent.update(status="requires_payment_method", payment_method=None, last_payment_error=payment_error)
+            self._event("payment_intent.payment_failed", intent, RequestInfo())
+        log.info("%s settled after processing: %s", intent_id, intent["status"])
+
+    def finish_processing(self, intent_id: str) -> dict[str, Any]:
+        """The test control: a processing PaymentIntent settles now rather than when its time comes."""
+        intent = self._intent(intent_id)
+        if intent_id not in self.store.processing:
+            raise unexpected_state(
+                f"This PaymentIntent has a status of {intent['status']}; only a processing one can settle.",
+                payment_intent=self.render(intent, {}),
+            )
+        self.store.processing[intent_id] = self.clock()
+        self.settle_due()
+        self._processing_changed.set()
+        return self.render(intent, {})
+
+    async def run_processing(self) -> None:
+        """The background task that settles processing PaymentIntents when their time comes (also those a
+        restart found overdue: at once)."""
+        while True:
+            self._processing_changed.clear()
+            try:
+                delay = self.settle_due()
+            except Exception:
+                # A bug here must not leave every later payment processing forever: say so, and try again.
+                log.exception("settling processing payments failed unexpectedly; trying again in 1 s")
+                delay = 1.0
+            try:
+                async with asyncio.timeout(delay):
+                    await self._processing_changed.wait()
+            except TimeoutError:
+                pass
 
     # payment methods
 
@@ -338,6 +446,8 @@ class Payments:
         assert card is not None
         method = self.store.put(objects.payment_method(card, created=int(self.clock())))
         self.store.card_outcomes[method["id"]] = asdict(decline) if decline else None
+        if "payment_method" in params and params["payment_method"] in cards.SETTLING_LATER:
+            self.store.settles_later[method["id"]] = True
         return method, decline
 
     def _decline_of(self, method: dict[str, Any] | None) -> cards.Decline | None:

@@ -42,6 +42,10 @@ def _empty_state() -> dict[str, Any]:
         # payment_method id -> the decline its card produces (null when it pays), since the
         # card number that decides it is not kept.
         "card_outcomes": {},
+        # payment_method id -> true when its charges stay pending before they settle (cards.SETTLING_LATER)
+        "settles_later": {},
+        # PaymentIntent id -> when its `processing` ends (epoch seconds), kept so a restart still settles it
+        "processing": {},
         # event id -> {"event": Event, "delivery": {...}}
         "events": {},
         # Idempotency-Key -> {"fingerprint", "status", "body", "created"}
@@ -130,3 +134,11 @@ class Store:
     @property
     def card_outcomes(self) -> dict[str, dict[str, Any] | None]:
         return self.state["card_outcomes"]
+
+    @property
+    def settles_later(self) -> dict[str, bool]:
+        return self.state["settles_later"]
+
+    @property
+    def processing(self) -> dict[str, float]:
+        return self.state["processing"]

@@ -79,7 +79,7 @@ class Standin:
         return self.process.returncode
 
 
-def start_standin(state_file: Path, webhook_url: str, log_file: Path) -> Standin:
+def start_standin(state_file: Path, webhook_url: str, log_file: Path, *flags: str) -> Standin:
     port = free_port()
     command = [
         sys.executable,
@@ -99,6 +99,7 @@ def start_standin(state_file: Path, webhook_url: str, log_file: Path) -> Standin
         WEBHOOK_SECRET,
         "--webhook-url",
         webhook_url,
+        *flags,
     ]
     env = {key: value for key, value in os.environ.items() if not key.startswith(("STANDIN_", "STRIPE_"))}
     with log_file.open("ab") as log:
@@ -122,8 +123,8 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., Standin]]:
     """Start stand-ins for one test; each must stop cleanly (exit status 0) on SIGTERM."""
     started: list[Standin] = []
 
-    def _launch(state_file: Path, webhook_url: str) -> Standin:
-        standin = start_standin(state_file, webhook_url, tmp_path / f"standin-{len(started)}.log")
+    def _launch(state_file: Path, webhook_url: str, *flags: str) -> Standin:
+        standin = start_standin(state_file, webhook_url, tmp_path / f"standin-{len(started)}.log", *flags)
         started.append(standin)
         return standin
 
