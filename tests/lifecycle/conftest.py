@@ -35,6 +35,8 @@ def _server(redis_url: str, name: str, hold: int, grace: int, admission: int) ->
         "REDIS_URL": redis_url, "HOLD_TTL_SECONDS": str(hold), "PAYMENT_GRACE_SECONDS": str(grace),
         "ADMISSION_TTL_SECONDS": str(admission), "QUEUE_ACTIVE_SHOPPERS": str(ACTIVE_SHOPPERS),
         "RECONCILE_INTERVAL_SECONDS": "3600",
+        # A processing payment settles when its test says so (the stand-in's finish_processing), never mid-test.
+        "STANDIN_PROCESSING_SECONDS": "600",
     })
 
 

@@ -20,6 +20,9 @@ from tests.support.servers import ServerProcess
 
 VISA = "pm_card_visa"
 DECLINED = "pm_card_chargeDeclined"
+# The stand-in's payments that stay `processing` until they settle (tools/stripe_standin/README.md).
+PROCESSING_THEN_SUCCEEDS = "pm_card_processingThenSucceeds"
+PROCESSING_THEN_DECLINED = "pm_card_processingThenDeclined"
 
 
 def webhook_secret(var_dir: Path) -> str:
@@ -83,6 +86,13 @@ class Standin:
                 response = await client.post(f"{self.url}/_standin/events/{event['id']}/redeliver")
                 assert response.status_code == 200, response.text
         return len(lost)
+
+    async def finish_processing(self, intent_id: str) -> dict:
+        """A `processing` PaymentIntent settles now, as its payment method says (the stand-in's test control)."""
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(f"{self.url}/_standin/payment_intents/{intent_id}/finish_processing")
+            assert response.status_code == 200, response.text
+            return response.json()
 
     async def _get(self, path: str, **params: str) -> Any:
         async with httpx.AsyncClient(timeout=10) as client:
