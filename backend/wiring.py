@@ -46,9 +46,14 @@ class Services:
             self._shared[type(obj)] = obj
 
     def get(self, kind: type[T]) -> T:
+        """The shared object of that type; for a runtime-checkable Protocol, the one shared object that satisfies it
+        (how a lower domain finds what a higher one implements for it, e.g. booking's OpenOrderGuard)."""
         obj = self._shared.get(kind)
+        if obj is None:
+            matches = [candidate for candidate in self._shared.values() if isinstance(candidate, kind)]
+            obj = matches[0] if len(matches) == 1 else None
         if not isinstance(obj, kind):
-            raise LookupError(f"no {kind.__name__} shared by an earlier domain")
+            raise LookupError(f"no {kind.__name__} shared by a domain (or more than one)")
         return obj
 
     def dependencies(self) -> dict[str, Provide]:

@@ -5,28 +5,29 @@ from __future__ import annotations
 
 from functools import partial
 
-from litestar.di import Provide
-
 from backend.booking.routes import HoldsController
 from backend.booking.service import HoldService, OpenOrderGuard
 from backend.booking.sweeper import sweep_expired_holds
 from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
 from backend.seats import rebuild_sold_seats
-from backend.wiring import Contribution, Services
+from backend.wiring import Contribution, Services, provide
 
 
 def contribution(services: Services) -> Contribution:
-    facts, layouts = services.get(ShowFactsCache), services.get(LayoutCache)
+    # One HoldService per process: it keeps no per-request state, and every dependency Litestar resolves per request
+    # costs a signature parse on the hot path (routes.py).
+    hold_service = HoldService(services.redis, services.settings, services.get(ShowFactsCache),
+                               services.get(LayoutCache), open_orders=None)
 
-    # One dependency of its own (payments' open-order guard): a chain of single dependencies resolves in line,
-    # where several independent ones would cost a task group per request (routes.py).
-    def provide_hold_service(open_orders: OpenOrderGuard) -> HoldService:
-        return HoldService(services.redis, services.settings, facts, layouts, open_orders)
+    async def bind_open_orders() -> None:
+        # Payments implements the guard and contributes after booking: every domain's shared objects are known by
+        # the time the app starts.
+        hold_service.open_orders = services.get(OpenOrderGuard)  # type: ignore[type-abstract]
 
     return Contribution(
         route_handlers=[HoldsController],
-        dependencies={"hold_service": Provide(provide_hold_service, sync_to_thread=False)},
-        startup=[partial(rebuild_sold_seats, services.redis)],
+        dependencies={"hold_service": provide(hold_service)},
+        startup=[bind_open_orders, partial(rebuild_sold_seats, services.redis)],
         background=[partial(sweep_expired_holds, services.redis)],
     )

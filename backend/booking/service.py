@@ -51,12 +51,22 @@ class OpenOrderGuard(Protocol):
 
 class HoldService:
     def __init__(self, redis: Redis, settings: Settings, show_facts: ShowFactsCache,
-                 layouts: LayoutCache, open_orders: OpenOrderGuard) -> None:
+                 layouts: LayoutCache, open_orders: OpenOrderGuard | None) -> None:
         self.redis = redis
         self.settings = settings
         self.show_facts = show_facts
         self.layouts = layouts
-        self.open_orders = open_orders
+        self._open_orders = open_orders
+
+    @property
+    def open_orders(self) -> OpenOrderGuard:
+        if self._open_orders is None:
+            raise RuntimeError("no OpenOrderGuard bound: the payments domain binds it when the app starts")
+        return self._open_orders
+
+    @open_orders.setter
+    def open_orders(self, guard: OpenOrderGuard) -> None:
+        self._open_orders = guard
 
     async def place(self, show_ref: str, profile_id: int, request: HoldRequest,
                     now: datetime | None = None) -> seats.HoldRecord:

@@ -62,6 +62,10 @@ class OrderLifecycle:
         self._gateway = gateway
         self.grace_seconds = grace_seconds
 
+    def connect(self, gateway: StripeGateway) -> None:
+        """The process's Stripe gateway, made when the app starts (after the lifecycle itself was wired in)."""
+        self._gateway = gateway
+
     @property
     def gateway(self) -> StripeGateway:
         # Only transitions that talk to Stripe need it: holds work on a server without payments configured.

@@ -15,42 +15,42 @@ from backend.payments.gateway import StripeGateway
 from backend.payments.order_lifecycle import OrderLifecycle
 from backend.payments.reconciler import run_reconciler
 from backend.payments.routes import PaymentsController, stripe_webhook
-from backend.redis_client import RedisDependency
 from backend.settings import Settings
-from backend.wiring import Contribution, Services
+from backend.wiring import Contribution, Services, provide
 
 
 class Payments:
     """The process's Stripe gateway, made at startup (after logging is set up, so its warnings are seen). Without
     Stripe keys (the app started outside `just serve`) payments answer 503 instead of the app refusing to start."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, redis: Redis) -> None:
         self.settings = settings
         self.gateway: StripeGateway | None = None
+        # One per process, as booking's OpenOrderGuard too; it keeps no per-request state.
+        self.lifecycle = OrderLifecycle(redis, None, settings.payment_grace_seconds)
 
     async def start(self) -> None:
         settings = self.settings
         if settings.stripe_secret_key and settings.stripe_publishable_key:
             self.gateway = StripeGateway.from_settings(settings)
+            self.lifecycle.connect(self.gateway)
 
     def provide_gateway(self) -> StripeGateway:
         if self.gateway is None:
             raise Unavailable("Payments are not configured on this server.", code="payments_unavailable")
         return self.gateway
 
-    def provide_order_lifecycle(self, redis: RedisDependency) -> OrderLifecycle:
-        return OrderLifecycle(redis, self.gateway, self.settings.payment_grace_seconds)
-
     async def reconcile(self, redis: Redis) -> None:
         await run_reconciler(redis, self.gateway, self.settings)
 
 
 def contribution(services: Services) -> Contribution:
-    payments = Payments(services.settings)
+    payments = Payments(services.settings, services.redis)
     return Contribution(
         route_handlers=[PaymentsController, stripe_webhook],
         dependencies={"gateway": Provide(payments.provide_gateway, sync_to_thread=False),
-                      "open_orders": Provide(payments.provide_order_lifecycle, sync_to_thread=False)},
+                      "open_orders": provide(payments.lifecycle)},
+        shared=[payments.lifecycle],
         startup=[payments.start],
         background=[partial(payments.reconcile, services.redis),
                     partial(run_ledger_checkpoints, services.settings)],
