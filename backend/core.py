@@ -101,6 +101,7 @@ def _sessions(settings: Settings) -> list[Any]:
         httponly=True,
         samesite="lax",
         store="sessions",
+        near_cache_seconds=settings.session_cache_seconds,
     )
     return [sessions.middleware]
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from db.urls import is_sqlite, sqlite_path
@@ -22,17 +23,30 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class SettingsError(RuntimeError):
     """A setting is missing or malformed; the message names it and says what is expected."""
 
+N = TypeVar("N", int, float)
 
-def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
+
+def _number(env: dict[str, str], name: str, default: N, minimum: N, kind: type[N], what: str) -> N:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
+        raise SettingsError(f"{name} must be {what}, got {raw!r}") from None
+    if not value >= minimum:  # also refuses nan
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
+    return _number(env, name, default, minimum, int, "an integer")
+
+
+def _float(env: dict[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    value = _number(env, name, default, minimum, float, "a number")
+    if value == float("inf"):
+        raise SettingsError(f"{name} must be finite, got {value}")
     return value
 
 
@@ -79,6 +93,9 @@ class Settings:
     # How much longer a hold lives once its fan says they are paying (once per hold): a slow provider must not
     # cost a fan who paid in time their seats.
     payment_grace_seconds: int = 120
+    # How long a process may answer a session from memory instead of Redis (0 turns it off): a sign-out served by
+    # another process is seen within this bound (backend/sessions.py).
+    session_cache_seconds: float = 1.0
     # Outgoing mail (e-mail verification): smtp://user:pass@host:587 (STARTTLS) or smtps://...:465. Unset outside
     # production: the message is written to the log instead, since no mail server exists on a laptop.
     smtp_url: str | None = None
@@ -209,6 +226,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60),
         ledger_checkpoint_seconds=_int(env, "LEDGER_CHECKPOINT_SECONDS", 300),
         payment_grace_seconds=_int(env, "PAYMENT_GRACE_SECONDS", 120),
+        session_cache_seconds=_float(env, "SESSION_CACHE_SECONDS", 1.0, minimum=0.0),
         stripe_secret_key=stripe_secret,
         stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,

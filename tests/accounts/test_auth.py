@@ -119,3 +119,42 @@ async def test_the_address_rate_limit_guards_sign_in_only(anon: httpx.AsyncClien
     assert login.headers["ratelimit-policy"] == "300; w=60"
     for response in (await anon.get("/api/v1/shows"), await anon.post("/api/v1/auth/logout")):
         assert not any(name.startswith("ratelimit") for name in response.headers), response.headers
+
+
+async def _signed_in_cookie(server) -> str:
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        response = await client.post("/api/v1/auth/register",
+                                     json={"email": unique_email(), "password": STRONG_PASSWORD, "name": "N"})
+        assert response.status_code == 201
+        return client.cookies["session"]
+
+
+async def _me(server, cookie: str) -> int:
+    async with httpx.AsyncClient(base_url=server.url, cookies={"session": cookie}) as client:
+        return (await client.get("/api/v1/auth/me")).status_code
+
+
+async def test_a_signed_out_session_replayed_to_the_same_process_is_refused_at_once(server) -> None:
+    """The per-process session near-cache forgets a session the moment this process signs it out."""
+    cookie = await _signed_in_cookie(server)
+    assert await _me(server, cookie) == 200  # now in the server's near-cache
+    async with httpx.AsyncClient(base_url=server.url, cookies={"session": cookie}) as client:
+        assert (await client.post("/api/v1/auth/logout")).status_code == 204
+    assert await _me(server, cookie) == 401
+
+
+@pytest.mark.cluster
+async def test_a_session_signed_out_by_another_process_stops_working_within_the_cache_bound(server, redis) -> None:
+    """Another process's sign-out only deletes the stored session: this process may answer from memory for at most
+    SESSION_CACHE_SECONDS (1 s by default) more, then it reads the store again."""
+    import time
+
+    cookie = await _signed_in_cookie(server)
+    primed = time.monotonic()
+    assert await _me(server, cookie) == 200
+    assert await redis.delete(f"sessions:{cookie}") == 1  # what a sign-out elsewhere does to the store
+    if time.monotonic() - primed < 0.5:  # still well inside the bound: served from memory, not from Redis
+        assert await _me(server, cookie) == 200
+    while await _me(server, cookie) == 200:
+        assert time.monotonic() - primed < 1.0 + 2.0, "the near-cache outlived its bound"
+    assert await _me(server, cookie) == 401
