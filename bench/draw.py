@@ -1,7 +1,8 @@
 """Draw benchmark: E early arrivals drawn when the sale opens, on a real Valkey (embedded, a fresh one per run).
 
 The early list, the profile -> number (0) and profile -> queue id hashes are filled as E joins would leave them
-(pipelined, not timed); then one process draws. Reports the draw's wall time and, from SLOWLOG, the longest single
+(pipelined, not timed); then one process draws, every profile counted as verified without asking a database (the
+draw's database queries, one per 5,000 early arrivals, are not in these figures). Reports the draw's wall time and, from SLOWLOG, the longest single
 Redis command during the draw (what another client could have waited behind).
 
     taskset -c 1 .venv/bin/python bench/draw.py --early 100000
@@ -28,6 +29,10 @@ from realtime.waiting_room import WaitingRoom, epoch_ms
 FILL_CHUNK = 10_000
 
 
+async def everyone(profile_ids: list[int]) -> set[int]:
+    return set(profile_ids)
+
+
 async def fill(redis: Redis, show_id: int, early: int) -> None:
     keys = script_keys(show_id)
     for start in range(1, early + 1, FILL_CHUNK):
@@ -47,11 +52,18 @@ async def run(early: int, rounds: int) -> None:
         try:
             await redis.config_set("slowlog-log-slower-than", 0)
             await redis.config_set("slowlog-max-len", 100_000)
-            room = WaitingRoom(redis, active_shoppers=100, admission_ttl_s=600)
+            room = WaitingRoom(redis, active_shoppers=100, admission_ttl_s=600, verified=everyone)
             for round_ in range(rounds):
-                show = ShowFacts(id=1_000 + round_, title="Bench", venue_id=1, currency="EUR",
-                                 starts_at=opens + timedelta(days=1), sale_opens_at=opens, queue_enabled=True,
-                                 seats_total=100)
+                show = ShowFacts(
+                    id=1_000 + round_,
+                    title="Bench",
+                    venue_id=1,
+                    currency="EUR",
+                    starts_at=opens + timedelta(days=1),
+                    sale_opens_at=opens,
+                    queue_enabled=True,
+                    seats_total=100,
+                )
                 await fill(redis, show.id, early)
                 await redis.slowlog_reset()
                 started = time.perf_counter()
@@ -62,8 +74,10 @@ async def run(early: int, rounds: int) -> None:
                 if os.environ.get("DRAW_BENCH_SLOWEST"):
                     print([(e["duration"], e["command"][:60]) for e in slow[:5]])
                 assert await redis.exists(script_keys(show.id)[3])
-                print(f"draw of {early:,}: {wall:.2f} s wall, longest Redis command {longest / 1000:.1f} ms, "
-                      f"load average {os.getloadavg()[0]:.2f}")
+                print(
+                    f"draw of {early:,}: {wall:.2f} s wall, longest Redis command {longest / 1000:.1f} ms, "
+                    f"load average {os.getloadavg()[0]:.2f}"
+                )
         finally:
             await redis.aclose()
             process.terminate()

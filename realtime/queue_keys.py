@@ -19,8 +19,9 @@
 - draw_lock STRING  SET NX PX by the process doing the draw; its token names that draw's hashes.
 - seed      STRING  the draw's secret seed (64 hex digits), set by the line's first joiner (or the first look at the
                     draw): only its sha256 is shown until the draw, then it is revealed (realtime/draw.py).
-- draw      HASH    the published draw once done: closed_at (ms), entries_hash, entries_count.
-- draw_entries STRING the frozen early entries (queue ids, sorted, one per line: what entries_hash is over); a
+- draw      HASH    the published draw once done: closed_at (ms), entries_hash, entries_count (drawn entries),
+                    placed_after_count (early arrivals without a verified e-mail, numbered after them).
+- draw_entries STRING the frozen drawn entries (queue ids, sorted, one per line: what entries_hash is over); a
                     draw writes it under drawing:<token>:list in chunks and FINISH_DRAW renames it here.
 - lease:queue-advance  the advancing job's lease (backend.leases): the one process that advances the line.
 Admission grants themselves live in backend.booking.admission's `admitted` set.

@@ -37,7 +37,9 @@ end
 # An entry whose number was served and whose admission is over (released everything, paid, let it expire) is a
 # finished turn: joining again is joining anew, with a new number at the back of the line (never ahead of anyone
 # waiting) in place of the old entry, so a profile still has one entry.
-JOIN = _STATUS + """
+JOIN = (
+    _STATUS
+    + """
 local now = tonumber(ARGV[3])
 local number = redis.call('HGET', KEYS[8], ARGV[1])
 if number then
@@ -64,11 +66,14 @@ redis.call('HSET', KEYS[10], ARGV[1], ARGV[2])
 redis.call('SPUBLISH', KEYS[7], status(now))
 return {number, ARGV[2], 1}
 """
+)
 
 # The draw, in three steps so that no step keeps Redis busy for long even with 100,000 early arrivals:
-# SEAL closes the early list and hands it out; the process holding the draw lock orders it (realtime/draw.py, from
-# the committed seed) and writes the numbers and the frozen entry list into its own drawing:<token>:* keys in
-# chunks; FINISH_DRAW swaps them in, publishes the draw and opens the line, if that process still holds the lock.
+# SEAL closes the early list and hands it out; the process holding the draw lock keeps the verified profiles in it
+# (one database query per chunk of the list, none per join), orders them (realtime/draw.py, from the committed seed),
+# puts the others after them in the order they joined, and writes the numbers and the frozen entry list (drawn
+# entries only) into its own drawing:<token>:* keys in chunks; FINISH_DRAW swaps them in, publishes the draw and
+# opens the line, if that process still holds the lock.
 # A draw that dies half-way is done again from SEAL by the next process, from the same seed: the same order.
 
 # No ARGV. Returns the early arrivals (list order), or false when the line is already open.
@@ -78,14 +83,19 @@ redis.call('SET', KEYS[13], 1)
 return redis.call('LRANGE', KEYS[3], 0, -1)
 """
 
-# ARGV: now, draw token, entries_hash. Numbers 1..E now belong to the early arrivals as drawn; later joiners continue
-# from E+1; the draw record (closed_at, entries_hash, entries_count) and the entry list are published with it.
-# Returns 1 when the line opened, 0 when it was open already, -1 when this draw lost its lock or is incomplete.
-FINISH_DRAW = _STATUS + """
+# ARGV: now, draw token, entries_hash, D = how many entries were drawn. Of the E early arrivals, numbers 1..D now
+# belong to the verified ones as drawn and D+1..E to the others in the order they joined; later joiners continue from
+# E+1. The draw record (closed_at, entries_hash, entries_count = D, placed_after_count = E - D) and the list of the
+# drawn entries are published with it. Returns 1 when the line opened, 0 when it was open already, -1 when this draw
+# lost its lock or is incomplete.
+FINISH_DRAW = (
+    _STATUS
+    + """
 if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
 local count = redis.call('LLEN', KEYS[3])
-if redis.call('GET', KEYS[16]) ~= ARGV[2] or redis.call('EXISTS', KEYS[13]) == 0
-    or redis.call('HLEN', KEYS[14]) ~= count or (count > 0 and redis.call('EXISTS', KEYS[20]) == 0) then
+local drawn = tonumber(ARGV[4])
+if redis.call('GET', KEYS[16]) ~= ARGV[2] or redis.call('EXISTS', KEYS[13]) == 0 or drawn > count
+    or redis.call('HLEN', KEYS[14]) ~= count or (drawn > 0 and redis.call('EXISTS', KEYS[20]) == 0) then
   return -1
 end
 if count > 0 then
@@ -94,23 +104,30 @@ if count > 0 then
   redis.call('RENAME', KEYS[15], KEYS[9])
   redis.call('PERSIST', KEYS[8])  -- the drawing hashes expire (a dead draw cleans up after itself); these must not
   redis.call('PERSIST', KEYS[9])
+end
+if drawn > 0 then
   redis.call('RENAME', KEYS[20], KEYS[19])
   redis.call('PERSIST', KEYS[19])
 end
-redis.call('HSET', KEYS[18], 'closed_at', ARGV[1], 'entries_hash', ARGV[3], 'entries_count', count)
+redis.call('HSET', KEYS[18], 'closed_at', ARGV[1], 'entries_hash', ARGV[3], 'entries_count', drawn,
+  'placed_after_count', count - drawn)
 redis.call('SET', KEYS[2], count)
 redis.call('SET', KEYS[4], count)
 redis.call('DEL', KEYS[3], KEYS[13])
 redis.call('SPUBLISH', KEYS[7], status(tonumber(ARGV[1])))
 return 1
 """
+)
 
 # ARGV: now, active-shopper capacity, admission ttl (ms), used only where the line has no config. Lets in as many
 # as there are free places (live grants in backend.booking.admission's `admitted` set, expired ones dropped first)
 # and grants each admission there (ZADD GT: a grant never shortens), in the same atomic step that moves `serving`.
 # This is the only place grants are made. ARGV[4]: the advancing job's lease token (KEYS[21]), '' for a request's own
 # step. Returns how many were let in, or -1 when the token is stale (the lease has passed to another process).
-ADVANCE = _STATUS + FENCE_GUARD + """
+ADVANCE = (
+    _STATUS
+    + FENCE_GUARD
+    + """
 if fenced(KEYS[21], ARGV[4]) then return -1 end
 if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
 local now = tonumber(ARGV[1])
@@ -133,12 +150,16 @@ redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - __RATE_WINDOW_MS__)
 redis.call('SPUBLISH', KEYS[7], status(now))
 return n
 """.replace("__RATE_WINDOW_MS__", str(RATE_WINDOW_MS))
+)
 
 # ARGV: now, profile. Returns {number or -2 when not in the line, queue_id, status JSON}.
-ENTRY = _STATUS + """
+ENTRY = (
+    _STATUS
+    + """
 local number = redis.call('HGET', KEYS[8], ARGV[2])
 return {tonumber(number or '-2'), redis.call('HGET', KEYS[10], ARGV[2]) or '', status(tonumber(ARGV[1]))}
 """
+)
 
 # No ARGV. The draw as it may be shown: {commitment source (the seed, hex, or false), draw record (flat pairs)}; the
 # caller reveals the seed only with a record, i.e. after the draw.
@@ -147,9 +168,12 @@ return {redis.call('GET', KEYS[17]) or false, redis.call('HGETALL', KEYS[18])}
 """
 
 # ARGV: now. Returns the status JSON (heartbeats, first message of a new socket).
-STATUS = _STATUS + """
+STATUS = (
+    _STATUS
+    + """
 return status(tonumber(ARGV[1]))
 """
+)
 
 # KEYS[1] the draw lock, ARGV[1] the caller's token: release only a lock we still own.
 RELEASE_LOCK = """

@@ -28,8 +28,9 @@ from realtime.watchers import WS_INTERNAL_ERROR, close_quietly, refuse
 logger = logging.getLogger("showtime.realtime.routes")
 
 
-async def _show_or_refuse(socket: WebSocket, show_id: str, facts: ShowFactsCache,
-                          needs_queue: bool = False) -> ShowFacts | None:
+async def _show_or_refuse(
+    socket: WebSocket, show_id: str, facts: ShowFactsCache, needs_queue: bool = False
+) -> ShowFacts | None:
     try:
         show = await facts.get(parse_show_id(show_id))
     except AppError as exc:
@@ -41,8 +42,9 @@ async def _show_or_refuse(socket: WebSocket, show_id: str, facts: ShowFactsCache
     return show
 
 
-async def _serve(socket: WebSocket, show_id: str, hub: FeedHub[Any], facts: ShowFactsCache,
-                 needs_queue: bool = False) -> None:
+async def _serve(
+    socket: WebSocket, show_id: str, hub: FeedHub[Any], facts: ShowFactsCache, needs_queue: bool = False
+) -> None:
     try:
         show = await _show_or_refuse(socket, show_id, facts, needs_queue)
         if show is None:
@@ -55,15 +57,13 @@ async def _serve(socket: WebSocket, show_id: str, hub: FeedHub[Any], facts: Show
 
 
 @websocket("/api/v1/shows/{show_id:str}/live")
-async def live_map_socket(socket: WebSocket, show_id: str, live_map_hub: FeedHub,
-                          show_facts: ShowFactsCache) -> None:
+async def live_map_socket(socket: WebSocket, show_id: str, live_map_hub: FeedHub, show_facts: ShowFactsCache) -> None:
     """A snapshot of held and sold seats, then coalesced diffs, each starting at the previous message's version."""
     await _serve(socket, show_id, live_map_hub, show_facts)
 
 
 @websocket("/api/v1/shows/{show_id:str}/queue/live")
-async def waiting_room_socket(socket: WebSocket, show_id: str, queue_hub: FeedHub,
-                              show_facts: ShowFactsCache) -> None:
+async def waiting_room_socket(socket: WebSocket, show_id: str, queue_hub: FeedHub, show_facts: ShowFactsCache) -> None:
     """The line's status at once, then on every change and every few seconds: {serving, waiting, rate_per_s}."""
     await _serve(socket, show_id, queue_hub, show_facts, needs_queue=True)
 
@@ -89,6 +89,7 @@ def draw_out(published: PublishedDraw) -> QueueDrawOut:
         entries_hash=published.entries_hash,
         entries_count=None if published.entries is None else len(published.entries),
         entries=published.entries,
+        placed_after_count=published.placed_after_count if published.drawn else None,
     )
 
 
@@ -98,23 +99,24 @@ class WaitingRoomController(Controller):
     dependencies = {"profile_id": Provide(provide_profile_id)}
 
     @post("/", operation_id="joinQueue", status_code=HTTP_201_CREATED)
-    async def join(self, show_id: str, profile_id: int, show_facts: ShowFactsCache,
-                   waiting_room: WaitingRoom) -> Response[QueueEntryOut]:
+    async def join(
+        self, show_id: str, profile_id: int, show_facts: ShowFactsCache, waiting_room: WaitingRoom
+    ) -> Response[QueueEntryOut]:
         """Take a place in the show's line: 201 the first time, 200 with the same entry again (any tab)."""
         show = await show_facts.get(parse_show_id(show_id))
         place, created = await waiting_room.join(show, profile_id)
         return Response(entry_out(place), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get("/me", operation_id="getMyQueueEntry")
-    async def me(self, show_id: str, profile_id: int, show_facts: ShowFactsCache,
-                 waiting_room: WaitingRoom) -> QueueEntryOut:
+    async def me(
+        self, show_id: str, profile_id: int, show_facts: ShowFactsCache, waiting_room: WaitingRoom
+    ) -> QueueEntryOut:
         """The caller's place in the line, fresh; 404 not_in_queue before joining."""
         show = await show_facts.get(parse_show_id(show_id))
         return entry_out(await waiting_room.place(show, profile_id))
 
     @get("/draw", operation_id="getQueueDraw")
-    async def draw(self, show_id: str, show_facts: ShowFactsCache,
-                   waiting_room: WaitingRoom) -> Response[QueueDrawOut]:
+    async def draw(self, show_id: str, show_facts: ShowFactsCache, waiting_room: WaitingRoom) -> Response[QueueDrawOut]:
         """The draw of early arrivals, public: the seed's commitment before the sale opens; after the draw the seed,
         the frozen entry list (queue ids) and its hash, so any fan can recompute their number."""
         show = await show_facts.get(parse_show_id(show_id))

@@ -27,3 +27,6 @@ class QueueDrawOut(msgspec.Struct):
     entries_count: int | None
     # the early arrivals' queue ids, sorted: each fan knows only their own (GET .../queue/me), none names a person
     entries: list[str] | None
+    # Extension: early arrivals left out of the draw (no verified e-mail when it ran), numbered after the drawn
+    # entries (entries_count + 1 onwards) in the order they joined; null before the draw
+    placed_after_count: int | None

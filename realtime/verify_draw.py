@@ -31,8 +31,9 @@ def fetch(url: str, show_id: str) -> dict[str, Any]:
         return published
 
 
-def checks(published: dict[str, Any], queue_id: str | None, number: int | None,
-           noted_commitment: str | None) -> list[tuple[bool, str]]:
+def checks(
+    published: dict[str, Any], queue_id: str | None, number: int | None, noted_commitment: str | None
+) -> list[tuple[bool, str]]:
     seed = bytes.fromhex(published["seed"])
     entries: list[str] = published["entries"]
     results = [
@@ -40,8 +41,9 @@ def checks(published: dict[str, Any], queue_id: str | None, number: int | None,
         (draw.commitment(seed) == published["commitment"], "sha256(seed) equals the published commitment"),
     ]
     if noted_commitment is not None:
-        results.append((noted_commitment.lower() == published["commitment"],
-                        "the commitment is the one you noted before the sale"))
+        results.append(
+            (noted_commitment.lower() == published["commitment"], "the commitment is the one you noted before the sale")
+        )
     try:
         canonical = draw.canonical_entries(entries)
     except ValueError:
@@ -69,12 +71,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--commitment", help="the commitment you saw before the sale opened")
     args = parser.parse_args(argv)
     published = fetch(args.url, args.show_id)
-    print(f"show {args.show_id}: commitment {published['commitment']}, "
-          f"entries closed at {published['entries_closed_at']}")
+    print(
+        f"show {args.show_id}: commitment {published['commitment']}, entries closed at {published['entries_closed_at']}"
+    )
     if not published["drawn"]:
         print("the draw has not happened yet: only the commitment is published")
         return 2
     print(f"seed {published['seed']}, {published['entries_count']} entries, hash {published['entries_hash']}")
+    after = published.get("placed_after_count") or 0  # absent from servers older than the rule
+    if after:
+        first = published["entries_count"] + 1
+        print(
+            f"{after} early arrival(s) without a verified e-mail address are not in the draw: numbers {first} to "
+            f"{first + after - 1}, in the order they joined"
+        )
     results = checks(published, args.queue_id, args.number, args.commitment)
     for passed, text in results:
         print(f"{'✓' if passed else '✗'} {text}")

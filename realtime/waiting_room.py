@@ -6,11 +6,15 @@ active (backend.booking.admission), the next numbers are let in and granted admi
 who pay, release or expire leave the admitted set, which is what makes room. Every step is one Lua script
 (queue_scripts.py), so any number of processes may advance the same line at the same time.
 
-Who joins before `sale_opens_at` is put on a list without a number. When the sale opens, one process (SET NX
-lock, and the scripts refuse a second draw) closes that list, orders it from the seed the line committed to when it
-was formed (realtime/draw.py: anyone can recompute it once the seed is revealed) and hands out numbers 1..E in the
-drawn order (queue_scripts.py: SEAL, chunks, FINISH_DRAW); later joiners get
-E+1, E+2, ... in order of arrival. A line's capacity and admission ttl are fixed by its first joiner (the `config`
+Who joins before `sale_opens_at` is put on a list without a number; anyone signed in may. When the sale opens, one
+process (SET NX lock, and the scripts refuse a second draw) closes that list and asks the database, in chunks,
+which of those profiles are verified (their e-mail address confirmed, backend.accounts.verification) by then: one
+entry per verified account is what the draw counts. Those D entries are ordered from the seed the line committed to
+when it was formed (realtime/draw.py: anyone can recompute it once the seed is revealed) and get numbers 1..D in
+the drawn order; the unverified early arrivals follow, D+1..E, in the order they joined (queue_scripts.py: SEAL,
+chunks, FINISH_DRAW). Later joiners get E+1, E+2, ... in order of arrival. Reading the flag at the draw rather than
+at each join costs the flash crowd before an opening no database query at all, and a fan who confirms the address
+after joining is still drawn. A line's capacity and admission ttl are fixed by its first joiner (the `config`
 hash), so processes whose settings differ during a rolling deploy still advance it alike. Until the draw such an entry
 has no number and no position (null): showing a provisional one could only be followed by a larger one, and a
 place in line must never move backwards.
@@ -22,11 +26,13 @@ import asyncio
 import math
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from redis.asyncio import Redis
 
+from backend.accounts.service import verified_among
 from backend.booking import admission
 from backend.catalog.facts import ShowFacts
 from backend.errors import Conflict, NotFound, Unavailable
@@ -71,6 +77,8 @@ class PublishedDraw:
     seed: bytes | None = None
     entries_hash: str | None = None
     entries: list[str] | None = None  # sorted queue ids; entry k of draw.order(seed, entries) has number k + 1
+    # early arrivals not drawn (no verified e-mail when the draw ran): numbers len(entries) + 1 onwards, in join order
+    placed_after_count: int | None = None
 
     @property
     def drawn(self) -> bool:
@@ -112,10 +120,17 @@ class Place:
 
 
 class WaitingRoom:
-    def __init__(self, redis: Redis, active_shoppers: int, admission_ttl_s: int) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        active_shoppers: int,
+        admission_ttl_s: int,
+        verified: Callable[[list[int]], Awaitable[set[int]]] = verified_among,
+    ) -> None:
         self.redis = redis
         self.capacity = active_shoppers
         self.admission_ttl_ms = admission_ttl_s * 1000
+        self.verified = verified  # which profiles the draw counts (the database's answer; a stand-in in benchmarks)
 
     async def join(self, show: ShowFacts, profile_id: int, now_ms: int | None = None) -> tuple[Place, bool]:
         """Take a place in the show's line, or find the one this profile has: (place, created)."""
@@ -126,9 +141,17 @@ class WaitingRoom:
         deadline = time.monotonic() + DRAW_WAIT_S
         while True:
             number, _, created = await queue_scripts.join(
-                self.redis, script_keys(show.id),
-                [profile_id, secrets.token_urlsafe(12), now_ms, opens_ms, self.capacity, self.admission_ttl_ms,
-                 new_seed()],
+                self.redis,
+                script_keys(show.id),
+                [
+                    profile_id,
+                    secrets.token_urlsafe(12),
+                    now_ms,
+                    opens_ms,
+                    self.capacity,
+                    self.admission_ttl_ms,
+                    new_seed(),
+                ],
             )
             if number != -1:
                 break
@@ -145,16 +168,18 @@ class WaitingRoom:
         if not show.queue_enabled:
             raise QueueNotEnabled("This show has no waiting room: hold seats directly.")
         now_ms = now_ms or admission.now_ms()
-        number, queue_id, status_json = await queue_scripts.entry(self.redis, script_keys(show.id),
-                                                                  [now_ms, profile_id])
+        number, queue_id, status_json = await queue_scripts.entry(
+            self.redis, script_keys(show.id), [now_ms, profile_id]
+        )
         if number == -2:
             raise NotInQueue("You have not joined this show's waiting room.")
         if number == 0 and now_ms >= epoch_ms(show.sale_opens_at):
             # An early arrival asking after the opening: make sure the draw happened (the job may lag by a tick).
             await self.draw_if_due(show, now_ms)
             await self.advance(show.id, now_ms)
-            number, queue_id, status_json = await queue_scripts.entry(self.redis, script_keys(show.id),
-                                                                      [now_ms, profile_id])
+            number, queue_id, status_json = await queue_scripts.entry(
+                self.redis, script_keys(show.id), [now_ms, profile_id]
+            )
         status = decode_queue_status(status_json)
         return Place(
             queue_id=queue_id.decode(),
@@ -183,21 +208,27 @@ class WaitingRoom:
                 if early is None:
                     return  # opened meanwhile
                 seed = bytes.fromhex(_text(await self.redis.get(keys[16]) or ""))
-                profile_of = dict(zip(await self._queue_ids(keys, early), early, strict=True))
+                verified = await self.verified([int(profile) for profile in early])
+                in_draw = [profile for profile in early if int(profile) in verified]
+                after = [profile for profile in early if int(profile) not in verified]  # still in join order
+                profile_of = dict(zip(await self._queue_ids(keys, in_draw), in_draw, strict=True))
                 entries = draw.canonical_entries(list(profile_of))
-                drawn = [profile_of[queue_id] for queue_id in draw.order(seed, entries)]
-                for start in range(0, len(drawn), DRAW_CHUNK):
-                    chunk = drawn[start:start + DRAW_CHUNK]
-                    numbered = range(start + 1, start + len(chunk) + 1)
+                numbered = [profile_of[queue_id] for queue_id in draw.order(seed, entries)] + after
+                for start in range(0, len(numbered), DRAW_CHUNK):
+                    chunk = numbered[start : start + DRAW_CHUNK]
+                    numbers = range(start + 1, start + len(chunk) + 1)
+                    listed = entries[start : start + DRAW_CHUNK]
                     async with self.redis.pipeline(transaction=False) as pipe:
-                        pipe.hset(keys[13], mapping=dict(zip(chunk, numbered, strict=True)))
-                        pipe.hset(keys[14], mapping=dict(zip(numbered, chunk, strict=True)))
-                        pipe.append(keys[19], "".join(f"{e}\n" for e in entries[start:start + DRAW_CHUNK]))
+                        pipe.hset(keys[13], mapping=dict(zip(chunk, numbers, strict=True)))
+                        pipe.hset(keys[14], mapping=dict(zip(numbers, chunk, strict=True)))
+                        if listed:
+                            pipe.append(keys[19], "".join(f"{e}\n" for e in listed))
                         for key in (keys[13], keys[14], keys[19]):
                             pipe.pexpire(key, DRAW_LOCK_MS * 2)
                         await pipe.execute()
-                finished = await queue_scripts.finish_draw(self.redis, keys,
-                                                           [now_ms, token, draw.entries_hash(entries)])
+                finished = await queue_scripts.finish_draw(
+                    self.redis, keys, [now_ms, token, draw.entries_hash(entries), len(entries)]
+                )
                 if finished != -1:
                     return
             finally:
@@ -208,7 +239,7 @@ class WaitingRoom:
         """The early arrivals' queue ids, read in chunks (one HMGET of 100,000 fields would hold Redis up)."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for start in range(0, len(profiles), DRAW_CHUNK):
-                pipe.hmget(keys[9], profiles[start:start + DRAW_CHUNK])
+                pipe.hmget(keys[9], profiles[start : start + DRAW_CHUNK])
             chunks = await pipe.execute()
         return [queue_id.decode() for chunk in chunks for queue_id in chunk]
 
@@ -225,8 +256,9 @@ class WaitingRoom:
         seed = bytes.fromhex(seed_hex.decode()) if seed_hex else None
         fields = {record[i].decode(): record[i + 1].decode() for i in range(0, len(record), 2)}
         if not fields:
-            return PublishedDraw(commitment=draw.commitment(seed) if seed else None,
-                                 entries_closed_at_ms=epoch_ms(show.sale_opens_at))
+            return PublishedDraw(
+                commitment=draw.commitment(seed) if seed else None, entries_closed_at_ms=epoch_ms(show.sale_opens_at)
+            )
         text = _text(await self.redis.get(keys[18]) or "")
         return PublishedDraw(
             commitment=draw.commitment(seed) if seed else None,
@@ -234,15 +266,19 @@ class WaitingRoom:
             seed=seed,
             entries_hash=fields["entries_hash"],
             entries=text.splitlines(),
+            placed_after_count=int(fields.get("placed_after_count", "0")),  # absent: drawn before the rule, all in it
         )
 
     async def advance(self, show_id: int, now_ms: int | None = None, token: str = UNFENCED) -> int:
         """Let in as many as there are free shopping places; returns how many. `token`: the advancing job's
         lease token (raises Fenced once the lease has passed to another process)."""
-        let_in = int(await queue_scripts.advance(
-            self.redis, script_keys(show_id),
-            [now_ms or admission.now_ms(), self.capacity, self.admission_ttl_ms, token],
-        ))
+        let_in = int(
+            await queue_scripts.advance(
+                self.redis,
+                script_keys(show_id),
+                [now_ms or admission.now_ms(), self.capacity, self.admission_ttl_ms, token],
+            )
+        )
         if let_in < 0:
             raise Fenced(f"the advancing lease of show {show_id} has moved on")
         return let_in

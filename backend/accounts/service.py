@@ -13,11 +13,30 @@ from backend.accounts.schemas import ProfileOut
 from backend.errors import AppError, Conflict, Invalid
 from db.tables import Profile
 
-EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 COMMON_PASSWORDS = {
-    "password", "password1", "password123", "12345678", "123456789", "1234567890", "qwertyuiop",
-    "iloveyou", "sunshine1", "letmein123", "football1", "baseball1", "welcome1", "admin123", "abc12345",
-    "qwerty123", "11111111", "00000000", "passw0rd", "trustno1",
+    "password",
+    "password1",
+    "password123",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "qwertyuiop",
+    "iloveyou",
+    "sunshine1",
+    "letmein123",
+    "football1",
+    "baseball1",
+    "welcome1",
+    "admin123",
+    "abc12345",
+    "qwerty123",
+    "11111111",
+    "00000000",
+    "passw0rd",
+    "trustno1",
 }
 MIN_PASSWORD, MAX_PASSWORD = 8, 256
 
@@ -48,17 +67,20 @@ def check_password_strength(password: str, email: str) -> None:
         raise Invalid(f"The password may have at most {MAX_PASSWORD} characters.", code="weak_password")
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS or len(set(password)) < 4 or lowered == email or lowered == email.split("@")[0]:
-        raise Invalid("That password is too easy to guess; choose a longer, less common one.",
-                      code="weak_password")
+        raise Invalid("That password is too easy to guess; choose a longer, less common one.", code="weak_password")
 
 
 PROFILE_COLUMNS = (Profile.id, Profile.email, Profile.name, Profile.role, Profile.email_verified_at)
 
 
 def profile_out(profile: dict) -> ProfileOut:
-    return ProfileOut(profile_id=str(profile["id"]), email=profile["email"], name=profile["name"],
-                      role="scanner" if profile.get("role") == "scanner" else "fan",
-                      email_verified=profile["email_verified_at"] is not None)
+    return ProfileOut(
+        profile_id=str(profile["id"]),
+        email=profile["email"],
+        name=profile["name"],
+        role="scanner" if profile.get("role") == "scanner" else "fan",
+        email_verified=profile["email_verified_at"] is not None,
+    )
 
 
 async def register(email: str, password: str, name: str) -> ProfileOut:
@@ -112,3 +134,21 @@ async def verify_email(secret_key: str, token: str, now: datetime) -> ProfileOut
         await Profile.update({Profile.email_verified_at: now}).where(Profile.id == profile_id)
         row["email_verified_at"] = now
     return profile_out(row)
+
+
+VERIFIED_LOOKUP_CHUNK = 5_000  # ids per query: within SQLite's bound on parameters, few round trips for a big line
+
+
+async def verified_among(profile_ids: list[int]) -> set[int]:
+    """Which of these profiles are verified (docs/architecture.md, "What "verified" means"): primary-key lookups,
+    a chunk of ids per query, so the waiting room's draw asks once for a whole line instead of once per join."""
+    verified: set[int] = set()
+    for start in range(0, len(profile_ids), VERIFIED_LOOKUP_CHUNK):
+        chunk = profile_ids[start : start + VERIFIED_LOOKUP_CHUNK]
+        rows = (
+            await Profile.select(Profile.id)
+            .where(Profile.id.is_in(chunk) & Profile.email_verified_at.is_not_null())
+            .output(as_list=True)
+        )
+        verified.update(int(row) for row in rows)
+    return verified

@@ -4,6 +4,7 @@ Registering through the API costs an argon2 hash each (most of a second on a loa
 tests need hundreds of profiles and test nothing about accounts, so they write what a sign-in leaves behind: a
 profile row and the session the app's RedisStore keeps under `sessions:<id>` ({"profile_id": N}). `signed_in`
 checks one of them through GET /auth/me, so a change of the session layout fails here, loudly, not as 401s later.
+The profiles are verified (e-mail confirmed), as the waiting room's draw requires, unless asked otherwise.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import httpx
 from redis.asyncio import Redis
 
+from backend.timeutil import utcnow
 from db.tables import Profile
 
 SESSION_COOKIE = "session"
@@ -29,19 +31,27 @@ CLIENT_TLS = ssl.create_default_context()
 class Fan:
     profile_id: int
     session_id: str
+    email: str = ""
 
     def client(self, base_url: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=base_url, cookies={SESSION_COOKIE: self.session_id}, timeout=30,
-                                 verify=CLIENT_TLS)
+        return httpx.AsyncClient(
+            base_url=base_url, cookies={SESSION_COOKIE: self.session_id}, timeout=30, verify=CLIENT_TLS
+        )
 
 
-async def signed_in(redis: Redis, count: int, base_url: str) -> list[Fan]:
+async def signed_in(redis: Redis, count: int, base_url: str, verified: bool = True) -> list[Fan]:
     label = secrets.token_hex(4)
-    rows = await Profile.insert(*[
-        Profile(email=f"rt-{label}-{i}@example.com", name=f"Fan {i}", password_hash="!no-password-test-profile")
-        for i in range(count)
-    ]).returning(Profile.id)
-    fans = [Fan(int(row["id"]), secrets.token_hex(32)) for row in rows]
+    emails = [f"rt-{label}-{i}@example.com" for i in range(count)]
+    confirmed_at = utcnow() if verified else None
+    rows = await Profile.insert(
+        *[
+            Profile(
+                email=email, name=f"Fan {i}", password_hash="!no-password-test-profile", email_verified_at=confirmed_at
+            )
+            for i, email in enumerate(emails)
+        ]
+    ).returning(Profile.id, Profile.email)
+    fans = [Fan(int(row["id"]), secrets.token_hex(32), row["email"]) for row in rows]
     async with redis.pipeline(transaction=False) as pipe:
         for fan in fans:
             pipe.set(f"sessions:{fan.session_id}", json.dumps({"profile_id": fan.profile_id}), ex=SESSION_TTL_S)
@@ -49,5 +59,6 @@ async def signed_in(redis: Redis, count: int, base_url: str) -> list[Fan]:
     async with fans[0].client(base_url) as client:
         me = await client.get("/api/v1/auth/me")
     assert me.status_code == 200 and int(me.json()["profile_id"]) == fans[0].profile_id, (
-        f"the session layout changed; update tests/realtime/fans.py: {me.status_code} {me.text}")
+        f"the session layout changed; update tests/realtime/fans.py: {me.status_code} {me.text}"
+    )
     return fans

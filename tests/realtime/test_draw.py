@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import shutil
 import subprocess
 import time
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from backend.accounts import verification
 from realtime import draw
 from realtime.queue_keys import script_keys
 from tests.realtime.fans import signed_in
@@ -23,6 +25,7 @@ from tests.support.data import create_show
 from tests.support.servers import ServerProcess
 
 EARLY = 30
+VERIFIED_EARLY, UNVERIFIED_EARLY = 8, 6
 OPENS_IN_S = 12  # time for 30 joins on a loaded machine; the test waits for the opening
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,8 +33,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def verify_draw(url: str, show_id: int, *args: str) -> subprocess.CompletedProcess[str]:
     just = shutil.which("just")
     assert just, "the just command runner is needed for `just verify-draw`"
-    return subprocess.run([just, "--justfile", str(ROOT / "justfile"), "verify-draw", str(show_id), "--url", url,
-                           *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return subprocess.run(
+        [just, "--justfile", str(ROOT / "justfile"), "verify-draw", str(show_id), "--url", url, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
 
 
 async def published(client: httpx.AsyncClient, show_id: int) -> httpx.Response:
@@ -55,7 +63,7 @@ async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerPr
         assert datetime.fromisoformat(before["entries_closed_at"]) > datetime.now(UTC)
         queue_ids = {}
         for start in range(0, EARLY, 10):
-            batch = clients[start:min(start + 10, EARLY)]
+            batch = clients[start : min(start + 10, EARLY)]
             answers = await asyncio.gather(*(c.post(f"/api/v1/shows/{show.id}/queue") for c in batch))
             for answer in answers:
                 assert answer.status_code == 201, answer.text
@@ -87,14 +95,30 @@ async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerPr
 
         # `just verify-draw` against the running server: every check passes for a fan's own number ...
         mine = next(iter(numbers))
-        ok = verify_draw(tuned_server.url, show.id, "--queue-id", mine, "--number", str(numbers[mine]),
-                         "--commitment", before["commitment"])
+        ok = verify_draw(
+            tuned_server.url,
+            show.id,
+            "--queue-id",
+            mine,
+            "--number",
+            str(numbers[mine]),
+            "--commitment",
+            before["commitment"],
+        )
         assert ok.returncode == 0, ok.stdout + ok.stderr
         assert ok.stdout.count("✓") == 8 and "✗" not in ok.stdout, ok.stdout
         assert f"number {numbers[mine]}" in ok.stdout
         # ... and a wrong number, or a commitment other than the one noted before the sale, is caught.
-        wrong = verify_draw(tuned_server.url, show.id, "--queue-id", mine, "--number", str(numbers[mine] % EARLY + 1),
-                            "--commitment", "00" * 32)
+        wrong = verify_draw(
+            tuned_server.url,
+            show.id,
+            "--queue-id",
+            mine,
+            "--number",
+            str(numbers[mine] % EARLY + 1),
+            "--commitment",
+            "00" * 32,
+        )
         assert wrong.returncode == 1 and wrong.stdout.count("✗") == 2, wrong.stdout
 
         # An operator who edits one published entry, or swaps the seed, after the fact is caught too.
@@ -107,10 +131,84 @@ async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerPr
         # A swapped seed brings its own matching commitment: the one the fan noted before the sale catches it, and so
         # does the fan's number, which the other seed moves (this seed list is fixed: it does move it).
         await redis.set(keys[16], (bytes([seed[0] ^ 1]) + seed[1:]).hex())
-        tampered = verify_draw(tuned_server.url, show.id, "--queue-id", mine, "--number", str(numbers[mine]),
-                               "--commitment", before["commitment"])
+        tampered = verify_draw(
+            tuned_server.url,
+            show.id,
+            "--queue-id",
+            mine,
+            "--number",
+            str(numbers[mine]),
+            "--commitment",
+            before["commitment"],
+        )
         assert tampered.returncode == 1, tampered.stdout
         assert "✗ the commitment is the one you noted before the sale" in tampered.stdout
+    finally:
+        await anonymous.aclose()
+        for client in clients:
+            await client.aclose()
+
+
+async def test_only_verified_early_arrivals_are_drawn_the_others_follow_in_join_order(
+    tuned_server: ServerProcess, redis: Redis
+) -> None:
+    """One entry per verified account in the draw: unverified early arrivals may join (201), but come after every
+    drawn number, first come first served; a fan who confirms the address after joining, before the opening, is
+    drawn. The published draw holds only the drawn entries and still checks out."""
+    fans = await signed_in(redis, VERIFIED_EARLY + UNVERIFIED_EARLY + 1, tuned_server.url, verified=False)
+    clients = [fan.client(tuned_server.url) for fan in fans]
+    anonymous = httpx.AsyncClient(base_url=tuned_server.url, timeout=30)
+    secret_key = os.environ["SECRET_KEY"]  # the suite's servers share it (tests/support/environment.py)
+
+    async def confirm(index: int) -> None:
+        # The token the registration mail carries, presented where the mail's link leads.
+        token = verification.make_token(secret_key, fans[index].profile_id, fans[index].email)
+        answer = await anonymous.post("/api/v1/auth/verify-email", json={"token": token})
+        assert answer.status_code == 200 and answer.json()["email_verified"] is True, answer.text
+
+    # Verified and unverified fans join in turns; the last verified one confirms only after joining.
+    verified = set(range(0, 2 * (VERIFIED_EARLY - 1), 2)) | {2 * UNVERIFIED_EARLY + 1}
+    early = list(range(VERIFIED_EARLY + UNVERIFIED_EARLY))
+    unverified_in_join_order = [i for i in early if i not in verified]
+    assert len(verified) == VERIFIED_EARLY and len(unverified_in_join_order) == UNVERIFIED_EARLY
+    late_confirmer = max(verified)
+    try:
+        await asyncio.gather(*(confirm(i) for i in verified if i != late_confirmer))
+        show = await create_show(queue_enabled=True, sale_opens_in=timedelta(seconds=OPENS_IN_S))
+        opens_at = time.monotonic() + OPENS_IN_S
+        queue_ids = {}
+        for i in early:  # one at a time: the join order is the order of these requests
+            answer = await clients[i].post(f"/api/v1/shows/{show.id}/queue")
+            assert answer.status_code == 201, answer.text  # anyone signed in may join before the opening
+            assert answer.json()["number"] is None
+            queue_ids[i] = answer.json()["queue_id"]
+        await confirm(late_confirmer)
+        assert time.monotonic() < opens_at, "joining took too long for this test's clock"
+        await asyncio.sleep(opens_at - time.monotonic() + 0.3)
+
+        numbers = {}
+        for i in early:
+            me = (await clients[i].get(f"/api/v1/shows/{show.id}/queue/me")).json()
+            assert me["queue_id"] == queue_ids[i]
+            numbers[i] = me["number"]
+        assert sorted(numbers[i] for i in verified) == list(range(1, VERIFIED_EARLY + 1))
+        assert [numbers[i] for i in unverified_in_join_order] == list(
+            range(VERIFIED_EARLY + 1, VERIFIED_EARLY + UNVERIFIED_EARLY + 1)
+        )
+        late = (await clients[-1].post(f"/api/v1/shows/{show.id}/queue")).json()
+        assert late["number"] == VERIFIED_EARLY + UNVERIFIED_EARLY + 1
+
+        after = (await published(anonymous, show.id)).json()
+        assert after["drawn"] is True
+        assert after["entries"] == sorted(queue_ids[i] for i in verified)  # only the drawn entries
+        assert after["entries_count"] == VERIFIED_EARLY and after["placed_after_count"] == UNVERIFIED_EARLY
+        assert after["entries_hash"] == draw.entries_hash(after["entries"])
+        drawn = draw.order(bytes.fromhex(after["seed"]), after["entries"])
+        assert {queue_ids[i]: numbers[i] for i in verified} == {q: k + 1 for k, q in enumerate(drawn)}
+        mine = queue_ids[late_confirmer]
+        ok = verify_draw(tuned_server.url, show.id, "--queue-id", mine, "--number", str(numbers[late_confirmer]))
+        assert ok.returncode == 0 and "✗" not in ok.stdout, ok.stdout + ok.stderr
+        assert f"{UNVERIFIED_EARLY} early arrival(s) without a verified e-mail address" in ok.stdout, ok.stdout
     finally:
         await anonymous.aclose()
         for client in clients:

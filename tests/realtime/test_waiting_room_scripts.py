@@ -10,30 +10,62 @@ from redis.asyncio import Redis
 
 from backend.booking import admission
 from backend.catalog.facts import ShowFacts
+from backend.timeutil import utcnow
+from db.tables import Profile
 from realtime import queue_scripts
 from realtime.queue_keys import draw_lock, script_keys
 from realtime.waiting_room import WaitingRoom, epoch_ms
+from tests.support.servers import ServerProcess
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 OPENS_MS = epoch_ms(T0)
 
 
 def a_show() -> ShowFacts:
-    return ShowFacts(id=900_000_000 + secrets.randbelow(99_999_999), title="Scripted", venue_id=1, currency="EUR",
-                     starts_at=T0 + timedelta(days=1), sale_opens_at=T0, queue_enabled=True, seats_total=100)
+    return ShowFacts(
+        id=900_000_000 + secrets.randbelow(99_999_999),
+        title="Scripted",
+        venue_id=1,
+        currency="EUR",
+        starts_at=T0 + timedelta(days=1),
+        sale_opens_at=T0,
+        queue_enabled=True,
+        seats_total=100,
+    )
 
 
-async def numbers(room: WaitingRoom, show: ShowFacts, profiles: range, now_ms: int) -> list[int | None]:
+async def numbers(room: WaitingRoom, show: ShowFacts, profiles: list[int], now_ms: int) -> list[int | None]:
     return [(await room.place(show, p, now_ms)).number for p in profiles]
 
 
-async def test_a_draw_that_dies_half_way_is_done_again_and_numbers_stay_unique(redis: Redis) -> None:
+async def verified_profiles(count: int) -> list[int]:
+    """Profiles the draw counts (e-mail confirmed), straight in the database."""
+    label = secrets.token_hex(4)
+    rows = await Profile.insert(
+        *[
+            Profile(
+                email=f"scripted-{label}-{i}@example.com",
+                name="Scripted",
+                password_hash="!no-password-test-profile",
+                email_verified_at=utcnow(),
+            )
+            for i in range(count)
+        ]
+    ).returning(Profile.id)
+    return sorted(int(row["id"]) for row in rows)
+
+
+async def test_a_draw_that_dies_half_way_is_done_again_and_numbers_stay_unique(
+    server: ServerProcess, redis: Redis
+) -> None:
+    # `server`: the draw asks the database which profiles are verified, and the server is what migrates it.
     room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
     show = a_show()
-    for profile in range(1, 51):
+    *fans, newcomer = await verified_profiles(51)
+    for profile in fans:
         _, created = await room.join(show, profile, OPENS_MS - 10_000)
         assert created
-    assert await numbers(room, show, range(1, 51), OPENS_MS - 5_000) == [None] * 50
+    assert await numbers(room, show, fans, OPENS_MS - 5_000) == [None] * 50
     # A process seals the line, writes half its numbers, and dies holding the lock.
     dead = "dead-draw"
     keys = script_keys(show.id, draw_id=dead)
@@ -42,9 +74,9 @@ async def test_a_draw_that_dies_half_way_is_done_again_and_numbers_stay_unique(r
     await redis.hset(keys[13], mapping={p: i for i, p in enumerate(early[:25], start=1)})
     # Meanwhile someone arrives: the line is sealed, so they wait for the draw and come after every early arrival.
     await redis.delete(draw_lock(show.id))  # the dead process's lock runs out
-    late, created = await room.join(show, 51, OPENS_MS - 1_000)  # even with a clock that lags the opening
+    late, created = await room.join(show, newcomer, OPENS_MS - 1_000)  # even with a clock that lags the opening
     assert created and late.number == 51
-    drawn = await numbers(room, show, range(1, 51), OPENS_MS + 1_000)
+    drawn = await numbers(room, show, fans, OPENS_MS + 1_000)
     assert sorted(drawn) == list(range(1, 51))  # type: ignore[type-var]
     assert drawn != list(range(1, 51))
     for key in keys[7:9]:

@@ -716,6 +716,7 @@ export interface components {
             entries_hash: string | null;
             entries_count: number | null;
             entries: string[] | null;
+            placed_after_count: number | null;
         };
         /** QueueEntryOut */
         QueueEntryOut: {
