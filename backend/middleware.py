@@ -21,6 +21,8 @@ from backend import edge
 from backend.access_log import AccessLog
 from backend.logging_setup import request_id_var
 
+# Where a socket's scope keeps the server's own ASGI send (realtime.frames reaches the connection through it).
+SERVER_SEND = "showtime.server_send"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _SCHEMA_PAGES = ("/schema", "/schema/")
@@ -156,6 +158,8 @@ class EdgeMiddleware:
         extra = [(b"x-request-id", request_id.encode())]
         if kind == "http":
             extra += self.schema_headers if path in _SCHEMA_PAGES else self.headers
+        else:
+            scope.setdefault("state", {})[SERVER_SEND] = send  # type: ignore[typeddict-unknown-key]
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status

@@ -17,8 +17,8 @@ from typing import Any, Generic, TypeVar
 
 from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
-from litestar.types import WebSocketSendEvent
 
+from realtime.frames import Outgoing
 from realtime.watchers import WS_TRY_AGAIN_LATER, Backlog, Watcher, close_quietly
 
 logger = logging.getLogger("showtime.realtime.feeds")
@@ -49,6 +49,7 @@ class Feed(abc.ABC):
         self.on_closed: Callable[[Feed], None] = lambda feed: None
         self.task: asyncio.Task[None] | None = None
         self._idle_since = time.monotonic()
+        self._sends_path: bool | None = None  # logged when the first watcher comes, and if it ever changes
 
     # ------------------------------------------------------------ what each kind of feed defines
 
@@ -71,6 +72,10 @@ class Feed(abc.ABC):
 
     def add(self, watcher: Watcher) -> None:
         watcher.backlog = self.backlog
+        if self._sends_path is None or self._sends_path != watcher.direct:
+            self._sends_path = watcher.direct
+            logger.info("%s of show %s sends %s", type(self).__name__, self.show_id,
+                        "prepared frames to the transport" if watcher.direct else "through ASGI")
         self.watchers.add(watcher)
         self.welcome(watcher)
 
@@ -85,15 +90,15 @@ class Feed(abc.ABC):
             self._retire()
         return self.closed
 
-    async def fan_out(self, event: WebSocketSendEvent, replace: bool = False) -> None:
-        """Send one pre-built event to every watcher; drop those too far behind to take it.
+    async def fan_out(self, message: Outgoing, replace: bool = False) -> None:
+        """Send one pre-built message to every watcher; drop those too far behind to take it.
 
         Sends complete inside this call (see watchers.py), so the loop hands the event loop back every
         FAN_OUT_SLICE sockets: a broadcast to thousands must not hold up everything else for its whole length.
         """
         dropped = []
         for i, watcher in enumerate(list(self.watchers), 1):
-            if not (watcher.replace_all(event) if replace else watcher.offer(event)):
+            if not (watcher.replace_all(message) if replace else watcher.offer(message)):
                 dropped.append(watcher)
             if i % FAN_OUT_SLICE == 0:
                 await asyncio.sleep(0)

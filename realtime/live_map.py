@@ -22,15 +22,15 @@ import logging
 import time
 
 from litestar.channels import ChannelsPlugin
-from litestar.types import WebSocketSendEvent
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from backend import seats
 from realtime.channels import SUBSCRIBED
 from realtime.feeds import Feed, FeedHub, widening_window
+from realtime.frames import Outgoing
 from realtime.messages import Diff, SeatChanges, Snapshot, decode_seat_changes, encode
-from realtime.watchers import Watcher, send_event
+from realtime.watchers import Watcher
 
 logger = logging.getLogger("showtime.realtime.live_map")
 
@@ -38,7 +38,7 @@ logger = logging.getLogger("showtime.realtime.live_map")
 # Each window costs one encode and one send per watcher, so a wider window at scale caps the messages per
 # second a process pushes (watchers / window) while the map stays well inside a second behind.
 WINDOW_MIN_S = 0.05
-WINDOW_MAX_S = 0.25
+WINDOW_MAX_S = 0.1
 WIDEN_FROM_WATCHERS = 500
 WIDEN_TO_WATCHERS = 5_000
 # When earlier diffs still wait to be sent to more than BACKLOG_SHARE of a show's many watchers, the process is
@@ -69,7 +69,7 @@ class ShowFeed(Feed):
         self.version: int | None = None
         self.seats: dict[str, seats.HeldOrSold] = {}
         self.stale = True  # the next flush must reload the snapshot instead of sending a diff
-        self._snapshot_event: tuple[int, WebSocketSendEvent] | None = None
+        self._snapshot_event: tuple[int, Outgoing] | None = None
         self._inbox: list[SeatChanges | None] = []  # None: the subscription was (re)confirmed
         self._arrived = asyncio.Event()
         self._subscribed = asyncio.Event()
@@ -79,11 +79,11 @@ class ShowFeed(Feed):
             watcher.offer(self._snapshot())
         # Otherwise the snapshot that the feed is about to load goes to every watcher, this one included.
 
-    def _snapshot(self) -> WebSocketSendEvent:
+    def _snapshot(self) -> Outgoing:
         assert self.version is not None
         if self._snapshot_event is None or self._snapshot_event[0] != self.version:
             text = encode(Snapshot(version=self.version, seats=self.seats)).decode()
-            self._snapshot_event = (self.version, send_event(text))
+            self._snapshot_event = (self.version, Outgoing(text))
         return self._snapshot_event[1]
 
     def receive(self, payload: bytes) -> None:
@@ -136,7 +136,7 @@ class ShowFeed(Feed):
         if not self.stale:
             diff = self._merge(inbox)
             if diff is not None:
-                await self.fan_out(send_event(encode(diff).decode()))
+                await self.fan_out(Outgoing(encode(diff).decode()))
             if not self.stale:
                 return
         # Everything in `inbox` was published before the read below, so the snapshot covers it.

@@ -14,15 +14,15 @@ import logging
 import time
 
 from litestar.channels import ChannelsPlugin
-from litestar.types import WebSocketSendEvent
 from redis.exceptions import RedisError
 
 from realtime.channels import SUBSCRIBED
 from realtime.feeds import Feed, FeedHub, widening_window
+from realtime.frames import Outgoing
 from realtime.messages import QueueBroadcast, QueueStatus, decode_queue_status, encode
 from realtime.queue_keys import changes_channel
 from realtime.waiting_room import WaitingRoom
-from realtime.watchers import Watcher, send_event
+from realtime.watchers import Watcher
 
 logger = logging.getLogger("showtime.realtime.queue_feed")
 
@@ -45,7 +45,7 @@ class QueueFeed(Feed):
         super().__init__(show_id, changes_channel(show_id), channels)
         self.room = room
         self.sent: QueueStatus | None = None
-        self._event: WebSocketSendEvent | None = None
+        self._event: Outgoing | None = None
         self._latest: QueueStatus | None = None
         self._reload = True  # read the status from Redis rather than waiting for a change
         self._arrived = asyncio.Event()
@@ -101,7 +101,7 @@ class QueueFeed(Feed):
         self.sent = status
         text = encode(QueueBroadcast(serving=status.serving, waiting=status.waiting,
                                      rate_per_s=status.rate_per_s, open=status.open)).decode()
-        self._event = send_event(text)
+        self._event = Outgoing(text)
         await self.fan_out(self._event)
         return True
 

@@ -1,7 +1,8 @@
 """One connected WebSocket client, and how a feed's broadcast reaches it without a task or a queue per message.
 
-A feed hands the same pre-encoded event to every watcher of a show (`offer`). The send is started right there,
-inside the broadcast: the server's ASGI send writes the frame to the socket's transport and returns without ever
+A feed hands the same pre-encoded message (realtime.frames.Outgoing) to every watcher of a show (`offer`). Where
+the server allows it, its prepared frame is written straight to the socket's transport (realtime.frames); otherwise
+the send is started right there, inside the broadcast: the server's ASGI send writes the frame to the socket's transport and returns without ever
 suspending while the socket's kernel buffer takes data, so the common case costs one chain of calls and no
 scheduling (no task wake-up, no event, no queue entry per socket). Only when a send does suspend (the client's
 buffer is full: a slow reader) does the watcher get a task, which finishes that send and then drains a small
@@ -28,6 +29,7 @@ import msgspec
 from litestar import WebSocket
 from litestar.types import WebSocketSendEvent
 
+from realtime.frames import Outgoing, direct_writer
 from realtime.messages import ErrorMessage
 
 OUTBOX_LIMIT = 64
@@ -36,11 +38,6 @@ DROPPED_CLOSE_TIMEOUT_S = 10.0  # as long as uvicorn waits for a client's answer
 WS_POLICY_VIOLATION = 1008  # no such show, or no waiting room: retrying will not help
 WS_INTERNAL_ERROR = 1011
 WS_TRY_AGAIN_LATER = 1013  # dropped as too slow, or the feed restarted: reconnect for a fresh snapshot
-
-
-def send_event(text: str) -> WebSocketSendEvent:
-    """The ASGI event for one text frame; built once per broadcast and shared by every watcher (read-only)."""
-    return {"type": "websocket.send", "bytes": None, "text": text}
 
 
 class Backlog:
@@ -90,10 +87,11 @@ class _Rest:
 
 
 class Watcher:
-    __slots__ = ("_ended", "_outbox", "_sender", "backlog", "dropped", "failed", "socket")
+    __slots__ = ("_direct", "_ended", "_outbox", "_sender", "backlog", "dropped", "failed", "socket")
 
     def __init__(self, socket: WebSocket) -> None:
         self.socket = socket
+        self._direct = direct_writer(socket.scope)  # None: every send goes through ASGI
         self._outbox: deque[WebSocketSendEvent] = deque()  # only while a suspended send is in flight
         self._sender: asyncio.Task[None] | None = None  # finishes a suspended send, then drains the outbox
         self._ended: asyncio.Future[None] | None = None  # set when a send fails or the client is dropped
@@ -101,13 +99,20 @@ class Watcher:
         self.dropped = False
         self.failed = False
 
-    def offer(self, event: WebSocketSendEvent) -> bool:
-        """Send an event now, or queue it behind a send in flight; False (and the watcher is dropped) when the
+    @property
+    def direct(self) -> bool:
+        """Whether broadcasts reach this socket as prepared frames written to its transport (realtime.frames)."""
+        return self._direct is not None
+
+    def offer(self, message: Outgoing) -> bool:
+        """Send a message now, or queue it behind a send in flight; False (and the watcher is dropped) when the
         client is too far behind, or gone."""
         if self.dropped or self.failed:
             return False
         if self._sender is None:
-            self._send_now(event)
+            if self._direct is not None and self._direct.write(message.frame):
+                return True
+            self._send_now(message.event)
             return not self.failed
         if len(self._outbox) >= OUTBOX_LIMIT:
             self.dropped = True
@@ -117,13 +122,13 @@ class Watcher:
             self._sender.cancel()
             self._end()
             return False
-        self._outbox.append(event)
+        self._outbox.append(message.event)
         return True
 
-    def replace_all(self, event: WebSocketSendEvent) -> bool:
+    def replace_all(self, message: Outgoing) -> bool:
         """A fresh snapshot makes everything still queued obsolete: send only it."""
         self._outbox.clear()
-        return self.offer(event)
+        return self.offer(message)
 
     def _send_now(self, event: WebSocketSendEvent) -> None:
         coro = cast(Coroutine[Any, Any, None], self.socket.send(event))  # an ASGI send is a coroutine function

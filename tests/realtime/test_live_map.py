@@ -248,3 +248,20 @@ async def test_a_client_that_stops_reading_is_closed_with_1013_and_others_carry_
         assert (watcher.connects, watcher.snapshots) == (1, 1)
         assert (watcher.version, watcher.seats) == (version, seats)
         assert watcher.diffs >= len(received)  # it got at least as many diffs as the stalled client was sent
+
+
+async def test_broadcasts_reach_sockets_as_prepared_frames_written_to_the_transport(
+    server: ServerProcess, anon: httpx.AsyncClient, redis: Redis
+) -> None:
+    """The server runs as `just serve` runs it (uvicorn, websockets-sansio), so each broadcast is framed once and
+    written to every transport (realtime.frames); the other tests here check what those frames say."""
+    show = await create_show()
+    await ensure_built(redis, show.id)
+    log_offset = server.log_path.stat().st_size
+    async with websockets.connect(live_url(server, show.id), compression=None) as ws:
+        snapshot = json.loads(await ws.recv())
+        await publish_changes(redis, show.id, [(show.seat_ids[0], "held")])
+        diff = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert diff["from_version"] == snapshot["version"] and diff["changes"] == [[show.seat_ids[0], "held"]]
+    line = f"ShowFeed of show {show.id} sends prepared frames to the transport"
+    assert _logged_at(server, log_offset, line) is not None, "broadcasts went through the ASGI send"
