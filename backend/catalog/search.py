@@ -30,16 +30,23 @@ PRICE_RANGE_TTL_S = 300.0
 # ---------------------------------------------------------------- search
 
 
-def _text_filter(q: str) -> WhereRaw | None:
-    tokens = re.findall(r"\w+", q.lower())[:8]
+# A word as both indexes cut the text (FTS5's unicode61, PostgreSQL's 'simple' parser): letters and digits, the
+# underscore being a separator to both. Quotes, %, _, operators and brackets are never handed to the database.
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _text_filter(q: str) -> WhereRaw:
+    tokens = _WORD.findall(q.lower())[:8]
     if not tokens:
-        return None
+        # Text with no word in it ("%", "'", "*") matches nothing: skipping the filter would list every show.
+        return WhereRaw("1 = 0")
     from piccolo.engine import engine_finder
 
     if isinstance(engine_finder(), PostgresEngine):
         return WhereRaw("search_tsv @@ to_tsquery('simple', {})", " & ".join(f"{t}:*" for t in tokens))
-    return WhereRaw("show.id IN (SELECT rowid FROM show_fts WHERE show_fts MATCH {})",
-                    " ".join(f'"{t}"*' for t in tokens))
+    return WhereRaw(
+        "show.id IN (SELECT rowid FROM show_fts WHERE show_fts MATCH {})", " ".join(f'"{t}"*' for t in tokens)
+    )
 
 
 def _bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, float, float, float] | None:
@@ -64,9 +71,7 @@ def _base_filters(query: ListQuery) -> list:
     if query.starts_to:
         filters.append(Show.starts_at <= query.starts_to)
     if query.q:
-        text = _text_filter(query.q)
-        if text is not None:
-            filters.append(text)
+        filters.append(_text_filter(query.q))
     return filters
 
 
