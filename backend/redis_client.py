@@ -9,15 +9,21 @@ inside one show's hash tag (backend.booking.keys), and pub/sub is sharded (realt
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Annotated, Any, TypeAlias
 
 from litestar.params import Dependency
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import Connection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from backend.settings import Settings
+
+logger = logging.getLogger("showtime.redis")
 
 # Either kind answers the same commands; only pub/sub differs (realtime.channels routes it per shard).
 RedisClient: TypeAlias = Redis | RedisCluster
@@ -36,13 +42,59 @@ _CONNECTION: dict[str, Any] = {
 CLUSTER_RETRY = Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=8)
 
 
+class ClusterConnection(Connection):
+    """A cluster node's connection whose write, when the cluster client itself closed the socket under it, fails as
+    the connection error it is rather than as redis-py's internal AttributeError.
+
+    During a failover the cluster client (redis-py 8.1, asyncio) disconnects a node's idle connections from a
+    snapshot of its free list, in tasks that run later; a request can take one of those connections in between,
+    pass the "connected?" check and then, on Python 3.11 where `asyncio.wait_for` runs the write in a task of its
+    own, find the writer gone: `'NoneType' object has no attribute 'writelines'`, which answered 500 in the
+    failover test. Turning it into `redis.exceptions.ConnectionError` here, at the one place it happens, rather
+    than recognising it by its traceback in the HTTP error handler: the command never left (nothing was written),
+    so the cluster client's own handling of a connection error applies (slot map refreshed, command retried, see
+    CLUSTER_RETRY) and the request usually succeeds; and every caller, the background loops and live-map feeds
+    too, already treats a RedisError as "Redis is unavailable now". Exactly `ConnectionError`, not a subclass:
+    the cluster client retries only the exact types it lists. Any other AttributeError is a bug and stays one.
+    """
+
+    async def send_packed_command(self, command: bytes | str | Iterable[bytes], check_health: bool = True) -> None:
+        try:
+            await super().send_packed_command(command, check_health)
+        except AttributeError as exc:
+            if exc.obj is not None or self._writer is not None:
+                raise
+            logger.info(
+                "connection to %s:%s closed under a command before its write: a connection error to the client",
+                self.host,
+                self.port,
+            )
+            raise RedisConnectionError(
+                f"connection to {self.host}:{self.port} was closed by the cluster client before the command was sent"
+            ) from exc
+
+
+def _use_cluster_connections(client: RedisCluster) -> RedisCluster:
+    """RedisCluster takes no `connection_class` (it always passes its own `Connection`): set it where the client
+    builds its nodes from (the nodes found by a slot-map refresh or a MOVED are made from these kwargs), and on the
+    startup nodes, made already but with no connection yet (connections are opened lazily).
+    tests/cluster/test_client_races.py checks that a live cluster client's connections are of that class."""
+    client.connection_kwargs["connection_class"] = ClusterConnection
+    client.nodes_manager.connection_kwargs["connection_class"] = ClusterConnection
+    for node in client.nodes_manager.startup_nodes.values():
+        node.connection_class = ClusterConnection
+    return client
+
+
 def build_redis(settings: Settings) -> RedisClient:
     if settings.redis_cluster_nodes:
-        return RedisCluster(
-            startup_nodes=[ClusterNode(host, port) for host, port in settings.redis_cluster_nodes],
-            retry=CLUSTER_RETRY,
-            max_connections=512,  # per node
-            **_CONNECTION,
+        return _use_cluster_connections(
+            RedisCluster(
+                startup_nodes=[ClusterNode(host, port) for host, port in settings.redis_cluster_nodes],
+                retry=CLUSTER_RETRY,
+                max_connections=512,  # per node
+                **_CONNECTION,
+            )
         )
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set: start the app through `just serve` (it starts embedded Valkey)")
@@ -54,4 +106,3 @@ def build_redis(settings: Settings) -> RedisClient:
         max_connections=512,
         **_CONNECTION,
     )
-
