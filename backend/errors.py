@@ -13,6 +13,14 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.spec import OpenAPI, OpenAPIResponse, OpenAPIType, Schema
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from redis.exceptions import (
+    AskError,
+    ClusterError,
+    ReadOnlyError,
+    RedisClusterException,
+    SlotNotCoveredError,
+    TryAgainError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -139,10 +147,38 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     return error_response(status, _HTTP_CODES.get(status, "error"), detail, exc.headers)
 
 
+# What "Redis cannot answer right now" looks like once the client gave up retrying, on one server or a cluster
+# whose master died (docs/architecture.md, Failover): a connection or timeout error (with BusyLoadingError and
+# MaxConnectionsError among the connection errors); CLUSTERDOWN / MASTERDOWN, or a MOVED/ASK chase that ran out of
+# redirections ("TTL exhausted"), all ClusterErrors; TRYAGAIN during a slot migration; MOVED/ASK itself as a
+# pipeline reports it; READONLY from a master demoted to replica; a slot no node serves yet. Not RedisError as a
+# whole: a script error, a WRONGTYPE or a DataError is our bug and stays a 500. The cluster client's internal
+# AttributeError when it closes a connection under a request is turned into a ConnectionError where it happens
+# (backend.redis_client.ClusterConnection), so it needs nothing here.
+REDIS_UNAVAILABLE: tuple[type[Exception], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ClusterError,
+    TryAgainError,
+    AskError,
+    ReadOnlyError,
+    SlotNotCoveredError,
+)
+
+
 def redis_down_handler(request: Request, exc: Exception) -> Response:
     logger.error("redis unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
     return error_response(503, "unavailable", "A backing service is unavailable; try again shortly.",
                           {"Retry-After": "2"})
+
+
+def redis_cluster_exception_handler(request: Request, exc: RedisClusterException) -> Response:
+    """RedisClusterException is mostly a usage error (keys of two slots in one command: a bug, 500), but the
+    cluster client also raises it when no startup node answers its slot-map refresh ("Redis Cluster cannot be
+    connected"), chained from the connection error: that one is Redis being down."""
+    if isinstance(exc, SlotNotCoveredError) or isinstance(exc.__cause__, RedisConnectionError | RedisTimeoutError):
+        return redis_down_handler(request, exc)
+    return internal_error_handler(request, exc)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
@@ -154,8 +190,8 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     AppError: app_error_handler,
     HTTPException: http_exception_handler,
-    RedisConnectionError: redis_down_handler,
-    RedisTimeoutError: redis_down_handler,
+    **dict.fromkeys(REDIS_UNAVAILABLE, redis_down_handler),
+    RedisClusterException: redis_cluster_exception_handler,
     Exception: internal_error_handler,
 }
 
