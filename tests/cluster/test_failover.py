@@ -7,7 +7,8 @@ seat is in two holds, no seat has two tickets, every paid order is paid with its
 the map, and every watcher's map equals the server's again (it got a fresh snapshot after the break).
 
 The time without service (from the kill until both processes answer holds again) is printed; docs/performance.md
-records it.
+records it. Every answer of the app is counted by status: Redis being down for a moment is a 503 with Retry-After in
+API.md's error shape, never another 5xx (issue 13: redis-py's cluster client let an AttributeError through, a 500).
 """
 
 from __future__ import annotations
@@ -87,11 +88,24 @@ class Sale:
 
     answers: dict[str, list[tuple[float, float, bool]]] = field(default_factory=dict)  # (sent, answered, served)
     unserved: Counter[str] = field(default_factory=Counter)  # status code or error, of the answers that failed
+    statuses: Counter[int] = field(default_factory=Counter)  # every answer of the app (holds, releases, checkouts)
+    bad_503s: list[str] = field(default_factory=list)  # 503s without Retry-After or not in API.md's error shape
 
     def record(self, url: str, sent: float, served: bool, what: object) -> None:
         self.answers.setdefault(url, []).append((sent, time.monotonic(), served))
         if not served:
             self.unserved[str(what)] += 1
+
+    def count(self, response: httpx.Response) -> httpx.Response:
+        self.statuses[response.status_code] += 1
+        if response.status_code == 503:
+            try:
+                shaped = {"error", "detail"} <= set(response.json())
+            except ValueError:
+                shaped = False
+            if not shaped or not response.headers.get("Retry-After", "").isdigit():
+                self.bad_503s.append(f"{response.request.method} {response.request.url.path}: {response.text}")
+        return response
 
     def back_after(self, url: str, moment: float) -> float | None:
         """When the first request sent after `moment` was served (a fan arriving then waited until this)."""
@@ -115,16 +129,18 @@ async def _shop(fan: Fan, show_id: int, seat_ids: list[str], sale: Sale, stop: a
     while not stop.is_set():
         sent = time.monotonic()
         try:
-            response = await fan.client.post(f"/api/v1/shows/{show_id}/holds", json={"seat_ids": rng.sample(seat_ids, 2)})
+            response = sale.count(
+                await fan.client.post(f"/api/v1/shows/{show_id}/holds", json={"seat_ids": rng.sample(seat_ids, 2)}))
             sale.record(url, sent, response.status_code in SERVED, response.status_code)
             if response.status_code != 201:
                 await asyncio.sleep(0.05)
                 continue
             hold = response.json()
             if rng.random() < 0.5:
-                await fan.client.delete(f"/api/v1/holds/{hold['hold_id']}")
+                sale.count(await fan.client.delete(f"/api/v1/holds/{hold['hold_id']}"))
                 continue
-            checkout = await fan.client.post(f"/api/v1/shows/{show_id}/checkout", json={"hold_id": hold["hold_id"]})
+            checkout = sale.count(
+                await fan.client.post(f"/api/v1/shows/{show_id}/checkout", json={"hold_id": hold["hold_id"]}))
             if checkout.status_code not in (200, 201):
                 continue
             order = checkout.json()
@@ -170,6 +186,13 @@ async def test_a_killed_master_is_replaced_and_the_sale_carries_on(
             print(f"\nfailover: master {victim.port} killed, replica {promoted.port} promoted after "
                   f"{promoted_after:.2f} s; outage (kill -> a hold sent after it answered, on both processes) {outage:.2f} s; "
                   f"failed requests {dict(sale.unserved)}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+            print(f"answers by status {dict(sorted(sale.statuses.items()))}; 503s: {sale.statuses[503]}")
+            # Redis down for a moment is a 503 (with Retry-After, in the error shape), never a 500, 502 or 504: the
+            # servers' logs (failover-a.log, failover-b.log) hold the traceback of any other 5xx.
+            other_5xx = {status: n for status, n in sale.statuses.items() if status >= 500 and status != 503}
+            assert not other_5xx, \
+                f"5xx other than 503 during the failover: {other_5xx}; tracebacks in {processes[0].log_path.parent}"
+            assert not sale.bad_503s, sale.bad_503s[:5]
 
             # No paid order lost: every payment Stripe took ends paid with its tickets, or refunded in full where a
             # hold the dead master had acknowledged never reached its replica (asynchronous replication) and the
