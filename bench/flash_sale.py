@@ -37,6 +37,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.loadgen import cpu_seconds
 from bench.report import bench_environment, bind_database, percentile, publish
 
 STADIUM_SECTIONS = (("Floor", 12000), ("Lower", 8000), ("Upper", 5000))
@@ -296,11 +297,11 @@ async def _hot_show_read(redis_url: str, redis_pid: int, taken: int, calls: int 
                 seats=[(str(seat), 5000) for seat in range(first, min(taken, first + 8))], ttl_ms=600_000,
                 max_seats=8, currency="EUR")
             assert isinstance(placed, seats.Placed), placed
-        cpu_before, started = _cpu_seconds(redis_pid), time.perf_counter()
+        cpu_before, started = cpu_seconds(redis_pid), time.perf_counter()
         for _ in range(calls):
             await seats.read_state(redis, show_id)
         wall = (time.perf_counter() - started) / calls * 1000
-        cpu = (_cpu_seconds(redis_pid) - cpu_before) / calls * 1000
+        cpu = (cpu_seconds(redis_pid) - cpu_before) / calls * 1000
     finally:
         await redis.aclose()
     return cpu, wall
@@ -404,9 +405,9 @@ async def _run(args: argparse.Namespace) -> tuple[str, bool]:
             context.Process(target=_fans_main, args=(spec, cookies[c::args.clients], child), daemon=True).start()
             fan_pipes.append(parent)
         pids = [int(pid) for pid in _children(server.process.pid)]
-        cpu_before = [sum(_cpu_seconds(pid) for pid in group) for group in (pids, redis_pids)]
+        cpu_before = [sum(cpu_seconds(pid) for pid in group) for group in (pids, redis_pids)]
         reports: list[FanReport] = [await loop.run_in_executor(None, pipe.recv) for pipe in fan_pipes]
-        cpu = [sum(_cpu_seconds(pid) for pid in group) - before
+        cpu = [sum(cpu_seconds(pid) for pid in group) - before
                for group, before in zip((pids, redis_pids), cpu_before, strict=True)]
         ended = time.time()
         await asyncio.sleep(2.0)  # webhooks still in flight for orders whose fans gave up waiting
@@ -437,13 +438,6 @@ def _children(pid: int) -> list[str]:
         frontier = kids
     return found
 
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _report(args: argparse.Namespace, redis_label: str, seats: int, seed_s: float, opens_at: float, ended: float,

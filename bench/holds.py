@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.loadgen import CeilingServer, LoadResult, pin, settle, wrk, wrk_script
-from bench.profiling import profile_during
+from bench.loadgen import CeilingServer, LoadResult, cpu_seconds, pin, settle, wrk, wrk_script
+from bench.profiling import profile_during, server_pid
 from bench.report import bench_environment, bind_database, percentile, publish
 
 PASSWORD = "correct horse battery staple"
@@ -181,14 +181,25 @@ def _run(args: argparse.Namespace) -> str:
         fans = asyncio.run(_register(server.url, args.fans))
         fans_file = _fans_file(fans, asyncio.run(_free_seats(server.url, show_id)), var_dir)
         runs: list[tuple[LoadResult, LoadResult]] = []
+        cpu: list[tuple[float, float]] = []  # (app, ceiling) CPU µs per request, per round
+        app_pid = server_pid(server.process.pid)
+
+        def measured(pid: int, url: str) -> tuple[LoadResult, float]:
+            before = cpu_seconds(pid)
+            result = _cycle(url, fans_file, show_id, args.fans, args.seconds)
+            return result, (cpu_seconds(pid) - before) / max(1, result.requests) * 1e6
+
         with CeilingServer(redis_url, var_dir) as ceiling:
+            assert ceiling.process is not None
             for url in (ceiling.url, server.url):  # warm both: imports, script cache, connection pools
                 _cycle(url, fans_file, show_id, args.fans, 3)
             for _ in range(args.rounds):
                 settle()
-                top = _cycle(ceiling.url, fans_file, show_id, args.fans, args.seconds)
+                top, top_cpu = measured(ceiling.process.pid, ceiling.url)
                 settle()
-                runs.append((_cycle(server.url, fans_file, show_id, args.fans, args.seconds), top))
+                app, app_cpu = measured(app_pid, server.url)
+                runs.append((app, top))
+                cpu.append((app_cpu, top_cpu))
         best_rate = max(app.rate for app, _ in runs)
         settle()
         think_ms, half = _half_rate(server.url, fans_file, show_id, args.fans, args.seconds, best_rate)
@@ -203,11 +214,11 @@ def _run(args: argparse.Namespace) -> str:
     finally:
         for step in reversed(cleanup):
             step()
-    return _report(args, redis_label, runs, think_ms, half, profile, best, _stadium_best_available())
+    return _report(args, redis_label, runs, cpu, think_ms, half, profile, best, _stadium_best_available())
 
 
 def _report(args: argparse.Namespace, redis_label: str, runs: list[tuple[LoadResult, LoadResult]],
-            think_ms: float, half: LoadResult, profile: str | None, best: list[float],
+            cpu: list[tuple[float, float]], think_ms: float, half: LoadResult, profile: str | None, best: list[float],
             stadium: dict[str, float]) -> str:
     def row(label: str, r: LoadResult) -> str:
         return (f"| {label} | {r.rate:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
@@ -233,6 +244,12 @@ def _report(args: argparse.Namespace, redis_label: str, runs: list[tuple[LoadRes
         "",
         f"App / ceiling: **{statistics.median(ratios):.2f}** (per round: "
         f"{', '.join(f'{r:.2f}' for r in ratios)}).",
+        "",
+        "Server CPU per request (user + system, from /proc; what other processes on the core cannot take away, "
+        "so steadier than the rates on a shared machine): app "
+        f"{statistics.median(app for app, _ in cpu):.0f} µs, ceiling {statistics.median(top for _, top in cpu):.0f} "
+        f"µs; ceiling / app **{statistics.median(top / app for app, top in cpu):.2f}** (per round: "
+        f"{', '.join(f'{top / app:.2f}' for app, top in cpu)}).",
         "",
         f"At half the app's best rate (each fan thinks {think_ms:.1f} ms between requests): {half.rate:,.0f} req/s, "
         f"p50 {half.p50_ms:.1f} ms, p99 **{half.p99_ms:.1f} ms**, {half.errors} errors, load average "

@@ -38,6 +38,7 @@ import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.loadgen import cpu_seconds
 from bench.report import bind_database, percentile, prepare_environment, publish
 from realtime.messages import Diff, Snapshot
 
@@ -193,10 +194,6 @@ def _client_main(urls: list[str], deflate: bool, chained: bool, conn, cpus: set[
 # ---------------------------------------------------------------- the run
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
 
 def _rss_bytes(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -270,15 +267,15 @@ async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int,
     # What each process spends with its sockets open and nothing to send (keepalive pings, the app's background
     # jobs): subtracted for the "net" figure, so a server that sends fewer, fuller messages is not charged its
     # idle cost per message.
-    idle_before = [_cpu_seconds(pid) for _, pid in servers]
+    idle_before = [cpu_seconds(pid) for _, pid in servers]
     await asyncio.sleep(IDLE_S)
-    idle_rate = [(_cpu_seconds(pid) - before) / IDLE_S for (_, pid), before in zip(servers, idle_before, strict=True)]
-    cpu_before = [_cpu_seconds(pid) for _, pid in servers]
+    idle_rate = [(cpu_seconds(pid) - before) / IDLE_S for (_, pid), before in zip(servers, idle_before, strict=True)]
+    cpu_before = [cpu_seconds(pid) for _, pid in servers]
     started = time.monotonic()
     committed = await _hold_stream(redis_url, show_id, seats, rate, seconds, first_profile)
     await asyncio.sleep(3.0)  # the last holds' diffs (a flush to 10,000 sockets takes a third of a second)
     elapsed = time.monotonic() - started
-    cpu = [_cpu_seconds(pid) - before for (_, pid), before in zip(servers, cpu_before, strict=True)]
+    cpu = [cpu_seconds(pid) - before for (_, pid), before in zip(servers, cpu_before, strict=True)]
     for pipe in pipes:
         pipe.send("stop")
     received_at: dict[str, float] = {}
