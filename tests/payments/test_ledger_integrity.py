@@ -175,6 +175,24 @@ async def test_a_forged_checkpoint_is_refused() -> None:
 
 
 async def test_duplicate_deliveries_racing_before_settlement_add_one_entry(server, make_fan) -> None:
+    """Eight deliveries of one signed event, all arriving before any has settled (so all pass the event-id look-up).
+
+    Independent guards stand between them and a second sale; each has a test that fails when it alone is removed:
+    - the event id is recorded once, UNIQUE(event_id) (webhooks._remember): this test, the one row counted below;
+    - the event-id look-up before handling answers a later delivery `duplicate` without settling again:
+      test_webhooks.py, test_a_replayed_event_adds_nothing;
+    - the order's row is locked for the settlement (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) and its
+      status re-read under that lock (_commit_paid ends when it is no longer pending or expired): test_settlement.py,
+      test_a_settlement_racing_another_waits_for_the_order_row_then_writes_nothing;
+    - the state table refuses paid -> paid in order_states.move, so a settlement past the status check rolls back:
+      tests/lifecycle/test_state_table.py, test_the_guard_allows_exactly_the_table_s_transitions;
+    - the database's UNIQUE(show, seat) refuses a second ticket, and the settlement refunds instead: test_settlement.py,
+      test_a_seat_redis_forgot_is_still_sold_once_by_the_database.
+    Here the status re-check under the lock stops the late deliveries. Without it UNIQUE(show, seat) does (the tickets
+    are written first; the refund path then finds the order paid); without both, the state table does (the late
+    deliveries answer 500); only removing all three at once made this test fail, hence the focused tests. Neither the unlocked early return in _settle_success nor the Redis claim (which accepts the
+    order's own hold until mark_sold) stops a delivery that raced past the event-id look-up.
+    """
     show = await create_show()
     fan = await make_fan()
     standin = Standin(server)

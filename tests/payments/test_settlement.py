@@ -4,15 +4,18 @@ one outcome per order, and for two paid orders wanting one seat, one ticket and 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import secrets
 from datetime import timedelta
 
 import pytest
 
-from backend.payments import settlement
+from backend.payments import ledger, order_states, settlement
 from backend.payments.gateway import StripeGateway
 from backend.payments.reconciler import reconcile_once
+from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
 from backend.seats._keys import state as state_key
+from backend.tickets.issuing import SoldSeat, issue
 from backend.timeutil import utcnow
 from db.tables import Order, OrderItem, PaymentLedgerEntry, Profile, Show, Ticket
 from tests.payments.helpers import Standin, eventually
@@ -59,7 +62,8 @@ async def test_one_order_settled_many_times_at_once_has_one_outcome(server, gate
 
 @pytest.mark.cluster
 async def test_two_paid_orders_for_one_seat_give_one_ticket_and_one_refund(server, gateway, redis) -> None:
-    """Redis never saw these orders (as after a flush): only the database's UNIQUE(show, seat) can decide."""
+    """Redis never saw these orders' holds (as after a flush): the claim script decides, UNIQUE(show, seat) behind it
+    (test_a_seat_redis_forgot_is_still_sold_once_by_the_database has that alone decide)."""
     show = await create_show()
     standin = Standin(server)
     shared = show.rows["Back/A"][0]
@@ -121,3 +125,84 @@ async def test_a_sale_redis_never_heard_of_is_marked_sold_again(server, gateway,
 
     await reconcile_once(redis, gateway, utcnow(), hold_ttl_seconds=480)
     assert await redis.hmget(state_key(show.id), seats) == [b"sold", b"sold"]
+
+
+async def test_a_settlement_racing_another_waits_for_the_order_row_then_writes_nothing(server, gateway, redis) -> None:
+    """A second delivery read the order `pending` while the first was inside its commit: it waits for the order's row
+    (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite), then reads `paid` under that lock and writes nothing, no
+    error either. Without the lock it reads `pending` and tickets the seats again; without the re-check, likewise."""
+    show = await create_show()
+    standin = Standin(server)
+    seats = show.rows["Back/C"][:2]
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, seats)
+    intent = await _intent_of(gateway, order_id)
+    read_pending = await settlement.load_order(order_id)
+    assert read_pending is not None and read_pending.status == "pending_payment"
+    items = sorted(
+        await OrderItem.select(OrderItem.seat, OrderItem.price_cents).where(OrderItem.order == order_id),
+        key=lambda item: item["seat"],
+    )
+    now = utcnow()
+    async with write_transaction():  # the first delivery's commit, held open (what _commit_paid writes)
+        row = await lock_order(order_id)
+        await issue(
+            order_id=order_id,
+            show_id=show.id,
+            profile_id=read_pending.profile_id,
+            currency="EUR",
+            seats=[SoldSeat(item["seat"], item["price_cents"]) for item in items],
+            issued_at=now,
+        )
+        await order_states.move(row, "paid", now, paid_at=now, payment_intent_id=intent.id)
+        await ledger.append(
+            ledger.LedgerEntry(
+                kind=ledger.PAYMENT,
+                order_ref=order_id,
+                stripe_object_id=intent.id,
+                amount_cents=intent.amount_received,
+                currency=intent.currency,
+                status=intent.status,
+            ),
+            now,
+        )
+        # Its own context: a task started here would otherwise run inside this transaction.
+        second = asyncio.create_task(
+            settlement._commit_paid(read_pending, items, intent, now), context=contextvars.Context()
+        )
+        await asyncio.sleep(0.5)
+        assert not second.done(), "the second settlement did not wait for the order's row"
+    assert await second is False
+    assert await Ticket.count().where(Ticket.order == order_id) == 2
+    assert await PaymentLedgerEntry.count().where(PaymentLedgerEntry.order_ref == order_id) == 1
+    assert (await Show.select(Show.seats_sold).where(Show.id == show.id).first())["seats_sold"] == 2
+
+
+async def test_a_seat_redis_forgot_is_still_sold_once_by_the_database(server, gateway, redis) -> None:
+    """Redis was never told a seat was sold (the seller died between its commit and mark_sold), so a second paid
+    order's claim of that seat succeeds: the database's UNIQUE(show, seat) alone refuses the second ticket, and that
+    order is refunded whole."""
+    show = await create_show()
+    standin = Standin(server)
+    shared = show.rows["Front/C"][0]
+    async with standin.webhooks_lost():
+        first = await _paid_order(gateway, standin, show, [shared, show.rows["Front/C"][1]])
+        second = await _paid_order(gateway, standin, show, [show.rows["Front/C"][2], shared])
+    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, first), utcnow()) == "paid"
+    await redis.hdel(state_key(show.id), shared)  # as if mark_sold never ran for it
+
+    second_intent = await _intent_of(gateway, second)
+    assert await settlement.settle_intent(redis, gateway, second_intent, utcnow()) == "refunded"
+    assert await Ticket.count().where(Ticket.seat == int(shared)) == 1
+    assert await Ticket.count().where(Ticket.order == second) == 0
+    assert (await Order.select(Order.refund_reason).where(Order.id == second).first())["refund_reason"] == "seats_taken"
+    assert (await Show.select(Show.seats_sold).where(Show.id == show.id).first())["seats_sold"] == 2
+    assert len(await standin.events(type="charge.refunded", payment_intent=second_intent.id)) == 1
+
+    # The same rule, asked of the database directly.
+    profile = (await Order.select(Order.profile).where(Order.id == second).first())["profile"]
+    with pytest.raises(Exception) as refused:  # sqlite3.IntegrityError or asyncpg UniqueViolationError
+        await Ticket.insert(
+            Ticket(order=second, show=show.id, seat=int(shared), profile=profile, price_cents=5000, currency="EUR")
+        )
+    assert is_unique_violation(refused.value), refused.value
