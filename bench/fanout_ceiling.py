@@ -36,10 +36,11 @@ async def _relay(on_text: Callable[[str], Any]) -> None:
     """Every message on the channel, as one diff text handed to `on_text` (awaited if it returns an awaitable)."""
     redis = Redis.from_url(os.environ["BENCH_REDIS_URL"].replace("valkey://", "redis://", 1))
     pubsub = redis.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(os.environ["BENCH_CHANNEL"])
+    # The seat scripts SPUBLISH (sharded pub/sub, as the app's channels subscribe): a plain SUBSCRIBE hears nothing.
+    await pubsub.ssubscribe(os.environ["BENCH_CHANNEL"])
     try:
         async for message in pubsub.listen():
-            if message["type"] == "message":
+            if message["type"] == "smessage":
                 result = on_text(_diff_text(message["data"]))
                 if asyncio.iscoroutine(result):
                     await result
