@@ -4,6 +4,7 @@ number recomputed with WebCrypto from the published draw, ✓."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,6 +14,7 @@ import pytest
 from playwright.async_api import Browser, expect
 from redis.asyncio import Redis
 
+from backend.accounts import verification
 from backend.booking import admission
 from e2e.conftest import ENV, new_context
 from tests.realtime.fans import SESSION_COOKIE, signed_in
@@ -96,6 +98,45 @@ async def test_a_tampered_draw_shows_a_cross(browser: Browser, line: ServerProce
         await expect(result).to_have_attribute("data-ok", "false", timeout=LOADED_TIMEOUT_MS)
         await expect(result).to_contain_text("✗")
         assert me is not None
+    finally:
+        await context.close()
+        for client in clients:
+            await client.aclose()
+        await redis.aclose()
+
+
+async def test_an_unverified_early_arrival_is_told_why_and_can_verify(browser: Browser, line: ServerProcess,
+                                                                      redis_url: str) -> None:
+    """Two verified fans are drawn; the fan at the browser joined early without a verified address and is placed
+    after them: the panel says so (no ✗), sends the verification mail, and the mail's link verifies the address."""
+    redis = Redis.from_url(redis_url)
+    drawn = await signed_in(redis, 2, line.url)
+    [fan] = await signed_in(redis, 1, line.url, verified=False)
+    show = await show_with_a_full_line(redis, 5)
+    clients = [f.client(line.url) for f in (*drawn, fan)]
+    context = await new_context(browser, line.url)
+    try:
+        for client in clients:
+            assert (await client.post(f"/api/v1/shows/{show.id}/queue")).status_code == 201
+        await asyncio.sleep(5.5)
+        assert await poll_number(clients[-1], show.id) == 3
+        await context.add_cookies([{"name": SESSION_COOKIE, "value": fan.session_id, "url": line.url}])
+        page = await context.new_page()
+        await page.goto(f"/shows/{show.id}/queue")
+        placed = page.get_by_test_id("draw-placed-after")
+        await expect(placed).to_be_visible(timeout=LOADED_TIMEOUT_MS)
+        await expect(placed).to_contain_text("e-mail address was not verified")
+        await expect(placed).to_contain_text("placed after the 2 drawn places, in the order they joined")
+        await expect(placed).to_contain_text("your number is 3")
+        await expect(page.get_by_test_id("draw-check-result")).to_have_count(0)
+        await page.get_by_test_id("draw-verify-send").click()
+        await expect(page.get_by_test_id("draw-verify-sent")).to_contain_text("We sent you an e-mail")
+
+        token = verification.make_token(os.environ["SECRET_KEY"], fan.profile_id, fan.email)
+        await page.goto(f"/verify-email?token={token}")
+        await expect(page.get_by_test_id("verify-email-page")).to_have_attribute("data-state", "verified")
+        me = await (await page.request.get("/api/v1/auth/me")).json()
+        assert me["email_verified"] is True
     finally:
         await context.close()
         for client in clients:

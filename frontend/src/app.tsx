@@ -11,6 +11,7 @@ import { QueuePage } from './pages/QueuePage';
 import { ShowPage } from './pages/ShowPage';
 import { ShowsPage } from './pages/ShowsPage';
 import { TicketsPage } from './pages/TicketsPage';
+import { VerifyEmailPage } from './pages/VerifyEmailPage';
 
 const ScanPage = lazyPage(() => import('./pages/ScanPage').then((m) => m.ScanPage));
 
@@ -58,6 +59,9 @@ export function App() {
       break;
     case 'register':
       page = <AuthPage key="register" mode="register" />;
+      break;
+    case 'verify-email':
+      page = <VerifyEmailPage search={loc.search} />;
       break;
     default:
       page = <NotFoundPage />;

@@ -13,6 +13,7 @@ import type {
   Hold,
   HoldRequest,
   LoginRequest,
+  MailSent,
   Order,
   PayingResponse,
   Profile,
@@ -175,6 +176,10 @@ export function createClient(options: ClientOptions = {}) {
     login: (body: LoginRequest) => request<Profile>('POST', '/auth/login', { body }),
     logout: () => request<void>('POST', '/auth/logout'),
     me: () => request<Profile>('GET', '/auth/me'),
+    /** Mail the signed-in fan a link that confirms their address (a few per hour: 429 past that). */
+    sendVerificationEmail: () => request<MailSent>('POST', '/auth/verify-email/send'),
+    /** The mailed link's token: confirms the address it was sent to (no session needed). */
+    verifyEmail: (token: string) => request<Profile>('POST', '/auth/verify-email', { body: { token } }),
 
     // catalog
     listShows: (q: ShowQuery = {}, signal?: AbortSignal) =>

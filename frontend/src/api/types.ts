@@ -88,6 +88,9 @@ export type QueueEntry = S['QueueEntryOut'];
 /** GET /api/v1/shows/{id}/queue/draw: the commitment before the sale, the seed and entries after the draw. */
 export type QueueDraw = S['QueueDrawOut'];
 
+/** POST /api/v1/auth/verify-email/send: false when the address is already verified (no mail then). */
+export type MailSent = S['MailSent'];
+
 /**
  * Broadcast on WS /api/v1/shows/{id}/queue/live. `open` is an extension to API.md
  * (realtime/messages.py): false until the early arrivals' places are drawn at

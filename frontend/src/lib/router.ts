@@ -14,6 +14,7 @@ export type Route =
   | { name: 'scan' }
   | { name: 'signin' }
   | { name: 'register' }
+  | { name: 'verify-email' }
   | { name: 'notfound' };
 
 const seg = '([^/]+)';
@@ -28,6 +29,8 @@ const table: Array<[RegExp, (m: string[]) => Route]> = [
   [/^\/scan\/?$/, () => ({ name: 'scan' })],
   [/^\/signin\/?$/, () => ({ name: 'signin' })],
   [/^\/register\/?$/, () => ({ name: 'register' })],
+  // The verification mail's link (backend/accounts/verification.py): /verify-email?token=...
+  [/^\/verify-email\/?$/, () => ({ name: 'verify-email' })],
 ];
 
 export function matchRoute(pathname: string): Route {

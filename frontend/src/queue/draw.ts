@@ -123,6 +123,31 @@ export interface PublishedDraw {
   entries_hash: string | null;
   entries_count: number | null;
   entries: string[] | null;
+  /** Early arrivals left out of the draw (no verified e-mail address when it ran); absent from older servers. */
+  placed_after_count?: number | null;
+}
+
+/**
+ * Where a fan stands relative to the draw, from the published record and the number the waiting room gave them.
+ * Only verified accounts are drawn (numbers 1..D, D = entries_count); the early arrivals without a verified e-mail
+ * address follow in the order they joined (D+1..D+P, P = placed_after_count); who joined after the opening comes
+ * after them, first come first served. A queue id missing from the entries with a drawn number (1..D) is
+ * `missing`: that one is a real mismatch, for the full check to show.
+ */
+export type Placement =
+  | { kind: 'drawn' }
+  | { kind: 'placed_after'; number: number; drawnCount: number; placedAfterCount: number }
+  | { kind: 'late' }
+  | { kind: 'missing' };
+
+export function placementOf(published: PublishedDraw, queueId: string, number: number): Placement {
+  const entries = published.entries ?? [];
+  if (entries.includes(queueId)) return { kind: 'drawn' };
+  const drawnCount = published.entries_count ?? entries.length;
+  const placedAfterCount = published.placed_after_count ?? 0;
+  if (number > drawnCount + placedAfterCount) return { kind: 'late' };
+  if (number > drawnCount) return { kind: 'placed_after', number, drawnCount, placedAfterCount };
+  return { kind: 'missing' };
 }
 
 export interface DrawCheck {
