@@ -4,8 +4,10 @@
 Fetches GET /api/v1/shows/{id}/queue/draw from a running server, then checks, printing each check: the revealed
 seed matches the commitment (and the one you noted before the sale, if given), the entry list is sorted, distinct
 and counted right, its hash matches, and, for your queue id, the number the recomputed order gives you (and that it
-is the number the waiting room showed you, if given). Exit status 0 when every check passes, 1 otherwise, 2 when
-the draw has not happened yet.
+is the number the waiting room showed you, if given). A queue id that is not among the entries is explained rather
+than failed when its number says why: an early arrival without a verified e-mail address is placed after the drawn
+entries in join order (`placed_after_count` of them), a late one after those. Exit status 0 when every check passes,
+1 otherwise, 2 when the draw has not happened yet.
 """
 
 from __future__ import annotations
@@ -55,11 +57,48 @@ def checks(
     ]
     if queue_id is not None:
         drawn = draw.order(seed, entries)
-        mine = drawn.index(queue_id) + 1 if queue_id in drawn else None
-        results.append((mine is not None, f"your queue id is among the entries: number {mine}"))
-        if number is not None:
-            results.append((mine == number, f"the waiting room's number for you ({number}) is the drawn one"))
+        if queue_id in drawn:
+            mine = drawn.index(queue_id) + 1
+            results.append((True, f"your queue id is among the entries: number {mine}"))
+            if number is not None:
+                results.append((mine == number, f"the waiting room's number for you ({number}) is the drawn one"))
+        else:
+            results.append(not_drawn(len(entries), published.get("placed_after_count") or 0, number))
     return results
+
+
+def not_drawn(drawn_count: int, placed_after: int, number: int | None) -> tuple[bool, str]:
+    """A queue id missing from the entries: an early arrival whose account had no verified e-mail address when the
+    draw ran (numbers drawn_count + 1 .. drawn_count + placed_after, in join order), or one who joined after the
+    opening (first come, first served). Only a drawn number (1 .. drawn_count) claimed for it is a failure."""
+    first, last = drawn_count + 1, drawn_count + placed_after
+    numbers = f"number {first}" if first == last else f"numbers {first} to {last}"
+    placed = (
+        f"early arrivals without a verified e-mail address when the draw ran are placed after the {drawn_count} "
+        f"drawn entries, in the order they joined ({numbers})"
+    )
+    if number is None:
+        explained = (
+            f"{placed}, and who joined after the opening comes after them"
+            if placed_after
+            else "who joined after the opening is not drawn"
+        )
+        return False, f"your queue id is not among the entries: {explained}; give --number to check yours"
+    if number <= drawn_count:
+        return (
+            False,
+            f"your queue id is not among the entries, yet the waiting room's number for you ({number}) is a drawn one",
+        )
+    if number <= last:
+        return True, (
+            f"your queue id is not among the drawn entries because your account's e-mail address was not verified "
+            f"when the draw ran: {placed}; yours is {number}. Verify your address to be in the next draw"
+        )
+    return (
+        True,
+        f"your queue id is not among the entries: number {number} comes after the early arrivals, so you "
+        "joined after the opening (first come, first served, not drawn)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

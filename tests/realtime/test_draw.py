@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from backend.accounts import verification
 from realtime import draw
+from realtime import verify_draw as verify_draw_cli
 from realtime.queue_keys import script_keys
 from tests.realtime.fans import signed_in
 from tests.support.data import create_show
@@ -209,10 +210,37 @@ async def test_only_verified_early_arrivals_are_drawn_the_others_follow_in_join_
         ok = verify_draw(tuned_server.url, show.id, "--queue-id", mine, "--number", str(numbers[late_confirmer]))
         assert ok.returncode == 0 and "✗" not in ok.stdout, ok.stdout + ok.stderr
         assert f"{UNVERIFIED_EARLY} early arrival(s) without a verified e-mail address" in ok.stdout, ok.stdout
+
+        # An unverified early arrival's queue id is not among the entries: explained, not failed, given the number.
+        placed = unverified_in_join_order[1]
+        first, last = VERIFIED_EARLY + 1, VERIFIED_EARLY + UNVERIFIED_EARLY
+        explained = verify_draw(
+            tuned_server.url, show.id, "--queue-id", queue_ids[placed], "--number", str(numbers[placed])
+        )
+        assert explained.returncode == 0 and "✗" not in explained.stdout, explained.stdout + explained.stderr
+        assert "✓ your queue id is not among the drawn entries because your account's e-mail address was not " \
+            "verified when the draw ran" in explained.stdout, explained.stdout
+        assert f"(numbers {first} to {last}); yours is {numbers[placed]}." in explained.stdout, explained.stdout
+        # Without the number it cannot tell an unverified early arrival from a late one, and says both.
+        unsure = verify_draw(tuned_server.url, show.id, "--queue-id", queue_ids[placed])
+        assert unsure.returncode == 1, unsure.stdout
+        assert f"placed after the {VERIFIED_EARLY} drawn entries, in the order they joined" in unsure.stdout
     finally:
         await anonymous.aclose()
         for client in clients:
             await client.aclose()
+
+
+def test_a_queue_id_missing_from_the_entries_is_explained_by_its_number() -> None:
+    """Eight drawn, three unverified early arrivals after them (9..11), the late ones after those."""
+    assert verify_draw_cli.not_drawn(8, 3, 9)[0] and verify_draw_cli.not_drawn(8, 3, 11)[0]
+    assert "(numbers 9 to 11); yours is 10." in verify_draw_cli.not_drawn(8, 3, 10)[1]
+    assert "number 9)" in verify_draw_cli.not_drawn(8, 1, 9)[1]
+    late = verify_draw_cli.not_drawn(8, 3, 12)
+    assert late[0] and "joined after the opening" in late[1]
+    assert not verify_draw_cli.not_drawn(8, 3, 8)[0]  # a drawn number for an id the draw does not hold
+    assert not verify_draw_cli.not_drawn(8, 3, None)[0]
+    assert late == verify_draw_cli.not_drawn(8, 0, 12) and verify_draw_cli.not_drawn(8, 0, 9)[0]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/shows/999999999/queue/draw", "/api/v1/shows/abc/queue/draw"])
