@@ -28,8 +28,16 @@ MAX_PENDING = 2048
 _encoder = msgspec.json.Encoder()
 
 
+_second: list[tuple[int, str]] = [(-1, "")]  # the last whole second formatted: a batch's lines share it
+
+
 def _timestamp(at: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + f".{int(at * 1000) % 1000:03d}Z"
+    whole = int(at)
+    second, text = _second[0]
+    if whole != second:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+        _second[0] = (whole, text)
+    return f"{text}.{int(at * 1000) % 1000:03d}Z"
 
 
 class AccessLog:

@@ -51,7 +51,7 @@ def looks_like_card_number(raw: bytes) -> bool:
 _RAW_KEY = re.compile(rb'"([^"\\]{1,64})"\s*:')
 
 
-def _raw_names_card_field(raw: bytes) -> bool:
+def raw_names_card_field(raw: bytes) -> bool:
     return any(
         _SEPARATORS.sub("", match.group(1).decode("utf-8", "replace").lower()) in FORBIDDEN_FIELDS
         for match in _RAW_KEY.finditer(raw)
@@ -74,7 +74,7 @@ def names_card_field(value: Any) -> bool:
 
 def raw_carries_card_data(raw: bytes) -> bool:
     """The byte-level nets: a card number anywhere, or a card field's name, even in a body that is not JSON."""
-    return looks_like_card_number(raw) or _raw_names_card_field(raw)
+    return looks_like_card_number(raw) or raw_names_card_field(raw)
 
 
 def carries_card_data(raw: bytes) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from backend.card_data import names_card_field, raw_carries_card_data
+from backend.card_data import looks_like_card_number, names_card_field, raw_carries_card_data, raw_names_card_field
 
 # One request body, any route. The largest legitimate body (a hold of 8 seat ids) is well under 1 KB.
 MAX_BODY_BYTES = 64 * 1024
@@ -95,17 +95,17 @@ def screen_card_data(raw: bytes, decoded: Any) -> Refusal | None:
 
 
 def screen_body(raw: bytes, content_type: str | None, *, screen_cards: bool = True) -> Refusal | None:
-    """Every check for one complete body, cheapest and most important first. Card data is looked for before
-    anything else so that such a body is refused as card data (and never echoed) whatever else is wrong."""
+    """Every check for one complete body. Card data is looked for before any other refusal so that such a body is
+    refused as card data (and never echoed) whatever else is wrong. A card number is looked for in the raw bytes
+    always; card field names in the decoded JSON when it decodes (which also sees escapes such as "\\u0063vc"),
+    else in the raw bytes (a broken or too deep body)."""
     if not raw:
         return None
     if refusal := refuse_size(len(raw)):
         return refusal
-    if screen_cards and raw_carries_card_data(raw):
+    if screen_cards and looks_like_card_number(raw):
         return CARD_DATA
-    if refusal := refuse_content_type(content_type):
-        return refusal
     decoded, refusal = decode_json_body(raw)
-    if refusal:
-        return refusal
-    return CARD_DATA if screen_cards and names_card_field(decoded) else None
+    if screen_cards and (names_card_field(decoded) if refusal is None else raw_names_card_field(raw)):
+        return CARD_DATA
+    return refuse_content_type(content_type) or refusal
