@@ -145,7 +145,7 @@ class HoldService:
             wanted = request.best_available.count
         if wanted > limit:
             raise Invalid(f"At most {limit} seats per order.", code="too_many_seats", max_seats=limit)
-        if request.seat_ids is not None:
+        if request.seat_ids is not None and len(set(request.seat_ids)) != len(request.seat_ids):
             repeated = sorted(seat for seat, n in Counter(request.seat_ids).items() if n > 1)
             if repeated:
                 raise Invalid("seat_ids lists the same seat more than once.", code="duplicate_seats",

@@ -12,12 +12,15 @@ Every key of a show shares the hash tag `{show:<id>}` (backend.keyspace).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from backend.keyspace import show_tag
 
 ACTIVE_SHOWS = "booking:active-shows"  # SET of show ids that have unexpired holds (outside any show's slot)
 SOLD_SENTINEL = b"sold"
 
 
+@lru_cache(maxsize=4096)  # every seat call names a show's keys: built once per show, not per request
 def prefix(show_id: int | str) -> str:
     """What every key of the show starts with; scripts build the keys they discover from it."""
     return f"{show_tag(show_id)}:"
@@ -53,4 +56,9 @@ def changes_channel(show_id: int | str) -> str:
 
 def show_keys(show_id: int) -> list[str]:
     """The first KEYS of every seat script: state, version, expiries, changes channel."""
-    return [state(show_id), version(show_id), expiries(show_id), changes_channel(show_id)]
+    return list(_show_keys(show_id))
+
+
+@lru_cache(maxsize=4096)
+def _show_keys(show_id: int) -> tuple[str, str, str, str]:
+    return state(show_id), version(show_id), expiries(show_id), changes_channel(show_id)
