@@ -152,8 +152,18 @@ async def _shop(fan: Fan, show_id: int, seat_ids: list[str], sale: Sale, stop: a
             await asyncio.sleep(0.05)
 
 
+def _say(config: pytest.Config, text: str) -> None:
+    """A line in the run's own output, not in the captured stdout: CI's log shows the outage of every run."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if capture is None:
+        print(text)
+        return
+    with capture.global_and_fixture_disabled():
+        print(text, flush=True)
+
+
 async def test_a_killed_master_is_replaced_and_the_sale_carries_on(
-        private_cluster: ValkeyCluster, processes: list[ServerProcess]) -> None:
+        private_cluster: ValkeyCluster, processes: list[ServerProcess], pytestconfig: pytest.Config) -> None:
     show = await create_show(rows=10, seats_per_row=20)
     redis = cluster_client(private_cluster.startup_nodes)
     standin = Standin(processes[0])
@@ -183,10 +193,12 @@ async def test_a_killed_master_is_replaced_and_the_sale_carries_on(
                 stop.set()
                 await asyncio.gather(*shoppers)
             load = os.getloadavg()
-            print(f"\nfailover: master {victim.port} killed, replica {promoted.port} promoted after "
-                  f"{promoted_after:.2f} s; outage (kill -> a hold sent after it answered, on both processes) {outage:.2f} s; "
-                  f"failed requests {dict(sale.unserved)}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-            print(f"answers by status {dict(sorted(sale.statuses.items()))}; 503s: {sale.statuses[503]}")
+            _say(pytestconfig, f"\nfailover: master {victim.port} killed, replica {promoted.port} promoted after "
+                 f"{promoted_after:.2f} s; outage (kill -> a hold sent after it answered, on both processes) "
+                 f"{outage:.2f} s; failed requests {dict(sale.unserved)}; load average {load[0]:.2f} {load[1]:.2f} "
+                 f"{load[2]:.2f}")
+            _say(pytestconfig, f"failover: answers by status {dict(sorted(sale.statuses.items()))}; "
+                 f"503s: {sale.statuses[503]}")
             # Redis down for a moment is a 503 (with Retry-After, in the error shape), never a 500, 502 or 504: the
             # servers' logs (failover-a.log, failover-b.log) hold the traceback of any other 5xx.
             other_5xx = {status: n for status, n in sale.statuses.items() if status >= 500 and status != 503}
@@ -204,7 +216,7 @@ async def test_a_killed_master_is_replaced_and_the_sale_carries_on(
                 order = await eventually(functools.partial(_settled, fan.client, order_id), timeout=30)
                 assert order["status"] == "refunded" or order["tickets"], order
                 outcomes[order["status"]] = outcomes.get(order["status"], 0) + 1
-            print(f"payments taken: {len(paid)}, orders {outcomes}")
+            _say(pytestconfig, f"failover: payments taken: {len(paid)}, orders {outcomes}")
 
             # No seat sold twice, and every sold seat is sold on the map.
             tickets = await Ticket.select(Ticket.seat).where(Ticket.show == show.id).output(as_list=True)
