@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from backend.card_data import looks_like_card_number, names_card_field, raw_carries_card_data, raw_names_card_field
+from backend.card_data import looks_like_card_number, names_card_field, raw_names_card_field
 
 # One request body, any route. The largest legitimate body (a hold of 8 seat ids) is well under 1 KB.
 MAX_BODY_BYTES = 64 * 1024
@@ -84,14 +84,6 @@ def decode_json_body(raw: bytes) -> tuple[Any, Refusal | None]:
     if json_depth_exceeds(decoded):
         return None, TOO_DEEP
     return decoded, None
-
-
-def screen_card_data(raw: bytes, decoded: Any) -> Refusal | None:
-    """A card number anywhere (raw bytes, so even a broken body) or a card field's name at any depth (decoded,
-    so escapes such as "\\u0063vc" are seen)."""
-    if raw_carries_card_data(raw) or (decoded is not None and names_card_field(decoded)):
-        return CARD_DATA
-    return None
 
 
 def screen_body(raw: bytes, content_type: str | None, *, screen_cards: bool = True) -> Refusal | None:

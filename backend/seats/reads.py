@@ -97,12 +97,6 @@ async def hold_owner(redis: Redis, show_id: int, hold_id: str) -> int | None:
     return int(profile) if profile is not None else None
 
 
-async def hold_of_profile(redis: Redis, show_id: int, profile_id: int) -> str | None:
-    """The id of the profile's hold on the show, if it has one on record (live, or expired and not swept yet)."""
-    hold_id = await redis.get(keys.holder(show_id, profile_id))
-    return text(hold_id) if hold_id is not None else None
-
-
 async def seats_free_for(redis: Redis, show_id: int, seat_ids: list[str], hold_id: str) -> bool:
     """True when none of the seats is sold or locked by another hold than `hold_id`."""
     async with redis.pipeline(transaction=True) as pipe:
