@@ -14,6 +14,7 @@ import asyncio
 import logging
 import sys
 import time
+from functools import lru_cache
 from typing import TextIO
 
 import msgspec
@@ -28,16 +29,13 @@ MAX_PENDING = 2048
 _encoder = msgspec.json.Encoder()
 
 
-_second: list[tuple[int, str]] = [(-1, "")]  # the last whole second formatted: a batch's lines share it
+@lru_cache(maxsize=4)  # a batch's lines share their second: formatted once
+def _second(whole: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
 
 
 def _timestamp(at: float) -> str:
-    whole = int(at)
-    second, text = _second[0]
-    if whole != second:
-        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
-        _second[0] = (whole, text)
-    return f"{text}.{int(at * 1000) % 1000:03d}Z"
+    return f"{_second(int(at))}.{int(at * 1000) % 1000:03d}Z"
 
 
 class AccessLog:

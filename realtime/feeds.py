@@ -72,7 +72,7 @@ class Feed(abc.ABC):
 
     def add(self, watcher: Watcher) -> None:
         watcher.backlog = self.backlog
-        if self._sends_path is None or self._sends_path != watcher.direct:
+        if self._sends_path != watcher.direct:
             self._sends_path = watcher.direct
             logger.info("%s of show %s sends %s", type(self).__name__, self.show_id,
                         "prepared frames to the transport" if watcher.direct else "through ASGI")

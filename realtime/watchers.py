@@ -2,9 +2,9 @@
 
 A feed hands the same pre-encoded message (realtime.frames.Outgoing) to every watcher of a show (`offer`). Where
 the server allows it, its prepared frame is written straight to the socket's transport (realtime.frames); otherwise
-the send is started right there, inside the broadcast: the server's ASGI send writes the frame to the socket's transport and returns without ever
-suspending while the socket's kernel buffer takes data, so the common case costs one chain of calls and no
-scheduling (no task wake-up, no event, no queue entry per socket). Only when a send does suspend (the client's
+the send is started right there, inside the broadcast: the server's ASGI send writes the frame to the socket's
+transport and returns without ever suspending while the socket's kernel buffer takes data. Either way the common
+case costs one chain of calls and no scheduling (no task wake-up, no event, no queue entry per socket). Only when a send does suspend (the client's
 buffer is full: a slow reader) does the watcher get a task, which finishes that send and then drains a small
 outbox. When a client falls `OUTBOX_LIMIT` messages behind, it is dropped: its socket closes with 1013 ("try
 again later") and the client reconnects to a fresh snapshot. Waiting for it would let one bad network hold memory

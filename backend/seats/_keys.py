@@ -54,11 +54,7 @@ def changes_channel(show_id: int | str) -> str:
     return f"{prefix(show_id)}changes"
 
 
-def show_keys(show_id: int) -> list[str]:
-    """The first KEYS of every seat script: state, version, expiries, changes channel."""
-    return list(_show_keys(show_id))
-
-
 @lru_cache(maxsize=4096)
-def _show_keys(show_id: int) -> tuple[str, str, str, str]:
+def show_keys(show_id: int) -> tuple[str, str, str, str]:
+    """The first KEYS of every seat script: state, version, expiries, changes channel."""
     return state(show_id), version(show_id), expiries(show_id), changes_channel(show_id)
