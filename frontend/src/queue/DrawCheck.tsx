@@ -47,6 +47,17 @@ export function DrawCheck({ showId, queueId, number }: { showId: string; queueId
 
   if (state.kind === 'loading' || state.kind === 'unavailable') return null;
   const { draw } = state;
+  // Shared by the two outcomes that checked the revealed seed.
+  const seedLine = (ok: boolean) => (
+    <li>
+      {mark(ok)} The revealed seed matches the commitment {short(draw.commitment)}
+    </li>
+  );
+  const checkYourself = (
+    <p class="muted small">
+      Check it yourself: <code>just verify-draw {showId} --queue-id {queueId} --number {number}</code>
+    </p>
+  );
   return (
     <section class="card draw-check" aria-labelledby="draw-check-title" data-testid="draw-check" data-state={state.kind}>
       <h2 id="draw-check-title">Check the draw</h2>
@@ -70,15 +81,13 @@ export function DrawCheck({ showId, queueId, number }: { showId: string; queueId
             {placedRange(state.placement)}): your number is {state.placement.number}.
           </p>
           <ul class="small draw-check-steps">
-            <li>{mark(state.result.commitmentMatches)} The revealed seed matches the commitment {short(draw.commitment)}</li>
+            {seedLine(state.result.commitmentMatches)}
             <li>
               {mark(state.result.entriesMatch)} {draw.entries_count} drawn entries, hash {short(draw.entries_hash)}
             </li>
           </ul>
           <VerifyEmailHint />
-          <p class="muted small">
-            Check it yourself: <code>just verify-draw {showId} --queue-id {queueId} --number {number}</code>
-          </p>
+          {checkYourself}
         </>
       )}
       {state.kind === 'checked' && (
@@ -92,7 +101,7 @@ export function DrawCheck({ showId, queueId, number }: { showId: string; queueId
               : 'Your number does not follow from the published draw.'}
           </p>
           <ul class="small draw-check-steps">
-            <li>{mark(state.result.commitmentMatches)} The revealed seed matches the commitment {short(draw.commitment)}</li>
+            {seedLine(state.result.commitmentMatches)}
             <li>
               {mark(state.result.entriesMatch)} {draw.entries_count} early entries, hash {short(draw.entries_hash)}
             </li>
@@ -100,9 +109,7 @@ export function DrawCheck({ showId, queueId, number }: { showId: string; queueId
               {mark(state.result.numberMatches)} Recomputed number: {state.result.drawnNumber ?? 'not found'}
             </li>
           </ul>
-          <p class="muted small">
-            Check it yourself: <code>just verify-draw {showId} --queue-id {queueId} --number {number}</code>
-          </p>
+          {checkYourself}
         </>
       )}
     </section>
