@@ -56,6 +56,10 @@ async def test_card_data_is_refused_on_every_route(fan: httpx.AsyncClient, metho
         assert_refused(response, 422, "card_data_forbidden")
     escaped = b'{"extra": {"\\u0063vc": "123"}}'
     assert_refused(await fan.request(method, path, content=escaped, headers=JSON), 422, "card_data_forbidden")
+    # A body that does not decode (cut short, or nested past the limit) is still screened for card fields first:
+    # refused as card data, not as malformed or too deep.
+    for broken in (b'{"extra": {"cvc": "123"', b"[" * (MAX_JSON_DEPTH + 2) + b'{"exp_month": 1}'):
+        assert_refused(await fan.request(method, path, content=broken, headers=JSON), 422, "card_data_forbidden")
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ROUTES, ids=lambda v: v if isinstance(v, str) else "")
