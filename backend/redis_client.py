@@ -50,7 +50,8 @@ class ClusterConnection(Connection):
     snapshot of its free list, in tasks that run later; a request can take one of those connections in between,
     pass the "connected?" check and then, on Python 3.11 where `asyncio.wait_for` runs the write in a task of its
     own, find the writer gone: `'NoneType' object has no attribute 'writelines'`, which answered 500 in the
-    failover test. Turning it into `redis.exceptions.ConnectionError` here, at the one place it happens, rather
+    failover test (or, when the transport was closed but the writer not yet dropped, uvloop's RuntimeError on a
+    closed transport). Turning it into `redis.exceptions.ConnectionError` here, at the one place it happens, rather
     than recognising it by its traceback in the HTTP error handler: the command never left (nothing was written),
     so the cluster client's own handling of a connection error applies (slot map refreshed, command retried, see
     CLUSTER_RETRY) and the request usually succeeds; and every caller, the background loops and live-map feeds
@@ -61,8 +62,8 @@ class ClusterConnection(Connection):
     async def send_packed_command(self, command: bytes | str | Iterable[bytes], check_health: bool = True) -> None:
         try:
             await super().send_packed_command(command, check_health)
-        except AttributeError as exc:
-            if exc.obj is not None or self._writer is not None:
+        except (AttributeError, RuntimeError) as exc:
+            if not self._closed_under_the_write(exc):
                 raise
             logger.info(
                 "connection to %s:%s closed under a command before its write: a connection error to the client",
@@ -72,6 +73,17 @@ class ClusterConnection(Connection):
             raise RedisConnectionError(
                 f"connection to {self.host}:{self.port} was closed by the cluster client before the command was sent"
             ) from exc
+
+
+    def _closed_under_the_write(self, exc: AttributeError | RuntimeError) -> bool:
+        """The two faces of that race: the writer already gone (redis-py's AttributeError), or the writer still
+        there on a transport the client closed a moment earlier (uvloop, which the app runs on, refuses the write
+        with a RuntimeError "unable to perform operation on <TCPTransport closed=True ...>"). Either way nothing
+        was written."""
+        if isinstance(exc, AttributeError):
+            return exc.obj is None and self._writer is None
+        writer = self._writer
+        return writer is None or writer.transport.is_closing()
 
 
 def _use_cluster_connections(client: RedisCluster) -> RedisCluster:
