@@ -16,11 +16,11 @@ from typing import Annotated, Any, TypeAlias
 from litestar.params import Dependency
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.asyncio.connection import Connection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from backend.redis_deadlines import DeadlineConnection
 from backend.settings import Settings
 
 logger = logging.getLogger("showtime.redis")
@@ -33,7 +33,8 @@ RedisDependency: TypeAlias = Annotated[Redis, Dependency(skip_validation=True)]
 
 _CONNECTION: dict[str, Any] = {
     "decode_responses": False,
-    "socket_timeout": 5,
+    # Commands are bounded by backend.redis_deadlines' watchdog (COMMAND_TIMEOUT_S), not redis-py's timers.
+    "socket_timeout": None,
     "socket_connect_timeout": 3,
 }
 # On a cluster, a command that meets a dead master is retried (the client refreshes its slot map between tries)
@@ -42,21 +43,25 @@ _CONNECTION: dict[str, Any] = {
 CLUSTER_RETRY = Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=8)
 
 
-class ClusterConnection(Connection):
+class ClusterConnection(DeadlineConnection):
     """A cluster node's connection whose write, when the cluster client itself closed the socket under it, fails as
     the connection error it is rather than as redis-py's internal AttributeError.
 
     During a failover the cluster client (redis-py 8.1, asyncio) disconnects a node's idle connections from a
-    snapshot of its free list, in tasks that run later; a request can take one of those connections in between,
-    pass the "connected?" check and then, on Python 3.11 where `asyncio.wait_for` runs the write in a task of its
-    own, find the writer gone: `'NoneType' object has no attribute 'writelines'`, which answered 500 in the
-    failover test (or, when the transport was closed but the writer not yet dropped, uvloop's RuntimeError on a
-    closed transport). Turning it into `redis.exceptions.ConnectionError` here, at the one place it happens, rather
-    than recognising it by its traceback in the HTTP error handler: the command never left (nothing was written),
-    so the cluster client's own handling of a connection error applies (slot map refreshed, command retried, see
-    CLUSTER_RETRY) and the request usually succeeds; and every caller, the background loops and live-map feeds
-    too, already treats a RedisError as "Redis is unavailable now". Exactly `ConnectionError`, not a subclass:
-    the cluster client retries only the exact types it lists. Any other AttributeError is a bug and stays one.
+    snapshot of its free list, in tasks that run later; a request can take one of those connections in between and
+    pass the "connected?" check. With redis-py's own write timeout (`socket_timeout`), which on Python 3.11 runs the
+    write in a task of its own through `asyncio.wait_for`, the write then found the writer gone: `'NoneType' object
+    has no attribute 'writelines'`, a 500 in the failover test (or, when the transport was closed but the writer not
+    yet dropped, uvloop's RuntimeError on a closed transport). The app's connections now run without that timer
+    (backend.redis_deadlines), so the check and the write happen in one step of the caller's task and the window is
+    shut; this stays because nothing in redis-py promises it stays shut (a later release may await between them
+    again), and tests/cluster/test_client_races.py opens the window on purpose to hold it.
+    The error becomes `redis.exceptions.ConnectionError` here, at the one place it happens, rather than being
+    recognised by its traceback in the HTTP error handler: the command never left (nothing was written), so the
+    cluster client's own handling of a connection error applies (slot map refreshed, command retried, see
+    CLUSTER_RETRY); and every caller, the background loops and live-map feeds too, already treats a RedisError as
+    "Redis is unavailable now". Exactly `ConnectionError`, not a subclass: the cluster client retries only the exact
+    types it lists. Any other AttributeError is a bug and stays one.
     """
 
     async def send_packed_command(self, command: bytes | str | Iterable[bytes], check_health: bool = True) -> None:
@@ -113,6 +118,7 @@ def build_redis(settings: Settings) -> RedisClient:
     url = settings.redis_url.replace("valkey://", "redis://", 1)
     return Redis.from_url(
         url,
+        connection_class=DeadlineConnection,
         health_check_interval=15,
         retry_on_timeout=True,
         max_connections=512,

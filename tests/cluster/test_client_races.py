@@ -6,7 +6,9 @@ list, in tasks that run later; a request can take one of them in between and, on
 500 (`AttributeError: 'NoneType' object has no attribute 'writelines'`) in the failover test, rarely. Here the same
 window is opened on purpose: the request is stepped until its write task exists but has not run, and its connection
 is then closed as the client's own sweep closes it. The request must come back as the client's own retry makes it
-(backend.redis_client.ClusterConnection turns the error into the ConnectionError the client recovers from).
+(backend.redis_client.ClusterConnection turns the error into the ConnectionError the client recovers from). The app's
+connections no longer write through `wait_for` (backend.redis_deadlines), which shuts the window; the first test
+opens it again with redis-py's write timer to hold ClusterConnection, the second holds the window shut.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import Connection
 
 from backend.redis_client import ClusterConnection
@@ -62,8 +65,15 @@ async def _connection_about_to_write(request: asyncio.Task) -> Connection:
     raise AssertionError("the request never reached its write")
 
 
+def _with_redis_pys_write_timer(client: RedisCluster) -> RedisCluster:
+    """The app's cluster client with redis-py's own write timeout switched back on, which reopens the window."""
+    client.connection_kwargs["socket_timeout"] = 5
+    client.nodes_manager.connection_kwargs["socket_timeout"] = 5
+    return client
+
+
 async def test_a_request_whose_connection_the_client_closes_before_the_write_is_retried(startup_nodes: str) -> None:
-    client = cluster_client(startup_nodes)
+    client = _with_redis_pys_write_timer(cluster_client(startup_nodes))
     try:
         key = f"client-race:{secrets.token_hex(4)}"
         await client.set(key, b"before")  # the slot map is loaded and the key's node has an idle connection
@@ -73,6 +83,25 @@ async def test_a_request_whose_connection_the_client_closes_before_the_write_is_
         await connection.disconnect(nowait=True)  # what the client's sweep of "free" connections does to it
         assert await writing is True
         assert await client.get(key) == b"after"
+    finally:
+        await client.aclose()
+
+
+async def test_the_apps_client_writes_in_the_callers_task(startup_nodes: str) -> None:
+    """As the app configures it (no redis-py timers, backend.redis_deadlines), a command's write never runs in a
+    task of its own: there is no step between the "connected?" check and the write for the sweep to land in."""
+    client = cluster_client(startup_nodes)
+    try:
+        key = f"client-race:{secrets.token_hex(4)}"
+        await client.set(key, b"before")
+        writing = asyncio.create_task(client.set(key, b"after"))
+        write_tasks = []
+        while not writing.done():
+            write_tasks += [task for task in asyncio.all_tasks()
+                            if getattr(task.get_coro(), "__qualname__", "") == "AbstractConnection._send_packed_command"]
+            await asyncio.sleep(0)
+        assert write_tasks == []
+        assert await writing is True
     finally:
         await client.aclose()
 

@@ -1,0 +1,122 @@
+"""Redis commands that cannot hang a request, for the price of two dict writes per command.
+
+redis-py enforces `socket_timeout` with a timer per read (`asyncio.timeout`) and, on Python 3.11, an
+`asyncio.wait_for` per write, which runs the write in a task of its own. Together that was about 17 µs of a hold
+request's CPU (bench/holds.py), where the command itself costs less. Here the connections run without
+`socket_timeout`, and one watchdog per process, waking every TICK_S while a command is out, aborts the socket of a
+command that has waited longer than its deadline: the waiting read sees the connection end, and the caller gets the
+`redis.exceptions.TimeoutError` redis-py's own timeout gives (so the retry policy and the 503 answer are the
+same). A deadline is therefore kept to within TICK_S.
+
+Reads the caller bounds itself (pub/sub polling with an explicit `timeout`, a blocking listen with `math.inf`) go
+to redis-py unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from redis.asyncio.connection import Connection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger("showtime.redis")
+
+# How long one command (its write, or the wait for its answer) may take before it is given up.
+COMMAND_TIMEOUT_S = 5.0
+# How often the watchdog looks while commands are out: a deadline is kept to within this much.
+TICK_S = 0.5
+
+
+class Watchdog:
+    """The connections of this process that wait on Redis, each with its deadline; one timer for all of them."""
+
+    def __init__(self, tick: float = TICK_S) -> None:
+        self.tick = tick
+        self._due: dict[DeadlineConnection, float] = {}
+        self._armed_on: asyncio.AbstractEventLoop | None = None
+
+    def watch(self, connection: DeadlineConnection) -> None:
+        self._due[connection] = time.monotonic() + connection.command_timeout
+        if self._armed_on is None or self._armed_on.is_closed():  # idle until now, or its loop is gone (tests)
+            loop = self._armed_on = asyncio.get_running_loop()
+            loop.call_later(self.tick, self._look, loop)
+
+    def done(self, connection: DeadlineConnection) -> None:
+        self._due.pop(connection, None)
+
+    def _look(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._armed_on is not loop:
+            return
+        now = time.monotonic()
+        overdue = [connection for connection, due in self._due.items() if due <= now]
+        for connection in overdue:
+            del self._due[connection]
+            connection.give_up()
+        if self._due:
+            loop.call_later(self.tick, self._look, loop)
+        else:
+            self._armed_on = None
+
+
+WATCHDOG = Watchdog()
+
+
+class DeadlineConnection(Connection):
+    """A connection whose commands are bounded by the process's Watchdog instead of per-command timers. Build it
+    with `socket_timeout=None` (redis-py's own timers off) and `command_timeout` for the deadline."""
+
+    def __init__(self, *, command_timeout: float = COMMAND_TIMEOUT_S, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.command_timeout = command_timeout
+        self._given_up = False
+
+    def give_up(self) -> None:
+        """The watchdog's verdict: end the socket under the waiting command (its read sees the connection close)."""
+        writer = self._writer
+        if writer is None:  # still connecting: the connect timeout bounds that
+            return
+        self._given_up = True
+        logger.warning("Redis %s:%s gave no answer within %.1f s: closing that connection",
+                       self.host, self.port, self.command_timeout)
+        # abort, not close: a close waits to flush what a hung server does not read, and the read never ends
+        writer.transport.abort()
+        self._reader = self._writer = None  # whoever uses it next connects anew
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        # The clock runs on from the write to the answer: read_response restarts it and stops it.
+        WATCHDOG.watch(self)
+        self._given_up = False
+        try:
+            await super().send_packed_command(command, check_health)
+        except RedisConnectionError as exc:
+            WATCHDOG.done(self)
+            if self._given_up:
+                raise self._timeout() from exc
+            raise
+        except BaseException:
+            WATCHDOG.done(self)
+            raise
+
+    async def read_response(self, disable_decoding: bool = False, timeout: float | None = None, *,  # noqa: ASYNC109 (redis-py's signature)
+                            disconnect_on_error: bool = True, push_request: bool | None = False) -> Any:
+        if timeout is not None:  # the caller bounds this read itself (pub/sub): the clock the write started stops
+            WATCHDOG.done(self)
+            return await super().read_response(disable_decoding, timeout, disconnect_on_error=disconnect_on_error,
+                                               push_request=push_request)
+        WATCHDOG.watch(self)
+        try:
+            return await super().read_response(disable_decoding, disconnect_on_error=disconnect_on_error,
+                                               push_request=push_request)
+        except RedisConnectionError as exc:
+            if self._given_up:
+                raise self._timeout() from exc
+            raise
+        finally:
+            WATCHDOG.done(self)
+
+    def _timeout(self) -> RedisTimeoutError:
+        return RedisTimeoutError(f"Timeout waiting for {self.host}:{self.port} ({self.command_timeout:g} s)")
