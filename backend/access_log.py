@@ -5,7 +5,8 @@ thread per request; in a flash sale that was a tenth of the server's core. Here 
 list, and a timer a moment later encodes the batch and writes it with one call. The lines are the ones the JSON
 formatter writes (`ts`, `level`, `logger`, `msg`, `request_id`, then `status`, `duration_ms`, `path`, `method`),
 on the same stream, masked the same way (card numbers), so log tooling sees no difference beyond a delay of at
-most FLUSH_AFTER_S.
+most FLUSH_AFTER_S. Only the two fields a client writes (the path and an X-Request-ID it sent) can hold a card
+number, so only they are masked, one by one: masking the whole batch cost more than the rest of the line.
 """
 
 from __future__ import annotations
@@ -27,6 +28,20 @@ FLUSH_AFTER_S = 0.2
 MAX_PENDING = 2048
 
 _encoder = msgspec.json.Encoder()
+
+
+class _Line(msgspec.Struct):
+    """One line, its keys in the JSON formatter's order (a Struct encodes faster than a dict)."""
+
+    ts: str
+    level: str
+    logger: str
+    msg: str
+    request_id: str
+    status: int
+    duration_ms: float
+    path: str
+    method: str
 
 
 @lru_cache(maxsize=4)  # a batch's lines share their second: formatted once
@@ -61,21 +76,15 @@ class AccessLog:
         pending, self._pending = self._pending, []
         if not pending or not self._logger.isEnabledFor(logging.INFO):
             return
-        lines = [
-            _encoder.encode({
-                "ts": _timestamp(at), "level": "INFO", "logger": LOGGER_NAME, "msg": f"{method} {path} {status}",
-                "request_id": request_id, "status": status, "duration_ms": round(duration_ms, 2), "path": path,
-                "method": method,
-            })
-            # The path first on its own: inside the message, the status after it could hide a number's end.
-            for at, method, path, status, duration_ms, request_id in
-            ((at, method, redact_card_numbers(path), status, duration_ms, request_id)
-             for at, method, path, status, duration_ms, request_id in pending)
-        ]
+        lines = []
+        for at, method, path, status, duration_ms, request_id in pending:
+            path = redact_card_numbers(path)  # on its own: inside the message the status could hide a number's end
+            lines.append(_encoder.encode(_Line(_timestamp(at), "INFO", LOGGER_NAME, f"{method} {path} {status}",
+                                               redact_card_numbers(request_id), status, round(duration_ms, 2), path,
+                                               method)))
         stream = self._stream or sys.stderr
         try:
-            # A path can hold anything a client typed: a card number in it must never reach the log.
-            stream.write(redact_card_numbers(b"\n".join(lines).decode()) + "\n")
+            stream.write(b"\n".join(lines).decode() + "\n")
             stream.flush()
         except (OSError, ValueError):  # a closed or broken stream must not break requests
             pass

@@ -64,3 +64,13 @@ async def test_a_card_number_in_a_path_is_masked() -> None:
     log.record("GET", "/api/v1/shows/4111111111111111", 404, 0.5, "r1")
     log.flush()
     assert "4111111111111111" not in stream.getvalue() and "[card number removed]" in stream.getvalue()
+
+
+async def test_a_card_number_sent_as_the_request_id_is_masked() -> None:
+    """X-Request-ID is the other field a client writes (the edge keeps any 8-64 characters of [A-Za-z0-9._-])."""
+    logging.getLogger(access_log.LOGGER_NAME).setLevel(logging.INFO)
+    stream = io.StringIO()
+    log = AccessLog(stream)
+    log.record("GET", "/healthz", 200, 0.5, "4111111111111111")
+    log.flush()
+    assert "4111111111111111" not in stream.getvalue() and "[card number removed]" in stream.getvalue()
