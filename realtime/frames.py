@@ -40,19 +40,25 @@ class Outgoing:
 
 class DirectWriter:
     """Writes prepared frames to one uvicorn websockets-sansio connection, when that is what its ASGI send would
-    write at once; refuses (False) in every other state, and the caller sends through ASGI instead."""
+    write at once; refuses (False) in every other state, and the caller sends through ASGI instead.
 
-    __slots__ = ("_protocol",)
+    What cannot change after the handshake (the transport, the protocol state machine, the extensions) is looked
+    up once: at 10,000 sockets per broadcast, the per-write checks were a sixth of the broadcast's CPU."""
+
+    __slots__ = ("_conn", "_protocol", "_transport", "_writable")
 
     def __init__(self, protocol: Any) -> None:
         self._protocol = protocol
+        self._conn = protocol.conn
+        self._transport = protocol.transport
+        self._writable = protocol.writable
 
     def write(self, frame: bytes) -> bool:
         protocol = self._protocol
-        if (protocol.close_sent or protocol.disconnected or not protocol.writable.is_set()
-                or protocol.conn.state is not State.OPEN or protocol.conn.extensions):
+        if (protocol.close_sent or protocol.disconnected or not self._writable.is_set()
+                or self._conn.state is not State.OPEN):
             return False
-        transport = protocol.transport
+        transport = self._transport
         if transport.is_closing():
             return False
         transport.write(frame)
@@ -65,6 +71,6 @@ def direct_writer(scope: Scope) -> DirectWriter | None:
     protocol = getattr(send, "__self__", None)
     if not isinstance(protocol, WebSocketsSansIOProtocol):
         return None
-    if not protocol.handshake_complete:
+    if not protocol.handshake_complete or protocol.conn.extensions:  # negotiated at the handshake, for good
         return None
     return DirectWriter(protocol)

@@ -34,7 +34,7 @@ from realtime.watchers import Watcher
 
 logger = logging.getLogger("showtime.realtime.live_map")
 
-# Coalescing: 50 ms while a show has few watchers here, widening linearly to 250 ms as they grow to thousands.
+# Coalescing: 50 ms while a show has few watchers here, widening linearly to 100 ms as they grow to thousands.
 # Each window costs one encode and one send per watcher, so a wider window at scale caps the messages per
 # second a process pushes (watchers / window) while the map stays well inside a second behind.
 WINDOW_MIN_S = 0.05
