@@ -38,6 +38,7 @@ import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import send_floor
 from bench.loadgen import cpu_seconds
 from bench.report import bind_database, percentile, prepare_environment, publish
 from realtime.messages import Diff, Snapshot
@@ -336,7 +337,7 @@ def _start_websockets_ceiling(redis_url: str, channel: str) -> tuple[str, subpro
 COMPARED = ("app", "app, permessage-deflate on", "bare Litestar endpoint", "websockets.broadcast()")
 
 
-async def _run(args: argparse.Namespace) -> str:
+async def _run(args: argparse.Namespace, floor: tuple[float, float] | None) -> str:
     from backend.embedded_valkey import start_valkey
     from backend.processes import stop
     from db.manage import migrate
@@ -399,11 +400,11 @@ async def _run(args: argparse.Namespace) -> str:
     finally:
         for step in reversed(cleanup):
             step()
-    return _report(args, redis_label, runs, compare)
+    return _report(args, redis_label, runs, compare, floor)
 
 
 def _report(args: argparse.Namespace, redis_label: str, runs: dict[float, RunResult],
-            compare: dict[str, RunResult]) -> str:
+            compare: dict[str, RunResult], floor: tuple[float, float] | None = None) -> str:
     lines = ["## Live map", ""]
     if runs:
         lines += [
@@ -429,6 +430,12 @@ def _report(args: argparse.Namespace, redis_label: str, runs: dict[float, RunRes
         for rate, run in runs.items():
             lines += [f"| {rate:g} | #{i + 1} | {sent:,.0f} | {cost:.1f} | {net:.1f} |"
                       for i, (sent, cost, _, net) in enumerate(run.per_process)]
+        if floor is not None:
+            lines += ["", f"The floor in the same run (bench/send_floor.py): a bare `socket.send` loop over "
+                      f"{args.watchers:,} loopback sockets, sender and receiver pinned to a core each, costs "
+                      f"**{floor[0]:.1f} µs** of CPU per send and **{floor[1]:.0f} ms** per pass over every socket. "
+                      "A change waits up to a coalescing window and a broadcast already under way, then its own "
+                      "broadcast: so even at the floor the last watcher's p99 is about window + 2 x that pass."]
         first = next(iter(runs.values()))
         lines += ["", "Memory per connection (server RSS growth while the first run's sockets connected): "
                   + ", ".join(f"{kib:.0f} KiB" for _, _, kib, _ in first.per_process) + "."]
@@ -493,7 +500,9 @@ def main() -> None:
     prepare_environment()
     bind_database()
 
-    body = asyncio.run(_run(args))
+    # Before any event loop or server exists: it forks, and it wants the machine to itself.
+    floor = send_floor.measure(args.watchers, 10, sender_cpu=0, receiver_cpu=1) if args.rates else None
+    body = asyncio.run(_run(args, floor))
     publish("live-map", body, dry_run=args.no_publish)
 
 

@@ -39,7 +39,10 @@ def _receive_forever(port: int, count: int, cpu: int) -> None:
 
 
 def measure(count: int, rounds: int, sender_cpu: int, receiver_cpu: int) -> tuple[float, float]:
-    """(median CPU µs per send, median wall ms per pass over every socket)."""
+    """(median CPU µs per send, median wall ms per pass over every socket). The caller's CPU affinity is restored."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    affinity = os.sched_getaffinity(0)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(4096)
@@ -71,6 +74,7 @@ def measure(count: int, rounds: int, sender_cpu: int, receiver_cpu: int) -> tupl
         listener.close()
         os.kill(child, signal.SIGTERM)
         os.waitpid(child, 0)
+        os.sched_setaffinity(0, affinity)
 
 
 def main() -> None:
@@ -80,8 +84,6 @@ def main() -> None:
     parser.add_argument("--sender-cpu", type=int, default=0)
     parser.add_argument("--receiver-cpu", type=int, default=1)
     args = parser.parse_args()
-    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     print("| sockets | sender CPU µs per send (user + system) | wall ms per pass over every socket | load avg |")
     print("|---:|---:|---:|---:|")
     for count in args.sockets:
