@@ -18,13 +18,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from redis.asyncio.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger("showtime.redis")
+
+T = TypeVar("T")
 
 # How long one command (its write, or the wait for its answer) may take before it is given up.
 COMMAND_TIMEOUT_S = 5.0
@@ -95,29 +98,24 @@ class DeadlineConnection(Connection):
         self._reader = self._writer = None  # whoever uses it next connects anew
 
     async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        previous = WATCHDOG.watch(self)
-        if previous is None:  # a new command, not the handshake of one: an earlier verdict is history
-            self._given_up = False
-        try:
-            await super().send_packed_command(command, check_health)
-        except RedisConnectionError as exc:
-            if self._given_up:
-                raise self._timeout() from exc
-            raise
-        finally:
-            WATCHDOG.done(self, previous)
+        await self._bounded(super().send_packed_command(command, check_health))
 
     async def read_response(self, disable_decoding: bool = False, timeout: float | None = None, *,  # noqa: ASYNC109 (redis-py's signature)
                             disconnect_on_error: bool = True, push_request: bool | None = False) -> Any:
         if timeout is not None:  # the caller bounds this read itself (pub/sub polling, a blocking listen)
             return await super().read_response(disable_decoding, timeout, disconnect_on_error=disconnect_on_error,
                                                push_request=push_request)
+        return await self._bounded(super().read_response(disable_decoding, disconnect_on_error=disconnect_on_error,
+                                                         push_request=push_request))
+
+    async def _bounded(self, operation: Awaitable[T]) -> T:
+        """One write or one wait for an answer, under a deadline of its own (restoring the one it interrupts)."""
         previous = WATCHDOG.watch(self)
         try:
-            return await super().read_response(disable_decoding, disconnect_on_error=disconnect_on_error,
-                                               push_request=push_request)
+            return await operation
         except RedisConnectionError as exc:
-            if self._given_up:
+            if self._given_up:  # the watchdog ended the connection under it
+                self._given_up = False
                 raise self._timeout() from exc
             raise
         finally:
