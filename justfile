@@ -68,6 +68,6 @@ bench: setup
     {{py}} bench/holds.py
     {{py}} bench/live_map.py
 
-# check a show's waiting-room draw from a running server's published data (--url, --queue-id ID --number N)
+# check a show's waiting-room draw from a running server's published data (--url, --queue-id=ID --number N)
 verify-draw SHOW *ARGS:
     {{py}} -m realtime.verify_draw {{SHOW}} {{ARGS}}

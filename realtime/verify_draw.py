@@ -1,5 +1,5 @@
 """Check a show's waiting-room draw from its published data only: `just verify-draw SHOW` (or
-`python -m realtime.verify_draw SHOW --url URL [--queue-id ID [--number N]] [--commitment HEX]`).
+`python -m realtime.verify_draw SHOW --url URL [--queue-id=ID [--number N]] [--commitment HEX]`).
 
 Fetches GET /api/v1/shows/{id}/queue/draw from a running server, then checks, printing each check: the revealed
 seed matches the commitment (and the one you noted before the sale, if given), the entry list is sorted, distinct

@@ -150,6 +150,8 @@ describe('DrawCheck panel', () => {
     await act(async () => render(<DrawCheck showId="s1" queueId={ORDER[3]!} number={4} />, root));
     await vi.waitFor(() => expect(panel()?.dataset.state).toBe('checked'));
     expect(root.querySelector('[data-testid=draw-check-result]')?.getAttribute('data-ok')).toBe('true');
+    // `--queue-id=ID`, not `--queue-id ID`: a queue id may start with "-", which argparse takes for an option
+    expect(root.textContent).toContain(`just verify-draw s1 --queue-id=${ORDER[3]!} --number 4`);
   });
 
   it('shows ✗ for a queue id missing from the entries that claims a drawn number', async () => {

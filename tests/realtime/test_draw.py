@@ -99,8 +99,7 @@ async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerPr
         ok = verify_draw(
             tuned_server.url,
             show.id,
-            "--queue-id",
-            mine,
+            f"--queue-id={mine}",
             "--number",
             str(numbers[mine]),
             "--commitment",
@@ -113,8 +112,7 @@ async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerPr
         wrong = verify_draw(
             tuned_server.url,
             show.id,
-            "--queue-id",
-            mine,
+            f"--queue-id={mine}",
             "--number",
             str(numbers[mine] % EARLY + 1),
             "--commitment",
@@ -135,8 +133,7 @@ async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerPr
         tampered = verify_draw(
             tuned_server.url,
             show.id,
-            "--queue-id",
-            mine,
+            f"--queue-id={mine}",
             "--number",
             str(numbers[mine]),
             "--commitment",
@@ -207,7 +204,7 @@ async def test_only_verified_early_arrivals_are_drawn_the_others_follow_in_join_
         drawn = draw.order(bytes.fromhex(after["seed"]), after["entries"])
         assert {queue_ids[i]: numbers[i] for i in verified} == {q: k + 1 for k, q in enumerate(drawn)}
         mine = queue_ids[late_confirmer]
-        ok = verify_draw(tuned_server.url, show.id, "--queue-id", mine, "--number", str(numbers[late_confirmer]))
+        ok = verify_draw(tuned_server.url, show.id, f"--queue-id={mine}", "--number", str(numbers[late_confirmer]))
         assert ok.returncode == 0 and "✗" not in ok.stdout, ok.stdout + ok.stderr
         assert f"{UNVERIFIED_EARLY} early arrival(s) without a verified e-mail address" in ok.stdout, ok.stdout
 
@@ -215,14 +212,14 @@ async def test_only_verified_early_arrivals_are_drawn_the_others_follow_in_join_
         placed = unverified_in_join_order[1]
         first, last = VERIFIED_EARLY + 1, VERIFIED_EARLY + UNVERIFIED_EARLY
         explained = verify_draw(
-            tuned_server.url, show.id, "--queue-id", queue_ids[placed], "--number", str(numbers[placed])
+            tuned_server.url, show.id, f"--queue-id={queue_ids[placed]}", "--number", str(numbers[placed])
         )
         assert explained.returncode == 0 and "✗" not in explained.stdout, explained.stdout + explained.stderr
         assert "✓ your queue id is not among the drawn entries because your account's e-mail address was not " \
             "verified when the draw ran" in explained.stdout, explained.stdout
         assert f"(numbers {first} to {last}); yours is {numbers[placed]}." in explained.stdout, explained.stdout
         # Without the number it cannot tell an unverified early arrival from a late one, and says both.
-        unsure = verify_draw(tuned_server.url, show.id, "--queue-id", queue_ids[placed])
+        unsure = verify_draw(tuned_server.url, show.id, f"--queue-id={queue_ids[placed]}")
         assert unsure.returncode == 1, unsure.stdout
         assert f"placed after the {VERIFIED_EARLY} drawn entries, in the order they joined" in unsure.stdout
     finally:

@@ -55,7 +55,7 @@ export function DrawCheck({ showId, queueId, number }: { showId: string; queueId
   );
   const checkYourself = (
     <p class="muted small">
-      Check it yourself: <code>just verify-draw {showId} --queue-id {queueId} --number {number}</code>
+      Check it yourself: <code>just verify-draw {showId} --queue-id={queueId} --number {number}</code>
     </p>
   );
   return (
