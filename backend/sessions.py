@@ -138,17 +138,18 @@ class SessionLayer:
 
     Litestar's middleware made a connection object, looked the session id up twice and wrapped every send through
     its generic middleware machinery: about 20 µs per request beyond the session's own work, measured in-process
-    (a tenth of a hold request). HTTP only, as SessionConfig.scopes says.
+    (a tenth of a hold request). Only the scope types SessionConfig.scopes names (HTTP).
     """
 
     def __init__(self, app: ASGIApp, backend: WriteOnChangeSessionBackend) -> None:
         self.app = app
         self.backend = backend
         self.key = backend.config.key
+        self.scopes = backend.config.scopes
         self._store: Store | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
+        if scope["type"] not in self.scopes:
             await self.app(scope, receive, send)
             return
         session_id = self._session_id(scope)
