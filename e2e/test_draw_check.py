@@ -7,7 +7,6 @@ import asyncio
 import os
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 
 import httpx
 import pytest
@@ -19,9 +18,9 @@ from backend.booking import admission
 from e2e.conftest import ENV, new_context
 from tests.realtime.fans import SESSION_COOKIE, signed_in
 from tests.support.data import TestShow, create_show
+from tests.support.opening import before_the_opening, lead_until
 from tests.support.servers import ServerProcess
 
-OPENS_IN_S = 45  # generous: a server start is not in it, but a loaded machine's page loads and joins are
 LOADED_TIMEOUT_MS = 60_000
 
 
@@ -36,10 +35,10 @@ def line(redis_url: str) -> Iterator[ServerProcess]:
         process.stop()
 
 
-async def show_with_a_full_line(redis: Redis, opens_in_s: float) -> TestShow:
+async def show_with_a_full_line(redis: Redis, opens_at: float) -> TestShow:
     """Someone is already shopping in the line's only place (far into the future): after the draw nobody is let in,
     so the fan stays on the waiting room page with a number to check, whatever number the draw gives."""
-    show = await create_show(queue_enabled=True, sale_opens_in=timedelta(seconds=opens_in_s))
+    show = await create_show(queue_enabled=True, sale_opens_in=lead_until(opens_at))
     await redis.zadd(admission.admitted_key(show.id), {"0": 4_102_444_800_000})
     return show
 
@@ -48,22 +47,25 @@ async def test_the_panel_shows_the_commitment_then_checks_the_number(browser: Br
                                                                     redis_url: str) -> None:
     redis = Redis.from_url(redis_url)
     fans = await signed_in(redis, 4, line.url)
-    show = await show_with_a_full_line(redis, OPENS_IN_S)
-    opens_at = time.monotonic() + OPENS_IN_S
     context = await new_context(browser, line.url)
+    await context.add_cookies([{"name": SESSION_COOKIE, "value": fans[0].session_id, "url": line.url}])
+    page = await context.new_page()
     others = [fan.client(line.url) for fan in fans[1:]]
-    try:
+
+    async def commitment_shown(opens_at: float) -> TestShow:
+        """Before the sale: three others join, the fan opens the waiting room and sees the seed's commitment."""
+        show = await show_with_a_full_line(redis, opens_at)
         for client in others:
             assert (await client.post(f"/api/v1/shows/{show.id}/queue")).status_code == 201
-        await context.add_cookies([{"name": SESSION_COOKIE, "value": fans[0].session_id, "url": line.url}])
-        page = await context.new_page()
         await page.goto(f"/shows/{show.id}/queue")
         panel = page.get_by_test_id("draw-check")
         await expect(panel).to_have_attribute("data-state", "committed", timeout=LOADED_TIMEOUT_MS)
         published = (await others[0].get(f"/api/v1/shows/{show.id}/queue/draw")).json()
         await expect(page.get_by_test_id("draw-commitment")).to_have_text(published["commitment"])
-        assert time.monotonic() < opens_at, "the page took too long for this test's clock"
+        return show
 
+    try:
+        show, opens_at = await before_the_opening(commitment_shown)
         await asyncio.sleep(max(0.0, opens_at - time.monotonic()))
         result = page.get_by_test_id("draw-check-result")
         await expect(result).to_have_attribute("data-ok", "true", timeout=LOADED_TIMEOUT_MS)
@@ -82,7 +84,7 @@ async def test_a_tampered_draw_shows_a_cross(browser: Browser, line: ServerProce
     """The same page after the published entries hash was altered: the browser's own hash disagrees, ✗."""
     redis = Redis.from_url(redis_url)
     fans = await signed_in(redis, 3, line.url)
-    show = await show_with_a_full_line(redis, 5)
+    show = await show_with_a_full_line(redis, time.monotonic() + 5)
     clients = [fan.client(line.url) for fan in fans]
     context = await new_context(browser, line.url)
     try:
@@ -112,7 +114,7 @@ async def test_an_unverified_early_arrival_is_told_why_and_can_verify(browser: B
     redis = Redis.from_url(redis_url)
     drawn = await signed_in(redis, 2, line.url)
     [fan] = await signed_in(redis, 1, line.url, verified=False)
-    show = await show_with_a_full_line(redis, 5)
+    show = await show_with_a_full_line(redis, time.monotonic() + 5)
     clients = [f.client(line.url) for f in (*drawn, fan)]
     context = await new_context(browser, line.url)
     try:

@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -21,13 +21,13 @@ from backend.accounts import verification
 from realtime import draw
 from realtime import verify_draw as verify_draw_cli
 from realtime.queue_keys import script_keys
-from tests.realtime.fans import signed_in
-from tests.support.data import create_show
+from tests.realtime.fans import Fan, signed_in
+from tests.support.data import TestShow, create_show
+from tests.support.opening import before_the_opening, lead_until
 from tests.support.servers import ServerProcess
 
 EARLY = 30
 VERIFIED_EARLY, UNVERIFIED_EARLY = 8, 6
-OPENS_IN_S = 12  # time for 30 joins on a loaded machine; the test waits for the opening
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -51,11 +51,11 @@ async def published(client: httpx.AsyncClient, show_id: int) -> httpx.Response:
 
 async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerProcess, redis: Redis) -> None:
     fans = await signed_in(redis, EARLY + 1, tuned_server.url)
-    show = await create_show(queue_enabled=True, sale_opens_in=timedelta(seconds=OPENS_IN_S))
-    opens_at = time.monotonic() + OPENS_IN_S
     clients = [fan.client(tuned_server.url) for fan in fans]
     anonymous = httpx.AsyncClient(base_url=tuned_server.url, timeout=30)
-    try:
+
+    async def early_arrivals_joined(opens_at: float) -> tuple[TestShow, dict, dict[str, None]]:
+        show = await create_show(queue_enabled=True, sale_opens_in=lead_until(opens_at))
         # Before anyone joins, the commitment is already public (the seed is made by the first look or the first
         # joiner, whichever comes first) and nothing else is.
         before = (await published(anonymous, show.id)).json()
@@ -72,7 +72,10 @@ async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerPr
                 queue_ids[answer.json()["queue_id"]] = None
         during = (await published(anonymous, show.id)).json()
         assert during["commitment"] == before["commitment"] and during["seed"] is None  # never revealed early
-        assert time.monotonic() < opens_at, "joining took too long for this test's clock"
+        return show, before, queue_ids
+
+    try:
+        (show, before, queue_ids), opens_at = await before_the_opening(early_arrivals_joined)
         await asyncio.sleep(opens_at - time.monotonic() + 0.3)
 
         numbers = {}
@@ -153,14 +156,13 @@ async def test_only_verified_early_arrivals_are_drawn_the_others_follow_in_join_
     """One entry per verified account in the draw: unverified early arrivals may join (201), but come after every
     drawn number, first come first served; a fan who confirms the address after joining, before the opening, is
     drawn. The published draw holds only the drawn entries and still checks out."""
-    fans = await signed_in(redis, VERIFIED_EARLY + UNVERIFIED_EARLY + 1, tuned_server.url, verified=False)
-    clients = [fan.client(tuned_server.url) for fan in fans]
     anonymous = httpx.AsyncClient(base_url=tuned_server.url, timeout=30)
     secret_key = os.environ["SECRET_KEY"]  # the suite's servers share it (tests/support/environment.py)
+    every_client: list[httpx.AsyncClient] = []
 
-    async def confirm(index: int) -> None:
+    async def confirm(fan: Fan) -> None:
         # The token the registration mail carries, presented where the mail's link leads.
-        token = verification.make_token(secret_key, fans[index].profile_id, fans[index].email)
+        token = verification.make_token(secret_key, fan.profile_id, fan.email)
         answer = await anonymous.post("/api/v1/auth/verify-email", json={"token": token})
         assert answer.status_code == 200 and answer.json()["email_verified"] is True, answer.text
 
@@ -170,18 +172,25 @@ async def test_only_verified_early_arrivals_are_drawn_the_others_follow_in_join_
     unverified_in_join_order = [i for i in early if i not in verified]
     assert len(verified) == VERIFIED_EARLY and len(unverified_in_join_order) == UNVERIFIED_EARLY
     late_confirmer = max(verified)
-    try:
-        await asyncio.gather(*(confirm(i) for i in verified if i != late_confirmer))
-        show = await create_show(queue_enabled=True, sale_opens_in=timedelta(seconds=OPENS_IN_S))
-        opens_at = time.monotonic() + OPENS_IN_S
+
+    async def joined_in_turns(opens_at: float) -> tuple[TestShow, list[httpx.AsyncClient], dict[int, str]]:
+        """New fans each try: the late confirmer must still be unverified when it joins."""
+        fans = await signed_in(redis, VERIFIED_EARLY + UNVERIFIED_EARLY + 1, tuned_server.url, verified=False)
+        clients = [fan.client(tuned_server.url) for fan in fans]
+        every_client.extend(clients)
+        await asyncio.gather(*(confirm(fans[i]) for i in verified if i != late_confirmer))
+        show = await create_show(queue_enabled=True, sale_opens_in=lead_until(opens_at))
         queue_ids = {}
         for i in early:  # one at a time: the join order is the order of these requests
             answer = await clients[i].post(f"/api/v1/shows/{show.id}/queue")
             assert answer.status_code == 201, answer.text  # anyone signed in may join before the opening
             assert answer.json()["number"] is None
             queue_ids[i] = answer.json()["queue_id"]
-        await confirm(late_confirmer)
-        assert time.monotonic() < opens_at, "joining took too long for this test's clock"
+        await confirm(fans[late_confirmer])
+        return show, clients, queue_ids
+
+    try:
+        (show, clients, queue_ids), opens_at = await before_the_opening(joined_in_turns)
         await asyncio.sleep(opens_at - time.monotonic() + 0.3)
 
         numbers = {}
@@ -224,7 +233,7 @@ async def test_only_verified_early_arrivals_are_drawn_the_others_follow_in_join_
         assert f"placed after the {VERIFIED_EARLY} drawn entries, in the order they joined" in unsure.stdout
     finally:
         await anonymous.aclose()
-        for client in clients:
+        for client in every_client:
             await client.aclose()
 
 

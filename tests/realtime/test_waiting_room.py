@@ -8,7 +8,6 @@ import itertools
 import json
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
 import httpx
 import pytest
@@ -17,15 +16,15 @@ from redis.asyncio import Redis
 
 from backend.booking import admission
 from tests.realtime.conftest import TUNED_ENV
-from tests.realtime.fans import Fan, signed_in
+from tests.realtime.fans import signed_in
 from tests.realtime.support import QueueWatcher
-from tests.support.data import create_show
+from tests.support.data import TestShow, create_show
+from tests.support.opening import before_the_opening, lead_until
 from tests.support.servers import ServerProcess
 
 CAPACITY = int(TUNED_ENV["QUEUE_ACTIVE_SHOPPERS"])
 ADMISSION_TTL_MS = int(TUNED_ENV["ADMISSION_TTL_SECONDS"]) * 1000
 EARLY, LATE = 150, 150
-OPENS_IN_S = 20  # time enough for 150 early joins on a loaded machine; the test waits for the opening
 JOIN_BATCH = 10
 ENTRY_FIELDS = {"queue_id", "number", "position", "admitted", "admitted_until", "estimated_wait_s"}
 
@@ -42,9 +41,9 @@ def spearman(xs: list[int], ys: list[int]) -> float:
 class Shopper:
     """One fan in line: keeps every position the server showed it, holds once admitted, then leaves."""
 
-    def __init__(self, fan: Fan, url: str, show_id: int) -> None:
-        self.profile_id = fan.profile_id
-        self.client = fan.client(url)
+    def __init__(self, client: httpx.AsyncClient, profile_id: int, show_id: int) -> None:
+        self.profile_id = profile_id
+        self.client = client
         self.show_id = show_id
         self.positions: list[int] = []
         self.waits: list[int] = []
@@ -92,16 +91,14 @@ async def test_fair_draw_then_fifo_admitted_by_capacity(tuned_server: ServerProc
                                                        redis: Redis) -> None:
     urls = [tuned_server.url, server_b.url]
     fans = await signed_in(redis, EARLY + LATE, tuned_server.url)
-    show = await create_show(rows=10, seats_per_row=20, queue_enabled=True, sale_opens_in=timedelta(seconds=OPENS_IN_S))
-    opens_at = time.monotonic() + OPENS_IN_S
-    shoppers = [Shopper(fan, urls[i % 2], show.id) for i, fan in enumerate(fans)]
-    early, late = shoppers[:EARLY], shoppers[EARLY:]
-    lines = [QueueWatcher(process.ws_url, show.id) for process in (tuned_server, server_b)]
-    watching = [asyncio.create_task(line.run()) for line in lines]
-    problems: list[str] = []
-    try:
-        # Before the sale: the first fan joins from three tabs at once (one entry), then the others in batches, in
-        # a known order. Nobody has a number or a position yet: those come from the draw.
+    clients = [fan.client(urls[i % 2]) for i, fan in enumerate(fans)]  # every fan's own, on either process
+
+    async def early_arrivals_joined(opens_at: float) -> tuple[TestShow, list[Shopper]]:
+        """Before the sale: the first fan joins from three tabs at once (one entry), then the others in batches, in
+        a known order. Nobody has a number or a position yet: those come from the draw."""
+        show = await create_show(rows=10, seats_per_row=20, queue_enabled=True, sale_opens_in=lead_until(opens_at))
+        shoppers = [Shopper(clients[i], fan.profile_id, show.id) for i, fan in enumerate(fans)]
+        early = shoppers[:EARLY]
         tabs = await asyncio.gather(*(early[0].client.post(f"/api/v1/shows/{show.id}/queue") for _ in range(3)))
         assert sorted(t.status_code for t in tabs) == [200, 200, 201]
         assert len({t.json()["queue_id"] for t in tabs}) == 1
@@ -110,7 +107,16 @@ async def test_fair_draw_then_fifo_admitted_by_capacity(tuned_server: ServerProc
                 assert answer.status_code in (200, 201), answer.text
                 body = answer.json()
                 assert body["number"] is None and body["position"] is None and body["admitted"] is False
-        assert time.monotonic() < opens_at, "joining took too long for this test's clock"
+        return show, shoppers
+
+    lines: list[QueueWatcher] = []
+    watching: list[asyncio.Task[None]] = []
+    problems: list[str] = []
+    try:
+        (show, shoppers), opens_at = await before_the_opening(early_arrivals_joined)
+        early, late = shoppers[:EARLY], shoppers[EARLY:]
+        lines = [QueueWatcher(process.ws_url, show.id) for process in (tuned_server, server_b)]
+        watching = [asyncio.create_task(line.run()) for line in lines]
         await asyncio.sleep(opens_at - time.monotonic() + 0.3)
 
         # After the opening: late arrivals one by one (FIFO), one of them from three tabs at once.
@@ -159,8 +165,8 @@ async def test_fair_draw_then_fifo_admitted_by_capacity(tuned_server: ServerProc
     finally:
         for task in watching:
             task.cancel()
-        for shopper in shoppers:
-            await shopper.client.aclose()
+        for client in clients:
+            await client.aclose()
 
     assert problems == []
     assert max(samples) <= CAPACITY, max(samples)  # never more shoppers at once than the capacity
