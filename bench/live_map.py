@@ -61,6 +61,37 @@ class ClientReport:
     received_at: dict[str, float] = field(default_factory=dict)  # seat -> when its "held" reached the last socket
     messages: Counter = field(default_factory=Counter)  # server url -> messages received (diffs and snapshots)
     problems: list[str] = field(default_factory=list)
+    # While the clock runs each socket only notes which message it got: every socket of a show gets the same bytes,
+    # so a message is decoded once, after the run (`settle`), and the sockets' chains are checked then.
+    ids: dict[bytes, int] = field(default_factory=dict)  # a distinct message -> its index
+    last_at: list[float] = field(default_factory=list)  # index -> when the last socket of this process got it
+
+    def note(self, payload: bytes, at: float) -> int:
+        index = self.ids.get(payload)
+        if index is None:
+            index = self.ids[payload] = len(self.last_at)
+            self.last_at.append(at)
+        else:
+            self.last_at[index] = at  # one process's clock only moves forward: the last receipt so far
+        return index
+
+    def settle(self, watchers: list[RawWatcher]) -> None:
+        """Decode each distinct message once: when each seat's "held" reached the last socket, and whether every
+        socket's messages chain (each diff starting where the previous message ended)."""
+        decoded: list[Snapshot | Diff] = [_decode_map_message(payload) for payload in self.ids]
+        for message, at in zip(decoded, self.last_at, strict=True):
+            if isinstance(message, Diff):
+                for seat, status in message.changes:
+                    if status == "held" and self.received_at.get(seat, 0.0) < at:
+                        self.received_at[seat] = at
+        for watcher in watchers:
+            self.messages[watcher.base] += len(watcher.received)
+            version = None
+            for index in watcher.received:
+                message = decoded[index]
+                if isinstance(message, Diff) and watcher.chained and message.from_version != version:
+                    self.problems.append(f"gap: {message.from_version} after {version}")
+                version = message.version
 
 
 class RawWatcher(asyncio.Protocol):
@@ -83,7 +114,7 @@ class RawWatcher(asyncio.Protocol):
         self.buffer = b""
         self.upgraded = False
         self.inflate: zlib._Decompress | None = None
-        self.version: int | None = None
+        self.received: list[int] = []  # the messages this socket got, in order (ClientReport.note's indexes)
         self.chained = chained  # the bare ceilings send diffs without a first snapshot: no chain to check
         self.transport: asyncio.Transport | None = None
 
@@ -97,6 +128,9 @@ class RawWatcher(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         at = time.time()
+        if not self.buffer and self.upgraded and len(data) == 2 + data[1] < 128:  # one whole short frame
+            self.frame(data[0], data[2:], at)
+            return
         self.buffer += data
         if not self.upgraded:
             head, sep, rest = self.buffer.partition(b"\r\n\r\n")
@@ -142,18 +176,7 @@ class RawWatcher(asyncio.Protocol):
         if first & 0x40:  # RSV1: compressed
             assert self.inflate is not None
             payload = self.inflate.decompress(payload + b"\x00\x00\xff\xff")
-        message = _decode_map_message(payload)  # the app's own message types, decoded in C: clients stay cheap
-        self.report.messages[self.base] += 1
-        if isinstance(message, Snapshot):
-            self.version = message.version
-            return
-        if self.chained and message.from_version != self.version:
-            self.report.problems.append(f"gap: {message.from_version} after {self.version}")
-        self.version = message.version
-        received = self.report.received_at
-        for seat, status in message.changes:
-            if status == "held" and received.get(seat, 0.0) < at:
-                received[seat] = at
+        self.received.append(self.report.note(payload, at))
 
 
 def _pin(pid: int, cpus: set[int] | None) -> None:
@@ -168,16 +191,17 @@ def _client_main(urls: list[str], deflate: bool, chained: bool, conn, cpus: set[
         report = ClientReport()
         loop = asyncio.get_running_loop()
         gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
-        transports = []
+        transports, watchers = [], []
 
         async def connect(url: str) -> None:
             parts = urlsplit(url)
             assert parts.hostname and parts.port
             async with gate:
                 ready = loop.create_future()
-                transport, _ = await loop.create_connection(
+                transport, watcher = await loop.create_connection(
                     lambda: RawWatcher(parts.netloc, parts.path, report, deflate, ready, chained), parts.hostname, parts.port)
                 transports.append(transport)
+                watchers.append(watcher)
                 await asyncio.wait_for(ready, 60)
 
         await asyncio.gather(*(connect(url) for url in urls))
@@ -185,6 +209,7 @@ def _client_main(urls: list[str], deflate: bool, chained: bool, conn, cpus: set[
         await loop.run_in_executor(None, conn.recv)  # "stop"
         for transport in transports:
             transport.close()
+        report.settle(watchers)
         return report
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:  # the clients' loop costs CPU too
@@ -220,6 +245,20 @@ class RunResult:
     missing: int
     problems: list[str]
     load: float  # the 1-minute load average when the run ended
+
+
+async def _build_seat_state(redis_url: str, show_id: int) -> None:
+    """Build the show's seat state in Redis before anything is measured, as a sale's first request would: otherwise
+    the first hold builds it, and its seat reaches the watchers in a fresh snapshot instead of a diff."""
+    from redis.asyncio import Redis
+
+    from backend import seats as seat_state
+
+    redis = Redis.from_url(redis_url.replace("valkey://", "redis://", 1))
+    try:
+        await seat_state.ensure_built(redis, show_id)
+    finally:
+        await redis.aclose()
 
 
 async def _hold_stream(redis_url: str, show_id: int, seats: list[str], rate: float, seconds: float,
@@ -353,6 +392,7 @@ async def _run(args: argparse.Namespace, floor: tuple[float, float] | None) -> s
         if not redis_url:
             valkey, redis_url = start_valkey(Path(os.environ["VAR_DIR"]) / "valkey")
             cleanup.append(lambda: stop(valkey))
+        await _build_seat_state(redis_url, show.id)
         servers = []
         for i in range(args.processes if args.rates else 0):
             server = ServerProcess(var_dir=Path(os.environ["VAR_DIR"]), name=f"bench-live-{i}",

@@ -27,20 +27,21 @@ from redis.exceptions import RedisError
 
 from backend import seats
 from realtime.channels import SUBSCRIBED
-from realtime.feeds import Feed, FeedHub, widening_window
+from realtime.feeds import Feed, FeedHub
 from realtime.frames import Outgoing
 from realtime.messages import Diff, SeatChanges, Snapshot, decode_seat_changes, encode
 from realtime.watchers import Watcher
 
 logger = logging.getLogger("showtime.realtime.live_map")
 
-# Coalescing: 50 ms while a show has few watchers here, widening linearly to 100 ms as they grow to thousands.
-# Each window costs one encode and one send per watcher, so a wider window at scale caps the messages per
-# second a process pushes (watchers / window) while the map stays well inside a second behind.
+# Coalescing: after a broadcast the feed collects changes for WINDOW_MIN_S, or for PAUSE_PER_BROADCAST of the time
+# that broadcast took if that is longer. A broadcast costs one send per watcher, so its length measures what the
+# next one will cost on this machine with these watchers: broadcasting never takes more than 1 / (1 + 0.5), two
+# thirds, of the process, however many watch or however loaded the machine is, and the rest is left for requests.
+# A change waits at most for the broadcast under way, the pause, and its own broadcast: with D a broadcast's length,
+# about 2.5 D (or 2 D + 50 ms).
 WINDOW_MIN_S = 0.05
-WINDOW_MAX_S = 0.1
-WIDEN_FROM_WATCHERS = 500
-WIDEN_TO_WATCHERS = 5_000
+PAUSE_PER_BROADCAST = 0.5
 # When earlier diffs still wait to be sent to more than BACKLOG_SHARE of a show's many watchers, the process is
 # behind (CPU or network): the next diff waits, up to MAX_DEFER_S after the previous one, so it carries more
 # changes in one message instead of adding messages to queues that are already late. Only at scale: with few
@@ -57,8 +58,9 @@ SUBSCRIBE_CONFIRM_TIMEOUT_S = 3.0
 RETRY_DELAY_S = 0.5
 
 
-def coalescing_window(watchers: int) -> float:
-    return widening_window(watchers, WINDOW_MIN_S, WINDOW_MAX_S, WIDEN_FROM_WATCHERS, WIDEN_TO_WATCHERS)
+def pause_after(broadcast_s: float) -> float:
+    """How long a feed collects changes after a broadcast that took `broadcast_s`."""
+    return max(WINDOW_MIN_S, PAUSE_PER_BROADCAST * broadcast_s)
 
 
 class ShowFeed(Feed):
@@ -103,6 +105,7 @@ class ShowFeed(Feed):
             await asyncio.wait_for(self._subscribed.wait(), SUBSCRIBE_CONFIRM_TIMEOUT_S)
         self._arrived.set()  # load the first snapshot now, whether or not anything changed
         last_flush = 0.0
+        window = WINDOW_MIN_S
         last_audit: int | None = None
         next_audit = time.monotonic() + AUDIT_INTERVAL_S
         while True:
@@ -117,12 +120,14 @@ class ShowFeed(Feed):
                 await asyncio.wait_for(self._arrived.wait(), max(0.0, next_audit - now))
             except TimeoutError:
                 continue
-            window_left = last_flush + coalescing_window(len(self.watchers)) - time.monotonic()
+            window_left = last_flush + window - time.monotonic()
             await asyncio.sleep(max(FIRST_GATHER_S, window_left))
             await self._let_sends_catch_up(until=last_flush + MAX_DEFER_S)
             self._arrived.clear()
+            started = time.monotonic()
             await self._flush()
             last_flush = time.monotonic()
+            window = pause_after(last_flush - started)
 
     async def _let_sends_catch_up(self, until: float) -> None:
         while time.monotonic() < until:

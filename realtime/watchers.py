@@ -29,7 +29,7 @@ import msgspec
 from litestar import WebSocket
 from litestar.types import WebSocketSendEvent
 
-from realtime.frames import Outgoing, direct_writer
+from realtime.frames import Outgoing, direct_transport, write_if_idle
 from realtime.messages import ErrorMessage
 
 OUTBOX_LIMIT = 64
@@ -87,11 +87,15 @@ class _Rest:
 
 
 class Watcher:
-    __slots__ = ("_direct", "_ended", "_outbox", "_sender", "backlog", "dropped", "failed", "socket")
+    __slots__ = ("_direct", "_ended", "_outbox", "_sender", "backlog", "dropped", "failed", "quiet_transport",
+                 "socket")
 
     def __init__(self, socket: WebSocket) -> None:
         self.socket = socket
-        self._direct = direct_writer(socket.scope)  # None: every send goes through ASGI
+        self._direct = direct_transport(socket.scope)  # None: every send goes through ASGI
+        # The direct transport while a broadcast may write to it straight away (no send in flight, not dropped, not
+        # ended), else None: all that Feed.fan_out reads of a watcher before writing.
+        self.quiet_transport: Any = self._direct
         self._outbox: deque[WebSocketSendEvent] = deque()  # only while a suspended send is in flight
         self._sender: asyncio.Task[None] | None = None  # finishes a suspended send, then drains the outbox
         self._ended: asyncio.Future[None] | None = None  # set when a send fails or the client is dropped
@@ -110,12 +114,13 @@ class Watcher:
         if self.dropped or self.failed:
             return False
         if self._sender is None:
-            if self._direct is not None and self._direct.write(message.frame):
+            if self._direct is not None and write_if_idle(self._direct, message.frame):
                 return True
             self._send_now(message.event)
             return not self.failed
         if len(self._outbox) >= OUTBOX_LIMIT:
             self.dropped = True
+            self.quiet_transport = None
             self._outbox.clear()
             # Cancel rather than wait: a client that stopped reading would otherwise keep its pending send (and
             # its task) until the WebSocket ping timeout.
@@ -138,9 +143,11 @@ class Watcher:
             return  # written to the transport: the common case
         except Exception:  # the connection is gone (disconnect, closed transport): end quietly
             self.failed = True
+            self.quiet_transport = None
             self._end()
             return
         self.backlog.busy += 1  # the suspended send counts as this watcher's backlog until it completes
+        self.quiet_transport = None  # until the send in flight and the outbox behind it are done
         self._sender = asyncio.ensure_future(self._finish(_Rest(coro, yielded)))
 
     async def _finish(self, rest: _Rest) -> None:
@@ -158,6 +165,8 @@ class Watcher:
             outbox.clear()
             self.backlog.busy -= 1
             self._sender = None
+            if not (self.dropped or self.failed):
+                self.quiet_transport = self._direct
 
     def _end(self) -> None:
         if self._ended is not None and not self._ended.done():
@@ -179,6 +188,7 @@ class Watcher:
             await asyncio.gather(reader, *([sender] if sender else []), return_exceptions=True)
             self._outbox.clear()
             self.failed = True  # nothing more is sent to a socket whose serve() has ended
+            self.quiet_transport = None
         if self.dropped:
             await close_quietly(
                 self.socket, WS_TRY_AGAIN_LATER, "too slow: reconnect for a fresh snapshot", DROPPED_CLOSE_TIMEOUT_S
