@@ -66,7 +66,7 @@ openapi: setup
 bench: setup
     {{py}} bench/catalog.py
     {{py}} bench/holds.py
-    {{py}} bench/live_map.py
+    {{py}} bench/live_map.py --server-cpus 0 --client-cpus 1
 
 # check a show's waiting-room draw from a running server's published data (--url, --queue-id=ID --number N)
 verify-draw SHOW *ARGS:

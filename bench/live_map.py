@@ -11,7 +11,8 @@ cost as much CPU as the servers, hence a minimal WebSocket client). Holds go str
 script call, so the figures include at most one Redis round trip of the bench's own.
 Then the fan-out cost against the bare ceilings of bench/fanout_ceiling.py (a minimal Litestar endpoint under the
 same uvicorn, and `websockets.broadcast()`), one process each with --compare-watchers sockets, as a ratio.
-Run: `.venv/bin/python bench/live_map.py [--watchers 10000] [--processes 1] [--clients 4] [--rates 20]`.
+Run: `.venv/bin/python bench/live_map.py [--watchers 10000] [--processes 1] [--clients 4] [--rates 20] [--rounds 3]
+[--server-cpus 0 --client-cpus 1]`.
 Writes the "Live map" section of docs/performance.md.
 """
 
@@ -393,24 +394,32 @@ async def _run(args: argparse.Namespace, floor: tuple[float, float] | None) -> s
             valkey, redis_url = start_valkey(Path(os.environ["VAR_DIR"]) / "valkey")
             cleanup.append(lambda: stop(valkey))
         await _build_seat_state(redis_url, show.id)
-        servers = []
-        for i in range(args.processes if args.rates else 0):
-            server = ServerProcess(var_dir=Path(os.environ["VAR_DIR"]), name=f"bench-live-{i}",
-                                   env={"REDIS_URL": redis_url, "STRIPE_SECRET_KEY": "sk_test_bench"}).start()
-            cleanup.append(server.stop)
-            assert server.process is not None
-            servers.append((server.url, _uvicorn_pid(server.process.pid)))
-            _pin(servers[-1][1], args.server_cpus)
         unused = iter(show.seat_ids)  # every hold takes a seat nobody held before
 
         def next_seats(count: int) -> list[str]:
             return [next(unused) for _ in range(count)]
 
-        runs = {}
-        for i, rate in enumerate(args.rates):
-            runs[rate] = await _measure(servers, redis_url, show.id, next_seats(int(rate * args.seconds)),
-                                        args.watchers, args.clients, rate, args.seconds, 1_000_000 * (i + 1),
-                                        deflate=False, client_cpus=args.client_cpus)
+        runs: dict[tuple[float, int], RunResult] = {}
+        for i, (rate, round_) in enumerate((rate, r) for rate in args.rates for r in range(1, args.rounds + 1)):
+            # Fresh server processes each round: a round's 10,000 closed sockets leave ~1M objects in reference
+            # cycles (uvicorn's and websockets' protocol objects) for a full collection of the cyclic garbage
+            # collector, a pause of about a second, which would land in whatever round comes next.
+            started = []
+            try:
+                for n in range(args.processes):
+                    server = ServerProcess(var_dir=Path(os.environ["VAR_DIR"]), name=f"bench-live-{n}",
+                                           env={"REDIS_URL": redis_url, "STRIPE_SECRET_KEY": "sk_test_bench"}).start()
+                    started.append(server)
+                    assert server.process is not None
+                servers = [(server.url, _uvicorn_pid(server.process.pid)) for server in started]  # type: ignore[union-attr]
+                for _, pid in servers:
+                    _pin(pid, args.server_cpus)
+                runs[rate, round_] = await _measure(servers, redis_url, show.id, next_seats(int(rate * args.seconds)),
+                                                    args.watchers, args.clients, rate, args.seconds,
+                                                    1_000_000 * (i + 1), deflate=False, client_cpus=args.client_cpus)
+            finally:
+                for server in started:
+                    server.stop()
         # The same watchers and stream against one process each: the app (deflate off, then on), and the bare
         # ceilings; the ceilings send one message per hold, the app coalesces, so costs compare per message.
         from backend.seats import changes_channel
@@ -443,7 +452,7 @@ async def _run(args: argparse.Namespace, floor: tuple[float, float] | None) -> s
     return _report(args, redis_label, runs, compare, floor)
 
 
-def _report(args: argparse.Namespace, redis_label: str, runs: dict[float, RunResult],
+def _report(args: argparse.Namespace, redis_label: str, runs: dict[tuple[float, int], RunResult],
             compare: dict[str, RunResult], floor: tuple[float, float] | None = None) -> str:
     lines = ["## Live map", ""]
     if runs:
@@ -451,31 +460,38 @@ def _report(args: argparse.Namespace, redis_label: str, runs: dict[float, RunRes
             f"{args.watchers:,} WebSocket watchers of one show (5,000 seats), split evenly over {args.processes} "
             f"server process(es) (uvicorn, 1 worker each, `--ws {_launcher_ws()}`, permessage-deflate off as "
             f"`just serve` runs it), held by {args.clients} client processes (a raw asyncio WebSocket client); a "
-            f"steady stream of holds for {args.seconds:g} s at each rate, straight through the holds Lua script, one "
-            f"new seat each; {redis_label}. Clients, servers and Redis share the machine, so a CPU-bound run "
-            "measures the machine as much as the code: see the load averages.",
+            f"steady stream of holds for {args.seconds:g} s at each rate, {args.rounds} round(s), straight through "
+            f"the holds Lua script, one new seat each; {redis_label}. {_pinning(args)} Clients, servers and Redis "
+            "share the machine, so a CPU-bound run measures the machine as much as the code: see the load averages.",
             "",
-            "| holds/s | commit → last watcher's receipt p50 ms | p99 ms | max ms | holds | never seen | load avg |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
+            "| holds/s | round | commit → last watcher's receipt p50 ms | p99 ms | max ms | holds | never seen "
+            "| load avg |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        for rate, run in runs.items():
+        for (rate, round_), run in runs.items():
             lat = run.latencies_ms
-            lines.append(f"| {rate:g} | {statistics.median(lat):.1f} | {percentile(lat, 99):.1f} | {max(lat):.1f} "
-                         f"| {run.holds} | {run.missing} | {run.load:.1f} |")
+            lines.append(f"| {rate:g} | {round_} | {statistics.median(lat):.1f} | {percentile(lat, 99):.1f} | "
+                         f"{max(lat):.1f} | {run.holds} | {run.missing} | {run.load:.1f} |")
+        for rate in args.rates:
+            p99s = [percentile(run.latencies_ms, 99) for (r, _), run in runs.items() if r == rate]
+            lines += ["", f"**{rate:g} holds/s: p99 {statistics.median(p99s):.1f} ms, the median of the rounds' "
+                      f"({', '.join(f'{p:.1f}' for p in p99s)}; worst {max(p99s):.1f} ms).**"]
         lines += [
             "",
-            "| holds/s | server process | messages sent/s | CPU µs per message per connection | net of idle |",
-            "|---:|---|---:|---:|---:|",
+            "| holds/s | round | server process | messages sent/s | CPU µs per message per connection "
+            "| net of idle |",
+            "|---:|---:|---|---:|---:|---:|",
         ]
-        for rate, run in runs.items():
-            lines += [f"| {rate:g} | #{i + 1} | {sent:,.0f} | {cost:.1f} | {net:.1f} |"
+        for (rate, round_), run in runs.items():
+            lines += [f"| {rate:g} | {round_} | #{i + 1} | {sent:,.0f} | {cost:.1f} | {net:.1f} |"
                       for i, (sent, cost, _, net) in enumerate(run.per_process)]
         if floor is not None:
             lines += ["", f"The floor in the same run (bench/send_floor.py): a bare `socket.send` loop over "
                       f"{args.watchers:,} loopback sockets, sender and receiver pinned to a core each, costs "
                       f"**{floor[0]:.1f} µs** of CPU per send and **{floor[1]:.0f} ms** per pass over every socket. "
-                      "A change waits up to a coalescing window and a broadcast already under way, then its own "
-                      "broadcast: so even at the floor the last watcher's p99 is about window + 2 x that pass."]
+                      "A change waits at worst for the broadcast under way, the pause after it (50 ms, or half the "
+                      "broadcast if that is longer: realtime/live_map.py), then its own broadcast: so even at the "
+                      "floor the last watcher's worst case is about 2 x that pass + 50 ms."]
         first = next(iter(runs.values()))
         lines += ["", "Memory per connection (server RSS growth while the first run's sockets connected): "
                   + ", ".join(f"{kib:.0f} KiB" for _, _, kib, _ in first.per_process) + "."]
@@ -506,10 +522,17 @@ def _report(args: argparse.Namespace, redis_label: str, runs: dict[float, RunRes
                       "background jobs, keepalive pings): the app sends fewer, coalesced messages, so its idle cost "
                       "weighs more per message. The ceilings' latency is their clients' backlog: they send every "
                       "hold as its own message to every socket."]
-    problems = [p for label, run in (*runs.items(), *compare.items()) for p in run.problems]
+    problems = [p for run in (*runs.values(), *compare.values()) for p in run.problems]
     lines += ["", f"Protocol problems seen by the watchers (gaps, unchained diffs, closes): {len(problems)}.",
               "", f"Load average when the run ended: {os.getloadavg()[0]:.1f}."]
     return "\n".join(lines)
+
+
+def _pinning(args: argparse.Namespace) -> str:
+    if not (args.server_cpus or args.client_cpus):
+        return "Nothing pinned."
+    cpus = lambda chosen: ",".join(map(str, sorted(chosen))) if chosen else "any"  # noqa: E731
+    return f"Server processes pinned to CPU {cpus(args.server_cpus)}, clients to CPU {cpus(args.client_cpus)}."
 
 
 def _launcher_ws() -> str:
@@ -526,6 +549,7 @@ def main() -> None:
     parser.add_argument("--rates", type=lambda text: [float(r) for r in text.split(",") if r], default=[20.0],
                         help="holds per second, one multi-process run each (comma-separated; empty: none)")
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rounds", type=int, default=3, help="runs at each rate, each with new seats")
     parser.add_argument("--compare-watchers", type=int, default=1_000)
     parser.add_argument("--compare-holds", type=int, default=200)
     parser.add_argument("--compare-rate", type=float, default=20.0)

@@ -35,13 +35,15 @@ from realtime.watchers import Watcher
 logger = logging.getLogger("showtime.realtime.live_map")
 
 # Coalescing: after a broadcast the feed collects changes for WINDOW_MIN_S, or for PAUSE_PER_BROADCAST of the time
-# that broadcast took if that is longer. A broadcast costs one send per watcher, so its length measures what the
-# next one will cost on this machine with these watchers: broadcasting never takes more than 1 / (1 + 0.5), two
-# thirds, of the process, however many watch or however loaded the machine is, and the rest is left for requests.
-# A change waits at most for the broadcast under way, the pause, and its own broadcast: with D a broadcast's length,
-# about 2.5 D (or 2 D + 50 ms).
-WINDOW_MIN_S = 0.05
-PAUSE_PER_BROADCAST = 0.5
+# that broadcast took if that is longer. A broadcast costs one send per watcher, so its length D measures what the
+# next one will cost on this machine with these watchers: broadcasting never takes more than 1 / (1 + 0.25), four
+# fifths, of the process, however many watch or however loaded the machine is, and the rest is left for requests
+# (a process that serves thousands of watchers is a socket process first: docs/capacity.md, section 5). A change
+# waits at worst for the broadcast under way, the pause and its own broadcast: 2 D + 30 ms, or 2.25 D once D passes
+# 120 ms. Counting the window from the start of the previous broadcast would give the same worst case for the
+# same share of the process (cycle + D either way); the end is what the share is measured against.
+WINDOW_MIN_S = 0.03
+PAUSE_PER_BROADCAST = 0.25
 # When earlier diffs still wait to be sent to more than BACKLOG_SHARE of a show's many watchers, the process is
 # behind (CPU or network): the next diff waits, up to MAX_DEFER_S after the previous one, so it carries more
 # changes in one message instead of adding messages to queues that are already late. Only at scale: with few

