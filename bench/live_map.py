@@ -489,9 +489,10 @@ def _report(args: argparse.Namespace, redis_label: str, runs: dict[tuple[float, 
             lines += ["", f"The floor in the same run (bench/send_floor.py): a bare `socket.send` loop over "
                       f"{args.watchers:,} loopback sockets, sender and receiver pinned to a core each, costs "
                       f"**{floor[0]:.1f} µs** of CPU per send and **{floor[1]:.0f} ms** per pass over every socket. "
-                      "A change waits at worst for the broadcast under way, the pause after it (50 ms, or half the "
-                      "broadcast if that is longer: realtime/live_map.py), then its own broadcast: so even at the "
-                      "floor the last watcher's worst case is about 2 x that pass + 50 ms."]
+                      "A change that arrives during a broadcast reaches the sockets that broadcast has not come to "
+                      "yet; the others get it after the pause (30 ms, or a quarter of the broadcast if that is "
+                      "longer: realtime/live_map.py) at the start of the next: so even at the floor the last "
+                      "watcher's worst case is about that pass + 30 ms."]
         first = next(iter(runs.values()))
         lines += ["", "Memory per connection (server RSS growth while the first run's sockets connected): "
                   + ", ".join(f"{kib:.0f} KiB" for _, _, kib, _ in first.per_process) + "."]

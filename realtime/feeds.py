@@ -91,7 +91,20 @@ class Feed(abc.ABC):
         return self.closed
 
     async def fan_out(self, message: Outgoing, replace: bool = False) -> None:
-        """Send one pre-built message to every watcher; drop those too far behind to take it.
+        """Send one pre-built message to every watcher; drop those too far behind to take it."""
+        await self.broadcast(lambda have: (message, replace))
+
+    async def broadcast(self, message_for: Callable[[int | None], tuple[Outgoing, bool]], target: int | None = None,
+                        refresh: Callable[[], int | None] | None = None) -> bool:
+        """One pass over every watcher: each gets `message_for(the version it has)` (a message, and whether it
+        replaces everything queued) unless it already has `target`, and then has `target`. Drops the watchers too
+        far behind to take it.
+
+        `message_for` is asked once per distinct version in a pass. `refresh`, asked between slices, returns the
+        version to bring the rest of the pass to: changes that arrive during a pass reach the sockets not yet sent
+        to in this same pass (those already sent to get them in the next), so a change waits for at most one
+        broadcast, not the rest of one and then another. None from `refresh`: stop here (the caller starts over
+        with a snapshot); the result is then False.
 
         Sends complete inside this call (see watchers.py), so the loop hands the event loop back every
         FAN_OUT_SLICE sockets: a broadcast to thousands must not hold up everything else for its whole length.
@@ -99,24 +112,41 @@ class Feed(abc.ABC):
         `write_if_idle`, inline), with no Python call at all: at 10,000 sockets each one costs the broadcast
         milliseconds.
         """
-        frame = message.frame
+        messages: dict[int | None, tuple[Outgoing, bool]] = {}
         dropped = []
         watchers = list(self.watchers)
+        completed = True
         for start in range(0, len(watchers), FAN_OUT_SLICE):
             if start:
                 await asyncio.sleep(0)
+                if refresh is not None:
+                    latest = refresh()
+                    if latest is None:
+                        completed = False
+                        break
+                    if latest != target:
+                        target, messages = latest, {}
             for watcher in watchers[start:start + FAN_OUT_SLICE]:
+                have = watcher.version
+                if have == target and have is not None:
+                    continue
+                chosen = messages.get(have)
+                if chosen is None:
+                    chosen = messages[have] = message_for(have)
+                message, replace = chosen
                 transport = watcher.quiet_transport  # nothing in flight: nothing queued for a snapshot to replace
                 if transport is not None and not (transport.is_closing() or transport.get_write_buffer_size()):
-                    transport.write(frame)
-                    continue
-                if not (watcher.replace_all(message) if replace else watcher.offer(message)):
+                    transport.write(message.frame)
+                elif not (watcher.replace_all(message) if replace else watcher.offer(message)):
                     dropped.append(watcher)
+                    continue
+                watcher.version = target
         for watcher in dropped:
             self.watchers.discard(watcher)
         slow = sum(1 for watcher in dropped if watcher.dropped)
         if slow:
             logger.info("%s of show %s dropped %d slow client(s)", type(self).__name__, self.show_id, slow)
+        return completed
 
     def _retire(self) -> None:
         # Done before any await of the shutdown, so the hub never hands this feed to a newcomer again.

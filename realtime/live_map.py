@@ -3,9 +3,13 @@
 A change reaches a watcher like this: the seat-state Lua script (backend.seats) bumps `{show:N}:version` and publishes
 `{"v": V, "c": [[seat, status], ...]}` on `{show:N}:changes`; every process with watchers of the show receives it
 once (one Redis subscription per show per process, through the ChannelsPlugin); the show's feed collects changes
-for a coalescing window, merges them per seat, encodes ONE diff and offers the same ASGI event to each watcher.
+for a coalescing window, folds them into its map as one step (merged per seat), and broadcasts: each watcher gets
+one diff from the version it has to the feed's, encoded once per distinct starting version (normally one for all).
+Changes that arrive while a broadcast is under way are folded in between its slices of sockets, so the sockets it
+has not reached yet get them in the same pass and only those it already passed wait for the next: a change waits
+at worst about one broadcast and one window (D + window), not the rest of one broadcast, a window and another.
 
-The feed keeps the map as its watchers have it (version + held/sold seats). It is loaded with `seats.read_state`
+The feed keeps the map as the latest step leaves it (version + held/sold seats). It is loaded with `seats.read_state`
 only after Redis confirmed the subscription, so no change can fall between the snapshot and the stream; messages the
 snapshot already covers (v <= its version) are dropped. A watcher that joins gets that in-memory snapshot (encoded
 once per version, however many join) and then every diff, each starting where the previous message ended.
@@ -20,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 
 from litestar.channels import ChannelsPlugin
 from redis.asyncio import Redis
@@ -38,10 +43,8 @@ logger = logging.getLogger("showtime.realtime.live_map")
 # that broadcast took if that is longer. A broadcast costs one send per watcher, so its length D measures what the
 # next one will cost on this machine with these watchers: broadcasting never takes more than 1 / (1 + 0.25), four
 # fifths, of the process, however many watch or however loaded the machine is, and the rest is left for requests
-# (a process that serves thousands of watchers is a socket process first: docs/capacity.md, section 5). A change
-# waits at worst for the broadcast under way, the pause and its own broadcast: 2 D + 30 ms, or 2.25 D once D passes
-# 120 ms. Counting the window from the start of the previous broadcast would give the same worst case for the
-# same share of the process (cycle + D either way); the end is what the share is measured against.
+# (a process that serves thousands of watchers is a socket process first: docs/capacity.md, section 5). With the
+# fold between slices (see the module's docstring) a change waits at worst about D + the pause.
 WINDOW_MIN_S = 0.03
 PAUSE_PER_BROADCAST = 0.25
 # When earlier diffs still wait to be sent to more than BACKLOG_SHARE of a show's many watchers, the process is
@@ -55,6 +58,10 @@ DEFER_STEP_S = 0.01
 # After an idle spell the first change goes out (almost) at once; this short gather lets a burst that arrives
 # together (one hold of several seats, many holds in the same millisecond) share the message.
 FIRST_GATHER_S = 0.005
+# The feed's recent steps (one per fold of arrived changes): a watcher that has any of their starting versions
+# catches up by one diff; one further behind (it cannot be, short of a pass folding in more than this many times)
+# gets the snapshot. A pass folds in what arrived at most once per slice of sockets.
+STEPS_KEPT = 64
 AUDIT_INTERVAL_S = 2.0
 SUBSCRIBE_CONFIRM_TIMEOUT_S = 3.0
 RETRY_DELAY_S = 0.5
@@ -74,6 +81,7 @@ class ShowFeed(Feed):
         self.seats: dict[str, seats.HeldOrSold] = {}
         self.stale = True  # the next flush must reload the snapshot instead of sending a diff
         self._snapshot_event: tuple[int, Outgoing] | None = None
+        self._steps: deque[tuple[int, int, dict[str, seats.SeatStatus]]] = deque(maxlen=STEPS_KEPT)  # (from, to, ..)
         self._inbox: list[SeatChanges | None] = []  # None: the subscription was (re)confirmed
         self._arrived = asyncio.Event()
         self._subscribed = asyncio.Event()
@@ -81,6 +89,7 @@ class ShowFeed(Feed):
     def welcome(self, watcher: Watcher) -> None:
         if self.version is not None and not self.stale:
             watcher.offer(self._snapshot())
+            watcher.version = self.version
         # Otherwise the snapshot that the feed is about to load goes to every watcher, this one included.
 
     def _snapshot(self) -> Outgoing:
@@ -141,12 +150,10 @@ class ShowFeed(Feed):
     async def _flush(self) -> None:
         inbox, self._inbox = self._inbox, []
         if not self.stale:
-            diff = self._merge(inbox)
-            if diff is not None:
-                await self.fan_out(Outgoing(encode(diff).decode()))
-            if not self.stale:
+            self._absorb(inbox)
+            if not self.stale and await self.broadcast(self._catch_up, self.version, self._absorb_arrivals):
                 return
-        # Everything in `inbox` was published before the read below, so the snapshot covers it.
+        # Everything absorbed so far was published before the read below, so the snapshot covers it.
         try:
             version, state = await seats.read_state(self.redis, self.show_id)
         except (RedisError, RuntimeError, OSError) as exc:
@@ -157,37 +164,63 @@ class ShowFeed(Feed):
         self.version = version
         self.seats = {seat_id.decode(): seats.status_of(value) for seat_id, value in state.items()}
         self.stale = False
-        await self.fan_out(self._snapshot(), replace=True)
+        self._steps.clear()
+        for watcher in self.watchers:
+            watcher.version = None  # a reloaded map goes to every watcher, whatever version it had
+        await self.broadcast(lambda have: (self._snapshot(), True), self.version)
         if self._inbox:  # arrived during the read; the next flush drops what the snapshot already covers
             self._arrived.set()
 
-    def _merge(self, inbox: list[SeatChanges | None]) -> Diff | None:
-        """Fold a window's messages into one diff; on anything that breaks the chain, mark the feed stale."""
+    def _absorb_arrivals(self) -> int | None:
+        """Between slices of a broadcast: fold in what arrived meanwhile, so the rest of the pass carries it too.
+        The version to bring the rest of the pass to, or None when the chain broke (the snapshot is reloaded)."""
+        if self._inbox and not self.stale:
+            inbox, self._inbox = self._inbox, []
+            self._absorb(inbox)
+        return None if self.stale else self.version
+
+    def _catch_up(self, have: int | None) -> tuple[Outgoing, bool]:
+        """What brings a watcher from version `have` to the feed's: one diff of the steps since, or the snapshot
+        (which replaces anything queued) when `have` starts none of the steps kept."""
+        assert self.version is not None
+        merged: dict[str, seats.SeatStatus] = {}
+        found = False
+        for start, _, changes in self._steps:
+            found = found or start == have
+            if found:
+                merged.update(changes)  # a later change to the same seat wins
+        if not found or have is None:
+            return self._snapshot(), True
+        diff = Diff(from_version=have, version=self.version, changes=list(merged.items()))
+        return Outgoing(encode(diff).decode()), False
+
+    def _absorb(self, inbox: list[SeatChanges | None]) -> None:
+        """Fold messages into the feed's map as one step; on anything that breaks the chain, mark the feed stale."""
         assert self.version is not None
         start = self.version
         merged: dict[str, seats.SeatStatus] = {}
         for message in inbox:
             if message is None or message.reset:
                 self.stale = True
-                return None
+                return
             if message.v <= self.version:
                 continue  # already in the snapshot
             if message.v != self.version + 1:
                 logger.info("show %s: version gap %s -> %s; reloading the snapshot", self.show_id,
                             self.version, message.v)
                 self.stale = True
-                return None
+                return
             for seat_id, status in message.c:
                 merged[str(seat_id)] = status  # a later change to the same seat in the window wins
             self.version = message.v
         if self.version == start:
-            return None
+            return
         for seat_id, status in merged.items():
             if status == "available":
                 self.seats.pop(seat_id, None)
             else:
                 self.seats[seat_id] = status
-        return Diff(from_version=start, version=self.version, changes=list(merged.items()))
+        self._steps.append((start, self.version, merged))
 
     async def _audit(self, previous: int | None) -> int | None:
         """Catch what pub/sub cannot tell: a message lost in transit, or Redis losing the show's state.

@@ -88,7 +88,7 @@ class _Rest:
 
 class Watcher:
     __slots__ = ("_direct", "_ended", "_outbox", "_sender", "backlog", "dropped", "failed", "quiet_transport",
-                 "socket")
+                 "socket", "version")
 
     def __init__(self, socket: WebSocket) -> None:
         self.socket = socket
@@ -96,6 +96,7 @@ class Watcher:
         # The direct transport while a broadcast may write to it straight away (no send in flight, not dropped, not
         # ended), else None: all that Feed.fan_out reads of a watcher before writing.
         self.quiet_transport: Any = self._direct
+        self.version: int | None = None  # what the feed last sent (or queued) for it, where the feed has versions
         self._outbox: deque[WebSocketSendEvent] = deque()  # only while a suspended send is in flight
         self._sender: asyncio.Task[None] | None = None  # finishes a suspended send, then drains the outbox
         self._ended: asyncio.Future[None] | None = None  # set when a send fails or the client is dropped
