@@ -24,7 +24,6 @@ import base64
 import multiprocessing
 import os
 import statistics
-import struct
 import subprocess
 import sys
 import time
@@ -43,6 +42,7 @@ from bench import send_floor
 from bench.loadgen import cpu_seconds
 from bench.report import bind_database, percentile, prepare_environment, publish
 from realtime.messages import Diff, Snapshot
+from tests.support.ws_frames import take_frames
 
 _decode_map_message = msgspec.json.Decoder(Snapshot | Diff).decode
 
@@ -145,20 +145,8 @@ class RawWatcher(asyncio.Protocol):
             self.upgraded, self.buffer = True, rest
             self.report.connected += 1
             self.ready.set_result(None)
-        while len(self.buffer) >= 2:
-            first, second = self.buffer[0], self.buffer[1] & 0x7F
-            offset = 2
-            if second == 126:
-                if len(self.buffer) < 4:
-                    return
-                second, offset = struct.unpack("!H", self.buffer[2:4])[0], 4
-            elif second == 127:
-                if len(self.buffer) < 10:
-                    return
-                second, offset = struct.unpack("!Q", self.buffer[2:10])[0], 10
-            if len(self.buffer) < offset + second:
-                return
-            payload, self.buffer = self.buffer[offset:offset + second], self.buffer[offset + second:]
+        frames, self.buffer = take_frames(self.buffer)
+        for first, payload in frames:
             self.frame(first, payload, at)
 
     def frame(self, first: int, payload: bytes, at: float) -> None:

@@ -12,7 +12,6 @@ import asyncio
 import base64
 import json
 import os
-import struct
 import time
 from collections import defaultdict
 
@@ -23,6 +22,7 @@ from realtime.feeds import FAN_OUT_SLICE
 from tests.realtime.support import publish_changes
 from tests.support.data import create_show
 from tests.support.servers import ServerProcess
+from tests.support.ws_frames import take_frames
 
 SOCKETS = 3 * FAN_OUT_SLICE - 100  # three slices per broadcast: room for two folds of new changes in one
 STREAM_S = 2.0
@@ -50,21 +50,8 @@ class _BareLiveClient(asyncio.Protocol):
             assert head.startswith(b"HTTP/1.1 101"), head[:200]
             self.upgraded, self.buffer = True, rest
             self.ready.set_result(None)
-        while len(self.buffer) >= 2:
-            opcode, length, offset = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F, 2
-            if length == 126:
-                if len(self.buffer) < 4:
-                    return
-                length, offset = struct.unpack("!H", self.buffer[2:4])[0], 4
-            elif length == 127:
-                if len(self.buffer) < 10:
-                    return
-                length, offset = struct.unpack("!Q", self.buffer[2:10])[0], 10
-            if len(self.buffer) < offset + length:
-                return
-            payload, self.buffer = self.buffer[offset:offset + length], self.buffer[offset + length:]
-            if opcode == 0x1:
-                self.messages.append(json.loads(payload))
+        frames, self.buffer = take_frames(self.buffer)
+        self.messages += [json.loads(payload) for first, payload in frames if first & 0x0F == 0x1]
 
     @property
     def version(self) -> int | None:
