@@ -18,7 +18,7 @@ from backend.booking import admission
 from e2e.conftest import ENV, new_context
 from tests.realtime.fans import SESSION_COOKIE, signed_in
 from tests.support.data import TestShow, create_show
-from tests.support.opening import before_the_opening, lead_until
+from tests.support.opening import before_the_opening, opening_at
 from tests.support.servers import ServerProcess
 
 LOADED_TIMEOUT_MS = 60_000
@@ -38,7 +38,7 @@ def line(redis_url: str) -> Iterator[ServerProcess]:
 async def show_with_a_full_line(redis: Redis, opens_at: float) -> TestShow:
     """Someone is already shopping in the line's only place (far into the future): after the draw nobody is let in,
     so the fan stays on the waiting room page with a number to check, whatever number the draw gives."""
-    show = await create_show(queue_enabled=True, sale_opens_in=lead_until(opens_at))
+    show = await create_show(queue_enabled=True, sale_opens_at=opening_at(opens_at))
     await redis.zadd(admission.admitted_key(show.id), {"0": 4_102_444_800_000})
     return show
 

@@ -23,7 +23,7 @@ from realtime import verify_draw as verify_draw_cli
 from realtime.queue_keys import script_keys
 from tests.realtime.fans import Fan, signed_in
 from tests.support.data import TestShow, create_show
-from tests.support.opening import before_the_opening, lead_until
+from tests.support.opening import before_the_opening, opening_at
 from tests.support.servers import ServerProcess
 
 EARLY = 30
@@ -55,7 +55,7 @@ async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerPr
     anonymous = httpx.AsyncClient(base_url=tuned_server.url, timeout=30)
 
     async def early_arrivals_joined(opens_at: float) -> tuple[TestShow, dict, dict[str, None]]:
-        show = await create_show(queue_enabled=True, sale_opens_in=lead_until(opens_at))
+        show = await create_show(queue_enabled=True, sale_opens_at=opening_at(opens_at))
         # Before anyone joins, the commitment is already public (the seed is made by the first look or the first
         # joiner, whichever comes first) and nothing else is.
         before = (await published(anonymous, show.id)).json()
@@ -179,7 +179,7 @@ async def test_only_verified_early_arrivals_are_drawn_the_others_follow_in_join_
         clients = [fan.client(tuned_server.url) for fan in fans]
         every_client.extend(clients)
         await asyncio.gather(*(confirm(fans[i]) for i in verified if i != late_confirmer))
-        show = await create_show(queue_enabled=True, sale_opens_in=lead_until(opens_at))
+        show = await create_show(queue_enabled=True, sale_opens_at=opening_at(opens_at))
         queue_ids = {}
         for i in early:  # one at a time: the join order is the order of these requests
             answer = await clients[i].post(f"/api/v1/shows/{show.id}/queue")

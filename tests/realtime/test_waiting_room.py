@@ -19,7 +19,7 @@ from tests.realtime.conftest import TUNED_ENV
 from tests.realtime.fans import signed_in
 from tests.realtime.support import QueueWatcher
 from tests.support.data import TestShow, create_show
-from tests.support.opening import before_the_opening, lead_until
+from tests.support.opening import before_the_opening, opening_at
 from tests.support.servers import ServerProcess
 
 CAPACITY = int(TUNED_ENV["QUEUE_ACTIVE_SHOPPERS"])
@@ -96,7 +96,7 @@ async def test_fair_draw_then_fifo_admitted_by_capacity(tuned_server: ServerProc
     async def early_arrivals_joined(opens_at: float) -> tuple[TestShow, list[Shopper]]:
         """Before the sale: the first fan joins from three tabs at once (one entry), then the others in batches, in
         a known order. Nobody has a number or a position yet: those come from the draw."""
-        show = await create_show(rows=10, seats_per_row=20, queue_enabled=True, sale_opens_in=lead_until(opens_at))
+        show = await create_show(rows=10, seats_per_row=20, queue_enabled=True, sale_opens_at=opening_at(opens_at))
         shoppers = [Shopper(clients[i], fan.profile_id, show.id) for i, fan in enumerate(fans)]
         early = shoppers[:EARLY]
         tabs = await asyncio.gather(*(early[0].client.post(f"/api/v1/shows/{show.id}/queue") for _ in range(3)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from backend.timeutil import utcnow
 from db.tables import Seat, Section, Show, Venue
@@ -33,6 +33,7 @@ async def create_show(
     sections: tuple[tuple[str, int], ...] = (("Front", 5000), ("Back", 3000)),
     queue_enabled: bool = False,
     sale_opens_in: timedelta = timedelta(days=-1),
+    sale_opens_at: datetime | None = None,  # exactly then (instead of `sale_opens_in` from when the show is written)
     starts_in: timedelta = timedelta(days=10),
     accessible_every: int = 0,
     title: str | None = None,
@@ -66,7 +67,7 @@ async def create_show(
     show_title = title or f"Test Show {label}"
     show = (await Show.insert(Show(
         title=show_title, description="made by a test", venue=venue, starts_at=now + starts_in,
-        sale_opens_at=now + sale_opens_in, currency="EUR", queue_enabled=queue_enabled,
+        sale_opens_at=sale_opens_at or now + sale_opens_in, currency="EUR", queue_enabled=queue_enabled,
         seats_total=len(rows_db), seats_sold=0, search_text=f"{show_title} Test Hall {city}",
     )).returning(Show.id))[0]["id"]
     return TestShow(id=show, venue_id=venue, seat_ids=[str(r["id"]) for r in rows_db], sections=section_ids,

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
+
+from backend.timeutil import utcnow
 
 T = TypeVar("T")
 
@@ -20,16 +22,18 @@ LEADS_S = (8.0, 20.0, 45.0)
 MARGIN_S = 1.0  # what must be left before the opening: the first request after it is not the test's to time
 
 
-def lead_until(opens_at: float) -> timedelta:
-    """`create_show(sale_opens_in=...)` for a sale that opens at the monotonic time `opens_at`."""
-    return timedelta(seconds=opens_at - time.monotonic())
+def opening_at(opens_at: float) -> datetime:
+    """`create_show(sale_opens_at=...)` for a sale that opens at the monotonic time `opens_at`: an absolute time, not
+    a lead, because create_show writes the venue and its seats before the show (on a loaded machine, a sizeable
+    part of a second that a lead would add to the opening, after the test's own clock)."""
+    return utcnow() + timedelta(seconds=opens_at - time.monotonic())
 
 
 async def before_the_opening(
     prepare: Callable[[float], Awaitable[T]], leads_s: Sequence[float] = LEADS_S
 ) -> tuple[T, float]:
     """Run `prepare(opens_at)`: it creates a show whose sale opens at the monotonic time `opens_at`
-    (`lead_until(opens_at)`) and does what must happen before. Returns what it returned, and `opens_at`. Fails
+    (`opening_at(opens_at)`) and does what must happen before. Returns what it returned, and `opens_at`. Fails
     if even the longest lead was too short."""
     for lead_s in leads_s:
         opens_at = time.monotonic() + lead_s
