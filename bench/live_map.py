@@ -129,9 +129,6 @@ class RawWatcher(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         at = time.time()
-        if not self.buffer and self.upgraded and len(data) == 2 + data[1] < 128:  # one whole short frame
-            self.frame(data[0], data[2:], at)
-            return
         self.buffer += data
         if not self.upgraded:
             head, sep, rest = self.buffer.partition(b"\r\n\r\n")
