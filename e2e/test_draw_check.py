@@ -14,7 +14,7 @@ from playwright.async_api import Browser, expect
 from redis.asyncio import Redis
 
 from backend.accounts import verification
-from backend.booking import admission
+from realtime.waiting_room import admission
 from e2e.conftest import ENV, new_context
 from tests.realtime.fans import SESSION_COOKIE, signed_in
 from tests.support.data import TestShow, create_show
