@@ -22,17 +22,17 @@ test *ARGS: setup
 
 # format Python sources
 fmt: setup
-    {{py}} -m ruff format backend realtime db tools tests bench e2e
-    {{py}} -m ruff check --fix backend realtime db tools tests bench e2e
+    {{py}} -m ruff format server backend realtime db tools tests bench e2e
+    {{py}} -m ruff check --fix server backend realtime db tools tests bench e2e
 
 # lint Python sources, and check the package boundaries ([tool.importlinter] in pyproject.toml)
 lint: setup
-    {{py}} -m ruff check backend realtime db tools tests bench e2e
+    {{py}} -m ruff check server backend realtime db tools tests bench e2e
     .venv/bin/lint-imports --no-cache
 
 # type-check Python and TypeScript
 typecheck: setup
-    {{py}} -m mypy backend realtime db
+    {{py}} -m mypy server backend realtime db
     if [ -f frontend/package.json ]; then (cd frontend && npm run --silent typecheck); fi
 
 # apply database migrations

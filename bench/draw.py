@@ -19,13 +19,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from realtime.waiting_room._keys import script_keys
 from redis.asyncio import Redis
 
 from backend.catalog.facts import ShowFacts
 from backend.launcher.embedded_valkey import start_valkey
 from backend.timeutil import epoch_ms
 from realtime.waiting_room import WaitingRoom
+from realtime.waiting_room._keys import script_keys
 
 FILL_CHUNK = 10_000
 

@@ -15,7 +15,6 @@ from backend.payments.reconciler import reconcile_once
 from backend.timeutil import utcnow
 from db.tables import Ticket
 from realtime.waiting_room import Admissions
-from tests.payments.lifecycle.conftest import GRACE_SECONDS, HOLD_SECONDS
 from tests.payments.helpers import (
     PROCESSING_THEN_DECLINED,
     PROCESSING_THEN_SUCCEEDS,
@@ -26,6 +25,7 @@ from tests.payments.helpers import (
     intent_id_of,
     order_status_becomes,
 )
+from tests.payments.lifecycle.conftest import GRACE_SECONDS, HOLD_SECONDS
 from tests.support.data import create_show
 from tests.support.servers import ServerProcess
 

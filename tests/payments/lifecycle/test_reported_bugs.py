@@ -14,8 +14,8 @@ from backend.payments.reconciler import reconcile_once
 from backend.timeutil import utcnow
 from db.tables import PaymentLedgerEntry, Ticket
 from realtime.waiting_room import Admissions
-from tests.payments.lifecycle.conftest import ADMISSION_SECONDS, GRACE_SECONDS, HOLD_SECONDS
 from tests.payments.helpers import Standin, eventually, hold, intent_id_of, order_status_becomes
+from tests.payments.lifecycle.conftest import ADMISSION_SECONDS, GRACE_SECONDS, HOLD_SECONDS
 from tests.support.data import TestShow, create_show
 from tests.support.servers import ServerProcess
 
