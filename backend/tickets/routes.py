@@ -4,9 +4,8 @@ from litestar import Controller, get, post, put
 from litestar.di import Provide
 from litestar.status_codes import HTTP_200_OK
 
-from backend.auth import provide_profile_id
-from backend.errors import NotFound
-from backend.ids import ascii_int
+from backend.edge.auth import provide_profile_id
+from backend.ids import parse_id
 from backend.settings import Settings
 from backend.tickets import gate, service
 from backend.tickets.scanners import Scanner, provide_scanner
@@ -23,13 +22,6 @@ from backend.tickets.schemas import (
 
 SCANNER = {"scanner": Provide(provide_scanner)}
 SIGNED_IN = {"profile_id": Provide(provide_profile_id)}
-
-
-def _number(raw: str, what: str) -> int:
-    number = ascii_int(raw)
-    if number is None:
-        raise NotFound(f"No such {what}.", code=f"{what}_not_found")
-    return number
 
 
 class TicketsController(Controller):
@@ -58,7 +50,7 @@ class TicketsController(Controller):
         """Certify this device's public key for the caller's ticket (its rotating code). The same key again gets the
         same certificate; a ticket on another device answers 409 `bound_to_other_device` unless `move` is true,
         which revokes the other device's codes and the static code."""
-        return await gate.bind_device(settings.secret_key, profile_id, _number(ticket_ref, "ticket"), data.alg,
+        return await gate.bind_device(settings.secret_key, profile_id, parse_id(ticket_ref, "ticket"), data.alg,
                                       data.public_key, data.move)
 
     @get("/shows/{show_id:str}/gate", operation_id="getGateBundle", dependencies=SCANNER)

@@ -15,9 +15,9 @@ from typing import Any
 from litestar import Request
 
 from backend.accounts.staff import SCANNER_ROLE
-from backend.auth import session_profile_id
-from backend.errors import Forbidden, Invalid, NotFound, NotSignedIn
-from backend.ids import ascii_int
+from backend.edge.auth import session_profile_id
+from backend.errors import Forbidden, Invalid, NotSignedIn
+from backend.ids import parse_id
 from backend.settings import Settings
 from backend.tickets.gate_tokens import show_of_gate_token
 from db.tables import Profile
@@ -32,9 +32,7 @@ class Scanner:
         """The show this scan is for: a gate scans for one show, so every verification names it, through the
         device's gate token or the request. 404 for a show id that is not one, 403 for another show than the
         token's, 422 when nothing names the show."""
-        show_id = None if requested is None else ascii_int(requested)
-        if requested is not None and show_id is None:
-            raise NotFound("No such show.", code="show_not_found")
+        show_id = None if requested is None else parse_id(requested, "show")
         if self.show_id is not None:
             if show_id is not None and show_id != self.show_id:
                 raise Forbidden("This gate's token is for another show.", code="wrong_show",

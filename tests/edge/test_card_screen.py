@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import msgspec
 import pytest
 
-from backend.edge import CARD_DATA, screen_body
+from backend.edge.screening import CARD_DATA, screen_body
 from tests.support import cards, corpus
 
 JSON = "application/json"
@@ -70,7 +70,7 @@ def test_no_false_alarm_on_what_fans_type() -> None:
 def test_the_corpus_holds_what_made_the_false_alarms() -> None:
     """The corpus is not trivially clean: many of its phone numbers (alone, or inside e-mail addresses) pass the
     Luhn check, which is all the screen used to ask of a 13-19 digit run."""
-    from backend.card_data import luhn_ok
+    from backend.edge.card_data import luhn_ok
 
     fans = corpus.fans(CORPUS_FANS)
     luhn_valid = [f.phone for f in fans if luhn_ok("".join(c for c in f.phone if c.isdigit()))]

@@ -494,6 +494,10 @@ export interface components {
             /** @default false */
             accessible?: boolean;
         };
+        /** CheckoutBody */
+        CheckoutBody: {
+            hold_id: string;
+        };
         /** CheckoutOut */
         CheckoutOut: {
             order_id: string;
@@ -1924,12 +1928,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The hold to pay for. Never card data: such a body is refused with 422. */
         requestBody: {
             content: {
-                "application/json": {
-                    hold_id: string;
-                };
+                "application/json": components["schemas"]["CheckoutBody"];
             };
         };
         responses: {
@@ -1970,12 +1971,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The hold to pay for. Never card data: such a body is refused with 422. */
         requestBody: {
             content: {
-                "application/json": {
-                    hold_id: string;
-                };
+                "application/json": components["schemas"]["CheckoutBody"];
             };
         };
         responses: {
@@ -2103,11 +2101,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
