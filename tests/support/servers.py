@@ -87,7 +87,7 @@ class ServerProcess:
     def restart_web(self, timeout: float = 120) -> None:
         """Restart the web server process as a deploy does: SIGTERM, so uvicorn stops accepting, closes its sockets
         with 1012 (service restart), finishes the requests in flight and exits; the launcher starts it again on the
-        same port (backend.processes.Supervisor). Returns once the new process answers /healthz."""
+        same port (backend.launcher.processes.Supervisor). Returns once the new process answers /healthz."""
         old = self.web_pid()
         assert old is not None, f"{self.name} has no web server process to restart"
         os.kill(old, signal.SIGTERM)
