@@ -249,6 +249,6 @@ async def test_scanner_opens_and_checks_with_no_network_after_one_visit(browser:
     finally:
         await context.close()
     async with httpx.AsyncClient(base_url=server.url) as gate:
-        answer = (await gate.post("/api/v1/tickets/verify", json={"code": phone.code(certificate)},
-                                  headers=SCANNER)).json()
+        answer = (await gate.post("/api/v1/tickets/verify", json={"code": phone.code(certificate),
+                                                                  "show_id": str(show.id)}, headers=SCANNER)).json()
     assert (answer["result"], answer["scanned_gate"]) == ("already_scanned", "Offline gate"), answer
