@@ -125,8 +125,9 @@ def _release(redis, show_id: int, profile: int) -> Callable[[], Awaitable[object
     from backend import seats
 
     async def call() -> None:
-        assert await seats.release_hold(redis, show_id=show_id, hold_id=f"{show_id}-named-{profile}",
-                                        profile_id=profile) == "released"
+        released = await seats.release_hold(redis, show_id=show_id, hold_id=f"{show_id}-named-{profile}",
+                                            profile_id=profile)
+        assert isinstance(released, seats.Released), released
 
     return call
 
@@ -177,8 +178,8 @@ async def _measure(redis_url: str, redis_pid: int, calls: int) -> dict[str, tupl
 
 
 def _run(args: argparse.Namespace) -> str:
-    from backend.embedded_valkey import start_valkey
-    from backend.processes import stop
+    from backend.launcher.embedded_valkey import start_valkey
+    from backend.launcher.processes import stop
 
     var_dir = Path(os.environ["VAR_DIR"])
     valkey, url = start_valkey(var_dir / "valkey")

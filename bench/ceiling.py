@@ -22,7 +22,7 @@ from litestar import Litestar, Request, Response, delete, get, post
 from redis.asyncio import Redis
 
 from backend.booking.hold_ids import new_hold_id, show_of_hold
-from backend.lua import LuaScript
+from backend.infra.lua import LuaScript
 from backend.seats import _keys as keys  # the very keys and scripts the app runs
 from backend.seats import scripts
 

@@ -22,8 +22,8 @@ Conventions shared by every script:
 
 from __future__ import annotations
 
-from backend.leases import FENCE_GUARD
-from backend.lua import LuaScript
+from backend.infra.leases import FENCE_GUARD
+from backend.infra.lua import LuaScript
 from backend.seats._free_runs_lua import BUILD_INDEX, FREE_RUNS
 
 _COMMON = FREE_RUNS + """
