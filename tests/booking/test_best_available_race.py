@@ -1,10 +1,10 @@
-"""Best available never bounces: 200 fans on a 2,000-seat show send their best-available requests at the same
+"""Best available never bounces: 250 fans on a 2,000-seat show send their best-available requests at the same
 moment, wave after wave, and every request is answered 201 until no seats are left; then the next one is 409.
 
-Each wave is 200 simultaneous requests for 2 seats (one per fan, each fan's new seats joining its hold); five waves
-sell out the show's 1,000 pairs exactly (rows of 50 seats split into pairs leave no seat over). Before best
-available chose and locked in one step, most requests of a wave chose the same best pair and all but one lost it.
-"""
+Each wave is 250 simultaneous requests for 2 seats (one per fan, each fan's new seats joining its hold, 8 at most);
+four waves sell out the show's 1,000 pairs exactly (rows of 50 seats split into pairs leave no seat over). Before
+best available chose and locked in one step, most requests of a wave chose the same best pair and all but one lost
+it (on main's code of 2026-12-02 the first wave already had 409s)"""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from tests.booking.race import close_fans, register_fans
 from tests.support.data import create_show
 from tests.support.servers import ServerProcess
 
-FANS = 200
-WAVES = 5
+FANS = 250
+WAVES = 4
 COUNT = 2
 
 
