@@ -235,10 +235,13 @@ local function fr_commit(prefix)
   redis.call('HSET', prefix .. 'fr:rows', unpack(writes))
 end
 
--- The index's side of a call's changes ({seat, 'available' | 'held' | 'sold'}, in order).
+-- The index's side of a call's changes ({seat, 'available' | 'held' | 'sold', taken before}, in order): a seat
+-- that was taken before and still is (held to sold, one hold to another) changes nothing here.
 local function fr_apply(prefix, changes)
   if #changes == 0 or not fr_ready(prefix) then return end
-  for _, change in ipairs(changes) do fr_mark(prefix, change[1], change[2] ~= 'available') end
+  for _, change in ipairs(changes) do
+    if not change[3] then fr_mark(prefix, change[1], change[2] ~= 'available') end
+  end
   fr_commit(prefix)
 end
 

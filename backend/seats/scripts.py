@@ -278,9 +278,10 @@ local changes, sold = {}, {}
 for i = 3, #ARGV do
   local seat = ARGV[i]
   sold[seat] = true
-  if redis.call('HGET', KEYS[1], seat) ~= 'sold' then
+  local was = redis.call('HGET', KEYS[1], seat)
+  if was ~= 'sold' then
     redis.call('HSET', KEYS[1], seat, 'sold')
-    changes[#changes + 1] = {seat, 'sold'}
+    changes[#changes + 1] = {seat, 'sold', was ~= false}  -- held before: taken already for the index
   end
   redis.call('DEL', prefix .. 'seat:' .. seat)
 end
@@ -343,9 +344,10 @@ for i = 7, #ARGV do
   local seat = ARGV[i]
   seats[#seats + 1] = seat
   redis.call('SET', prefix .. 'seat:' .. seat, hold_id, 'PX', until_ms - now)
-  if redis.call('HGET', KEYS[1], seat) ~= hold_id then
+  local was = redis.call('HGET', KEYS[1], seat)
+  if was ~= hold_id then
     redis.call('HSET', KEYS[1], seat, hold_id)
-    changes[#changes + 1] = {seat, 'held'}
+    changes[#changes + 1] = {seat, 'held', was ~= false}  -- another hold's before: taken already for the index
   end
 end
 if not record[2] then

@@ -12,6 +12,7 @@ import asyncio
 import time
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from backend.seats import _keys as keys
@@ -38,6 +39,7 @@ async def _wave(fans, show_id: int) -> list[tuple[int, int, dict]]:
     return list(await asyncio.gather(*tasks))
 
 
+@pytest.mark.timeout(900)  # registering 250 fans is argon2 work: minutes on a loaded machine
 async def test_best_available_answers_201_until_the_show_is_sold_out(server: ServerProcess, redis: Redis) -> None:
     show = await create_show(rows=20, seats_per_row=50)  # 2 sections x 20 rows x 50 = 2,000 seats
     row_of = {seat: row for row, members in show.rows.items() for seat in members}
