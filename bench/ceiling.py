@@ -90,6 +90,11 @@ return 1
 """)
 
 
+def _bare_lock(show_id: int | str, seat: str) -> str:
+    # Keys of its own, in the show's slot: a lock a run leaves behind must not refuse the app's holds of that seat.
+    return f"{keys.prefix(show_id)}bare:{seat}"
+
+
 def create_bare_app() -> Litestar:
     redis = Redis.from_url(os.environ["REDIS_URL"].replace("valkey://", "redis://", 1), max_connections=512)
 
@@ -100,14 +105,13 @@ def create_bare_app() -> Litestar:
     @post("/api/v1/shows/{show_id:int}/holds")
     async def place(request: Request, show_id: int, data: HoldBody) -> HoldAnswer:
         hold_id = f"{show_id}.{'.'.join(data.seat_ids)}"
-        await BARE_LOCK(redis, [keys.seat_lock(show_id, seat) for seat in data.seat_ids],
-                        [hold_id, TTL_MS])
+        await BARE_LOCK(redis, [_bare_lock(show_id, seat) for seat in data.seat_ids], [hold_id, TTL_MS])
         return HoldAnswer(hold_id=hold_id, show_id=str(show_id), seat_ids=data.seat_ids, expires_at_ms=0,
                           amount_cents=PRICE_CENTS * len(data.seat_ids))
 
     @delete("/api/v1/holds/{hold_id:str}")
     async def release(hold_id: str) -> None:
         show_id, *seat_ids = hold_id.split(".")
-        await BARE_UNLOCK(redis, [keys.seat_lock(show_id, seat) for seat in seat_ids])
+        await BARE_UNLOCK(redis, [_bare_lock(show_id, seat) for seat in seat_ids])
 
     return Litestar([ready, place, release], debug=False)
