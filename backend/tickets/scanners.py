@@ -28,17 +28,29 @@ class Scanner:
     profile_id: int | None  # None: a device holding a token
     show_id: int | None = None  # the show a device's gate token is for; None: the operator's token, or an account
 
+    operator: bool = False  # the operator's SCANNER_TOKEN, which API.md lets verify any show's ticket
+
     def show_for(self, requested: str | None) -> int:
         """The show this scan is for: a gate scans for one show, so every verification names it, through the
         device's gate token or the request. 404 for a show id that is not one, 403 for another show than the
         token's, 422 when nothing names the show."""
+        show_id = self.show_to_verify(requested)
+        if show_id is None:
+            raise Invalid("Name the show this gate scans for (show_id), or use the show's gate token.",
+                          code="show_required")
+        return show_id
+
+    def show_to_verify(self, requested: str | None) -> int | None:
+        """As show_for, except that the operator's SCANNER_TOKEN may leave the show out (None: the ticket's own
+        show), which is API.md's documented `POST /tickets/verify` `{code}`. Gate tokens and scanner accounts scan
+        for one show."""
         show_id = None if requested is None else parse_id(requested, "show")
         if self.show_id is not None:
             if show_id is not None and show_id != self.show_id:
                 raise Forbidden("This gate's token is for another show.", code="wrong_show",
                                 token_show_id=str(self.show_id))
             return self.show_id
-        if show_id is None:
+        if show_id is None and not self.operator:
             raise Invalid("Name the show this gate scans for (show_id), or use the show's gate token.",
                           code="show_required")
         return show_id
@@ -51,7 +63,7 @@ async def provide_scanner(request: Request[Any, Any, Any], settings: Settings) -
         token = token.strip()
         if scheme.lower() == "bearer" and token:
             if hmac.compare_digest(token.encode(), settings.scanner_token.encode()):
-                return Scanner(profile_id=None)
+                return Scanner(profile_id=None, operator=True)
             if (show_id := show_of_gate_token(settings.scanner_token, token)) is not None:
                 return Scanner(profile_id=None, show_id=show_id)
         raise NotSignedIn("A scanner token is required: Authorization: Bearer <the show's gate token or SCANNER_TOKEN>.",

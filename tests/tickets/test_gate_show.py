@@ -1,8 +1,9 @@
 """A gate scans for one show, and a scan id names one scan.
 
-- The show is part of every verification: a device's gate token names it (and API.md's request, the code alone,
-  works unchanged with it), else the request must; a genuine ticket of another show is `invalid`, reason
-  `other_show`. Leaving the show out used to verify another show's ticket `valid`.
+- The show is part of every gate's verification: a device's gate token names it (and API.md's request, the code
+  alone, works unchanged with it), a scanner account's request must; a genuine ticket of another show is `invalid`,
+  reason `other_show`. Leaving the show out used to verify another show's ticket `valid` at any gate. The operator's
+  SCANNER_TOKEN is no gate: API.md lets it verify any show's ticket with the code alone.
 - A scan id uploaded again gets its stored answer; reused for another ticket (or gate, or show) the upload is
   refused, 409 scan_id_reused, before any of its scans is judged: it used to return the other ticket's stored answer
   and never judge the new scan, which could hide a duplicate."""
@@ -47,9 +48,7 @@ async def test_another_shows_ticket_is_invalid_at_this_gate_however_it_asks(anon
     # The documented request (the code alone) from a device set up for this show.
     answer = (await _verify(anon, {"code": code}, gate(here.id))).json()
     assert (answer["result"], answer["reason"], answer["ticket"]) == ("invalid", "other_show", None)
-    # The operator's token must name the show, and then the same.
-    missing = await _verify(anon, {"code": code}, SCANNER)
-    assert missing.status_code == 422 and missing.json()["error"] == "show_required", missing.text
+    # The operator's token naming this show: the same.
     named = (await _verify(anon, {"code": code, "show_id": str(here.id)}, SCANNER)).json()
     assert (named["result"], named["reason"]) == ("invalid", "other_show")
     # A device of this show cannot ask about another one.
@@ -58,6 +57,15 @@ async def test_another_shows_ticket_is_invalid_at_this_gate_however_it_asks(anon
     # None of that used the ticket up: at its own show's gate it is valid, once.
     assert (await _verify(anon, {"code": code}, gate(there.id))).json()["result"] == "valid"
     assert (await _verify(anon, {"code": code}, gate(there.id))).json()["result"] == "already_scanned"
+
+
+async def test_the_operator_token_verifies_any_shows_ticket_as_api_md_documents(anon, two_shows) -> None:
+    """API.md's request: `Authorization: Bearer <SCANNER_TOKEN>` and `{code}` alone. The operator's token is not a
+    gate: it may ask about any show's ticket, and the answer names the ticket's show."""
+    here, there, ours, theirs = two_shows
+    for show, tickets in ((here, ours), (there, theirs)):
+        answer = (await _verify(anon, {"code": tickets[2]["code"]}, SCANNER)).json()
+        assert (answer["result"], answer["ticket"]["show"]["id"]) == ("valid", str(show.id)), answer
 
 
 async def test_a_scanner_account_names_the_show(server, two_shows) -> None:
