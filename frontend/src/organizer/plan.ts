@@ -51,16 +51,110 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
   return { line, column: offset - start + 1 };
 }
 
-function syntaxMessage(text: string, error: unknown): string {
-  const raw = error instanceof Error ? error.message : String(error);
-  const at = /position (\d+)/.exec(raw);
-  if (at) {
-    const { line, column } = lineAndColumn(text, Number(at[1]));
-    return `This file is not valid JSON (line ${line}, column ${column}).`;
+/**
+ * Where JSON text first goes wrong: the offset of the first character that cannot continue it (text.length when it
+ * ends too early), or -1 when it is JSON. Used only after JSON.parse failed, since browsers do not all say where
+ * (V8 often quotes a snippet instead); iterative, so a deeply nested file cannot overflow the stack.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const n = text.length;
+  const ws = () => {
+    while (i < n && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
+  };
+  const string = (): boolean => {
+    i++; // the opening quote
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        i++;
+        return true;
+      }
+      if (c < 32) return false;
+      if (c === 92) {
+        const e = text[i + 1];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) return false;
+          i += 6;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+        else {
+          i++;
+          return false;
+        }
+      } else i++;
+    }
+    return false;
+  };
+  const scalar = (): boolean => {
+    const rest = text.slice(i, i + 5);
+    for (const word of ['true', 'false', 'null']) {
+      if (rest.startsWith(word)) {
+        i += word.length;
+        return true;
+      }
+    }
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m || !m[0] || m[0] === '-') return false;
+    i += m[0].length;
+    return true;
+  };
+  // Each open container: '{' expecting a key, ':' expecting a value after a key, ',' after a member; '[' likewise.
+  const stack: Array<'{' | '['> = [];
+  let expectValue = true;
+  ws();
+  for (;;) {
+    if (expectValue) {
+      if (i >= n) return n;
+      const c = text[i];
+      if (c === '{' || c === '[') {
+        stack.push(c);
+        i++;
+        ws();
+        if (text[i] === (c === '{' ? '}' : ']')) {
+          stack.pop();
+          i++;
+          expectValue = false;
+        } else if (c === '{') {
+          if (text[i] !== '"' || !string()) return Math.min(i, n);
+          ws();
+          if (text[i] !== ':') return Math.min(i, n);
+          i++;
+          ws();
+        }
+        continue;
+      }
+      if (c === '"' ? !string() : !scalar()) return Math.min(i, n);
+      expectValue = false;
+    }
+    ws();
+    const top = stack[stack.length - 1];
+    if (!top) return i < n ? i : -1;
+    if (i >= n) return n;
+    if (text[i] === ',') {
+      i++;
+      ws();
+      if (top === '{') {
+        if (text[i] !== '"' || !string()) return Math.min(i, n);
+        ws();
+        if (text[i] !== ':') return Math.min(i, n);
+        i++;
+        ws();
+      }
+      expectValue = true;
+    } else if (text[i] === (top === '{' ? '}' : ']')) {
+      stack.pop();
+      i++;
+    } else return i;
   }
-  const lc = /line (\d+) column (\d+)/.exec(raw);
-  if (lc) return `This file is not valid JSON (line ${lc[1]}, column ${lc[2]}).`;
-  return 'This file is not valid JSON.';
+}
+
+function syntaxMessage(text: string): string {
+  const at = jsonErrorOffset(text);
+  if (at < 0) return 'This file is not valid JSON.';
+  const { line, column } = lineAndColumn(text, at);
+  return at >= text.length
+    ? `This file is not valid JSON: it ends too early (line ${line}, column ${column}).`
+    : `This file is not valid JSON (line ${line}, column ${column}).`;
 }
 
 /** The format, seats and categories of a plan file's text; or why it cannot be sent. */
@@ -74,8 +168,8 @@ export function readPlan(raw: string): PlanReading {
   let plan: unknown;
   try {
     plan = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, message: syntaxMessage(text, e) };
+  } catch {
+    return { ok: false, message: syntaxMessage(text) };
   }
   if (!isObject(plan)) return { ok: false, message: 'A seating plan is a JSON object; this file holds something else.' };
   if (plan.format === 'showtime') {
