@@ -72,6 +72,43 @@ def names_card_field(value: Any) -> bool:
     return False
 
 
+# A value that is a card number and nothing else: 13-19 digits, optionally grouped by single spaces or dashes.
+_WHOLE_PAN = re.compile(r"[2-6](?:[ -]?[0-9]){12,18}")
+
+
+def value_is_card_number(value: object) -> bool:
+    if isinstance(value, str):
+        return 13 <= len(value) <= 37 and _WHOLE_PAN.fullmatch(value.strip()) is not None and _is_card_number(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 10**12 <= value < 10**19 and _is_card_number(str(value))
+    return False
+
+
+def values_carry_card_data(value: Any) -> bool:
+    """The value-by-value net, for bodies that are files (a seating plan): a card field's name anywhere, or a
+    string or integer that is a card number as a whole. The byte-level net does not suit such a body: its tens of
+    thousands of ids and coordinates hold digit runs that pass the Luhn check by chance (a float's 17 digits do one
+    time in ten; an all-digit stretch of a UUID, now and then), and would refuse a good file."""
+    names: dict[str, bool] = {}  # a file repeats its few keys many times
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, nested in item.items():
+                if isinstance(key, str):
+                    forbidden = names.get(key)
+                    if forbidden is None:
+                        forbidden = names[key] = _SEPARATORS.sub("", key.lower()) in FORBIDDEN_FIELDS
+                    if forbidden:
+                        return True
+                stack.append(nested)
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif value_is_card_number(item):
+            return True
+    return False
+
+
 def raw_carries_card_data(raw: bytes) -> bool:
     """The byte-level nets: a card number anywhere, or a card field's name, even in a body that is not JSON."""
     return looks_like_card_number(raw) or raw_names_card_field(raw)

@@ -13,9 +13,17 @@ from typing import Any
 
 import msgspec
 
-from backend.card_data import looks_like_card_number, names_card_field, raw_names_card_field
+from backend.card_data import (
+    looks_like_card_number,
+    names_card_field,
+    raw_carries_card_data,
+    raw_names_card_field,
+    values_carry_card_data,
+)
 
-# One request body, any route. The largest legitimate body (a hold of 8 seat ids) is well under 1 KB.
+# One request body, any route. The largest legitimate body (a hold of 8 seat ids) is well under 1 KB. A route that
+# needs more says so with its handler's `request_max_body_size` (a seating plan, backend/organizer/routes.py); the
+# middleware then applies that limit to that path alone.
 MAX_BODY_BYTES = 64 * 1024
 # Our bodies nest two or three levels; 32 leaves room for any client and none for a parser bomb.
 MAX_JSON_DEPTH = 32
@@ -47,8 +55,15 @@ def refuse_content_type(content_type: str | None) -> Refusal | None:
     return None
 
 
-def refuse_size(length: int) -> Refusal | None:
-    return BODY_TOO_LARGE if length > MAX_BODY_BYTES else None
+def refuse_size(length: int, limit: int = MAX_BODY_BYTES) -> Refusal | None:
+    if length <= limit:
+        return None
+    return BODY_TOO_LARGE if limit == MAX_BODY_BYTES else too_large(limit)
+
+
+def too_large(limit: int) -> Refusal:
+    """The refusal for a route that takes more than the default (a seating plan): it names that route's limit."""
+    return Refusal(413, "body_too_large", f"The request body may have at most {limit} bytes.")
 
 
 def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -86,15 +101,23 @@ def decode_json_body(raw: bytes) -> tuple[Any, Refusal | None]:
     return decoded, None
 
 
-def screen_body(raw: bytes, content_type: str | None, *, screen_cards: bool = True) -> Refusal | None:
+def screen_body(raw: bytes, content_type: str | None, *, screen_cards: bool = True,
+                limit: int = MAX_BODY_BYTES, file_body: bool = False) -> Refusal | None:
     """Every check for one complete body. Card data is looked for before any other refusal so that such a body is
     refused as card data (and never echoed) whatever else is wrong. A card number is looked for in the raw bytes
     always; card field names in the decoded JSON when it decodes (which also sees escapes such as "\\u0063vc"),
-    else in the raw bytes (a broken or too deep body)."""
+    else in the raw bytes (a broken or too deep body). A `file_body` (a route that takes files, such as a seating
+    plan) is screened value by value when it decodes instead (card_data.values_carry_card_data says why)."""
     if not raw:
         return None
-    if refusal := refuse_size(len(raw)):
+    if refusal := refuse_size(len(raw), limit):
         return refusal
+    if file_body and screen_cards:
+        # A file (a route with a larger limit): value by value when it decodes, byte by byte when it does not.
+        decoded, refusal = decode_json_body(raw)
+        if values_carry_card_data(decoded) if refusal is None else raw_carries_card_data(raw):
+            return CARD_DATA
+        return refuse_content_type(content_type) or refusal
     if screen_cards and looks_like_card_number(raw):
         return CARD_DATA
     decoded, refusal = decode_json_body(raw)

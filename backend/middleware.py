@@ -11,7 +11,7 @@ import itertools
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -134,10 +134,14 @@ class EdgeMiddleware:
     """
 
     def __init__(self, app: ASGIApp, *, trusted_origins: Iterable[str] = (), exempt_paths: Iterable[str] = (),
-                 stripe_origins: Iterable[str] = (), hsts: bool = False, access_log: AccessLog | None = None) -> None:
+                 stripe_origins: Iterable[str] = (), hsts: bool = False, access_log: AccessLog | None = None,
+                 body_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.trusted = {o.rstrip("/") for o in trusted_origins}
         self.exempt = tuple(exempt_paths)
+        # Exact paths whose bodies may be larger than edge.MAX_BODY_BYTES (each route's own limit): files, screened
+        # for card data value by value (edge.screen_body).
+        self.body_limits = dict(body_limits or {})
         self.headers, self.schema_headers = security_headers(stripe_origins, hsts)
         self.access_log = access_log or AccessLog()
         self.ids = RequestIds()
@@ -175,14 +179,16 @@ class EdgeMiddleware:
                     await send_error(send_with_headers, 403, "cross_site_request",
                                      "Cross-site requests that change state are refused.")
                     return
+                limit = self.body_limits.get(path, edge.MAX_BODY_BYTES) if self.body_limits else edge.MAX_BODY_BYTES
                 declared = seen.get(b"content-length")
                 if declared and declared.isascii() and declared.isdigit() and (
-                        refusal := edge.refuse_size(int(declared))):
+                        refusal := edge.refuse_size(int(declared), limit)):
                     await send_error(send_with_headers, refusal.status, refusal.code, refusal.detail)
                     return
-                body, messages, too_large = await read_body(receive, edge.MAX_BODY_BYTES)
-                refusal = edge.BODY_TOO_LARGE if too_large else edge.screen_body(
-                    body, seen.get(b"content-type"), screen_cards=not exempt)
+                body, messages, too_large = await read_body(receive, limit)
+                refusal = edge.refuse_size(limit + 1, limit) if too_large else edge.screen_body(
+                    body, seen.get(b"content-type"), screen_cards=not exempt, limit=limit,
+                    file_body=limit > edge.MAX_BODY_BYTES)
                 if refusal:
                     await send_error(send_with_headers, refusal.status, refusal.code, refusal.detail)
                     return
