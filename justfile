@@ -57,6 +57,11 @@ verify-ledger: setup
 create-scanner EMAIL: setup migrate
     {{py}} -m backend.accounts.staff create-scanner {{EMAIL}}
 
+# an organizer account of the organization ORG_NAME (made if new): new (password printed once, or --password P) or an existing profile given the role
+[positional-arguments]
+create-organizer EMAIL ORG_NAME *ARGS: setup migrate
+    {{py}} -m backend.organizer.staff create-organizer "$@"
+
 # write the OpenAPI document (plus the WebSocket messages' schemas) to var/openapi.json and regenerate the web app's API types
 openapi: setup
     {{py}} -m backend.openapi_export var/openapi.json

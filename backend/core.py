@@ -45,6 +45,7 @@ def domain_contributions(services: Services) -> list[Contribution]:
     from backend.accounts import plugin as accounts
     from backend.booking import plugin as booking
     from backend.catalog import plugin as catalog
+    from backend.organizer import plugin as organizer
     from backend.payments import plugin as payments
     from backend.tickets import plugin as tickets
     from realtime import plugin as realtime
@@ -52,7 +53,7 @@ def domain_contributions(services: Services) -> list[Contribution]:
     # Order is route order (the OpenAPI document lists paths in it); the SPA's catch-all comes last. A domain may
     # use what the domains before it share (the catalog's caches).
     contributions = []
-    for domain in (ops, accounts, catalog, tickets, booking, payments, realtime, spa):
+    for domain in (ops, accounts, catalog, tickets, booking, payments, realtime, organizer, spa):
         part = domain.contribution(services)
         services.share(*part.shared)
         contributions.append(part)
