@@ -13,6 +13,7 @@ from backend.settings import PROJECT_ROOT
 CONTRACTS = (
     "Seat-state keys and Lua scripts are private to backend.seats",
     "Layers, each importing only those below it",
+    "The organizer domain changes seat state only through backend.seats and money only through backend.payments",
     "No two modules or packages directly inside backend import each other",
     "db depends on nothing in backend or realtime",
 )
