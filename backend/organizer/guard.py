@@ -20,7 +20,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
-from backend.auth import session_profile_id
+from backend.edge.auth import session_profile_id
 from backend.errors import Forbidden, NotFound, NotSignedIn
 from backend.ids import ascii_int
 from backend.organizer.staff import ORGANIZER_ROLE

@@ -21,9 +21,9 @@ from backend.organizer.plans import PretixPlan, ShowtimeLayout
 from backend.organizer.schemas import OrganizerVenueList, VenueImported
 
 JSON = "application/json"
-# The one body larger than the edge's 64 KB (backend/edge.py): a seating plan. A 60,000-seat plan is 6 MB as
+# The one body larger than the edge's 64 KB (backend/edge/screening.py): a seating plan. A 60,000-seat plan is 6 MB as
 # pretix writes it and 15 MB indented by two spaces; 24 MiB takes either, or 100,000 seats (the most a plan may
-# have) written compactly. The edge applies the same limit to this path only (backend/app.py reads it here).
+# have) written compactly. The edge applies the same limit to this path only (server/app.py reads it here).
 PLAN_MAX_BODY_BYTES = 24 * 1024 * 1024
 
 

@@ -12,7 +12,7 @@ themselves (their names and order, which the seat map and tickets show). Coordin
                 "x": -30.5, "y": 60.0, "rank": 0, "accessible": false}],
      "size": {"width": 800, "height": 600}}
 
-Keys are chosen so that no body carrying a layout looks like card data to the edge (backend/card_data.py refuses
+Keys are chosen so that no body carrying a layout looks like card data to the edge (backend/edge/card_data.py refuses
 a key named `number` anywhere), hence `seat_number`, as in pretix's format.
 """
 
