@@ -195,7 +195,7 @@ async def test_export_refuses_an_unknown_format(make_organizer: MakeOrganizer) -
 
 def _luhn_passing_float() -> float:
     """A coordinate whose 17 printed digits pass the Luhn check, as one float in ten's do."""
-    from backend.card_data import looks_like_card_number
+    from backend.edge.card_data import looks_like_card_number
 
     value = 1.0
     while not looks_like_card_number(repr(value).encode()):
@@ -206,7 +206,7 @@ def _luhn_passing_float() -> float:
 async def test_digit_runs_that_only_look_like_card_numbers_are_fine_in_a_plan(make_organizer: MakeOrganizer) -> None:
     """A plan's floats and ids hold digit runs passing the Luhn check by chance; the byte-level net would refuse
     the file, so a plan is screened value by value: only a value that is a card number is one."""
-    from backend.card_data import looks_like_card_number
+    from backend.edge.card_data import looks_like_card_number
 
     client = await make_organizer()
     plan = pretix_plan()
