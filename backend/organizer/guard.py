@@ -27,6 +27,9 @@ from backend.organizer.staff import ORGANIZER_ROLE
 from db.tables import Profile, Venue
 
 _STATE_KEY = "showtime.organizer"
+# Ids are Serial columns (int4 on PostgreSQL): a larger number names nothing, and must not reach a query, where
+# PostgreSQL would refuse it as out of range (a 500, not the 404 it is).
+MAX_SERIAL = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ async def owned_venue(organizer: Organizer, raw_id: str) -> int:
     """The venue id in a path, if the venue belongs to the caller's organization; else 404 (unknown or not theirs
     alike)."""
     venue_id = ascii_int(raw_id)
-    if venue_id is None or not await Venue.exists().where(
+    if venue_id is None or venue_id > MAX_SERIAL or not await Venue.exists().where(
             (Venue.id == venue_id) & (Venue.organization == organizer.organization_id)):
         raise venue_not_found()
     return venue_id
