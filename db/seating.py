@@ -30,9 +30,14 @@ HASH_VERSION = "showtime-seating/1"
 SEAT_COLUMNS = ("venue", "section", "row", "number", "x", "y", "rank", "accessible", "guid")
 
 
+SCALE = 10**COORDINATE_DECIMALS
+
+
 def coordinate(value: float) -> float:
-    """The canonical form of a coordinate: rounded to the map's precision, never -0.0 (SQLite would not keep it)."""
-    return round(float(value), COORDINATE_DECIMALS) + 0.0
+    """The canonical form of a coordinate: the nearest hundredth (as the nearest double to it), never -0.0 (SQLite
+    would not keep the sign). Rounding the scaled value to an integer is several times faster than round(value, 2)
+    for the 120,000 coordinates of a large plan, and applying it again changes nothing."""
+    return round(value * SCALE) / SCALE + 0.0
 
 
 SECTION_JOINER = " · "

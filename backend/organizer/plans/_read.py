@@ -178,35 +178,43 @@ def read_pretix(plan: PretixPlan, base: str) -> ReadPlan:
     sections = _Sections(seating)
     guids: set[str] = set()
     places: set[tuple[int, str, int]] = set()
+    # 60,000 seats go through this loop: pointers are spelled only for an error, and a zone's sections are looked
+    # up by (zone, category) without building their names again.
+    section_of: dict[tuple[str, str], int] = {}
+    add = seating.add
     for zi, zone in enumerate(plan.zones):
         zone_name = zone.name if zone.name is not UNSET else ""
         zx, zy = zone.position.x, zone.position.y
         for ri, row in enumerate(zone.rows):
-            row_path = f"{base}/zones/{zi}/rows/{ri}"
-            label = _row_label(row.row_number, f"{row_path}/row_number")
+            label = _row_label(row.row_number, f"{base}/zones/{zi}/rows/{ri}/row_number")
             rx, ry = (row.position.x, row.position.y) if row.position is not UNSET else (0.0, 0.0)
             for si, seat in enumerate(row.seats):
-                path = f"{row_path}/seats/{si}"
-                if len(seating) == MAX_SEATS:
-                    raise plan_error(path, f"A plan may have at most {MAX_SEATS:,} seats.")
-                if seat.seat_guid in guids:
-                    raise plan_error(f"{path}/seat_guid", f"Seat guid {seat.seat_guid!r} is used twice: each seat "
-                                                          "needs its own.")
-                guids.add(seat.seat_guid)
-                if seat.category not in known:
-                    raise plan_error(f"{path}/category", f"Category {seat.category!r} is not one of the plan's "
-                                                         "categories.")
-                number = _seat_number(seat.seat_number, f"{path}/seat_number")
+                path = _SeatPath(base, zi, ri, si)
+                if len(places) == MAX_SEATS:
+                    raise plan_error(path(), f"A plan may have at most {MAX_SEATS:,} seats.")
+                guid, category = seat.seat_guid, seat.category
+                if guid in guids:
+                    raise plan_error(path("/seat_guid"), f"Seat guid {guid!r} is used twice: each seat needs its own.")
+                guids.add(guid)
+                if category not in known:
+                    raise plan_error(path("/category"), f"Category {category!r} is not one of the plan's categories.")
+                text = seat.seat_number
+                if not (text.isascii() and text.isdigit() and len(text) <= MAX_SEAT_NUMBER_DIGITS):
+                    _seat_number(text, path("/seat_number"))
+                number = int(text)
                 x, y = zx + rx + seat.position.x, zy + ry + seat.position.y
-                _in_bounds(x, y, f"{path}/position")
-                section = sections.index(section_name(zone_name, seat.category), seat.category, zone_name,
-                                         f"{path}/category")
-                if (section, label, number) in places:
-                    raise plan_error(f"{path}/seat_number",
-                                     f"Seat {number} of row {label!r} appears twice in section "
-                                     f"{seating.sections[section].name!r}.")
-                places.add((section, label, number))
-                seating.add(seat.seat_guid, section, label, number, x, y, len(seating), False)
+                if not (-MAX_COORDINATE <= x <= MAX_COORDINATE and -MAX_COORDINATE <= y <= MAX_COORDINATE):
+                    _in_bounds(x, y, path("/position"))
+                section = section_of.get((zone_name, category))
+                if section is None:
+                    section = section_of[(zone_name, category)] = sections.index(
+                        section_name(zone_name, category), category, zone_name, path("/category"))
+                place = (section, label, number)
+                if place in places:
+                    raise plan_error(path("/seat_number"), f"Seat {number} of row {label!r} appears twice in section "
+                                                           f"{seating.sections[section].name!r}.")
+                places.add(place)
+                add(guid, section, label, number, x, y, len(places) - 1, False)
     if not len(seating):
         raise plan_error(f"{base}/zones", "The plan has no seats.")
     meta: dict[str, Any] = {
@@ -218,6 +226,18 @@ def read_pretix(plan: PretixPlan, base: str) -> ReadPlan:
     if plan.size is not UNSET:
         meta["size"] = msgspec.to_builtins(plan.size)
     return ReadPlan("pretix", plan.name, seating, meta)
+
+
+class _SeatPath:
+    """A seat's pointer, spelled only when it is needed (an error)."""
+
+    __slots__ = ("base", "row", "seat", "zone")
+
+    def __init__(self, base: str, zone: int, row: int, seat: int) -> None:
+        self.base, self.zone, self.row, self.seat = base, zone, row, seat
+
+    def __call__(self, field: str = "") -> str:
+        return f"{self.base}/zones/{self.zone}/rows/{self.row}/seats/{self.seat}{field}"
 
 
 def _zone_meta(zone: Zone) -> dict[str, Any]:
