@@ -89,24 +89,40 @@ def values_carry_card_data(value: Any) -> bool:
     string or integer that is a card number as a whole. The byte-level net does not suit such a body: its tens of
     thousands of ids and coordinates hold digit runs that pass the Luhn check by chance (a float's 17 digits do one
     time in ten; an all-digit stretch of a UUID, now and then), and would refuse a good file."""
-    names: dict[str, bool] = {}  # a file repeats its few keys many times
-    stack = [value]
+    return walk_file(value, max_depth=None)[0]
+
+
+def walk_file(value: Any, max_depth: int | None) -> tuple[bool, bool]:
+    """(carries card data, nests deeper than `max_depth` containers) in one pass over a decoded file: a 60,000-seat
+    plan is half a million values, and two walks cost twice. Scalars are judged where they are found, never
+    stacked; a file repeats its few keys many times, so each key is judged once."""
+    names: dict[str, bool] = {}
+    deep = False
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for key, nested in item.items():
-                if isinstance(key, str):
-                    forbidden = names.get(key)
-                    if forbidden is None:
-                        forbidden = names[key] = _SEPARATORS.sub("", key.lower()) in FORBIDDEN_FIELDS
-                    if forbidden:
-                        return True
-                stack.append(nested)
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif value_is_card_number(item):
-            return True
-    return False
+        item, depth = stack.pop()
+        if max_depth is not None and depth > max_depth:
+            deep = True
+        children: Any
+        if type(item) is dict:
+            for key in item:
+                forbidden = names.get(key)
+                if forbidden is None:
+                    forbidden = names[key] = isinstance(key, str) and \
+                        _SEPARATORS.sub("", key.lower()) in FORBIDDEN_FIELDS
+                if forbidden:
+                    return True, deep
+            children = item.values()
+        else:
+            children = item
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif (kind is str and 13 <= len(child) <= 37) or (kind is int and child >= 10**12):
+                if value_is_card_number(child):
+                    return True, deep
+    return False, deep
 
 
 def raw_carries_card_data(raw: bytes) -> bool:

@@ -18,7 +18,7 @@ from backend.edge.card_data import (
     names_card_field,
     raw_carries_card_data,
     raw_names_card_field,
-    values_carry_card_data,
+    walk_file,
 )
 
 # One request body, any route. The largest legitimate body (a hold of 8 seat ids) is well under 1 KB. A route that
@@ -83,9 +83,10 @@ def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
-def decode_json_body(raw: bytes) -> tuple[Any, Refusal | None]:
+def decode_json_body(raw: bytes, check_depth: bool = True) -> tuple[Any, Refusal | None]:
     """The decoded body, or why it is not acceptable JSON. msgspec refuses invalid UTF-8 itself (as a
-    UnicodeDecodeError) and gives up on absurd nesting (as a RecursionError): both are the client's fault."""
+    UnicodeDecodeError) and gives up on absurd nesting (as a RecursionError): both are the client's fault.
+    `check_depth=False` leaves the depth to the caller (a file's one walk checks it with its card data)."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -96,7 +97,7 @@ def decode_json_body(raw: bytes) -> tuple[Any, Refusal | None]:
         return None, TOO_DEEP
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None, MALFORMED
-    if json_depth_exceeds(decoded):
+    if check_depth and json_depth_exceeds(decoded):
         return None, TOO_DEEP
     return decoded, None
 
@@ -113,11 +114,15 @@ def screen_body(raw: bytes, content_type: str | None, *, screen_cards: bool = Tr
     if refusal := refuse_size(len(raw), limit):
         return refusal
     if file_body and screen_cards:
-        # A file (a route with a larger limit): value by value when it decodes, byte by byte when it does not.
-        decoded, refusal = decode_json_body(raw)
-        if values_carry_card_data(decoded) if refusal is None else raw_carries_card_data(raw):
+        # A file (a route with a larger limit): value by value when it decodes, byte by byte when it does not;
+        # card data and depth in one walk.
+        decoded, refusal = decode_json_body(raw, check_depth=False)
+        if refusal is not None:
+            return CARD_DATA if raw_carries_card_data(raw) else refuse_content_type(content_type) or refusal
+        card, deep = walk_file(decoded, MAX_JSON_DEPTH)
+        if card:
             return CARD_DATA
-        return refuse_content_type(content_type) or refusal
+        return refuse_content_type(content_type) or (TOO_DEEP if deep else None)
     if screen_cards and looks_like_card_number(raw):
         return CARD_DATA
     decoded, refusal = decode_json_body(raw)
