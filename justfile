@@ -72,6 +72,7 @@ bench: setup
     {{py}} bench/catalog.py
     {{py}} bench/holds.py
     {{py}} bench/live_map.py --server-cpus 0 --client-cpus 1
+    {{py}} bench/seating_import.py
 
 # check a show's waiting-room draw from a running server's published data (--url, --queue-id=ID --number N)
 verify-draw SHOW *ARGS:
