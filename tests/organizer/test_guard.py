@@ -125,3 +125,48 @@ async def test_a_profile_that_lost_its_organization_is_refused(make_organizer: M
     await Profile.update({Profile.organization: None}).where(Profile.id == int(me["profile_id"]))
     response = await client.get(f"{PREFIX}/venues")
     assert_error(response, 403, "not_organizer", "organizer without an organization")
+
+
+async def test_a_profile_whose_role_changed_is_refused_though_its_organization_stays(
+        make_organizer: MakeOrganizer, server) -> None:
+    """An organizer made gate staff (`just create-scanner` on the same address) keeps the organization column; the
+    role alone decides."""
+    from backend.accounts.staff import create_scanner
+    from tests.organizer.conftest import signed_in
+
+    client = await make_organizer()
+    me = (await client.get("/api/v1/auth/me")).json()
+    await create_scanner(me["email"])
+    scanner = await signed_in(server, me["email"], "scanner")
+    try:
+        assert_error(await scanner.get(f"{PREFIX}/venues"), 403, "not_organizer", "former organizer")
+    finally:
+        await scanner.aclose()
+
+
+def test_every_organizer_route_of_the_app_carries_the_guard(tmp_path) -> None:
+    """The walk checks behaviour; this, that the behaviour comes from the router's guard (which runs before any
+    parameter or body is read), not only from the `organizer` dependency a handler may or may not take."""
+    from backend.organizer.guard import organizer_guard
+    from backend.settings import load_settings
+    from server.app import create_app
+
+    settings = load_settings({"VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0",
+                              "DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite3'}"})
+    handlers = [(route.path, handler) for route in create_app(settings).routes if route.path.startswith(PREFIX)
+                for handler in getattr(route, "route_handlers", ())]
+    assert handlers
+    for path, handler in handlers:
+        assert organizer_guard in handler.resolve_guards(), path
+
+
+async def test_the_dependency_checks_by_itself_when_no_guard_ran() -> None:
+    from litestar import Request
+
+    from backend.errors import NotSignedIn
+    from backend.organizer.guard import provide_organizer
+
+    request: Request = Request({"type": "http", "method": "GET", "path": PREFIX, "headers": [], "query_string": b"",
+                                "state": {}})  # type: ignore[typeddict-item]
+    with pytest.raises(NotSignedIn):
+        await provide_organizer(request)
