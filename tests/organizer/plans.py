@@ -21,14 +21,14 @@ def pretix_seat(guid: str, number: int | str, x: float, y: float, category: str)
 
 def pretix_plan(rows: int = 3, seats_per_row: int = 4, categories: tuple[str, ...] = ("Front", "Back"),
                 prefix: str | None = None) -> dict[str, Any]:
-    """One zone at (100, 50); rows at (0, 20 r); seats at (10 s, 0): seat (r, s) is at (100 + 10 s, 50 + 20 r)."""
+    """One zone at (100, 50); rows at (5 r, 20 r); seats at (10 s, 0): seat (r, s) is at (100 + 5 r + 10 s, 50 + 20 r)."""
     prefix = prefix or secrets.token_hex(3)
     return {
         "name": "Small hall",
         "categories": [{"name": c} for c in categories],
         "zones": [{
             "name": "Hall", "position": {"x": 100, "y": 50},
-            "rows": [{"row_number": str(r + 1), "position": {"x": 0, "y": 20 * r},
+            "rows": [{"row_number": str(r + 1), "position": {"x": 5 * r, "y": 20 * r},
                       "seats": [pretix_seat(f"{prefix}-{r}-{s}", s + 1, 10 * s, 0, categories[r % len(categories)])
                                 for s in range(seats_per_row)]}
                      for r in range(rows)],

@@ -44,9 +44,9 @@ async def test_a_pretix_plan_becomes_a_venue_with_composed_positions(make_organi
                               Seat.section.name, Seat.section.category, Seat.section.zone).where(
         Seat.venue == int(answer["venue_id"])).order_by(Seat.rank)
     prefix = plan["zones"][0]["rows"][0]["seats"][0]["seat_guid"].rsplit("-", 2)[0]
-    # Zone (100, 50) + row (0, 20 r) + seat (10 s, 0); rank is the plan's order.
+    # Zone (100, 50) + row (5 r, 20 r) + seat (10 s, 0); rank is the plan's order.
     assert [(s["guid"], s["row"], s["number"], s["x"], s["y"], s["rank"]) for s in seats] == [
-        (f"{prefix}-{r}-{n}", str(r + 1), n + 1, 100.0 + 10 * n, 50.0 + 20 * r, 4 * r + n)
+        (f"{prefix}-{r}-{n}", str(r + 1), n + 1, 100.0 + 5 * r + 10 * n, 50.0 + 20 * r, 4 * r + n)
         for r in range(3) for n in range(4)]
     assert not any(s["accessible"] for s in seats)
     # One section per zone and category: "Hall · Front" holds rows 1 and 3.
