@@ -16,7 +16,7 @@ from backend.organizer.plans import MAX_SEATS
 from backend.organizer.routes import PLAN_MAX_BODY_BYTES
 from db.tables import Venue
 from tests.organizer.conftest import MakeOrganizer
-from tests.organizer.plans import pretix_plan, pretix_seat, showtime_plan, venue_body
+from tests.organizer.plans import pretix_plan, pretix_seat, sample_plan, showtime_plan, venue_body
 
 VENUES = "/api/v1/organizer/venues"
 JSON = {"Content-Type": "application/json"}
@@ -169,11 +169,11 @@ async def test_deep_nesting_and_broken_json_are_refused_at_the_edge(make_organiz
 
 async def test_card_data_in_a_plan_is_refused(make_organizer: MakeOrganizer) -> None:
     client = await make_organizer()
-    plan = pretix_plan()
-    seat(plan)["seat_guid"] = "4111 1111 1111 1111"
-    response = await client.post(VENUES, json=venue_body(plan))
-    assert response.status_code == 422 and response.json()["error"] == "card_data_forbidden"
-    assert "4111" not in response.text
+    for plan in (pretix_plan(), sample_plan()):
+        seat(plan)["seat_guid"] = "4111 1111 1111 1111"
+        response = await client.post(VENUES, json=venue_body(plan))
+        assert response.status_code == 422 and response.json()["error"] == "card_data_forbidden"
+        assert "4111" not in response.text
 
 
 async def test_a_guid_may_hold_any_other_text(make_organizer: MakeOrganizer) -> None:
@@ -209,11 +209,10 @@ async def test_digit_runs_that_only_look_like_card_numbers_are_fine_in_a_plan(ma
     from backend.edge.card_data import looks_like_card_number
 
     client = await make_organizer()
-    plan = pretix_plan()
-    x = _luhn_passing_float()
-    seat(plan)["position"]["x"] = x
-    seat(plan, 0, 0)["seat_guid"] = "4111-1111-1111-1111-a1b2"  # an id with a card-like stretch in it
-    body = json.dumps(venue_body(plan)).encode()
-    assert looks_like_card_number(body)  # what the byte-level net alone would have refused
-    response = await client.post(VENUES, content=body, headers=JSON)
-    assert response.status_code == 201, response.text
+    for plan in (pretix_plan(), sample_plan()):  # a small body, and one over 64 KB (screened in a worker thread)
+        seat(plan)["position"]["x"] = _luhn_passing_float()
+        seat(plan, 0, 0)["seat_guid"] = "4111-1111-1111-1111-a1b2"  # an id with a card-like stretch in it
+        body = json.dumps(venue_body(plan)).encode()
+        assert looks_like_card_number(body)  # what the byte-level net alone would have refused
+        response = await client.post(VENUES, content=body, headers=JSON)
+        assert response.status_code == 201, response.text
