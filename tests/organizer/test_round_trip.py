@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from backend.organizer.plans import read_plan, to_pretix, to_showtime
@@ -126,8 +126,16 @@ def export(seating: Seating, meta: dict[str, Any], fmt: str) -> bytes:
 PLANS = pretix_plans() | showtime_plans()
 
 
+# A zone at a half hundredth: seats exported relative to it would round the other way on the way back unless the
+# zone's position is kept to a hundredth itself (Hypothesis rarely draws such a tie on its own).
+TIE = {"name": "Tie", "categories": [{"name": "A"}], "zones": [{"position": {"x": 0.125, "y": 0.375}, "rows": [
+    {"row_number": "1", "seats": [{"seat_guid": "t", "seat_number": "1", "position": {"x": -0.125, "y": -0.375},
+                                   "category": "A"}]}]}]}
+
+
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=PLANS)
+@example(plan=TIE)
 def test_plans_survive_their_round_trip(plan: dict[str, Any]) -> None:
     first = read_plan(msgspec.json.encode(plan))
     assert seating_seats(first.seating) == plan_seats(plan)
