@@ -35,7 +35,7 @@ async def set_webhook_switch(request: Request, webhooks: Webhooks, store: Store)
     if not isinstance(body, dict) or not isinstance(body.get("enabled"), bool):
         raise ValidationException('expected a JSON body like {"enabled": false}')
     webhooks.set_enabled(body["enabled"])
-    store.save()
+    store.flush()
     return {"enabled": store.webhooks_enabled, "url": webhooks.url or None}
 
 
@@ -47,7 +47,8 @@ async def list_events(
 
     Filters: ``type``, ``payment_intent`` (also matches charges of that PaymentIntent), delivery ``status``.
     """
-    items = [summary(entry) for entry in store.events.values()]
+    deliveries = store.deliveries
+    items = [summary(event, deliveries[event_id]) for event_id, event in store.events.items()]
     if type:
         items = [item for item in items if item["type"] == type]
     if payment_intent:
@@ -60,11 +61,11 @@ async def list_events(
 @post("/_standin/events/{event_id:str}/redeliver", status_code=200, include_in_schema=False)
 async def redeliver_event(event_id: str, webhooks: Webhooks, store: Store) -> Response:
     """Send one event again (like "Resend" in Stripe's dashboard), even one lost on purpose."""
-    entry = webhooks.redeliver(event_id)
-    if entry is None:
+    delivery = webhooks.redeliver(event_id)
+    if delivery is None:
         raise NotFoundException(f"no event {event_id}")
-    store.save()
-    return Response(summary(entry, with_event=False))
+    store.flush()
+    return Response(summary(store.events[event_id], delivery, with_event=False))
 
 
 @post("/_standin/payment_intents/{intent_id:str}/finish_processing", status_code=200, include_in_schema=False)

@@ -88,7 +88,7 @@ class StripeGateway:
             now = self.clock()
             if idempotency_key and should_remember(status):
                 self.idempotency.remember(record_key, request_fingerprint, status, body, now)
-            self.store.save(now)
+            self.store.flush(now)
         return status, body, False
 
     async def _params(self, request: Request) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from litestar import Litestar, Request, Response
@@ -32,7 +33,9 @@ def create_app(settings: Settings) -> ASGIApp:
 
     @contextlib.asynccontextmanager
     async def deliver_webhooks(_: Litestar) -> AsyncIterator[None]:
-        store.save()  # fail now, not on the first payment, if the state file cannot be written
+        # Fold the journal into a fresh snapshot: fails now, not on the first payment, if the state file cannot be
+        # written, and starts the journal empty.
+        store.compact(time.time())
         delivery = asyncio.create_task(webhooks.run(), name="webhook-delivery")
         processing = asyncio.create_task(payments.run_processing(), name="processing-payments")
         log.info(
@@ -47,7 +50,9 @@ def create_app(settings: Settings) -> ASGIApp:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            store.save()  # an interrupted delivery stays pending and resumes after a restart
+            # An interrupted delivery stays pending and resumes after a restart.
+            store.compact(time.time())
+            store.close()
 
     def stripe_not_found(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/v1/"):

@@ -8,7 +8,6 @@ rejected call leaves no trace (a card decline is a change: Stripe records it too
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from .errors import (
     unknown_param,
 )
 from .store import Store
-from .webhooks import Webhooks
+from .webhooks import Webhooks, snapshot
 
 log = logging.getLogger("stripe_standin.payments")
 
@@ -184,7 +183,7 @@ class Payments:
 
     def update_intent(self, intent_id: str, params: dict[str, Any], request: RequestInfo) -> dict[str, Any]:
         _only(params, _UPDATE_PARAMS)
-        intent = self._intent(intent_id)
+        intent = self._intent(intent_id, for_update=True)
         changes: dict[str, Any] = {}
         money_or_method = {"amount", "currency", *_PAYMENT_METHOD_PARAMS} & params.keys()
         if money_or_method and intent["status"] not in UPDATABLE:
@@ -215,13 +214,13 @@ class Payments:
         self, intent_id: str, params: dict[str, Any], caller: Caller, request: RequestInfo
     ) -> dict[str, Any]:
         _only(params, _CONFIRM_PARAMS)
-        intent = self._intent(intent_id)
+        intent = self._intent(intent_id, for_update=True)
         self._check_client_secret(intent, params, caller)
         return self._confirm(intent, params, caller, request)
 
     def cancel_intent(self, intent_id: str, params: dict[str, Any], request: RequestInfo) -> dict[str, Any]:
         _only(params, {"cancellation_reason", "expand"})
-        intent = self._intent(intent_id)
+        intent = self._intent(intent_id, for_update=True)
         reason = params.get("cancellation_reason")
         if reason is not None and reason not in CANCELLATION_REASONS:
             raise invalid_request(
@@ -343,13 +342,13 @@ class Payments:
         for _, intent_id in due:
             self._settle(intent_id)
         if due:
-            self.store.save(now)
+            self.store.flush(now)
         upcoming = self.store.processing.values()
         return max(0.0, min(upcoming) - now) if upcoming else None
 
     def _settle(self, intent_id: str) -> None:
         del self.store.processing[intent_id]
-        intent = self.store.get("payment_intent", intent_id)
+        intent = self.store.get("payment_intent", intent_id, for_update=True)
         if intent is None or intent["status"] != "processing":
             return
         method = self.store.get("payment_method", intent["payment_method"])
@@ -459,7 +458,7 @@ class Payments:
     def create_refund(self, params: dict[str, Any], request: RequestInfo) -> dict[str, Any]:
         _only(params, {"payment_intent", "charge", "amount", "metadata", "reason", "expand"})
         if "charge" in params:
-            charge = self.store.get("charge", str(params["charge"]))
+            charge = self.store.get("charge", str(params["charge"]), for_update=True)
             if charge is None:
                 raise StripeError(
                     400,
@@ -479,7 +478,9 @@ class Payments:
                     code="resource_missing",
                     param="payment_intent",
                 )
-            charge = self.store.get("charge", intent["latest_charge"]) if intent["latest_charge"] else None
+            charge = (
+                self.store.get("charge", intent["latest_charge"], for_update=True) if intent["latest_charge"] else None
+            )
             if intent["status"] != "succeeded" or charge is None:
                 raise invalid_request(
                     f"This PaymentIntent ({intent_id}) does not have a successful charge to refund.",
@@ -531,17 +532,17 @@ class Payments:
         return self.render(obj, params)
 
     def retrieve_event(self, event_id: str) -> dict[str, Any]:
-        entry = self.store.events.get(event_id)
-        if entry is None:
+        event = self.store.events.get(event_id)
+        if event is None:
             raise resource_missing("event", event_id)
-        return entry["event"]
+        return event
 
     def list_events(self, params: dict[str, Any]) -> dict[str, Any]:
         _only(params, {"limit", "type", "starting_after"})
         limit = _integer(params.get("limit", 10), "limit")
         if not 1 <= limit <= 100:
             raise invalid_request("This value must be between 1 and 100.", param="limit")
-        events = [entry["event"] for entry in reversed(self.store.events.values())]
+        events = list(reversed(self.store.events.values()))
         if "type" in params:
             events = [event for event in events if event["type"] == params["type"]]
         if "starting_after" in params:
@@ -558,27 +559,28 @@ class Payments:
 
     def render(self, obj: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         """A copy of ``obj`` as the API answers it, with the fields named by ``expand[]`` expanded."""
-        result = copy.deepcopy(obj)
+        result = snapshot(obj)
         expand = params.get("expand", [])
         for path in [expand] if isinstance(expand, str) else expand:
             target = EXPANDABLE.get(obj["object"], {}).get(path)
             if target is None:
                 raise invalid_request(f"This property cannot be expanded ({path}).", param="expand")
             if isinstance(result.get(path), str):
-                result[path] = copy.deepcopy(self.store.get(target, result[path]))
+                expanded = self.store.get(target, result[path])
+                result[path] = snapshot(expanded) if expanded is not None else None
         return result
 
     # helpers
 
-    def _intent(self, intent_id: str) -> dict[str, Any]:
-        intent = self.store.get("payment_intent", intent_id)
+    def _intent(self, intent_id: str, *, for_update: bool = False) -> dict[str, Any]:
+        intent = self.store.get("payment_intent", intent_id, for_update=for_update)
         if intent is None:
             raise resource_missing("payment_intent", intent_id, param="intent")
         return intent
 
     def _intent_view(self, intent: dict[str, Any], params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         if caller.publishable:
-            return objects.publishable_view(copy.deepcopy(intent))
+            return objects.publishable_view(snapshot(intent))
         return self.render(intent, params)
 
     def _check_client_secret(self, intent: dict[str, Any], params: dict[str, Any], caller: Caller) -> None:
