@@ -75,4 +75,33 @@ async def finish_processing(intent_id: str, payments: Payments) -> dict[str, Any
     return payments.finish_processing(intent_id)
 
 
-routes = [healthz, webhook_switch, set_webhook_switch, list_events, redeliver_event, finish_processing]
+@get("/_standin/refunds", include_in_schema=False)
+async def count_refunds(store: Store, payment_intent: str | None = None) -> dict[str, Any]:
+    """How many refunds exist, in total and per PaymentIntent (with the amounts), so a test can check e.g. that a
+    show's cancellation refunded each order exactly once. ``payment_intent`` narrows it to that one (a count of 0
+    when it has none, or is unknown)."""
+    grouped = store.refunds_by_intent()
+    if payment_intent is not None:
+        grouped = {payment_intent: grouped.get(payment_intent, [])}
+    by_intent = {
+        intent_id: {"count": len(refunds), "amount": sum(refund["amount"] for refund in refunds)}
+        for intent_id, refunds in grouped.items()
+        if refunds or payment_intent is not None
+    }
+    return {
+        "total": sum(item["count"] for item in by_intent.values()),
+        "amount": sum(item["amount"] for item in by_intent.values()),
+        "payment_intents": sum(1 for item in by_intent.values() if item["count"]),
+        "by_payment_intent": by_intent,
+    }
+
+
+routes = [
+    healthz,
+    webhook_switch,
+    set_webhook_switch,
+    list_events,
+    redeliver_event,
+    finish_processing,
+    count_refunds,
+]

@@ -147,6 +147,10 @@ class StripeApi(Controller):
     async def create_refund(self, request: Request, gateway: StripeGateway) -> Response:
         return await gateway.call(request, lambda params, _, info: gateway.payments.create_refund(params, info))
 
+    @get("/refunds")
+    async def list_refunds(self, request: Request, gateway: StripeGateway) -> Response:
+        return await gateway.call(request, lambda params, _, __: gateway.payments.list_refunds(params))
+
     @get("/refunds/{refund_id:str}")
     async def retrieve_refund(self, request: Request, gateway: StripeGateway, refund_id: str) -> Response:
         return await gateway.call(request, lambda params, _, __: gateway.payments.retrieve("refund", refund_id, params))

@@ -68,6 +68,9 @@ class Standin:
         answer = httpx.post(f"{self.url}/_standin/webhooks", json={"enabled": enabled}).raise_for_status()
         assert answer.json()["enabled"] is enabled
 
+    def refunds(self, **filters: str) -> dict[str, Any]:
+        return httpx.get(f"{self.url}/_standin/refunds", params=filters).raise_for_status().json()
+
     def kill(self) -> None:
         """SIGKILL: no clean stop, nothing written after the last answer."""
         self.process.kill()

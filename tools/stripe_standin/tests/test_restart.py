@@ -43,7 +43,7 @@ def test_restart_keeps_objects_and_resumes_pending_deliveries(
     assert "4242424242424242" not in state and "4242 4242 4242 4242" not in state
     assert '"314"' not in state
     pending = [d for d in json.loads(state)["deliveries"].values() if d["status"] == "pending"]
-    assert len(pending) == 3  # created, succeeded, charge.refunded
+    assert len(pending) == 4  # created, succeeded, charge.refunded, refund.created
 
     receiver.fail_everything = False  # the app is back
     second = launch(state_file, receiver.url)
@@ -58,7 +58,7 @@ def test_restart_keeps_objects_and_resumes_pending_deliveries(
     replay = client.v1.payment_intents.create(params=params, options={"idempotency_key": key})
     assert replay.id == intent.id
 
-    for event_type in ("payment_intent.created", "payment_intent.succeeded", "charge.refunded"):
+    for event_type in ("payment_intent.created", "payment_intent.succeeded", "charge.refunded", "refund.created"):
         receiver.wait_for(intent.id, event_type)
     time.sleep(0.3)
     assert receiver.attempts(lost.id) == []  # lost on purpose stays lost across restarts
@@ -125,7 +125,7 @@ def test_a_killed_stand_in_forgets_nothing_it_answered(
     assert {item["id"]: item["type"] for item in second.events()} == events_before
     for intent in paid:
         receiver.wait_for(intent.id, "payment_intent.succeeded")
-    receiver.wait_for(paid[0].id, "charge.refunded")
+    receiver.wait_for(paid[0].id, "refund.created")
 
 
 def test_each_answer_is_on_disk_before_it_is_sent(launch: Callable[..., Standin], tmp_path: Path) -> None:

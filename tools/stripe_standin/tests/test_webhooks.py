@@ -38,6 +38,7 @@ def test_every_state_change_is_delivered_and_verifies_with_the_sdk(
     failed = shared_receiver.wait_for(intent.id, "payment_intent.payment_failed")
     succeeded = shared_receiver.wait_for(intent.id, "payment_intent.succeeded")
     refunded = shared_receiver.wait_for(intent.id, "charge.refunded")
+    refund_created = shared_receiver.wait_for(intent.id, "refund.created")
     canceled = shared_receiver.wait_for(abandoned.id, "payment_intent.canceled")
 
     assert created.data.object.status == "requires_payment_method"
@@ -45,8 +46,10 @@ def test_every_state_change_is_delivered_and_verifies_with_the_sdk(
     assert succeeded.data.object.status == "succeeded" and succeeded.data.object.metadata.case == "all"
     assert refunded.data.object.object == "charge" and refunded.data.object.refunded is True
     assert refunded.data.object.payment_intent == intent.id
+    assert refund_created.data.object.object == "refund" and refund_created.data.object.amount == 1200
+    assert refund_created.data.object.charge == refunded.data.object.id
     assert canceled.data.object.status == "canceled"
-    for event in (created, failed, succeeded, refunded, canceled):
+    for event in (created, failed, succeeded, refunded, refund_created, canceled):
         assert event.id.startswith("evt_") and event.object == "event"
         assert event.api_version == "2024-06-20" and event.livemode is False
         assert event.pending_webhooks == 1 and event.request.idempotency_key  # the SDK sends one on every POST
@@ -67,6 +70,7 @@ def test_every_state_change_is_delivered_and_verifies_with_the_sdk(
         "payment_intent.payment_failed",
         "payment_intent.succeeded",
         "charge.refunded",
+        "refund.created",
     ]
     assert wait_until(
         lambda: all(item["delivery"]["status"] == "delivered" for item in standin.events(payment_intent=intent.id))
