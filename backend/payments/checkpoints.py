@@ -16,8 +16,8 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from backend.infra.periodic import repeat_forever
 from backend.payments.ledger import ChainReport
-from backend.periodic import repeat_forever
 from backend.settings import Settings
 from backend.timeutil import utcnow
 from db.tables import LedgerCheckpoint, PaymentLedgerEntry

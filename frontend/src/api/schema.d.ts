@@ -494,6 +494,10 @@ export interface components {
             /** @default false */
             accessible?: boolean;
         };
+        /** CheckoutBody */
+        CheckoutBody: {
+            hold_id: string;
+        };
         /** CheckoutOut */
         CheckoutOut: {
             order_id: string;
@@ -1920,12 +1924,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The hold to pay for. Never card data: such a body is refused with 422. */
         requestBody: {
             content: {
-                "application/json": {
-                    hold_id: string;
-                };
+                "application/json": components["schemas"]["CheckoutBody"];
             };
         };
         responses: {
@@ -1966,12 +1967,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The hold to pay for. Never card data: such a body is refused with 422. */
         requestBody: {
             content: {
-                "application/json": {
-                    hold_id: string;
-                };
+                "application/json": components["schemas"]["CheckoutBody"];
             };
         };
         responses: {
@@ -2099,11 +2097,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status_code: number;
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
                         detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
                     };
                 };
             };
