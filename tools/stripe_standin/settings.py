@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def load_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Set
         problems.append("the publishable key must start with pk_")
     if not settings.webhook_secret:
         problems.append("the webhook secret must not be empty")
+    if settings.webhook_url and not _http_url(settings.webhook_url):
+        problems.append("--webhook-url must be an http:// or https:// URL (or empty: no endpoint)")
     if settings.webhook_max_attempts < 1:
         problems.append("--webhook-max-attempts must be at least 1")
     if settings.webhook_concurrency < 1:
@@ -77,3 +80,12 @@ def load_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Set
     if problems:
         parser.error("; ".join(problems))
     return settings
+
+
+def _http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError when the port is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -32,10 +32,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import msgspec
 
 from . import objects
+from .http_client import DeliveryError, WebhookClient
 from .settings import Settings
 from .store import Store
 
@@ -95,12 +95,13 @@ class Webhooks:
         self.concurrency = settings.webhook_concurrency
         self.clock = clock
         self.rng = rng or random.Random()  # shuffles deliveries, protects nothing
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event()  # the scheduler: a retry to plan, an outcome to write
+        self._work = asyncio.Event()  # the workers: an event is due, or deliveries were switched back on
         # Scheduling (memory only; rebuilt from the pending deliveries at start):
         self._ready: deque[str] = deque()  # due now, oldest first
         self._later: list[tuple[float, str]] = []  # (when, event id): a heap of retries
         self._scheduled: dict[str, float | None] = {}  # event id -> its time in _later, None when in _ready
-        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._in_flight: set[str] = set()
         self._again: set[str] = set()  # redelivered while an attempt was in flight: queue once it ends
 
     # recording (synchronous: called from the API while it changes objects)
@@ -147,7 +148,7 @@ class Webhooks:
 
     def set_enabled(self, enabled: bool) -> None:
         self.store.webhooks_enabled = enabled
-        self._wake.set()
+        self._work.set()
 
     def redeliver(self, event_id: str) -> dict[str, Any] | None:
         delivery = self.store.deliveries.get(event_id)
@@ -173,10 +174,11 @@ class Webhooks:
         if at is None:
             self._scheduled[event_id] = None
             self._ready.append(event_id)
+            self._work.set()
         else:
             self._scheduled[event_id] = at
             heapq.heappush(self._later, (at, event_id))
-        self._wake.set()
+            self._wake.set()
 
     def _promote_due(self, now: float) -> None:
         later = self._later
@@ -185,6 +187,7 @@ class Webhooks:
             if self._scheduled.get(event_id) == at:  # else a stale entry: redelivered since
                 self._scheduled[event_id] = None
                 self._ready.append(event_id)
+                self._work.set()
 
     def _take(self) -> str:
         """One of the oldest ORDER_WINDOW due events, at random: Stripe guarantees no order."""
@@ -196,68 +199,86 @@ class Webhooks:
         del self._scheduled[event_id]
         return event_id
 
-    def _dispatch(self, client: httpx.AsyncClient) -> float | None:
-        """Start what may start; the seconds until the next retry is due (None: nothing scheduled)."""
-        now = self.clock()
-        self._promote_due(now)
-        if self.store.webhooks_enabled and self.url:
-            while self._ready and len(self._in_flight) < self.concurrency:
-                event_id = self._take()
-                delivery = self.store.deliveries.get(event_id)
-                if delivery is None or delivery["status"] != PENDING:
-                    continue
-                self._in_flight[event_id] = asyncio.create_task(
-                    self._deliver(client, event_id), name=f"webhook {event_id}"
-                )
-        return max(0.0, self._later[0][0] - now) if self._later else None
+    def _next(self) -> str | None:
+        """An event to deliver now, if there is one and deliveries are on."""
+        if not (self.store.webhooks_enabled and self.url):
+            return None
+        while self._ready:
+            event_id = self._take()
+            delivery = self.store.deliveries.get(event_id)
+            if delivery is not None and delivery["status"] == PENDING:
+                return event_id
+        return None
 
-    # delivery (the background task)
+    # delivery (background tasks)
 
     async def run(self) -> None:
-        """Start deliveries as places free up and retries fall due, until cancelled."""
+        """``webhook_concurrency`` workers deliver; this task plans the retries and writes their outcomes."""
         # After a restart, resume pending deliveries at once rather than after their backoff: the endpoint was
         # most likely restarted too.
         for event_id, delivery in self.store.deliveries.items():
             if delivery["status"] == PENDING:
                 self._enqueue(event_id)
-        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
-        async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT_SECONDS, limits=limits, follow_redirects=False) as client:
-            try:
-                while True:
-                    self._wake.clear()
-                    try:
-                        delay = self._dispatch(client)
-                        # The outcomes of the attempts that ended since the last pass, in one write.
-                        self.store.flush(self.clock())
-                    except Exception:
-                        # A bug here must not silently end all deliveries: say so, and try again later.
-                        log.exception("webhook delivery failed unexpectedly; trying again in 1 s")
-                        delay = 1.0
-                    try:
-                        async with asyncio.timeout(delay):
-                            await self._wake.wait()
-                    except TimeoutError:
-                        pass
-            finally:
-                # Interrupted attempts count for nothing: those deliveries stay pending and resume after a restart.
-                tasks = list(self._in_flight.values())
-                for task in tasks:
-                    task.cancel()
-                for task in tasks:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-
-    async def _deliver(self, client: httpx.AsyncClient, event_id: str) -> None:
+        # (With no URL nothing is ever due, and the client is never used.)
+        client = WebhookClient(
+            self.url or "http://127.0.0.1/", max_connections=self.concurrency, timeout=DELIVERY_TIMEOUT_SECONDS
+        )
+        # One long-lived worker per place: at most that many deliveries in flight, by construction. A worker takes
+        # the next event as soon as it is free, without a pass of a dispatcher: when the API keeps the event loop
+        # busy, every pass of the loop takes long, and a delivery should need as few of them as it can.
+        workers = [
+            asyncio.create_task(self._worker(client), name=f"webhook-worker-{number}")
+            for number in range(self.concurrency)
+        ]
         try:
-            await self._attempt(client, event_id)
+            while True:
+                self._wake.clear()
+                try:
+                    now = self.clock()
+                    self._promote_due(now)
+                    delay = max(0.0, self._later[0][0] - now) if self._later else None
+                    # The outcomes of the attempts that ended since the last pass, in one write.
+                    self.store.flush(now)
+                except Exception:
+                    # A bug here must not silently end all deliveries: say so, and try again later.
+                    log.exception("webhook scheduling failed unexpectedly; trying again in 1 s")
+                    delay = 1.0
+                try:
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
+                except TimeoutError:
+                    pass
         finally:
-            del self._in_flight[event_id]
-            if event_id in self._again:
-                self._again.discard(event_id)
-                self._enqueue(event_id)
-            self._wake.set()
+            # Interrupted attempts count for nothing: those deliveries stay pending and resume after a restart.
+            for worker in workers:
+                worker.cancel()
+            for worker in workers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            await client.close()
 
-    async def _attempt(self, client: httpx.AsyncClient, event_id: str) -> None:
+    async def _worker(self, client: WebhookClient) -> None:
+        while True:
+            event_id = self._next()
+            if event_id is None:
+                self._work.clear()
+                await self._work.wait()
+                continue
+            self._in_flight.add(event_id)
+            try:
+                await self._attempt(client, event_id)
+            except Exception:
+                # A bug here must not end this worker: the delivery stays pending and is tried again.
+                log.exception("delivering %s failed unexpectedly; trying again in 1 s", event_id)
+                self._enqueue(event_id, self.clock() + 1.0)
+            finally:
+                self._in_flight.discard(event_id)
+                if event_id in self._again:
+                    self._again.discard(event_id)
+                    self._enqueue(event_id)
+                self._wake.set()
+
+    async def _attempt(self, client: WebhookClient, event_id: str) -> None:
         event = self.store.events[event_id]
         payload = payload_of(event)
         started = self.clock()
@@ -270,13 +291,12 @@ class Webhooks:
         status_code: int | None = None
         error: str | None = None
         try:
-            response = await client.post(self.url, content=payload, headers=headers)
-            status_code = response.status_code
+            status_code = await client.post(payload, headers)
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        except Exception as exc:  # e.g. an invalid URL: still only a failed attempt, retried
+        except DeliveryError as exc:
+            error = str(exc)
+        except Exception as exc:  # a bug here: still only a failed attempt, retried
             log.exception("delivering %s failed unexpectedly", event_id)
             error = f"{type(exc).__name__}: {exc}"
 
