@@ -57,6 +57,10 @@ verify-ledger: setup
 create-scanner EMAIL: setup migrate
     {{py}} -m backend.accounts.staff create-scanner {{EMAIL}}
 
+# the bearer token of a hand-held gate device that scans for one show (derived from SCANNER_TOKEN)
+gate-token SHOW: setup
+    {{py}} -m backend.tickets.gate_tokens {{SHOW}}
+
 # write the OpenAPI document (plus the WebSocket messages' schemas) to var/openapi.json and regenerate the web app's API types
 openapi: setup
     {{py}} -m server.openapi_export var/openapi.json

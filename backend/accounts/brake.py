@@ -1,13 +1,18 @@
 """The sign-in brake: slow the attacker, never lock the owner out.
 
-A plain per-account counter lets anyone lock a victim out by failing on purpose. Failures are counted three ways,
-in Redis, over a sliding-free fixed window:
+A plain per-account counter lets anyone lock a victim out by failing on purpose, and a plain per-address counter
+lets anyone lock out everyone behind the same address (venue Wi-Fi, carrier NAT: thousands of fans). Failures are
+counted three ways, in Redis, over a sliding-free fixed window:
 - per (account, client address): the one client guessing this account's password is paused;
-- per client address: one client guessing many accounts is paused;
-- per account, from everywhere: above a ceiling (a distributed attack) only clients that have already failed
-  (for this account or from this address) are paused. A client with a clean record still gets its try, so the
-  owner signing in from their own device gets in; an attacker gains one guess per fresh address, each costing an
-  argon2 verification.
+- per client address: above its limit (one client guessing many accounts), clients from that address that have
+  failed on the account they now try are paused;
+- per account, from everywhere: above a ceiling (a distributed attack), clients that have failed on this account
+  are paused.
+A client with a clean record on an account (no failure from its address on that account) always gets its try, so
+the owner signing in from their own device, or from a crowded address, gets in under either attack and under both
+at once. What that costs: a sprayer on one address gets one guess per account (not ten) once over the address
+limit, an attacker one guess per fresh address over the ceiling; each guess an argon2 verification, within the
+route's per-address request limit.
 Emails are hashed in key names: no personal data in Redis keys.
 """
 
@@ -64,12 +69,12 @@ async def check(redis: Redis, email: str, address: str, limits: BrakeLimits = LI
         pair, from_address, on_account = map(_count, await pipe.execute())
     if pair >= limits.pair:
         blocking = keys.pair
-    elif from_address >= limits.address:
+    elif pair and from_address >= limits.address:
         blocking = keys.address
-    elif on_account >= limits.account_ceiling and (pair or from_address):
+    elif pair and on_account >= limits.account_ceiling:
         blocking = keys.account
     else:
-        return
+        return  # a clean record on this account: the owner behind a crowded address gets in
     retry_after = await redis.ttl(blocking)
     raise RateLimited("Too many failed sign-ins from this client; try again later.",
                       retry_after=max(retry_after, 1))

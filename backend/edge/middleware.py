@@ -49,6 +49,9 @@ def security_headers(stripe_origins: Iterable[str], hsts: bool) -> tuple[list[tu
         f"script-src 'self' {stripe}; "
         f"frame-src {stripe or chr(39) + 'none' + chr(39)}; "
         f"connect-src 'self' ws: wss: {stripe}; "
+        # The scanner's service worker (/sw.js) and nothing else: without this, workers would fall back to
+        # script-src and could also come from Stripe's origins.
+        "worker-src 'self'; "
         "img-src 'self' data: blob:; "
         "style-src 'self'; "
         "font-src 'self'; "
@@ -126,9 +129,10 @@ class EdgeMiddleware:
     - unsafe requests that a browser sends cross-site are refused (403), whatever cookies they carry. Browsers
       say where a request comes from (Sec-Fetch-Site, Origin); clients that are not browsers send neither and
       are not subject to CSRF. Token-based CSRF would break those API clients, so the origin check is the rule;
-    - the body of every unsafe request is screened (backend.edge.screening: size, UTF-8, JSON, depth, card data) and
-      refused in the error shape. Exempt paths (Stripe's signed webhook, whose events describe cards by brand
-      and last four digits) get every check but the cross-site and card-data ones;
+    - the body of every unsafe request is screened (backend.edge.screening: size, UTF-8, JSON, depth, card data,
+      text the database cannot store), and every request's path and query string for that text, and refused in the
+      error shape. Exempt paths (Stripe's signed webhook, whose events describe cards by brand and last four
+      digits) get every check but the cross-site and card-data ones;
     - CSP and the other security headers on every HTTP answer.
     """
 
@@ -186,6 +190,9 @@ class EdgeMiddleware:
                     await send_error(send_with_headers, refusal.status, refusal.code, refusal.detail)
                     return
                 receive = replaying(body, messages, receive)
+            if kind == "http" and (refusal := screening.refuse_target(path, scope.get("query_string", b""))):
+                await send_error(send_with_headers, refusal.status, refusal.code, refusal.detail)
+                return
             # A socket's status and headers are the handshake's; after it, every frame of a broadcast would pass
             # through the wrapper for nothing, so sockets get the server's own send.
             await self.app(scope, receive, send_with_headers if kind == "http" else send)

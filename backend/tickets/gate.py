@@ -10,7 +10,6 @@ import msgspec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from backend.errors import Conflict, Invalid, NotFound
-from backend.ids import ascii_int
 from backend.tickets import rotating
 from backend.tickets.codes import public_key
 from backend.tickets.encoding import b64, unb64
@@ -24,7 +23,7 @@ from backend.tickets.schemas import (
     ScanUpload,
     TicketVenue,
 )
-from backend.tickets.service import verify
+from backend.tickets.service import check_code, verify
 from backend.timeutil import parse_rfc3339, rfc3339, utcnow
 from db.tables import GateScan, Show, Ticket
 
@@ -107,14 +106,49 @@ async def gate_bundle(secret_key: str, show_id: int) -> GateBundle:
     )
 
 
-async def upload_scans(secret_key: str, scanner_id: int | None, upload: ScanUpload) -> list[ScanOutcome]:
+class ScanIdReused(Conflict):
+    code = "scan_id_reused"
+
+
+async def _scanned_tickets(secret_key: str, codes: list[str]) -> list[int | None]:
+    """For each code, the ticket it is a scan of: the one its signatures name (whatever the verdict: expired,
+    revoked, another show's), if it exists; None for a code that names none."""
+    now = utcnow().timestamp()
+    claims = [check_code(secret_key, code, now) for code in codes]
+    named = {check.claim.ticket_id for check in claims if check is not None}
+    existing = {row["id"] for row in await Ticket.select(Ticket.id).where(Ticket.id.is_in(list(named)))} \
+        if named else set()
+    return [check.claim.ticket_id if check is not None and check.claim.ticket_id in existing else None
+            for check in claims]
+
+
+def _reused(scan_id: str) -> ScanIdReused:
+    return ScanIdReused(f"Scan {scan_id} was uploaded before for another ticket, gate or show; a scan id names one "
+                        "scan. Nothing in this upload was judged.", scan_id=scan_id)
+
+
+async def upload_scans(secret_key: str, scanner_id: int | None, show_id: int, upload: ScanUpload
+                       ) -> list[ScanOutcome]:
     """Judge each scan as the online check would have at the moment it was made, in upload order: the first scan
-    of a ticket that reaches the server is `valid`, any later one (from this gate or another) is a duplicate."""
-    show_id = ascii_int(upload.show_id)
-    if show_id is None or not await Show.exists().where(Show.id == show_id):
+    of a ticket that reaches the server is `valid`, any later one (from this gate or another) is a duplicate.
+
+    A scan id names one scan: one ticket (the one its code names) at one gate of one show. Uploaded again, it gets
+    the stored answer; reused for another ticket, gate or show, it would get another scan's answer and hide this
+    one, so the whole upload is refused (409 scan_id_reused) before any of its scans is judged."""
+    if not await Show.exists().where(Show.id == show_id):
         raise NotFound("No such show.", code="show_not_found")
+    tickets = await _scanned_tickets(secret_key, [scan.code for scan in upload.scans])
+    identity: dict[str, int | None] = {}
+    for scan, ticket in zip(upload.scans, tickets, strict=True):
+        if identity.setdefault(scan.scan_id, ticket) != ticket:
+            raise _reused(scan.scan_id)
+    stored = await GateScan.select(GateScan.scan_id, GateScan.show, GateScan.gate, GateScan.ticket).where(
+        GateScan.scan_id.is_in(list(identity)))
+    for row in stored:
+        if (row["show"], row["gate"], row["ticket"]) != (show_id, upload.gate, identity[row["scan_id"]]):
+            raise _reused(row["scan_id"])
     outcomes = []
-    for scan in upload.scans:
+    for scan, ticket in zip(upload.scans, tickets, strict=True):
         known = await GateScan.select(GateScan.answer).where(GateScan.scan_id == scan.scan_id).first()
         if known is not None:
             outcomes.append(ScanOutcome(**_answer(known["answer"])))
@@ -128,13 +162,18 @@ async def upload_scans(secret_key: str, scanner_id: int | None, upload: ScanUplo
         outcome = ScanOutcome(
             scan_id=scan.scan_id, result=result.result, kind=result.kind,
             ticket_id=result.ticket.ticket_id if result.ticket else None, scanned_at=result.scanned_at,
-            scanned_gate=result.scanned_gate, duplicate=result.result == "already_scanned",
+            scanned_gate=result.scanned_gate, duplicate=result.result == "already_scanned", reason=result.reason,
         )
-        await GateScan.insert(GateScan(
-            scan_id=scan.scan_id, show=show_id, ticket=int(outcome.ticket_id) if outcome.ticket_id else None,
-            gate=upload.gate, scanner=scanner_id, scanned_at=scanned_at, result=outcome.result,
-            answer=_encode(outcome),
-        )).on_conflict(action="DO NOTHING")
+        inserted = await GateScan.insert(GateScan(
+            scan_id=scan.scan_id, show=show_id, ticket=ticket, gate=upload.gate, scanner=scanner_id,
+            scanned_at=scanned_at, result=outcome.result, answer=_encode(outcome),
+        )).on_conflict(action="DO NOTHING").returning(GateScan.id)
+        if not inserted:  # the same scan id uploaded at this moment by another request: one answer for both
+            first = await GateScan.select(GateScan.show, GateScan.gate, GateScan.ticket, GateScan.answer).where(
+                GateScan.scan_id == scan.scan_id).first()
+            if first is None or (first["show"], first["gate"], first["ticket"]) != (show_id, upload.gate, ticket):
+                raise _reused(scan.scan_id)
+            outcome = ScanOutcome(**_answer(first["answer"]))
         outcomes.append(outcome)
     return outcomes
 

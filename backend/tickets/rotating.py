@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from backend.tickets.device_keys import check_ed25519_public_key
 from backend.tickets.encoding import b64, unb64
 
 PREFIX = "TKR1"
@@ -99,8 +100,10 @@ def issue_certificate(secret_key: str, cert: Certificate) -> str:
 
 
 def check_device_key(alg: str, raw: bytes) -> None:
-    """Raises ValueError unless `raw` is a usable public key of `alg`."""
+    """Raises ValueError unless `raw` is a usable public key of `alg`: for Ed25519 the canonical encoding of a point
+    outside the small subgroup (device_keys); for ES256 a point on P-256 (whose group has no small subgroup)."""
     if alg == "Ed25519" and len(raw) == 32:
+        check_ed25519_public_key(raw)
         Ed25519PublicKey.from_public_bytes(raw)
     elif alg == "ES256" and len(raw) == 65:
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
@@ -110,6 +113,8 @@ def check_device_key(alg: str, raw: bytes) -> None:
 
 def _device_signature_holds(alg: str, key: bytes, signature: bytes, message: bytes) -> bool:
     try:
+        # Also at the gate: a certificate issued before degenerate keys were refused must not verify either.
+        check_device_key(alg, key)
         if alg == "Ed25519":
             Ed25519PublicKey.from_public_bytes(key).verify(signature, message)
         elif alg == "ES256" and len(signature) == 64:

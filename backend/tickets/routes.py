@@ -36,10 +36,13 @@ class TicketsController(Controller):
 
     @post("/tickets/verify", status_code=HTTP_200_OK, operation_id="verifyTicket", dependencies=SCANNER)
     async def verify(self, data: VerifyBody, settings: Settings, scanner: Scanner) -> VerifyResult:
-        """Gate scanners (bearer token or a scanner account): valid once, then already_scanned; a rotating code
-        outside its time step is expired; forged, altered, revoked, another show's, unknown or refunded is invalid."""
-        show_id = None if data.show_id is None else parse_id(data.show_id, "show")
-        return await service.verify(settings.secret_key, data.code, show_id=show_id, gate=data.gate)
+        """Gate scanners (a show's gate token, SCANNER_TOKEN or a scanner account): valid once, then
+        already_scanned; a rotating code outside its time step is expired; forged, altered, revoked, another show's,
+        unknown or refunded is invalid, with its `reason`. The show is the gate token's, else `show_id` (403
+        wrong_show when it differs from the token's). Scanner accounts must name it (422 show_required); the
+        operator's SCANNER_TOKEN may leave it out and verify any show's ticket, as API.md's contract has it."""
+        return await service.verify(settings.secret_key, data.code, show_id=scanner.show_to_verify(data.show_id),
+                                    gate=data.gate)
 
     @put("/tickets/{ticket_ref:str}/device", status_code=HTTP_200_OK, operation_id="bindTicketDevice",
          dependencies=SIGNED_IN)
@@ -53,11 +56,14 @@ class TicketsController(Controller):
 
     @get("/shows/{show_id:str}/gate", operation_id="getGateBundle", dependencies=SCANNER)
     async def gate_bundle(self, show_id: str, settings: Settings, scanner: Scanner) -> GateBundle:
-        """Scanners: the show's public keys and revocation list, to verify its codes offline."""
-        return await gate.gate_bundle(settings.secret_key, parse_id(show_id, "show"))
+        """Scanners: the show's public keys and revocation list, to verify its codes offline (a gate token: its
+        own show's only)."""
+        return await gate.gate_bundle(settings.secret_key, scanner.show_for(show_id))
 
     @post("/gate/scans", status_code=HTTP_200_OK, operation_id="uploadGateScans", dependencies=SCANNER)
     async def upload_scans(self, data: ScanUpload, settings: Settings, scanner: Scanner) -> ScanOutcomes:
         """Scanners: scans made offline, judged by the server in upload order; `duplicate` marks a ticket another
-        gate (or an earlier scan) already let in."""
-        return ScanOutcomes(items=await gate.upload_scans(settings.secret_key, scanner.profile_id, data))
+        gate (or an earlier scan) already let in. A scan_id already uploaded for another ticket, gate or show:
+        409 scan_id_reused (naming it), and none of the upload's scans is judged."""
+        return ScanOutcomes(items=await gate.upload_scans(settings.secret_key, scanner.profile_id,
+                                                          scanner.show_for(data.show_id), data))

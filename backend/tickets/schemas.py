@@ -46,19 +46,28 @@ class TicketList(msgspec.Struct):
 
 class VerifyBody(msgspec.Struct):
     code: Code
-    # A scanner at one show's gate passes it, so another show's genuine ticket is `invalid` there.
+    # The show this gate scans for: required unless the scanner's gate token names it (then it must match), so
+    # another show's genuine ticket is `invalid` here.
     show_id: str | None = None
     gate: GateName | None = None
 
 
+# Why a code is `invalid`: not a code this server signed (forged, altered, wrong device, outside its certificate's
+# window), a genuine ticket of another show, one that does not exist, a refunded (or otherwise unpaid) order's, or
+# a code the ticket's move to another device revoked.
+InvalidReason = Literal["not_genuine", "other_show", "unknown_ticket", "refunded", "not_paid", "revoked"]
+
+
 class VerifyResult(msgspec.Struct):
-    """`scanned_at`/`scanned_gate` are the FIRST scan's (for `valid`, this one's). `kind` is null for `invalid`."""
+    """`scanned_at`/`scanned_gate` are the FIRST scan's (for `valid`, this one's). `kind` is null for `invalid`,
+    `reason` null for every other result."""
 
     result: Literal["valid", "already_scanned", "invalid", "expired"]
     ticket: TicketOut | None
     scanned_at: str | None
     kind: CodeKind | None = None
     scanned_gate: str | None = None
+    reason: InvalidReason | None = None
 
 
 class DeviceBody(msgspec.Struct):
@@ -111,6 +120,8 @@ class GateBundle(msgspec.Struct):
 
 
 class ScanIn(msgspec.Struct):
+    # Names one scan: one ticket at one gate. Uploading it again gets the stored answer; with another ticket (or
+    # gate, or show) the whole upload is refused, 409 scan_id_reused, before any of its scans is judged.
     scan_id: Annotated[str, Meta(min_length=8, max_length=64, pattern="^[A-Za-z0-9_-]+$")]
     code: Code
     scanned_at: Annotated[str, Meta(max_length=40)]
@@ -132,6 +143,7 @@ class ScanOutcome(msgspec.Struct):
     scanned_at: str | None
     scanned_gate: str | None
     duplicate: bool
+    reason: InvalidReason | None = None
 
 
 class ScanOutcomes(msgspec.Struct):

@@ -11,7 +11,15 @@ from backend.errors import Forbidden
 from backend.tickets import rotating
 from backend.tickets.codes import TicketClaim, public_key, read_ticket_code, sign_ticket
 from backend.tickets.rotating import Verdict
-from backend.tickets.schemas import CodeKind, TicketOut, TicketSeat, TicketShow, TicketVenue, VerifyResult
+from backend.tickets.schemas import (
+    CodeKind,
+    InvalidReason,
+    TicketOut,
+    TicketSeat,
+    TicketShow,
+    TicketVenue,
+    VerifyResult,
+)
 from backend.timeutil import rfc3339, utcnow
 from db.tables import Ticket
 
@@ -24,7 +32,10 @@ _COLUMNS = (
 )
 # The static code (TKT1) is certificate serial 0: valid until the ticket is bound to a device.
 STATIC_SERIAL = 0
-INVALID = VerifyResult(result="invalid", ticket=None, scanned_at=None)
+
+
+def invalid(reason: InvalidReason) -> VerifyResult:
+    return VerifyResult(result="invalid", ticket=None, scanned_at=None, reason=reason)
 
 
 def _ticket_out(secret_key: str, row: dict) -> TicketOut:
@@ -89,21 +100,29 @@ def check_code(secret_key: str, code: str, now: float) -> CodeCheck | None:
     return None if claim is None else CodeCheck("static", claim, STATIC_SERIAL, Verdict.VALID)
 
 
-async def verify(secret_key: str, code: str, *, show_id: int | None = None, gate: str | None = None,
+async def verify(secret_key: str, code: str, *, show_id: int | None, gate: str | None = None,
                  at: datetime | None = None) -> VerifyResult:
-    """The authority on a code: genuine, for this show, not revoked, paid, in its time step, and the first scan."""
+    """The authority on a code: genuine, for the show this gate scans for, not revoked, paid, in its time step,
+    and the first scan. `show_id` None is the operator's SCANNER_TOKEN asking about any show's ticket, as API.md's
+    verify contract has it; every gate (a show's gate token, a scanner account) names its show."""
     scanned_at = at or utcnow()
     check = check_code(secret_key, code, scanned_at.timestamp())
-    if check is None or check.verdict is Verdict.INVALID or (show_id is not None and check.claim.show_id != show_id):
-        return INVALID
+    if check is None or check.verdict is Verdict.INVALID:
+        return invalid("not_genuine")
+    if show_id is not None and check.claim.show_id != show_id:
+        return invalid("other_show")
     claim = check.claim
     row = await Ticket.select(*_COLUMNS).where(
         (Ticket.id == claim.ticket_id) & (Ticket.show == claim.show_id) & (Ticket.seat == claim.seat_id)
     ).first()
+    if row is None:
+        return invalid("unknown_ticket")
+    if row["order.status"] != "paid":
+        return invalid("refunded" if row["order.status"] == "refunded" else "not_paid")
     # A serial other than the ticket's current one is a revoked certificate (the ticket moved to another device,
     # or the static code of a ticket bound to a device).
-    if row is None or row["order.status"] != "paid" or row["code_serial"] != check.serial:
-        return INVALID
+    if row["code_serial"] != check.serial:
+        return invalid("revoked")
     ticket = _ticket_out(secret_key, row)
     if check.verdict is Verdict.EXPIRED:
         return VerifyResult(result="expired", ticket=ticket, scanned_at=None, kind=check.kind)

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { GateBundle } from '../src/api/types';
 import { b64url, parseCode, rotatingCode, STEP_SECONDS, timeStep, type DeviceAlg } from '../src/gate/codes';
+import { decodePoint, soundEd25519Key } from '../src/gate/deviceKeys';
 import { GateVerifier } from '../src/gate/verifier';
+import { fromHex, nonCanonical, SMALL_ORDER_HEX, universalSignature } from './smallOrder';
 
 // The server's side, done here with the same WebCrypto: a show key signs a device certificate.
 const encoder = new TextEncoder();
@@ -65,6 +67,46 @@ describe('offline gate checks', async () => {
     expect((await fresh.check(await rotatingCode(genuine, device.privateKey, 'Ed25519', step), now)).result).toBe('valid');
     expect((await verifier.check(await rotatingCode(genuine, device.privateKey, 'Ed25519', step), now)).result).toBe('invalid');
     expect((await fresh.check('TKR1.garbage', now)).result).toBe('invalid');
+  });
+
+  it('refuses a refunded ticket: every code of a ticket the bundle marks void', async () => {
+    const device = await keyPair('Ed25519');
+    const cert = await certificate(show, [41, 7, 3, 1, 'Stalls A-3', 'Ed25519', await raw(device.publicKey), seconds - 60, seconds + 3600]);
+    const code = await rotatingCode(cert, device.privateKey, 'Ed25519', timeStep(now));
+    const payload = encoder.encode(JSON.stringify([42, 7, 4]));
+    const staticSig = await crypto.subtle.sign({ name: 'Ed25519' }, stranger.privateKey, new Uint8Array([...encoder.encode('TKT1'), ...payload]));
+    const staticCode = `TKT1.${b64url(payload)}.${b64url(new Uint8Array(staticSig))}`;
+    const paid = await GateVerifier.create(bundle([{ ticket_id: '41', min_serial: 1, void: false }, { ticket_id: '42', min_serial: 0, void: false }]));
+    expect((await paid.check(code, now)).result).toBe('valid');
+    expect(await paid.check(staticCode, now)).toEqual({ result: 'valid', kind: 'static', ticketId: '42', seatLabel: null });
+    // The same bundle after the refunds: both tickets void, whatever serial their codes carry.
+    const refunded = await GateVerifier.create(bundle([{ ticket_id: '41', min_serial: 1, void: true }, { ticket_id: '42', min_serial: 0, void: true }]));
+    expect((await refunded.check(code, now)).result).toBe('invalid');
+    expect((await refunded.check(staticCode, now)).result).toBe('invalid');
+  });
+
+  it('refuses a certificate for any of the eight small-order device keys, though WebCrypto accepts their forged signatures', async () => {
+    const verifier = await GateVerifier.create(bundle());
+    for (const hex of SMALL_ORDER_HEX) {
+      const key = fromHex(hex);
+      expect(soundEd25519Key(key)).toBe(false);
+      const cert = await certificate(show, [41, 7, 3, 1, 'Stalls A-3', 'Ed25519', b64url(key), seconds - 60, seconds + 3600]);
+      const signed = `${cert}.${timeStep(now)}`;
+      const forged = await universalSignature(decodePoint(key)!, encoder.encode(signed));
+      const imported = await crypto.subtle.importKey('raw', key, { name: 'Ed25519' }, false, ['verify']);
+      expect(await crypto.subtle.verify({ name: 'Ed25519' }, imported, forged, encoder.encode(signed))).toBe(true);
+      expect(await verifier.check(`${signed}.${b64url(forged)}`, now), hex).toEqual({ result: 'invalid', kind: null, ticketId: null, seatLabel: null });
+    }
+  });
+
+  it('refuses non-canonical device key encodings and trusts real keys', async () => {
+    const encodings = nonCanonical();
+    expect(encodings).toHaveLength(40);
+    for (const key of encodings) expect(soundEd25519Key(key)).toBe(false);
+    for (let i = 0; i < 20; i++) {
+      const device = await keyPair('Ed25519');
+      expect(soundEd25519Key(new Uint8Array(await crypto.subtle.exportKey('raw', device.publicKey)))).toBe(true);
+    }
   });
 
   it('parses what it can and nothing else', () => {

@@ -19,8 +19,7 @@ from tests.payments.helpers import (
     order_status_becomes,
 )
 from tests.support.data import create_show
-
-SCANNER = {"Authorization": "Bearer dev-scanner-token"}
+from tests.tickets.devices import gate
 
 
 async def _wait_for_hold_to_lapse(fan: httpx.AsyncClient, show_id: int, seats: list[str]) -> None:
@@ -111,5 +110,6 @@ async def test_tickets_of_a_refunded_order_are_invalid_at_the_gate(server, make_
     code = paid["tickets"][0]["code"]
     await Order.update({Order.status: "refunded"}).where(Order.id == int(order["order_id"]))
     async with httpx.AsyncClient(base_url=server.url) as scanner:
-        result = (await scanner.post("/api/v1/tickets/verify", json={"code": code}, headers=SCANNER)).json()
-    assert result == {"result": "invalid", "ticket": None, "scanned_at": None, "kind": None, "scanned_gate": None}
+        result = (await scanner.post("/api/v1/tickets/verify", json={"code": code}, headers=gate(show.id))).json()
+    assert result == {"result": "invalid", "ticket": None, "scanned_at": None, "kind": None, "scanned_gate": None,
+                      "reason": "refunded"}

@@ -10,8 +10,7 @@ from backend.seats._keys import state as state_key
 from db.tables import Order, PaymentLedgerEntry, Show, Ticket
 from tests.payments.helpers import DECLINED, Standin, eventually, hold, hold_and_checkout, order_status_becomes
 from tests.support.data import create_show
-
-SCANNER = {"Authorization": "Bearer dev-scanner-token"}
+from tests.tickets.devices import gate
 
 
 @pytest.mark.cluster
@@ -48,8 +47,9 @@ async def test_full_purchase_issues_tickets_that_scan_once(server, make_fan, red
 
     code = paid["tickets"][0]["code"]
     async with httpx.AsyncClient(base_url=server.url) as scanner:
-        first = (await scanner.post("/api/v1/tickets/verify", json={"code": code}, headers=SCANNER)).json()
-        second = (await scanner.post("/api/v1/tickets/verify", json={"code": code}, headers=SCANNER)).json()
+        # API.md's request: the code alone, from a gate device whose token names the show.
+        first = (await scanner.post("/api/v1/tickets/verify", json={"code": code}, headers=gate(show.id))).json()
+        second = (await scanner.post("/api/v1/tickets/verify", json={"code": code}, headers=gate(show.id))).json()
     assert first["result"] == "valid" and second["result"] == "already_scanned"
     assert second["scanned_at"] == first["scanned_at"]
 

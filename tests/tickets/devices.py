@@ -16,11 +16,18 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from backend.tickets.encoding import b64
+from backend.tickets.gate_tokens import gate_token
 from backend.tickets.rotating import STEP_SECONDS
 from tests.payments.helpers import Standin, hold_and_checkout, order_status_becomes
 from tests.support.servers import ServerProcess
 
-SCANNER = {"Authorization": "Bearer dev-scanner-token"}
+SCANNER_TOKEN = "dev-scanner-token"
+SCANNER = {"Authorization": f"Bearer {SCANNER_TOKEN}"}  # the operator's token: names no show
+
+
+def gate(show_id: int | str) -> dict[str, str]:
+    """The headers of a hand-held gate device set up for one show (its gate token)."""
+    return {"Authorization": f"Bearer {gate_token(SCANNER_TOKEN, int(show_id))}"}
 
 
 def current_step() -> int:

@@ -18,12 +18,13 @@ from backend.tickets.encoding import b64
 from backend.tickets.rotating import STEP_SECONDS, Verdict, read_rotating_code
 from tests.conftest import STRONG_PASSWORD
 from tests.support.data import create_show
-from tests.tickets.devices import SCANNER, Device, buy, current_step, forged_certificate
+from tests.tickets.devices import SCANNER, Device, buy, current_step, forged_certificate, gate
 
 
-async def verify(server, code: str, **extra: str) -> dict:
+async def verify(server, code: str, show_id: int, **extra: str) -> dict:
+    """The code, checked by a gate device set up for that show (its gate token)."""
     async with httpx.AsyncClient(base_url=server.url) as scanner:
-        response = await scanner.post("/api/v1/tickets/verify", json={"code": code, **extra}, headers=SCANNER)
+        response = await scanner.post("/api/v1/tickets/verify", json={"code": code, **extra}, headers=gate(show_id))
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -52,23 +53,23 @@ async def test_rotating_code_is_valid_now_once_then_already_scanned(server, fan,
     certificate = await device.certificate(fan, tickets[0]["ticket_id"])
     assert await device.certificate(fan, tickets[0]["ticket_id"]) == certificate  # same device: same certificate
     await fresh_step()
-    first = await verify(server, device.code(certificate), show_id=str(show.id), gate="North 1")
+    first = await verify(server, device.code(certificate), show.id, gate="North 1")
     assert (first["result"], first["kind"], first["scanned_gate"]) == ("valid", "rotating", "North 1")
     assert first["ticket"]["ticket_id"] == tickets[0]["ticket_id"]
-    again = await verify(server, device.code(certificate), gate="South 2")
+    again = await verify(server, device.code(certificate), show.id, gate="South 2")
     assert (again["result"], again["scanned_at"], again["scanned_gate"]) == (
         "already_scanned", first["scanned_at"], "North 1")
 
 
 async def test_same_code_two_steps_later_is_expired_and_lets_nobody_in(server, fan, bought) -> None:
-    _, tickets = bought
+    show, tickets = bought
     device = Device()
     certificate = await device.certificate(fan, tickets[0]["ticket_id"])
     await fresh_step()
-    assert (await verify(server, device.code(certificate, current_step() - 2)))["result"] == "expired"
-    assert (await verify(server, device.code(certificate, current_step() + 2)))["result"] == "expired"
+    assert (await verify(server, device.code(certificate, current_step() - 2), show.id))["result"] == "expired"
+    assert (await verify(server, device.code(certificate, current_step() + 2), show.id))["result"] == "expired"
     # One step either way is clock skew between phone and scanner, not a screenshot.
-    assert (await verify(server, device.code(certificate, current_step() - 1)))["result"] == "valid"
+    assert (await verify(server, device.code(certificate, current_step() - 1), show.id))["result"] == "valid"
 
 
 def test_the_same_code_read_two_steps_later_is_expired() -> None:
@@ -87,7 +88,7 @@ def test_the_same_code_read_two_steps_later_is_expired() -> None:
 
 
 async def test_forged_other_show_wrong_device_and_revoked_codes_are_invalid(server, fan, bought) -> None:
-    _, tickets = bought
+    show, tickets = bought
     other = await create_show(rows=1, seats_per_row=2)
     device, thief = Device(), Device("ES256")
     certificate = await device.certificate(fan, tickets[0]["ticket_id"])
@@ -106,9 +107,11 @@ async def test_forged_other_show_wrong_device_and_revoked_codes_are_invalid(serv
         "garbage": "TKR1.not.a.real.code",
     }
     for name, code in cases.items():
-        assert (await verify(server, code))["result"] == "invalid", name
+        answer = await verify(server, code, show.id)
+        assert (answer["result"], answer["reason"]) == ("invalid", "not_genuine"), name
     # A genuine code, shown at another show's gate.
-    assert (await verify(server, device.code(certificate), show_id=str(other.id)))["result"] == "invalid"
+    elsewhere = await verify(server, device.code(certificate), other.id)
+    assert (elsewhere["result"], elsewhere["reason"]) == ("invalid", "other_show")
 
     # Moved to a new phone: the old phone's codes and the static code are revoked, the new phone's are good.
     assert (await device.bind(fan, tickets[1]["ticket_id"])).status_code == 200
@@ -117,15 +120,16 @@ async def test_forged_other_show_wrong_device_and_revoked_codes_are_invalid(serv
     refused = await new_phone.bind(fan, tickets[1]["ticket_id"])
     assert refused.status_code == 409 and refused.json()["error"] == "bound_to_other_device"
     new_certificate = await new_phone.certificate(fan, tickets[1]["ticket_id"], move=True)
-    assert (await verify(server, device.code(old_certificate)))["result"] == "invalid"
-    assert (await verify(server, tickets[1]["code"]))["result"] == "invalid"
-    moved = await verify(server, new_phone.code(new_certificate))
+    old = await verify(server, device.code(old_certificate), show.id)
+    assert (old["result"], old["reason"]) == ("invalid", "revoked")
+    assert (await verify(server, tickets[1]["code"], show.id))["reason"] == "revoked"
+    moved = await verify(server, new_phone.code(new_certificate), show.id)
     assert (moved["result"], moved["kind"]) == ("valid", "rotating")
 
 
 async def test_static_fallback_is_valid_and_marked_static(server, bought) -> None:
     show, tickets = bought
-    result = await verify(server, tickets[2]["code"], show_id=str(show.id))
+    result = await verify(server, tickets[2]["code"], show.id)
     assert (result["result"], result["kind"]) == ("valid", "static")
 
 

@@ -15,8 +15,7 @@ from backend.tickets.encoding import b64, unb64
 from tests.conftest import ENV
 from tests.payments.helpers import Standin, hold_and_checkout, order_status_becomes
 from tests.support.data import create_show
-
-SCANNER = {"Authorization": "Bearer dev-scanner-token"}
+from tests.tickets.devices import gate
 
 
 async def _paid_tickets(server, fan: httpx.AsyncClient, seats: int) -> list[dict]:
@@ -26,10 +25,11 @@ async def _paid_tickets(server, fan: httpx.AsyncClient, seats: int) -> list[dict
     return (await order_status_becomes(fan, order["order_id"], "paid"))["tickets"]
 
 
-async def _verify(server, code: str, headers: dict[str, str] | None = None) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as gate:
-        return await gate.post("/api/v1/tickets/verify", json={"code": code},
-                               headers=SCANNER if headers is None else headers)
+async def _verify(server, code: str, show_id: int | str, headers: dict[str, str] | None = None) -> httpx.Response:
+    """The documented request (the code alone) from a gate device set up for the show (its gate token)."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as device:
+        return await device.post("/api/v1/tickets/verify", json={"code": code},
+                                 headers=gate(show_id) if headers is None else headers)
 
 
 def _claim(ticket: dict) -> TicketClaim:
@@ -59,28 +59,28 @@ async def test_forged_codes_for_a_real_ticket_are_invalid(server, fan) -> None:
                                                                      claim.seat_id + 1)),
     }
     for name, code in forgeries.items():
-        response = await _verify(server, code)
+        response = await _verify(server, code, claim.show_id)
         assert response.status_code == 200, (name, response.text)
         assert response.json()["result"] == "invalid" and response.json()["ticket"] is None, name
     # None of those consumed the ticket: its genuine code is still valid once.
-    assert (await _verify(server, target["code"])).json()["result"] == "valid"
+    assert (await _verify(server, target["code"], claim.show_id)).json()["result"] == "valid"
 
 
 async def test_the_scanner_token_is_required(server, fan) -> None:
     [ticket] = await _paid_tickets(server, fan, 1)
     for headers in ({}, {"Authorization": "Bearer wrong-token"}, {"Authorization": "dev-scanner-token"},
                     {"Authorization": "Basic dev-scanner-token"}):
-        response = await _verify(server, ticket["code"], headers)
+        response = await _verify(server, ticket["code"], ticket["show"]["id"], headers)
         assert response.status_code == 401 and response.json()["error"] == "scanner_token_required", headers
     # The fan's own session is no scanner either.
     response = await fan.post("/api/v1/tickets/verify", json={"code": ticket["code"]})
     assert response.status_code in (401, 403), response.text
-    assert (await _verify(server, ticket["code"])).json()["result"] == "valid"
+    assert (await _verify(server, ticket["code"], ticket["show"]["id"])).json()["result"] == "valid"
 
 
 async def test_gates_scanning_one_code_at_once_let_exactly_one_in(server, fan) -> None:
     [ticket] = await _paid_tickets(server, fan, 1)
-    answers = await asyncio.gather(*(_verify(server, ticket["code"]) for _ in range(12)))
+    answers = await asyncio.gather(*(_verify(server, ticket["code"], ticket["show"]["id"]) for _ in range(12)))
     results = sorted(answer.json()["result"] for answer in answers)
     assert results == ["already_scanned"] * 11 + ["valid"], results
     firsts = {answer.json()["scanned_at"] for answer in answers}

@@ -771,6 +771,8 @@ export interface components {
             scanned_at: string | null;
             scanned_gate: string | null;
             duplicate: boolean;
+            /** @enum {null|string} */
+            reason?: "not_genuine" | "other_show" | "unknown_ticket" | "refunded" | "not_paid" | "revoked" | null;
         };
         /** ScanOutcomes */
         ScanOutcomes: {
@@ -1096,6 +1098,8 @@ export interface components {
             /** @enum {null|string} */
             kind?: "rotating" | "static" | null;
             scanned_gate?: string | null;
+            /** @enum {null|string} */
+            reason?: "not_genuine" | "other_show" | "unknown_ticket" | "refunded" | "not_paid" | "revoked" | null;
         };
         /** WebhookAck */
         WebhookAck: {

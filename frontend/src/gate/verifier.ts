@@ -1,10 +1,11 @@
 /**
  * The gate's offline check, the same rules in the same order as the server's (backend/tickets/service.py):
- * signatures, show, validity window, device signature, revocation, time step. Only the "already scanned" answer is
+ * signatures, show, validity window, device key and signature, revocation, time step. Only the "already scanned" answer is
  * left to the caller, which keeps the seen-set.
  */
 import type { GateBundle } from '../api/types';
 import { algorithm, importAlgorithm, parseCode, timeStep, unb64url, type ParsedCode } from './codes';
+import { soundEd25519Key } from './deviceKeys';
 
 export type OfflineResult = 'valid' | 'invalid' | 'expired';
 
@@ -65,6 +66,8 @@ export class GateVerifier {
     if (cert.showId !== this.bundle.show_id) return INVALID;
     const now = nowMs / 1000;
     if (now < cert.notBefore || now > cert.notAfter) return INVALID;
+    // A small-order or non-canonical key would let a forged device signature verify (see deviceKeys.ts).
+    if (cert.alg === 'Ed25519' && !soundEd25519Key(cert.deviceKey)) return INVALID;
     let deviceKey: CryptoKey;
     try {
       deviceKey = await crypto.subtle.importKey('raw', cert.deviceKey, importAlgorithm(cert.alg), false, ['verify']);

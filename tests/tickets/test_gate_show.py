@@ -1,0 +1,136 @@
+"""A gate scans for one show, and a scan id names one scan.
+
+- The show is part of every gate's verification: a device's gate token names it (and API.md's request, the code
+  alone, works unchanged with it), a scanner account's request must; a genuine ticket of another show is `invalid`,
+  reason `other_show`. Leaving the show out used to verify another show's ticket `valid` at any gate. The operator's
+  SCANNER_TOKEN is no gate: API.md lets it verify any show's ticket with the code alone.
+- A scan id uploaded again gets its stored answer; reused for another ticket (or gate, or show) the upload is
+  refused, 409 scan_id_reused, before any of its scans is judged: it used to return the other ticket's stored answer
+  and never judge the new scan, which could hide a duplicate."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import httpx
+import pytest
+
+from backend.tickets.gate_tokens import gate_token, show_of_gate_token
+from tests.support.data import create_show
+from tests.tickets.devices import SCANNER, SCANNER_TOKEN, buy, gate
+from tests.tickets.test_rotating_codes import signed_in_scanner
+
+
+@pytest.fixture
+async def two_shows(server, fan) -> tuple[object, object, list[dict], list[dict]]:
+    here, there = await create_show(rows=1, seats_per_row=4), await create_show(rows=1, seats_per_row=4)
+    return (here, there, await buy(server, fan, here.id, here.rows["Front/A"][:3]),
+            await buy(server, fan, there.id, there.rows["Front/A"][:3]))
+
+
+async def _verify(client: httpx.AsyncClient, body: dict, headers: dict[str, str]) -> httpx.Response:
+    return await client.post("/api/v1/tickets/verify", json=body, headers=headers)
+
+
+def test_gate_tokens_name_their_show_and_nothing_else() -> None:
+    token = gate_token(SCANNER_TOKEN, 42)
+    assert show_of_gate_token(SCANNER_TOKEN, token) == 42
+    assert show_of_gate_token("another scanner token", token) is None
+    for forged in (token.replace("gate.42.", "gate.43."), token[:-1], token + "A", "gate.42.", "gate..x", "42",
+                   token.replace("gate.", "gate.\u0664")):
+        assert show_of_gate_token(SCANNER_TOKEN, forged) is None, forged
+
+
+async def test_another_shows_ticket_is_invalid_at_this_gate_however_it_asks(anon, two_shows) -> None:
+    here, there, _, theirs = two_shows
+    code = theirs[0]["code"]
+    # The documented request (the code alone) from a device set up for this show.
+    answer = (await _verify(anon, {"code": code}, gate(here.id))).json()
+    assert (answer["result"], answer["reason"], answer["ticket"]) == ("invalid", "other_show", None)
+    # The operator's token naming this show: the same.
+    named = (await _verify(anon, {"code": code, "show_id": str(here.id)}, SCANNER)).json()
+    assert (named["result"], named["reason"]) == ("invalid", "other_show")
+    # A device of this show cannot ask about another one.
+    other = await _verify(anon, {"code": code, "show_id": str(there.id)}, gate(here.id))
+    assert other.status_code == 403 and other.json()["error"] == "wrong_show", other.text
+    # None of that used the ticket up: at its own show's gate it is valid, once.
+    assert (await _verify(anon, {"code": code}, gate(there.id))).json()["result"] == "valid"
+    assert (await _verify(anon, {"code": code}, gate(there.id))).json()["result"] == "already_scanned"
+
+
+async def test_the_operator_token_verifies_any_shows_ticket_as_api_md_documents(anon, two_shows) -> None:
+    """API.md's request: `Authorization: Bearer <SCANNER_TOKEN>` and `{code}` alone. The operator's token is not a
+    gate: it may ask about any show's ticket, and the answer names the ticket's show."""
+    here, there, ours, theirs = two_shows
+    for show, tickets in ((here, ours), (there, theirs)):
+        answer = (await _verify(anon, {"code": tickets[2]["code"]}, SCANNER)).json()
+        assert (answer["result"], answer["ticket"]["show"]["id"]) == ("valid", str(show.id)), answer
+
+
+async def test_a_scanner_account_names_the_show(server, two_shows) -> None:
+    here, _, ours, theirs = two_shows
+    scanner = await signed_in_scanner(server)
+    try:
+        missing = await _verify(scanner, {"code": ours[0]["code"]}, {})
+        assert missing.status_code == 422 and missing.json()["error"] == "show_required"
+        foreign = (await _verify(scanner, {"code": theirs[1]["code"], "show_id": str(here.id)}, {})).json()
+        assert (foreign["result"], foreign["reason"]) == ("invalid", "other_show")
+        assert (await _verify(scanner, {"code": ours[0]["code"], "show_id": str(here.id)}, {})).json()[
+            "result"] == "valid"
+    finally:
+        await scanner.aclose()
+
+
+async def test_a_gate_token_opens_its_own_shows_bundle_and_uploads_only(anon, two_shows) -> None:
+    here, there, ours, _ = two_shows
+    assert (await anon.get(f"/api/v1/shows/{here.id}/gate", headers=gate(here.id))).status_code == 200
+    foreign = await anon.get(f"/api/v1/shows/{there.id}/gate", headers=gate(here.id))
+    assert foreign.status_code == 403 and foreign.json()["error"] == "wrong_show"
+    upload = {"show_id": str(there.id), "gate": "North",
+              "scans": [{"scan_id": secrets.token_hex(8), "code": ours[0]["code"], "scanned_at": _now()}]}
+    refused = await anon.post("/api/v1/gate/scans", json=upload, headers=gate(here.id))
+    assert refused.status_code == 403 and refused.json()["error"] == "wrong_show"
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+async def _upload(client: httpx.AsyncClient, show_id: int, gate_name: str, *scans: tuple[str, str]
+                  ) -> httpx.Response:
+    return await client.post("/api/v1/gate/scans", headers=SCANNER, json={
+        "show_id": str(show_id), "gate": gate_name,
+        "scans": [{"scan_id": scan_id, "code": code, "scanned_at": _now()} for scan_id, code in scans]})
+
+
+def _reused(response: httpx.Response, scan_id: str) -> None:
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] == "scan_id_reused" and response.json()["scan_id"] == scan_id
+
+
+async def test_a_reused_scan_id_is_refused_and_the_new_scan_is_not_hidden(anon, two_shows) -> None:
+    here, there, ours, theirs = two_shows
+    scan_id = secrets.token_hex(8)
+    first = await _upload(anon, here.id, "North", (scan_id, ours[0]["code"]))
+    assert [(i["result"], i["ticket_id"]) for i in first.json()["items"]] == [("valid", ours[0]["ticket_id"])]
+    # The same scan again (a lost answer): the stored answer.
+    assert (await _upload(anon, here.id, "North", (scan_id, ours[0]["code"]))).json() == first.json()
+    # The same id with another ticket, at another gate, at another show: refused, naming the id.
+    _reused(await _upload(anon, here.id, "North", (scan_id, ours[1]["code"])), scan_id)
+    _reused(await _upload(anon, here.id, "South", (scan_id, ours[0]["code"])), scan_id)
+    _reused(await _upload(anon, there.id, "North", (scan_id, theirs[0]["code"])), scan_id)
+    # Nothing in a refused upload was judged, not even its other scans: ticket 1 is still unscanned.
+    fresh = secrets.token_hex(8)
+    _reused(await _upload(anon, here.id, "North", (fresh, ours[2]["code"]), (scan_id, ours[1]["code"])), scan_id)
+    judged = await _upload(anon, here.id, "North", (secrets.token_hex(8), ours[1]["code"]),
+                           (fresh, ours[2]["code"]))
+    assert [(i["result"], i["duplicate"]) for i in judged.json()["items"]] == [("valid", False), ("valid", False)]
+
+
+async def test_one_scan_id_for_two_tickets_in_one_upload_is_refused(anon, two_shows) -> None:
+    here, _, ours, _ = two_shows
+    scan_id = secrets.token_hex(8)
+    _reused(await _upload(anon, here.id, "North", (scan_id, ours[0]["code"]), (scan_id, ours[1]["code"])), scan_id)
+    both = await _upload(anon, here.id, "North", (scan_id, ours[0]["code"]), (scan_id, ours[0]["code"]))
+    assert [i["result"] for i in both.json()["items"]] == ["valid", "valid"]  # one scan, uploaded twice
