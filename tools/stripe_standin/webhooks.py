@@ -162,9 +162,6 @@ class Webhooks:
             self._enqueue(event_id)
         return delivery
 
-    def in_flight(self) -> int:
-        return len(self._in_flight)
-
     # scheduling
 
     def _enqueue(self, event_id: str, at: float | None = None) -> None:
