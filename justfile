@@ -61,6 +61,11 @@ create-scanner EMAIL: setup migrate
 gate-token SHOW: setup
     {{py}} -m backend.tickets.gate_tokens {{SHOW}}
 
+# an organizer account of the organization ORG_NAME (made if new): new (password printed once, or --password P) or an existing profile given the role
+[positional-arguments]
+create-organizer EMAIL ORG_NAME *ARGS: setup migrate
+    {{py}} -m backend.organizer.staff create-organizer "$@"
+
 # write the OpenAPI document (plus the WebSocket messages' schemas) to var/openapi.json and regenerate the web app's API types
 openapi: setup
     {{py}} -m server.openapi_export var/openapi.json
@@ -71,6 +76,7 @@ bench: setup
     {{py}} bench/catalog.py
     {{py}} bench/holds.py
     {{py}} bench/live_map.py --server-cpus 0 --client-cpus 1
+    {{py}} bench/seating_import.py
 
 # check a show's waiting-room draw from a running server's published data (--url, --queue-id=ID --number N)
 verify-draw SHOW *ARGS:

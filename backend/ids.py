@@ -1,19 +1,21 @@
-"""Ids in URLs and bodies: a positive integer of at most 18 ASCII digits (so within 64 bits); anything else names
-nothing (404). Unicode digits (superscript two, Arabic-Indic one, ...) pass `str.isdigit()` but are not ids:
-`int()` raises on some and silently reads others as ASCII digits."""
+"""Ids in URLs and bodies: a positive integer in ASCII digits that an id column can hold (PostgreSQL's serial ids
+are int4, so at most 2,147,483,647); anything else names nothing (404). Unicode digits (superscript two,
+Arabic-Indic one, ...) pass `str.isdigit()` but are not ids: `int()` raises on some and silently reads others as
+ASCII digits. A larger number would reach PostgreSQL as a driver error (a 500), not as "no such row"."""
 
 from __future__ import annotations
 
 from backend.errors import NotFound
 
-MAX_ID_DIGITS = 18
+MAX_ID = 2**31 - 1  # the largest value of an int4 serial column
 
 
-def ascii_int(raw: str, max_digits: int = MAX_ID_DIGITS) -> int | None:
-    """The number `raw` spells in at most `max_digits` ASCII digits, else None."""
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > max_digits:
+def ascii_int(raw: str) -> int | None:
+    """The id `raw` spells in ASCII digits, if an id column can hold it, else None."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_ID)):
         return None
-    return int(raw)
+    number = int(raw)
+    return number if number <= MAX_ID else None
 
 
 def parse_id(raw: str, what: str) -> int:

@@ -32,13 +32,14 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, method: str, path: str, body: bytes = b"", cookie: str | None = None,
-                      content_type: str = "application/json") -> Answer:
+                      content_type: str = "application/json", headers: dict[str, str] | None = None) -> Answer:
         for attempt in (1, 2):
             if self.writer is None:
                 self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
             head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
                     + (f"Cookie: {cookie}\r\n" if cookie else "")
                     + (f"Content-Type: {content_type}\r\n" if body else "")
+                    + "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
                     + f"Content-Length: {len(body)}\r\n\r\n")
             try:
                 self.writer.write(head.encode() + body)

@@ -1,8 +1,10 @@
-"""Demo data: three real venues in three cities and a season of shows over them.
+"""Demo data: four real venues in four cities, all of the demo organization, and a season of shows over three.
 
 - a ~300-seat theatre in London (stalls, dress circle, upper circle, boxes; wheelchair spaces),
 - a ~5,000-seat arena in Amsterdam (floor plus a ring of tiers),
-- a 52,000-seat stadium in Berlin (an oval bowl of 24 sections).
+- a 52,000-seat stadium in Berlin (an oval bowl of 24 sections),
+- a 620-seat concert hall in Vienna, loaded from a seating plan in pretix's format (db/plans/musikverein.json,
+  written for this project), the way an organizer imports one; no show is on there yet.
 
 Seat coordinates are in abstract map units (the stage or pitch near the origin); `rank` orders seats best first
 by distance to the focus of the show, so "best available" walks them in that order. Show times are relative to the
@@ -11,13 +13,20 @@ moment of seeding so the demo always has shows on sale, one whose sale opens lat
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-from db.tables import Seat, Section, Show, Venue
+from db.seating import PlanSection, Seating, coordinate, insert_venue, section_name
+from db.tables import Organization, Show, Venue
 
-INSERT_BATCH = 2000
+DEMO_ORGANIZATION = "Showtime Demo"  # also the one the migration gave venues made before organizations existed
+SAMPLE_PLAN = Path(__file__).resolve().parent / "plans" / "musikverein.json"
+# Prices of the sample plan's categories (the plan itself has none: a show prices its categories).
+SAMPLE_PRICES = {"Kategorie 1": 9500, "Kategorie 2": 7500, "Kategorie 3": 5500, "Kategorie 4": 3000}
 
 
 @dataclass
@@ -123,26 +132,68 @@ def stadium() -> VenueSpec:
     return VenueSpec("Olympiastadion", "Berlin", 52.5147, 13.2395, (0.0, 0.0), sections)
 
 
-async def _insert_venue(spec: VenueSpec) -> tuple[int, int]:
-    venue = (await Venue.insert(Venue(name=spec.name, city=spec.city, lat=spec.lat, lng=spec.lng))
-             .returning(Venue.id))[0]["id"]
-    ranked = []
-    for order, section_spec in enumerate(spec.sections):
-        section_id = (await Section.insert(Section(venue=venue, name=section_spec.name,
-                                                   price_cents=section_spec.price_cents, sort_order=order))
-                      .returning(Section.id))[0]["id"]
-        for seat in section_spec.seats:
-            distance = math.hypot(seat.x - spec.focus[0], seat.y - spec.focus[1])
-            ranked.append((distance, section_id, seat))
-    ranked.sort(key=lambda item: item[0])
-    rows = [
-        Seat(venue=venue, section=section_id, row=seat.row, number=seat.number, x=seat.x, y=seat.y, rank=rank,
-             accessible=seat.accessible)
-        for rank, (_, section_id, seat) in enumerate(ranked)
-    ]
-    for start in range(0, len(rows), INSERT_BATCH):
-        await Seat.insert(*rows[start:start + INSERT_BATCH])
-    return venue, len(rows)
+def _seating(spec: VenueSpec) -> Seating:
+    """A spec's seats in the canonical form: each section its own category (and zone), seats ranked by distance
+    to the focus, guids `<section>/<row>/<number>`."""
+    seating = Seating(categories=[s.name for s in spec.sections],
+                      sections=[PlanSection(s.name, s.name, s.name) for s in spec.sections])
+    ranked = sorted(((math.hypot(seat.x - spec.focus[0], seat.y - spec.focus[1]), k, seat)
+                     for k, section in enumerate(spec.sections) for seat in section.seats), key=lambda item: item[0])
+    for rank, (_, k, seat) in enumerate(ranked):
+        seating.add(f"{spec.sections[k].name}/{seat.row}/{seat.number}", k, seat.row, seat.number, seat.x, seat.y,
+                    rank, seat.accessible)
+    return seating
+
+
+async def _insert_venue(spec: VenueSpec, organization: int) -> tuple[int, int]:
+    seating = _seating(spec)
+    venue, _ = await insert_venue(
+        name=spec.name, city=spec.city, lat=spec.lat, lng=spec.lng, organization=organization, seating=seating,
+        plan_meta={"name": spec.name, "categories": [{"name": name} for name in seating.categories]},
+        section_prices={s.name: s.price_cents for s in spec.sections})
+    return venue, len(seating)
+
+
+def plan_seating(plan: dict[str, Any]) -> tuple[Seating, dict[str, Any]]:
+    """The sample plan's seating and what it carries besides, read as pretix composes positions: a seat is at its
+    zone's position plus its row's plus its own. backend/organizer/plans reads every plan this way, with all its
+    checks (db may not import it); tests/organizer check that both give the same layout hash."""
+    seating = Seating(categories=[c["name"] for c in plan["categories"]], sections=[])
+    index: dict[str, int] = {}
+    for zone in plan["zones"]:
+        zone_name = zone.get("name", "")
+        zx, zy = zone["position"]["x"], zone["position"]["y"]
+        for row in zone["rows"]:
+            rx, ry = row.get("position", {}).get("x", 0), row.get("position", {}).get("y", 0)
+            for seat in row["seats"]:
+                name = section_name(zone_name, seat["category"])
+                if name not in index:
+                    index[name] = len(seating.sections)
+                    seating.sections.append(PlanSection(name, seat["category"], zone_name))
+                seating.add(seat["seat_guid"], index[name], row["row_number"], int(seat["seat_number"]),
+                            zx + rx + seat["position"]["x"], zy + ry + seat["position"]["y"], len(seating), False)
+    zones = [{**{k: v for k, v in zone.items() if k != "rows"},
+              "position": {"x": coordinate(zone["position"]["x"]), "y": coordinate(zone["position"]["y"])}}
+             for zone in plan["zones"]]
+    meta = {"format": "pretix", "name": plan["name"], "categories": plan["categories"], "zones": zones,
+            **({"size": plan["size"]} if "size" in plan else {})}
+    return seating, meta
+
+
+async def _insert_sample_plan(organization: int) -> tuple[int, int]:
+    seating, meta = plan_seating(json.loads(SAMPLE_PLAN.read_text(encoding="utf-8")))
+    venue, _ = await insert_venue(
+        name="Musikverein", city="Vienna", lat=48.2006, lng=16.3725, organization=organization, seating=seating,
+        plan_meta=meta,
+        section_prices={s.name: SAMPLE_PRICES[s.category] for s in seating.sections})
+    return venue, len(seating)
+
+
+async def demo_organization() -> int:
+    found = await Organization.select(Organization.id).where(Organization.name == DEMO_ORGANIZATION).first()
+    if found is None:
+        found = (await Organization.insert(Organization(name=DEMO_ORGANIZATION)).returning(Organization.id))[0]
+    return int(found["id"])
 
 
 async def database_is_empty() -> bool:
@@ -150,9 +201,11 @@ async def database_is_empty() -> bool:
 
 
 async def seed() -> dict[str, int]:
+    organization = await demo_organization()
     venues = {}
     for spec in (theatre(), arena(), stadium()):
-        venues[spec.name] = (*await _insert_venue(spec), spec)
+        venues[spec.name] = (*await _insert_venue(spec, organization), spec)
+    _, sample_seats = await _insert_sample_plan(organization)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     day = timedelta(days=1)
     shows = [
@@ -187,4 +240,4 @@ async def seed() -> dict[str, int]:
                 search_text=f"{title} {description} {spec.name} {spec.city}",
             )
         )
-    return {name: count for name, (_, count, _) in venues.items()}
+    return {**{name: count for name, (_, count, _) in venues.items()}, "Musikverein": sample_seats}

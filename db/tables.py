@@ -17,8 +17,18 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+
+class Organization(Table):
+    """Who puts on shows: owns venues (and, through them, shows); its staff are profiles with the organizer role."""
+
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
+    # `just create-organizer EMAIL ORG_NAME` finds the organization by this name (or makes it).
+    name = Varchar(length=200, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class Venue(Table):
@@ -27,6 +37,15 @@ class Venue(Table):
     city = Varchar(length=100)
     lat = DoublePrecision(index=True)
     lng = DoublePrecision(index=True)
+    # Every venue belongs to one organization (the demo venues to the demo one); an organization that still owns
+    # venues cannot be deleted.
+    organization = ForeignKey(Organization, null=True, index=True, on_delete=OnDelete.restrict)
+    # The seating's content hash (db/seating.py): the same plan imported again finds this venue. Null until first
+    # computed for venues made before plans were imported (backend/organizer computes and keeps it).
+    layout_hash = Varchar(length=32, null=True, default=None)
+    # What the imported plan carried besides its seats (its name, category colours, size, zones' drawings), kept
+    # so an export gives it back; not part of the layout hash.
+    plan_meta = JSON(default="{}")
 
 
 class Section(Table):
@@ -35,6 +54,10 @@ class Section(Table):
     name = Varchar(length=100)
     price_cents = Integer()
     sort_order = Integer(default=0)
+    # The plan's seat category (what a show prices) and zone (pretix's spatial grouping) this section is made of:
+    # an imported plan has one section per (zone, category) it uses. Null on rows made before plans were imported.
+    category = Varchar(length=100, null=True, default=None)
+    zone = Varchar(length=100, null=True, default=None)
 
 
 class Seat(Table):
@@ -48,6 +71,9 @@ class Seat(Table):
     # Lower is better: "best available" walks seats in this order.
     rank = Integer()
     accessible = Boolean(default=False)
+    # The seating plan's own id for this seat (pretix's seat_guid), unique in its venue (an index made by migration
+    # 2026-12-06T14:00:00); an export gives it back so a plan survives a round trip.
+    guid = Varchar(length=100, null=True, default=None)
 
 
 class Show(Table):
@@ -72,8 +98,10 @@ class Profile(Table):
     name = Varchar(length=100)
     password_hash = Varchar(length=200)
     created_at = Timestamptz(default=TimestamptzNow())
-    # "fan", or "scanner" for gate staff (made by `python -m db.manage create-scanner EMAIL`).
+    # "fan", "scanner" for gate staff (`just create-scanner`), or "organizer" (`just create-organizer`).
     role = Varchar(length=20, default="fan")
+    # The organization an organizer works for (null for every other role).
+    organization = ForeignKey(Organization, null=True, index=True, on_delete=OnDelete.set_null)
     # Set when the owner proved they read this address (the token mailed at registration); see accounts.verification.
     email_verified_at = Timestamptz(null=True, default=None)
 

@@ -50,6 +50,7 @@ def domain_contributions(services: Services) -> list[Contribution]:
     from backend.catalog.facts import ShowFactsCache
     from backend.catalog.layout import LayoutCache
     from backend.edge import health, spa
+    from backend.organizer import plugin as organizer
     from backend.payments import plugin as payments
     from backend.tickets import plugin as tickets
     from realtime import plugin as realtime
@@ -68,6 +69,7 @@ def domain_contributions(services: Services) -> list[Contribution]:
                              open_orders=payments_domain.lifecycle, turns=turns),
         payments.contribution(services, payments_domain),
         realtime.contribution(services, show_facts=show_facts),
+        organizer.contribution(services),
         spa.contribution(services),
     ]
 

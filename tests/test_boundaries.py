@@ -16,6 +16,7 @@ CONTRACTS = (
     "Seat-state keys and Lua scripts are private to backend.seats",
     "Waiting-room keys and Lua scripts are private to realtime.waiting_room",
     "Layers, each importing only those below it",
+    "The organizer domain changes seat state only through backend.seats and money only through backend.payments",
     "The app's assembly: the factory above the wiring of every domain",
     "Realtime inside: the plugin, then its sockets",
     "The waiting room inside: its face, routes and feed above the line",

@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from backend.errors import NotFound
-from backend.ids import MAX_ID_DIGITS, ascii_int, parse_show_id
+from backend.ids import MAX_ID, ascii_int, parse_show_id
 
 # Every character Python's str.isdigit() accepts that is not an ASCII digit (superscripts, Arabic-Indic, fullwidth,
 # Devanagari, circled, ...): int() reads many of them as the ASCII digit they look like.
@@ -29,8 +29,9 @@ def test_a_unicode_digit_is_not_an_id(digit: str) -> None:
             parse_show_id(raw)
 
 
-def test_ascii_ids_within_64_bits() -> None:
+def test_ascii_ids_an_int4_column_holds() -> None:
+    """PostgreSQL's serial ids are int4: a larger number is no id (404), never a driver error (a 500)."""
     assert ascii_int("0") == 0 and ascii_int("42") == 42 and parse_show_id("7") == 7
-    assert ascii_int("9" * MAX_ID_DIGITS) == int("9" * MAX_ID_DIGITS) < 2**63
-    for raw in ("9" * (MAX_ID_DIGITS + 1), "", "-1", "+1", " 1", "1 ", "1e3", "0x1", "1.0", "1_000"):
+    assert ascii_int(str(MAX_ID)) == MAX_ID == 2**31 - 1
+    for raw in (str(MAX_ID + 1), "9" * 18, "9" * 19, "", "-1", "+1", " 1", "1 ", "1e3", "0x1", "1.0", "1_000"):
         assert ascii_int(raw) is None, raw

@@ -20,8 +20,9 @@ class ProfileOut(msgspec.Struct):
     profile_id: str
     email: str
     name: str
-    # "fan", or "scanner" for gate staff: the web app offers the scanner page to those.
-    role: Literal["fan", "scanner"] = "fan"
+    # "fan", "scanner" for gate staff (the web app offers them the scanner page), or "organizer" for an
+    # organization's staff (the organizer API, backend/organizer).
+    role: Literal["fan", "scanner", "organizer"] = "fan"
     # True once the owner confirmed the address with the mailed token (backend/accounts/verification.py).
     email_verified: bool = False
 

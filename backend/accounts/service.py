@@ -78,7 +78,7 @@ def profile_out(profile: dict) -> ProfileOut:
         profile_id=str(profile["id"]),
         email=profile["email"],
         name=profile["name"],
-        role="scanner" if profile.get("role") == "scanner" else "fan",
+        role=profile["role"] if profile.get("role") in ("scanner", "organizer") else "fan",
         email_verified=profile["email_verified_at"] is not None,
     )
 

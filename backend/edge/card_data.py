@@ -145,6 +145,68 @@ def strings_carry_card_number(value: Any) -> bool:
     return False
 
 
+# A value that is a card number and nothing else: 13-19 digits, optionally grouped by single spaces or dashes.
+_WHOLE_PAN = re.compile(r"[2-6](?:[ -]?[0-9]){12,18}")
+
+
+def value_is_card_number(value: object) -> bool:
+    """A string or integer that is a card number as a whole, by the same rule as the byte net (length per network,
+    the groupings cards are written in, Luhn)."""
+    if isinstance(value, str):
+        text = value.strip()
+        return 13 <= len(text) <= 37 and _WHOLE_PAN.fullmatch(text) is not None and _run_holds_card(text.encode())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 10**12 <= value < 10**19 and is_card_number(str(value))
+    return False
+
+
+def values_carry_card_data(value: Any) -> bool:
+    """The value-by-value net, for bodies that are files (a seating plan): a card field's name anywhere, or a
+    string or integer that is a card number as a whole. The byte-level net does not suit such a body: its tens of
+    thousands of ids and coordinates hold digit runs that pass the Luhn check by chance (a float's 17 digits do one
+    time in ten; an all-digit stretch of a UUID, now and then), and would refuse a good file."""
+    return walk_file(value, max_depth=None)[0]
+
+
+def walk_file(value: Any, max_depth: int | None) -> tuple[bool, bool]:
+    """(carries card data, nests deeper than `max_depth` containers) in one pass over a decoded file: a 60,000-seat
+    plan is half a million values, and two walks cost twice. Scalars are judged where they are found, never
+    stacked; a file repeats its few keys many times, so each key is judged once."""
+    names: dict[str, bool] = {}
+    deep = False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if max_depth is not None and depth > max_depth:
+            deep = True
+        children: Any
+        if type(item) is dict:
+            for key in item:
+                forbidden = names.get(key)
+                if forbidden is None:
+                    forbidden = names[key] = isinstance(key, str) and \
+                        _SEPARATORS.sub("", key.lower()) in FORBIDDEN_FIELDS
+                if forbidden:
+                    return True, deep
+            children = item.values()
+        else:
+            children = item
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif (kind is str and 13 <= len(child) <= 37) or (kind is int and child >= 10**12):
+                if value_is_card_number(child):
+                    return True, deep
+    return False, deep
+
+
+def raw_carries_card_data(raw: bytes) -> bool:
+    """The byte-level nets: a card number anywhere, or a card field's name, even in a body that is not JSON."""
+    return looks_like_card_number(raw) or raw_names_card_field(raw)
+
+
+
 def text_has_card_number(text: str) -> bool:
     return any(_is_log_card_number(match.group()) for match in _PAN_TEXT.finditer(text))
 

@@ -7,11 +7,12 @@ it runs on every request of a flash sale: four layers of the same work cost a ho
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -77,9 +78,10 @@ def security_headers(stripe_origins: Iterable[str], hsts: bool) -> tuple[list[tu
     return headers, schema
 
 
-async def send_error(send: Send, status: int, code: str, detail: str) -> None:
+async def send_error(send: Send, status: int, code: str, detail: str, pointer: str | None = None) -> None:
     """An answer in API.md's error shape from below the framework (no route, no handler involved)."""
-    body = msgspec.json.encode({"error": code, "detail": detail})
+    body = msgspec.json.encode({"error": code, "detail": detail} if pointer is None else
+                               {"error": code, "detail": detail, "pointer": pointer})
     start: Any = {"type": "http.response.start", "status": status,
                   "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}
     await send(start)
@@ -137,10 +139,14 @@ class EdgeMiddleware:
     """
 
     def __init__(self, app: ASGIApp, *, trusted_origins: Iterable[str] = (), exempt_paths: Iterable[str] = (),
-                 stripe_origins: Iterable[str] = (), hsts: bool = False, access_log: AccessLog | None = None) -> None:
+                 stripe_origins: Iterable[str] = (), hsts: bool = False, access_log: AccessLog | None = None,
+                 body_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.trusted = {o.rstrip("/") for o in trusted_origins}
         self.exempt = tuple(exempt_paths)
+        # Exact paths whose bodies may be larger than screening.MAX_BODY_BYTES (each route's own limit): files,
+        # screened for card data value by value (screening.screen_body).
+        self.body_limits = dict(body_limits or {})
         self.headers, self.schema_headers = security_headers(stripe_origins, hsts)
         self.access_log = access_log or AccessLog()
         self.ids = RequestIds()
@@ -178,16 +184,27 @@ class EdgeMiddleware:
                     await send_error(send_with_headers, 403, "cross_site_request",
                                      "Cross-site requests that change state are refused.")
                     return
+                limit = self.body_limits.get(path, screening.MAX_BODY_BYTES) if self.body_limits \
+                    else screening.MAX_BODY_BYTES
                 declared = seen.get(b"content-length")
                 if declared and declared.isascii() and declared.isdigit() and (
-                        refusal := screening.refuse_size(int(declared))):
+                        refusal := screening.refuse_size(int(declared), limit)):
                     await send_error(send_with_headers, refusal.status, refusal.code, refusal.detail)
                     return
-                body, messages, too_large = await read_body(receive, screening.MAX_BODY_BYTES)
-                refusal = screening.BODY_TOO_LARGE if too_large else screening.screen_body(
-                    body, seen.get(b"content-type"), screen_cards=not exempt)
+                body, messages, too_large = await read_body(receive, limit)
+                if too_large:
+                    refusal = screening.refuse_size(limit + 1, limit)
+                elif len(body) > screening.MAX_BODY_BYTES:
+                    # A file (a seating plan): seconds of screening for 60,000 seats, in a worker thread so the
+                    # event loop keeps serving this process's other requests meanwhile.
+                    refusal = await asyncio.to_thread(screening.screen_body, body, seen.get(b"content-type"),
+                                                      screen_cards=not exempt, limit=limit, file_body=True)
+                else:
+                    refusal = screening.screen_body(body, seen.get(b"content-type"), screen_cards=not exempt,
+                                                    limit=limit, file_body=limit > screening.MAX_BODY_BYTES)
                 if refusal:
-                    await send_error(send_with_headers, refusal.status, refusal.code, refusal.detail)
+                    await send_error(send_with_headers, refusal.status, refusal.code, refusal.detail,
+                                     refusal.pointer)
                     return
                 receive = replaying(body, messages, receive)
             if kind == "http" and (refusal := screening.refuse_target(path, scope.get("query_string", b""))):

@@ -47,6 +47,10 @@ OPERATIONS = {
     ("POST", "/api/v1/shows/{show_id}/queue", "joinQueue"),
     ("GET", "/api/v1/shows/{show_id}/queue/me", "getMyQueueEntry"),
     ("GET", "/api/v1/shows/{show_id}/queue/draw", "getQueueDraw"),
+    # Organizers (API.md, "Organizers").
+    ("POST", "/api/v1/organizer/venues", "importVenue"),
+    ("GET", "/api/v1/organizer/venues", "listOrganizerVenues"),
+    ("GET", "/api/v1/organizer/venues/{venue_id}/seating-plan", "exportSeatingPlan"),
 }
 
 

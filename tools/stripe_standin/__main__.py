@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -39,7 +40,10 @@ class _Server(uvicorn.Server):
 def main(argv: list[str] | None = None) -> int:
     settings = load_settings(argv, os.environ)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # webhooks.py logs each delivery itself
+    # The state is a large heap of long-lived dicts without cycles: with the default thresholds (700, 10, 10) the
+    # collector rescans it over and over as it grows (a quarter of the CPU of a payment, measured in-process).
+    # Collect young objects far less often; garbage here is freed by reference counting all the same.
+    gc.set_threshold(20_000, 20, 10)
     try:
         app = create_app(settings)
     except StateFileError as exc:

@@ -35,7 +35,7 @@ async def set_webhook_switch(request: Request, webhooks: Webhooks, store: Store)
     if not isinstance(body, dict) or not isinstance(body.get("enabled"), bool):
         raise ValidationException('expected a JSON body like {"enabled": false}')
     webhooks.set_enabled(body["enabled"])
-    store.save()
+    store.flush()
     return {"enabled": store.webhooks_enabled, "url": webhooks.url or None}
 
 
@@ -47,7 +47,8 @@ async def list_events(
 
     Filters: ``type``, ``payment_intent`` (also matches charges of that PaymentIntent), delivery ``status``.
     """
-    items = [summary(entry) for entry in store.events.values()]
+    deliveries = store.deliveries
+    items = [summary(event, deliveries[event_id]) for event_id, event in store.events.items()]
     if type:
         items = [item for item in items if item["type"] == type]
     if payment_intent:
@@ -60,11 +61,11 @@ async def list_events(
 @post("/_standin/events/{event_id:str}/redeliver", status_code=200, include_in_schema=False)
 async def redeliver_event(event_id: str, webhooks: Webhooks, store: Store) -> Response:
     """Send one event again (like "Resend" in Stripe's dashboard), even one lost on purpose."""
-    entry = webhooks.redeliver(event_id)
-    if entry is None:
+    delivery = webhooks.redeliver(event_id)
+    if delivery is None:
         raise NotFoundException(f"no event {event_id}")
-    store.save()
-    return Response(summary(entry, with_event=False))
+    store.flush()
+    return Response(summary(store.events[event_id], delivery, with_event=False))
 
 
 @post("/_standin/payment_intents/{intent_id:str}/finish_processing", status_code=200, include_in_schema=False)
@@ -74,4 +75,33 @@ async def finish_processing(intent_id: str, payments: Payments) -> dict[str, Any
     return payments.finish_processing(intent_id)
 
 
-routes = [healthz, webhook_switch, set_webhook_switch, list_events, redeliver_event, finish_processing]
+@get("/_standin/refunds", include_in_schema=False)
+async def count_refunds(store: Store, payment_intent: str | None = None) -> dict[str, Any]:
+    """How many refunds exist, in total and per PaymentIntent (with the amounts), so a test can check e.g. that a
+    show's cancellation refunded each order exactly once. ``payment_intent`` narrows it to that one (a count of 0
+    when it has none, or is unknown)."""
+    grouped = store.refunds_by_intent()
+    if payment_intent is not None:
+        grouped = {payment_intent: grouped.get(payment_intent, [])}
+    by_intent = {
+        intent_id: {"count": len(refunds), "amount": sum(refund["amount"] for refund in refunds)}
+        for intent_id, refunds in grouped.items()
+        if refunds or payment_intent is not None
+    }
+    return {
+        "total": sum(item["count"] for item in by_intent.values()),
+        "amount": sum(item["amount"] for item in by_intent.values()),
+        "payment_intents": sum(1 for item in by_intent.values() if item["count"]),
+        "by_payment_intent": by_intent,
+    }
+
+
+routes = [
+    healthz,
+    webhook_switch,
+    set_webhook_switch,
+    list_events,
+    redeliver_event,
+    finish_processing,
+    count_refunds,
+]

@@ -88,7 +88,7 @@ class StripeGateway:
             now = self.clock()
             if idempotency_key and should_remember(status):
                 self.idempotency.remember(record_key, request_fingerprint, status, body, now)
-            self.store.save(now)
+            self.store.flush(now)
         return status, body, False
 
     async def _params(self, request: Request) -> dict[str, Any]:
@@ -146,6 +146,10 @@ class StripeApi(Controller):
     @post("/refunds", status_code=200)
     async def create_refund(self, request: Request, gateway: StripeGateway) -> Response:
         return await gateway.call(request, lambda params, _, info: gateway.payments.create_refund(params, info))
+
+    @get("/refunds")
+    async def list_refunds(self, request: Request, gateway: StripeGateway) -> Response:
+        return await gateway.call(request, lambda params, _, __: gateway.payments.list_refunds(params))
 
     @get("/refunds/{refund_id:str}")
     async def retrieve_refund(self, request: Request, gateway: StripeGateway, refund_id: str) -> Response:

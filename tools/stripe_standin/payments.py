@@ -8,7 +8,6 @@ rejected call leaves no trace (a card decline is a change: Stripe records it too
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from .errors import (
     unknown_param,
 )
 from .store import Store
-from .webhooks import Webhooks
+from .webhooks import Webhooks, snapshot
 
 log = logging.getLogger("stripe_standin.payments")
 
@@ -184,7 +183,7 @@ class Payments:
 
     def update_intent(self, intent_id: str, params: dict[str, Any], request: RequestInfo) -> dict[str, Any]:
         _only(params, _UPDATE_PARAMS)
-        intent = self._intent(intent_id)
+        intent = self._intent(intent_id, for_update=True)
         changes: dict[str, Any] = {}
         money_or_method = {"amount", "currency", *_PAYMENT_METHOD_PARAMS} & params.keys()
         if money_or_method and intent["status"] not in UPDATABLE:
@@ -215,13 +214,13 @@ class Payments:
         self, intent_id: str, params: dict[str, Any], caller: Caller, request: RequestInfo
     ) -> dict[str, Any]:
         _only(params, _CONFIRM_PARAMS)
-        intent = self._intent(intent_id)
+        intent = self._intent(intent_id, for_update=True)
         self._check_client_secret(intent, params, caller)
         return self._confirm(intent, params, caller, request)
 
     def cancel_intent(self, intent_id: str, params: dict[str, Any], request: RequestInfo) -> dict[str, Any]:
         _only(params, {"cancellation_reason", "expand"})
-        intent = self._intent(intent_id)
+        intent = self._intent(intent_id, for_update=True)
         reason = params.get("cancellation_reason")
         if reason is not None and reason not in CANCELLATION_REASONS:
             raise invalid_request(
@@ -343,13 +342,13 @@ class Payments:
         for _, intent_id in due:
             self._settle(intent_id)
         if due:
-            self.store.save(now)
+            self.store.flush(now)
         upcoming = self.store.processing.values()
         return max(0.0, min(upcoming) - now) if upcoming else None
 
     def _settle(self, intent_id: str) -> None:
         del self.store.processing[intent_id]
-        intent = self.store.get("payment_intent", intent_id)
+        intent = self.store.get("payment_intent", intent_id, for_update=True)
         if intent is None or intent["status"] != "processing":
             return
         method = self.store.get("payment_method", intent["payment_method"])
@@ -457,69 +456,133 @@ class Payments:
     # refunds
 
     def create_refund(self, params: dict[str, Any], request: RequestInfo) -> dict[str, Any]:
+        """Refund all that is left of a charge, or ``amount`` of it. Several refunds of one charge add up to at
+        most what was captured; each sends ``charge.refunded`` (the Charge) and ``refund.created`` (the Refund)."""
         _only(params, {"payment_intent", "charge", "amount", "metadata", "reason", "expand"})
-        if "charge" in params:
-            charge = self.store.get("charge", str(params["charge"]))
-            if charge is None:
-                raise StripeError(
-                    400,
-                    "invalid_request_error",
-                    f"No such charge: '{params['charge']}'",
-                    code="resource_missing",
-                    param="charge",
-                )
-        elif "payment_intent" in params:
-            intent_id = str(params["payment_intent"])
-            intent = self.store.get("payment_intent", intent_id)
-            if intent is None:
-                raise StripeError(
-                    400,
-                    "invalid_request_error",
-                    f"No such payment_intent: '{intent_id}'",
-                    code="resource_missing",
-                    param="payment_intent",
-                )
-            charge = self.store.get("charge", intent["latest_charge"]) if intent["latest_charge"] else None
-            if intent["status"] != "succeeded" or charge is None:
-                raise invalid_request(
-                    f"This PaymentIntent ({intent_id}) does not have a successful charge to refund.",
-                    code="charge_not_refundable" if charge else None,
-                    param="payment_intent",
-                )
-        else:
+        # The parameters first, as Stripe checks them before it looks at the charge.
+        amount = _integer(params["amount"], "amount") if "amount" in params else None
+        if amount is not None and amount < 1:
             raise invalid_request(
-                "One of the following params should be provided for this request: payment_intent or charge.",
-                code="parameter_missing",
+                "This value must be greater than or equal to 1.", code="parameter_invalid_integer", param="amount"
             )
+        reason = params.get("reason")
+        if reason is not None and reason not in REFUND_REASONS:
+            raise invalid_request(f"Invalid reason: must be one of {', '.join(REFUND_REASONS)}", param="reason")
+        metadata = _metadata(params.get("metadata", {}), current={})
+        charge = self._charge_to_refund(params)
         if charge["status"] != "succeeded":
             raise invalid_request(f"Charge {charge['id']} has not succeeded.", code="charge_not_refundable")
         remaining = charge["amount"] - charge["amount_refunded"]
         if remaining <= 0:
             raise invalid_request(f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded")
-        amount = _integer(params["amount"], "amount") if "amount" in params else remaining
-        if amount < 1:
-            raise invalid_request("This value must be greater than or equal to 1.", param="amount")
+        if amount is None:
+            amount = remaining
         if amount > remaining:
+            currency = charge["currency"]
+            limit = (
+                f"charge amount ({_money(charge['amount'], currency)})"
+                if charge["amount_refunded"] == 0
+                else f"unrefunded amount on charge ({_money(remaining, currency)})"
+            )
             raise invalid_request(
-                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({remaining})",
+                f"Refund amount ({_money(amount, currency)}) is greater than {limit}",
                 code="amount_too_large",
                 param="amount",
             )
-        reason = params.get("reason")
-        if reason is not None and reason not in REFUND_REASONS:
-            raise invalid_request(f"Invalid reason: must be one of {', '.join(REFUND_REASONS)}", param="reason")
-        refund = objects.refund(
-            charge,
-            amount=amount,
-            created=int(self.clock()),
-            metadata=_metadata(params.get("metadata", {}), current={}),
-            reason=reason,
+        refund = self.store.put(
+            objects.refund(charge, amount=amount, created=int(self.clock()), metadata=metadata, reason=reason)
         )
-        self.store.put(refund)
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+        self.store.put(charge)
         self._event("charge.refunded", charge, request)
+        self._event("refund.created", refund, request)
         return self.render(refund, params)
+
+    def _charge_to_refund(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "charge" in params:
+            charge = self.store.get("charge", str(params["charge"]), for_update=True)
+            if charge is None:
+                raise _no_such("charge", str(params["charge"]))
+            if "payment_intent" in params and params["payment_intent"] != charge["payment_intent"]:
+                raise invalid_request(
+                    f"The charge {charge['id']} does not belong to the PaymentIntent {params['payment_intent']}.",
+                    param="payment_intent",
+                )
+            return charge
+        if "payment_intent" not in params:
+            raise invalid_request(
+                "One of the following params should be provided for this request: payment_intent or charge.",
+                code="parameter_missing",
+            )
+        intent_id = str(params["payment_intent"])
+        intent = self.store.get("payment_intent", intent_id)
+        if intent is None:
+            raise _no_such("payment_intent", intent_id)
+        charge = self.store.get("charge", intent["latest_charge"], for_update=True) if intent["latest_charge"] else None
+        if intent["status"] != "succeeded" or charge is None:
+            raise invalid_request(
+                f"This PaymentIntent ({intent_id}) does not have a successful charge to refund.",
+                code="charge_not_refundable" if charge else None,
+                param="payment_intent",
+            )
+        return charge
+
+    def list_refunds(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``GET /v1/refunds``: newest first, filtered by ``payment_intent`` or ``charge`` and ``created``."""
+        _only(params, {"payment_intent", "charge", "limit", "starting_after", "ending_before", "created", "expand"})
+        limit = _integer(params.get("limit", 10), "limit")
+        if not 1 <= limit <= 100:
+            raise invalid_request("This value must be between 1 and 100.", param="limit")
+        if "payment_intent" in params:
+            intent_id = str(params["payment_intent"])
+            if self.store.get("payment_intent", intent_id) is None:
+                raise _no_such("payment_intent", intent_id)
+            refunds = self.store.refunds_of(intent_id)
+        elif "charge" in params:
+            charge = self.store.get("charge", str(params["charge"]))
+            if charge is None:
+                raise _no_such("charge", str(params["charge"]))
+            refunds = [r for r in self.store.refunds_of(charge["payment_intent"]) if r["charge"] == charge["id"]]
+        else:
+            refunds = list(self.store.values("refund"))
+        refunds.reverse()
+        if "created" in params:
+            refunds = [refund for refund in refunds if _created_matches(refund["created"], params["created"])]
+        expand = params.get("expand", [])
+        item_params = {"expand": [_list_expansion(path) for path in ([expand] if isinstance(expand, str) else expand)]}
+        return self._page(refunds, params, limit, "/v1/refunds", item_params)
+
+    def _page(
+        self,
+        items: list[dict[str, Any]],
+        params: dict[str, Any],
+        limit: int,
+        url: str,
+        item_params: dict[str, Any],
+    ) -> dict[str, Any]:
+        """One page of a Stripe list (``items`` newest first), by ``starting_after`` or ``ending_before``."""
+        ids = [item["id"] for item in items]
+        if "starting_after" in params:
+            cursor = str(params["starting_after"])
+            if cursor not in ids:
+                raise resource_missing(items[0]["object"] if items else "object", cursor, param="starting_after")
+            items = items[ids.index(cursor) + 1 :]
+            page, has_more = items[:limit], len(items) > limit
+        elif "ending_before" in params:
+            cursor = str(params["ending_before"])
+            if cursor not in ids:
+                raise resource_missing(items[0]["object"] if items else "object", cursor, param="ending_before")
+            items = items[: ids.index(cursor)]
+            page, has_more = items[-limit:], len(items) > limit
+        else:
+            page, has_more = items[:limit], len(items) > limit
+        return {
+            "object": "list",
+            "data": [self.render(item, item_params) for item in page],
+            "has_more": has_more,
+            "url": url,
+        }
 
     # reading
 
@@ -531,17 +594,17 @@ class Payments:
         return self.render(obj, params)
 
     def retrieve_event(self, event_id: str) -> dict[str, Any]:
-        entry = self.store.events.get(event_id)
-        if entry is None:
+        event = self.store.events.get(event_id)
+        if event is None:
             raise resource_missing("event", event_id)
-        return entry["event"]
+        return event
 
     def list_events(self, params: dict[str, Any]) -> dict[str, Any]:
         _only(params, {"limit", "type", "starting_after"})
         limit = _integer(params.get("limit", 10), "limit")
         if not 1 <= limit <= 100:
             raise invalid_request("This value must be between 1 and 100.", param="limit")
-        events = [entry["event"] for entry in reversed(self.store.events.values())]
+        events = list(reversed(self.store.events.values()))
         if "type" in params:
             events = [event for event in events if event["type"] == params["type"]]
         if "starting_after" in params:
@@ -558,27 +621,39 @@ class Payments:
 
     def render(self, obj: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         """A copy of ``obj`` as the API answers it, with the fields named by ``expand[]`` expanded."""
-        result = copy.deepcopy(obj)
+        result = snapshot(obj)
         expand = params.get("expand", [])
         for path in [expand] if isinstance(expand, str) else expand:
+            if obj["object"] == "charge" and path == "refunds":
+                # Not part of a Charge since API version 2022-11-15, unless expanded.
+                refunds = [r for r in self.store.refunds_of(obj["payment_intent"]) if r["charge"] == obj["id"]]
+                result["refunds"] = {
+                    "object": "list",
+                    "data": [snapshot(refund) for refund in reversed(refunds)],
+                    "has_more": False,
+                    "total_count": len(refunds),
+                    "url": f"/v1/charges/{obj['id']}/refunds",
+                }
+                continue
             target = EXPANDABLE.get(obj["object"], {}).get(path)
             if target is None:
                 raise invalid_request(f"This property cannot be expanded ({path}).", param="expand")
             if isinstance(result.get(path), str):
-                result[path] = copy.deepcopy(self.store.get(target, result[path]))
+                expanded = self.store.get(target, result[path])
+                result[path] = snapshot(expanded) if expanded is not None else None
         return result
 
     # helpers
 
-    def _intent(self, intent_id: str) -> dict[str, Any]:
-        intent = self.store.get("payment_intent", intent_id)
+    def _intent(self, intent_id: str, *, for_update: bool = False) -> dict[str, Any]:
+        intent = self.store.get("payment_intent", intent_id, for_update=for_update)
         if intent is None:
             raise resource_missing("payment_intent", intent_id, param="intent")
         return intent
 
     def _intent_view(self, intent: dict[str, Any], params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         if caller.publishable:
-            return objects.publishable_view(copy.deepcopy(intent))
+            return objects.publishable_view(snapshot(intent))
         return self.render(intent, params)
 
     def _check_client_secret(self, intent: dict[str, Any], params: dict[str, Any], caller: Caller) -> None:
@@ -688,3 +763,47 @@ def _metadata(value: Any, *, current: dict[str, str]) -> dict[str, str]:
     if len(merged) > 50:
         raise invalid_request("Metadata can have at most 50 keys", param="metadata")
     return merged
+
+
+def _no_such(kind: str, object_id: str) -> StripeError:
+    """An object named by a parameter (not by the URL) that does not exist: 400, as Stripe answers it."""
+    return StripeError(
+        400, "invalid_request_error", f"No such {kind}: '{object_id}'", code="resource_missing", param=kind
+    )
+
+
+_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "CA$", "aud": "A$", "chf": "CHF "}
+_ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf",
+                 "xof", "xpf"}  # fmt: skip
+
+
+def _money(amount: int, currency: str) -> str:
+    """An amount as Stripe's messages write it: "$25.00", "£93.90"."""
+    value = str(amount) if currency in _ZERO_DECIMAL else f"{amount // 100}.{amount % 100:02d}"
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{value}" if symbol else f"{value} {currency.upper()}"
+
+
+def _list_expansion(path: str) -> str:
+    """``expand[]=data.charge`` on a list expands ``charge`` in each item."""
+    if not path.startswith("data."):
+        raise invalid_request(f"This property cannot be expanded ({path}).", param="expand")
+    return path.removeprefix("data.")
+
+
+def _created_matches(created: int, condition: Any) -> bool:
+    """Stripe's ``created`` filter: an exact timestamp, or ``created[gt|gte|lt|lte]``."""
+    if not isinstance(condition, dict):
+        return created == _integer(condition, "created")
+    checks = {
+        "gt": lambda bound: created > bound,
+        "gte": lambda bound: created >= bound,
+        "lt": lambda bound: created < bound,
+        "lte": lambda bound: created <= bound,
+    }
+    for operator, value in condition.items():
+        if operator not in checks:
+            raise unknown_param(f"created[{operator}]")
+        if not checks[operator](_integer(value, f"created[{operator}]")):
+            return False
+    return True

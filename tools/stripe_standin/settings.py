@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class Settings:
     # Empty means "no endpoint": events are still recorded, just never sent.
     webhook_url: str = "http://127.0.0.1:8000/api/v1/payments/stripe/webhook"
     webhook_max_attempts: int = 12
+    # Deliveries in flight at once, as Stripe sends several at a time.
+    webhook_concurrency: int = 16
     # How long a payment of a settling-later test method stays `processing` (cards.SETTLING_LATER).
     processing_seconds: float = 5.0
     log_level: str = "info"
@@ -35,6 +38,7 @@ _OPTIONS: dict[str, tuple[str, type]] = {
     "webhook_secret": ("STRIPE_WEBHOOK_SECRET", str),
     "webhook_url": ("STANDIN_WEBHOOK_URL", str),
     "webhook_max_attempts": ("STANDIN_WEBHOOK_MAX_ATTEMPTS", int),
+    "webhook_concurrency": ("STANDIN_WEBHOOK_CONCURRENCY", int),
     "processing_seconds": ("STANDIN_PROCESSING_SECONDS", float),
     "log_level": ("STANDIN_LOG_LEVEL", str),
 }
@@ -65,10 +69,23 @@ def load_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Set
         problems.append("the publishable key must start with pk_")
     if not settings.webhook_secret:
         problems.append("the webhook secret must not be empty")
+    if settings.webhook_url and not _http_url(settings.webhook_url):
+        problems.append("--webhook-url must be an http:// or https:// URL (or empty: no endpoint)")
     if settings.webhook_max_attempts < 1:
         problems.append("--webhook-max-attempts must be at least 1")
+    if settings.webhook_concurrency < 1:
+        problems.append("--webhook-concurrency must be at least 1")
     if not settings.processing_seconds >= 0:
         problems.append("--processing-seconds must not be negative")
     if problems:
         parser.error("; ".join(problems))
     return settings
+
+
+def _http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError when the port is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -482,10 +482,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organizer/venues/{venue_id}/seating-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ExportPlan */
+        get: operations["exportSeatingPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizer/venues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListVenues */
+        get: operations["listOrganizerVenues"];
+        put?: never;
+        /** ImportVenue */
+        post: operations["importVenue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Area */
+        Area: {
+            color?: string;
+            border_color?: string;
+            rotation?: number;
+            position?: components["schemas"]["Position"];
+            uuid?: string;
+            shape?: "polygon" | "rectangle" | "ellipse" | "circle" | "text";
+            polygon?: components["schemas"]["Polygon"];
+            rectangle?: components["schemas"]["Rectangle"];
+            ellipse?: components["schemas"]["Ellipse"];
+            circle?: components["schemas"]["Circle"];
+            text?: components["schemas"]["AreaText"] | string;
+            width?: number;
+            height?: number;
+        };
+        /** AreaText */
+        AreaText: {
+            text: string;
+            color?: string;
+            size?: number;
+            position?: components["schemas"]["Position"];
+        };
         /** BestAvailableRequest */
         BestAvailableRequest: {
             /** @description How many adjacent seats */
@@ -493,6 +551,11 @@ export interface components {
             section_id?: string | null;
             /** @default false */
             accessible?: boolean;
+        };
+        /** Category */
+        Category: {
+            name: string;
+            color?: string;
         };
         /** CheckoutBody */
         CheckoutBody: {
@@ -507,6 +570,10 @@ export interface components {
             currency: string;
             expires_at: string;
             payment: components["schemas"]["PaymentSetup"];
+        };
+        /** Circle */
+        Circle: {
+            radius: number;
         };
         /** DeviceBody */
         DeviceBody: {
@@ -535,6 +602,10 @@ export interface components {
                 string,
                 "available" | "held" | "sold"
             ][];
+        };
+        /** Ellipse */
+        Ellipse: {
+            radius: components["schemas"]["Position"];
         };
         /** ErrorMessage */
         ErrorMessage: {
@@ -577,6 +648,30 @@ export interface components {
         HoldRequest: {
             seat_ids?: string[] | null;
             best_available?: components["schemas"]["BestAvailableRequest"] | null;
+        };
+        /** LayoutCategory */
+        LayoutCategory: {
+            name: string;
+            color?: string;
+        };
+        /** LayoutSeat */
+        LayoutSeat: {
+            seat_guid: string;
+            section: string;
+            row: string;
+            seat_number: number;
+            x: number;
+            y: number;
+            rank: number;
+            /** @default false */
+            accessible?: boolean;
+        };
+        /** LayoutSection */
+        LayoutSection: {
+            name: string;
+            category: string;
+            /** @default  */
+            zone?: string;
         };
         /** LoginBody */
         LoginBody: {
@@ -651,6 +746,21 @@ export interface components {
             /** @enum {null|string} */
             refund_reason?: "seats_taken" | "amount_mismatch" | "order_cancelled" | null;
         };
+        /** OrganizerVenue */
+        OrganizerVenue: {
+            venue_id: string;
+            name: string;
+            city: string;
+            lat: number;
+            lng: number;
+            layout_hash: string;
+            seats: number;
+            categories: string[];
+        };
+        /** OrganizerVenueList */
+        OrganizerVenueList: {
+            items: components["schemas"]["OrganizerVenue"][];
+        };
         /** PayingOut */
         PayingOut: {
             order_id: string;
@@ -671,6 +781,22 @@ export interface components {
             client_secret: string | null;
             publishable_key: string;
             js_url: string;
+        };
+        /** Polygon */
+        Polygon: {
+            points: components["schemas"]["Position"][];
+        };
+        /** Position */
+        Position: {
+            x: number;
+            y: number;
+        };
+        /** PretixPlan */
+        PretixPlan: {
+            name: string;
+            categories: components["schemas"]["Category"][];
+            zones: components["schemas"]["Zone"][];
+            size?: components["schemas"]["Size"];
         };
         /**
          * PriceRange
@@ -697,7 +823,7 @@ export interface components {
              * @default fan
              * @enum {string}
              */
-            role?: "fan" | "scanner";
+            role?: "fan" | "scanner" | "organizer";
             /** @default false */
             email_verified?: boolean;
         };
@@ -741,6 +867,11 @@ export interface components {
             /** @example false */
             enabled: boolean;
         };
+        /** Rectangle */
+        Rectangle: {
+            width: number;
+            height: number;
+        };
         /** RegisterBody */
         RegisterBody: {
             email: string;
@@ -753,6 +884,18 @@ export interface components {
             min_serial: number;
             /** @default false */
             void?: boolean;
+        };
+        /** Row */
+        Row: {
+            row_number: string;
+            seats: components["schemas"]["Seat"][];
+            position?: components["schemas"]["Position"];
+            row_label?: string | null;
+            seat_label?: string | null;
+            uuid?: string;
+            row_number_position?: ("start" | "end" | "both") | null;
+            number_of_seats?: number;
+            seats_spacing?: number;
         };
         /** ScanIn */
         ScanIn: {
@@ -783,6 +926,16 @@ export interface components {
             show_id: string;
             gate: string;
             scans: components["schemas"]["ScanIn"][];
+        };
+        /** Seat */
+        Seat: {
+            seat_guid: string;
+            seat_number: string;
+            position: components["schemas"]["Position"];
+            category: string;
+            uuid?: string;
+            start_direction?: string | null;
+            radius?: number;
         };
         /**
          * SeatCounts
@@ -1014,6 +1167,23 @@ export interface components {
             /** @example wigWGSxPWwnqjHgcEDWh */
             next_cursor: string | null;
         };
+        /** ShowtimeLayout */
+        ShowtimeLayout: {
+            /** @constant */
+            format: "showtime";
+            /** @constant */
+            version: 1;
+            name: string;
+            categories: components["schemas"]["LayoutCategory"][];
+            sections: components["schemas"]["LayoutSection"][];
+            seats: components["schemas"]["LayoutSeat"][];
+            size?: components["schemas"]["Size"];
+        };
+        /** Size */
+        Size: {
+            width: number;
+            height: number;
+        };
         /** Snapshot */
         Snapshot: {
             /** @enum {unknown} */
@@ -1056,6 +1226,13 @@ export interface components {
         TicketVenue: {
             name: string;
             city: string;
+        };
+        /** VenueImported */
+        VenueImported: {
+            venue_id: string;
+            layout_hash: string;
+            seats: number;
+            categories: string[];
         };
         /**
          * VenueOut
@@ -1106,6 +1283,16 @@ export interface components {
             received: boolean;
             /** @default false */
             duplicate?: boolean;
+        };
+        /** Zone */
+        Zone: {
+            position: components["schemas"]["Position"];
+            rows: components["schemas"]["Row"][];
+            name?: string;
+            zone_id?: string;
+            uuid?: string;
+            areas?: components["schemas"]["Area"][];
+            displayed?: boolean;
         };
     };
     responses: never;
@@ -2178,6 +2365,106 @@ export interface operations {
                         /** @description a sentence for people */
                         detail: string;
                     };
+                };
+            };
+        };
+    };
+    exportSeatingPlan: {
+        parameters: {
+            query?: {
+                /** @description `showtime` (this project's own, the default) or `pretix` */
+                format?: "showtime" | "pretix";
+            };
+            header?: never;
+            path: {
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan: this project's own format, or pretix's */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShowtimeLayout"] | components["schemas"]["PretixPlan"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    listOrganizerVenues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizerVenueList"];
+                };
+            };
+        };
+    };
+    importVenue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A venue and its seating plan. A bad plan is refused with 422 `invalid_seating_plan`, its `pointer` naming the first bad value (RFC 6901, in this body). */
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    city: string;
+                    lat: number;
+                    lng: number;
+                    /** @description A plan in pretix's seating-plan format (JSON schema draft-07, version 0.0.1: `{name, categories, zones, size?}`) or in this project's own (`{"format": "showtime", "version": 1, ...}`); see docs/seating-plans.md. */
+                    seating_plan: Record<string, never>;
+                };
+            };
+        };
+        responses: {
+            /** @description The same plan was imported before: the venue it made */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueImported"];
+                };
+            };
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueImported"];
                 };
             };
         };

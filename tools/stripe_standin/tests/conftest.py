@@ -55,6 +55,7 @@ class Standin:
     state_file: Path
     process: subprocess.Popen[bytes]
     log_file: Path
+    killed: bool = False
 
     def client(self, key: str = SECRET_KEY) -> stripe.StripeClient:
         # This is how the backend points the SDK at the stand-in (http:// is accepted).
@@ -66,6 +67,15 @@ class Standin:
     def set_webhooks(self, enabled: bool) -> None:
         answer = httpx.post(f"{self.url}/_standin/webhooks", json={"enabled": enabled}).raise_for_status()
         assert answer.json()["enabled"] is enabled
+
+    def refunds(self, **filters: str) -> dict[str, Any]:
+        return httpx.get(f"{self.url}/_standin/refunds", params=filters).raise_for_status().json()
+
+    def kill(self) -> None:
+        """SIGKILL: no clean stop, nothing written after the last answer."""
+        self.process.kill()
+        self.process.wait()
+        self.killed = True
 
     def stop(self) -> int:
         if self.process.poll() is None:
@@ -130,7 +140,8 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., Standin]]:
 
     yield _launch
     for standin in started:
-        assert standin.stop() == 0, standin.log_file.read_text()
+        if not standin.killed:
+            assert standin.stop() == 0, standin.log_file.read_text()
 
 
 @dataclass
@@ -151,6 +162,7 @@ class WebhookReceiver:
 
     ``failures[case] = n`` answers 500 to the first n deliveries whose object has ``metadata[case]``;
     ``fail_everything`` answers 500 to all; ``gates[case]`` holds the answer until that event is set.
+    ``in_flight`` counts the deliveries being answered now, ``max_in_flight`` the most at once.
     """
 
     secret: str
@@ -159,6 +171,8 @@ class WebhookReceiver:
     gates: dict[str, threading.Event] = field(default_factory=dict)
     arrived: list[str] = field(default_factory=list)  # cases whose delivery reached the receiver
     fail_everything: bool = False
+    in_flight: int = 0
+    max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -168,6 +182,16 @@ class WebhookReceiver:
         return f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
 
     def handle(self, headers: dict[str, str], body: bytes) -> int:
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return self._handle(headers, body)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def _handle(self, headers: dict[str, str], body: bytes) -> int:
         try:
             event = stripe.Webhook.construct_event(body.decode(), headers.get("Stripe-Signature"), self.secret)
         except (ValueError, stripe.SignatureVerificationError):
@@ -229,9 +253,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def start_receiver(secret: str = WEBHOOK_SECRET) -> WebhookReceiver:
+def start_receiver(secret: str = WEBHOOK_SECRET, port: int = 0) -> WebhookReceiver:
     receiver = WebhookReceiver(secret)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
     server.daemon_threads = True
     server.receiver = receiver  # type: ignore[attr-defined]
     receiver.server = server

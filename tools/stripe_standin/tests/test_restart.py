@@ -42,8 +42,8 @@ def test_restart_keeps_objects_and_resumes_pending_deliveries(
     state = state_file.read_text()
     assert "4242424242424242" not in state and "4242 4242 4242 4242" not in state
     assert '"314"' not in state
-    pending = [e for e in json.loads(state)["events"].values() if e["delivery"]["status"] == "pending"]
-    assert len(pending) == 3  # created, succeeded, charge.refunded
+    pending = [d for d in json.loads(state)["deliveries"].values() if d["status"] == "pending"]
+    assert len(pending) == 4  # created, succeeded, charge.refunded, refund.created
 
     receiver.fail_everything = False  # the app is back
     second = launch(state_file, receiver.url)
@@ -58,7 +58,7 @@ def test_restart_keeps_objects_and_resumes_pending_deliveries(
     replay = client.v1.payment_intents.create(params=params, options={"idempotency_key": key})
     assert replay.id == intent.id
 
-    for event_type in ("payment_intent.created", "payment_intent.succeeded", "charge.refunded"):
+    for event_type in ("payment_intent.created", "payment_intent.succeeded", "charge.refunded", "refund.created"):
         receiver.wait_for(intent.id, event_type)
     time.sleep(0.3)
     assert receiver.attempts(lost.id) == []  # lost on purpose stays lost across restarts
@@ -84,3 +84,60 @@ def test_unreadable_state_file_refuses_to_start(tmp_path: Path) -> None:
     assert finished.returncode == 2
     assert "cannot read the state file" in finished.stderr
     assert state_file.read_text() == "{not json"  # left for a human to look at
+
+
+def test_a_killed_stand_in_forgets_nothing_it_answered(
+    launch: Callable[..., Standin], receiver: WebhookReceiver, tmp_path: Path
+) -> None:
+    """SIGKILL right after the last answer: no clean stop, no snapshot written. Every change answered before it is
+    back after the restart (replayed from the journal), and every event not yet delivered is delivered then."""
+    state_file = tmp_path / "stripe-standin.json"
+    receiver.fail_everything = True  # nothing delivered before the kill
+    first = launch(state_file, receiver.url)
+    client = first.client()
+    paid = []
+    for number in range(20):
+        intent = client.v1.payment_intents.create(
+            params={"amount": 1000 + number, "currency": "eur", "metadata": {"order_id": f"ord_{number}"}},
+            options={"idempotency_key": f"kill-{number}"},
+        )
+        paid.append(client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"}))
+    refund = client.v1.refunds.create(params={"payment_intent": paid[0].id, "amount": 300})
+    changed = client.v1.payment_intents.update(paid[1].id, params={"metadata": {"note": "after payment"}})
+    events_before = {item["id"]: item["type"] for item in first.events()}
+    first.kill()
+    assert not state_file.exists() or b"note" not in state_file.read_bytes()  # it was only in the journal
+
+    receiver.fail_everything = False
+    second = launch(state_file, receiver.url)
+    client = second.client()
+    for number, intent in enumerate(paid):
+        again = client.v1.payment_intents.retrieve(intent.id)
+        assert (again.status, again.amount, again.latest_charge) == ("succeeded", 1000 + number, intent.latest_charge)
+        replay = client.v1.payment_intents.create(
+            params={"amount": 1000 + number, "currency": "eur", "metadata": {"order_id": f"ord_{number}"}},
+            options={"idempotency_key": f"kill-{number}"},
+        )
+        assert replay.id == intent.id  # the idempotency record survived too
+    assert client.v1.payment_intents.retrieve(paid[1].id).metadata.to_dict() == changed.metadata.to_dict()
+    assert client.v1.refunds.retrieve(refund.id).amount == 300
+    assert client.v1.charges.retrieve(paid[0].latest_charge).amount_refunded == 300
+    assert {item["id"]: item["type"] for item in second.events()} == events_before
+    for intent in paid:
+        receiver.wait_for(intent.id, "payment_intent.succeeded")
+    receiver.wait_for(paid[0].id, "refund.created")
+
+
+def test_each_answer_is_on_disk_before_it_is_sent(launch: Callable[..., Standin], tmp_path: Path) -> None:
+    """No webhook endpoint, so nothing but the API writes: a change answered just before SIGKILL survives it."""
+    state_file = tmp_path / "stripe-standin.json"
+    first = launch(state_file, "")
+    client = first.client()
+    intent = client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur"})
+    client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"})
+    client.v1.payment_intents.update(intent.id, params={"metadata": {"last": "word"}})
+    first.kill()
+
+    second = launch(state_file, "")
+    again = second.client().v1.payment_intents.retrieve(intent.id)
+    assert again.status == "succeeded" and again.metadata.to_dict() == {"last": "word"}
