@@ -46,6 +46,7 @@ async def test_venue_import_shows_progress_and_a_refusal_where_it_is(page: Page,
     await expect(page.get_by_test_id("venue-row")).to_have_count(1)
     await expect(page.get_by_test_id("venue-export-pretix")).to_have_attribute("href", re.compile(r"format=pretix"))
     await assert_accessible(page, "the venues page with an imported venue")
+    await screenshot(page, "organizer-venues")
 
     # A seat of a category the plan does not have: refused, and the page says where, in the file's own terms.
     bad = json.loads(json.dumps(plan))
@@ -61,6 +62,7 @@ async def test_venue_import_shows_progress_and_a_refusal_where_it_is(page: Page,
     await expect(error).to_contain_text('"Stehplatz"')
     await expect(page.get_by_test_id("venue-row")).to_have_count(1)
     await assert_accessible(page, "the venues page showing a refused plan")
+    await screenshot(page, "organizer-plan-refused")
 
 
 async def test_cockpit_pages_are_accessible_and_their_controls_work(page: Page, server) -> None:

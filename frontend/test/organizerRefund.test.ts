@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { OrganizerOrder } from '../src/api/organizerTypes';
 import type { Ticket } from '../src/api/types';
+import { ApiError } from '../src/api/client';
+import { isMissingRoute } from '../src/api/organizer';
 import { money } from '../src/lib/format';
 import { checkRefund, newIdempotencyKey, parseSeatIds, refundOutcome } from '../src/organizer/refund';
 
@@ -87,5 +89,17 @@ describe('newIdempotencyKey', () => {
   it('is new every time', () => {
     const keys = new Set(Array.from({ length: 50 }, newIdempotencyKey));
     expect(keys.size).toBe(50);
+  });
+});
+
+describe('isMissingRoute', () => {
+  it('tells a route the server lacks from an object it does not have', () => {
+    expect(isMissingRoute(new ApiError(404, 'not_found', 'Not Found'))).toBe(true);
+    expect(isMissingRoute(new ApiError(405, 'method_not_allowed', 'Method Not Allowed'))).toBe(true);
+    expect(isMissingRoute(new ApiError(404, 'http_404', 'Not found.'))).toBe(true);
+    expect(isMissingRoute(new ApiError(404, 'order_not_found', 'No such order.'))).toBe(false);
+    expect(isMissingRoute(new ApiError(404, 'not_found', 'No such show.'))).toBe(false);
+    expect(isMissingRoute(new ApiError(409, 'conflict', 'Not Found'))).toBe(false);
+    expect(isMissingRoute(new Error('Not Found'))).toBe(false);
   });
 });

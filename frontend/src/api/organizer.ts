@@ -57,9 +57,14 @@ export function createOrganizerClient(api: Pick<ApiClient, 'request'> = defaultA
 export type OrganizerClient = ReturnType<typeof createOrganizerClient>;
 export const organizerApi = createOrganizerClient();
 
-/** A 404 or 405 from the framework itself (no error code of ours): the server has no such route yet. */
+/**
+ * The server has no such route (yet): a 405, or the framework's own 404 (backend/errors.py writes it as `not_found`
+ * with Litestar's "Not Found"; every 404 of the app's own names what was not found, such as `order_not_found`).
+ */
 export function isMissingRoute(e: unknown): boolean {
-  return e instanceof ApiError && (e.status === 405 || (e.status === 404 && e.code === 'http_404'));
+  if (!(e instanceof ApiError)) return false;
+  if (e.status === 405) return true;
+  return e.status === 404 && (e.code === 'http_404' || (e.code === 'not_found' && e.detail === 'Not Found'));
 }
 
 export interface UploadProgress {

@@ -64,9 +64,21 @@ function ShowForm({
     if (serverError || Object.keys(errors).length) summaryRef.current?.focus();
   }, [errors, serverError]);
 
-  const set = <K extends keyof ShowFormValues>(key: K, value: ShowFormValues[K]) => {
+  const set = <K extends keyof ShowFormValues>(key: K, value: ShowFormValues[K], category?: string) => {
     setValues((v) => ({ ...v, [key]: value }));
     setSaved(null);
+    // A field being corrected stops showing its old problem (the summary keeps the others).
+    setErrors((er) => {
+      if (key === 'prices') {
+        if (!category || !er.prices?.[category]) return er;
+        const { [category]: _gone, ...rest } = er.prices;
+        return { ...er, prices: rest };
+      }
+      const field = key === 'queueEnabled' ? null : (key as keyof ShowFormErrors);
+      if (!field || !er[field]) return er;
+      const { [field]: _gone, ...rest } = er;
+      return rest;
+    });
   };
   const text = (key: 'title' | 'description' | 'startsAt' | 'saleOpensAt' | 'currency' | 'maxSeats' | 'capacity' | 'outflow') => ({
     id: `show-${key}`,
@@ -240,7 +252,7 @@ function ShowForm({
                         inputMode="decimal"
                         autoComplete="off"
                         placeholder="0.00"
-                        onInput={(e) => set('prices', { ...values.prices, [category]: (e.currentTarget as HTMLInputElement).value })}
+                        onInput={(e) => set('prices', { ...values.prices, [category]: (e.currentTarget as HTMLInputElement).value }, category)}
                         aria-invalid={problem ? 'true' : undefined}
                         aria-describedby={problem ? `${priceId(category)}-error` : undefined}
                         data-testid="show-price"

@@ -7,7 +7,7 @@
  * nothing is retried, and the page asks the organizer to sign in.
  */
 import { ApiError, errorMessage, wsUrl } from '../api/client';
-import { organizerApi, organizerPaths, type OrganizerClient } from '../api/organizer';
+import { isMissingRoute, organizerApi, organizerPaths, type OrganizerClient } from '../api/organizer';
 import type { Dashboard } from '../api/organizerTypes';
 import { ReconnectingSocket, type LiveState, type SocketFactory } from '../lib/socket';
 import { isDashboard, type CockpitAction } from './dashboard';
@@ -132,7 +132,7 @@ export class DashboardFeed {
       if (this.stopped || controller.signal.aborted) return null;
       if (e instanceof ApiError && e.status === 401) this.refuse('signed_out');
       else if (e instanceof ApiError && e.status === 403) this.refuse('forbidden');
-      else if (e instanceof ApiError && e.status === 404 && e.code !== 'http_404') this.refuse('not_found');
+      else if (e instanceof ApiError && e.status === 404 && !isMissingRoute(e)) this.refuse('not_found');
       else this.dispatch({ type: 'poll-failed', message: errorMessage(e) });
       return null;
     } finally {

@@ -39,6 +39,18 @@ export function SeatCounters({ d }: { d: Dashboard | null }) {
         <span class="seat-bar-sold" style={{ width: width(s?.sold ?? 0) }} />
         <span class="seat-bar-held" style={{ width: width(s?.held ?? 0) }} />
       </div>
+      <p class="seat-total muted small">
+        <span>{s ? `${count(total)} seats in all` : ''}</span>
+        <span class="key key-sold" aria-hidden="true">
+          sold
+        </span>
+        <span class="key key-held" aria-hidden="true">
+          held
+        </span>
+        <span class="key key-available" aria-hidden="true">
+          available
+        </span>
+      </p>
     </section>
   );
 }

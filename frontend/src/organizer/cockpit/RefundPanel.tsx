@@ -85,7 +85,8 @@ export function RefundPanel({ api, showId }: { api: Pick<OrganizerClient, 'getOr
     }
   };
 
-  const seatsText = check.seats !== null ? `${check.seats} seat${check.seats === 1 ? '' : 's'}` : whole ? 'every seat' : `${scope.whole ? '' : scope.seatIds.length} seat(s)`;
+  const seatCount = check.seats ?? (scope.whole ? null : scope.seatIds.length);
+  const seatsText = seatCount === null ? 'every seat' : `${seatCount} seat${seatCount === 1 ? '' : 's'}`;
   const amountText = check.amountCents !== null && order ? ` (${money(check.amountCents, order.currency)})` : '';
 
   return (
