@@ -34,6 +34,7 @@ describe('isDashboard', () => {
     expect(isDashboard(null)).toBe(false);
     expect(isDashboard({ type: 'queue', serving: 1 })).toBe(false);
     expect(isDashboard({ ...dashboard(), seats: { available: 1, held: 2 } })).toBe(false);
+    expect(isDashboard({ ...dashboard(), seats: { available: 1, sold: 2 } })).toBe(false);
     expect(isDashboard({ ...dashboard(), revenue_cents: '12' })).toBe(false);
     expect(isDashboard({ ...dashboard(), paid_per_minute: -1 })).toBe(false);
     expect(isDashboard({ ...dashboard(), queue: { waiting: 1 } })).toBe(false);
