@@ -13,7 +13,7 @@ setup:
 
 # serve on http://127.0.0.1:8000 with demo data (embedded Valkey and Stripe stand-in unless configured)
 serve *ARGS: setup
-    {{py}} -m backend.serve {{ARGS}}
+    {{py}} -m backend.launcher.serve {{ARGS}}
 
 # every test: Python unit + integration + end-to-end, and the web app's unit tests
 test *ARGS: setup
@@ -22,17 +22,17 @@ test *ARGS: setup
 
 # format Python sources
 fmt: setup
-    {{py}} -m ruff format backend realtime db tools tests bench e2e
-    {{py}} -m ruff check --fix backend realtime db tools tests bench e2e
+    {{py}} -m ruff format server backend realtime db tools tests bench e2e
+    {{py}} -m ruff check --fix server backend realtime db tools tests bench e2e
 
 # lint Python sources, and check the package boundaries ([tool.importlinter] in pyproject.toml)
 lint: setup
-    {{py}} -m ruff check backend realtime db tools tests bench e2e
+    {{py}} -m ruff check server backend realtime db tools tests bench e2e
     .venv/bin/lint-imports --no-cache
 
 # type-check Python and TypeScript
 typecheck: setup
-    {{py}} -m mypy backend realtime db
+    {{py}} -m mypy server backend realtime db
     if [ -f frontend/package.json ]; then (cd frontend && npm run --silent typecheck); fi
 
 # apply database migrations
@@ -59,7 +59,7 @@ create-scanner EMAIL: setup migrate
 
 # write the OpenAPI document (plus the WebSocket messages' schemas) to var/openapi.json and regenerate the web app's API types
 openapi: setup
-    {{py}} -m backend.openapi_export var/openapi.json
+    {{py}} -m server.openapi_export var/openapi.json
     if [ -f frontend/package.json ]; then (cd frontend && npm run --silent gen:api); fi
 
 # benchmarks (not tests): results go to docs/performance.md
@@ -70,4 +70,4 @@ bench: setup
 
 # check a show's waiting-room draw from a running server's published data (--url, --queue-id=ID --number N)
 verify-draw SHOW *ARGS:
-    {{py}} -m realtime.verify_draw {{SHOW}} {{ARGS}}
+    {{py}} -m realtime.waiting_room.verify_draw {{SHOW}} {{ARGS}}

@@ -154,7 +154,7 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
 # pipeline reports it; READONLY from a master demoted to replica; a slot no node serves yet. Not RedisError as a
 # whole: a script error, a WRONGTYPE or a DataError is our bug and stays a 500. The cluster client's internal
 # AttributeError when it closes a connection under a request is turned into a ConnectionError where it happens
-# (backend.redis_client.ClusterConnection), so it needs nothing here.
+# (backend.infra.redis_client.ClusterConnection), so it needs nothing here.
 REDIS_UNAVAILABLE: tuple[type[Exception], ...] = (
     RedisConnectionError,
     RedisTimeoutError,

@@ -16,8 +16,18 @@ def ascii_int(raw: str, max_digits: int = MAX_ID_DIGITS) -> int | None:
     return int(raw)
 
 
+def parse_id(raw: str, what: str) -> int:
+    """The id of a `what` in a URL, parsed where the route reads it: a malformed id names nothing (404
+    `<what>_not_found`, the answer an unknown one gets)."""
+    number = ascii_int(raw)
+    if number is None:
+        raise NotFound(f"No such {what}.", code=f"{what}_not_found")
+    return number
+
+
 def parse_show_id(raw: str) -> int:
-    show_id = ascii_int(raw)
-    if show_id is None:
-        raise NotFound("No such show.", code="show_not_found")
-    return show_id
+    return parse_id(raw, "show")
+
+
+def parse_order_id(raw: str) -> int:
+    return parse_id(raw, "order")

@@ -94,7 +94,7 @@ class Settings:
     # cost a fan who paid in time their seats.
     payment_grace_seconds: int = 120
     # How long a process may answer a session from memory instead of Redis (0 turns it off): a sign-out served by
-    # another process is seen within this bound (backend/sessions.py).
+    # another process is seen within this bound (backend/edge/sessions.py).
     session_cache_seconds: float = 1.0
     # Outgoing mail (e-mail verification): smtp://user:pass@host:587 (STARTTLS) or smtps://...:465. Unset outside
     # production: the message is written to the log instead, since no mail server exists on a laptop.

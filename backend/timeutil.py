@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 
@@ -23,6 +24,15 @@ def _utc_text(value: datetime, timespec: str) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def epoch_ms(moment: datetime) -> int:
+    """A time as Redis keeps it: milliseconds since the epoch."""
+    return int(moment.timestamp() * 1000)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def from_epoch_ms(epoch_ms: int) -> datetime:

@@ -1,25 +1,24 @@
-"""What a domain hands the app (`Contribution`) and what it may build on (`Services`).
+"""What a domain hands the app (`Contribution`) and what every domain may build on (`Services`).
 
-Every domain package has a `plugin.py` with `contribution(services: Services) -> Contribution`; `backend/core.py`
-collects them in order. Kept apart from core.py, and below every domain, so that domains depend on this small
-module and never on the wiring itself (import-linter's layers contract).
+Every domain package has a `plugin.py` with `contribution(services, **collaborators) -> Contribution`; the app's
+assembly (`server/core.py`) calls them in order and passes each, by name, the objects of other domains it needs
+(the catalog's caches, the payments lifecycle as booking's guard, the waiting room's shopping turns). Kept below
+every domain, so that domains depend on this small module and never on the assembly (import-linter's layers).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from litestar.di import Provide
 from litestar.plugins import PluginProtocol
 from litestar.types import ControllerRouterHandler
 from redis.asyncio import Redis
 
-from backend.redis_client import build_redis
+from backend.infra.redis_client import build_redis
 from backend.settings import Settings
-
-T = TypeVar("T")
 
 # A coroutine run once at startup, or for the app's lifetime (cancelled at shutdown).
 Job = Callable[[], Coroutine[Any, Any, None]]
@@ -31,30 +30,14 @@ def provide(value: Any) -> Provide:
 
 
 class Services:
-    """What one process shares: the settings, the Redis client (nothing connects until the lifespan starts), and
-    the objects a domain shares with the domains after it (the catalog's caches), found by their type."""
+    """What every domain of one process builds on: the settings and the Redis client (nothing connects until the
+    lifespan starts)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         # One server or a cluster (REDIS_CLUSTER_NODES): typed as Redis, whose command methods the cluster client
-        # offers alike; handlers declare it as backend.redis_client.RedisDependency.
+        # offers alike; handlers declare it as backend.infra.redis_client.RedisDependency.
         self.redis: Redis = cast(Redis, build_redis(settings))
-        self._shared: dict[type, object] = {}
-
-    def share(self, *objects: object) -> None:
-        for obj in objects:
-            self._shared[type(obj)] = obj
-
-    def get(self, kind: type[T]) -> T:
-        """The shared object of that type; for a runtime-checkable Protocol, the one shared object that satisfies it
-        (how a lower domain finds what a higher one implements for it, e.g. booking's OpenOrderGuard)."""
-        obj = self._shared.get(kind)
-        if obj is None:
-            matches = [candidate for candidate in self._shared.values() if isinstance(candidate, kind)]
-            obj = matches[0] if len(matches) == 1 else None
-        if not isinstance(obj, kind):
-            raise LookupError(f"no {kind.__name__} shared by a domain (or more than one)")
-        return obj
 
     def dependencies(self) -> dict[str, Provide]:
         return {"settings": provide(self.settings), "redis": provide(self.redis)}
@@ -66,8 +49,6 @@ class Contribution:
 
     route_handlers: Sequence[ControllerRouterHandler] = ()
     dependencies: Mapping[str, Provide] = field(default_factory=dict)
-    # Objects the domains after this one may take from `Services.get` (they are also in `dependencies`).
-    shared: Sequence[object] = ()
     # Awaited in order before the app serves; a failure stops the start.
     startup: Sequence[Job] = ()
     # Run for the app's lifetime.

@@ -2,7 +2,7 @@
 
 Fills a fresh database (SQLite by default; with DATABASE_URL=postgresql://... a bench database of its own on that
 server, dropped afterwards) with the demo data plus 100,000 generated shows over 2,000 venues, starts an embedded
-Valkey (or uses --redis), the app (`python -m backend.serve`, one uvicorn worker) and the ceiling (bench/ceiling.py:
+Valkey (or uses --redis), the app (`python -m backend.launcher.serve`, one uvicorn worker) and the ceiling (bench/ceiling.py:
 bare Litestar answering a prepared JSON document with one Redis GET; the document is the app's own answer to the
 same request, stored in Redis). Each server runs pinned to core 0 while `wrk` (32 connections) runs pinned to
 core 1; every app case runs right after a ceiling run, so both see the machine in the same state.
@@ -200,8 +200,8 @@ async def _map_figures(base_url: str, redis_url: str, stadium: str) -> list[tupl
 
 
 def _run(args: argparse.Namespace) -> str:
-    from backend.embedded_valkey import start_valkey
-    from backend.processes import stop
+    from backend.launcher.embedded_valkey import start_valkey
+    from backend.launcher.processes import stop
     from tests.support.servers import ServerProcess
 
     started = time.perf_counter()

@@ -22,9 +22,10 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from backend.catalog.facts import ShowFacts
-from backend.embedded_valkey import start_valkey
-from realtime.queue_keys import script_keys
-from realtime.waiting_room import WaitingRoom, epoch_ms
+from backend.launcher.embedded_valkey import start_valkey
+from backend.timeutil import epoch_ms
+from realtime.waiting_room import WaitingRoom
+from realtime.waiting_room._keys import script_keys
 
 FILL_CHUNK = 10_000
 

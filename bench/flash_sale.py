@@ -2,7 +2,7 @@
 
 One command starts everything on loopback: Redis (one embedded Valkey, or with `--redis cluster` a 3+3 Valkey
 Cluster from tests/support/cluster.py once that has landed), the Stripe stand-in with webhooks on and `python -m
-backend.serve --workers N` (the launcher `just serve` runs). Then:
+backend.launcher.serve --workers N` (the launcher `just serve` runs). Then:
 1. `--fans` signed-in fans (profile rows and sessions written straight to the database and the session store, as
    the realtime tests do: registering 20,000 through the API costs 20,000 argon2 hashes) join the stadium show's
    waiting room before it opens;
@@ -322,7 +322,7 @@ def _start_redis(kind: str, var_dir: Path, cleanup: list) -> tuple[dict[str, str
     from redis.asyncio import Redis
     from redis.asyncio.cluster import ClusterNode, RedisCluster
 
-    from backend.processes import stop
+    from backend.launcher.processes import stop
 
     if kind == "cluster":
         try:
@@ -336,7 +336,7 @@ def _start_redis(kind: str, var_dir: Path, cleanup: list) -> tuple[dict[str, str
         return ({"REDIS_CLUSTER_NODES": cluster.startup_nodes}, RedisCluster(startup_nodes=nodes),
                 f"a Valkey Cluster of {len(cluster.nodes)} nodes (3 masters + 3 replicas)",
                 [node.process.pid for node in cluster.nodes if node.process is not None])
-    from backend.embedded_valkey import start_valkey
+    from backend.launcher.embedded_valkey import start_valkey
 
     valkey, url = start_valkey(var_dir / "valkey")
     cleanup.append(lambda: stop(valkey))
@@ -345,7 +345,7 @@ def _start_redis(kind: str, var_dir: Path, cleanup: list) -> tuple[dict[str, str
 
 
 async def _run(args: argparse.Namespace) -> tuple[str, bool]:
-    from backend.serve import STANDIN_PUBLISHABLE_KEY
+    from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY
     from bench.live_map import _client_main
     from db.manage import migrate
     from tests.realtime.fans import SESSION_COOKIE, signed_in
@@ -462,7 +462,7 @@ def _report(args: argparse.Namespace, redis_label: str, seats: int, seed_s: floa
     lines = [
         "## Flash sale",
         "",
-        f"`bench/flash_sale.py`: {args.processes} app process(es) (`python -m backend.serve --workers "
+        f"`bench/flash_sale.py`: {args.processes} app process(es) (`python -m backend.launcher.serve --workers "
         f"{args.processes}`), {redis_label}, {_database_label()}, the Stripe stand-in with webhooks on; a stadium of "
         f"{seats:,} seats with a waiting room letting {args.capacity} shoppers in at a time. {args.fans:,} signed-in "
         f"fans (profile rows and sessions written straight in {seed_s:.1f} s) join before the opening, {args.watchers:,} live-map "

@@ -2,7 +2,7 @@
 
 A fresh database (SQLite, or DATABASE_URL=postgresql://... on which a bench database is made and dropped), a show
 of 2,000 seats made here, Redis from --redis / REDIS_URL or else an embedded Valkey started here, and two servers
-started here on that Redis: the app (`python -m backend.serve`, one uvicorn worker) and the ceiling (bench/ceiling.py:
+started here on that Redis: the app (`python -m backend.launcher.serve`, one uvicorn worker) and the ceiling (bench/ceiling.py:
 bare Litestar, a msgspec body and one EVALSHA of the same hold/release scripts). Each is pinned to core 0 while
 `wrk` runs pinned to core 1 (bench/loadgen.py), 32 signed-in fans, one connection each, each owning its own slice of
 seats and looping: hold 2 seats, release the hold. Rounds alternate ceiling and app so drift on the shared machine
@@ -159,8 +159,8 @@ async def _best_available(base_url: str, cookie: str, show_id: str, rounds: int)
 
 
 def _run(args: argparse.Namespace) -> str:
-    from backend.embedded_valkey import start_valkey
-    from backend.processes import stop
+    from backend.launcher.embedded_valkey import start_valkey
+    from backend.launcher.processes import stop
     from tests.support.servers import ServerProcess
 
     cleanup: list[Callable[[], None]] = []

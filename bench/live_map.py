@@ -328,11 +328,11 @@ async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int,
                      os.getloadavg()[0])
 
 
-def _start_uvicorn(name: str, redis_url: str, deflate: bool, ws: str, app: str = "backend.app:create_asgi_app",
+def _start_uvicorn(name: str, redis_url: str, deflate: bool, ws: str, app: str = "server.app:create_asgi_app",
                    env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen, int]:
     """A bare uvicorn (no launcher): the app with a chosen `--ws` implementation and permessage-deflate on or off
     (`just serve` always has it off), or the bare Litestar ceiling of bench/fanout_ceiling.py."""
-    from backend.processes import environ_with, free_port, python_module, spawn, wait_until
+    from backend.launcher.processes import environ_with, free_port, python_module, spawn, wait_until
 
     port = free_port()
     proc = spawn(python_module("uvicorn", app, "--factory", "--port", str(port),
@@ -348,7 +348,7 @@ def _start_uvicorn(name: str, redis_url: str, deflate: bool, ws: str, app: str =
 
 
 def _start_websockets_ceiling(redis_url: str, channel: str) -> tuple[str, subprocess.Popen, int]:
-    from backend.processes import environ_with, free_port, port_open, python_module, spawn, wait_until
+    from backend.launcher.processes import environ_with, free_port, port_open, python_module, spawn, wait_until
 
     port = free_port()
     proc = spawn(python_module("bench.fanout_ceiling", "--port", str(port)),
@@ -363,8 +363,8 @@ COMPARED = ("app", "app, permessage-deflate on", "bare Litestar endpoint", "webs
 
 
 async def _run(args: argparse.Namespace, floor: tuple[float, float] | None) -> str:
-    from backend.embedded_valkey import start_valkey
-    from backend.processes import stop
+    from backend.launcher.embedded_valkey import start_valkey
+    from backend.launcher.processes import stop
     from db.manage import migrate
     from tests.support.data import create_show
     from tests.support.servers import ServerProcess
@@ -522,8 +522,8 @@ def _pinning(args: argparse.Namespace) -> str:
 
 
 def _launcher_ws() -> str:
-    """The `--ws` implementation `python -m backend.serve` gives uvicorn (what the multi-process runs use)."""
-    source = (Path(__file__).resolve().parent.parent / "backend" / "serve.py").read_text()
+    """The `--ws` implementation `python -m backend.launcher.serve` gives uvicorn (what the multi-process runs use)."""
+    source = (Path(__file__).resolve().parent.parent / "backend" / "launcher" / "serve.py").read_text()
     return source.split('"--ws", "', 1)[1].split('"', 1)[0]
 
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.processes import free_port, spawn, stop, wait_until
+from backend.launcher.processes import free_port, spawn, stop, wait_until
 
 SERVER_CPU = "0"
 CLIENT_CPU = "1"

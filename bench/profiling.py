@@ -23,7 +23,7 @@ _FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^():]*)(?::\d+)?\)$")
 
 
 def server_pid(launcher_pid: int) -> int:
-    """The uvicorn process under the launcher (`python -m backend.serve` starts it as a child)."""
+    """The uvicorn process under the launcher (`python -m backend.launcher.serve` starts it as a child)."""
     pending = [launcher_pid]
     while pending:
         current = pending.pop()

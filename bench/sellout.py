@@ -1,7 +1,7 @@
 """Sell out a stadium: the closed loop of issue 22, paid orders per second on the demo stadium with no waiting room.
 
 One command starts everything on loopback: one embedded Valkey, the Stripe stand-in (webhooks on: they stay the
-backstop) and `python -m backend.serve --workers N` (what `just serve --workers N` runs), which loads the demo data
+backstop) and `python -m backend.launcher.serve --workers N` (what `just serve --workers N` runs), which loads the demo data
 into the bench's own database. Then --fans signed-in fans (profile rows and sessions written straight, as
 bench/flash_sale.py does) each loop for --seconds on the demo stadium's show that has no waiting room:
 
@@ -220,7 +220,7 @@ def _read_samples(spy_dir: Path) -> str:
 
 
 async def _run(args: argparse.Namespace) -> tuple[str, bool]:
-    from backend.serve import STANDIN_PUBLISHABLE_KEY
+    from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY
     from bench.flash_sale import _children, _start_redis
     from bench.loadgen import cpu_seconds
     from bench.profiling import summarise
@@ -307,7 +307,7 @@ def _report(args: argparse.Namespace, seats_total: int, reports: list[LoopReport
         "",
         f"`bench/sellout.py`: {args.fans} signed-in fans in a closed loop for {args.seconds:g} s on the demo "
         f"stadium ({seats_total:,} seats, no waiting room), {args.processes} app processes (`python -m "
-        "backend.serve`), PostgreSQL, one embedded Valkey, the Stripe stand-in with webhooks on (the backstop). Each "
+        "backend.launcher.serve`), PostgreSQL, one embedded Valkey, the Stripe stand-in with webhooks on (the backstop). Each "
         f"fan: best-available hold of {args.seats} → checkout → confirm at the stand-in as Stripe.js does → POST "
         f"/orders/{{id}}/settle as the web app does → poll the order every {args.poll_ms} ms unless settle answered "
         f"paid → again. Fans in {args.clients} process(es) pinned to CPU {args.client_cpus or 'any'}.",

@@ -14,8 +14,8 @@ from playwright.async_api import Browser, expect
 from redis.asyncio import Redis
 
 from backend.accounts import verification
-from backend.booking import admission
 from e2e.conftest import ENV, new_context
+from realtime.waiting_room import admission
 from tests.realtime.fans import SESSION_COOKIE, signed_in
 from tests.support.data import TestShow, create_show
 from tests.support.opening import before_the_opening, opening_at

@@ -36,7 +36,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisClusterException, RedisError
 
-from backend.redis_client import RedisClient
+from backend.infra.redis_client import RedisClient
 
 logger = logging.getLogger("showtime.realtime.channels")
 

@@ -7,7 +7,7 @@ checks, and an awaitable per send): about 20 µs per socket, which made a broadc
 
 That needs the server's own connection object, so it is used only where it is known: uvicorn's `websockets-sansio`
 protocol (`just serve`'s `--ws`), found through the server's ASGI send that the edge middleware keeps in the
-scope (backend.middleware.SERVER_SEND). Every other server, and every socket whose direct write is refused
+scope (backend.scope_state.SERVER_SEND). Every other server, and every socket whose direct write is refused
 (closing, data already waiting in its buffer, an extension such as permessage-deflate negotiated), goes through
 the ordinary ASGI send, which waits for the buffer to drain: the slow-reader handling in watchers.py is unchanged.
 
@@ -24,7 +24,7 @@ from litestar.types import Scope, WebSocketSendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 
-from backend.middleware import SERVER_SEND
+from backend.scope_state import SERVER_SEND
 
 
 class Outgoing:

@@ -13,19 +13,16 @@ from typing import Any
 from litestar.channels import ChannelsPlugin
 from redis.asyncio import Redis
 
-from backend.booking import admission
 from backend.catalog.facts import ShowFactsCache
 from backend.errors import NotFound
-from backend.leases import Fenced, Leases
-from backend.periodic import repeat_forever
+from backend.infra.leases import Fenced, Leases
+from backend.infra.periodic import repeat_forever
 from backend.settings import Settings
-from backend.timeutil import utcnow
+from backend.timeutil import now_ms, utcnow
 from realtime.channels import build_channels
 from realtime.feeds import FeedHub
 from realtime.live_map import ShowFeed, live_map_hub
-from realtime.queue_feed import QueueFeed, queue_hub
-from realtime.queue_keys import ADVANCE_JOB
-from realtime.waiting_room import WaitingRoom
+from realtime.waiting_room import ADVANCE_JOB, QueueFeed, WaitingRoom, queue_hub
 
 logger = logging.getLogger("showtime.realtime")
 
@@ -63,7 +60,7 @@ class Realtime:
 
     async def advance_waiting_rooms(self, facts: ShowFactsCache) -> None:
         """Background job: draw lines whose sale opened and let people in as shoppers leave. Every process runs
-        it; each line is moved by the one process holding its lease (backend.leases)."""
+        it; each line is moved by the one process holding its lease (backend.infra.leases)."""
         leases = Leases(self.waiting_room.redis, ADVANCE_JOB)
         try:
             await repeat_forever(lambda: advance_once(self.waiting_room, facts, leases), ADVANCE_INTERVAL_S,
@@ -74,7 +71,7 @@ class Realtime:
 
 async def advance_once(room: WaitingRoom, facts: ShowFactsCache, leases: Leases) -> None:
     now = utcnow()
-    now_ms = admission.now_ms()
+    moment_ms = now_ms()
     for show_id in await room.lines():
         token = await leases.hold(show_id)
         if token is None:
@@ -89,8 +86,8 @@ async def advance_once(room: WaitingRoom, facts: ShowFactsCache, leases: Leases)
             await room.forget(show_id)  # the show began: its line is over
             leases.forget(show_id)
             continue
-        await room.draw_if_due(show, now_ms)
+        await room.draw_if_due(show, moment_ms)
         try:
-            await room.advance(show_id, now_ms, str(token))
+            await room.advance(show_id, moment_ms, str(token))
         except Fenced:
             leases.forget(show_id)

@@ -13,6 +13,7 @@ from backend.catalog.facts import ShowFactsCache
 from backend.wiring import Contribution, Services, provide
 from realtime.lifecycle import Realtime
 from realtime.routes import ROUTE_HANDLERS
+from realtime.waiting_room import WaitingRoomController
 
 
 class _ServeAfterChannels(InitPluginProtocol):
@@ -26,12 +27,12 @@ class _ServeAfterChannels(InitPluginProtocol):
         return app_config
 
 
-def contribution(services: Services) -> Contribution:
+def contribution(services: Services, *, show_facts: ShowFactsCache) -> Contribution:
     realtime = Realtime.build(services.settings, services.redis)
     return Contribution(
-        route_handlers=ROUTE_HANDLERS,
+        route_handlers=[*ROUTE_HANDLERS, WaitingRoomController],
         dependencies={"live_map_hub": provide(realtime.live_map), "queue_hub": provide(realtime.queues),
                       "waiting_room": provide(realtime.waiting_room)},
-        background=[partial(realtime.advance_waiting_rooms, services.get(ShowFactsCache))],
+        background=[partial(realtime.advance_waiting_rooms, show_facts)],
         plugins=[realtime.channels, _ServeAfterChannels(realtime)],
     )

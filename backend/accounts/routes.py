@@ -10,9 +10,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 from backend.accounts import service, verification
 from backend.accounts.hourly_limit import hourly_place
 from backend.accounts.schemas import LoginBody, MailSent, ProfileOut, RegisterBody, VerifyEmailBody
-from backend.auth import provide_profile_id
+from backend.edge.auth import provide_profile_id
 from backend.errors import NotSignedIn
-from backend.redis_client import RedisDependency
+from backend.infra.redis_client import RedisDependency
 from backend.settings import Settings
 from backend.timeutil import utcnow
 

@@ -15,7 +15,7 @@ import logging
 import time
 
 from backend.errors import Invalid
-from backend.mail import MailNotSent, send_mail
+from backend.infra.mail import MailNotSent, send_mail
 from backend.settings import Settings
 
 logger = logging.getLogger("showtime.accounts.verification")

@@ -5,77 +5,63 @@ and keep its expiry. Locking is all-or-nothing per request, atomic in one Lua sc
 two holds.
 
 A hold with an open order is that order's snapshot: before its seats change, the purchase lifecycle (an
-`OpenOrderGuard`, wired in by payments) cancels the order, or refuses the change while a payment is in flight.
-Checkout marks the hold first (`mark_checkout`), and the seat scripts answer `in_checkout` for a marked hold until
-the guard has run, so only holds that reached checkout pay for the guard's database look.
+`OpenOrderGuard`, handed in by the app's assembly) cancels the order, or refuses the change while a payment is in
+flight. Checkout marks the hold first (`mark_checkout`), and the seat scripts answer InCheckout for a marked hold
+until the guard has run, so only holds that reached checkout pay for the guard's database look
+(`HoldService._guarded`, the one place that asks). On a show with a waiting room, only admitted profiles hold seats,
+and releasing everything ends the turn (`ShoppingTurns`, handed in likewise: guards.py).
 
 For the payments code: `get_hold(redis, hold_id) -> HoldRecord | None` (a hold id names its show),
-`mark_checkout(redis, hold)` before an order is written, and `release_hold(redis, show_id, hold_id, profile_id)`
-when an order is cancelled.
+`mark_checkout(redis, hold)` before an order is written, and `release_hold(redis, turns, show_id, hold_id,
+profile_id)` when an order is cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TypeVar
 
 from redis.asyncio import Redis
 
 from backend import seats
-from backend.booking import admission
 from backend.booking.best_available import cached_index, choose_seats, index_for
+from backend.booking.guards import OpenOrderGuard, ShoppingTurns
 from backend.booking.hold_ids import new_hold_id, show_of_hold
 from backend.booking.schemas import BestAvailableRequest, HoldRequest
 from backend.catalog.facts import ShowFacts, ShowFactsCache
 from backend.catalog.layout import LayoutCache, VenueLayout
 from backend.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
-from backend.ids import parse_show_id
 from backend.settings import Settings
 from backend.timeutil import rfc3339, utcnow
 
-__all__ = ["HoldService", "OpenOrderGuard", "get_hold", "mark_checkout", "release_hold"]
+__all__ = ["HoldService", "get_hold", "mark_checkout", "release_hold"]
+
+Outcome = TypeVar("Outcome")
 
 # Best available picks from a snapshot; if another fan locks one of its seats first, pick again.
 BEST_AVAILABLE_ATTEMPTS = 4
 
 
-@runtime_checkable  # Litestar checks injected dependencies against their annotation
-class OpenOrderGuard(Protocol):
-    """Asked before the seats of a live hold change: an open order is a snapshot of its hold, so it is cancelled
-    first, or the change is refused (409 hold_in_checkout) while a payment is in flight."""
-
-    async def before_hold_change(self, show_id: int, hold_id: str, profile_id: int, now: datetime) -> None: ...
-
-
 class HoldService:
-    def __init__(self, redis: Redis, settings: Settings, show_facts: ShowFactsCache,
-                 layouts: LayoutCache, open_orders: OpenOrderGuard | None) -> None:
+    def __init__(self, redis: Redis, settings: Settings, show_facts: ShowFactsCache, layouts: LayoutCache, *,
+                 open_orders: OpenOrderGuard, turns: ShoppingTurns) -> None:
         self.redis = redis
         self.settings = settings
         self.show_facts = show_facts
         self.layouts = layouts
-        self._open_orders = open_orders
+        self.open_orders = open_orders
+        self.turns = turns
 
-    @property
-    def open_orders(self) -> OpenOrderGuard:
-        if self._open_orders is None:
-            raise RuntimeError("no OpenOrderGuard bound: the payments domain binds it when the app starts")
-        return self._open_orders
-
-    @open_orders.setter
-    def open_orders(self, guard: OpenOrderGuard) -> None:
-        self._open_orders = guard
-
-    async def place(self, show_ref: str, profile_id: int, request: HoldRequest,
+    async def place(self, show_id: int, profile_id: int, request: HoldRequest,
                     now: datetime | None = None) -> seats.HoldRecord:
         """Hold the requested (or the best available) seats for the profile, or raise the domain error."""
-        show_id = parse_show_id(show_ref)
         facts = await self.show_facts.get(show_id)
         self._check_request_shape(request)
         self._check_sale_open(facts, now or utcnow())
-        if facts.queue_enabled and not await admission.is_admitted(self.redis, show_id, profile_id):
+        if facts.queue_enabled and not await self.turns.is_admitted(show_id, profile_id):
             raise Forbidden("This show has a waiting room: join the queue and wait to be admitted.",
                             code="queue_required")
         layout = await self.layouts.get(facts.venue_id)
@@ -103,34 +89,35 @@ class HoldService:
         layout = await self.layouts.get(facts.venue_id)
         if seat_id not in layout.index:
             raise _seat_not_in_hold()
-        async def release(checkout_cleared: bool) -> seats.HoldRecord | str:
-            return await seats.release_seat(
-                self.redis, show_id=show_id, hold_id=hold_ref, profile_id=profile_id, seat_id=seat_id,
-                price=layout.price_of(seat_id), currency=facts.currency, checkout_cleared=checkout_cleared,
-            )
-
-        outcome = await release(False)
-        if outcome == "in_checkout":
-            await self.open_orders.before_hold_change(show_id, hold_ref, profile_id, utcnow())
-            outcome = await release(True)
-        if outcome == "released":
+        outcome = await self._guarded(show_id, profile_id, lambda checkout_cleared: seats.release_seat(
+            self.redis, show_id=show_id, hold_id=hold_ref, profile_id=profile_id, seat_id=seat_id,
+            price=layout.price_of(seat_id), currency=facts.currency, checkout_cleared=checkout_cleared,
+        ))
+        if isinstance(outcome, seats.Released):
             return None
-        if outcome == "no_seat":
+        if isinstance(outcome, seats.NoSeat):
             raise _seat_not_in_hold()
-        if outcome == "no_hold":
+        if isinstance(outcome, seats.NoHold):
             raise _hold_not_found()
-        assert isinstance(outcome, seats.HoldRecord)
+        assert isinstance(outcome, seats.HoldRecord)  # not InCheckout: _guarded cleared it
         return outcome
 
     async def release(self, hold_ref: str, profile_id: int) -> None:
         """Release the whole hold. The profile is done shopping: its admission goes to the next fan."""
         show_id = _show_of(hold_ref)
-        outcome = await _release_hold(self.redis, show_id, hold_ref, profile_id, checkout_cleared=False)
-        if outcome == "in_checkout":
-            await self.open_orders.before_hold_change(show_id, hold_ref, profile_id, utcnow())
-            outcome = await _release_hold(self.redis, show_id, hold_ref, profile_id, checkout_cleared=True)
-        if outcome == "no_hold":
+        outcome = await self._guarded(show_id, profile_id, lambda checkout_cleared: _release_hold(
+            self.redis, self.turns, show_id, hold_ref, profile_id, checkout_cleared=checkout_cleared))
+        if isinstance(outcome, seats.NoHold):
             raise _hold_not_found()
+
+    async def _guarded(self, show_id: int, profile_id: int, write: Callable[[bool], Awaitable[Outcome]]) -> Outcome:
+        """Run a seat write; when its hold went to checkout (InCheckout), ask the open-order guard, which cancels the
+        order or refuses the change, then run the write again with the checkout cleared."""
+        outcome = await write(False)
+        if isinstance(outcome, seats.InCheckout):
+            await self.open_orders.before_hold_change(show_id, outcome.hold_id, profile_id, utcnow())
+            outcome = await write(True)  # a cleared write never answers InCheckout again
+        return outcome
 
     # ------------------------------------------------------------------ rules
 
@@ -194,31 +181,25 @@ class HoldService:
 
     async def _lock(self, facts: ShowFacts, layout: VenueLayout, profile_id: int,
                     seat_ids: list[str]) -> seats.HoldRecord | seats.SeatsTaken:
-        async def lock(checkout_cleared: bool) -> seats.Placed | seats.SeatsTaken | seats.TooManySeats \
-                | seats.InCheckout:
-            return await seats.lock_seats(
-                self.redis,
-                show_id=facts.id,
-                profile_id=profile_id,
-                new_hold_id=new_hold_id(facts.id),
-                seats=[(seat, layout.price_of(seat)) for seat in seat_ids],
-                ttl_ms=self.settings.hold_ttl_seconds * 1000,
-                max_seats=self.settings.max_seats_per_order,
-                currency=facts.currency,
-                checkout_cleared=checkout_cleared,
-            )
-
-        outcome = await lock(False)
-        if isinstance(outcome, seats.InCheckout):  # the new seats would join a hold with an open order
-            await self.open_orders.before_hold_change(facts.id, outcome.hold_id, profile_id, utcnow())
-            outcome = await lock(True)
-            assert not isinstance(outcome, seats.InCheckout)
+        # The new seats may join a hold with an open order: _guarded asks the guard then.
+        outcome = await self._guarded(facts.id, profile_id, lambda checkout_cleared: seats.lock_seats(
+            self.redis,
+            show_id=facts.id,
+            profile_id=profile_id,
+            new_hold_id=new_hold_id(facts.id),
+            seats=[(seat, layout.price_of(seat)) for seat in seat_ids],
+            ttl_ms=self.settings.hold_ttl_seconds * 1000,
+            max_seats=self.settings.max_seats_per_order,
+            currency=facts.currency,
+            checkout_cleared=checkout_cleared,
+        ))
         if isinstance(outcome, seats.TooManySeats):
             limit = self.settings.max_seats_per_order
             raise Invalid(f"At most {limit} seats per order, counting the seats you already hold.",
                           code="too_many_seats", max_seats=limit)
         if isinstance(outcome, seats.Placed):
             return outcome.record
+        assert isinstance(outcome, seats.SeatsTaken)  # not InCheckout: _guarded cleared it
         return outcome
 
 
@@ -261,18 +242,19 @@ async def get_hold(redis: Redis, hold_id: str) -> seats.HoldRecord | None:
     return await seats.read_hold(redis, show_id, hold_id)
 
 
-async def release_hold(redis: Redis, show_id: int, hold_id: str, profile_id: int) -> None:
+async def release_hold(redis: Redis, turns: ShoppingTurns, show_id: int, hold_id: str, profile_id: int) -> None:
     """Payments cancelled the hold's order: every seat of the hold is available at once and, on a show with a waiting
     room, that shopping turn is over."""
-    if await _release_hold(redis, show_id, hold_id, profile_id, checkout_cleared=True) == "no_hold":
+    outcome = await _release_hold(redis, turns, show_id, hold_id, profile_id, checkout_cleared=True)
+    if isinstance(outcome, seats.NoHold):
         raise _hold_not_found()
 
 
-async def _release_hold(redis: Redis, show_id: int, hold_id: str, profile_id: int,
-                        checkout_cleared: bool) -> str:
-    # One script releases the seats and, in the same step, takes the profile out of the admitted set.
+async def _release_hold(redis: Redis, turns: ShoppingTurns, show_id: int, hold_id: str, profile_id: int,
+                        checkout_cleared: bool) -> seats.Released | seats.NoHold | seats.InCheckout:
+    # One script releases the seats and, in the same step, ends the profile's shopping turn.
     return await seats.release_hold(redis, show_id=show_id, hold_id=hold_id, profile_id=profile_id,
-                                    leave=admission.admitted_key(show_id), checkout_cleared=checkout_cleared)
+                                    leave=turns.grants_key(show_id), checkout_cleared=checkout_cleared)
 
 
 async def mark_checkout(redis: Redis, hold: seats.HoldRecord) -> bool:

@@ -2,7 +2,7 @@
 notifications, which Redis drops under load and does not send for keys that expire unread).
 
 Every app process runs the loop about every 250 ms, but each show is swept by one process at a time: the one
-holding the show's sweeper lease (backend.leases), whose sweeps carry its fencing token. When that process dies
+holding the show's sweeper lease (backend.infra.leases), whose sweeps carry its fencing token. When that process dies
 another takes the lease within LEASE_TTL_MS, so watchers see an expiry within a few seconds even then. A sweep is
 one atomic script besides, so even two at once would release and publish nothing twice. Which shows need a sweep
 is seats.sweep_expired's business (it keeps the set of shows with live holds).
@@ -15,8 +15,8 @@ import logging
 from redis.asyncio import Redis
 
 from backend import seats
-from backend.leases import Leases
-from backend.periodic import repeat_forever
+from backend.infra.leases import Leases
+from backend.infra.periodic import repeat_forever
 
 logger = logging.getLogger("showtime.booking.sweeper")
 

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from backend import seats
 from backend.catalog.search import select_shows, to_shows
 from backend.errors import NotFound
-from backend.keyspace import show_tag
+from backend.infra.keyspace import show_tag
 from db.tables import Show
 
 DETAIL_CACHE_TTL_S = 5

@@ -1,5 +1,6 @@
-"""The catalog's part of the app: shows and seat maps, and the caches holds, checkout and the waiting room read
-too (layouts, show facts, seat maps), shared through dependency injection and `Services`."""
+"""The catalog's part of the app: shows and seat maps. The caches that holds, checkout and the waiting room read
+too (layouts, show facts) are made by the app's assembly, which hands them to each domain that needs them; handlers
+reach them through dependency injection."""
 
 from __future__ import annotations
 
@@ -13,13 +14,11 @@ from backend.catalog.seat_map import SeatMapService
 from backend.wiring import Contribution, Services, provide
 
 
-def contribution(services: Services) -> Contribution:
-    layouts, facts = LayoutCache(), ShowFactsCache()
-    seat_maps = SeatMapService(services.redis, layouts, facts)
+def contribution(services: Services, *, show_facts: ShowFactsCache, layouts: LayoutCache) -> Contribution:
+    seat_maps = SeatMapService(services.redis, layouts, show_facts)
     return Contribution(
         route_handlers=[CatalogController, VenueLayoutController],
-        dependencies={"layouts": provide(layouts), "show_facts": provide(facts), "seat_maps": provide(seat_maps),
-                      "catalog": provide(CatalogAnswers(services.redis))},
-        shared=[layouts, facts, seat_maps],
+        dependencies={"layouts": provide(layouts), "show_facts": provide(show_facts),
+                      "seat_maps": provide(seat_maps), "catalog": provide(CatalogAnswers(services.redis))},
         background=[partial(warm_layouts, layouts)],
     )

@@ -22,9 +22,9 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from backend.infra.periodic import repeat_forever
 from backend.payments.ledger import GENESIS_HASH, LEGACY_CHAIN
 from backend.payments.transactions import is_postgres, write_transaction
-from backend.periodic import repeat_forever
 from backend.settings import Settings
 from backend.timeutil import utcnow
 from db.tables import LedgerChain, LedgerCheckpoint, LedgerCheckpointHead

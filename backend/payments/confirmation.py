@@ -13,8 +13,8 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
+from backend.booking.guards import ShoppingTurns
 from backend.errors import NotFound
-from backend.ids import ascii_int
 from backend.payments.gateway import GatewayError, IntentMissing, StripeGateway
 from backend.payments.order_states import PENDING
 from backend.payments.settlement import load_order, settle_intent
@@ -22,12 +22,11 @@ from backend.payments.settlement import load_order, settle_intent
 logger = logging.getLogger("showtime.payments.confirmation")
 
 
-async def settle_for_owner(redis: Redis, gateway: StripeGateway, order_ref: str, profile_id: int, now: datetime,
-                           grace_seconds: int) -> int:
+async def settle_for_owner(redis: Redis, gateway: StripeGateway, turns: ShoppingTurns, order_id: int,
+                           profile_id: int, now: datetime, grace_seconds: int) -> int:
     """Settle the profile's order from its PaymentIntent as Stripe has it now; returns the order's id (the caller
     answers the order as it then stands). 404 alike for an unknown order and another profile's."""
-    order_id = ascii_int(order_ref)
-    order = await load_order(order_id) if order_id is not None else None
+    order = await load_order(order_id)
     if order is None or order.profile_id != profile_id:
         raise NotFound("No such order.", code="order_not_found")
     if order.status != PENDING or order.payment_intent_id is None:
@@ -40,5 +39,5 @@ async def settle_for_owner(redis: Redis, gateway: StripeGateway, order_ref: str,
     except GatewayError:
         # The order as it stands; the webhook and the reconciler settle it once Stripe answers again.
         return order.id
-    await settle_intent(redis, gateway, intent, now, grace_seconds=grace_seconds)
+    await settle_intent(redis, gateway, intent, now, turns=turns, grace_seconds=grace_seconds)
     return order.id

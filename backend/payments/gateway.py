@@ -1,6 +1,6 @@
 """The one place that talks to Stripe: the SDK client, the script URL browsers load, webhook verification.
 
-With no real key configured the launcher (backend/serve.py) starts the offline Stripe stand-in and hands the app
+With no real key configured the launcher (backend/launcher/serve.py) starts the offline Stripe stand-in and hands the app
 its address as STRIPE_API_BASE; the real SDK is pointed there, so the code path is the one production runs.
 The rest of the payments package sees plain snapshots (`IntentSnapshot`, `RefundSnapshot`), never SDK objects,
 and the gateway's own errors, never the SDK's.

@@ -16,9 +16,9 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
+from backend.booking.guards import ShoppingTurns
 from backend.booking.service import release_hold
 from backend.errors import Conflict, NotFound, Unavailable
-from backend.ids import ascii_int
 from backend.payments import order_states, settlement
 from backend.payments.gateway import (
     GatewayError,
@@ -57,10 +57,14 @@ class Paying:
 
 
 class OrderLifecycle:
-    def __init__(self, redis: Redis, gateway: StripeGateway | None, grace_seconds: int) -> None:
+    """Booking's OpenOrderGuard (handed to it by the app's assembly), and the fan's order transitions."""
+
+    def __init__(self, redis: Redis, gateway: StripeGateway | None, grace_seconds: int,
+                 turns: ShoppingTurns) -> None:
         self.redis = redis
         self._gateway = gateway
         self.grace_seconds = grace_seconds
+        self.turns = turns
 
     def connect(self, gateway: StripeGateway) -> None:
         """The process's Stripe gateway, made when the app starts (after the lifecycle itself was wired in)."""
@@ -75,9 +79,9 @@ class OrderLifecycle:
 
     # ---------------------------------------------------------------- the fan's transitions
 
-    async def cancel(self, order_ref: str, profile_id: int, now: datetime) -> None:
+    async def cancel(self, order_id: int, profile_id: int, now: datetime) -> None:
         """DELETE /orders/{id}: cancel the unpaid order, release its hold (the seats are available at once)."""
-        order = await self._owned(order_ref, profile_id)
+        order = await self._owned(order_id, profile_id)
         if order.status == CANCELLED:
             return
         if order.status != PENDING:
@@ -85,13 +89,13 @@ class OrderLifecycle:
                            code="order_not_cancellable", status=order.status)
         await self._cancel(order, now)
         try:
-            await release_hold(self.redis, order.show_id, order.hold_id, order.profile_id)
+            await release_hold(self.redis, self.turns, order.show_id, order.hold_id, order.profile_id)
         except NotFound:
             pass  # the hold had already ended: nothing left to release
 
-    async def paying(self, order_ref: str, profile_id: int, now: datetime) -> Paying:
+    async def paying(self, order_id: int, profile_id: int, now: datetime) -> Paying:
         """POST /orders/{id}/paying: the fan is about to confirm the card; the hold gets its grace (once)."""
-        order = await self._owned(order_ref, profile_id)
+        order = await self._owned(order_id, profile_id)
         if order.status != PENDING:
             raise Conflict(f"This order is {order.status}; there is nothing to pay.", code="order_not_payable",
                            status=order.status)
@@ -111,9 +115,8 @@ class OrderLifecycle:
 
     # ---------------------------------------------------------------- guarded steps
 
-    async def _owned(self, order_ref: str, profile_id: int) -> OrderFacts:
-        order_id = ascii_int(order_ref)
-        order = await settlement.load_order(order_id) if order_id is not None else None
+    async def _owned(self, order_id: int, profile_id: int) -> OrderFacts:
+        order = await settlement.load_order(order_id)
         if order is None or order.profile_id != profile_id:
             raise NotFound("No such order.", code="order_not_found")
         return order
@@ -129,7 +132,7 @@ class OrderLifecycle:
             except IntentNotCancelable:
                 intent = await self.gateway.retrieve_intent(order.payment_intent_id)
                 if intent.status == "succeeded":
-                    await settlement.settle_intent(self.redis, self.gateway, intent, now)
+                    await settlement.settle_intent(self.redis, self.gateway, intent, now, turns=self.turns)
                     raise Conflict("This order was paid a moment ago.", code="order_paid",
                                    order_id=str(order.id)) from None
                 if intent.status != "canceled":

@@ -1,4 +1,5 @@
-"""The purchase lifecycle's state table: hold -> order -> payment -> tickets, and the waiting-room turn around it.
+"""The purchase lifecycle's state table: hold -> order -> payment -> tickets (the waiting-room turn around it is
+realtime.waiting_room.turn_states').
 
 This table is the specification. `guarded_update` below refuses any change of an order's status that
 no row allows, and docs/architecture.md's table is rendered from these rows (`python -m backend.payments.order_states`
@@ -137,19 +138,6 @@ async def move(order: dict[str, Any], target: str, now: datetime, **columns: Any
     await Order.update({Order.status: target, Order.updated_at: now, **values}).where(Order.id == order["id"])
 
 
-# ---------------------------------------------------------------- the waiting-room turn (queue-enabled shows)
-
-QUEUE_TRANSITIONS: Final = (
-    ("join", "not in line, or turn over", "waiting",
-     "a new number at the back (INCR issued); one entry per profile; nobody waiting is passed"),
-    ("join again", "waiting or shopping", "unchanged", "the same entry (200)"),
-    ("advance", "waiting", "shopping", "serving reaches the number while fewer than capacity shop: admitted until "
-                                      "now + ADMISSION_TTL_SECONDS"),
-    ("release all, cancel order, paid", "shopping", "turn over", "admission withdrawn: the place goes to the next"),
-    ("admission expires", "shopping", "turn over", "ADMISSION_TTL_SECONDS passed; holds answer 403 queue_required"),
-)
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -166,8 +154,6 @@ def render_markdown() -> str:
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     lines += ["", "| hold phase | meaning |", "|---|---|"]
     lines += [f"| `{name}` | {_cell(text)} |" for name, text in HOLD_PHASES.items()]
-    lines += ["", "| waiting-room event | from | to | what happens |", "|---|---|---|---|"]
-    lines += [f"| {event} | {source} | {target} | {_cell(what)} |" for event, source, target, what in QUEUE_TRANSITIONS]
     return "\n".join(lines) + "\n"
 
 

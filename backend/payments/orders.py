@@ -5,15 +5,10 @@ from __future__ import annotations
 import msgspec
 
 from backend.errors import NotFound
-from backend.ids import ascii_int
 from backend.payments.schemas import OrderOut, PaymentErrorOut
 from backend.tickets.service import tickets_of_order
 from backend.timeutil import rfc3339_ms
 from db.tables import Order
-
-
-def _order_id(ref: str) -> int | None:
-    return ascii_int(ref)
 
 
 def _payment_error(text: str | None) -> PaymentErrorOut | None:
@@ -25,15 +20,12 @@ def _payment_error(text: str | None) -> PaymentErrorOut | None:
         return PaymentErrorOut(code=None, decline_code=None, message=text)
 
 
-async def order_of_profile(secret_key: str, profile_id: int, order_ref: str) -> OrderOut:
+async def order_of_profile(secret_key: str, profile_id: int, order_id: int) -> OrderOut:
     """The order if it is the profile's; 404 alike for unknown and for someone else's."""
-    order_id = _order_id(order_ref)
-    row = None
-    if order_id is not None:
-        row = await Order.select(
-            Order.id, Order.show, Order.status, Order.amount_cents, Order.currency, Order.last_payment_error,
-            Order.expires_at, Order.refund_reason,
-        ).where((Order.id == order_id) & (Order.profile == profile_id)).first()
+    row = await Order.select(
+        Order.id, Order.show, Order.status, Order.amount_cents, Order.currency, Order.last_payment_error,
+        Order.expires_at, Order.refund_reason,
+    ).where((Order.id == order_id) & (Order.profile == profile_id)).first()
     if row is None:
         raise NotFound("No such order.", code="order_not_found")
     return OrderOut(

@@ -1,6 +1,6 @@
 """Payments' part of the app: checkout, orders and the webhook; one Stripe gateway per process, reached through
-dependency injection; the reconciler running beside them; the purchase lifecycle, which booking also asks (as its
-OpenOrderGuard) before the seats of a hold with an open order change."""
+dependency injection; the reconciler running beside them; the purchase lifecycle, which the app's assembly also
+hands booking as its OpenOrderGuard (asked before the seats of a hold with an open order change)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from functools import partial
 from litestar.di import Provide
 from redis.asyncio import Redis
 
+from backend.booking.guards import ShoppingTurns
 from backend.errors import Unavailable
 from backend.payments.checkpoints import run_ledger_checkpoints
 from backend.payments.gateway import StripeGateway
@@ -23,11 +24,12 @@ class Payments:
     """The process's Stripe gateway, made at startup (after logging is set up, so its warnings are seen). Without
     Stripe keys (the app started outside `just serve`) payments answer 503 instead of the app refusing to start."""
 
-    def __init__(self, settings: Settings, redis: Redis) -> None:
+    def __init__(self, settings: Settings, redis: Redis, turns: ShoppingTurns) -> None:
         self.settings = settings
+        self.turns = turns
         self.gateway: StripeGateway | None = None
-        # One per process, as booking's OpenOrderGuard too; it keeps no per-request state.
-        self.lifecycle = OrderLifecycle(redis, None, settings.payment_grace_seconds)
+        # One per process; it keeps no per-request state.
+        self.lifecycle = OrderLifecycle(redis, None, settings.payment_grace_seconds, turns)
 
     async def start(self) -> None:
         settings = self.settings
@@ -41,16 +43,14 @@ class Payments:
         return self.gateway
 
     async def reconcile(self, redis: Redis) -> None:
-        await run_reconciler(redis, self.gateway, self.settings)
+        await run_reconciler(redis, self.gateway, self.turns, self.settings)
 
 
-def contribution(services: Services) -> Contribution:
-    payments = Payments(services.settings, services.redis)
+def contribution(services: Services, payments: Payments) -> Contribution:
     return Contribution(
         route_handlers=[PaymentsController, stripe_webhook],
         dependencies={"gateway": Provide(payments.provide_gateway, sync_to_thread=False),
-                      "open_orders": provide(payments.lifecycle)},
-        shared=[payments.lifecycle],
+                      "open_orders": provide(payments.lifecycle), "turns": provide(payments.turns)},
         startup=[payments.start],
         background=[partial(payments.reconcile, services.redis),
                     partial(run_ledger_checkpoints, services.settings)],

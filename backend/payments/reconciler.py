@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from redis.asyncio import Redis
 
 from backend import seats
+from backend.booking.guards import ShoppingTurns
 from backend.payments import settlement
 from backend.payments.gateway import GatewayError, IntentMissing, StripeGateway
 from backend.settings import Settings
@@ -46,15 +47,15 @@ class PassReport:
     sales_remarked: int = 0
 
 
-async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *, hold_ttl_seconds: int,
-                         grace_seconds: int = 0, min_age: timedelta = timedelta(0)) -> PassReport:
+async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *, turns: ShoppingTurns,
+                         hold_ttl_seconds: int, grace_seconds: int = 0, min_age: timedelta = timedelta(0)) -> PassReport:
     report = PassReport()
     expire_before = now - settlement.expiry_grace(hold_ttl_seconds)
     limit = asyncio.Semaphore(CONCURRENCY)
 
     async def settle(row: dict) -> None:
         async with limit:
-            outcome = await _settle_pending(redis, gateway, row, now, expire_before, grace_seconds)
+            outcome = await _settle_pending(redis, gateway, turns, row, now, expire_before, grace_seconds)
             report.outcomes[outcome] += 1
 
     after_id = 0
@@ -72,7 +73,7 @@ async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *,
     return report
 
 
-async def _settle_pending(redis: Redis, gateway: StripeGateway, row: dict, now: datetime,
+async def _settle_pending(redis: Redis, gateway: StripeGateway, turns: ShoppingTurns, row: dict, now: datetime,
                           expire_before: datetime, grace_seconds: int) -> str:
     try:
         if row["payment_intent_id"] is None:
@@ -80,8 +81,8 @@ async def _settle_pending(redis: Redis, gateway: StripeGateway, row: dict, now: 
                 return settlement.EXPIRED
             return settlement.PENDING
         intent = await gateway.retrieve_intent(row["payment_intent_id"])
-        return await settlement.settle_intent(redis, gateway, intent, now, expire_unpaid_before=expire_before,
-                                              grace_seconds=grace_seconds) or "unknown"
+        return await settlement.settle_intent(redis, gateway, intent, now, turns=turns,
+                                              expire_unpaid_before=expire_before, grace_seconds=grace_seconds) or "unknown"
     except IntentMissing:
         # Another Stripe account (or, in tests, another server's stand-in): not ours to decide.
         return "intent_missing"
@@ -144,7 +145,7 @@ async def _take_lease(redis: Redis, gateway: StripeGateway, interval_s: int) -> 
                                 px=max(500, interval_s * 1000 - 200)))
 
 
-async def run_reconciler(redis: Redis, gateway: StripeGateway | None, settings: Settings) -> None:
+async def run_reconciler(redis: Redis, gateway: StripeGateway | None, turns: ShoppingTurns, settings: Settings) -> None:
     """Background job: a pass on start (whatever the lease says: this process may just have been restarted
     after a crash), then one per interval among all processes."""
     if gateway is None:
@@ -157,7 +158,7 @@ async def run_reconciler(redis: Redis, gateway: StripeGateway | None, settings: 
             if first or await _take_lease(redis, gateway, interval):
                 now = utcnow()
                 report = await reconcile_once(
-                    redis, gateway, now, hold_ttl_seconds=settings.hold_ttl_seconds,
+                    redis, gateway, now, turns=turns, hold_ttl_seconds=settings.hold_ttl_seconds,
                     grace_seconds=settings.payment_grace_seconds,
                     min_age=timedelta(0) if first else min(WEBHOOK_HEAD_START, timedelta(seconds=interval)),
                 )

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, HttpMethod, Request, Response, delete, get, post
 from litestar.di import Provide
 from litestar.handlers import HTTPRouteHandler
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from litestar.types import Method
 from litestar.types.internal_types import PathParameterDefinition
 
-from backend.auth import provide_profile_id, session_profile_id
+from backend.booking.guards import ShoppingTurns
 from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
-from backend.errors import BadRequest, Invalid, NotSignedIn, Unavailable
-from backend.ids import parse_show_id
+from backend.edge.auth import provide_profile_id
+from backend.errors import BadRequest, Unavailable
+from backend.ids import parse_order_id, parse_show_id
+from backend.infra.redis_client import RedisDependency
 from backend.payments import WEBHOOK_PATH
 from backend.payments import checkout as checkout_service
 from backend.payments.confirmation import settle_for_owner
@@ -29,7 +28,6 @@ from backend.payments.orders import order_of_profile
 from backend.payments.schemas import CheckoutBody, CheckoutOut, OrderOut, PayingOut, PaymentSetup, WebhookAck
 from backend.payments.transactions import is_transient
 from backend.payments.webhooks import handle_webhook
-from backend.redis_client import RedisDependency
 from backend.settings import Settings
 from backend.timeutil import rfc3339_ms, utcnow
 
@@ -38,33 +36,6 @@ def _checkout_operation_id(_: HTTPRouteHandler, __: Method | HttpMethod,
                            path: list[str | PathParameterDefinition]) -> str:
     # One handler, two paths (API.md keeps the seed's path): OpenAPI needs an id per path.
     return "startCheckout" if "shows" in path else "startCheckoutSeedPath"
-
-
-@dataclass
-class _CheckoutOperation(Operation):
-    """The handler reads the raw body itself; document it here."""
-
-    def __post_init__(self) -> None:
-        self.request_body = RequestBody(
-            required=True,
-            description="The hold to pay for. Never card data: such a body is refused with 422.",
-            content={"application/json": OpenAPIMediaType(schema=Schema(
-                type=OpenAPIType.OBJECT, required=["hold_id"],
-                properties={"hold_id": Schema(type=OpenAPIType.STRING, max_length=64)},
-            ))},
-        )
-
-
-def _parse_checkout_body(raw: bytes) -> CheckoutBody:
-    # Messages from msgspec name positions and types, never values.
-    try:
-        decoded = msgspec.json.decode(raw)
-    except (msgspec.DecodeError, RecursionError):
-        raise BadRequest("The request body is not valid JSON.", code="malformed_json") from None
-    try:
-        return msgspec.convert(decoded, CheckoutBody)
-    except msgspec.ValidationError as exc:
-        raise Invalid(f"Expected {{\"hold_id\": str}}: {exc}", code="invalid") from None
 
 
 def _render_checkout(order: checkout_service.CheckoutOrder, gateway: StripeGateway) -> CheckoutOut:
@@ -81,23 +52,19 @@ class PaymentsController(Controller):
     tags = ["payments"]
 
     @post(["/shows/{show_id:str}/checkout", "/{show_id:str}/checkout"], operation_id=_checkout_operation_id,
-          operation_class=_CheckoutOperation, status_code=HTTP_201_CREATED)
+          status_code=HTTP_201_CREATED, dependencies={"profile_id": Provide(provide_profile_id)})
     async def checkout(
-        self, request: Request[Any, Any, Any], redis: RedisDependency, gateway: StripeGateway, layouts: LayoutCache,
-        show_facts: ShowFactsCache, open_orders: OrderLifecycle, show_id: str,
+        self, data: CheckoutBody, redis: RedisDependency, gateway: StripeGateway, layouts: LayoutCache,
+        show_facts: ShowFactsCache, open_orders: OrderLifecycle, show_id: str, profile_id: int,
         idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False,
                                                          description="Repeat-safe retries")] = None,
     ) -> Response[CheckoutOut]:
         """Order + Stripe PaymentIntent for a live hold: 201 new, 200 the same order again."""
-        # Card data never gets this far: the edge (backend.edge) refuses it for every route.
-        body = _parse_checkout_body(await request.body())
-        profile_id = session_profile_id(request)
-        if profile_id is None:
-            raise NotSignedIn("Sign in first.")
+        # Card data never gets this far: the edge (backend.edge.screening) refuses it for every route.
         outcome = await checkout_service.checkout(
             redis, gateway, show_facts, layouts, open_orders,
             checkout_service.CheckoutRequest(profile_id=profile_id, show_id=parse_show_id(show_id),
-                                             hold_id=body.hold_id, idempotency_key=idempotency_key),
+                                             hold_id=data.hold_id, idempotency_key=idempotency_key),
             utcnow(),
         )
         return Response(_render_checkout(outcome.order, gateway),
@@ -107,48 +74,49 @@ class PaymentsController(Controller):
          dependencies={"profile_id": Provide(provide_profile_id)})
     async def get_order(self, order_id: str, profile_id: int, settings: Settings) -> OrderOut:
         """The caller's order with its tickets (404 for anyone else's)."""
-        return await order_of_profile(settings.secret_key, profile_id, order_id)
+        return await order_of_profile(settings.secret_key, profile_id, parse_order_id(order_id))
 
     @delete("/orders/{order_id:str}", operation_id="cancelOrder", status_code=HTTP_204_NO_CONTENT,
             dependencies={"profile_id": Provide(provide_profile_id)})
     async def cancel_order(self, order_id: str, profile_id: int, open_orders: OrderLifecycle) -> None:
         """Cancel an unpaid order: its payment is cancelled at Stripe, its hold released, its seats available."""
-        await open_orders.cancel(order_id, profile_id, utcnow())
+        await open_orders.cancel(parse_order_id(order_id), profile_id, utcnow())
 
     @post("/orders/{order_id:str}/settle", operation_id="settleOrder", status_code=HTTP_200_OK,
           dependencies={"profile_id": Provide(provide_profile_id)})
     async def settle(self, order_id: str, profile_id: int, redis: RedisDependency, gateway: StripeGateway,
-                     settings: Settings) -> OrderOut:
+                     turns: ShoppingTurns, settings: Settings) -> OrderOut:
         """Stripe.js reported the payment confirmed: the PaymentIntent is read back from Stripe and, if it
         succeeded, the order is settled now (`paid`, with its tickets); otherwise the order as it stands.
         Idempotent; the webhook and the reconciler remain the backstop (404 for anyone else's order)."""
         try:
-            settled = await settle_for_owner(redis, gateway, order_id, profile_id, utcnow(),
+            settled = await settle_for_owner(redis, gateway, turns, parse_order_id(order_id), profile_id, utcnow(),
                                              settings.payment_grace_seconds)
         except Exception as exc:
             if not is_transient(exc):
                 raise
             raise Unavailable("The database is busy; retry later.", code="busy") from None
-        return await order_of_profile(settings.secret_key, profile_id, str(settled))
+        return await order_of_profile(settings.secret_key, profile_id, settled)
 
     @post("/orders/{order_id:str}/paying", operation_id="startPaying", status_code=HTTP_200_OK,
           dependencies={"profile_id": Provide(provide_profile_id)})
     async def paying(self, order_id: str, profile_id: int, open_orders: OrderLifecycle) -> PayingOut:
         """The fan is confirming the card now: the hold is extended once by the payment grace."""
-        paying = await open_orders.paying(order_id, profile_id, utcnow())
+        paying = await open_orders.paying(parse_order_id(order_id), profile_id, utcnow())
         return PayingOut(order_id=str(paying.order_id), status=paying.status,
                          expires_at=rfc3339_ms(paying.expires_at))
 
 
 @post(WEBHOOK_PATH, operation_id="stripeWebhook", status_code=HTTP_200_OK, tags=["payments"])
 async def stripe_webhook(
-    request: Request[Any, Any, Any], redis: RedisDependency, gateway: StripeGateway, settings: Settings,
+    request: Request[Any, Any, Any], redis: RedisDependency, gateway: StripeGateway, turns: ShoppingTurns,
+    settings: Settings,
     stripe_signature: Annotated[str | None, Parameter(header="Stripe-Signature", required=False)] = None,
 ) -> WebhookAck:
     """Stripe events, verified over the raw body; 400 when the signature does not verify."""
     payload = await request.body()
     try:
-        outcome = await handle_webhook(redis, gateway, payload, stripe_signature, utcnow(),
+        outcome = await handle_webhook(redis, gateway, turns, payload, stripe_signature, utcnow(),
                                        settings.payment_grace_seconds)
     except InvalidWebhook:
         raise BadRequest("The Stripe-Signature header does not verify.", code="invalid_signature") from None

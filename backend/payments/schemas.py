@@ -10,6 +10,8 @@ from backend.tickets.schemas import TicketOut
 
 
 class CheckoutBody(msgspec.Struct):
+    """The hold to pay for. Never card data: such a body is refused with 422."""
+
     hold_id: Annotated[str, Meta(min_length=1, max_length=64)]
 
 

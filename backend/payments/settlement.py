@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import msgspec
 from redis.asyncio import Redis
 
-from backend.booking import admission
+from backend.booking.guards import ShoppingTurns
 from backend.payments import ledger, order_states
 from backend.payments.gateway import (
     GatewayError,
@@ -110,18 +110,19 @@ def expiry_grace(hold_ttl_seconds: int) -> timedelta:
 
 
 async def settle_intent(redis: Redis, gateway: StripeGateway, intent: IntentSnapshot, now: datetime, *,
-                        expire_unpaid_before: datetime | None = None, grace_seconds: int = 0) -> str | None:
+                        turns: ShoppingTurns, expire_unpaid_before: datetime | None = None, grace_seconds: int = 0) -> str | None:
     """Move the intent's order on as far as the intent allows; returns the order's status (None: not ours).
 
     `expire_unpaid_before`: the reconciler's cut-off; an unpaid order whose hold ended before it expires.
     `grace_seconds`: the payment grace a processing intent gives its hold (once per hold).
+    `turns`: the waiting room's shopping turns, which a sale ends.
     """
     order = await order_of_intent(intent)
     if order is None:
         logger.info("payment intent %s belongs to no order here; ignored", intent.id)
         return None
     if intent.status == "succeeded":
-        return await _settle_success(redis, gateway, order, intent, now)
+        return await _settle_success(redis, gateway, turns, order, intent, now)
     if order.status != PENDING:
         return order.status
     if intent.status == "processing" and grace_seconds:
@@ -130,7 +131,7 @@ async def settle_intent(redis: Redis, gateway: StripeGateway, intent: IntentSnap
     if intent.status == "requires_payment_method" and intent.last_payment_error:
         await record_failure(order.id, intent.last_payment_error, now)
     if intent.status == "canceled" or (expire_unpaid_before and order.expires_at <= expire_unpaid_before):
-        return await _expire(redis, gateway, order, intent, now)
+        return await _expire(redis, gateway, turns, order, intent, now)
     return PENDING
 
 
@@ -173,8 +174,8 @@ async def start_grace(redis: Redis, order: OrderFacts, grace_seconds: int, now: 
 # ---------------------------------------------------------------- success
 
 
-async def _settle_success(redis: Redis, gateway: StripeGateway, order: OrderFacts, intent: IntentSnapshot,
-                          now: datetime) -> str:
+async def _settle_success(redis: Redis, gateway: StripeGateway, turns: ShoppingTurns, order: OrderFacts,
+                          intent: IntentSnapshot, now: datetime) -> str:
     if order.status in (PAID, REFUNDED):
         return order.status
     if order.status == CANCELLED:
@@ -203,7 +204,7 @@ async def _settle_success(redis: Redis, gateway: StripeGateway, order: OrderFact
     if not committed:
         current = await load_order(order.id)
         return current.status if current else PAID
-    await _announce_sale(redis, order, seat_ids)
+    await _announce_sale(redis, turns, order, seat_ids)
     return PAID
 
 
@@ -240,14 +241,14 @@ def _payment_entry(order: OrderFacts, intent: IntentSnapshot) -> ledger.LedgerEn
                               chain=order.show_id)
 
 
-async def _announce_sale(redis: Redis, order: OrderFacts, seat_ids: list[str]) -> None:
+async def _announce_sale(redis: Redis, turns: ShoppingTurns, order: OrderFacts, seat_ids: list[str]) -> None:
     """After the commit: the seats turn `sold` on every map and the fan's waiting-room place is freed.
 
     A failure here loses nothing: the sale is in the database, and the reconciler marks recent sales again.
     """
     try:
         await mark_sold(redis, order.show_id, seat_ids, order.hold_id)
-        await admission.finish(redis, order.show_id, order.profile_id)
+        await turns.finish(order.show_id, order.profile_id)
     except Exception:
         logger.warning("order %s paid, but Redis was not told yet; the reconciler will retry", order.id,
                        exc_info=True)
@@ -293,8 +294,8 @@ async def issue_refund(gateway: StripeGateway, order: OrderFacts, intent_id: str
 # ---------------------------------------------------------------- expiry
 
 
-async def _expire(redis: Redis, gateway: StripeGateway, order: OrderFacts, intent: IntentSnapshot,
-                  now: datetime) -> str:
+async def _expire(redis: Redis, gateway: StripeGateway, turns: ShoppingTurns, order: OrderFacts,
+                  intent: IntentSnapshot, now: datetime) -> str:
     """Cancel the intent first, so no payment can land afterwards; only then is the order `expired`."""
     if intent.status != "canceled":
         try:
@@ -303,7 +304,7 @@ async def _expire(redis: Redis, gateway: StripeGateway, order: OrderFacts, inten
         except IntentNotCancelable:
             intent = await gateway.retrieve_intent(intent.id)
             if intent.status == "succeeded":  # paid in the meantime: settle it like any payment
-                return await _settle_success(redis, gateway, order, intent, now)
+                return await _settle_success(redis, gateway, turns, order, intent, now)
             if intent.status != "canceled":
                 return PENDING  # e.g. still processing: the next pass looks again
     async with write_transaction():

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
+from backend.booking.guards import ShoppingTurns
 from backend.payments.gateway import IntentMissing, StripeGateway
 from backend.payments.settlement import settle_intent, settled_status_of_intent
 from backend.payments.transactions import is_unique_violation
@@ -35,8 +36,8 @@ class WebhookOutcome:
     order_status: str | None = None
 
 
-async def handle_webhook(redis: Redis, gateway: StripeGateway, payload: bytes, signature: str | None,
-                         now: datetime, grace_seconds: int) -> WebhookOutcome:
+async def handle_webhook(redis: Redis, gateway: StripeGateway, turns: ShoppingTurns, payload: bytes,
+                         signature: str | None, now: datetime, grace_seconds: int) -> WebhookOutcome:
     """Raises InvalidWebhook when the signature does not verify, GatewayError when Stripe cannot be read back."""
     event = gateway.verify_event(payload, signature)
     if await ProcessedWebhookEvent.exists().where(ProcessedWebhookEvent.event_id == event.id):
@@ -53,7 +54,7 @@ async def handle_webhook(redis: Redis, gateway: StripeGateway, payload: bytes, s
             logger.warning("webhook %s names payment intent %s that Stripe does not know", event.id,
                            event.object_id)
         else:
-            status = await settle_intent(redis, gateway, intent, now, grace_seconds=grace_seconds)
+            status = await settle_intent(redis, gateway, intent, now, turns=turns, grace_seconds=grace_seconds)
     await _remember(event.id, event.type, event.object_id, status, now)
     return WebhookOutcome(duplicate=False, order_status=status)
 

@@ -1,5 +1,5 @@
 """Redis key names of seat state (private to backend.seats: other packages call its functions, never a key).
-Every key of a show shares the hash tag `{show:<id>}` (backend.keyspace).
+Every key of a show shares the hash tag `{show:<id>}` (backend.infra.keyspace).
 
 - state      HASH  seat_id -> hold_id (held) | "sold"; seats absent are available. The live map's snapshot.
 - version    STRING the live-map version; its absence means the state was never built, or Redis lost it.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from backend.keyspace import show_tag
+from backend.infra.keyspace import show_tag
 
 ACTIVE_SHOWS = "booking:active-shows"  # SET of show ids that have unexpired holds (outside any show's slot)
 SOLD_SENTINEL = b"sold"

@@ -1,8 +1,8 @@
-"""What the seat-state calls answer: holds as stored, and the outcomes of a lock."""
+"""What the seat-state calls answer: holds as stored, and the typed outcome of every write."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 import msgspec
 
@@ -46,3 +46,20 @@ class InCheckout(msgspec.Struct, frozen=True):
     (then the caller asks again with `checkout_cleared=True`)."""
 
     hold_id: str
+
+
+class Released(msgspec.Struct, frozen=True):
+    """The hold (or its last seat) was released: its seats are available."""
+
+
+class NoHold(msgspec.Struct, frozen=True):
+    """The profile has no such live hold on the show (unknown, another profile's, expired or already ended)."""
+
+
+class NoSeat(msgspec.Struct, frozen=True):
+    """The seat is not in that hold."""
+
+
+RELEASED: Final = Released()
+NO_HOLD: Final = NoHold()
+NO_SEAT: Final = NoSeat()

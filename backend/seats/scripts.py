@@ -22,8 +22,8 @@ Conventions shared by every script:
 
 from __future__ import annotations
 
-from backend.leases import FENCE_GUARD
-from backend.lua import LuaScript
+from backend.infra.leases import FENCE_GUARD
+from backend.infra.lua import LuaScript
 
 _COMMON = """
 local function now_ms()

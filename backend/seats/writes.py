@@ -8,16 +8,29 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal, cast
+from typing import Any
 
 from redis.asyncio import Redis
 
-from backend.leases import UNFENCED, Fenced, Leases
+from backend.infra.leases import UNFENCED, Fenced, Leases
 from backend.seats import _keys as keys
 from backend.seats import scripts
 from backend.seats.reads import text
 from backend.seats.rebuild import ensure_built
-from backend.seats.records import HoldRecord, InCheckout, Placed, SeatsTaken, StateUnavailable, TooManySeats
+from backend.seats.records import (
+    NO_HOLD,
+    NO_SEAT,
+    RELEASED,
+    HoldRecord,
+    InCheckout,
+    NoHold,
+    NoSeat,
+    Placed,
+    Released,
+    SeatsTaken,
+    StateUnavailable,
+    TooManySeats,
+)
 
 # A rebuild races only with another rebuild or a flush; two tries suffice unless Redis keeps being flushed.
 INIT_ATTEMPTS = 3
@@ -75,36 +88,44 @@ async def lock_seats(
 async def release_seat(
     redis: Redis, *, show_id: int, hold_id: str, profile_id: int, seat_id: str, price: int, currency: str,
     checkout_cleared: bool = False,
-) -> HoldRecord | str:
-    """The hold without that seat, or "released" (it was the last), "no_hold", "no_seat" or "in_checkout" (the
-    hold went to checkout and `checkout_cleared` does not say its open order was dealt with)."""
+) -> HoldRecord | Released | NoHold | NoSeat | InCheckout:
+    """The hold without that seat, or Released (it was the last), NoHold, NoSeat or InCheckout (the hold went to
+    checkout and `checkout_cleared` does not say its open order was dealt with)."""
     reply = await scripts.release_seat(
         redis,
         [*keys.show_keys(show_id), keys.hold(show_id, hold_id), keys.seat_lock(show_id, seat_id)],
         [keys.prefix(show_id), hold_id, profile_id, seat_id, price, _cleared(checkout_cleared)],
     )
     if reply[0] != b"ok":
-        return text(reply[0])
+        return _release_outcome(reply[0], hold_id)
     _, _, seats_json, expires_at_ms, amount = reply
     return HoldRecord(hold_id, show_id, profile_id, json.loads(seats_json), int(expires_at_ms), int(amount),
                       currency)
 
 
-ReleaseOutcome = Literal["released", "no_hold", "in_checkout"]
-
-
 async def release_hold(redis: Redis, *, show_id: int, hold_id: str, profile_id: int,
-                       leave: str | None = None, checkout_cleared: bool = False) -> ReleaseOutcome:
-    """Release every seat of the profile's hold: "released", "no_hold" when the profile has no such hold, or
-    "in_checkout" (as for release_seat). `leave` names a sorted set of the show's (same hash tag) to take the
-    profile out of in the same step once the hold is released."""
+                       leave: str | None = None, checkout_cleared: bool = False) -> Released | NoHold | InCheckout:
+    """Release every seat of the profile's hold: Released, NoHold when the profile has no such hold, or InCheckout
+    (as for release_seat). `leave` names a sorted set of the show's (same hash tag) to take the profile out of in
+    the same step once the hold is released."""
     reply = await scripts.release_hold(
         redis, [*keys.show_keys(show_id), keys.hold(show_id, hold_id), *([leave] if leave else [])],
         [keys.prefix(show_id), hold_id, profile_id, _cleared(checkout_cleared)],
     )
-    outcome = text(reply[0])
-    assert outcome in ("released", "no_hold", "in_checkout")
-    return cast(ReleaseOutcome, outcome)
+    outcome = _release_outcome(reply[0], hold_id)
+    assert not isinstance(outcome, NoSeat)  # the whole hold names no seat
+    return outcome
+
+
+def _release_outcome(word: bytes, hold_id: str) -> Released | NoHold | NoSeat | InCheckout:
+    if word == b"released":
+        return RELEASED
+    if word == b"no_hold":
+        return NO_HOLD
+    if word == b"no_seat":
+        return NO_SEAT
+    assert word == b"in_checkout", word
+    return InCheckout(hold_id)
 
 
 async def mark_checkout(redis: Redis, *, show_id: int, hold_id: str, profile_id: int) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from litestar import Request
 
 from backend.accounts.staff import SCANNER_ROLE
-from backend.auth import session_profile_id
+from backend.edge.auth import session_profile_id
 from backend.errors import Forbidden, NotSignedIn
 from backend.settings import Settings
 from db.tables import Profile

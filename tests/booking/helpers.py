@@ -13,7 +13,7 @@ from datetime import timedelta
 import httpx
 from redis.asyncio.client import PubSub
 
-from backend.redis_client import RedisClient
+from backend.infra.redis_client import RedisClient
 from backend.seats import _keys as keys
 from backend.timeutil import utcnow
 from db.tables import Order, Profile, Ticket

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from backend.booking import admission
 from backend.seats import _keys as keys
 from backend.seats import ensure_built
+from realtime.waiting_room import admission
 from tests.booking.helpers import hold, next_changes, seat_map, statuses, subscribe
 from tests.support.data import create_show
 

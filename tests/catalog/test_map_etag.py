@@ -7,8 +7,8 @@ import httpx
 from redis.asyncio import Redis
 
 from tests.booking.helpers import insert_sold_tickets
-from tests.booking.test_flush import private_redis_url, private_server  # noqa: F401 - a fixture, used by name
 from tests.payments.helpers import Standin, checkout, hold
+from tests.seats.test_flush import private_redis_url, private_server  # noqa: F401 - a fixture, used by name
 from tests.support import data
 
 

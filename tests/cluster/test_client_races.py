@@ -6,8 +6,8 @@ list, in tasks that run later; a request can take one of them in between and, on
 500 (`AttributeError: 'NoneType' object has no attribute 'writelines'`) in the failover test, rarely. Here the same
 window is opened on purpose: the request is stepped until its write task exists but has not run, and its connection
 is then closed as the client's own sweep closes it. The request must come back as the client's own retry makes it
-(backend.redis_client.ClusterConnection turns the error into the ConnectionError the client recovers from). The app's
-connections no longer write through `wait_for` (backend.redis_deadlines), which shuts the window; the first test
+(backend.infra.redis_client.ClusterConnection turns the error into the ConnectionError the client recovers from). The app's
+connections no longer write through `wait_for` (backend.infra.redis_deadlines), which shuts the window; the first test
 opens it again with redis-py's write timer to hold ClusterConnection, the second holds the window shut.
 """
 
@@ -24,7 +24,7 @@ import pytest
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import Connection
 
-from backend.redis_client import ClusterConnection
+from backend.infra.redis_client import ClusterConnection
 from tests.conftest import ENV
 from tests.support.cluster import ValkeyCluster, cluster_client
 
@@ -88,7 +88,7 @@ async def test_a_request_whose_connection_the_client_closes_before_the_write_is_
 
 
 async def test_the_apps_client_writes_in_the_callers_task(startup_nodes: str) -> None:
-    """As the app configures it (no redis-py timers, backend.redis_deadlines), a command's write never runs in a
+    """As the app configures it (no redis-py timers, backend.infra.redis_deadlines), a command's write never runs in a
     task of its own: there is no step between the "connected?" check and the write for the sweep to land in."""
     client = cluster_client(startup_nodes)
     try:

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
+from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from backend.seats import _keys as keys
-from backend.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from db.tables import Ticket
 from tests.conftest import ENV, STRONG_PASSWORD, unique_email
 from tests.payments.helpers import Standin, eventually, webhook_secret

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from backend.embedded_valkey import start_valkey
-from backend.leases import Fenced, Leases, lease_key
-from backend.processes import stop
+from backend.infra.leases import Fenced, Leases, lease_key
+from backend.launcher.embedded_valkey import start_valkey
+from backend.launcher.processes import stop
 from backend.seats.writes import sweep_show
 from tests.booking.helpers import eventually, hold, statuses
 from tests.conftest import ENV, STRONG_PASSWORD, unique_email

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from piccolo.engine import engine_finder
 
-from backend.edge import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from backend.edge.screening import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from db.tables import Profile
 from tests.conftest import STRONG_PASSWORD, unique_email
 

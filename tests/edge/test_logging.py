@@ -9,7 +9,7 @@ import weakref
 
 import websockets
 
-from backend.logging_setup import JsonFormatter
+from backend.edge.logging_setup import JsonFormatter
 
 CARD = "4111111111111111"
 

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import httpx
 import pytest
 
+from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from backend.payments.gateway import StripeGateway
-from backend.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from tests.conftest import ENV, STRONG_PASSWORD, unique_email
 from tests.support.servers import ServerProcess
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from backend.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY, standin_webhook_secret
+from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY, standin_webhook_secret
 from tests.support.servers import ServerProcess
 
 VISA = "pm_card_visa"
@@ -26,7 +26,7 @@ PROCESSING_THEN_DECLINED = "pm_card_processingThenDeclined"
 
 
 def webhook_secret(var_dir: Path) -> str:
-    """The secret the launcher derives for the stand-in (backend/serve.py), from SECRET_KEY when the environment sets
+    """The secret the launcher derives for the stand-in (backend/launcher/serve.py), from SECRET_KEY when the environment sets
     it (the suite does, for every server it starts), else from the key the launcher wrote into its var dir."""
     return standin_webhook_secret(os.environ.get("SECRET_KEY") or (var_dir / "secret_key").read_text().strip())
 

@@ -18,6 +18,7 @@ from backend.payments.order_lifecycle import OrderLifecycle
 from backend.seats import _keys as keys
 from backend.timeutil import utcnow
 from db.tables import Order, OrderItem
+from realtime.waiting_room import Admissions
 from tests.payments.helpers import checkout, hold, intent_id_of
 from tests.support.data import create_show
 
@@ -157,7 +158,7 @@ async def test_a_hold_past_its_expiry_but_not_yet_swept_is_409(redis, gateway, m
     mine = CheckoutRequest(profile_id=int(fan.profile["profile_id"]), show_id=show.id, hold_id=hold_id,
                            idempotency_key=None)
     theirs = CheckoutRequest(profile_id=0, show_id=show.id, hold_id=hold_id, idempotency_key=None)
-    lifecycle = OrderLifecycle(redis, gateway, grace_seconds=120)
+    lifecycle = OrderLifecycle(redis, gateway, grace_seconds=120, turns=Admissions(redis))
     try:
         with pytest.raises(Conflict) as expired:
             await start_checkout(redis, gateway, ShowFactsCache(), LayoutCache(), lifecycle, mine, utcnow())

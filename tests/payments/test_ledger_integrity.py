@@ -287,7 +287,7 @@ async def test_duplicate_deliveries_racing_before_settlement_add_one_entry(serve
       status re-read under that lock (_commit_paid ends when it is no longer pending or expired): test_settlement.py,
       test_a_settlement_racing_another_waits_for_the_order_row_then_writes_nothing;
     - the state table refuses paid -> paid in order_states.move, so a settlement past the status check rolls back:
-      tests/lifecycle/test_state_table.py, test_the_guard_allows_exactly_the_table_s_transitions;
+      tests/payments/lifecycle/test_state_table.py, test_the_guard_allows_exactly_the_table_s_transitions;
     - the database's UNIQUE(show, seat) refuses a second ticket, and the settlement refunds instead: test_settlement.py,
       test_a_seat_redis_forgot_is_still_sold_once_by_the_database.
     Here the status re-check under the lock stops the late deliveries. Without it UNIQUE(show, seat) does (the tickets

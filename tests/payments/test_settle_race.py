@@ -32,9 +32,10 @@ from backend.payments import confirmation, ledger, settlement, webhooks
 from backend.payments.gateway import StripeGateway
 from backend.payments.reconciler import reconcile_once
 from backend.seats._keys import state as state_key
-from backend.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
+from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from backend.timeutil import utcnow
 from db.tables import Order, PaymentLedgerEntry, ProcessedWebhookEvent, Ticket
+from realtime.waiting_room import Admissions
 from tests.payments.helpers import DECLINED, Standin, hold_and_checkout, intent_id_of, stripe_signature, webhook_secret
 from tests.support.data import create_show
 
@@ -184,9 +185,9 @@ async def test_fan_webhooks_and_reconciler_racing_settle_the_order_once(
         commits["committed" if done else "found it settled"] += 1
         return done
 
-    async def announce(redis_client: Any, order: settlement.OrderFacts, seat_ids: list[str]) -> None:
+    async def announce(redis_client: Any, turns: Any, order: settlement.OrderFacts, seat_ids: list[str]) -> None:
         announced.append(ACTOR.get() or "?")
-        await real_announce(redis_client, order, seat_ids)
+        await real_announce(redis_client, turns, order, seat_ids)
 
     real_commit, real_announce = settlement._commit_paid, settlement._announce_sale
     monkeypatch.setattr(signing_gateway, "retrieve_intent", paused(
@@ -196,25 +197,26 @@ async def test_fan_webhooks_and_reconciler_racing_settle_the_order_once(
     monkeypatch.setattr(settlement, "_claim", paused("claim", settlement._claim, lambda _r, order, _s: our_order(order)))
     monkeypatch.setattr(settlement, "_commit_paid", paused("commit", commit, our_order))
     monkeypatch.setattr(settlement, "_announce_sale", paused(
-        "announce", announce, lambda _r, order, _s: our_order(order)))
+        "announce", announce, lambda _r, _t, order, _s: our_order(order)))
     monkeypatch.setattr(webhooks, "_remember", paused(
         "record event", webhooks._remember, lambda event_id, *_: True))
 
     secret = signing_gateway.webhook_secret
     assert secret
+    turns = Admissions(redis)
 
     def deliver(event: dict) -> Callable[[], Awaitable[Any]]:
         payload = json.dumps(event).encode()
-        return lambda: webhooks.handle_webhook(redis, signing_gateway, payload, stripe_signature(payload, secret),
-                                               utcnow(), 0)
+        return lambda: webhooks.handle_webhook(redis, signing_gateway, turns, payload,
+                                               stripe_signature(payload, secret), utcnow(), 0)
 
     paths: dict[str, Callable[[], Awaitable[Any]]] = {
-        "fan": lambda: confirmation.settle_for_owner(redis, signing_gateway, str(sale.order_id), sale.profile_id,
-                                                     utcnow(), 0),
+        "fan": lambda: confirmation.settle_for_owner(redis, signing_gateway, turns, sale.order_id,
+                                                     sale.profile_id, utcnow(), 0),
         "webhook": deliver(sale.succeeded),
         "webhook_late_failure": deliver(sale.failed),
         "webhook_again": deliver(sale.succeeded),
-        "reconciler": lambda: reconcile_once(redis, signing_gateway, utcnow(), hold_ttl_seconds=480),
+        "reconciler": lambda: reconcile_once(redis, signing_gateway, utcnow(), turns=turns, hold_ttl_seconds=480),
     }
     results = await conductor.run(paths)
     trace = " ".join(conductor.trace)

@@ -18,6 +18,7 @@ from backend.seats._keys import state as state_key
 from backend.tickets.issuing import SoldSeat, issue
 from backend.timeutil import utcnow
 from db.tables import Order, OrderItem, PaymentLedgerEntry, Profile, Ticket
+from realtime.waiting_room import Admissions
 from tests.payments.helpers import Standin, eventually, sold_count
 from tests.support.data import TestShow, create_show
 
@@ -52,7 +53,7 @@ async def test_one_order_settled_many_times_at_once_has_one_outcome(server, gate
     async with standin.webhooks_lost():
         order_id = await _paid_order(gateway, standin, show, seats)
     intent = await _intent_of(gateway, order_id)
-    outcomes = await asyncio.gather(*(settlement.settle_intent(redis, gateway, intent, utcnow())
+    outcomes = await asyncio.gather(*(settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis))
                                       for _ in range(8)))
     assert outcomes == ["paid"] * 8
     assert await Ticket.count().where(Ticket.order == order_id) == 3
@@ -71,7 +72,7 @@ async def test_two_paid_orders_for_one_seat_give_one_ticket_and_one_refund(serve
         first = await _paid_order(gateway, standin, show, [shared, show.rows["Back/A"][1]])
         second = await _paid_order(gateway, standin, show, [show.rows["Back/A"][2], shared])
     intents = {order_id: await _intent_of(gateway, order_id) for order_id in (first, second)}
-    calls = [settlement.settle_intent(redis, gateway, intents[order_id], utcnow())
+    calls = [settlement.settle_intent(redis, gateway, intents[order_id], utcnow(), turns=Admissions(redis))
              for order_id in (first, second) * 4]
     outcomes = await asyncio.gather(*calls)
     by_order = {order_id: set(outcomes[i::2]) for i, order_id in enumerate((first, second))}
@@ -98,7 +99,7 @@ async def test_a_refund_that_could_not_be_issued_is_retried_by_the_reconciler(se
         order_id = await _paid_order(gateway, standin, show, show.rows["Back/B"][:1])
     intent = await _intent_of(gateway, order_id)
     await Order.update({Order.status: "refunded"}).where(Order.id == order_id)
-    await reconcile_once(redis, gateway, utcnow(), hold_ttl_seconds=480)
+    await reconcile_once(redis, gateway, utcnow(), turns=Admissions(redis), hold_ttl_seconds=480)
 
     async def refunded_at_stripe() -> bool:
         return bool(await standin.events(type="charge.refunded", payment_intent=intent.id))
@@ -107,7 +108,7 @@ async def test_a_refund_that_could_not_be_issued_is_retried_by_the_reconciler(se
     kinds = await PaymentLedgerEntry.select(PaymentLedgerEntry.kind).where(
         PaymentLedgerEntry.order_ref == order_id).output(as_list=True)
     assert kinds == ["refund"]
-    await reconcile_once(redis, gateway, utcnow(), hold_ttl_seconds=480)  # nothing owed any more
+    await reconcile_once(redis, gateway, utcnow(), turns=Admissions(redis), hold_ttl_seconds=480)  # nothing owed any more
     assert len(await standin.events(type="charge.refunded", payment_intent=intent.id)) == 1
 
 
@@ -119,11 +120,11 @@ async def test_a_sale_redis_never_heard_of_is_marked_sold_again(server, gateway,
     seats = show.rows["Front/D"][:2]
     async with standin.webhooks_lost():
         order_id = await _paid_order(gateway, standin, show, seats)
-    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, order_id), utcnow()) == "paid"
+    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, order_id), utcnow(), turns=Admissions(redis)) == "paid"
     assert await redis.hmget(state_key(show.id), seats) == [b"sold", b"sold"]
     await redis.hdel(state_key(show.id), *seats)  # as if mark_sold never ran
 
-    await reconcile_once(redis, gateway, utcnow(), hold_ttl_seconds=480)
+    await reconcile_once(redis, gateway, utcnow(), turns=Admissions(redis), hold_ttl_seconds=480)
     assert await redis.hmget(state_key(show.id), seats) == [b"sold", b"sold"]
 
 
@@ -189,11 +190,11 @@ async def test_a_seat_redis_forgot_is_still_sold_once_by_the_database(server, ga
     async with standin.webhooks_lost():
         first = await _paid_order(gateway, standin, show, [shared, show.rows["Front/C"][1]])
         second = await _paid_order(gateway, standin, show, [show.rows["Front/C"][2], shared])
-    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, first), utcnow()) == "paid"
+    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, first), utcnow(), turns=Admissions(redis)) == "paid"
     await redis.hdel(state_key(show.id), shared)  # as if mark_sold never ran for it
 
     second_intent = await _intent_of(gateway, second)
-    assert await settlement.settle_intent(redis, gateway, second_intent, utcnow()) == "refunded"
+    assert await settlement.settle_intent(redis, gateway, second_intent, utcnow(), turns=Admissions(redis)) == "refunded"
     assert await Ticket.count().where(Ticket.seat == int(shared)) == 1
     assert await Ticket.count().where(Ticket.order == second) == 0
     assert (await Order.select(Order.refund_reason).where(Order.id == second).first())["refund_reason"] == "seats_taken"

@@ -10,6 +10,7 @@ import asyncio
 from backend.payments import ledger, settlement
 from backend.timeutil import utcnow
 from db.tables import LedgerChain, PaymentLedgerEntry, Ticket
+from realtime.waiting_room import Admissions
 from tests.payments.helpers import Standin
 from tests.payments.test_ledger_integrity import _put_back, _rehashed, _rows, _verify_cli, triggers_lifted
 from tests.payments.test_settlement import _intent_of, _paid_order
@@ -30,7 +31,7 @@ async def test_settlements_of_many_shows_at_once_keep_every_chain_whole(server, 
             orders[show.id] = [await _paid_order(gateway, standin, show, seats[2 * i:2 * i + 2])
                                for i in range(ORDERS_PER_SHOW)]
     intents = [await _intent_of(gateway, order_id) for ids in orders.values() for order_id in ids]
-    outcomes = await asyncio.gather(*(settlement.settle_intent(redis, gateway, intent, utcnow())
+    outcomes = await asyncio.gather(*(settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis))
                                       for intent in intents for _ in range(DELIVERIES)))
     assert outcomes == ["paid"] * len(intents) * DELIVERIES
 

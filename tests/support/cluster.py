@@ -18,9 +18,9 @@ from pathlib import Path
 
 from redis.asyncio.cluster import RedisCluster
 
-from backend.embedded_valkey import valkey_binary
-from backend.processes import free_port, port_open, spawn, stop, wait_until
-from backend.redis_client import build_redis
+from backend.infra.redis_client import build_redis
+from backend.launcher.embedded_valkey import valkey_binary
+from backend.launcher.processes import free_port, port_open, spawn, stop, wait_until
 from backend.settings import load_settings
 
 NODE_TIMEOUT_MS = 1_000  # how long a silent master is given before its replica is promoted
@@ -161,7 +161,7 @@ def wait_for_promotion(cluster: ValkeyCluster, key: str, dead: ClusterNode, time
 
 
 def cluster_client(startup_nodes: str) -> RedisCluster:
-    """A client configured exactly as the app's (backend.redis_client) for the given REDIS_CLUSTER_NODES."""
+    """A client configured exactly as the app's (backend.infra.redis_client) for the given REDIS_CLUSTER_NODES."""
     client = build_redis(load_settings({**os.environ, "REDIS_URL": "", "REDIS_CLUSTER_NODES": startup_nodes}))
     assert isinstance(client, RedisCluster)
     return client

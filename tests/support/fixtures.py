@@ -17,9 +17,9 @@ ENV = environment.prepare()
 import httpx  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
 
-from backend.embedded_valkey import start_valkey  # noqa: E402
-from backend.processes import stop  # noqa: E402
-from backend.redis_client import RedisClient  # noqa: E402
+from backend.infra.redis_client import RedisClient  # noqa: E402
+from backend.launcher.embedded_valkey import start_valkey  # noqa: E402
+from backend.launcher.processes import stop  # noqa: E402
 from tests.support.cluster import ValkeyCluster, cluster_client  # noqa: E402
 from tests.support.log_check import fail_session_on_log_problems  # noqa: E402
 from tests.support.servers import SERVER_LOGS, ServerProcess  # noqa: E402

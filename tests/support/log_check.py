@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.card_data import text_has_card_number
+from backend.edge.card_data import text_has_card_number
 
 
 def log_problems(text: str) -> list[str]:

@@ -7,7 +7,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import RedisCluster
 
-from backend.redis_client import RedisClient
+from backend.infra.redis_client import RedisClient
 
 
 async def shard_subscribe(redis: RedisClient, channel: str) -> PubSub:

@@ -1,4 +1,4 @@
-"""The app as a real process: `python -m backend.serve`, exactly what `just serve` runs."""
+"""The app as a real process: `python -m backend.launcher.serve`, exactly what `just serve` runs."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from backend.processes import free_port, spawn, stop, wait_until
+from backend.launcher.processes import free_port, spawn, stop, wait_until
 from backend.settings import PROJECT_ROOT
 
 
@@ -58,7 +58,7 @@ class ServerProcess:
         env = {**os.environ, "REGISTRATIONS_PER_ADDRESS_PER_HOUR": "100000", **self.env, "PORT": str(self.port),
                "STANDIN_PORT": str(self.standin_port),
                "VAR_DIR": str(self.var_dir), "PYTHONUNBUFFERED": "1"}
-        self.process = spawn([sys.executable, "-m", "backend.serve", "--workers", str(self.workers)], env=env,
+        self.process = spawn([sys.executable, "-m", "backend.launcher.serve", "--workers", str(self.workers)], env=env,
                              log_path=str(self.log_path))
         SERVER_LOGS.append(self.log_path)
         wait_until(lambda: _healthy(self.url), timeout, f"{self.name} at {self.url} (log: {self.log_path})",

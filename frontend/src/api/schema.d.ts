@@ -511,6 +511,10 @@ export interface components {
             /** @default false */
             accessible?: boolean;
         };
+        /** CheckoutBody */
+        CheckoutBody: {
+            hold_id: string;
+        };
         /** CheckoutOut */
         CheckoutOut: {
             order_id: string;
@@ -1937,12 +1941,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The hold to pay for. Never card data: such a body is refused with 422. */
         requestBody: {
             content: {
-                "application/json": {
-                    hold_id: string;
-                };
+                "application/json": components["schemas"]["CheckoutBody"];
             };
         };
         responses: {
@@ -1983,12 +1984,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The hold to pay for. Never card data: such a body is refused with 422. */
         requestBody: {
             content: {
-                "application/json": {
-                    hold_id: string;
-                };
+                "application/json": components["schemas"]["CheckoutBody"];
             };
         };
         responses: {

@@ -1,0 +1,126 @@
+"""A Redis that stops answering cannot hang a request: the app's client gives its commands up after their deadline
+(backend.infra.redis_deadlines), and a connection that is only waiting for pub/sub messages is left alone.
+
+A private Valkey frozen with SIGSTOP plays the hung server: the kernel still accepts the bytes, nothing answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from backend.infra.redis_client import build_redis
+from backend.infra.redis_deadlines import TICK_S, DeadlineConnection
+from backend.launcher.embedded_valkey import start_valkey
+from backend.launcher.processes import stop
+from backend.settings import load_settings
+
+DEADLINE_S = 0.3
+# The frozen server would answer after this long; a client without deadlines would wait for it.
+FROZEN_S = 6.0
+
+
+@pytest.fixture
+def valkey(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    process, url = start_valkey(tmp_path / "valkey")
+    try:
+        yield process, url
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+        stop(process)
+
+
+def _app_client(url: str) -> Redis:
+    """The app's own client (backend.infra.redis_client.build_redis) with a short deadline."""
+    client = build_redis(load_settings({**os.environ, "REDIS_URL": url, "REDIS_CLUSTER_NODES": ""}))
+    assert isinstance(client, Redis)
+    kwargs = client.connection_pool.connection_kwargs
+    assert client.connection_pool.connection_class is DeadlineConnection and kwargs["socket_timeout"] is None
+    kwargs["command_timeout"] = DEADLINE_S
+    return client
+
+
+async def test_a_command_a_frozen_server_never_answers_is_given_up_and_the_client_recovers(
+        valkey: tuple[subprocess.Popen, str]) -> None:
+    process, url = valkey
+    client = _app_client(url)
+    try:
+        await client.set("k", b"v")
+        os.kill(process.pid, signal.SIGSTOP)
+        thawed = asyncio.get_running_loop().call_later(FROZEN_S, os.kill, process.pid, signal.SIGCONT)
+        started = time.monotonic()
+        with pytest.raises(RedisTimeoutError, match="Timeout waiting for"):
+            await client.get("k")
+        waited = time.monotonic() - started
+        # The client retries a timed-out command (retry_on_timeout), each try bounded by the deadline.
+        assert waited < FROZEN_S - 1, f"gave up after {waited:.1f} s: the command waited for the server"
+        thawed.cancel()
+        os.kill(process.pid, signal.SIGCONT)
+        assert await client.get("k") == b"v"  # a new connection; the given-up ones are gone
+    finally:
+        await client.aclose()
+
+
+async def test_a_write_a_frozen_server_never_takes_is_given_up(valkey: tuple[subprocess.Popen, str]) -> None:
+    """A value larger than the socket buffers: the write itself waits for the server to read, and gets a deadline."""
+    process, url = valkey
+    client = _app_client(url)
+    try:
+        await client.set("k", b"v")  # connected, so the big write is the first thing the frozen server is sent
+        os.kill(process.pid, signal.SIGSTOP)
+        thawed = asyncio.get_running_loop().call_later(FROZEN_S, os.kill, process.pid, signal.SIGCONT)
+        started = time.monotonic()
+        with pytest.raises(RedisTimeoutError, match="Timeout waiting for"):
+            await client.set("big", b"x" * (64 << 20))
+        waited = time.monotonic() - started
+        assert waited < FROZEN_S - 1, f"gave up after {waited:.1f} s: the write waited for the server"
+        thawed.cancel()
+        os.kill(process.pid, signal.SIGCONT)
+        assert await client.get("k") == b"v"
+    finally:
+        await client.aclose()
+
+
+async def test_a_subscriber_waiting_longer_than_the_deadline_is_not_cut_off(
+        valkey: tuple[subprocess.Popen, str]) -> None:
+    _, url = valkey
+    client = _app_client(url)
+    publisher = Redis.from_url(url)
+    pubsub = client.pubsub()
+    try:
+        await pubsub.subscribe("news")
+        assert (await pubsub.get_message(timeout=2))["type"] == "subscribe"
+        # A read that waits for a message, as the live-map feeds' readers always do, while the watchdog looks at
+        # the table several times: it is the caller's own wait (get_message's timeout), not a command's.
+        waiting = asyncio.create_task(pubsub.get_message(timeout=10))
+        await asyncio.sleep(DEADLINE_S + 3 * TICK_S)
+        assert not waiting.done(), waiting
+        assert await publisher.publish("news", b"hello") == 1
+        message = await waiting
+        assert message is not None and message["data"] == b"hello", message
+    finally:
+        await pubsub.aclose()
+        await publisher.aclose()
+        await client.aclose()
+
+
+async def test_a_slow_answer_within_the_deadline_is_not_given_up(valkey: tuple[subprocess.Popen, str]) -> None:
+    process, url = valkey
+    client = _app_client(url)
+    client.connection_pool.connection_kwargs["command_timeout"] = 3.0
+    try:
+        await client.set("k", b"v")
+        os.kill(process.pid, signal.SIGSTOP)
+        asyncio.get_running_loop().call_later(1.2, os.kill, process.pid, signal.SIGCONT)
+        assert await client.get("k") == b"v"
+    finally:
+        await client.aclose()

@@ -1,0 +1,148 @@
+"""A payment that Stripe reports `processing` before it settles (issue 10): the payment_intent.processing webhook alone,
+with no "paying" from the fan, gives the hold its payment grace once and freezes its seats; the payment's outcome
+then decides. Real server, database and Redis; the Stripe stand-in driven as Stripe.js and Stripe would."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import httpx
+from redis.asyncio import Redis
+
+from backend.payments.gateway import StripeGateway
+from backend.payments.reconciler import reconcile_once
+from backend.timeutil import utcnow
+from db.tables import Ticket
+from realtime.waiting_room import Admissions
+from tests.payments.helpers import (
+    PROCESSING_THEN_DECLINED,
+    PROCESSING_THEN_SUCCEEDS,
+    Standin,
+    checkout,
+    eventually,
+    hold,
+    intent_id_of,
+    order_status_becomes,
+)
+from tests.payments.lifecycle.conftest import GRACE_SECONDS, HOLD_SECONDS
+from tests.support.data import create_show
+from tests.support.servers import ServerProcess
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+async def _hold_and_checkout(fan: httpx.AsyncClient, show_id: int, seats: list[str]) -> tuple[dict, dict]:
+    held = await hold(fan, show_id, seats)
+    response = await checkout(fan, show_id, held["hold_id"])
+    assert response.status_code == 201, response.text
+    return held, response.json()
+
+
+async def _confirm_processing(standin: Standin, order: dict, payment_method: str) -> str:
+    """Confirm as Stripe.js does; the payment is on its way (processing, nothing asked of the fan)."""
+    confirmed = await standin.confirm(order["payment"]["client_secret"], payment_method=payment_method)
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["status"] == "processing" and confirmed.json()["next_action"] is None
+    return intent_id_of(order["payment"]["client_secret"])
+
+
+async def _graced(fan: httpx.AsyncClient, held: dict, order: dict) -> dict:
+    """Waits for the processing webhook's grace; checks it is the grace, once, on the hold and on the order."""
+
+    async def extended() -> dict | None:
+        response = await fan.get(f"/api/v1/holds/{held['hold_id']}")
+        assert response.status_code == 200, f"the hold ended without its grace: {response.text}"
+        return response.json() if response.json()["expires_at"] != held["expires_at"] else None
+
+    graced = await eventually(extended, 5)
+    gained = (_moment(graced["expires_at"]) - _moment(held["expires_at"])).total_seconds()
+    assert gained == GRACE_SECONDS, f"the hold gained {gained} s, its grace is {GRACE_SECONDS} s once"
+    view = (await fan.get(f"/api/v1/orders/{order['order_id']}")).json()
+    assert view["status"] == "pending_payment"
+    assert _moment(view["expires_at"]) == _moment(graced["expires_at"]), (view, graced)
+    return graced
+
+
+async def _seat_changes_refused(fan: httpx.AsyncClient, show_id: int, held: dict, order: dict, other_seat: str) -> None:
+    """Every change of the hold (release one, add one, release all, cancel the order) answers 409 hold_in_checkout."""
+    hold_id = held["hold_id"]
+    for response in (
+        await fan.delete(f"/api/v1/holds/{hold_id}/seats/{held['seat_ids'][-1]}"),
+        await fan.post(f"/api/v1/shows/{show_id}/holds", json={"seat_ids": [other_seat]}),
+        await fan.delete(f"/api/v1/holds/{hold_id}"),
+        await fan.delete(f"/api/v1/orders/{order['order_id']}"),
+    ):
+        assert response.status_code == 409, response.text
+        assert response.json()["error"] == "hold_in_checkout", response.text
+
+
+async def test_a_processing_payment_extends_the_hold_once_freezes_it_and_pays_for_exactly_its_seats(
+    lifecycle_server: ServerProcess,
+    lifecycle_fans: list[httpx.AsyncClient],
+    lifecycle_gateway: StripeGateway,
+    redis: Redis,
+) -> None:
+    fan, rival = lifecycle_fans[0], lifecycle_fans[2]
+    show = await create_show()
+    seats, other_seat = show.rows["Front/D"][:2], show.rows["Front/D"][2]
+    standin = Standin(lifecycle_server)
+    held, order = await _hold_and_checkout(fan, show.id, seats)
+    intent_id = await _confirm_processing(standin, order, PROCESSING_THEN_SUCCEEDS)
+
+    graced = await _graced(fan, held, order)
+    # Once per hold: neither the reconciler reading the processing intent again nor the fan's "paying" adds more.
+    await reconcile_once(redis, lifecycle_gateway, utcnow(), turns=Admissions(redis), hold_ttl_seconds=HOLD_SECONDS, grace_seconds=GRACE_SECONDS)
+    paying = await fan.post(f"/api/v1/orders/{order['order_id']}/paying")
+    assert paying.status_code == 200 and _moment(paying.json()["expires_at"]) == _moment(graced["expires_at"])
+    assert (await fan.get(f"/api/v1/holds/{held['hold_id']}")).json()["expires_at"] == graced["expires_at"]
+
+    await _seat_changes_refused(fan, show.id, held, order, other_seat)
+    # Past the hold's own end, its seats are still the paying fan's.
+    await asyncio.sleep(max(0.0, (_moment(held["expires_at"]) - utcnow()).total_seconds()) + 0.5)
+    taken = await rival.post(f"/api/v1/shows/{show.id}/holds", json={"seat_ids": seats})
+    assert taken.status_code == 409, taken.text
+    assert (await standin.intent(intent_id))["status"] == "processing", "the checks above ran while it processed"
+
+    assert (await standin.finish_processing(intent_id))["status"] == "succeeded"
+    paid = await order_status_becomes(fan, order["order_id"], "paid")
+    assert sorted(t["seat"]["id"] for t in paid["tickets"]) == sorted(seats)
+    assert await Ticket.count().where(Ticket.order == int(order["order_id"])) == len(seats)
+    seat_map = {s["id"]: s["status"] for s in (await fan.get(f"/api/v1/shows/{show.id}/map")).json()["seats"]}
+    assert [seat_map[seat] for seat in [*seats, other_seat]] == ["sold", "sold", "available"]
+
+
+async def test_a_processing_payment_that_fails_pays_nothing_and_frees_the_hold_again(
+    lifecycle_server: ServerProcess,
+    lifecycle_fans: list[httpx.AsyncClient],
+) -> None:
+    fan, rival = lifecycle_fans[1], lifecycle_fans[2]
+    show = await create_show()
+    seats, other_seat = show.rows["Back/D"][:2], show.rows["Back/D"][2]
+    standin = Standin(lifecycle_server)
+    held, order = await _hold_and_checkout(fan, show.id, seats)
+    intent_id = await _confirm_processing(standin, order, PROCESSING_THEN_DECLINED)
+    await _graced(fan, held, order)
+    await _seat_changes_refused(fan, show.id, held, order, other_seat)
+
+    assert (await standin.finish_processing(intent_id))["status"] == "requires_payment_method"
+
+    async def failure_recorded() -> dict | None:
+        body = (await fan.get(f"/api/v1/orders/{order['order_id']}")).json()
+        return body if body["last_payment_error"] else None
+
+    failed = await eventually(failure_recorded, 10)
+    assert failed["status"] == "pending_payment" and failed["tickets"] == []
+    assert failed["last_payment_error"]["decline_code"] == "insufficient_funds"
+    # The state table: a visibly failed attempt is no payment in flight, so the seats may change again (which
+    # cancels the open order and its PaymentIntent), and the hold can be released.
+    released = await fan.delete(f"/api/v1/holds/{held['hold_id']}/seats/{seats[1]}")
+    assert released.status_code == 200, released.text
+    assert released.json()["seat_ids"] == seats[:1]
+    assert (await fan.get(f"/api/v1/orders/{order['order_id']}")).json()["status"] == "cancelled"
+    assert (await standin.intent(intent_id))["status"] == "canceled"
+    assert (await fan.delete(f"/api/v1/holds/{held['hold_id']}")).status_code == 204
+    assert (await rival.post(f"/api/v1/shows/{show.id}/holds", json={"seat_ids": seats})).status_code == 201
+    assert await Ticket.count().where(Ticket.order == int(order["order_id"])) == 0

@@ -1,0 +1,112 @@
+"""The waiting room's scripts straight on Redis, with the clock passed in: the draw (also one that dies half-way),
+joins during a draw, the line's config, capacity and admission grants, the measured rate."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from redis.asyncio import Redis
+
+from backend.catalog.facts import ShowFacts
+from backend.timeutil import epoch_ms, utcnow
+from db.tables import Profile
+from realtime.waiting_room import WaitingRoom, admission
+from realtime.waiting_room import _scripts as queue_scripts
+from realtime.waiting_room._keys import draw_lock, script_keys
+from tests.support.servers import ServerProcess
+
+T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+OPENS_MS = epoch_ms(T0)
+
+
+def a_show() -> ShowFacts:
+    return ShowFacts(
+        id=900_000_000 + secrets.randbelow(99_999_999),
+        title="Scripted",
+        venue_id=1,
+        currency="EUR",
+        starts_at=T0 + timedelta(days=1),
+        sale_opens_at=T0,
+        queue_enabled=True,
+        seats_total=100,
+    )
+
+
+async def numbers(room: WaitingRoom, show: ShowFacts, profiles: list[int], now_ms: int) -> list[int | None]:
+    return [(await room.place(show, p, now_ms)).number for p in profiles]
+
+
+async def verified_profiles(count: int) -> list[int]:
+    """Profiles the draw counts (e-mail confirmed), straight in the database."""
+    label = secrets.token_hex(4)
+    rows = await Profile.insert(
+        *[
+            Profile(
+                email=f"scripted-{label}-{i}@example.com",
+                name="Scripted",
+                password_hash="!no-password-test-profile",
+                email_verified_at=utcnow(),
+            )
+            for i in range(count)
+        ]
+    ).returning(Profile.id)
+    return sorted(int(row["id"]) for row in rows)
+
+
+async def test_a_draw_that_dies_half_way_is_done_again_and_numbers_stay_unique(
+    server: ServerProcess, redis: Redis
+) -> None:
+    # `server`: the draw asks the database which profiles are verified, and the server is what migrates it.
+    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
+    show = a_show()
+    *fans, newcomer = await verified_profiles(51)
+    for profile in fans:
+        _, created = await room.join(show, profile, OPENS_MS - 10_000)
+        assert created
+    assert await numbers(room, show, fans, OPENS_MS - 5_000) == [None] * 50
+    # A process seals the line, writes half its numbers, and dies holding the lock.
+    dead = "dead-draw"
+    keys = script_keys(show.id, draw_id=dead)
+    await redis.set(draw_lock(show.id), dead, px=200)
+    early = await queue_scripts.seal(redis, keys)
+    await redis.hset(keys[13], mapping={p: i for i, p in enumerate(early[:25], start=1)})
+    # Meanwhile someone arrives: the line is sealed, so they wait for the draw and come after every early arrival.
+    await redis.delete(draw_lock(show.id))  # the dead process's lock runs out
+    late, created = await room.join(show, newcomer, OPENS_MS - 1_000)  # even with a clock that lags the opening
+    assert created and late.number == 51
+    drawn = await numbers(room, show, fans, OPENS_MS + 1_000)
+    assert sorted(drawn) == list(range(1, 51))  # type: ignore[type-var]
+    assert drawn != list(range(1, 51))
+    for key in keys[7:9]:
+        assert await redis.ttl(key) == -1  # the drawn numbers do not expire with the draft they came from
+
+
+async def test_capacity_admission_and_rate(redis: Redis) -> None:
+    first = WaitingRoom(redis, active_shoppers=3, admission_ttl_s=60)
+    other = WaitingRoom(redis, active_shoppers=50, admission_ttl_s=600)  # a process with other settings
+    show = a_show()
+    now = OPENS_MS + 1_000
+    for profile in range(1, 9):
+        await (first if profile == 1 else other).join(show, profile, now)
+    # The line's first joiner fixed its capacity: 3 shoppers at once, whichever process advances it.
+    assert await other.advance(show.id, now) == 0
+    assert [(await other.place(show, p, now)).admitted for p in range(1, 9)] == [True] * 3 + [False] * 5
+    place = await other.place(show, 8, now)
+    assert (place.number, place.position, place.admitted_until) == (8, 5, None)
+    assert await redis.zcount(admission.admitted_key(show.id), now + 1, "+inf") == 3  # live grants
+    until = await admission.admitted_until(redis, show.id, 1, now)
+    assert until == now + 60_000  # the first joiner's admission ttl too
+    # Two shoppers finish: two more are let in, in order; the rate counts the admissions of the last minute.
+    await admission.finish(redis, show.id, 1)
+    await admission.finish(redis, show.id, 2)
+    assert await other.advance(show.id, now + 5_000) == 2
+    status = await other.status(show.id, now + 5_000)
+    assert (status.serving, status.waiting, status.open) == (5, 3, True)
+    assert status.rate_per_s == 0.5  # 5 admissions over the 10 s floor of the window
+    place = await other.place(show, 8, now + 5_000)
+    assert (place.position, place.estimated_wait_s) == (3, 6)
+    # Admissions that expire make room as well: number 3's at +60 s, then 4's and 5's at +65 s.
+    assert await other.advance(show.id, now + 61_000) == 1
+    assert await other.advance(show.id, now + 66_000) == 2
+    assert (await other.status(show.id, now + 66_000)).serving == 8

@@ -1,0 +1,257 @@
+"""The Lua scripts straight on Redis, in the states that are hard to reach by timing HTTP requests: a lock that
+expired before the sweeper ran, sweepers racing each other, sales after Redis lost everything, reads that must not
+rebuild."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from backend import seats as seat_state
+from backend.booking import sweeper
+from backend.booking.hold_ids import new_hold_id
+from backend.booking.service import get_hold
+from backend.seats import NOT_BUILT, ensure_built, mark_sold, read_state, seats_free_for
+from backend.seats import _keys as keys
+from backend.seats.writes import sweep_show
+from tests.booking.helpers import all_changes, insert_sold_tickets, subscribe
+from tests.support import data
+from tests.support.servers import ServerProcess
+
+TTL_MS = 60_000
+
+
+@pytest.fixture
+async def show(server: ServerProcess, redis: Redis) -> data.TestShow:
+    """A fresh show with its live state built (the server fixture has migrated the database)."""
+    made = await data.create_show()
+    await ensure_built(redis, made.id)
+    return made
+
+
+async def lock(redis: Redis, show_id: int, profile_id: int, seats: list[str], ttl_ms: int = TTL_MS):
+    return await seat_state.lock_seats(redis, show_id=show_id, profile_id=profile_id, new_hold_id=new_hold_id(show_id),
+                                  seats=[(seat, 1000) for seat in seats], ttl_ms=ttl_ms, max_seats=8,
+                                  currency="EUR")
+
+
+async def plant_expired_hold(redis: Redis, show_id: int, profile_id: int, seats: list[str]) -> str:
+    """A hold whose time is up and whose seat locks Redis has already expired, but that no sweeper has seen."""
+    hold_id = new_hold_id(show_id)
+    await redis.hset(keys.hold(show_id, hold_id), mapping={
+        "profile": profile_id, "seats": json.dumps(seats), "expires_at_ms": 1000, "amount_cents": 1000 * len(seats),
+        "currency": "EUR"})
+    await redis.set(keys.holder(show_id, profile_id), hold_id)
+    await redis.zadd(keys.expiries(show_id), {hold_id: 1000})
+    await redis.hset(keys.state(show_id), mapping={seat: hold_id for seat in seats})
+    return hold_id
+
+
+async def test_a_seat_whose_lock_expired_can_be_held_and_the_sweeper_leaves_it_alone(
+    show: data.TestShow, redis: Redis
+) -> None:
+    seat, other = show.seat_ids[:2]
+    stale = await plant_expired_hold(redis, show.id, profile_id=1, seats=[seat, other])
+    placed = await lock(redis, show.id, 2, [seat])
+    assert isinstance(placed, seat_state.Placed)
+    pubsub = await subscribe(redis, show.id)
+    try:
+        await sweeper.sweep_once(redis)  # the running servers' sweepers may get there first: same outcome
+        changes = await all_changes(pubsub, quiet_for=0.6)
+    finally:
+        await pubsub.aclose()
+    _, state = await read_state(redis, show.id)
+    assert state[seat.encode()] == placed.record.hold_id.encode()
+    assert await redis.get(keys.seat_lock(show.id, seat)) == placed.record.hold_id.encode()
+    assert other.encode() not in state
+    assert [c for message in changes for c in message["c"]] == [[other, "available"]]
+    assert not await redis.exists(keys.hold(show.id, stale), keys.holder(show.id, 1))
+
+
+async def test_an_expired_hold_of_the_same_fan_is_not_joined(show: data.TestShow, redis: Redis) -> None:
+    stale = await plant_expired_hold(redis, show.id, profile_id=3, seats=show.seat_ids[:1])
+    placed = await lock(redis, show.id, 3, show.seat_ids[1:2])
+    assert isinstance(placed, seat_state.Placed)
+    assert placed.record.hold_id != stale and placed.record.seat_ids == show.seat_ids[1:2]
+    assert await redis.get(keys.holder(show.id, 3)) == placed.record.hold_id.encode()
+
+
+async def test_sweepers_racing_release_each_hold_once_and_publish_once(show: data.TestShow, redis: Redis) -> None:
+    planted = [await plant_expired_hold(redis, show.id, profile_id=10 + i, seats=[show.seat_ids[i]])
+               for i in range(5)]
+    assert planted
+    pubsub = await subscribe(redis, show.id)
+    try:
+        results = await asyncio.gather(*(sweep_show(redis, show.id, batch=100) for _ in range(6)))
+        changes = await all_changes(pubsub, quiet_for=0.4)
+    finally:
+        await pubsub.aclose()
+    assert sum(released for released, _ in results) == 5
+    assert len(changes) == 1 and len(changes[0]["c"]) == 5
+    assert await redis.zcard(keys.expiries(show.id)) == 0
+
+
+async def test_sweeper_retires_a_show_without_holds_but_keeps_one_with_holds(
+    show: data.TestShow, redis: Redis
+) -> None:
+    placed = await lock(redis, show.id, 20, show.seat_ids[:1])
+    assert isinstance(placed, seat_state.Placed)
+    await sweeper.sweep_once(redis)
+    assert await redis.sismember(keys.ACTIVE_SHOWS, show.id)
+    await seat_state.release_hold(redis, show_id=show.id, hold_id=placed.record.hold_id, profile_id=20)
+    await sweeper.sweep_once(redis)
+    assert not await redis.sismember(keys.ACTIVE_SHOWS, show.id)
+
+
+async def test_mark_sold_finishes_the_hold_and_is_idempotent(show: data.TestShow, redis: Redis) -> None:
+    bought, added_later = show.seat_ids[:2], show.seat_ids[2]
+    placed = await lock(redis, show.id, 30, [*bought, added_later])
+    assert isinstance(placed, seat_state.Placed)
+    hold_id = placed.record.hold_id
+    assert (await get_hold(redis, hold_id)).seat_ids == [*bought, added_later]
+    assert await seats_free_for(redis, show.id, bought, hold_id)
+    assert not await seats_free_for(redis, show.id, bought, new_hold_id(show.id))
+    pubsub = await subscribe(redis, show.id)
+    try:
+        await mark_sold(redis, show.id, bought, hold_id)
+        await mark_sold(redis, show.id, bought, hold_id)
+        changes = await all_changes(pubsub, quiet_for=0.4)
+    finally:
+        await pubsub.aclose()
+    assert [message["c"] for message in changes] == [
+        [[bought[0], "sold"], [bought[1], "sold"], [added_later, "available"]]]
+    assert await get_hold(redis, hold_id) is None
+    assert not await redis.exists(keys.holder(show.id, 30), keys.seat_lock(show.id, bought[0]))
+    assert await redis.zscore(keys.expiries(show.id), hold_id) is None
+    assert not await seats_free_for(redis, show.id, bought, hold_id)  # sold is never free
+    taken = await lock(redis, show.id, 31, [bought[0], added_later])
+    assert isinstance(taken, seat_state.SeatsTaken) and taken.seat_ids == [bought[0]]
+
+
+async def test_seats_free_for_a_late_payment(show: data.TestShow, redis: Redis) -> None:
+    mine, theirs = show.seat_ids[:2]
+    expired = await plant_expired_hold(redis, show.id, profile_id=40, seats=[mine])
+    assert await get_hold(redis, expired) is None  # expired: payments see no hold
+    assert await seats_free_for(redis, show.id, [mine], expired)  # ... but nobody took the seat since
+    other = await lock(redis, show.id, 41, [theirs])
+    assert isinstance(other, seat_state.Placed)
+    assert not await seats_free_for(redis, show.id, [mine, theirs], expired)
+    assert await get_hold(redis, "not-a-hold-id") is None
+
+
+async def test_after_redis_lost_everything_sold_seats_come_back_from_the_database(
+    show: data.TestShow, redis: Redis
+) -> None:
+    sold = show.seat_ids[:3]
+    await insert_sold_tickets(show.id, sold)
+    # Redis loses the show (as after a flush or a restart without persistence).
+    await redis.delete(keys.version(show.id), keys.state(show.id))
+    taken = await lock(redis, show.id, 50, [sold[1], show.seat_ids[5]])
+    assert isinstance(taken, seat_state.SeatsTaken) and taken.seat_ids == [sold[1]]
+    _, state = await read_state(redis, show.id)
+    assert {seat.encode() for seat in sold} <= {k for k, v in state.items() if v == b"sold"}
+    # mark_sold after the loss: rebuilds, then has nothing left to change for seats the database already sold.
+    await redis.delete(keys.version(show.id), keys.state(show.id))
+    await mark_sold(redis, show.id, sold, None)
+    _, state = await read_state(redis, show.id)
+    assert all(state[seat.encode()] == b"sold" for seat in sold)
+
+
+async def test_reading_a_lost_show_answers_from_the_database_and_writes_nothing(
+    show: data.TestShow, redis: Redis, anon: httpx.AsyncClient
+) -> None:
+    sold = show.seat_ids[:2]
+    await insert_sold_tickets(show.id, sold)
+    await redis.delete(keys.version(show.id), keys.state(show.id))
+    pubsub = await subscribe(redis, show.id)
+    try:
+        version, state = await read_state(redis, show.id)
+        assert version == NOT_BUILT and state == {seat.encode(): b"sold" for seat in sold}
+        assert await seats_free_for(redis, show.id, show.seat_ids[2:4], new_hold_id(show.id))
+        assert not await seats_free_for(redis, show.id, sold[:1], new_hold_id(show.id))
+        seat_map = (await anon.get(f"/api/v1/shows/{show.id}/map")).json()
+        assert seat_map["version"] == NOT_BUILT
+        assert {s["id"] for s in seat_map["seats"] if s["status"] == "sold"} == set(sold)
+        assert (await anon.get(f"/api/v1/shows/{show.id}")).status_code == 200
+        assert await all_changes(pubsub, quiet_for=0.4) == []  # no reset published: nothing was rebuilt
+    finally:
+        await pubsub.aclose()
+    assert not await redis.exists(keys.version(show.id), keys.state(show.id))
+    # The first write rebuilds, once, and the map then carries the built version.
+    assert await ensure_built(redis, show.id)
+    assert not await ensure_built(redis, show.id)
+    assert (await anon.get(f"/api/v1/shows/{show.id}/map")).json()["version"] > NOT_BUILT
+
+
+async def test_a_show_is_registered_for_the_sweeper_by_its_first_hold(show: data.TestShow, redis: Redis) -> None:
+    from backend.seats import writes
+
+    writes._registered_at.pop(show.id, None)
+    await redis.srem(keys.ACTIVE_SHOWS, show.id)
+    first = await lock(redis, show.id, 41, show.seat_ids[:1])
+    assert await redis.sismember(keys.ACTIVE_SHOWS, show.id)
+    # A later hold while the first is live costs no registration of its own (its process did it a moment ago)...
+    await redis.srem(keys.ACTIVE_SHOWS, show.id)
+    second = await lock(redis, show.id, 42, show.seat_ids[1:2])
+    assert not await redis.sismember(keys.ACTIVE_SHOWS, show.id)
+    # ...but once the show has no live hold, the next one is a first again.
+    for placed, profile in ((first, 41), (second, 42)):
+        assert await seat_state.release_hold(redis, show_id=show.id, hold_id=placed.record.hold_id,
+                                             profile_id=profile) == seat_state.Released()
+    await lock(redis, show.id, 43, show.seat_ids[2:3])
+    assert await redis.sismember(keys.ACTIVE_SHOWS, show.id)
+
+
+async def test_releasing_a_hold_leaves_the_set_it_names(show: data.TestShow, redis: Redis) -> None:
+    from realtime.waiting_room import admission
+
+    await redis.zadd(admission.admitted_key(show.id), {"51": 9e15, "52": 9e15})
+    placed = await lock(redis, show.id, 51, show.seat_ids[:2])
+    assert await seat_state.release_hold(redis, show_id=show.id, hold_id=placed.record.hold_id, profile_id=51,
+                                         leave=admission.admitted_key(show.id)) == seat_state.Released()
+    assert await redis.zrange(admission.admitted_key(show.id), 0, -1) == [b"52"]
+    # Someone else's hold id releases nothing and takes nobody out.
+    other = await lock(redis, show.id, 52, show.seat_ids[2:3])
+    assert await seat_state.release_hold(redis, show_id=show.id, hold_id=other.record.hold_id, profile_id=51,
+                                         leave=admission.admitted_key(show.id)) == seat_state.NoHold()
+    assert await redis.zrange(admission.admitted_key(show.id), 0, -1) == [b"52"]
+
+
+async def test_a_hold_marked_for_checkout_changes_only_once_its_order_is_cleared(
+    show: data.TestShow, redis: Redis
+) -> None:
+    """Checkout's mark is what sends a change through the payments lifecycle's database look: every way a hold's
+    seats change answers in_checkout, changing nothing, until the caller says the open order was cleared."""
+    placed = await lock(redis, show.id, 61, show.seat_ids[:2])
+    assert isinstance(placed, seat_state.Placed)
+    hold_id = placed.record.hold_id
+    assert not await seat_state.mark_checkout(redis, show_id=show.id, hold_id=hold_id, profile_id=62)  # not theirs
+    assert await seat_state.mark_checkout(redis, show_id=show.id, hold_id=hold_id, profile_id=61)
+    before = await read_state(redis, show.id)
+
+    joined = await lock(redis, show.id, 61, show.seat_ids[2:3])
+    assert joined == seat_state.InCheckout(hold_id)
+    assert await seat_state.release_seat(redis, show_id=show.id, hold_id=hold_id, profile_id=61,
+                                         seat_id=show.seat_ids[0], price=1000, currency="EUR") == seat_state.InCheckout(hold_id)
+    assert await seat_state.release_hold(redis, show_id=show.id, hold_id=hold_id, profile_id=61) == seat_state.InCheckout(hold_id)
+    assert await read_state(redis, show.id) == before
+    assert (await get_hold(redis, hold_id)).seat_ids == show.seat_ids[:2]
+
+    # Cleared: each change goes through.
+    joined = await seat_state.lock_seats(redis, show_id=show.id, profile_id=61, new_hold_id=new_hold_id(show.id),
+                                         seats=[(show.seat_ids[2], 1000)], ttl_ms=TTL_MS, max_seats=8,
+                                         currency="EUR", checkout_cleared=True)
+    assert isinstance(joined, seat_state.Placed) and joined.record.seat_ids == show.seat_ids[:3]
+    kept = await seat_state.release_seat(redis, show_id=show.id, hold_id=hold_id, profile_id=61,
+                                         seat_id=show.seat_ids[0], price=1000, currency="EUR", checkout_cleared=True)
+    assert isinstance(kept, seat_state.HoldRecord) and kept.seat_ids == show.seat_ids[1:3]
+    assert await seat_state.release_hold(redis, show_id=show.id, hold_id=hold_id, profile_id=61,
+                                         checkout_cleared=True) == seat_state.Released()
+    # An unmarked hold never asks.
+    other = await lock(redis, show.id, 63, show.seat_ids[:1])
+    assert await seat_state.release_hold(redis, show_id=show.id, hold_id=other.record.hold_id,
+                                         profile_id=63) == seat_state.Released()
