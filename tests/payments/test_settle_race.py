@@ -28,11 +28,11 @@ from typing import Any
 
 import pytest
 
+from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from backend.payments import confirmation, ledger, settlement, webhooks
 from backend.payments.gateway import StripeGateway
 from backend.payments.reconciler import reconcile_once
 from backend.seats._keys import state as state_key
-from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from backend.timeutil import utcnow
 from db.tables import Order, PaymentLedgerEntry, ProcessedWebhookEvent, Ticket
 from realtime.waiting_room import Admissions
