@@ -90,6 +90,9 @@ class Settings:
     reconcile_interval_seconds: int = 60
     # How often the payments ledger's head is checkpointed (signed), so deleting its newest rows is detected.
     ledger_checkpoint_seconds: int = 300
+    # Waiting room: at most this many admissions a minute per line as well (the outflow valve), 0 for none; a line
+    # keeps its first joiner's value, and WaitingRoom.configure changes one show's mid-sale.
+    queue_admissions_per_minute: int = 0
     # How much longer a hold lives once its fan says they are paying (once per hold): a slow provider must not
     # cost a fan who paid in time their seats.
     payment_grace_seconds: int = 120
@@ -223,6 +226,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         admission_ttl_seconds=_int(env, "ADMISSION_TTL_SECONDS", 600),
         max_seats_per_order=_int(env, "MAX_SEATS_PER_ORDER", 8),
         queue_active_shoppers=_int(env, "QUEUE_ACTIVE_SHOPPERS", 100),
+        queue_admissions_per_minute=_int(env, "QUEUE_ADMISSIONS_PER_MINUTE", 0, minimum=0),
         reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60),
         ledger_checkpoint_seconds=_int(env, "LEDGER_CHECKPOINT_SECONDS", 300),
         payment_grace_seconds=_int(env, "PAYMENT_GRACE_SECONDS", 120),

@@ -2,11 +2,12 @@
 
 A fresh database (SQLite, or DATABASE_URL=postgresql://... on which a bench database is made and dropped), a show
 of 2,000 seats made here, Redis from --redis / REDIS_URL or else an embedded Valkey started here, and two servers
-started here on that Redis: the app (`python -m backend.launcher.serve`, one uvicorn worker) and the ceiling (bench/ceiling.py:
-bare Litestar, a msgspec body and one EVALSHA of the same hold/release scripts). Each is pinned to core 0 while
+started here on that Redis: the app (`python -m backend.launcher.serve`, one uvicorn worker) and two ceilings (bench/ceiling.py):
+bare Litestar, a msgspec body and one EVALSHA of the same hold/release scripts; and the barer one, the same with one
+EVALSHA of a bare `SET NX PX` (hold) or `DEL` (release) script of the seat locks. Each is pinned to core 0 while
 `wrk` runs pinned to core 1 (bench/loadgen.py), 32 signed-in fans, one connection each, each owning its own slice of
-seats and looping: hold 2 seats, release the hold. Rounds alternate ceiling and app so drift on the shared machine
-hits both. Then the app at half its maximum rate (a think time per fan), for the p99 budget.
+seats and looping: hold 2 seats, release the hold. Rounds alternate the ceilings and the app so drift on the shared
+machine hits all three. Then the app at half its maximum rate (a think time per fan), for the p99 budget.
 With --profile, py-spy samples the app during one more maximum-rate run and the top entries are printed.
 Run: `.venv/bin/python bench/holds.py [--fans 32] [--seconds 10] [--rounds 2] [--profile]`.
 Writes the "Holds" section of docs/performance.md.
@@ -96,45 +97,6 @@ def _half_rate(url: str, fans_file: Path, show_id: str, fans: int, seconds: floa
     return best
 
 
-def _stadium_best_available() -> dict[str, float]:
-    """choose_seats on the demo stadium's real layout (52,800 seats), in ms, at three levels of occupancy."""
-    import math
-    import random
-
-    from backend.booking.best_available import build_index, choose_seats
-    from backend.catalog.layout import SectionInfo, VenueLayout
-    from db.demo_data import stadium
-
-    spec = stadium()
-    seats = [(section_id, seat) for section_id, section in enumerate(spec.sections) for seat in section.seats]
-    seats.sort(key=lambda item: math.hypot(item[1].x - spec.focus[0], item[1].y - spec.focus[1]))  # rank order
-    seat_ids = [str(i) for i in range(len(seats))]
-    layout = VenueLayout(
-        venue_id=-1, sections=[SectionInfo(i, s.name, s.price_cents) for i, s in enumerate(spec.sections)],
-        seat_ids=seat_ids, index={seat_id: i for i, seat_id in enumerate(seat_ids)},
-        section_ids=[section_id for section_id, _ in seats], rows=[seat.row for _, seat in seats],
-        numbers=[seat.number for _, seat in seats], ranks=list(range(len(seats))),
-        accessible=[seat.accessible for _, seat in seats], xs=[0.0] * len(seats), ys=[0.0] * len(seats))
-    started = time.perf_counter()
-    index = build_index(layout)
-    figures = {"build the row index (once per venue)": (time.perf_counter() - started) * 1000}
-    rng = random.Random(3)
-    occupancies = {
-        "empty house": set(),
-        "half sold, scattered": {seat_id.encode() for seat_id in seat_ids if rng.random() < 0.5},
-        "every third seat free, never 4 together (full scan)": {
-            seat_id.encode() for seat_id, number in zip(seat_ids, layout.numbers, strict=True) if number % 3},
-    }
-    for label, taken in occupancies.items():
-        timings = []
-        for _ in range(20):
-            started = time.perf_counter()
-            choose_seats(index, taken, 4)
-            timings.append((time.perf_counter() - started) * 1000)
-        figures[f"choose 4 seats, {label}"] = statistics.median(timings)
-    return figures
-
-
 async def _own_show() -> str:
     from db.manage import migrate
     from tests.support.data import create_show
@@ -180,8 +142,8 @@ def _run(args: argparse.Namespace) -> str:
         pin(server.process.pid)
         fans = asyncio.run(_register(server.url, args.fans))
         fans_file = _fans_file(fans, asyncio.run(_free_seats(server.url, show_id)), var_dir)
-        runs: list[tuple[LoadResult, LoadResult]] = []
-        cpu: list[tuple[float, float]] = []  # (app, ceiling) CPU µs per request, per round
+        runs: list[tuple[LoadResult, LoadResult, LoadResult]] = []
+        cpu: list[tuple[float, float, float]] = []  # (app, ceiling, barer ceiling) CPU µs per request, per round
         app_pid = server_pid(server.process.pid)
 
         def measured(pid: int, url: str) -> tuple[LoadResult, float]:
@@ -189,18 +151,21 @@ def _run(args: argparse.Namespace) -> str:
             result = _cycle(url, fans_file, show_id, args.fans, args.seconds)
             return result, (cpu_seconds(pid) - before) / max(1, result.requests) * 1e6
 
-        with CeilingServer(redis_url, var_dir) as ceiling:
-            assert ceiling.process is not None
-            for url in (ceiling.url, server.url):  # warm both: imports, script cache, connection pools
+        with CeilingServer(redis_url, var_dir) as ceiling, \
+                CeilingServer(redis_url, var_dir, "create_bare_app") as bare:
+            assert ceiling.process is not None and bare.process is not None
+            for url in (ceiling.url, bare.url, server.url):  # warm all: imports, script cache, connection pools
                 _cycle(url, fans_file, show_id, args.fans, 3)
             for _ in range(args.rounds):
                 settle()
                 top, top_cpu = measured(ceiling.process.pid, ceiling.url)
                 settle()
+                barest, barest_cpu = measured(bare.process.pid, bare.url)
+                settle()
                 app, app_cpu = measured(app_pid, server.url)
-                runs.append((app, top))
-                cpu.append((app_cpu, top_cpu))
-        best_rate = max(app.rate for app, _ in runs)
+                runs.append((app, top, barest))
+                cpu.append((app_cpu, top_cpu, barest_cpu))
+        best_rate = max(app.rate for app, _, _ in runs)
         settle()
         think_ms, half = _half_rate(server.url, fans_file, show_id, args.fans, args.seconds, best_rate)
         profile = None
@@ -214,42 +179,49 @@ def _run(args: argparse.Namespace) -> str:
     finally:
         for step in reversed(cleanup):
             step()
-    return _report(args, redis_label, runs, cpu, think_ms, half, profile, best, _stadium_best_available())
+    return _report(args, redis_label, runs, cpu, think_ms, half, profile, best)
 
 
-def _report(args: argparse.Namespace, redis_label: str, runs: list[tuple[LoadResult, LoadResult]],
-            cpu: list[tuple[float, float]], think_ms: float, half: LoadResult, profile: str | None, best: list[float],
-            stadium: dict[str, float]) -> str:
+def _report(args: argparse.Namespace, redis_label: str, runs: list[tuple[LoadResult, LoadResult, LoadResult]],
+            cpu: list[tuple[float, float, float]], think_ms: float, half: LoadResult, profile: str | None,
+            best: list[float]) -> str:
     def row(label: str, r: LoadResult) -> str:
         return (f"| {label} | {r.rate:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
                 f"{r.load_average:.1f} |")
 
     backend = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
-    ratios = [app.rate / top.rate for app, top in runs]
+    ratios = [app.rate / top.rate for app, top, _ in runs]
+    bare_ratios = [app.rate / barest.rate for app, _, barest in runs]
     lines = [
         "## Holds",
         "",
         f"{args.fans} signed-in fans, one connection each, each looping hold {SEATS_PER_HOLD} seats → release the "
         f"hold, {args.seconds:.0f} s per run; `wrk` pinned to core 1, the server under test pinned to core 0 "
         f"(one uvicorn worker); {redis_label} (not pinned), {backend}. The ceiling is bench/ceiling.py: bare "
-        "Litestar, a msgspec body and one EVALSHA of the same hold/release scripts, no session. Requests per "
-        "second count holds and releases alike; latencies are per request.",
+        "Litestar, a msgspec body and one EVALSHA of the same hold/release scripts, no session; the barer ceiling "
+        "the same with one EVALSHA of a bare `SET NX PX` (hold) or `DEL` (release) script of the seat locks. "
+        "Requests per second count holds and releases alike; latencies are per request.",
         "",
         "| run | req/s | p50 ms | p99 ms | errors | load avg |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for n, (app, top) in enumerate(runs, 1):
-        lines += [row(f"{n}. ceiling", top), row(f"{n}. app (POST /holds, DELETE /holds/{{id}})", app)]
+    for n, (app, top, barest) in enumerate(runs, 1):
+        lines += [row(f"{n}. ceiling", top), row(f"{n}. barer ceiling (`SET NX PX` / `DEL`)", barest),
+                  row(f"{n}. app (POST /holds, DELETE /holds/{{id}})", app)]
     lines += [
         "",
         f"App / ceiling: **{statistics.median(ratios):.2f}** (per round: "
-        f"{', '.join(f'{r:.2f}' for r in ratios)}).",
+        f"{', '.join(f'{r:.2f}' for r in ratios)}); app / barer ceiling: **{statistics.median(bare_ratios):.2f}** "
+        f"(per round: {', '.join(f'{r:.2f}' for r in bare_ratios)}).",
         "",
         "Server CPU per request (user + system, from /proc; what other processes on the core cannot take away, "
         "so steadier than the rates on a shared machine): app "
-        f"{statistics.median(app for app, _ in cpu):.0f} µs, ceiling {statistics.median(top for _, top in cpu):.0f} "
-        f"µs; ceiling / app **{statistics.median(top / app for app, top in cpu):.2f}** (per round: "
-        f"{', '.join(f'{top / app:.2f}' for app, top in cpu)}).",
+        f"{statistics.median(c[0] for c in cpu):.0f} µs, ceiling {statistics.median(c[1] for c in cpu):.0f} µs, "
+        f"barer ceiling {statistics.median(c[2] for c in cpu):.0f} µs; ceiling / app "
+        f"**{statistics.median(c[1] / c[0] for c in cpu):.2f}** (per round: "
+        f"{', '.join(f'{c[1] / c[0]:.2f}' for c in cpu)}), barer ceiling / app "
+        f"**{statistics.median(c[2] / c[0] for c in cpu):.2f}** (per round: "
+        f"{', '.join(f'{c[2] / c[0]:.2f}' for c in cpu)}).",
         "",
         f"At half the app's best rate (each fan thinks {think_ms:.1f} ms between requests): {half.rate:,.0f} req/s, "
         f"p50 {half.p50_ms:.1f} ms, p99 **{half.p99_ms:.1f} ms**, {half.errors} errors, load average "
@@ -259,9 +231,7 @@ def _report(args: argparse.Namespace, redis_label: str, runs: list[tuple[LoadRes
         lines += ["", "py-spy on the app at the maximum rate (share of samples; own time, then with callees):", "",
                   profile]
     lines += ["", f"best_available (4 seats) through HTTP, one client, sequential: p50 {statistics.median(best):.2f} "
-                  f"ms, p99 {percentile(best, 99):.2f} ms.",
-              "", "best_available's choice alone on the demo stadium's layout (52,800 seats), median of 20:", "",
-              "| step | ms |", "|---|---:|", *(f"| {label} | {ms:.2f} |" for label, ms in stadium.items()),
+                  f"ms, p99 {percentile(best, 99):.2f} ms (its Redis side on the stadium: bench/best_available.py).",
               "", f"Load average when the run ended: {os.getloadavg()[0]:.1f} (the machine is shared; the ratio from "
                   "one run is what compares)."]
     return "\n".join(lines)

@@ -115,10 +115,11 @@ def wrk_script(name: str) -> str:
 class CeilingServer:
     """The ceiling app (bench/ceiling.py) in its own uvicorn process, started and served exactly like the app."""
 
-    def __init__(self, redis_url: str, var_dir: Path) -> None:
+    def __init__(self, redis_url: str, var_dir: Path, factory: str = "create_app") -> None:
         self.port = free_port()
         self.redis_url = redis_url
-        self.log_path = var_dir / "ceiling.log"
+        self.factory = factory
+        self.log_path = var_dir / f"ceiling-{factory}.log"
         self.process: subprocess.Popen | None = None
 
     @property
@@ -130,7 +131,7 @@ class CeilingServer:
 
         root = Path(__file__).resolve().parent.parent
         env = {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1"}
-        self.process = spawn([sys.executable, "-m", "uvicorn", "bench.ceiling:create_app", "--factory",
+        self.process = spawn([sys.executable, "-m", "uvicorn", f"bench.ceiling:{self.factory}", "--factory",
                               "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
                               "--timeout-keep-alive", "75"], env=env, log_path=str(self.log_path))
         wait_until(lambda: httpx.get(f"{self.url}/ready", timeout=1).status_code == 200, 30,

@@ -87,7 +87,8 @@ def profile_during(launcher_pid: int, seconds: float, load: Callable[[], object]
     try:
         load()
     finally:
-        _, errors = sampler.communicate(timeout=seconds + 60)
+        # py-spy writes its samples after the run: minutes on a machine loaded to dozens of runnable processes
+        _, errors = sampler.communicate(timeout=seconds + 600)
     if sampler.returncode:
         raise RuntimeError(f"py-spy failed: {errors.decode(errors='replace')}")
     raw = Path(path).read_text()

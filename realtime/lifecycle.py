@@ -42,7 +42,8 @@ class Realtime:
     def build(cls, settings: Settings, redis: Redis) -> Realtime:
         channels = build_channels(redis)
         ready = asyncio.Event()
-        room = WaitingRoom(redis, settings.queue_active_shoppers, settings.admission_ttl_seconds)
+        room = WaitingRoom(redis, settings.queue_active_shoppers, settings.admission_ttl_seconds,
+                           admissions_per_minute=settings.queue_admissions_per_minute)
         return cls(channels=channels, ready=ready, live_map=live_map_hub(redis, channels, ready),
                    queues=queue_hub(room, channels, ready), waiting_room=room)
 

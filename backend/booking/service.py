@@ -18,7 +18,6 @@ profile_id)` when an order is cancelled.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -27,7 +26,6 @@ from typing import TypeVar
 from redis.asyncio import Redis
 
 from backend import seats
-from backend.booking.best_available import cached_index, choose_seats, index_for
 from backend.booking.guards import OpenOrderGuard, ShoppingTurns
 from backend.booking.hold_ids import new_hold_id, show_of_hold
 from backend.booking.schemas import BestAvailableRequest, HoldRequest
@@ -41,8 +39,7 @@ __all__ = ["HoldService", "get_hold", "mark_checkout", "release_hold"]
 
 Outcome = TypeVar("Outcome")
 
-# Best available picks from a snapshot; if another fan locks one of its seats first, pick again.
-BEST_AVAILABLE_ATTEMPTS = 4
+LockOutcome = seats.Placed | seats.SeatsTaken | seats.TooManySeats | seats.InCheckout | seats.NoBlock
 
 
 class HoldService:
@@ -161,28 +158,30 @@ class HoldService:
 
     async def _place_best_available(self, facts: ShowFacts, layout: VenueLayout, profile_id: int,
                                     wanted: BestAvailableRequest) -> seats.HoldRecord:
+        """Chosen and locked in one Redis step (backend/seats/free_runs.py has the rules), so it never loses a race:
+        409 only when no `count` seats satisfy the request."""
         section_id = _section_of(layout, wanted.section_id)
-        # Indexing the stadium's rows takes ~0.1 s once per process: off the event loop.
-        index = cached_index(layout)
-        if index is None:  # built once per venue, off the event loop (134 ms for the stadium)
-            index = await asyncio.to_thread(index_for, layout)
-        taken: list[str] = []
-        for _ in range(BEST_AVAILABLE_ATTEMPTS):
-            _, state = await seats.read_state(self.redis, facts.id)
-            seat_ids = choose_seats(index, state, wanted.count, section_id, wanted.accessible)
-            if seat_ids is None:
-                raise Conflict(f"No {wanted.count} seats together are available with these wishes.",
-                               code="seats_unavailable", seat_ids=[])
-            outcome = await self._lock(facts, layout, profile_id, seat_ids)
-            if not isinstance(outcome, seats.SeatsTaken):
-                return outcome
-            taken = outcome.seat_ids  # another fan was faster: choose again from a fresh snapshot
-        raise _seats_unavailable(taken)
+        outcome = await self._placed(facts, profile_id, lambda checkout_cleared: seats.lock_best_available(
+            self.redis,
+            show_id=facts.id,
+            profile_id=profile_id,
+            new_hold_id=new_hold_id(facts.id),
+            count=wanted.count,
+            section_id=section_id,
+            accessible=wanted.accessible,
+            prices=_prices(layout),
+            ttl_ms=self.settings.hold_ttl_seconds * 1000,
+            max_seats=self.settings.max_seats_per_order,
+            currency=facts.currency,
+            checkout_cleared=checkout_cleared,
+        ))
+        if isinstance(outcome, seats.SeatsTaken):
+            raise _seats_unavailable(outcome.seat_ids)
+        return outcome
 
     async def _lock(self, facts: ShowFacts, layout: VenueLayout, profile_id: int,
                     seat_ids: list[str]) -> seats.HoldRecord | seats.SeatsTaken:
-        # The new seats may join a hold with an open order: _guarded asks the guard then.
-        outcome = await self._guarded(facts.id, profile_id, lambda checkout_cleared: seats.lock_seats(
+        return await self._placed(facts, profile_id, lambda checkout_cleared: seats.lock_seats(
             self.redis,
             show_id=facts.id,
             profile_id=profile_id,
@@ -193,14 +192,34 @@ class HoldService:
             currency=facts.currency,
             checkout_cleared=checkout_cleared,
         ))
+
+    async def _placed(self, facts: ShowFacts, profile_id: int, lock: Callable[[bool], Awaitable[LockOutcome]],
+                      ) -> seats.HoldRecord | seats.SeatsTaken:
+        # The new seats may join a hold with an open order: _guarded asks the guard then.
+        outcome = await self._guarded(facts.id, profile_id, lock)
         if isinstance(outcome, seats.TooManySeats):
             limit = self.settings.max_seats_per_order
             raise Invalid(f"At most {limit} seats per order, counting the seats you already hold.",
                           code="too_many_seats", max_seats=limit)
+        if isinstance(outcome, seats.NoBlock):
+            raise Conflict("No seats together are available with these wishes.", code="seats_unavailable",
+                           seat_ids=[])
         if isinstance(outcome, seats.Placed):
             return outcome.record
         assert isinstance(outcome, seats.SeatsTaken)  # not InCheckout: _guarded cleared it
         return outcome
+
+
+_section_prices: dict[int, tuple[VenueLayout, dict[int, int]]] = {}
+
+
+def _prices(layout: VenueLayout) -> dict[int, int]:
+    """Section id -> price of a seat, once per layout (best available prices the seats the script picks)."""
+    cached = _section_prices.get(layout.venue_id)
+    if cached is None or cached[0] is not layout:
+        cached = (layout, {section.id: section.price_cents for section in layout.sections})
+        _section_prices[layout.venue_id] = cached
+    return cached[1]
 
 
 def _show_of(hold_ref: str) -> int:

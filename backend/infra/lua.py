@@ -17,7 +17,7 @@ class LuaScript:
         self.source = source
         self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
 
-    async def __call__(self, redis: Redis, keys: Sequence[str], args: Sequence[str | int | float] = ()) -> Any:
+    async def __call__(self, redis: Redis, keys: Sequence[str], args: Sequence[str | bytes | int | float] = ()) -> Any:
         # Any: a Redis reply is as dynamically typed as the Lua table it came from; callers unpack it.
         try:
             return await redis.evalsha(self.sha, len(keys), *keys, *args)

@@ -5,6 +5,7 @@ show answers); the rebuild from the database lives in one place (rebuild.py) and
 side (writes.py) is what booking and payments call.
 """
 
+from backend.seats.free_runs import IndexLayout, LayoutSeat, build_index, build_index_from, index_layout
 from backend.seats.reads import (
     NOT_BUILT,
     LiveState,
@@ -23,6 +24,7 @@ from backend.seats.records import (
     HeldOrSold,
     HoldRecord,
     InCheckout,
+    NoBlock,
     NoHold,
     NoSeat,
     Placed,
@@ -35,6 +37,7 @@ from backend.seats.records import (
 from backend.seats.writes import (
     claim_seats,
     extend_hold,
+    lock_best_available,
     lock_seats,
     mark_checkout,
     mark_sold,
@@ -48,7 +51,10 @@ __all__ = [
     "HeldOrSold",
     "HoldRecord",
     "InCheckout",
+    "IndexLayout",
+    "LayoutSeat",
     "LiveState",
+    "NoBlock",
     "NoHold",
     "NoSeat",
     "Placed",
@@ -57,11 +63,15 @@ __all__ = [
     "SeatsTaken",
     "StateUnavailable",
     "TooManySeats",
+    "build_index",
+    "build_index_from",
     "changes_channel",
     "claim_seats",
     "ensure_built",
     "extend_hold",
     "hold_owner",
+    "index_layout",
+    "lock_best_available",
     "lock_seats",
     "mark_checkout",
     "mark_sold",

@@ -8,6 +8,7 @@ Every key of a show shares the hash tag `{show:<id>}` (backend.infra.keyspace).
 - holder     STRING profile's hold for this show (one hold per profile and show).
 - expiries   ZSET  hold_id scored by expiry (ms): what the sweeper walks.
 - changes    pub/sub channel: one message per version bump, `{"v": V, "c": [[seat_id, status], ...]}`.
+- fr:*       the free-run index of best available (_free_runs_lua.py lists its keys; free_runs.py explains it).
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ def holder(show_id: int | str, profile_id: int | str) -> str:
 
 def expiries(show_id: int | str) -> str:
     return f"{prefix(show_id)}expiries"
+
+
+def free_runs_meta(show_id: int | str) -> str:
+    """The free-run index's meta hash: its presence says the show has an index (the other fr:* keys are found from
+    the prefix by the scripts)."""
+    return f"{prefix(show_id)}fr:meta"
 
 
 def changes_channel(show_id: int | str) -> str:

@@ -4,7 +4,8 @@ Redis may lose everything (restart without persistence, failover, flush). The da
 seats. A show's `version` key doubles as the marker that its state was built: when it is missing, the sold seats
 are loaded into the state hash and the version is set from the clock, in one script that publishes ONE
 `{"v": V, "reset": true}` (only the call that built it announces it), so versions never repeat across a flush and
-every watcher reloads its snapshot.
+every watcher reloads its snapshot. The same script drops the show's free-run index, which the next best-available
+request builds from the rebuilt state (free_runs.py).
 
 Who rebuilds (reading never does): the write path when a script answers `needs_init` (writes.py), the startup
 hook below, and `ensure_built`, the explicit call a writer (or a test setting a show up) makes.
@@ -38,7 +39,9 @@ async def ensure_built(redis: Redis, show_id: int) -> bool:
     sold = await sold_seat_ids(show_id)
     initial_version = int(time.time() * 1000)
     built = await scripts.init_state(
-        redis, [keys.version(show_id), keys.state(show_id), keys.changes_channel(show_id)], [initial_version, *sold]
+        redis,
+        [keys.version(show_id), keys.state(show_id), keys.changes_channel(show_id), keys.free_runs_meta(show_id)],
+        [initial_version, *sold],
     )
     return bool(built)
 

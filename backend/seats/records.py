@@ -41,6 +41,10 @@ class TooManySeats(msgspec.Struct, frozen=True):
     total: int
 
 
+class NoBlock(msgspec.Struct, frozen=True):
+    """Best available: no `count` seats satisfy the request (with its wishes) anywhere in the show."""
+
+
 class InCheckout(msgspec.Struct, frozen=True):
     """The hold went to checkout: its open order must be cleared by the payments lifecycle before its seats change
     (then the caller asks again with `checkout_cleared=True`)."""

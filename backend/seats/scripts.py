@@ -24,16 +24,21 @@ from __future__ import annotations
 
 from backend.infra.leases import FENCE_GUARD
 from backend.infra.lua import LuaScript
+from backend.seats._free_runs_lua import BUILD_INDEX, FREE_RUNS
 
-_COMMON = """
+_COMMON = FREE_RUNS + """
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- Bump the version once and publish all changes of this call; nothing if there are none or state is gone.
-local function publish(version_key, channel, changes)
-  if #changes == 0 or redis.call('EXISTS', version_key) == 0 then return 0 end
+-- Bring the free-run index up to date with all changes of this call (every change of a seat's status passes
+-- here), then bump the version once and publish them; nothing if there are none or state is gone.
+-- `marked`: the caller has already set the changed seats in the index's rows (fr_set), and knows the state is built
+-- (the index exists only on a built state: INIT_STATE drops it).
+local function publish(prefix, version_key, channel, changes, marked)
+  if marked then fr_commit(prefix) else fr_apply(prefix, changes) end
+  if #changes == 0 or (not marked and redis.call('EXISTS', version_key) == 0) then return 0 end
   local version = redis.call('INCR', version_key)
   local parts = {}
   for i, change in ipairs(changes) do
@@ -74,77 +79,131 @@ local function drop_hold(prefix, expiries_key, hold_id, profile)
 end
 """
 
-# KEYS: state, version, expiries, channel, holder, new hold key, then one seat lock per requested seat.
-# ARGV: prefix, new hold id, profile id, ttl ms, max seats per order, currency, checkout cleared ('1' | '0'), then
-#       seat id, price per seat.
-# -> {'ok', hold_id, seats_json, expires_at_ms, amount_cents, first} | {'taken', seat...} | {'too_many', total}
-#    | {'in_checkout', hold_id} | {'needs_init'}; `first` is 1 when this hold is the show's only live one (its
-#    expiries set was empty), which is when the show must be registered for the sweeper (writes.lock_seats).
-#    `in_checkout`: the live hold the seats would join went to checkout, and the caller has not cleared its order
-#    yet (see CHECKOUT_GUARD).
-PLACE_HOLD = _COMMON + """
-if redis.call('EXISTS', KEYS[2]) == 0 then return {'needs_init'} end
+# The steps PLACE_HOLD and PLACE_BEST share. KEYS: state, version, expiries, channel, holder, new hold key, ...
+# ARGV: prefix, new hold id, profile id, ttl ms, max seats per order, currency, checkout cleared ('1' | '0'), ...
+# Replies: {'ok', hold_id, seats_json, expires_at_ms, amount_cents, first} | {'taken', seat...} | {'too_many', total}
+# | {'in_checkout', hold_id}; `first` is 1 when this hold is the show's only live one (its expiries set was empty),
+# which is when the show must be registered for the sweeper (writes.lock_seats). `in_checkout`: the live hold the
+# seats would join went to checkout, and the caller has not cleared its order yet (see CHECKOUT_GUARD).
+_PLACE = _COMMON + """
 local prefix, new_id, profile = ARGV[1], ARGV[2], ARGV[3]
 local ttl, max_seats, currency = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local now = now_ms()
-local PAIRS = 7  -- seat id, price pairs start after ARGV[PAIRS]
 
--- One hold per profile and show: new seats join the live one and keep its expiry.
-local hold_id = redis.call('GET', KEYS[5])
-local hold_key, expires_at, seats, amount
-if hold_id then
-  hold_key = prefix .. 'hold:' .. hold_id
-  local record = redis.call('HMGET', hold_key, 'seats', 'expires_at_ms', 'amount_cents', 'checkout')
-  if record[1] and tonumber(record[2]) > now then
-    if in_checkout(record[4], ARGV[7]) then return {'in_checkout', hold_id} end
-    seats, expires_at, amount = cjson.decode(record[1]), tonumber(record[2]), tonumber(record[3])
-  else
-    hold_id = nil  -- expired: the sweeper releases it; this request starts a new hold
+-- One hold per profile and show: new seats join the live one and keep its expiry. Returns the hold (a new, empty
+-- one when the profile has none live), or nil and the hold id when that hold went to checkout (CHECKOUT_GUARD).
+local function open_hold()
+  local hold_id = redis.call('GET', KEYS[5])
+  if hold_id then
+    local hold_key = prefix .. 'hold:' .. hold_id
+    local record = redis.call('HMGET', hold_key, 'seats', 'expires_at_ms', 'amount_cents', 'checkout')
+    if record[1] and tonumber(record[2]) > now then
+      if in_checkout(record[4], ARGV[7]) then return nil, hold_id end
+      return {id = hold_id, key = hold_key, expires_at = tonumber(record[2]), seats = cjson.decode(record[1]),
+              amount = tonumber(record[3])}
+    end
+    -- expired: the sweeper releases it; this request starts a new hold
   end
-end
-if not hold_id then
-  hold_id, hold_key, expires_at, seats, amount = new_id, KEYS[6], now + ttl, {}, 0
+  return {id = new_id, key = KEYS[6], expires_at = now + ttl, seats = {}, amount = 0}
 end
 
-local mine = {}
-for _, seat in ipairs(seats) do mine[seat] = true end
-local fresh, taken = {}, {'taken'}
-for i = 1, (#ARGV - PAIRS) / 2 do
-  local seat = ARGV[PAIRS - 1 + 2 * i]
-  if not mine[seat] then
-    -- A state value naming another hold whose lock has expired is free: that hold is merely not swept yet.
-    if redis.call('HGET', KEYS[1], seat) == 'sold' or redis.call('EXISTS', KEYS[6 + i]) == 1 then
-      taken[#taken + 1] = seat
-    else
-      fresh[#fresh + 1] = i
+-- Seats just locked for the hold ({seat id, price} each) join it: the state hash, the hold's record, its owner's
+-- pointer and its expiry entry; then the change is published. `marked` as for publish.
+local function add_to_hold(hold, fresh, marked)
+  local state, changes, amount = {}, {}, hold.amount
+  for _, entry in ipairs(fresh) do
+    state[#state + 1] = entry[1]
+    state[#state + 1] = hold.id
+    hold.seats[#hold.seats + 1] = entry[1]
+    amount = amount + entry[2]
+    changes[#changes + 1] = {entry[1], 'held'}
+  end
+  redis.call('HSET', KEYS[1], unpack(state))
+  local seats_json = cjson.encode(hold.seats)
+  redis.call('HSET', hold.key, 'profile', profile, 'seats', seats_json, 'expires_at_ms',
+    string.format('%d', hold.expires_at), 'amount_cents', amount, 'currency', currency)
+  local first = 0
+  if hold.id == new_id then
+    redis.call('SET', KEYS[5], hold.id)
+    if redis.call('ZCARD', KEYS[3]) == 0 then first = 1 end
+    redis.call('ZADD', KEYS[3], hold.expires_at, hold.id)
+  end
+  publish(prefix, KEYS[2], KEYS[4], changes, marked)
+  return {'ok', hold.id, seats_json, hold.expires_at, amount, first}
+end
+
+-- Lock the named seats ({seat id, price, lock key} each) into the hold, all or none.
+local function lock_into(hold, wanted)
+  local mine = {}
+  for _, seat in ipairs(hold.seats) do mine[seat] = true end
+  local fresh, taken = {}, {'taken'}
+  for _, entry in ipairs(wanted) do
+    local seat = entry[1]
+    if not mine[seat] then
+      -- A state value naming another hold whose lock has expired is free: that hold is merely not swept yet.
+      if redis.call('HGET', KEYS[1], seat) == 'sold' or redis.call('EXISTS', entry[3]) == 1 then
+        taken[#taken + 1] = seat
+      else
+        fresh[#fresh + 1] = entry
+      end
     end
   end
+  if #taken > 1 then return taken end
+  if #hold.seats + #fresh > max_seats then return {'too_many', #hold.seats + #fresh} end
+  if #fresh == 0 then return {'ok', hold.id, cjson.encode(hold.seats), hold.expires_at, hold.amount, 0} end
+  for _, entry in ipairs(fresh) do redis.call('SET', entry[3], hold.id, 'NX', 'PX', hold.expires_at - now) end
+  return add_to_hold(hold, fresh, false)
 end
-if #taken > 1 then return taken end
-if #seats + #fresh > max_seats then return {'too_many', #seats + #fresh} end
+"""
 
-local changes = {}
-for _, i in ipairs(fresh) do
-  local seat = ARGV[PAIRS - 1 + 2 * i]
-  redis.call('SET', KEYS[6 + i], hold_id, 'NX', 'PX', expires_at - now)
-  redis.call('HSET', KEYS[1], seat, hold_id)
-  seats[#seats + 1] = seat
-  amount = amount + tonumber(ARGV[PAIRS + 2 * i])
-  changes[#changes + 1] = {seat, 'held'}
+# KEYS: state, version, expiries, channel, holder, new hold key, then one seat lock per requested seat.
+# ARGV: prefix, new hold id, profile id, ttl ms, max seats per order, currency, checkout cleared ('1' | '0'), then
+#       seat id, price per seat.
+# -> as _PLACE says, or {'needs_init'}.
+PLACE_HOLD = _PLACE + """
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'needs_init'} end
+local hold, checkout_hold = open_hold()
+if not hold then return {'in_checkout', checkout_hold} end
+local PAIRS = 7  -- seat id, price pairs start after ARGV[PAIRS]
+local wanted = {}
+for i = 1, (#ARGV - PAIRS) / 2 do
+  wanted[i] = {ARGV[PAIRS - 1 + 2 * i], tonumber(ARGV[PAIRS + 2 * i]), KEYS[6 + i]}
 end
-local seats_json = cjson.encode(seats)
-local first = 0
-if #changes > 0 then
-  redis.call('HSET', hold_key, 'profile', profile, 'seats', seats_json, 'expires_at_ms',
-    string.format('%d', expires_at), 'amount_cents', amount, 'currency', currency)
-  if hold_id == new_id then
-    redis.call('SET', KEYS[5], hold_id)
-    if redis.call('ZCARD', KEYS[3]) == 0 then first = 1 end
-    redis.call('ZADD', KEYS[3], expires_at, hold_id)
+return lock_into(hold, wanted)
+"""
+
+# Best available, chosen and locked in one step: the best `count` seats by the free-run index (free_runs.py).
+# KEYS: state, version, expiries, channel, holder, new hold key, fr:meta.
+# ARGV: as PLACE_HOLD's first seven, then count, section id ('' for any), accessible ('1' | '0'), then section id,
+#       price per seat pairs.
+# -> as _PLACE says, or {'no_block'} when no `count` seats satisfy the request, or {'needs_index'} when the show has
+#    no index for blocks of max_seats (free_runs.build_index builds it; it answers whether the state is built).
+PLACE_BEST = _PLACE + """
+if not fr_ready(prefix) or FR.K < max_seats then return {'needs_index'} end
+local hold, checkout_hold = open_hold()
+if not hold then return {'in_checkout', checkout_hold} end
+local count, section, accessible = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10] == '1'
+local row, at = fr_pick(prefix, count, section, accessible)
+if not row then return {'no_block'} end
+if #hold.seats + count > max_seats then return {'too_many', #hold.seats + count} end
+local price = 0
+for i = 11, #ARGV, 2 do
+  if tonumber(ARGV[i]) == row.layout.section then price = tonumber(ARGV[i + 1]) end
+end
+-- Free in the index means in no hold and unsold, so no seat here has a lock (a lock is only ever set with its hold
+-- in the state hash). SET NX checks it all the same; should one fail, the locks set before it are undone.
+local fresh, locks = {}, {}
+for i, c in ipairs(at) do
+  local seat = fr_seat_id(row.layout, c)
+  locks[i] = prefix .. 'seat:' .. seat
+  if not redis.call('SET', locks[i], hold.id, 'NX', 'PX', hold.expires_at - now) then
+    for j = 1, i - 1 do redis.call('DEL', locks[j]) end
+    return {'taken', seat}
   end
-  publish(KEYS[2], KEYS[4], changes)
+  fresh[i] = {seat, price}
+  fr_set(row, c, true)
 end
-return {'ok', hold_id, seats_json, expires_at, amount, first}
+return add_to_hold(hold, fresh, true)
 """
 
 # KEYS: state, version, expiries, channel, hold key, seat lock.
@@ -165,13 +224,13 @@ local changes = {}
 release_seats(prefix, KEYS[1], hold_id, {seat}, changes)
 if #kept == 0 then
   drop_hold(prefix, KEYS[3], hold_id, profile)
-  publish(KEYS[2], KEYS[4], changes)
+  publish(prefix, KEYS[2], KEYS[4], changes)
   return {'released'}
 end
 local amount = tonumber(record[4]) - tonumber(ARGV[5])
 local seats_json = cjson.encode(kept)
 redis.call('HSET', KEYS[5], 'seats', seats_json, 'amount_cents', amount)
-publish(KEYS[2], KEYS[4], changes)
+publish(prefix, KEYS[2], KEYS[4], changes)
 return {'ok', hold_id, seats_json, tonumber(record[3]), amount}
 """
 
@@ -188,7 +247,7 @@ if in_checkout(record[3], ARGV[4]) then return {'in_checkout'} end
 local changes = {}
 release_seats(prefix, KEYS[1], hold_id, cjson.decode(record[2]), changes)
 drop_hold(prefix, KEYS[3], hold_id, profile)
-publish(KEYS[2], KEYS[4], changes)
+publish(prefix, KEYS[2], KEYS[4], changes)
 if KEYS[6] then redis.call('ZREM', KEYS[6], profile) end
 return {'released'}
 """
@@ -205,7 +264,7 @@ for _, hold_id in ipairs(due) do
   if record[2] then release_seats(prefix, KEYS[1], hold_id, cjson.decode(record[2]), changes) end
   drop_hold(prefix, KEYS[3], hold_id, record[1])
 end
-publish(KEYS[2], KEYS[4], changes)
+publish(prefix, KEYS[2], KEYS[4], changes)
 return {#due, redis.call('ZCARD', KEYS[3])}
 """
 
@@ -219,9 +278,10 @@ local changes, sold = {}, {}
 for i = 3, #ARGV do
   local seat = ARGV[i]
   sold[seat] = true
-  if redis.call('HGET', KEYS[1], seat) ~= 'sold' then
+  local was = redis.call('HGET', KEYS[1], seat)
+  if was ~= 'sold' then
     redis.call('HSET', KEYS[1], seat, 'sold')
-    changes[#changes + 1] = {seat, 'sold'}
+    changes[#changes + 1] = {seat, 'sold', was ~= false}  -- held before: taken already for the index
   end
   redis.call('DEL', prefix .. 'seat:' .. seat)
 end
@@ -237,7 +297,7 @@ if hold_id ~= '' then
   end
   drop_hold(prefix, KEYS[3], hold_id, record[1])
 end
-publish(KEYS[2], KEYS[4], changes)
+publish(prefix, KEYS[2], KEYS[4], changes)
 return #changes
 """
 
@@ -284,9 +344,10 @@ for i = 7, #ARGV do
   local seat = ARGV[i]
   seats[#seats + 1] = seat
   redis.call('SET', prefix .. 'seat:' .. seat, hold_id, 'PX', until_ms - now)
-  if redis.call('HGET', KEYS[1], seat) ~= hold_id then
+  local was = redis.call('HGET', KEYS[1], seat)
+  if was ~= hold_id then
     redis.call('HSET', KEYS[1], seat, hold_id)
-    changes[#changes + 1] = {seat, 'held'}
+    changes[#changes + 1] = {seat, 'held', was ~= false}  -- another hold's before: taken already for the index
   end
 end
 if not record[2] then
@@ -295,7 +356,7 @@ if not record[2] then
 end
 redis.call('HSET', KEYS[5], 'expires_at_ms', string.format('%d', until_ms))
 redis.call('ZADD', KEYS[3], until_ms, hold_id)
-publish(KEYS[2], KEYS[4], changes)
+publish(prefix, KEYS[2], KEYS[4], changes)
 return {'claimed'}
 """
 
@@ -317,6 +378,8 @@ return {now_ms(), redis.call('HGETALL', KEYS[1])}
 
 
 place_hold = LuaScript(PLACE_HOLD)
+place_best = LuaScript(PLACE_BEST)
+build_index = LuaScript(BUILD_INDEX)
 release_seat = LuaScript(RELEASE_SEAT)
 release_hold = LuaScript(RELEASE_HOLD)
 sweep_expired = LuaScript(SWEEP_EXPIRED)
@@ -327,10 +390,13 @@ mark_checkout = LuaScript(MARK_CHECKOUT)
 read_hold = LuaScript(READ_HOLD)
 
 
-# KEYS: version, state, channel.  ARGV: initial version, then the seat ids the database says are sold.
+# KEYS: version, state, channel, fr:meta.  ARGV: initial version, then the seat ids the database says are sold.
 # -> 1 when this call built the state (and announced it with one reset), 0 when it was already there.
+# The free-run index is dropped with the old state (its meta is what says it exists): the next best-available
+# request builds it from the state built here (free_runs.build_index).
 INIT_STATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[4])
 for i = 2, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], 'sold') end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SPUBLISH', KEYS[3], '{"v":' .. ARGV[1] .. ',"reset":true}')

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from backend.infra.leases import UNFENCED, Fenced, Leases
 from backend.seats import _keys as keys
 from backend.seats import scripts
+from backend.seats.free_runs import build_index
 from backend.seats.reads import text
 from backend.seats.rebuild import ensure_built
 from backend.seats.records import (
@@ -23,6 +24,7 @@ from backend.seats.records import (
     RELEASED,
     HoldRecord,
     InCheckout,
+    NoBlock,
     NoHold,
     NoSeat,
     Placed,
@@ -68,6 +70,16 @@ async def lock_seats(
     for seat_id, price in seats:
         args += [seat_id, price]
     reply = await _with_state(redis, show_id, lambda: scripts.place_hold(redis, script_keys, args))
+    outcome = await _placed(redis, reply, show_id, profile_id, currency)
+    assert not isinstance(outcome, NoBlock)  # only best available answers that
+    return outcome
+
+
+Outcome = Placed | SeatsTaken | TooManySeats | InCheckout | NoBlock
+
+
+async def _placed(redis: Redis, reply: list, show_id: int, profile_id: int, currency: str) -> Outcome:
+    """What a PLACE_HOLD or PLACE_BEST reply means; a new hold's show is registered for the sweeper first."""
     outcome = reply[0]
     if outcome == b"taken":
         return SeatsTaken([text(seat) for seat in reply[1:]])
@@ -75,6 +87,8 @@ async def lock_seats(
         return TooManySeats(int(reply[1]))
     if outcome == b"in_checkout":
         return InCheckout(text(reply[1]))
+    if outcome == b"no_block":
+        return NoBlock()
     # The script only ever creates or joins a hold of this profile and show.
     _, hold_id, seats_json, expires_at_ms, amount, first = reply
     if first or time.monotonic() - _registered_at.get(show_id, -REREGISTER_AFTER_S) >= REREGISTER_AFTER_S:
@@ -83,6 +97,31 @@ async def lock_seats(
         _registered_at[show_id] = time.monotonic()
     return Placed(HoldRecord(text(hold_id), show_id, profile_id, json.loads(seats_json), int(expires_at_ms),
                              int(amount), currency))
+
+
+async def lock_best_available(
+    redis: Redis, *, show_id: int, profile_id: int, new_hold_id: str, count: int, section_id: int | None,
+    accessible: bool, prices: dict[int, int], ttl_ms: int, max_seats: int, currency: str,
+    checkout_cleared: bool = False,
+) -> Outcome:
+    """Choose the best `count` adjacent seats (free_runs.py has the rules) and lock them for the profile's hold, in one
+    script; `prices` maps section id to the price of one of its seats. NoBlock when no seats satisfy the request.
+    The show's free-run index is built on first use (and after Redis lost the show's state)."""
+    script_keys = [*keys.show_keys(show_id), keys.holder(show_id, profile_id), keys.hold(show_id, new_hold_id),
+                   keys.free_runs_meta(show_id)]
+    args: list[str | int] = [keys.prefix(show_id), new_hold_id, profile_id, ttl_ms, max_seats, currency,
+                             _cleared(checkout_cleared), count, "" if section_id is None else section_id,
+                             "1" if accessible else "0"]
+    for section, price in prices.items():
+        args += [section, price]
+    for _ in range(INIT_ATTEMPTS):
+        reply = await scripts.place_best(redis, script_keys, args)
+        if reply[0] != b"needs_index":
+            return await _placed(redis, reply, show_id, profile_id, currency)
+        if await build_index(redis, show_id, max_seats) is None:  # no index without a state: build that first
+            await ensure_built(redis, show_id)
+            await build_index(redis, show_id, max_seats)
+    raise StateUnavailable(f"live state of show {show_id} could not be built")
 
 
 async def release_seat(

@@ -9,8 +9,10 @@
 - ids       HASH    profile -> queue_id.
 - admissions ZSET   number scored by admission time (ms), last minute only: the measured admission rate.
 - first     STRING  time of the first admission (ms): the rate's window before a full minute has passed.
-- config    HASH    capacity, admission_ttl_ms: fixed by the line's first joiner, so every process advances the line
-                    alike even while their settings differ (a rolling deploy); change them here mid-sale.
+- config    HASH    capacity, admission_ttl_ms, admissions_per_minute (the outflow valve, 0 = none): fixed by the
+                    line's first joiner, so every process advances the line alike even while their settings differ
+                    (a rolling deploy); change them here mid-sale (WaitingRoom.configure).
+- valve     HASH    tokens, at (ms): the outflow valve's token bucket (_scripts.ADVANCE).
 - changes   pub/sub channel: the queue status after every change, JSON {serving, waiting, rate_per_s, open}.
 - sealed    STRING  set when a draw starts: from then on nobody joins the early list (they wait for the draw).
 - drawing:<token>:entries / :holders  HASH  one draw's numbers, written in chunks and renamed over entries and
@@ -77,4 +79,5 @@ def script_keys(show_id: int | str, draw_id: str = "none") -> list[str]:
         _key(show_id, "draw-entries"),  # 19
         _key(show_id, f"drawing:{draw_id}:list"),  # 20
         lease_key(ADVANCE_JOB, show_id),  # 21
+        _key(show_id, "valve"),  # 22
     ]

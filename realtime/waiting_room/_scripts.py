@@ -10,6 +10,7 @@ from backend.infra.leases import FENCE_GUARD
 from backend.infra.lua import LuaScript
 
 RATE_WINDOW_MS = 60_000
+VALVE_BURST_S = 5  # the outflow valve keeps at most this many seconds' worth of admissions unspent
 
 # status(now) -> JSON {serving, waiting, rate_per_s, open}. The rate is the admissions of the last minute over
 # the time they span (at least 10 s, so the first burst does not read as a flood; at most the minute).
@@ -31,8 +32,9 @@ local function status(now)
 end
 """.replace("__RATE_WINDOW_MS__", str(RATE_WINDOW_MS))
 
-# ARGV: profile, new queue_id, now, sale_opens_at (ms), capacity, admission ttl (ms), a fresh draw seed (hex); the
-# first joiner's capacity and ttl become the line's config, and its seed the draw's (committed to from then on). Returns {number, queue_id, created}; number 0 = waiting for the draw,
+# ARGV: profile, new queue_id, now, sale_opens_at (ms), capacity, admission ttl (ms), a fresh draw seed (hex),
+# admissions per minute (0: no limit but capacity); the first joiner's capacity, ttl and outflow become the line's
+# config, and its seed the draw's (committed to from then on). Returns {number, queue_id, created}; number 0 = waiting for the draw,
 # -1 = the sale has opened (or a draw has started) but the draw is not done (the caller draws, then joins again).
 # An entry whose number was served and whose admission is over (released everything, paid, let it expire) is a
 # finished turn: joining again is joining anew, with a new number at the back of the line (never ahead of anyone
@@ -52,6 +54,7 @@ if number then
 end
 redis.call('HSETNX', KEYS[12], 'capacity', ARGV[5])
 redis.call('HSETNX', KEYS[12], 'admission_ttl_ms', ARGV[6])
+redis.call('HSETNX', KEYS[12], 'admissions_per_minute', ARGV[8] or '0')
 redis.call('SET', KEYS[17], ARGV[7], 'NX')
 if redis.call('EXISTS', KEYS[4]) == 0 then
   if now >= tonumber(ARGV[4]) or redis.call('EXISTS', KEYS[13]) == 1 then return {-1, '', 0} end
@@ -123,7 +126,12 @@ return 1
 # as there are free places (live grants in admission.py's `admitted` set, expired ones dropped first)
 # and grants each admission there (ZADD GT: a grant never shortens), in the same atomic step that moves `serving`.
 # This is the only place grants are made. ARGV[4]: the advancing job's lease token (KEYS[21]), '' for a request's own
-# step. Returns how many were let in, or -1 when the token is stale (the lease has passed to another process).
+# step. ARGV[5]: admissions per minute where the line has no config.
+# The outflow valve: with admissions_per_minute R > 0 in the line's config, no more are let in than a token bucket
+# allows (KEYS[22]: tokens, at): R / 60,000 tokens per ms, at most VALVE_BURST_S seconds' worth kept, one token per
+# admission; so over any minute at most R (plus one burst) are let in, however much capacity is free. R = 0: capacity
+# alone, as before the valve.
+# Returns how many were let in, or -1 when the token is stale (the lease has passed to another process).
 ADVANCE = (
     _STATUS
     + FENCE_GUARD
@@ -131,12 +139,25 @@ ADVANCE = (
 if fenced(KEYS[21], ARGV[4]) then return -1 end
 if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
 local now = tonumber(ARGV[1])
-local config = redis.call('HMGET', KEYS[12], 'capacity', 'admission_ttl_ms')
+local config = redis.call('HMGET', KEYS[12], 'capacity', 'admission_ttl_ms', 'admissions_per_minute')
 redis.call('ZREMRANGEBYSCORE', KEYS[11], '-inf', now)
 local free = tonumber(config[1] or ARGV[2]) - redis.call('ZCARD', KEYS[11])
 local serving = tonumber(redis.call('GET', KEYS[1]) or '0')
 local issued = tonumber(redis.call('GET', KEYS[2]) or '0')
 local n = math.min(free, issued - serving)
+local per_minute = tonumber(config[3] or ARGV[5] or '0') or 0
+if per_minute > 0 then
+  local burst = math.max(1, per_minute * __VALVE_BURST_S__ / 60)
+  local valve = redis.call('HMGET', KEYS[22], 'tokens', 'at')
+  local tokens, at = burst, now
+  if valve[1] then
+    at = math.max(now, tonumber(valve[2]))  -- a process whose clock lags adds nothing, and takes nothing back
+    tokens = math.min(burst, tonumber(valve[1]) + (at - tonumber(valve[2])) * per_minute / 60000)
+  end
+  n = math.min(n, math.floor(tokens))
+  if n > 0 then tokens = tokens - n end
+  redis.call('HSET', KEYS[22], 'tokens', string.format('%.6f', tokens), 'at', string.format('%d', at))
+end
 if n <= 0 then return 0 end
 local admitted_until = now + tonumber(config[2] or ARGV[3])
 for number = serving + 1, serving + n do
@@ -149,7 +170,7 @@ redis.call('SET', KEYS[6], now, 'NX')
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - __RATE_WINDOW_MS__)
 redis.call('SPUBLISH', KEYS[7], status(now))
 return n
-""".replace("__RATE_WINDOW_MS__", str(RATE_WINDOW_MS))
+""".replace("__RATE_WINDOW_MS__", str(RATE_WINDOW_MS)).replace("__VALVE_BURST_S__", str(VALVE_BURST_S))
 )
 
 # ARGV: now, profile. Returns {number or -2 when not in the line, queue_id, status JSON}.

@@ -2,7 +2,9 @@
 
 As in AWS's Virtual Waiting Room, a line is two counters: `issued` (INCR per newcomer) and `serving`. Serving
 moves with free shopping capacity, not a timer: whenever fewer than `queue_active_shoppers` admitted shoppers are
-active (admission.py), the next numbers are let in and granted admission for ADMISSION_TTL_SECONDS. Those
+active (admission.py), the next numbers are let in and granted admission for ADMISSION_TTL_SECONDS; a line may also
+have an outflow valve, at most `queue_admissions_per_minute` let in a minute (0, the default: capacity alone), so
+that what reaches checkout is what settlement and the show's Redis shard sustain. Those
 who pay, release or expire leave the admitted set, which is what makes room. Every step is one Lua script
 (_scripts.py), so any number of processes may advance the same line at the same time.
 
@@ -14,7 +16,7 @@ when it was formed (draw.py: anyone can recompute it once the seed is revealed) 
 the drawn order; the unverified early arrivals follow, D+1..E, in the order they joined (_scripts.py: SEAL,
 chunks, FINISH_DRAW). Later joiners get E+1, E+2, ... in order of arrival. Reading the flag at the draw rather than
 at each join costs the flash crowd before an opening no database query at all, and a fan who confirms the address
-after joining is still drawn. A line's capacity and admission ttl are fixed by its first joiner (the `config`
+after joining is still drawn. A line's capacity, admission ttl and outflow are fixed by its first joiner (the `config`
 hash), so processes whose settings differ during a rolling deploy still advance it alike. Until the draw such an entry
 has no number and no position (null): showing a provisional one could only be followed by a larger one, and a
 place in line must never move backwards.
@@ -122,10 +124,12 @@ class WaitingRoom:
         active_shoppers: int,
         admission_ttl_s: int,
         verified: Callable[[list[int]], Awaitable[set[int]]] = verified_among,
+        admissions_per_minute: int = 0,
     ) -> None:
         self.redis = redis
         self.capacity = active_shoppers
         self.admission_ttl_ms = admission_ttl_s * 1000
+        self.admissions_per_minute = admissions_per_minute  # the outflow valve for new lines; 0: capacity alone
         self.verified = verified  # which profiles the draw counts (the database's answer; a stand-in in benchmarks)
 
     async def join(self, show: ShowFacts, profile_id: int, now_ms: int | None = None) -> tuple[Place, bool]:
@@ -147,6 +151,7 @@ class WaitingRoom:
                     self.capacity,
                     self.admission_ttl_ms,
                     new_seed(),
+                    self.admissions_per_minute,
                 ],
             )
             if number != -1:
@@ -272,12 +277,21 @@ class WaitingRoom:
             await queue_scripts.advance(
                 self.redis,
                 script_keys(show_id),
-                [now_ms or timeutil.now_ms(), self.capacity, self.admission_ttl_ms, token],
+                [now_ms or timeutil.now_ms(), self.capacity, self.admission_ttl_ms, token,
+                 self.admissions_per_minute],
             )
         )
         if let_in < 0:
             raise Fenced(f"the advancing lease of show {show_id} has moved on")
         return let_in
+
+    async def configure(self, show_id: int, *, active_shoppers: int | None = None,
+                        admissions_per_minute: int | None = None) -> None:
+        """Change a show's line mid-sale: its capacity, or its outflow valve (admissions per minute, 0 for none), for
+        every process at once (they read the line's config, not their settings)."""
+        for name, value in (("capacity", active_shoppers), ("admissions_per_minute", admissions_per_minute)):
+            if value is not None:
+                await self.redis.hset(script_keys(show_id)[11], name, value)
 
     async def status(self, show_id: int, now_ms: int | None = None) -> QueueStatus:
         reply = await queue_scripts.status(self.redis, script_keys(show_id), [now_ms or timeutil.now_ms()])

@@ -1,5 +1,5 @@
 """The waiting room's scripts straight on Redis, with the clock passed in: the draw (also one that dies half-way),
-joins during a draw, the line's config, capacity and admission grants, the measured rate."""
+joins during a draw, the line's config, capacity and admission grants, the measured rate, the outflow valve."""
 
 from __future__ import annotations
 
@@ -110,3 +110,41 @@ async def test_capacity_admission_and_rate(redis: Redis) -> None:
     assert await other.advance(show.id, now + 61_000) == 1
     assert await other.advance(show.id, now + 66_000) == 2
     assert (await other.status(show.id, now + 66_000)).serving == 8
+
+
+async def test_the_outflow_valve_admits_no_faster_than_its_rate_whatever_the_free_capacity(redis: Redis) -> None:
+    # 600 a minute = 10 a second, at most VALVE_BURST_S (5) seconds' worth at once; capacity is no limit here.
+    room = WaitingRoom(redis, active_shoppers=10_000, admission_ttl_s=600, admissions_per_minute=600)
+    show = a_show()
+    now = OPENS_MS + 1_000
+    for profile in range(1, 201):
+        await room.join(show, profile, now)  # each join advances the line at once: the first burst goes in
+    assert (await room.status(show.id, now)).serving == 50
+    assert await room.advance(show.id, now + 1_000) == 10  # a second later: one second's worth
+    assert await room.advance(show.id, now + 1_000) == 0
+    assert await room.advance(show.id, now + 1_550) == 5
+    # A lull saves at most one burst: 60 s on, 50 go in, then 10 a second again.
+    assert await room.advance(show.id, now + 61_550) == 50
+    let_in = [await room.advance(show.id, now + 61_550 + 500 * tick) for tick in range(1, 13)]
+    assert let_in == [5] * 12
+    # A process whose clock lags the last advance adds nothing and takes nothing back.
+    assert await room.advance(show.id, now + 60_000) == 0
+    assert await room.advance(show.id, now + 68_050) == 5
+    # The line's own config decides, whatever the advancing process's settings, and it changes mid-sale for everyone.
+    other = WaitingRoom(redis, active_shoppers=10_000, admission_ttl_s=600)  # no valve in its settings
+    assert await other.advance(show.id, now + 68_550) == 5
+    served = (await room.status(show.id, now + 68_550)).serving
+    assert served == 185
+    await other.configure(show.id, admissions_per_minute=0)
+    assert await other.advance(show.id, now + 68_600) == 200 - served
+
+
+async def test_without_a_valve_capacity_alone_decides_as_before(redis: Redis) -> None:
+    room = WaitingRoom(redis, active_shoppers=30, admission_ttl_s=600)
+    show = a_show()
+    now = OPENS_MS + 1_000
+    for profile in range(1, 101):
+        await room.join(show, profile, now)
+    assert (await room.status(show.id, now)).serving == 30  # all the capacity, at once
+    await room.configure(show.id, active_shoppers=100)
+    assert await room.advance(show.id, now) == 70

@@ -1,0 +1,406 @@
+"""Lua of the free-run index (backend/seats/free_runs.py says what it is and how it stays right).
+
+FREE_RUNS is part of every seat script (scripts._COMMON): the scripts that change a seat's status call `fr_apply`
+(through `publish`) with their changes, and the best-available script picks with `fr_pick`. BUILD_INDEX builds the
+index from the show's live state in one step.
+
+Keys, under the show's prefix `{show:N}:` (one Redis Cluster slot with the seat state):
+- fr:meta    HASH   K (largest block size indexed), R (rank bound), base, span (seat ids base..base+span-1 have a
+                    place), acc (JSON list of the rows with accessible seats). Its absence: no index (yet).
+- fr:places  STRING 4 bytes per seat id from `base`: row position and character position in the row (2 bytes each,
+                    big-endian); row 0: no seat of the venue has that id.
+- fr:rows    HASH   s<pos> -> the row's layout (free_runs.row_layout: section, ranks, seat ids, accessible flags,
+                    and for each block size k the row's blocks of k seats best first); never
+                    changes. d<pos> -> the row string: one character per seat in seat-number order, '.' free, 'x'
+                    held or sold, '|' between seats whose numbers are not consecutive (an aisle).
+- fr:blocks, fr:blocks:<section>  ZSET  member "<k>:<row position, 6 digits>" for each row and size k it has a free
+                    block of, scored k * BIG + the row's score for k: the rows that can seat k, best first (rows of
+                    equal score in layout order), for the show and for each section.
+
+A block's score is (lone * LONE + rank sum) * R + best rank: lower is better, and a block that leaves a lone free
+seat beside it loses to every block that does not (LONE = K * R exceeds any rank sum of K seats). So the first
+member of fr:blocks with a score in [k * BIG, (k + 1) * BIG) names the row of the best block of k seats, and choosing
+reads one ZSET entry and one row.
+
+Finding a row's best block of k seats costs one string.find: the row's layout lists its blocks of k seats by start,
+best first (by rank sum, best rank, start: rule 3), one byte per block (127 + start), and a character class made of
+the starts that fit in the row's free runs without leaving a lone seat picks the first that fits, in C. Rows are at
+most 127 characters long.
+"""
+
+FREE_RUNS = r"""
+local FR = {rows = {}}
+
+-- Whether the show has an index; loads its meta once per call.
+local function fr_ready(prefix)
+  if FR.ready == nil then
+    local meta = redis.call('HMGET', prefix .. 'fr:meta', 'K', 'R', 'base', 'span')
+    if meta[1] then
+      local K, R = tonumber(meta[1]), tonumber(meta[2])
+      FR.ready, FR.K, FR.R, FR.base, FR.span = true, K, R, tonumber(meta[3]), tonumber(meta[4])
+      FR.LONE, FR.BIG = K * R, 2 * K * R * R
+    else
+      FR.ready = false
+    end
+  end
+  return FR.ready
+end
+
+-- A row's layout (free_runs.row_layout): its section and length, and where its parts start in the blob; orders[k]
+-- is where the list of its blocks of k seats starts.
+local function fr_decode(blob)
+  local section, length, sizes, at = struct.unpack('>I4I2B', blob)
+  local orders, o = {}, at + 9 * length
+  for k = 1, sizes do
+    orders[k] = o
+    o = o + 1 + string.byte(blob, o)
+  end
+  return {section = section, length = length, blob = blob, ranks = at, ids = at + 4 * length,
+          flags = at + 8 * length, orders = orders}
+end
+
+-- The row's ranks as a table (the accessible path only).
+local function fr_ranks(layout)
+  local ranks = {struct.unpack('>' .. string.rep('I4', layout.length), layout.blob, layout.ranks)}
+  ranks[layout.length + 1] = nil
+  return ranks
+end
+
+-- A row of this call: its layout and string, read in one step, written back by fr_commit when changed.
+local function fr_row(prefix, pos)
+  local row = FR.rows[pos]
+  if not row then
+    local got = redis.call('HMGET', prefix .. 'fr:rows', 's' .. pos, 'd' .. pos)
+    row = {pos = pos, layout = fr_decode(got[1]), bits = got[2], dirty = false}
+    FR.rows[pos] = row
+  end
+  return row
+end
+
+local function fr_seat_id(layout, at)
+  return string.format('%d', (struct.unpack('>I4', layout.blob, layout.ids + 4 * (at - 1))))
+end
+
+-- The row's blocks of k seats, best first: one byte per block, 127 + its start.
+local function fr_order(layout, k)
+  local at = layout.orders[k]
+  return string.sub(layout.blob, at + 1, at + string.byte(layout.blob, at))
+end
+
+-- '>I4I4...': the struct format of k ranks.
+local RANKS = {}
+local function fr_ranks_format(k)
+  local format = RANKS[k]
+  if not format then
+    format = '>' .. string.rep('I4', k)
+    RANKS[k] = format
+  end
+  return format
+end
+
+-- The free runs of a row string: s1, e1, s2, e2, ...; and the longest run's length.
+local function fr_runs(bits)
+  local runs, init, longest = {}, 1, 0
+  while true do
+    local s, e = string.find(bits, '%.+', init)
+    if not s then return runs, longest end
+    runs[#runs + 1] = s
+    runs[#runs + 1] = e
+    if e - s + 1 > longest then longest = e - s + 1 end
+    init = e + 2
+  end
+end
+
+local C = string.char
+
+-- The starts a of blocks of k seats in the free runs that leave no lone seat (`lone` false) or that do (true), as a
+-- Lua character class of bytes 127 + a; '' when there are none. In a run s..e (last start: l = e - k + 1) a block
+-- leaves a lone seat when exactly one free seat is left on one side: at s + 1 and l - 1.
+local function fr_class(runs, k, lone)
+  local class = ''
+  for i = 1, #runs, 2 do
+    local s, l = runs[i], runs[i + 1] - k + 1
+    local n = l - s
+    if n >= 0 then
+      if lone then
+        if n >= 1 then class = class .. C(128 + s, 126 + l) end
+      elseif n >= 4 then
+        class = class .. C(127 + s, 127 + l, 129 + s) .. '-' .. C(125 + l)
+      elseif n ~= 1 then
+        class = class .. C(127 + s, 127 + l)
+      end
+    end
+  end
+  return class
+end
+
+-- A block's score: (lone * LONE + rank sum) * R + best rank.
+local function fr_block_score(layout, start, k, lone)
+  local ranks = {struct.unpack(fr_ranks_format(k), layout.blob, layout.ranks + 4 * (start - 1))}
+  local sum, best = 0, ranks[1]
+  for i = 1, k do
+    local r = ranks[i]
+    sum = sum + r
+    if r < best then best = r end
+  end
+  if lone then sum = sum + FR.LONE end
+  return sum * FR.R + best
+end
+
+-- The row's best free block of k seats: its start and score; nil when none fits.
+local function fr_best(layout, runs, k)
+  local order = fr_order(layout, k)
+  local lone = false
+  local class = fr_class(runs, k, false)
+  local found = class ~= '' and string.find(order, '[' .. class .. ']')
+  if not found then
+    lone = true
+    class = fr_class(runs, k, true)
+    found = class ~= '' and string.find(order, '[' .. class .. ']')
+    if not found then return nil end
+  end
+  local start = string.byte(order, found) - 127
+  return start, fr_block_score(layout, start, k, lone)
+end
+
+-- A seat of the row changed status: free (not in the state hash) or taken.
+local function fr_set(row, at, taken)
+  local ch = taken and 'x' or '.'
+  if string.sub(row.bits, at, at) ~= ch then
+    row.bits = string.sub(row.bits, 1, at - 1) .. ch .. string.sub(row.bits, at + 1)
+    row.dirty = true
+  end
+end
+
+-- As fr_set, for a seat named by its id (seats outside the venue are ignored).
+local function fr_mark(prefix, seat, taken)
+  local id = tonumber(seat)
+  if not id then return end
+  local off = id - FR.base
+  if off < 0 or off >= FR.span then return end
+  local pos, at = struct.unpack('>HH', redis.call('GETRANGE', prefix .. 'fr:places', off * 4, off * 4 + 3))
+  if pos > 0 then fr_set(fr_row(prefix, pos), at, taken) end
+end
+
+local function fr_member(k, pos)
+  return string.format('%d:%06d', k, pos)
+end
+
+-- The row's entries in a ZSET: score, member pairs for the sizes it has a free block of (appended to `adds`), and
+-- the members of the sizes it has none of (to `removes`).
+local function fr_entries(row, adds, removes)
+  local runs, longest = fr_runs(row.bits)
+  local tail = string.format(':%06d', row.pos)
+  for k = 1, FR.K do
+    local start, score
+    if k <= longest then start, score = fr_best(row.layout, runs, k) end
+    if start then
+      adds[#adds + 1] = k * FR.BIG + score
+      adds[#adds + 1] = k .. tail
+    else
+      removes[#removes + 1] = k .. tail
+    end
+  end
+end
+
+-- Write back every row this call changed: its string, and its entries in the show's and its section's ZSET (the
+-- score of its best block of every size, set whether it changed or not: a ZADD that changes nothing is cheap, and
+-- the old scores need no storing).
+local function fr_commit(prefix)
+  local per_section, writes = {}, {}
+  for pos, row in pairs(FR.rows) do
+    if row.dirty then
+      local lists = per_section[row.layout.section]
+      if not lists then
+        lists = {{}, {}}
+        per_section[row.layout.section] = lists
+      end
+      fr_entries(row, lists[1], lists[2])
+      row.dirty = false
+      writes[#writes + 1] = 'd' .. pos
+      writes[#writes + 1] = row.bits
+    end
+  end
+  if #writes == 0 then return end
+  local all_adds, all_removes = {}, {}
+  for section, lists in pairs(per_section) do
+    local key = prefix .. 'fr:blocks:' .. section
+    if #lists[1] > 0 then redis.call('ZADD', key, unpack(lists[1])) end
+    if #lists[2] > 0 then redis.call('ZREM', key, unpack(lists[2])) end
+    for _, v in ipairs(lists[1]) do all_adds[#all_adds + 1] = v end
+    for _, v in ipairs(lists[2]) do all_removes[#all_removes + 1] = v end
+  end
+  if #all_adds > 0 then redis.call('ZADD', prefix .. 'fr:blocks', unpack(all_adds)) end
+  if #all_removes > 0 then redis.call('ZREM', prefix .. 'fr:blocks', unpack(all_removes)) end
+  redis.call('HSET', prefix .. 'fr:rows', unpack(writes))
+end
+
+-- The index's side of a call's changes ({seat, 'available' | 'held' | 'sold', taken before}, in order): a seat
+-- that was taken before and still is (held to sold, one hold to another) changes nothing here.
+local function fr_apply(prefix, changes)
+  if #changes == 0 or not fr_ready(prefix) then return end
+  for _, change in ipairs(changes) do
+    if not change[3] then fr_mark(prefix, change[1], change[2] ~= 'available') end
+  end
+  fr_commit(prefix)
+end
+
+local function fr_range(start, count)
+  local at = {}
+  for i = 1, count do at[i] = start + i - 1 end
+  return at
+end
+
+-- A block's score from the ranks: (lone * LONE + rank sum) * R + best rank (the accessible path).
+local function fr_score(ranks, start, k, lone)
+  local sum, best = 0, ranks[start]
+  for i = start, start + k - 1 do
+    local r = ranks[i]
+    sum = sum + r
+    if r < best then best = r end
+  end
+  if lone then sum = sum + FR.LONE end
+  return sum * FR.R + best
+end
+
+-- Accessible seats only, among the rows that have accessible seats: the best adjacent block of them (every block in
+-- the row's free runs: the lone-seat rule looks at all the row's seats); failing that, the best-ranked `count` free
+-- accessible seats of one row (the row where their rank sum is lowest).
+local function fr_pick_accessible(prefix, count, section)
+  local rows = cjson.decode(redis.call('HGET', prefix .. 'fr:meta', 'acc'))
+  local best
+  for _, pos in ipairs(rows) do
+    local row = fr_row(prefix, pos)
+    local layout = row.layout
+    if not section or layout.section == section then
+      local flags = string.sub(layout.blob, layout.flags, layout.flags + layout.length - 1)
+      local runs, ranks = fr_runs(row.bits), nil
+      for i = 1, #runs, 2 do
+        local s, e = runs[i], runs[i + 1]
+        for a = s, e - count + 1 do
+          local z = a + count - 1
+          local ordinary = string.find(flags, '0', a, true)
+          if not ordinary or ordinary > z then
+            ranks = ranks or fr_ranks(layout)
+            local score = fr_score(ranks, a, count, a - s == 1 or e - z == 1)
+            if not best or score < best[1] then best = {score, pos, a} end
+          end
+        end
+      end
+    end
+  end
+  if best then return best[2], fr_range(best[3], count) end
+  local fallback
+  for _, pos in ipairs(rows) do
+    local row = fr_row(prefix, pos)
+    local layout = row.layout
+    if not section or layout.section == section then
+      local usable = {}
+      for at = 1, layout.length do
+        if string.byte(row.bits, at) == 46 and string.byte(layout.blob, layout.flags + at - 1) == 49 then
+          usable[#usable + 1] = at
+        end
+      end
+      if #usable >= count then
+        local ranks = fr_ranks(layout)
+        table.sort(usable, function(a, b) return ranks[a] < ranks[b] end)
+        local chosen, sum = {}, 0
+        for i = 1, count do
+          chosen[i] = usable[i]
+          sum = sum + ranks[usable[i]]
+        end
+        if not fallback or sum < fallback[1] then
+          table.sort(chosen)
+          fallback = {sum, pos, chosen}
+        end
+      end
+    end
+  end
+  if fallback then return fallback[2], fallback[3] end
+  return nil
+end
+
+-- The best `count` seats for a best-available request: the row (as fr_row has it) and the seats' character
+-- positions in it, or nil when no seats satisfy the request.
+local function fr_pick(prefix, count, section, accessible)
+  if accessible then
+    local pos, at = fr_pick_accessible(prefix, count, section)
+    if pos then return fr_row(prefix, pos), at end
+    return nil
+  end
+  local zset = prefix .. 'fr:blocks'
+  if section then zset = zset .. ':' .. section end
+  local head = redis.call('ZRANGE', zset, string.format('%d', count * FR.BIG),
+    string.format('(%d', (count + 1) * FR.BIG), 'BYSCORE', 'LIMIT', 0, 1)
+  if #head == 0 then return nil end
+  local row = fr_row(prefix, tonumber(string.sub(head[1], -6)))
+  local start = fr_best(row.layout, (fr_runs(row.bits)), count)
+  return row, fr_range(start, count)
+end
+"""
+
+# KEYS: version, state, fr:meta.
+# ARGV: prefix, K, R, base, span, places, sections (JSON list), accessible rows (JSON list), then one
+#       (layout, empty row string) pair per row, in row-position order.
+# -> 1 when built, 0 when an index for blocks of K seats or more is already there, {'needs_init'} when the show's
+#    state is not built. The index is built from the state as it is now, in the same step, so no change is missed.
+BUILD_INDEX = FREE_RUNS + r"""
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'needs_init'} end
+local prefix, K = ARGV[1], tonumber(ARGV[2])
+local old = redis.call('HGET', KEYS[3], 'K')
+if old and tonumber(old) >= K then return 0 end
+local dropped = {prefix .. 'fr:rows', prefix .. 'fr:places', prefix .. 'fr:blocks', KEYS[3]}
+for _, section in ipairs(cjson.decode(ARGV[7])) do dropped[#dropped + 1] = prefix .. 'fr:blocks:' .. section end
+redis.call('DEL', unpack(dropped))
+
+local R = tonumber(ARGV[3])
+FR.ready, FR.K, FR.R, FR.base, FR.span = true, K, R, tonumber(ARGV[4]), tonumber(ARGV[5])
+FR.LONE, FR.BIG = K * R, 2 * K * R * R
+local places = ARGV[6]
+local FIRST = 9
+local nrows = (#ARGV - FIRST + 1) / 2
+-- Every seat in the state hash (held or sold) is taken.
+local taken = {}
+for _, seat in ipairs(redis.call('HKEYS', KEYS[2])) do
+  local id = tonumber(seat)
+  if id then
+    local off = id - FR.base
+    if off >= 0 and off < FR.span then
+      local pos, at = struct.unpack('>HH', string.sub(places, off * 4 + 1, off * 4 + 4))
+      if pos > 0 then
+        taken[pos] = taken[pos] or {}
+        taken[pos][#taken[pos] + 1] = at
+      end
+    end
+  end
+end
+local fields, adds, removes = {}, {}, {}
+for pos = 1, nrows do
+  local blob, bits = ARGV[FIRST + 2 * pos - 2], ARGV[FIRST + 2 * pos - 1]
+  if taken[pos] then
+    local chars = {}
+    for i = 1, #bits do chars[i] = string.sub(bits, i, i) end
+    for _, at in ipairs(taken[pos]) do chars[at] = 'x' end
+    bits = table.concat(chars)
+  end
+  local row = {pos = pos, layout = fr_decode(blob), bits = bits}
+  local section = row.layout.section
+  adds[section] = adds[section] or {}
+  fr_entries(row, adds[section], removes)
+  fields[#fields + 1] = 's' .. pos
+  fields[#fields + 1] = blob
+  fields[#fields + 1] = 'd' .. pos
+  fields[#fields + 1] = bits
+end
+local function in_chunks(command, key, list)
+  for i = 1, #list, 1000 do redis.call(command, key, unpack(list, i, math.min(i + 999, #list))) end
+end
+in_chunks('HSET', prefix .. 'fr:rows', fields)
+for section, list in pairs(adds) do
+  in_chunks('ZADD', prefix .. 'fr:blocks:' .. section, list)
+  in_chunks('ZADD', prefix .. 'fr:blocks', list)
+end
+redis.call('SET', prefix .. 'fr:places', places)
+redis.call('HSET', KEYS[3], 'K', K, 'R', ARGV[3], 'base', ARGV[4], 'span', ARGV[5], 'acc', ARGV[8])
+return 1
+"""
