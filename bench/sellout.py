@@ -215,6 +215,19 @@ def _py_spy(pids: list[int], seconds: float, out_dir: Path) -> list[subprocess.P
     return samplers
 
 
+async def _warm_index(base_url: str, show_id: int, cookie: str, seats: int) -> None:
+    """One best-available hold at a time, each on a new connection (so on either worker), released at once: the
+    show's free-run index and each worker's copy of the venue are built before 64 fans ask at the same moment."""
+    import httpx
+
+    for _ in range(6):
+        async with httpx.AsyncClient(base_url=base_url, timeout=300, headers={"Cookie": cookie}) as client:
+            answer = await client.post(f"/api/v1/shows/{show_id}/holds",
+                                       json={"best_available": {"count": seats}})
+            if answer.status_code == 201:
+                await client.delete(f"/api/v1/holds/{answer.json()['hold_id']}")
+
+
 def _standin(launcher: int) -> list[int]:
     """The Stripe stand-in under the launcher (its CPU is reported beside the app's: it answers every payment)."""
     kids = subprocess.run(["pgrep", "-P", str(launcher)], capture_output=True, text=True).stdout.split()
@@ -255,6 +268,7 @@ async def _run(args: argparse.Namespace) -> tuple[str, bool]:
         assert server.process is not None
         workers = [int(pid) for pid in _children(server.process.pid)]
         standin = _standin(server.process.pid)
+        await _warm_index(server.url, show["id"], f"{SESSION_COOKIE}={fans[0].session_id}", args.seats)
         starts_at = time.time() + 2.0
         measure_from = starts_at + args.warmup
         spec = LoopSpec(host="127.0.0.1", port=server.port, standin_port=server.standin_port, show_id=show["id"],
