@@ -96,6 +96,13 @@ async def order_of_intent(intent: IntentSnapshot) -> OrderFacts | None:
     return facts_of(row) if row else None
 
 
+async def settled_status_of_intent(intent_id: str) -> str | None:
+    """`paid` or `refunded` when the intent's order has reached one of them (no transition leaves them but the
+    refund retry, which needs no intent), else None: the intent must be read back and settled."""
+    row = await Order.select(Order.status).where(Order.payment_intent_id == intent_id).first()
+    return row["status"] if row and row["status"] in (PAID, REFUNDED) else None
+
+
 def expiry_grace(hold_ttl_seconds: int) -> timedelta:
     """How long after its hold an unpaid order stays payable: a card confirmed in the hold's last second still
     lands (and is honoured if its seats are free). A tenth of the hold, at most 30 seconds."""
@@ -223,11 +230,15 @@ async def _commit_paid(order: OrderFacts, items: list[dict], intent: IntentSnaps
         await issue(order_id=order.id, show_id=order.show_id, profile_id=order.profile_id, currency=order.currency,
                     seats=[SoldSeat(item["seat"], item["price_cents"]) for item in items], issued_at=now)
         await order_states.move(row, PAID, now, paid_at=now, last_payment_error=None, payment_intent_id=intent.id)
-        await ledger.append(ledger.LedgerEntry(
-            kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
-            amount_cents=intent.amount_received, currency=intent.currency, status=intent.status,
-        ), now)
+        # Last: the show's chain head stays locked from this statement to the commit, and no longer.
+        await ledger.append(_payment_entry(order, intent), now)
     return True
+
+
+def _payment_entry(order: OrderFacts, intent: IntentSnapshot) -> ledger.LedgerEntry:
+    return ledger.LedgerEntry(kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
+                              amount_cents=intent.amount_received, currency=intent.currency, status=intent.status,
+                              chain=order.show_id)
 
 
 async def _announce_sale(redis: Redis, turns: ShoppingTurns, order: OrderFacts, seat_ids: list[str]) -> None:
@@ -254,10 +265,7 @@ async def _refund_instead(gateway: StripeGateway, order: OrderFacts, intent: Int
             return row["status"] if row else REFUNDED
         await order_states.move(row, REFUNDED, now, refund_reason=reason, payment_intent_id=intent.id)
         # The money did arrive; the refund row follows once Stripe has it.
-        await ledger.append(ledger.LedgerEntry(
-            kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
-            amount_cents=intent.amount_received, currency=intent.currency, status=intent.status,
-        ), now)
+        await ledger.append(_payment_entry(order, intent), now)
     logger.info("order %s refunded: %s", order.id, reason)
     try:
         await issue_refund(gateway, order, intent.id, now)
@@ -277,6 +285,7 @@ async def issue_refund(gateway: StripeGateway, order: OrderFacts, intent_id: str
         amount_cents=refund.amount if refund else order.amount_cents,
         currency=refund.currency if refund else order.currency,
         status=refund.status if refund else "already_refunded",
+        chain=order.show_id,
     )
     async with write_transaction():
         await ledger.append(entry, now, once_per_order=True)

@@ -1,7 +1,8 @@
 """Stripe webhooks: a trigger to look, never the truth itself.
 
 The signature is verified over the raw body; then the PaymentIntent is read back from Stripe and handed to the
-settlement path, which does the same whatever the event claimed. An event id is recorded only after it was
+settlement path, which does the same whatever the event claimed (unless its order is already paid or refunded,
+final whatever the intent says: usually the fan's browser had it settled before the webhook came). An event id is recorded only after it was
 handled, so an event whose handling failed (answered 503) is handled again when Stripe retries, and a replayed
 event that was handled adds nothing.
 """
@@ -16,7 +17,7 @@ from redis.asyncio import Redis
 
 from backend.booking.guards import ShoppingTurns
 from backend.payments.gateway import IntentMissing, StripeGateway
-from backend.payments.settlement import settle_intent
+from backend.payments.settlement import settle_intent, settled_status_of_intent
 from backend.payments.transactions import is_unique_violation
 from db.tables import ProcessedWebhookEvent
 
@@ -43,6 +44,10 @@ async def handle_webhook(redis: Redis, gateway: StripeGateway, turns: ShoppingTu
         return WebhookOutcome(duplicate=True)
     status = None
     if event.type in INTENT_EVENTS and event.object_type == "payment_intent" and event.object_id:
+        # Most deliveries now arrive after the fan's browser had the order settled: a paid or refunded order
+        # moves no further whatever its intent says, so Stripe is not asked again.
+        status = await settled_status_of_intent(event.object_id)
+    if status is None and event.type in INTENT_EVENTS and event.object_type == "payment_intent" and event.object_id:
         try:
             intent = await gateway.retrieve_intent(event.object_id)
         except IntentMissing:

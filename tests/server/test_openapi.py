@@ -43,6 +43,7 @@ OPERATIONS = {
     ("GET", "/api/v1/orders/{order_id}", "getOrder"),
     ("DELETE", "/api/v1/orders/{order_id}", "cancelOrder"),
     ("POST", "/api/v1/orders/{order_id}/paying", "startPaying"),
+    ("POST", "/api/v1/orders/{order_id}/settle", "settleOrder"),
     ("POST", "/api/v1/payments/stripe/webhook", "stripeWebhook"),
     ("POST", "/api/v1/shows/{show_id}/queue", "joinQueue"),
     ("GET", "/api/v1/shows/{show_id}/queue/me", "getMyQueueEntry"),
