@@ -106,6 +106,9 @@ class Settings:
     # The proxies whose X-Forwarded-For (and -Proto) name the client: addresses or networks. None by default: a
     # client that reaches the server directly, from loopback too, is the address it connects from.
     forwarded_allow_ips: tuple[str, ...] = ()
+    # Where the worker processes keep their Prometheus metrics (prometheus_client's multiprocess mode); `just serve`
+    # uses var/prometheus when unset.
+    prometheus_multiproc_dir: Path | None = None
 
     @property
     def redis_cluster(self) -> bool:
@@ -258,6 +261,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         mail_from=env.get("MAIL_FROM") or "Showtime <no-reply@showtime.invalid>",
         registrations_per_address_per_hour=_int(env, "REGISTRATIONS_PER_ADDRESS_PER_HOUR", 10),
         forwarded_allow_ips=_forwarded_allow_ips(env),
+        prometheus_multiproc_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"]).resolve()
+        if env.get("PROMETHEUS_MULTIPROC_DIR") else None,
     )
 
 

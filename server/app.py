@@ -10,6 +10,7 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.types import ASGIApp
 
+from backend.edge.metrics import PROMETHEUS, RequestMetrics
 from backend.edge.middleware import EdgeMiddleware
 from backend.errors import document_error_shape
 from backend.payments import WEBHOOK_PATH
@@ -36,4 +37,4 @@ def create_asgi_app(settings: Settings | None = None) -> ASGIApp:
     return EdgeMiddleware(create_app(settings),
                           trusted_origins=[settings.public_origin] if settings.public_origin else [],
                           exempt_paths=[WEBHOOK_PATH], stripe_origins=_stripe_origins(settings),
-                          hsts=settings.production)
+                          hsts=settings.production, requests=RequestMetrics(PROMETHEUS))

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from backend.infra import metrics
 from backend.infra.periodic import repeat_forever
 from backend.payments.ledger import ChainReport
 from backend.settings import Settings
@@ -48,6 +49,7 @@ async def _head() -> tuple[int, str] | None:
     return (row["seq"], row["entry_hash"]) if row else None
 
 
+@metrics.checkpointed
 async def write_checkpoint(secret_key: str, now: datetime) -> Checkpoint | None:
     """Note the current head unless the newest checkpoint already says the same (an idle ledger adds no rows)."""
     head = await _head()
