@@ -5,11 +5,12 @@ The plugin's configuration (`PROMETHEUS`) groups paths by their route template (
 route, never per show or order id). Its metrics (`litestar_requests_total`, `litestar_request_duration_seconds`,
 `litestar_requests_error_total`, by method, path template, status code and app name) are recorded by `RequestMetrics`,
 a subclass of the plugin's middleware that the edge's own middleware calls, since that one already times every
-request for the access log. The plugin's middleware as a layer of its own cost a request about 40 µs of CPU (a
-Request object and its URL parsed, label children found under prometheus_client's lock, an in-progress gauge, a
-send wrapper made with `functools.wraps`), a lean layer about 10; recorded by the edge, about 3 (bench/holds.py and
-the figures in docs/performance.md, "Metrics"). No in-progress gauge: two more writes per request, and the access
-log and uvicorn already show concurrency.
+request for the access log, and tallied in memory (backend.infra.metrics.TALLY, written once a second). The plugin's
+middleware as a layer of its own added ~50 µs of CPU to a request (a Request object and its URL parsed, label
+children found under prometheus_client's lock, an in-progress gauge, a send wrapper made with `functools.wraps`, and
+five locked writes into the mapped files of multiprocess mode); recorded by the edge and tallied, ~4 µs
+(bench/metrics_overhead.py, docs/performance.md "Metrics overhead"; a hold request costs ~200-400 µs). No in-progress
+gauge: the access log and uvicorn already show concurrency.
 
 The answer sums every worker's files (multiprocess mode, backend.infra.metrics), drops the live gauges of workers that
 died unannounced, and adds what domains read at scrape time (`ScrapeHook`s, e.g. the waiting rooms' lines).
@@ -60,10 +61,10 @@ class RequestMetrics(PrometheusMiddleware):
         path = scope.get("path_template", UNROUTED) if self._config.group_path else scope["path"]
         key = (method, path, status)
         count, duration, errors = self._bound.get(key) or self._bind(key)
-        count.inc()
-        duration.observe(seconds)
+        metrics.TALLY.inc(count)
+        metrics.TALLY.observe(duration, seconds)
         if status >= 500:
-            errors.inc()
+            metrics.TALLY.inc(errors)
 
     def _bind(self, key: tuple[str, str, int]) -> tuple[Any, Any, Any]:
         method, path, status = key
@@ -96,6 +97,7 @@ class _Answer:
         self.families = families
 
     def collect(self) -> Iterator[Metric]:
+        metrics.TALLY.flush()  # this process's own counts, up to now; the other workers' are at most FLUSH_S late
         directory = metrics.multiprocess_dir()
         if directory:
             metrics.reap_dead_processes()

@@ -1,6 +1,7 @@
 """GET /metrics on a server of two worker processes (prometheus_client's multiprocess mode): after a purchase, a refused
 hold, a best-available hold, a waiting room's admission and a watched live map, every counter moved by exactly what
-happened, summed over both workers; live gauges follow the sockets; the waiting room's gauges name the show.
+happened, summed over both workers; live gauges follow the sockets; the waiting room's gauges name the show. (Each
+worker writes what it tallied once per metrics.FLUSH_S: the test lets that pass before it reads.)
 
 The counts are printed into the run's output (CI's log shows them)."""
 
@@ -108,6 +109,7 @@ async def test_metrics_add_up_over_two_workers(two_workers: ServerProcess, pytes
     show = await create_show()
     queued = await create_show(queue_enabled=True)
     buyer, rival = await _fan(server), await _fan(server)
+    await asyncio.sleep(2 * metrics.FLUSH_S)
     before = await scrape(server)
     try:
         async with websockets.connect(f"{server.ws_url}/api/v1/shows/{show.id}/live") as watcher:
@@ -138,9 +140,11 @@ async def test_metrics_add_up_over_two_workers(two_workers: ServerProcess, pytes
                     assert (await fresh.get(LIVEZ)).status_code == 200
                 livez += 1
         # The checkout's payment_intent.created and the payment's succeeded event: two webhooks.
-        after = await eventually(lambda: _when(server, lambda s: requests(s, "POST", WEBHOOK, 200)
-                                               - requests(before, "POST", WEBHOOK, 200) >= 2), timeout=15)
+        await eventually(lambda: _when(server, lambda s: requests(s, "POST", WEBHOOK, 200)
+                                       - requests(before, "POST", WEBHOOK, 200) >= 2), timeout=15)
         [closed] = await eventually(lambda: _sockets_open(server, expected=0), timeout=10)
+        await asyncio.sleep(2 * metrics.FLUSH_S)  # every worker has written what it tallied
+        after = await scrape(server)
     finally:
         await buyer.aclose()
         await rival.aclose()
@@ -230,6 +234,35 @@ def _live_sockets(var_dir: Path) -> dict[str, float]:
         found[pid] = sum(sample.value for metric in MultiProcessCollector.merge([file]) for sample in metric.samples
                          if sample.name == "showtime_sockets_open" and sample.labels.get("feed") == "live_map")
     return found
+
+
+def test_a_tally_writes_what_one_by_one_observations_would() -> None:
+    """Tally (backend.infra.metrics) adds into prometheus_client's values directly: the result must be the one the
+    library's own calls give, bucket by bucket (a change inside prometheus_client would show here)."""
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+
+    registry = CollectorRegistry()
+    buckets = (0.001, 0.01, 0.1, 1.0)
+    direct, tallied = (Histogram(f"t_{name}_seconds", "t", ["kind"], buckets=buckets, registry=registry)
+                       for name in ("direct", "tallied"))
+    direct_count, tallied_count = (Counter(f"t_{name}", "t", registry=registry) for name in ("direct", "tallied"))
+    tally = metrics.Tally()
+    values = [0.0005, 0.001, 0.0011, 0.05, 0.1, 0.5, 1.0, 7.0, 0.0]
+    for v in values:
+        direct.labels("a").observe(v)
+        direct_count.inc(2)
+        tally.observe(tallied.labels("a"), v)
+        tally.inc(tallied_count, 2)
+    tally.flush()
+
+    def samples(name: str) -> list[tuple[str, dict[str, str], float]]:
+        return [(s.name.replace(name, ""), s.labels, s.value) for metric in registry.collect()
+                for s in metric.samples if s.name.startswith(name) and not s.name.endswith("_created")]
+
+    assert samples("t_tallied_seconds") == samples("t_direct_seconds")
+    assert samples("t_tallied_total") == samples("t_direct_total") == [("", {}, 18.0)]
+    tally.flush()  # nothing twice
+    assert samples("t_tallied_seconds") == samples("t_direct_seconds")
 
 
 # A worker that opens a socket and counts two expired holds, then dies: said (process_exiting) or not (os._exit).
