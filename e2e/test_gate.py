@@ -194,3 +194,39 @@ async def test_offline_scanner_answers_as_the_online_check_does(browser: Browser
             online.append(response.json()["result"])
     expected = [answer for _, _, answer in cases]
     assert offline == online == expected, list(zip([name for name, _, _ in cases], offline, online, strict=True))
+
+
+async def test_scanner_opens_and_checks_with_no_network_after_one_visit(browser: Browser, server, make_fan) -> None:
+    """One online visit sets the gate up (keys downloaded, the page kept by its service worker); then, with the
+    network gone before the page is even requested, a reload opens the scanner and it lets a live code in; back
+    online, the scan reaches the server."""
+    show = await create_show(rows=1, seats_per_row=4)
+    fan = await make_fan()
+    (ticket,) = await buy(server, fan, show.id, show.rows["Front/A"][:1])
+    phone = Device()
+    certificate = await phone.certificate(fan, ticket["ticket_id"])
+    email = unique_email("gate")
+    await create_scanner(email, password=STRONG_PASSWORD)
+    context = await new_context(browser, server.url)
+    try:
+        page = await context.new_page()
+        await sign_in_to_scanner(page, email)
+        await start_scanning(page, str(show.id), "Offline gate")
+        await expect(page.get_by_test_id("scan-offline-ready")).to_have_attribute("data-state", "ready")
+
+        await context.set_offline(True)
+        reloaded = await page.reload()
+        assert reloaded is not None and reloaded.from_service_worker
+        await expect(page.get_by_test_id("scanner")).to_be_visible()
+        await expect(page.get_by_test_id("scan-network")).to_have_attribute("data-online", "false")
+        assert await scan(page, phone.code(certificate)) == "valid"
+        await expect(page.get_by_test_id("scan-pending")).to_have_attribute("data-pending", "1")
+
+        await context.set_offline(False)
+        await expect(page.get_by_test_id("scan-pending")).to_have_attribute("data-pending", "0", timeout=20_000)
+    finally:
+        await context.close()
+    async with httpx.AsyncClient(base_url=server.url) as gate:
+        answer = (await gate.post("/api/v1/tickets/verify", json={"code": phone.code(certificate)},
+                                  headers=SCANNER)).json()
+    assert (answer["result"], answer["scanned_gate"]) == ("already_scanned", "Offline gate"), answer

@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig, type PluginOption } from 'vite';
 import preact from '@preact/preset-vite';
+import { scannerServiceWorker } from './plugins/serviceWorker';
 
 // The API server (Litestar) listens on 127.0.0.1:8000 in development. The proxy keeps the
 // SPA and the API on one origin, as in production, so the session cookie (SameSite=Lax) and
@@ -13,7 +14,8 @@ const proxy = {
 };
 
 export default defineConfig(() => {
-  const plugins: PluginOption[] = [preact()];
+  // The scanner's service worker (dist/sw.js) is built last, from the finished bundle's list of files.
+  const plugins: PluginOption[] = [preact(), scannerServiceWorker()];
   return {
     plugins,
     server: { proxy },

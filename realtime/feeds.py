@@ -57,8 +57,9 @@ class Feed(abc.ABC):
     # ------------------------------------------------------------ what each kind of feed defines
 
     @abc.abstractmethod
-    def welcome(self, watcher: Watcher) -> None:
-        """Give a newcomer what it needs before the next broadcast (or nothing, if that broadcast will do)."""
+    def welcome(self, watcher: Watcher, since: int | None) -> None:
+        """Give a newcomer what it needs before the next broadcast (or nothing, if that broadcast will do).
+        `since`: the version a reconnecting client says it has, where the feed has versions (else None)."""
 
     @abc.abstractmethod
     def receive(self, payload: bytes) -> None:
@@ -73,14 +74,14 @@ class Feed(abc.ABC):
     def start(self) -> None:
         self.task = asyncio.create_task(self._run(), name=f"{type(self).__name__}-{self.show_id}")
 
-    def add(self, watcher: Watcher) -> None:
+    def add(self, watcher: Watcher, since: int | None = None) -> None:
         watcher.backlog = self.backlog
         if self._sends_path != watcher.direct:
             self._sends_path = watcher.direct
             logger.info("%s of show %s sends %s", type(self).__name__, self.show_id,
                         "prepared frames to the transport" if watcher.direct else "through ASGI")
         self.watchers.add(watcher)
-        self.welcome(watcher)
+        self.welcome(watcher, since)
 
     def remove(self, watcher: Watcher) -> None:
         self.watchers.discard(watcher)
@@ -203,12 +204,12 @@ class FeedHub(Generic[FeedT]):
             feed.start()
         return feed
 
-    async def watch(self, socket: WebSocket, show_id: int) -> None:
+    async def watch(self, socket: WebSocket, show_id: int, since: int | None = None) -> None:
         """Serve one accepted socket until it leaves."""
         await asyncio.wait_for(self.ready.wait(), READY_TIMEOUT_S)
         watcher = Watcher(socket)
         feed = self.feed(show_id)
-        feed.add(watcher)
+        feed.add(watcher, since)
         metrics.socket_opened(feed.kind)
         try:
             await watcher.serve()

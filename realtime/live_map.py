@@ -16,6 +16,13 @@ once per version, however many join) and then every diff, each starting where th
 Anything that breaks the chain - a version gap, a reset after Redis lost its data, a resubscription after a lost
 connection, or an audit that finds Redis ahead of the stream - reloads the snapshot and sends it to every watcher
 instead of a diff.
+
+A client back from a lost connection (a server that restarted closes its sockets with 1012) may say which version it
+has (`?since=V`): when the feed's recent steps reach back to V, its first message is one diff from V (empty when V is
+the feed's version), encoded once per V and version however many come back; otherwise the snapshot. Versions are
+Redis's, the same on every process, so a client can resume on any process whose feed holds the steps. V may fall
+inside a step (another process folded other windows): the diff then starts at that step, and the changes it repeats
+set seats to the status the client already has.
 """
 
 from __future__ import annotations
@@ -83,16 +90,34 @@ class ShowFeed(Feed):
         self.seats: dict[str, seats.HeldOrSold] = {}
         self.stale = True  # the next flush must reload the snapshot instead of sending a diff
         self._snapshot_event: tuple[int, Outgoing] | None = None
+        self._resumptions: dict[int, Outgoing] = {}  # first messages of resuming clients, by their `since`...
+        self._resumptions_at: int | None = None  # ...for this version of the map
         self._steps: deque[tuple[int, int, dict[str, seats.SeatStatus]]] = deque(maxlen=STEPS_KEPT)  # (from, to, ..)
         self._inbox: list[SeatChanges | None] = []  # None: the subscription was (re)confirmed
         self._arrived = asyncio.Event()
         self._subscribed = asyncio.Event()
 
-    def welcome(self, watcher: Watcher) -> None:
+    def welcome(self, watcher: Watcher, since: int | None = None) -> None:
         if self.version is not None and not self.stale:
-            watcher.offer(self._snapshot())
+            watcher.offer((self._resumption(since) if since is not None else None) or self._snapshot())
             watcher.version = self.version
         # Otherwise the snapshot that the feed is about to load goes to every watcher, this one included.
+
+    def _resumption(self, since: int) -> Outgoing | None:
+        """The first message for a client that has version `since`: a diff from it to the feed's version, or None
+        (it gets the snapshot) when the steps kept do not reach back to it. Version 0 (a show not built in Redis,
+        read from the database) is never resumed: two reads of an unbuilt show may differ."""
+        assert self.version is not None
+        if self._resumptions_at != self.version:
+            self._resumptions, self._resumptions_at = {}, self.version
+        message = self._resumptions.get(since)
+        if message is None:
+            changes = {} if since == self.version != seats.NOT_BUILT else self._changes_since(since)
+            if changes is None:
+                return None
+            diff = Diff(from_version=since, version=self.version, changes=list(changes.items()))
+            message = self._resumptions[since] = Outgoing(encode(diff).decode())
+        return message
 
     def _snapshot(self) -> Outgoing:
         assert self.version is not None
@@ -183,18 +208,26 @@ class ShowFeed(Feed):
 
     def _catch_up(self, have: int | None) -> tuple[Outgoing, bool]:
         """What brings a watcher from version `have` to the feed's: one diff of the steps since, or the snapshot
-        (which replaces anything queued) when `have` starts none of the steps kept."""
+        (which replaces anything queued) when `have` falls in none of the steps kept."""
         assert self.version is not None
-        merged: dict[str, seats.SeatStatus] = {}
-        found = False
-        for start, _, changes in self._steps:
-            found = found or start == have
-            if found:
-                merged.update(changes)  # a later change to the same seat wins
-        if not found or have is None:
+        merged = None if have is None else self._changes_since(have)
+        if merged is None or have is None:
             return self._snapshot(), True
         diff = Diff(from_version=have, version=self.version, changes=list(merged.items()))
         return Outgoing(encode(diff).decode()), False
+
+    def _changes_since(self, have: int) -> dict[str, seats.SeatStatus] | None:
+        """Every seat changed after version `have`, with its status now: the steps from the one that `have` falls
+        in (start <= have < end) merged, a later change to a seat winning; None when no step kept holds `have`.
+        Where `have` is inside a step, the changes made before it in that step come along too: they set those
+        seats to what the client already has (nothing changed them since, or a later step says so)."""
+        merged: dict[str, seats.SeatStatus] = {}
+        found = False
+        for start, end, changes in self._steps:
+            found = found or start <= have < end
+            if found:
+                merged.update(changes)
+        return merged if found else None
 
     def _absorb(self, inbox: list[SeatChanges | None]) -> None:
         """Fold messages into the feed's map as one step; on anything that breaks the chain, mark the feed stale."""

@@ -20,6 +20,8 @@ from realtime.watchers import WS_INTERNAL_ERROR, close_quietly, refuse
 
 logger = logging.getLogger("showtime.realtime.routes")
 
+MAX_VERSION_DIGITS = 19  # a version is a signed 64-bit Redis integer
+
 
 async def _show_or_refuse(
     socket: WebSocket, show_id: str, facts: ShowFactsCache, needs_queue: bool = False
@@ -35,15 +37,25 @@ async def _show_or_refuse(
     return show
 
 
+def resume_from(socket: WebSocket) -> int | None:
+    """The live map's `?since=V` (an extension to API.md): the version a client reconnecting after a lost
+    connection already has. Anything but a plain non-negative integer counts as absent (a snapshot, as before)."""
+    raw = socket.query_params.get("since")
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_VERSION_DIGITS:
+        return None
+    return int(raw)
+
+
 async def _serve(
-    socket: WebSocket, show_id: str, hub: FeedHub[Any], facts: ShowFactsCache, needs_queue: bool = False
+    socket: WebSocket, show_id: str, hub: FeedHub[Any], facts: ShowFactsCache, needs_queue: bool = False,
+    since: int | None = None,
 ) -> None:
     try:
         show = await _show_or_refuse(socket, show_id, facts, needs_queue)
         if show is None:
             return
         await socket.accept()
-        await hub.watch(socket, show.id)
+        await hub.watch(socket, show.id, since)
     except Exception:
         logger.exception("socket %s failed", socket.scope["path"])
         await close_quietly(socket, WS_INTERNAL_ERROR, "internal error")
@@ -51,8 +63,10 @@ async def _serve(
 
 @websocket("/api/v1/shows/{show_id:str}/live")
 async def live_map_socket(socket: WebSocket, show_id: str, live_map_hub: FeedHub, show_facts: ShowFactsCache) -> None:
-    """A snapshot of held and sold seats, then coalesced diffs, each starting at the previous message's version."""
-    await _serve(socket, show_id, live_map_hub, show_facts)
+    """A snapshot of held and sold seats, then coalesced diffs, each starting at the previous message's version.
+    With `?since=V` (a client back after a lost connection, e.g. a 1012 when a server restarts) the first message
+    is a diff from V instead, when this process's feed still holds the steps since V; else the snapshot."""
+    await _serve(socket, show_id, live_map_hub, show_facts, since=resume_from(socket))
 
 
 @websocket("/api/v1/shows/{show_id:str}/queue/live")

@@ -50,6 +50,9 @@ def security_headers(stripe_origins: Iterable[str], hsts: bool) -> tuple[list[tu
         f"script-src 'self' {stripe}; "
         f"frame-src {stripe or chr(39) + 'none' + chr(39)}; "
         f"connect-src 'self' ws: wss: {stripe}; "
+        # The scanner's service worker (/sw.js) and nothing else: without this, workers would fall back to
+        # script-src and could also come from Stripe's origins.
+        "worker-src 'self'; "
         "img-src 'self' data: blob:; "
         "style-src 'self'; "
         "font-src 'self'; "

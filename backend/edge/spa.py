@@ -16,6 +16,10 @@ from backend.wiring import Contribution, Services
 
 SPA_DIST = PROJECT_ROOT / "frontend" / "dist"
 SCHEMA_ASSETS = "/schema-assets"
+# The gate scanner's service worker (frontend/src/offline/worker.ts). At the root, so the scope it is registered
+# with (/scan) lies within the script's own path; revalidated on every fetch, so a new build reaches the gates on
+# their next visit rather than an hour later.
+SERVICE_WORKER = "sw.js"
 
 
 def _spa_index() -> Path | None:
@@ -35,8 +39,8 @@ async def spa_fallback(path: str = "/") -> Response:
     candidate = (SPA_DIST / path.lstrip("/")).resolve()
     if path != "/" and candidate.is_file() and candidate.is_relative_to(SPA_DIST.resolve()):
         media_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
-        return Response(candidate.read_bytes(), media_type=media_type,
-                        headers={"Cache-Control": "public, max-age=3600"})
+        cache = "no-cache" if path.lstrip("/") == SERVICE_WORKER else "public, max-age=3600"
+        return Response(candidate.read_bytes(), media_type=media_type, headers={"Cache-Control": cache})
     return Response(index.read_bytes(), media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 

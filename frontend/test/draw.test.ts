@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import vectorsText from '../../tests/realtime/draw_vectors.json?raw';
+import vectorsText from '../../tests/realtime/waiting_room/draw_vectors.json?raw';
 import { below, canonicalEntries, checkDraw, commitmentOf, DRAW_ALGORITHM, drawOrder, entriesHash, fromHex } from '../src/queue/draw';
 
-// The same vectors as tests/realtime/test_draw_algorithm.py: the browser and the server draw alike.
+// The same vectors as tests/realtime/waiting_room/test_draw_algorithm.py: the browser and the server draw alike.
 interface Vector {
   seed: string;
   commitment: string;

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { matchRoute } from '../src/lib/router';
 import { session } from '../src/lib/session';
 import { VerifyEmailPage } from '../src/pages/VerifyEmailPage';
@@ -100,6 +100,10 @@ afterEach(() => {
   root.remove();
   vi.unstubAllGlobals();
 });
+// Preact runs effects after paint: requestAnimationFrame raced by a 100 ms timer that then calls
+// cancelAnimationFrame. On a loaded machine that timer can outlive the file's jsdom (an unhandled
+// "cancelAnimationFrame is not defined", which fails the run): let it fire while jsdom still exists.
+afterAll(() => new Promise((resolve) => setTimeout(resolve, 150)));
 
 const panel = () => root.querySelector<HTMLElement>('[data-testid=draw-check]');
 

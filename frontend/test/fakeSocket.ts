@@ -4,7 +4,7 @@ import type { SocketLike } from '../src/lib/socket';
 export class FakeSocket implements SocketLike {
   onopen: ((ev: unknown) => void) | null = null;
   onmessage: ((ev: { data: unknown }) => void) | null = null;
-  onclose: ((ev: unknown) => void) | null = null;
+  onclose: ((ev: { code?: number }) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
   closed = false;
   constructor(readonly url: string) {}
@@ -17,9 +17,10 @@ export class FakeSocket implements SocketLike {
   sendRaw(data: unknown) {
     this.onmessage?.({ data });
   }
-  drop() {
+  /** The connection ends: with the close code the server sent (1012: it restarted), or none (1006, lost). */
+  drop(code?: number) {
     this.closed = true;
-    this.onclose?.({});
+    this.onclose?.(code === undefined ? {} : { code });
   }
   close() {
     this.closed = true;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay, ReconnectingSocket, type LiveState } from '../src/lib/socket';
-import { isLiveMessage, LiveMapFeed } from '../src/seatmap/live';
+import { isLiveMessage, LiveMapFeed, resumeUrl } from '../src/seatmap/live';
 import { SeatMapModel } from '../src/seatmap/model';
 import { hall } from './fixtures';
 import { socketFactory } from './fakeSocket';
@@ -86,6 +86,92 @@ describe('LiveMapFeed', () => {
     expect(model.statusName(0)).toBe('available');
     expect(model.statusName(2)).toBe('sold');
     feed.stop();
+  });
+
+  it('resumes from its version after a restart (1012): a diff from it, or a snapshot, each applied', () => {
+    const model = SeatMapModel.fromMap(hall(2, 3, 2));
+    const { sockets, factory } = socketFactory();
+    const states: LiveState[] = [];
+    const feed = new LiveMapFeed(model, 'ws://x/live', { factory, random: () => 0, onState: (st) => states.push(st) });
+    feed.start();
+    expect(sockets[0]!.url).toBe('ws://x/live'); // nothing to resume from yet: the snapshot
+    sockets[0]!.open();
+    sockets[0]!.send({ type: 'snapshot', version: 10, seats: { 'S0-A-1': 'sold' } });
+    sockets[0]!.send({ type: 'diff', from_version: 10, version: 12, changes: [['S0-A-2', 'held']] });
+
+    sockets[0]!.drop(1012); // the server restarts
+    expect(feed.socket.lastCloseCode).toBe(1012);
+    expect(states.at(-1)).toBe('reconnecting');
+    vi.advanceTimersByTime(249); // jittered: between 250 and 500 ms after a working connection
+    expect(sockets).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(sockets[1]!.url).toBe('ws://x/live?since=12');
+    sockets[1]!.open();
+    // Another process holds the steps since 12: one diff with what changed meanwhile.
+    sockets[1]!.send({ type: 'diff', from_version: 12, version: 15, changes: [['S0-A-2', 'available'], ['S0-A-3', 'sold']] });
+    expect(model.version).toBe(15);
+    expect([model.statusName(0), model.statusName(1), model.statusName(2)]).toEqual(['sold', 'available', 'sold']);
+    expect(feed.gaps).toBe(0);
+
+    sockets[1]!.drop(1012);
+    vi.advanceTimersByTime(250);
+    expect(sockets[2]!.url).toBe('ws://x/live?since=15');
+    // The restarted process has no steps: a snapshot replaces the state, and the chain goes on from it.
+    sockets[2]!.send({ type: 'snapshot', version: 20, seats: { 'S0-B-1': 'held' } });
+    sockets[2]!.send({ type: 'diff', from_version: 20, version: 21, changes: [['S0-A-1', 'held']] });
+    expect(model.version).toBe(21);
+    expect([model.statusName(0), model.statusName(2), model.statusName(3)]).toEqual(['held', 'available', 'held']);
+    // Already at the latest version: an empty diff from it.
+    sockets[2]!.drop(1012);
+    vi.advanceTimersByTime(250);
+    expect(sockets[3]!.url).toBe('ws://x/live?since=21');
+    sockets[3]!.send({ type: 'diff', from_version: 21, version: 21, changes: [] });
+    expect(model.version).toBe(21);
+    expect(feed.gaps).toBe(0);
+    feed.stop();
+  });
+
+  it('backs off further while the restarted server is not back, resuming from the same version', () => {
+    const model = SeatMapModel.fromMap(hall(2, 3, 2));
+    const { sockets, factory } = socketFactory();
+    const feed = new LiveMapFeed(model, 'ws://x/live', { factory, random: () => 0.5 });
+    feed.start();
+    sockets[0]!.send({ type: 'snapshot', version: 7, seats: {} });
+    sockets[0]!.drop(1012);
+    const opened = () => sockets.length;
+    // Equal jitter at 0.5: 375, 750, 1500, 3000 ms: each refused attempt waits about twice as long.
+    for (const [wait, count] of [[375, 2], [750, 3], [1500, 4], [3000, 5]] as const) {
+      vi.advanceTimersByTime(wait - 1);
+      expect(opened()).toBe(count - 1);
+      vi.advanceTimersByTime(1);
+      expect(opened()).toBe(count);
+      expect(sockets[count - 1]!.url).toBe('ws://x/live?since=7');
+      sockets[count - 1]!.drop(); // refused: the process is still starting
+    }
+    feed.stop();
+  });
+
+  it('starts over without `since` after a gap: a fresh snapshot is what it needs', () => {
+    const model = SeatMapModel.fromMap(hall(2, 3, 2));
+    const { sockets, factory } = socketFactory();
+    const feed = new LiveMapFeed(model, 'ws://x/live', { factory, random: () => 0 });
+    feed.start();
+    sockets[0]!.send({ type: 'snapshot', version: 10, seats: {} });
+    sockets[0]!.send({ type: 'diff', from_version: 11, version: 12, changes: [['S0-A-1', 'held']] }); // missed 10 → 11
+    expect(feed.gaps).toBe(1);
+    vi.advanceTimersByTime(250);
+    expect(sockets[1]!.url).toBe('ws://x/live');
+    sockets[1]!.send({ type: 'snapshot', version: 12, seats: { 'S0-A-1': 'held' } });
+    sockets[1]!.drop(1012);
+    vi.advanceTimersByTime(250);
+    expect(sockets[2]!.url).toBe('ws://x/live?since=12'); // resumable again once a snapshot came
+    feed.stop();
+  });
+
+  it('adds `since` to the URL whatever it already carries', () => {
+    expect(resumeUrl('wss://h/api/v1/shows/3/live', null)).toBe('wss://h/api/v1/shows/3/live');
+    expect(resumeUrl('wss://h/api/v1/shows/3/live', 0)).toBe('wss://h/api/v1/shows/3/live?since=0');
+    expect(resumeUrl('wss://h/live?x=1', 42)).toBe('wss://h/live?x=1&since=42');
   });
 
   it('ignores messages that are not part of the protocol', () => {

@@ -52,7 +52,8 @@ class QueueFeed(Feed):
         self._reload = True  # read the status from Redis rather than waiting for a change
         self._arrived = asyncio.Event()
 
-    def welcome(self, watcher: Watcher) -> None:
+    def welcome(self, watcher: Watcher, since: int | None = None) -> None:
+        # A line has no versions to resume from: the latest status is all a client (new or back) needs.
         if self._event is not None:
             watcher.offer(self._event)
 

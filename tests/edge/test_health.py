@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import httpx
 
@@ -76,3 +77,20 @@ async def test_bundle_root_files_are_served_and_traversal_is_not(anon: httpx.Asy
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg")
     sneaky = await anon.get("/..%2F..%2Fpyproject.toml")
     assert "[project]" not in sneaky.text
+
+
+async def test_scanner_service_worker_is_served_fresh_from_the_root(anon: httpx.AsyncClient) -> None:
+    """The worker's scope (/scan) must lie under its script's path, so it is served at the root; it is revalidated
+    on every fetch, so a new build reaches the gates at once; and the CSP lets workers come from this origin only."""
+    worker = await anon.get("/sw.js")
+    assert worker.status_code == 200, "`just test` builds the web app first (tools/dev/bootstrap.sh)"
+    assert "javascript" in worker.headers["content-type"] and worker.headers["cache-control"] == "no-cache"
+    assert "showtime-scan-" in worker.text and "/scan" in worker.text
+    # Every file it keeps is served (a list from another build would fail the worker's install).
+    kept = set(re.findall(r"/assets/[\w.-]+", worker.text))
+    assert any(name.endswith(".js") for name in kept) and any(name.endswith(".css") for name in kept)
+    for path in kept:
+        assert (await anon.get(path)).status_code == 200, path
+    page = await anon.get("/scan")
+    directives = dict(d.strip().split(" ", 1) for d in page.headers["content-security-policy"].split(";"))
+    assert directives["worker-src"] == "'self'"

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from backend.seats import _keys as keys
 from backend.seats import ensure_built
+from tests.support.reconnect import Backoff, live_map_url
 
 # INCR version + state change + SPUBLISH in one atomic step, exactly as the holds scripts do it.
 _PUBLISH_CHANGES = """
@@ -45,15 +46,27 @@ async def server_map(client: httpx.AsyncClient, show_id: int) -> tuple[int, dict
     return body["version"], {s["id"]: s["status"] for s in body["seats"] if s["status"] != "available"}
 
 
+@dataclass(frozen=True)
+class Resumption:
+    """A reconnection that asked to resume (`?since`): what its first message was."""
+
+    since: int
+    kind: str  # "diff" (from `since`) or "snapshot"
+    changes: int  # how many seat changes that diff carried (0 for a snapshot)
+
+
 @dataclass
 class MapWatcher:
     """A live-map client that applies what it receives and records every breach of the protocol.
 
-    On a closed connection it reconnects, to the next URL in turn (that is how a fan's browser fails over).
+    On a closed connection it reconnects after a jittered back-off, to the next URL in turn (that is how a fan's
+    browser fails over), and, with `resume`, asks to resume from the version it has: the first message must then be
+    a diff from that version or a snapshot.
     """
 
     ws_urls: list[str]
     show_id: int
+    resume: bool = True
     version: int | None = None
     seats: dict[str, str] = field(default_factory=dict)
     snapshots: int = 0
@@ -61,6 +74,8 @@ class MapWatcher:
     connects: int = 0
     problems: list[str] = field(default_factory=list)
     close_codes: list[int | None] = field(default_factory=list)
+    resumptions: list[Resumption] = field(default_factory=list)
+    backoff: Backoff = field(default_factory=Backoff)
     _stop: bool = False
     _url_index: int = 0
     _connected: asyncio.Event = field(default_factory=asyncio.Event)
@@ -78,7 +93,8 @@ class MapWatcher:
                 self.problems.append(f"diff before any snapshot: {message['from_version']}")
             elif message["from_version"] != self.version:
                 self.problems.append(f"diff from {message['from_version']} after version {self.version}")
-            if message["version"] <= message["from_version"]:
+            if message["version"] < message["from_version"] or (
+                    message["version"] == message["from_version"] and message["changes"]):
                 self.problems.append(f"diff does not move forward: {message}")
             for seat_id, status in message["changes"]:
                 if status == "available":
@@ -90,27 +106,43 @@ class MapWatcher:
         else:
             self.problems.append(f"unexpected message {message}")
 
+    def _check_first(self, message: dict, since: int | None) -> None:
+        """A new connection starts from a snapshot, or (asked to resume) from a diff that starts at `since`.
+        An empty diff (from == to) only ever comes first, to a client that has the latest version."""
+        if since is None:
+            if message["type"] != "snapshot":
+                self.problems.append("first message is not a snapshot")
+            return
+        if message["type"] == "diff" and message["from_version"] != since:
+            self.problems.append(f"resumed from {since} with a diff from {message['from_version']}")
+        self.resumptions.append(Resumption(since, message["type"], len(message.get("changes", ()))))
+
     async def run(self) -> None:
         while not self._stop:
-            url = f"{self.ws_urls[self._url_index % len(self.ws_urls)]}/api/v1/shows/{self.show_id}/live"
+            since = self.version if self.resume else None
+            if not self.resume:
+                self.version = None  # a new connection starts from its own snapshot: nothing carries over
+            url = live_map_url(self.ws_urls[self._url_index % len(self.ws_urls)], self.show_id, since)
+            connection = None
             try:
-                async with websockets.connect(url, compression=None, open_timeout=10) as socket:
+                async with websockets.connect(url, compression=None, open_timeout=10) as connection:
                     self.connects += 1
-                    # A new connection starts from its own snapshot: nothing carries over.
-                    self.version = None
                     first = True
-                    async for raw in socket:
-                        if first and json.loads(raw)["type"] != "snapshot":
-                            self.problems.append("first message is not a snapshot")
-                        first = False
+                    async for raw in connection:
+                        if first:
+                            self._check_first(json.loads(raw), since)
+                            first = False
                         self.apply(raw)
+                        self.backoff.reset()
                         self._connected.set()
-                    self.close_codes.append(socket.close_code)
             except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
                 pass
+            finally:
+                if connection is not None:
+                    self.close_codes.append(connection.close_code)
             if not self._stop:
                 self._url_index += 1  # fail over to the next server
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(self.backoff.next_delay())
 
     async def connected(self, timeout: float = 20) -> None:
         await asyncio.wait_for(self._connected.wait(), timeout)
@@ -147,28 +179,46 @@ async def converged(watchers: list[MapWatcher], client: httpx.AsyncClient, show_
 
 @dataclass
 class QueueWatcher:
-    """A waiting-room socket client: records every broadcast and checks that `serving` never goes back."""
+    """A waiting-room socket client: records every broadcast and checks that `serving` never goes back on one
+    connection. It reconnects after a jittered back-off when its connection is lost (a restart's 1012)."""
 
     ws_url: str
     show_id: int
     messages: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     serving: int = 0
+    connects: int = 0
+    close_codes: list[int | None] = field(default_factory=list)
+    backoff: Backoff = field(default_factory=Backoff)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self) -> None:
         url = f"{self.ws_url}/api/v1/shows/{self.show_id}/queue/live"
-        async with websockets.connect(url, compression=None, open_timeout=10) as socket:
-            async for raw in socket:
-                message = json.loads(raw)
-                if set(message) != {"type", "serving", "waiting", "rate_per_s", "open"} or message["type"] != "queue":
-                    self.problems.append(f"unexpected message {message}")
-                    continue
-                if message["serving"] < self.serving:
-                    self.problems.append(f"serving went back from {self.serving} to {message['serving']}")
-                self.messages.append(message)
-                self.serving = max(self.serving, message["serving"])
-                self._changed.set()
+        while True:
+            connection = None
+            try:
+                async with websockets.connect(url, compression=None, open_timeout=10) as connection:
+                    self.connects += 1
+                    serving = 0
+                    async for raw in connection:
+                        message = json.loads(raw)
+                        if (set(message) != {"type", "serving", "waiting", "rate_per_s", "open"}
+                                or message["type"] != "queue"):
+                            self.problems.append(f"unexpected message {message}")
+                            continue
+                        if message["serving"] < serving:
+                            self.problems.append(f"serving went back from {serving} to {message['serving']}")
+                        serving = message["serving"]
+                        self.messages.append(message)
+                        self.serving = max(self.serving, serving)
+                        self.backoff.reset()
+                        self._changed.set()
+            except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
+                pass
+            finally:
+                if connection is not None:
+                    self.close_codes.append(connection.close_code)
+            await asyncio.sleep(self.backoff.next_delay())
 
     async def wait_until_serving(self, number: int, timeout: float = 60) -> None:
         deadline = asyncio.get_running_loop().time() + timeout

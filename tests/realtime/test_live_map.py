@@ -116,6 +116,61 @@ async def test_a_lost_message_with_nothing_after_it_is_caught_by_the_audit(
         assert fresh == {"type": "snapshot", "version": snapshot["version"] + 1, "seats": {show.seat_ids[0]: "sold"}}
 
 
+async def test_a_client_resumes_from_its_version_with_one_diff_or_else_a_snapshot(
+    server: ServerProcess, anon: httpx.AsyncClient, redis: Redis
+) -> None:
+    """`?since=V` (a client back after a lost connection): a diff from V that brings its map to the server's, from
+    any V the feed's recent steps hold (a step's start or a version inside one); an empty diff when V is the
+    latest; the snapshot when V is out of reach, malformed or 0; and then the usual chain."""
+    show = await create_show()
+    await ensure_built(redis, show.id)
+    seats = show.seat_ids
+    states: dict[int, dict[str, str]] = {}  # the map at each version, as a client that had it would have it
+    async with websockets.connect(live_url(server, show.id), compression=None) as keeper:  # keeps the feed
+        snapshot = json.loads(await keeper.recv())
+        first = snapshot["version"]
+        states[first] = dict(snapshot["seats"])
+        # Some changes apart (a step each) and some together (one step spanning several versions).
+        plan = [[(seats[0], "held")], [(seats[1], "held")], [(seats[0], "available")],
+                [(seats[2], "sold")], [(seats[3], "held")], [(seats[2], "sold"), (seats[1], "available")]]
+        for index, changes in enumerate(plan):
+            version = await publish_changes(redis, show.id, changes)
+            state = dict(states[version - 1])
+            for seat, status in changes:
+                if status == "available":
+                    state.pop(seat, None)
+                else:
+                    state[seat] = status
+            states[version] = state
+            if index < 3:
+                await asyncio.sleep(0.15)
+        latest = first + len(plan)
+        while snapshot["version"] < latest:  # the keeper's chain: the feed has folded everything
+            snapshot["version"] = json.loads(await asyncio.wait_for(keeper.recv(), 5))["version"]
+
+        for since in range(first, latest):
+            async with websockets.connect(f"{live_url(server, show.id)}?since={since}", compression=None) as ws:
+                diff = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert (diff["type"], diff.get("from_version"), diff["version"]) == ("diff", since, latest), (since, diff)
+            resumed = dict(states[since])
+            for seat, status in diff["changes"]:
+                if status == "available":
+                    resumed.pop(seat, None)
+                else:
+                    resumed[seat] = status
+            assert resumed == states[latest], since
+        async with websockets.connect(f"{live_url(server, show.id)}?since={latest}", compression=None) as ws:
+            assert json.loads(await ws.recv()) == {"type": "diff", "from_version": latest, "version": latest,
+                                                   "changes": []}
+            await publish_changes(redis, show.id, [(seats[4], "held")])  # then the chain goes on from there
+            assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {
+                "type": "diff", "from_version": latest, "version": latest + 1, "changes": [[seats[4], "held"]]}
+        for since in (str(first - 1), str(latest + 5), "0", "-3", "abc", "1e3", "9" * 30, ""):
+            async with websockets.connect(f"{live_url(server, show.id)}?since={since}", compression=None) as ws:
+                answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert answer == {"type": "snapshot", "version": latest + 1, "seats": {**states[latest], seats[4]: "held"}}
+
+
 async def test_unknown_show_gets_an_error_and_a_policy_close(server: ServerProcess) -> None:
     for show_id in ("999999999", "not-a-show"):
         async with websockets.connect(live_url(server, show_id), compression=None) as ws:

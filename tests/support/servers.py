@@ -72,6 +72,30 @@ class ServerProcess:
             stop(self.process, timeout=15)
             self.process = None
 
+    def web_pid(self) -> int | None:
+        """The uvicorn process the launcher runs for this server (its child), or None while there is none."""
+        if self.process is None:
+            return None
+        children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
+        for pid in children.stdout.split():
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"uvicorn" in command:
+                return int(pid)
+        return None
+
+    def restart_web(self, timeout: float = 120) -> None:
+        """Restart the web server process as a deploy does: SIGTERM, so uvicorn stops accepting, closes its sockets
+        with 1012 (service restart), finishes the requests in flight and exits; the launcher starts it again on the
+        same port (backend.launcher.processes.Supervisor). Returns once the new process answers /healthz."""
+        old = self.web_pid()
+        assert old is not None, f"{self.name} has no web server process to restart"
+        os.kill(old, signal.SIGTERM)
+        wait_until(lambda: self.web_pid() not in (None, old) and _healthy(self.url), timeout,
+                   f"{self.name} restarted at {self.url} (log: {self.log_path})", self.process)
+
     def kill(self) -> None:
         """SIGKILL the launcher's whole process group member tree: a crash, not a shutdown."""
         if self.process:

@@ -38,7 +38,8 @@ if [ -f frontend/package.json ]; then
     (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
     echo "$npm_hash" > frontend/node_modules/.installed
   fi
-  src_hash=$(find frontend/src frontend/public frontend/index.html frontend/vite.config.ts frontend/tsconfig.json \
+  src_hash=$(find frontend/src frontend/public frontend/plugins frontend/index.html frontend/vite.config.ts \
+               frontend/tsconfig.json frontend/tsconfig.worker.json \
                frontend/package-lock.json -type f 2>/dev/null | sort | xargs cat | sha256sum | cut -d' ' -f1)
   if [ ! -f frontend/dist/index.html ] || [ "$(cat frontend/dist/.source-hash 2>/dev/null)" != "$src_hash" ]; then
     echo "[setup] building the web app"

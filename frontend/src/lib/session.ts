@@ -1,9 +1,16 @@
 /** Who is signed in (cookie session; GET /api/v1/auth/me tells). */
-import { api } from '../api/client';
+import { ApiError, api } from '../api/client';
 import type { Profile } from '../api/types';
 import { createStore, useStore } from './store';
 
-export type Session = { status: 'loading' } | { status: 'signed_out' } | { status: 'signed_in'; profile: Profile };
+/**
+ * `unreachable`: the server could not say (no network, or it failed): nobody is known to be signed in, and the
+ * next `online` event asks again. The gate scanner then carries on with what this device already holds.
+ */
+export type Session =
+  | { status: 'loading' }
+  | { status: 'signed_out'; unreachable?: boolean }
+  | { status: 'signed_in'; profile: Profile };
 
 export const session = createStore<Session>({ status: 'loading' });
 
@@ -15,11 +22,18 @@ export async function loadSession(): Promise<void> {
   try {
     const profile = await api.me();
     session.set({ status: 'signed_in', profile });
-  } catch {
+  } catch (e) {
     // 401 means signed out; any other failure also leaves the fan signed out for now,
     // and the first call that needs a session will say what is wrong.
-    session.set({ status: 'signed_out' });
+    const unreachable = e instanceof ApiError && (e.status === 0 || e.status >= 500);
+    session.set(unreachable ? { status: 'signed_out', unreachable } : { status: 'signed_out' });
+    if (unreachable && typeof window !== 'undefined') window.addEventListener('online', askAgain, { once: true });
   }
+}
+
+function askAgain(): void {
+  const now = session.get();
+  if (now.status === 'signed_out' && now.unreachable) void loadSession();
 }
 
 export async function signIn(email: string, password: string): Promise<Profile> {

@@ -2,12 +2,17 @@
  * A WebSocket that reconnects with capped exponential backoff (with jitter, so thousands
  * of fans dropped by one server restart do not all come back in the same millisecond).
  * Messages are parsed as JSON; malformed ones are dropped.
+ *
+ * A server that shuts down (a deploy, a rolling restart) closes its sockets with 1012
+ * (service restart): that is a reconnect like any other, after the same jittered delay
+ * (250–500 ms after a working connection). The URL is asked for again on every attempt,
+ * so a client can say where to resume from (the live map's `?since=`).
  */
 
 export interface SocketLike {
   onopen: ((ev: unknown) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code?: number }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
   close(code?: number, reason?: string): void;
 }
@@ -15,6 +20,10 @@ export interface SocketLike {
 export type SocketFactory = (url: string) => SocketLike;
 
 export type LiveState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Close codes the server uses: a restart (reconnect, elsewhere or to the restarted process), too slow or the feed restarted (reconnect). */
+export const SERVICE_RESTART = 1012;
+export const TRY_AGAIN_LATER = 1013;
 
 /** "Equal jitter" backoff: half fixed, half random, doubling per attempt, capped. */
 export function backoffDelay(attempt: number, baseMs = 500, maxMs = 15_000, random: () => number = Math.random): number {
@@ -39,6 +48,8 @@ export class ReconnectingSocket {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = true;
   private state: LiveState = 'closed';
+  /** The code of the last close the server sent (1012: it restarted), null before any. */
+  lastCloseCode: number | null = null;
   private readonly onOnline = () => {
     if (!this.stopped && this.timer !== undefined) {
       clearTimeout(this.timer);
@@ -48,7 +59,8 @@ export class ReconnectingSocket {
   };
 
   constructor(
-    private readonly url: string,
+    /** Where to connect; a function is asked again on every attempt. */
+    private readonly url: string | (() => string),
     private readonly opts: ReconnectingSocketOptions,
   ) {}
 
@@ -103,7 +115,7 @@ export class ReconnectingSocket {
     this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
     let s: SocketLike;
     try {
-      s = (this.opts.factory ?? defaultFactory)(this.url);
+      s = (this.opts.factory ?? defaultFactory)(typeof this.url === 'function' ? this.url() : this.url);
     } catch {
       this.scheduleReconnect();
       return;
@@ -127,9 +139,10 @@ export class ReconnectingSocket {
     s.onerror = () => {
       /* onclose follows and reconnects */
     };
-    s.onclose = () => {
+    s.onclose = (ev) => {
       if (this.socket !== s) return;
       this.socket = null;
+      this.lastCloseCode = typeof ev?.code === 'number' ? ev.code : null;
       this.scheduleReconnect();
     };
   }

@@ -3,6 +3,11 @@
  * revocation list; from then on it verifies every code on the device, with no network at all, keeps each scan in
  * IndexedDB, and uploads the scans whenever the network is back. The server's answers then name the tickets another
  * gate let in first.
+ *
+ * Offline first: the page registers a service worker (src/offline/) that keeps the page and its files, so after
+ * one visit it opens with no network at all. Opened that way, nobody can be signed in (the server cannot say), so
+ * the page starts the last gate set up on this device from the keys it downloaded then; the scans upload once the
+ * network is back and the session answers again.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client';
@@ -14,9 +19,21 @@ import { beep } from '../gate/feedback';
 import { scanLog, type ScanRecord, type ScanResult } from '../gate/scanLog';
 import { GateVerifier } from '../gate/verifier';
 import { showTime } from '../lib/format';
+import { useOfflineReadiness, type OfflineReadiness } from '../offline/register';
 import { paths } from '../lib/router';
 import { useSession } from '../lib/session';
 import { useTitle } from './useTitle';
+
+// The last gate set up on this device (the show's bundle itself is in IndexedDB): what an offline start resumes.
+const GATE_NAME = 'gate-name';
+const GATE_SHOW = 'gate-show';
+
+const OFFLINE_NOTE: Record<OfflineReadiness, string> = {
+  ready: 'Works offline on this device',
+  installing: 'Preparing offline use…',
+  failed: 'Cannot work offline: keep this page open',
+  unsupported: 'This browser cannot open the page offline: keep it open',
+};
 
 const HEADLINE: Record<ScanResult, string> = {
   valid: 'Valid: let in',
@@ -62,7 +79,7 @@ function ScanResultPanel({ scan }: { scan: ScanRecord | null }) {
   );
 }
 
-function Scanner({ verifier, gate }: { verifier: GateVerifier; gate: string }) {
+function Scanner({ verifier, gate, offline }: { verifier: GateVerifier; gate: string; offline: OfflineReadiness }) {
   const showId = verifier.bundle.show_id;
   const online = useOnline();
   const [scans, setScans] = useState<ScanRecord[]>([]);
@@ -154,6 +171,10 @@ function Scanner({ verifier, gate }: { verifier: GateVerifier; gate: string }) {
         <span class={online ? 'badge badge-ok' : 'badge badge-warn'} data-testid="scan-network" data-online={String(online)}>
           {online ? 'Online' : 'Offline: checking on this device'}
         </span>{' '}
+        <span class="muted small" data-testid="scan-offline-ready" data-state={offline}>
+          {OFFLINE_NOTE[offline]}
+        </span>
+        <br />
         <span class="muted small">
           Keys from {time(b.generated_at)}, {b.revocations.length} on the revocation list · scans: <span data-testid="scan-count">{scans.length}</span> ·{' '}
           <span data-testid="scan-pending" data-pending={pending}>
@@ -217,7 +238,7 @@ function Scanner({ verifier, gate }: { verifier: GateVerifier; gate: string }) {
 function Setup({ onReady }: { onReady: (v: GateVerifier, gate: string) => void }) {
   const [shows, setShows] = useState<Show[] | null>(null);
   const [showId, setShowId] = useState('');
-  const [gate, setGate] = useState(() => localStorage.getItem('gate-name') ?? 'Main gate');
+  const [gate, setGate] = useState(() => localStorage.getItem(GATE_NAME) ?? 'Main gate');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -251,7 +272,8 @@ function Setup({ onReady }: { onReady: (v: GateVerifier, gate: string) => void }
         bundle = await scanLog.bundle(showId);
         if (!bundle) throw err;
       }
-      localStorage.setItem('gate-name', gate);
+      localStorage.setItem(GATE_NAME, gate);
+      localStorage.setItem(GATE_SHOW, showId);
       onReady(await GateVerifier.create(bundle), gate.trim());
     } catch (err) {
       setError(errorMessage(err));
@@ -285,13 +307,43 @@ function Setup({ onReady }: { onReady: (v: GateVerifier, gate: string) => void }
   );
 }
 
+/** Opened with no answer from the server: the last gate this device set up, from its stored keys, if any. */
+function OfflineStart({ onReady }: { onReady: (v: GateVerifier, gate: string) => void }) {
+  const [missing, setMissing] = useState(false);
+  useEffect(() => {
+    const showId = localStorage.getItem(GATE_SHOW);
+    const gate = localStorage.getItem(GATE_NAME)?.trim();
+    if (!showId || !gate) {
+      setMissing(true);
+      return;
+    }
+    scanLog
+      .bundle(showId)
+      .then(async (bundle) => (bundle ? onReady(await GateVerifier.create(bundle), gate) : setMissing(true)))
+      .catch(() => setMissing(true));
+  }, []);
+  if (!missing) return <Loading label="Starting the gate from this device's keys…" />;
+  return (
+    <InfoBanner testid="scan-offline-unprepared">
+      The server cannot be reached, and this device has no gate keys yet: open this page once with a network and start
+      the gate, then it works offline.
+    </InfoBanner>
+  );
+}
+
 export function ScanPage() {
   useTitle('Gate scanner');
   const session = useSession();
+  const offline = useOfflineReadiness();
   const [ready, setReady] = useState<{ verifier: GateVerifier; gate: string } | null>(null);
+  const start = (verifier: GateVerifier, gate: string) => setReady({ verifier, gate });
+  const unreachable = session.status === 'signed_out' && session.unreachable === true;
 
   let body;
   if (session.status === 'loading') body = <Loading />;
+  else if (ready && (unreachable || (session.status === 'signed_in' && session.profile.role === 'scanner')))
+    body = <Scanner verifier={ready.verifier} gate={ready.gate} offline={offline} />;
+  else if (unreachable) body = <OfflineStart onReady={start} />;
   else if (session.status === 'signed_out')
     body = (
       <InfoBanner testid="signin-prompt">
@@ -300,8 +352,7 @@ export function ScanPage() {
     );
   else if (session.profile.role !== 'scanner')
     body = <InfoBanner testid="scan-forbidden">This page is for gate staff with a scanner account.</InfoBanner>;
-  else if (!ready) body = <Setup onReady={(verifier, gate) => setReady({ verifier, gate })} />;
-  else body = <Scanner verifier={ready.verifier} gate={ready.gate} />;
+  else body = <Setup onReady={start} />;
 
   return (
     <div class="scan-page" data-testid="scan-page">

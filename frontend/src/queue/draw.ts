@@ -1,7 +1,7 @@
 /**
  * The waiting room's draw, recomputed in the browser from the published data (GET .../queue/draw):
  * algorithm "showtime-draw-v1", the same as realtime/draw.py, checked against the same test vectors
- * (tests/realtime/draw_vectors.json). WebCrypto does the SHA-256 and HMAC-SHA256.
+ * (tests/realtime/waiting_room/draw_vectors.json). WebCrypto does the SHA-256 and HMAC-SHA256.
  *
  * - commitment = sha256(seed), hex.
  * - entries: queue ids sorted by their UTF-8 bytes, each followed by "\n"; entries_hash = sha256 of that text.

@@ -7,7 +7,11 @@
  * seat, while the number stays <= serving).
  *
  * The position shown only ever goes down: broadcasts can arrive out of step with the
- * entry, and a line that seems to move backwards is worse than one that pauses.
+ * entry, and a line that seems to move backwards is worse than one that pauses. That is
+ * also what lets the socket come back anywhere after a lost connection (a restart's 1012):
+ * the line has no version to resume from, and a first broadcast from a process a little
+ * behind the one before cannot move the fan back, and the turn or the opening that
+ * happened meanwhile shows in that first broadcast (the page then re-reads the entry).
  */
 import type { QueueBroadcast, QueueEntry } from '../api/types';
 
