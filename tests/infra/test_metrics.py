@@ -1,7 +1,8 @@
 """GET /metrics on a server of two worker processes (prometheus_client's multiprocess mode): after a purchase, a refused
-hold, a best-available hold, a waiting room's admission and a watched live map, every counter moved by exactly what
-happened, summed over both workers; live gauges follow the sockets; the waiting room's gauges name the show. (Each
-worker writes what it tallied once per metrics.FLUSH_S: the test lets that pass before it reads.)
+hold, a best-available hold, an expired hold, a waiting room's admission and a watched live map, every counter moved
+by exactly what happened, summed over both workers; live gauges follow the sockets; the waiting room's gauges name
+the show. (Each worker writes what it tallied once per metrics.FLUSH_S: the test lets that pass before it reads.)
+The server has a Valkey of its own: no other server's sweeper may release the expired hold, nor count it.
 
 The counts are printed into the run's output (CI's log shows them)."""
 
@@ -22,11 +23,15 @@ import pytest
 import websockets
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
+from redis.asyncio import Redis
 
 from backend.infra import metrics
+from backend.launcher.embedded_valkey import start_valkey
+from backend.launcher.processes import stop
 from backend.settings import PROJECT_ROOT
 from tests.conftest import ENV, STRONG_PASSWORD, unique_email
 from tests.payments.helpers import Standin, eventually, hold, order_status_becomes
+from tests.seats.test_store import plant_expired_hold
 from tests.support.data import create_show
 from tests.support.servers import ServerProcess
 
@@ -39,11 +44,20 @@ LIVEZ = "/livez"
 
 
 @pytest.fixture(scope="module")
-def two_workers(redis_url: str) -> Iterator[ServerProcess]:
+def private_redis_url() -> Iterator[str]:
+    process, url = start_valkey(ENV.var_dir / "metrics-valkey")
+    try:
+        yield url
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def two_workers(private_redis_url: str) -> Iterator[ServerProcess]:
     var_dir = ENV.var_dir / "metrics-two-workers"
     var_dir.mkdir(parents=True, exist_ok=True)
-    server = ServerProcess(var_dir=var_dir, env={"REDIS_URL": redis_url}, name="metrics-two-workers",
-                           workers=2).start()
+    server = ServerProcess(var_dir=var_dir, env={"REDIS_URL": private_redis_url, "REDIS_CLUSTER_NODES": ""},
+                           name="metrics-two-workers", workers=2).start()
     try:
         yield server
     finally:
@@ -104,7 +118,8 @@ async def _fan(server: ServerProcess) -> httpx.AsyncClient:
     return client
 
 
-async def test_metrics_add_up_over_two_workers(two_workers: ServerProcess, pytestconfig: pytest.Config) -> None:
+async def test_metrics_add_up_over_two_workers(two_workers: ServerProcess, private_redis_url: str,
+                                               pytestconfig: pytest.Config) -> None:
     server = two_workers
     show = await create_show()
     queued = await create_show(queue_enabled=True)
@@ -123,6 +138,12 @@ async def test_metrics_add_up_over_two_workers(two_workers: ServerProcess, pytes
             assert refused.status_code == 409 and refused.json()["error"] == "seats_unavailable"
             best = await rival.post(f"/api/v1/shows/{show.id}/holds", json={"best_available": {"count": 2}})
             assert best.status_code == 201, best.text
+            # A hold whose time is up: the server's sweeper releases it (and the watcher sees its seat free).
+            redis = Redis.from_url(private_redis_url)
+            try:
+                await plant_expired_hold(redis, show.id, profile_id=999_999, seats=show.rows["Back/D"][:1])
+            finally:
+                await redis.aclose()
             response = await buyer.post(f"/api/v1/shows/{show.id}/checkout", json={"hold_id": held["hold_id"]})
             assert response.status_code == 201, response.text
             order = response.json()
@@ -159,6 +180,7 @@ async def test_metrics_add_up_over_two_workers(two_workers: ServerProcess, pytes
         "holds placed (seats)": (moved("showtime_holds_placed_total", how="seats"), 1),
         "holds placed (best available)": (moved("showtime_holds_placed_total", how="best_available"), 1),
         "holds refused (seats_unavailable)": (moved("showtime_holds_refused_total", reason="seats_unavailable"), 1),
+        "holds expired": (moved("showtime_holds_expired_total"), 1),
         "best-available timings": (moved("showtime_best_available_seconds_count"), 1),
         "checkouts (ok)": (moved("showtime_checkout_seconds_count", outcome="ok"), 1),
         "settlements (paid)": (moved("showtime_settlement_seconds_count", outcome="paid"), 1),
