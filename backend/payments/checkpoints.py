@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from backend.infra import metrics
 from backend.infra.periodic import repeat_forever
 from backend.payments.ledger import GENESIS_HASH, LEGACY_CHAIN
 from backend.payments.transactions import is_postgres, write_transaction
@@ -77,6 +78,7 @@ def sign_v1(secret_key: str, taken_at: datetime, entries: int, head_hash: str) -
     return hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
+@metrics.checkpointed
 async def write_checkpoint(secret_key: str, now: datetime) -> Checkpoint | None:
     """Note every chain's head unless none moved since the last checkpoint (an idle ledger adds no rows)."""
     async with write_transaction():

@@ -18,6 +18,7 @@ from backend.catalog.layout import LayoutCache
 from backend.edge.auth import provide_profile_id
 from backend.errors import BadRequest, Unavailable
 from backend.ids import parse_order_id, parse_show_id
+from backend.infra import metrics
 from backend.infra.redis_client import RedisDependency
 from backend.payments import WEBHOOK_PATH
 from backend.payments import checkout as checkout_service
@@ -61,12 +62,13 @@ class PaymentsController(Controller):
     ) -> Response[CheckoutOut]:
         """Order + Stripe PaymentIntent for a live hold: 201 new, 200 the same order again."""
         # Card data never gets this far: the edge (backend.edge.screening) refuses it for every route.
-        outcome = await checkout_service.checkout(
-            redis, gateway, show_facts, layouts, open_orders,
-            checkout_service.CheckoutRequest(profile_id=profile_id, show_id=parse_show_id(show_id),
-                                             hold_id=data.hold_id, idempotency_key=idempotency_key),
-            utcnow(),
-        )
+        with metrics.timed(metrics.CHECKOUT_SECONDS):
+            outcome = await checkout_service.checkout(
+                redis, gateway, show_facts, layouts, open_orders,
+                checkout_service.CheckoutRequest(profile_id=profile_id, show_id=parse_show_id(show_id),
+                                                 hold_id=data.hold_id, idempotency_key=idempotency_key),
+                utcnow(),
+            )
         return Response(_render_checkout(outcome.order, gateway),
                         status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
 

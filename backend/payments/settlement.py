@@ -23,6 +23,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from backend.booking.guards import ShoppingTurns
+from backend.infra import metrics
 from backend.payments import ledger, order_states
 from backend.payments.gateway import (
     GatewayError,
@@ -109,6 +110,7 @@ def expiry_grace(hold_ttl_seconds: int) -> timedelta:
     return timedelta(seconds=min(30.0, hold_ttl_seconds / 10))
 
 
+@metrics.timed_settlement
 async def settle_intent(redis: Redis, gateway: StripeGateway, intent: IntentSnapshot, now: datetime, *,
                         turns: ShoppingTurns, expire_unpaid_before: datetime | None = None, grace_seconds: int = 0) -> str | None:
     """Move the intent's order on as far as the intent allows; returns the order's status (None: not ours).
@@ -204,6 +206,7 @@ async def _settle_success(redis: Redis, gateway: StripeGateway, turns: ShoppingT
     if not committed:
         current = await load_order(order.id)
         return current.status if current else PAID
+    metrics.order_paid(intent.charged_at)
     await _announce_sale(redis, turns, order, seat_ids)
     return PAID
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from backend.booking.guards import ShoppingTurns
+from backend.infra import metrics
 from backend.payments.gateway import IntentMissing, StripeGateway
 from backend.payments.settlement import settle_intent, settled_status_of_intent
 from backend.payments.transactions import is_unique_violation
@@ -55,6 +56,7 @@ async def handle_webhook(redis: Redis, gateway: StripeGateway, turns: ShoppingTu
                            event.object_id)
         else:
             status = await settle_intent(redis, gateway, intent, now, turns=turns, grace_seconds=grace_seconds)
+            metrics.webhook_settled(event.type, event.created)
     await _remember(event.id, event.type, event.object_id, status, now)
     return WebhookOutcome(duplicate=False, order_status=status)
 
