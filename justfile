@@ -49,7 +49,7 @@ reset-db: setup
     {{py}} -m db.manage migrate
     {{py}} -m db.manage seed
 
-# walk the payments ledger's hash chain; fails naming the first row that does not match
+# walk every chain of the payments ledger against the signed checkpoints; fails naming the first row that does not match
 verify-ledger: setup
     {{py}} -m backend.payments verify-ledger
 
@@ -77,6 +77,11 @@ bench: setup
     {{py}} bench/holds.py
     {{py}} bench/live_map.py --server-cpus 0 --client-cpus 1
     {{py}} bench/seating_import.py
+
+# settlement benches (not in CI; DATABASE_URL=postgresql://...): chains against a bare ceiling, and the closed loop of issue 22
+bench-settlement: setup
+    taskset -c 1 {{py}} bench/settlement_lock.py
+    {{py}} bench/sellout.py
 
 # check a show's waiting-room draw from a running server's published data (--url, --queue-id=ID --number N)
 verify-draw SHOW *ARGS:

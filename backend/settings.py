@@ -6,6 +6,7 @@ Every setting has a safe local default so `just serve` works on a laptop with no
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -105,6 +106,12 @@ class Settings:
     mail_from: str = "Showtime <no-reply@showtime.invalid>"
     # New accounts one client address may create per hour (bots registering for a waiting room's draw).
     registrations_per_address_per_hour: int = 10
+    # The proxies whose X-Forwarded-For (and -Proto) name the client: addresses or networks. None by default: a
+    # client that reaches the server directly, from loopback too, is the address it connects from.
+    forwarded_allow_ips: tuple[str, ...] = ()
+    # Where the worker processes keep their Prometheus metrics (prometheus_client's multiprocess mode); `just serve`
+    # uses var/prometheus when unset.
+    prometheus_multiproc_dir: Path | None = None
 
     @property
     def redis_cluster(self) -> bool:
@@ -139,6 +146,21 @@ def _cluster_nodes(env: dict[str, str]) -> tuple[tuple[str, int], ...]:
             raise SettingsError(f"REDIS_CLUSTER_NODES must be host:port[,host:port...]; got {item!r}")
         nodes.append((host.strip("[]"), int(port)))
     return tuple(nodes)
+
+
+def _forwarded_allow_ips(env: dict[str, str]) -> tuple[str, ...]:
+    raw = env.get("FORWARDED_ALLOW_IPS") or ""
+    proxies = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item)  # as uvicorn reads it: a network with host bits set is refused
+        except ValueError:
+            raise SettingsError(f"FORWARDED_ALLOW_IPS must list proxy addresses or networks (e.g. 10.0.0.5,10.0.1.0/24);"
+                                f" got {item!r}") from None
+        proxies.append(item)
+    return tuple(proxies)
 
 
 def _secret_key(env: dict[str, str], var_dir: Path, production: bool) -> str:
@@ -242,6 +264,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_url=smtp_url,
         mail_from=env.get("MAIL_FROM") or "Showtime <no-reply@showtime.invalid>",
         registrations_per_address_per_hour=_int(env, "REGISTRATIONS_PER_ADDRESS_PER_HOUR", 10),
+        forwarded_allow_ips=_forwarded_allow_ips(env),
+        prometheus_multiproc_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"]).resolve()
+        if env.get("PROMETHEUS_MULTIPROC_DIR") else None,
     )
 
 

@@ -17,6 +17,7 @@ from litestar.plugins import PluginProtocol
 from litestar.types import ControllerRouterHandler
 from redis.asyncio import Redis
 
+from backend.infra.metrics import ScrapeHook
 from backend.infra.redis_client import build_redis
 from backend.settings import Settings
 
@@ -56,3 +57,5 @@ class Contribution:
     # Other Litestar plugins, such as the ChannelsPlugin: their lifespans are entered after the startup hooks ran
     # and the background jobs started, and left before the jobs are cancelled.
     plugins: Sequence[PluginProtocol] = ()
+    # Read at each scrape of /metrics: what the domain knows at that moment (e.g. every waiting room's line).
+    scrape: Sequence[ScrapeHook] = ()

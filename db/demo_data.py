@@ -236,7 +236,6 @@ async def seed() -> dict[str, int]:
                 currency="GBP" if spec.city == "London" else "EUR",
                 queue_enabled=queue,
                 seats_total=seat_count,
-                seats_sold=0,
                 search_text=f"{title} {description} {spec.name} {spec.city}",
             )
         )

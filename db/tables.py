@@ -86,8 +86,8 @@ class Show(Table):
     currency = Varchar(length=3, default="EUR")
     queue_enabled = Boolean(default=False)
     seats_total = Integer(default=0)
-    # Maintained in the same transaction that writes tickets, so catalog reads need no COUNT.
-    seats_sold = Integer(default=0)
+    # No sold counter here: a row every settlement of the show would lock. Sold seats are counted from the tickets
+    # (UNIQUE(show, seat) is their index) when Redis does not know a show's state (backend/catalog/search.py).
     # Title, venue and city in one column: the full-text index (FTS5 / tsvector) is built on it.
     search_text = Text(default="")
 
@@ -176,9 +176,14 @@ class GateScan(Table):
 
 
 class PaymentLedgerEntry(Table, tablename="payment_ledger"):
-    """Append-only, hash-chained record of money movements: Stripe ids, amounts, statuses, times; no card data."""
+    """Append-only, hash-chained record of money movements: Stripe ids, amounts, statuses, times; no card data.
+
+    One hash chain per show (`chain` = the show's id; chain 0 holds the rows written before the ledger was
+    partitioned), so settlements of different shows never wait for each other; UNIQUE(chain, seq) by migration
+    2026-12-03T10:00:00 (backend/payments/ledger.py)."""
 
     id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
+    chain = BigInt(default=0)
     seq = Serial()
     recorded_at = Timestamptz(default=TimestamptzNow())
     kind = Varchar(length=40)
@@ -191,15 +196,44 @@ class PaymentLedgerEntry(Table, tablename="payment_ledger"):
     entry_hash = Varchar(length=64, unique=True)
 
 
+class LedgerChain(Table):
+    """The head of one ledger chain (one per show): the row an append locks, for as long as one statement and its
+    commit. Written in the same transaction as the ledger row it points at; never trusted by verification, which
+    walks the rows themselves and compares them with the signed checkpoints."""
+
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
+    chain = BigInt(unique=True)
+    entries = BigInt()
+    prev_hash = Varchar(length=64)
+    head_hash = Varchar(length=64)
+
+
 class LedgerCheckpoint(Table):
-    """A signed note of the ledger's head (entries, head hash) taken on a schedule: deleting the newest ledger rows
-    leaves a chain that still verifies, but shorter than a checkpoint says it was (backend/payments/checkpoints)."""
+    """A signed note of the ledger's heads taken on a schedule: deleting or replacing the newest rows of a chain
+    leaves a chain that still verifies, but not through the head a checkpoint saw (backend/payments/checkpoints).
+
+    Version 1 (before the ledger was partitioned): `entries` and `head_hash` of the one chain. Version 2: `entries`
+    is the sum over all chains, `head_hash` the Merkle root over every chain's head, `chains` how many; the heads
+    that moved since the previous checkpoint are its LedgerCheckpointHead rows, which the signature covers."""
 
     id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     taken_at = Timestamptz()
     entries = BigInt()
     head_hash = Varchar(length=64)
     signature = Varchar(length=64)
+    version = Integer(default=1)
+    chains = BigInt(default=0)
+
+
+class LedgerCheckpointHead(Table):
+    """One chain's head as a version-2 checkpoint saw it, written only when it moved since the checkpoint before;
+    verification requires each chain to pass through every head noted here (append-only, like the ledger)."""
+
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
+    checkpoint = BigInt(index=True)
+    chain = BigInt()
+    entries = BigInt()
+    head_hash = Varchar(length=64)
 
 
 class ProcessedWebhookEvent(Table):

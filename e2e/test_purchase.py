@@ -1,5 +1,6 @@
 """A fan buys seats in the real app: search, seat map, hold, Stripe's card form, a change of seats after reaching
-checkout (a new order for what is held now), a late webhook covered by the payment grace, tickets."""
+checkout (a new order for what is held now), a late webhook covered by the payment grace, tickets; and paid at once
+by the page's own confirmation with every webhook lost."""
 
 from __future__ import annotations
 
@@ -59,9 +60,10 @@ async def test_fan_registers_searches_holds_two_seats_pays_and_gets_tickets(page
     await expect(page.get_by_test_id("payment-error")).to_contain_text(re.compile("declined", re.I))
     await expect(page.get_by_test_id("checkout-countdown")).to_contain_text("Payment in progress")
 
-    # The provider is slow: the webhook is late. The order page shows the seats held for the grace longer than the
-    # hold alone, while it waits.
+    # The fan's connection drops just as Stripe.js confirms (the page's POST .../settle never arrives) and the webhook
+    # is late too. The order page shows the seats held for the grace longer than the hold alone, while it waits.
     standin = Standin(server)
+    await page.route("**/api/v1/orders/*/settle", lambda route: route.abort())
     async with standin.webhooks_lost():
         await fill_card(page, "4242 4242 4242 4242")
         await page.get_by_test_id("pay-button").click()
@@ -92,3 +94,25 @@ async def test_fan_registers_searches_holds_two_seats_pays_and_gets_tickets(page
         sent = (request.url + (request.post_data or "") + str(await request.all_headers()))
         for fragment in CARD_FRAGMENTS:
             assert fragment not in sent, (request.url, fragment)
+
+
+async def test_the_order_is_paid_as_soon_as_stripe_js_confirms_with_every_webhook_lost(page: Page, server) -> None:
+    """The page tells the server as soon as Stripe.js reports the confirmation (POST /orders/{id}/settle), which reads
+    the payment back from Stripe: the order page opens paid, with its ticket, though no webhook ever arrives."""
+    title = f"Quick Pay {secrets.token_hex(3)}"
+    show = await create_show(rows=1, seats_per_row=4, title=title)
+    settles: list[Request] = []
+    page.on("request", lambda r: settles.append(r) if r.url.endswith("/settle") else None)
+    await register(page, "Quinn")
+    await open_show_from_search(page, title, title)
+    await show_list_view(page)
+    await seat_button(page, show.rows["Front/A"][1]).click()
+    await expect(page.get_by_test_id("hold-seat")).to_have_count(1)
+    await page.get_by_test_id("checkout-button").click()
+    await expect(card_frame(page).get_by_label("Card number")).to_be_visible()
+    async with Standin(server).webhooks_lost():
+        await fill_card(page, "4242 4242 4242 4242")
+        await page.get_by_test_id("pay-button").click()
+        await expect(page.get_by_test_id("order-status")).to_have_attribute("data-status", "paid", timeout=15_000)
+        await expect(page.get_by_test_id("order-tickets").get_by_test_id("ticket-card")).to_have_count(1)
+    assert len(settles) == 1 and settles[0].method == "POST"

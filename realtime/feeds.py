@@ -13,11 +13,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 
+from backend.infra import metrics
 from realtime.frames import Outgoing
 from realtime.watchers import WS_TRY_AGAIN_LATER, Backlog, Watcher, close_quietly
 
@@ -39,6 +40,8 @@ def widening_window(watchers: int, narrow_s: float, wide_s: float, from_watchers
 
 
 class Feed(abc.ABC):
+    kind: ClassVar[str] = "feed"  # what metrics call this kind of feed (a bounded label)
+
     def __init__(self, show_id: int, channel: str, channels: ChannelsPlugin) -> None:
         self.show_id = show_id
         self.channel = channel
@@ -113,6 +116,7 @@ class Feed(abc.ABC):
         `write_if_idle`, inline), with no Python call at all: at 10,000 sockets each one costs the broadcast
         milliseconds.
         """
+        started = time.perf_counter()
         messages: dict[int | None, tuple[Outgoing, bool]] = {}
         dropped = []
         watchers = list(self.watchers)
@@ -145,6 +149,7 @@ class Feed(abc.ABC):
         for watcher in dropped:
             self.watchers.discard(watcher)
         slow = sum(1 for watcher in dropped if watcher.dropped)
+        metrics.broadcast(self.kind, time.perf_counter() - started, slow)
         if slow:
             logger.info("%s of show %s dropped %d slow client(s)", type(self).__name__, self.show_id, slow)
         return completed
@@ -205,10 +210,12 @@ class FeedHub(Generic[FeedT]):
         watcher = Watcher(socket)
         feed = self.feed(show_id)
         feed.add(watcher, since)
+        metrics.socket_opened(feed.kind)
         try:
             await watcher.serve()
         finally:
             feed.remove(watcher)
+            metrics.socket_closed(feed.kind)
 
     def _forget(self, feed: Feed) -> None:
         if self.feeds.get(feed.show_id) is feed:

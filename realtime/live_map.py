@@ -80,6 +80,8 @@ def pause_after(broadcast_s: float) -> float:
 
 
 class ShowFeed(Feed):
+    kind = "live_map"
+
     def __init__(self, show_id: int, redis: Redis, channels: ChannelsPlugin) -> None:
         super().__init__(show_id, seats.changes_channel(show_id), channels)
         self.redis = redis

@@ -35,4 +35,5 @@ def contribution(services: Services, *, show_facts: ShowFactsCache) -> Contribut
                       "waiting_room": provide(realtime.waiting_room)},
         background=[partial(realtime.advance_waiting_rooms, show_facts)],
         plugins=[realtime.channels, _ServeAfterChannels(realtime)],
+        scrape=[realtime.waiting_room.gauges],
     )

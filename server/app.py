@@ -11,6 +11,7 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.types import ASGIApp
 
+from backend.edge.metrics import PROMETHEUS, RequestMetrics
 from backend.edge.middleware import EdgeMiddleware
 from backend.edge.screening import MAX_BODY_BYTES
 from backend.errors import document_error_shape
@@ -54,4 +55,5 @@ def create_asgi_app(settings: Settings | None = None) -> ASGIApp:
     return EdgeMiddleware(app,
                           trusted_origins=[settings.public_origin] if settings.public_origin else [],
                           exempt_paths=[WEBHOOK_PATH], stripe_origins=_stripe_origins(settings),
-                          hsts=settings.production, body_limits=body_limits(app))
+                          hsts=settings.production, body_limits=body_limits(app),
+                          requests=RequestMetrics(PROMETHEUS))

@@ -49,7 +49,7 @@ def domain_contributions(services: Services) -> list[Contribution]:
     from backend.catalog import plugin as catalog
     from backend.catalog.facts import ShowFactsCache
     from backend.catalog.layout import LayoutCache
-    from backend.edge import health, spa
+    from backend.edge import health, metrics, spa
     from backend.organizer import plugin as organizer
     from backend.payments import plugin as payments
     from backend.tickets import plugin as tickets
@@ -60,8 +60,7 @@ def domain_contributions(services: Services) -> list[Contribution]:
     turns = Admissions(services.redis)  # the waiting room's grants: holds ask them, releases and sales end them
     payments_domain = payments.Payments(services.settings, services.redis, turns)
     # Order is route order (the OpenAPI document lists paths in it); the SPA's catch-all comes last.
-    return [
-        health.contribution(services),
+    domains = [
         accounts.contribution(services),
         catalog.contribution(services, show_facts=show_facts, layouts=layouts),
         tickets.contribution(services),
@@ -70,6 +69,11 @@ def domain_contributions(services: Services) -> list[Contribution]:
         payments.contribution(services, payments_domain),
         realtime.contribution(services, show_facts=show_facts),
         organizer.contribution(services),
+    ]
+    return [
+        health.contribution(services),
+        metrics.contribution(services, hooks=[hook for part in domains for hook in part.scrape]),
+        *domains,
         spa.contribution(services),
     ]
 

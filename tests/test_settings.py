@@ -48,7 +48,8 @@ def test_production_names_what_is_missing(tmp_path: Path, missing: str) -> None:
      ("REDIS_URL", "redis://"), ("HOLD_TTL_SECONDS", "soon"), ("HOLD_TTL_SECONDS", "0"), ("LOG_LEVEL", "LOUD"),
      ("APP_ENV", "staging"), ("STRIPE_SECRET_KEY", "pk_test_wrong_kind"),
      ("REDIS_CLUSTER_NODES", "10.0.0.1"), ("REDIS_CLUSTER_NODES", "10.0.0.1:7000,:7001"),
-     ("REDIS_CLUSTER_NODES", "10.0.0.1:99999")],
+     ("REDIS_CLUSTER_NODES", "10.0.0.1:99999"), ("FORWARDED_ALLOW_IPS", "*"),
+     ("FORWARDED_ALLOW_IPS", "haproxy.internal"), ("FORWARDED_ALLOW_IPS", "10.0.1.5/24")],
 )
 def test_malformed_settings_fail_fast_naming_the_setting(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
@@ -73,6 +74,12 @@ def test_database_package_and_piccolo_conf_read_no_settings(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(tmp_path / "showtime.sqlite3")
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_forwarding_headers_are_trusted_from_no_one_unless_proxies_are_named(tmp_path: Path) -> None:
+    assert load_settings({"VAR_DIR": str(tmp_path)}).forwarded_allow_ips == ()
+    named = load_settings({"VAR_DIR": str(tmp_path), "FORWARDED_ALLOW_IPS": " 10.0.0.5, 10.0.1.0/24,::1 "})
+    assert named.forwarded_allow_ips == ("10.0.0.5", "10.0.1.0/24", "::1")
 
 
 def test_a_cluster_is_named_by_its_startup_nodes(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from backend.booking.schemas import HoldOut, HoldRequest
 from backend.booking.service import HoldService
 from backend.edge.auth import provide_profile_id
 from backend.ids import parse_show_id
+from backend.infra import metrics
 from backend.seats import HoldRecord
 from backend.timeutil import from_epoch_ms, rfc3339_ms
 
@@ -54,7 +55,8 @@ class HoldsController(Controller):
     @post("/shows/{show_id:str}/holds", status_code=HTTP_201_CREATED, operation_id="placeHold")
     async def place_hold(self, show_id: str, data: HoldRequest, shopper: Shopper) -> HoldOut:
         """Hold seats picked on the map, or the best available ones; they join the profile's hold."""
-        return hold_out(await shopper.holds.place(parse_show_id(show_id), shopper.profile_id, data))
+        with metrics.placing_hold(best_available=data.best_available is not None):
+            return hold_out(await shopper.holds.place(parse_show_id(show_id), shopper.profile_id, data))
 
     @get("/holds/{hold_id:str}", operation_id="getHold")
     async def get_hold(self, hold_id: str, shopper: Shopper) -> HoldOut:

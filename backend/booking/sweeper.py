@@ -15,6 +15,7 @@ import logging
 from redis.asyncio import Redis
 
 from backend import seats
+from backend.infra import metrics
 from backend.infra.leases import Leases
 from backend.infra.periodic import repeat_forever
 
@@ -28,7 +29,7 @@ SWEEP_BATCH = 200
 async def sweep_once(redis: Redis, leases: Leases | None = None) -> int:
     """Release every hold that has expired, in every active show (whose lease we hold, given `leases`); returns
     how many holds were released."""
-    return await seats.sweep_expired(redis, SWEEP_BATCH, leases)
+    return metrics.holds_expired(await seats.sweep_expired(redis, SWEEP_BATCH, leases))
 
 
 async def sweep_expired_holds(redis: Redis) -> None:

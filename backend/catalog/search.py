@@ -14,6 +14,7 @@ from datetime import datetime
 
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.query.functions.aggregate import Count
 from piccolo.query.mixins import OrderByRaw
 from redis.asyncio import Redis
 
@@ -21,7 +22,7 @@ from backend import seats
 from backend.catalog.query import ListQuery, decode_cursor, decode_cursor_time, encode_cursor
 from backend.catalog.schemas import PriceRange, QueueInfo, SeatCounts, ShowOut, ShowPage, ShowStatus, VenueOut
 from backend.timeutil import rfc3339, utcnow
-from db.tables import Section, Show, Venue
+from db.tables import Section, Show, Ticket, Venue
 
 EARTH_RADIUS_KM = 6371.0088
 PRICE_RANGE_TTL_S = 300.0
@@ -146,10 +147,20 @@ async def _list_near(redis: Redis, query: ListQuery) -> ShowPage:
     return ShowPage(items=shows, next_cursor=next_cursor)
 
 
+async def sold_counts(show_ids: list[int]) -> dict[int, int]:
+    """Tickets per show, for shows whose live state Redis does not have: counted from the truth (the unique
+    (show, seat) index), as pretix computes availability, rather than kept in a counter every sale would lock."""
+    if not show_ids:
+        return {}
+    rows = await Ticket.select(Ticket.show, Count(Ticket.id, alias="sold")).where(
+        Ticket.show.is_in(show_ids)).group_by(Ticket.show)
+    return {row["show"]: row["sold"] for row in rows}
+
+
 def select_shows():
     return Show.select(
         Show.id, Show.title, Show.description, Show.starts_at, Show.sale_opens_at, Show.currency,
-        Show.queue_enabled, Show.seats_total, Show.seats_sold, Show.venue.id, Show.venue.name, Show.venue.city,
+        Show.queue_enabled, Show.seats_total, Show.venue.id, Show.venue.name, Show.venue.city,
         Show.venue.lat, Show.venue.lng,
     )
 
@@ -193,11 +204,12 @@ async def to_shows(redis: Redis, rows: list[dict]) -> list[ShowOut]:
         return []
     ranges = await price_ranges.get({row["venue.id"] for row in rows})
     taken = await seats.unavailable_counts(redis, [row["id"] for row in rows])
+    sold = await sold_counts([show_id for show_id, count in taken.items() if count is None])
     now = utcnow()
     shows = []
     for row in rows:
         unavailable = taken.get(row["id"])
-        available = row["seats_total"] - (row["seats_sold"] if unavailable is None else unavailable)
+        available = row["seats_total"] - (sold.get(row["id"], 0) if unavailable is None else unavailable)
         available = max(0, available)
         low, high = ranges[row["venue.id"]]
         shows.append(

@@ -1,4 +1,4 @@
-"""What operators ask the app: is it healthy."""
+"""What operators ask the app: is it alive (`/livez`), is it healthy (`/healthz`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,13 @@ from piccolo.engine import engine_finder
 from backend.errors import error_response
 from backend.infra.redis_client import RedisDependency
 from backend.wiring import Contribution, Services
+
+
+@get("/livez", operation_id="liveness", tags=["ops"])
+async def livez() -> dict[str, str]:
+    """200 while the process runs and serves requests; asks no dependency. What a supervisor restarts on: a process
+    whose Redis or database is down is not helped by a restart (`/healthz` says that, for routing)."""
+    return {"status": "ok"}
 
 
 @get("/healthz", operation_id="health", tags=["ops"])
@@ -36,4 +43,4 @@ async def healthz(redis: RedisDependency) -> Response[dict[str, str]]:
 
 
 def contribution(_: Services) -> Contribution:
-    return Contribution(route_handlers=[healthz])
+    return Contribution(route_handlers=[livez, healthz])

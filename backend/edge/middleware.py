@@ -21,6 +21,7 @@ from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Sen
 from backend.edge import screening
 from backend.edge.access_log import AccessLog
 from backend.edge.logging_setup import request_id_var
+from backend.edge.metrics import RequestMetrics
 from backend.scope_state import SERVER_SEND
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -127,7 +128,8 @@ class EdgeMiddleware:
     """For every request, routed or not (Litestar's own middleware skips requests that match no route):
 
     - a request id, kept from a sane incoming X-Request-ID, echoed in the answer and set for every log line;
-    - one access log line, written in batches (backend.edge.access_log);
+    - one access log line, written in batches (backend.edge.access_log), and the request's Prometheus metrics
+      (backend.edge.metrics: by route template, so they are recorded after the app has routed it);
     - unsafe requests that a browser sends cross-site are refused (403), whatever cookies they carry. Browsers
       say where a request comes from (Sec-Fetch-Site, Origin); clients that are not browsers send neither and
       are not subject to CSRF. Token-based CSRF would break those API clients, so the origin check is the rule;
@@ -140,7 +142,7 @@ class EdgeMiddleware:
 
     def __init__(self, app: ASGIApp, *, trusted_origins: Iterable[str] = (), exempt_paths: Iterable[str] = (),
                  stripe_origins: Iterable[str] = (), hsts: bool = False, access_log: AccessLog | None = None,
-                 body_limits: Mapping[str, int] | None = None) -> None:
+                 body_limits: Mapping[str, int] | None = None, requests: RequestMetrics | None = None) -> None:
         self.app = app
         self.trusted = {o.rstrip("/") for o in trusted_origins}
         self.exempt = tuple(exempt_paths)
@@ -149,6 +151,7 @@ class EdgeMiddleware:
         self.body_limits = dict(body_limits or {})
         self.headers, self.schema_headers = security_headers(stripe_origins, hsts)
         self.access_log = access_log or AccessLog()
+        self.requests = requests
         self.ids = RequestIds()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -214,7 +217,10 @@ class EdgeMiddleware:
             # through the wrapper for nothing, so sockets get the server's own send.
             await self.app(scope, receive, send_with_headers if kind == "http" else send)
         finally:
-            self.access_log.record(method, path, status, (time.perf_counter() - started) * 1000, request_id)
+            seconds = time.perf_counter() - started
+            self.access_log.record(method, path, status, seconds * 1000, request_id)
+            if self.requests is not None and kind == "http":
+                self.requests.record(method, scope, status, seconds)
             request_id_var.reset(token)
 
     def _cross_site(self, fetch_site: str | None, origin: str | None, host: str | None) -> bool:

@@ -11,6 +11,10 @@ to within TICK_S.
 
 Reads the caller bounds itself (pub/sub polling with an explicit `timeout`, a blocking listen with `math.inf`) go
 to redis-py unchanged.
+
+The same two places measure for Prometheus (backend.infra.metrics): a round trip, from a command's (or a pipeline's)
+write to the first answer read after it, and every error a bounded write or read ends in (a lost connection, a
+timeout, the server's error reply), by class.
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ from typing import Any, TypeVar
 
 from redis.asyncio.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from backend.infra import metrics
 
 logger = logging.getLogger("showtime.redis")
 
@@ -84,6 +91,7 @@ class DeadlineConnection(Connection):
         super().__init__(**kwargs)
         self.command_timeout = command_timeout
         self._given_up = False
+        self._sent_at = 0.0  # when the last write ended, until the answer to it is read (a round trip)
 
     def give_up(self) -> None:
         """The watchdog's verdict: end the socket under the waiting command (its read sees the connection close)."""
@@ -98,15 +106,21 @@ class DeadlineConnection(Connection):
         self._reader = self._writer = None  # whoever uses it next connects anew
 
     async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        # A health check's PING inside this write is a round trip of its own, read before this write ends.
         await self._bounded(super().send_packed_command(command, check_health))
+        self._sent_at = time.perf_counter()
 
     async def read_response(self, disable_decoding: bool = False, timeout: float | None = None, *,  # noqa: ASYNC109 (redis-py's signature)
                             disconnect_on_error: bool = True, push_request: bool | None = False) -> Any:
         if timeout is not None:  # the caller bounds this read itself (pub/sub polling, a blocking listen)
             return await super().read_response(disable_decoding, timeout, disconnect_on_error=disconnect_on_error,
                                                push_request=push_request)
-        return await self._bounded(super().read_response(disable_decoding, disconnect_on_error=disconnect_on_error,
-                                                         push_request=push_request))
+        sent_at, self._sent_at = self._sent_at, 0.0
+        response = await self._bounded(super().read_response(disable_decoding, disconnect_on_error=disconnect_on_error,
+                                                             push_request=push_request))
+        if sent_at:
+            metrics.redis_round_trip(time.perf_counter() - sent_at)
+        return response
 
     async def _bounded(self, operation: Awaitable[T]) -> T:
         """One write or one wait for an answer, under a deadline of its own (restoring the one it interrupts)."""
@@ -116,7 +130,12 @@ class DeadlineConnection(Connection):
         except RedisConnectionError as exc:
             if self._given_up:  # the watchdog ended the connection under it
                 self._given_up = False
-                raise self._timeout() from exc
+                metrics.redis_error(timeout := self._timeout())
+                raise timeout from exc
+            metrics.redis_error(exc)
+            raise
+        except RedisError as exc:  # the server's error reply (NOSCRIPT, MOVED, READONLY, ...) or a client-side one
+            metrics.redis_error(exc)
             raise
         finally:
             WATCHDOG.done(self, previous)

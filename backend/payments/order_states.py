@@ -93,21 +93,22 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
         "amount and currency match; every seat is this hold's or free (claimed atomically in one Lua script, "
         "also after the hold ended); UNIQUE(show, seat) agrees",
         "seats claimed, then sold; the hold ends; waiting-room turn ends",
-        "tickets, status paid, paid_at, shows.seats_sold", "read back the intent (the webhook is a trigger)",
-        "payment row"),
+        "tickets, status paid, paid_at (one transaction; no per-show counter)",
+        "read back the intent (the fan's POST /orders/{id}/settle, the webhook and the reconciler are triggers)",
+        "payment row in the show's chain"),
     Transition(
         "payment succeeded, a seat taken", (PENDING, EXPIRED), REFUNDED,
         "a seat sold or held by another hold after this hold ended",
         "-", "status refunded, refund_reason seats_taken", "refund in full (idempotency key per order)",
-        "payment row, then refund row"),
+        "payment row, then refund row (the show's chain)"),
     Transition(
         "payment succeeded, amount differs", (PENDING, EXPIRED), REFUNDED,
         "Stripe received another amount or currency than the order's", "-",
-        "status refunded, refund_reason amount_mismatch", "refund in full", "payment row, then refund row"),
+        "status refunded, refund_reason amount_mismatch", "refund in full", "payment row, then refund row (the show's chain)"),
     Transition(
         "payment succeeded, order cancelled", (CANCELLED,), REFUNDED,
         "never expected: the intent was cancelled before the order", "-",
-        "status refunded, refund_reason order_cancelled", "refund in full", "payment row, then refund row"),
+        "status refunded, refund_reason order_cancelled", "refund in full", "payment row, then refund row (the show's chain)"),
     Transition(
         "hold ended unpaid (reconciler, payment_intent.canceled)", (PENDING,), EXPIRED,
         "hold ended (a short margin after expires_at) and Stripe cancelled the intent; an intent Stripe cannot "

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 
 from backend import seats
 from backend.booking.guards import ShoppingTurns
+from backend.infra import metrics
 from backend.payments import settlement
 from backend.payments.gateway import GatewayError, IntentMissing, StripeGateway
 from backend.settings import Settings
@@ -37,6 +38,10 @@ CONCURRENCY = 8
 # A just-created order normally settles by webhook within seconds; the periodic pass leaves it that long.
 WEBHOOK_HEAD_START = timedelta(seconds=20)
 RECENT_SALES = timedelta(minutes=10)
+# Where a pass leaves an order whose hold is over: anything else (still pending, Stripe unreachable, an error) is
+# backlog, which a healthy pass keeps at zero (a payment still processing is the one legitimate exception; an
+# intent Stripe does not know is not: someone must look).
+CLOSED = frozenset({settlement.PAID, settlement.REFUNDED, settlement.EXPIRED, settlement.CANCELLED})
 
 
 @dataclass
@@ -45,6 +50,7 @@ class PassReport:
     outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     refunds_retried: int = 0
     sales_remarked: int = 0
+    backlog: int = 0  # orders past their hold's end (and its grace) that this pass could not close
 
 
 async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *, turns: ShoppingTurns,
@@ -57,6 +63,8 @@ async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *,
         async with limit:
             outcome = await _settle_pending(redis, gateway, turns, row, now, expire_before, grace_seconds)
             report.outcomes[outcome] += 1
+            if row["expires_at"] <= expire_before and outcome not in CLOSED:
+                report.backlog += 1
 
     after_id = 0
     while True:  # in batches, so orders Stripe cannot settle yet never starve the ones behind them
@@ -70,6 +78,7 @@ async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *,
         after_id = pending[-1]["id"]
     report.refunds_retried = await _retry_owed_refunds(gateway, now)
     report.sales_remarked = await _remark_recent_sales(redis, now)
+    metrics.reconciler_pass(report.checked, report.backlog)
     return report
 
 

@@ -18,9 +18,11 @@ from backend.catalog.layout import LayoutCache
 from backend.edge.auth import provide_profile_id
 from backend.errors import BadRequest, Unavailable
 from backend.ids import parse_order_id, parse_show_id
+from backend.infra import metrics
 from backend.infra.redis_client import RedisDependency
 from backend.payments import WEBHOOK_PATH
 from backend.payments import checkout as checkout_service
+from backend.payments.confirmation import settle_for_owner
 from backend.payments.gateway import GatewayError, InvalidWebhook, MalformedWebhook, StripeGateway
 from backend.payments.order_lifecycle import OrderLifecycle
 from backend.payments.orders import order_of_profile
@@ -60,12 +62,13 @@ class PaymentsController(Controller):
     ) -> Response[CheckoutOut]:
         """Order + Stripe PaymentIntent for a live hold: 201 new, 200 the same order again."""
         # Card data never gets this far: the edge (backend.edge.screening) refuses it for every route.
-        outcome = await checkout_service.checkout(
-            redis, gateway, show_facts, layouts, open_orders,
-            checkout_service.CheckoutRequest(profile_id=profile_id, show_id=parse_show_id(show_id),
-                                             hold_id=data.hold_id, idempotency_key=idempotency_key),
-            utcnow(),
-        )
+        with metrics.timed(metrics.CHECKOUT_SECONDS):
+            outcome = await checkout_service.checkout(
+                redis, gateway, show_facts, layouts, open_orders,
+                checkout_service.CheckoutRequest(profile_id=profile_id, show_id=parse_show_id(show_id),
+                                                 hold_id=data.hold_id, idempotency_key=idempotency_key),
+                utcnow(),
+            )
         return Response(_render_checkout(outcome.order, gateway),
                         status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)
 
@@ -80,6 +83,22 @@ class PaymentsController(Controller):
     async def cancel_order(self, order_id: str, profile_id: int, open_orders: OrderLifecycle) -> None:
         """Cancel an unpaid order: its payment is cancelled at Stripe, its hold released, its seats available."""
         await open_orders.cancel(parse_order_id(order_id), profile_id, utcnow())
+
+    @post("/orders/{order_id:str}/settle", operation_id="settleOrder", status_code=HTTP_200_OK,
+          dependencies={"profile_id": Provide(provide_profile_id)})
+    async def settle(self, order_id: str, profile_id: int, redis: RedisDependency, gateway: StripeGateway,
+                     turns: ShoppingTurns, settings: Settings) -> OrderOut:
+        """Stripe.js reported the payment confirmed: the PaymentIntent is read back from Stripe and, if it
+        succeeded, the order is settled now (`paid`, with its tickets); otherwise the order as it stands.
+        Idempotent; the webhook and the reconciler remain the backstop (404 for anyone else's order)."""
+        try:
+            settled = await settle_for_owner(redis, gateway, turns, parse_order_id(order_id), profile_id, utcnow(),
+                                             settings.payment_grace_seconds)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            raise Unavailable("The database is busy; retry later.", code="busy") from None
+        return await order_of_profile(settings.secret_key, profile_id, settled)
 
     @post("/orders/{order_id:str}/paying", operation_id="startPaying", status_code=HTTP_200_OK,
           dependencies={"profile_id": Provide(provide_profile_id)})

@@ -23,6 +23,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from backend.booking.guards import ShoppingTurns
+from backend.infra import metrics
 from backend.payments import ledger, order_states
 from backend.payments.gateway import (
     GatewayError,
@@ -96,12 +97,20 @@ async def order_of_intent(intent: IntentSnapshot) -> OrderFacts | None:
     return facts_of(row) if row else None
 
 
+async def settled_status_of_intent(intent_id: str) -> str | None:
+    """`paid` or `refunded` when the intent's order has reached one of them (no transition leaves them but the
+    refund retry, which needs no intent), else None: the intent must be read back and settled."""
+    row = await Order.select(Order.status).where(Order.payment_intent_id == intent_id).first()
+    return row["status"] if row and row["status"] in (PAID, REFUNDED) else None
+
+
 def expiry_grace(hold_ttl_seconds: int) -> timedelta:
     """How long after its hold an unpaid order stays payable: a card confirmed in the hold's last second still
     lands (and is honoured if its seats are free). A tenth of the hold, at most 30 seconds."""
     return timedelta(seconds=min(30.0, hold_ttl_seconds / 10))
 
 
+@metrics.timed_settlement
 async def settle_intent(redis: Redis, gateway: StripeGateway, intent: IntentSnapshot, now: datetime, *,
                         turns: ShoppingTurns, expire_unpaid_before: datetime | None = None, grace_seconds: int = 0) -> str | None:
     """Move the intent's order on as far as the intent allows; returns the order's status (None: not ours).
@@ -197,6 +206,7 @@ async def _settle_success(redis: Redis, gateway: StripeGateway, turns: ShoppingT
     if not committed:
         current = await load_order(order.id)
         return current.status if current else PAID
+    metrics.order_paid(intent.charged_at)
     await _announce_sale(redis, turns, order, seat_ids)
     return PAID
 
@@ -223,11 +233,15 @@ async def _commit_paid(order: OrderFacts, items: list[dict], intent: IntentSnaps
         await issue(order_id=order.id, show_id=order.show_id, profile_id=order.profile_id, currency=order.currency,
                     seats=[SoldSeat(item["seat"], item["price_cents"]) for item in items], issued_at=now)
         await order_states.move(row, PAID, now, paid_at=now, last_payment_error=None, payment_intent_id=intent.id)
-        await ledger.append(ledger.LedgerEntry(
-            kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
-            amount_cents=intent.amount_received, currency=intent.currency, status=intent.status,
-        ), now)
+        # Last: the show's chain head stays locked from this statement to the commit, and no longer.
+        await ledger.append(_payment_entry(order, intent), now)
     return True
+
+
+def _payment_entry(order: OrderFacts, intent: IntentSnapshot) -> ledger.LedgerEntry:
+    return ledger.LedgerEntry(kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
+                              amount_cents=intent.amount_received, currency=intent.currency, status=intent.status,
+                              chain=order.show_id)
 
 
 async def _announce_sale(redis: Redis, turns: ShoppingTurns, order: OrderFacts, seat_ids: list[str]) -> None:
@@ -254,10 +268,7 @@ async def _refund_instead(gateway: StripeGateway, order: OrderFacts, intent: Int
             return row["status"] if row else REFUNDED
         await order_states.move(row, REFUNDED, now, refund_reason=reason, payment_intent_id=intent.id)
         # The money did arrive; the refund row follows once Stripe has it.
-        await ledger.append(ledger.LedgerEntry(
-            kind=ledger.PAYMENT, order_ref=order.id, stripe_object_id=intent.id,
-            amount_cents=intent.amount_received, currency=intent.currency, status=intent.status,
-        ), now)
+        await ledger.append(_payment_entry(order, intent), now)
     logger.info("order %s refunded: %s", order.id, reason)
     try:
         await issue_refund(gateway, order, intent.id, now)
@@ -277,6 +288,7 @@ async def issue_refund(gateway: StripeGateway, order: OrderFacts, intent_id: str
         amount_cents=refund.amount if refund else order.amount_cents,
         currency=refund.currency if refund else order.currency,
         status=refund.status if refund else "already_refunded",
+        chain=order.show_id,
     )
     async with write_transaction():
         await ledger.append(entry, now, once_per_order=True)

@@ -1,7 +1,8 @@
 """Stripe webhooks: a trigger to look, never the truth itself.
 
 The signature is verified over the raw body; then the PaymentIntent is read back from Stripe and handed to the
-settlement path, which does the same whatever the event claimed. An event id is recorded only after it was
+settlement path, which does the same whatever the event claimed (unless its order is already paid or refunded,
+final whatever the intent says: usually the fan's browser had it settled before the webhook came). An event id is recorded only after it was
 handled, so an event whose handling failed (answered 503) is handled again when Stripe retries, and a replayed
 event that was handled adds nothing.
 """
@@ -15,8 +16,9 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from backend.booking.guards import ShoppingTurns
+from backend.infra import metrics
 from backend.payments.gateway import IntentMissing, StripeGateway
-from backend.payments.settlement import settle_intent
+from backend.payments.settlement import settle_intent, settled_status_of_intent
 from backend.payments.transactions import is_unique_violation
 from db.tables import ProcessedWebhookEvent
 
@@ -43,6 +45,10 @@ async def handle_webhook(redis: Redis, gateway: StripeGateway, turns: ShoppingTu
         return WebhookOutcome(duplicate=True)
     status = None
     if event.type in INTENT_EVENTS and event.object_type == "payment_intent" and event.object_id:
+        # Most deliveries now arrive after the fan's browser had the order settled: a paid or refunded order
+        # moves no further whatever its intent says, so Stripe is not asked again.
+        status = await settled_status_of_intent(event.object_id)
+    if status is None and event.type in INTENT_EVENTS and event.object_type == "payment_intent" and event.object_id:
         try:
             intent = await gateway.retrieve_intent(event.object_id)
         except IntentMissing:
@@ -50,6 +56,7 @@ async def handle_webhook(redis: Redis, gateway: StripeGateway, turns: ShoppingTu
                            event.object_id)
         else:
             status = await settle_intent(redis, gateway, intent, now, turns=turns, grace_seconds=grace_seconds)
+            metrics.webhook_settled(event.type, event.created)
     await _remember(event.id, event.type, event.object_id, status, now)
     return WebhookOutcome(duplicate=False, order_status=status)
 

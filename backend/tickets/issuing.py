@@ -1,8 +1,8 @@
 """Issuing tickets: one per sold seat, written inside the caller's settlement transaction.
 
 The database's UNIQUE(show, seat) on tickets is the last word on "sold once": a second ticket for a seat raises
-the unique violation the caller turns into a refund. The show's `seats_sold` counter moves in the same
-transaction, so the catalog's availability never counts a ticket that was rolled back.
+the unique violation the caller turns into a refund. Nothing else is written: a show's sales are counted from
+its tickets (no per-show counter row that every settlement of the show would have to lock).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from db.tables import Show, Ticket
+from db.tables import Ticket
 
 
 @dataclass(frozen=True)
@@ -28,4 +28,3 @@ async def issue(*, order_id: int, show_id: int, profile_id: int, currency: str, 
                currency=currency, issued_at=issued_at)
         for seat in seats
     ))
-    await Show.update({Show.seats_sold: Show.seats_sold + len(seats)}).where(Show.id == show_id)

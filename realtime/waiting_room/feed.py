@@ -41,6 +41,8 @@ def broadcast_window(watchers: int) -> float:
 
 
 class QueueFeed(Feed):
+    kind = "waiting_room"
+
     def __init__(self, show_id: int, room: WaitingRoom, channels: ChannelsPlugin) -> None:
         super().__init__(show_id, changes_channel(show_id), channels)
         self.room = room

@@ -31,12 +31,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from prometheus_client.metrics_core import Metric
 from redis.asyncio import Redis
 
 from backend import timeutil
 from backend.accounts.service import verified_among
 from backend.catalog.facts import ShowFacts
 from backend.errors import Conflict, NotFound, Unavailable
+from backend.infra import metrics
 from backend.infra.leases import UNFENCED, Fenced
 from backend.timeutil import epoch_ms, from_epoch_ms, rfc3339
 from realtime.messages import QueueStatus, decode_queue_status
@@ -300,6 +302,16 @@ class WaitingRoom:
     async def lines(self) -> list[int]:
         """Shows whose waiting room has entries (what the advancing job walks)."""
         return sorted(int(raw) for raw in await self.redis.smembers(QUEUE_SHOWS))
+
+    async def gauges(self) -> list[Metric]:
+        """For a scrape of /metrics: each line's waiting, serving and admissions per minute, as Redis has them now
+        (a line that ended is gone from the answer), for at most metrics.WAITING_ROOM_SHOWS lines."""
+        lines = await self.lines()
+        shown = lines[: metrics.WAITING_ROOM_SHOWS]
+        statuses = await asyncio.gather(*(self.status(show_id) for show_id in shown))
+        return metrics.waiting_room_families(len(lines), [
+            (show_id, status.waiting, status.serving, status.rate_per_s)
+            for show_id, status in zip(shown, statuses, strict=True)])
 
     async def forget(self, show_id: int) -> None:
         await self.redis.srem(QUEUE_SHOWS, show_id)

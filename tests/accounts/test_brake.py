@@ -1,7 +1,8 @@
 """The sign-in brake slows the attacker, not the owner: failures pause the client that made them (per account and
 per address), and under a distributed attack on one account, or from behind an address that guesses many accounts,
-or both at once, the owner's correct password from a client with a clean record still gets in. Client addresses come from X-Forwarded-For, which uvicorn trusts from loopback as it
-would from the proxy in front of production."""
+or both at once, the owner's correct password from a client with a clean record still gets in. Client addresses
+come from X-Forwarded-For, which the suite's servers trust from loopback (FORWARDED_ALLOW_IPS=127.0.0.1,
+tests/support/servers.py) as production trusts its proxy."""
 
 from __future__ import annotations
 

@@ -155,3 +155,10 @@ async def order_status_becomes(client: httpx.AsyncClient, order_id: str, status:
         return body if body["status"] == status else None
 
     return await eventually(check, timeout)
+
+
+async def sold_count(show_id: int) -> int:
+    """The show's sold seats as the catalog counts them when Redis does not know the show: its tickets."""
+    from backend.catalog.search import sold_counts
+
+    return (await sold_counts([show_id])).get(show_id, 0)

@@ -1,6 +1,7 @@
-"""The ledger's integrity beyond the hash chain: the database itself refuses UPDATE and DELETE on it; an edit of any
-hashed field (made by someone who lifted those triggers) is named by `verify-ledger`; cutting off the newest rows is
-caught by the signed checkpoints; and duplicate webhook deliveries racing before settlement add one entry."""
+"""The ledger's integrity beyond the hash chains: the database itself refuses UPDATE and DELETE on it; an edit of any
+hashed field (made by someone who lifted those triggers) is named by `verify-ledger`; in any chain, cutting off the
+newest rows, replacing the tail row, or editing a row and re-hashing the rows after it is caught by the signed
+checkpoints of every chain's head; and duplicate webhook deliveries racing before settlement add one entry."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from backend.payments.checkpoints import write_checkpoint
 from backend.payments.transactions import write_transaction
 from backend.settings import PROJECT_ROOT, get_settings
 from backend.timeutil import utcnow
-from db.tables import LedgerCheckpoint, PaymentLedgerEntry, ProcessedWebhookEvent, Ticket
+from db.tables import LedgerCheckpoint, LedgerCheckpointHead, PaymentLedgerEntry, ProcessedWebhookEvent, Ticket
 from tests.payments.helpers import (
     Standin,
     hold_and_checkout,
@@ -33,9 +34,12 @@ from tests.payments.helpers import (
     stripe_signature,
     webhook_secret,
 )
+from tests.payments.test_ledger import new_chains
 from tests.support.data import create_show
 
 triggers = import_module("db.migrations.showtime_2026_12_01t15_13_00_000000")
+# Every append-only table: the ledger, its checkpoints and the heads they noted.
+APPEND_ONLY = (*triggers.TABLES, "ledger_checkpoint_head")
 
 # The server's launcher migrates the suite's database.
 pytestmark = pytest.mark.usefixtures("server")
@@ -54,20 +58,20 @@ async def triggers_lifted() -> AsyncIterator[None]:
     engine = engine_finder()
     assert engine is not None
     if _postgres():
-        for table in triggers.TABLES:
+        for table in APPEND_ONLY:
             await engine.run_ddl(f"ALTER TABLE {table} DISABLE TRIGGER USER")
     else:
-        for table in triggers.TABLES:
+        for table in APPEND_ONLY:
             for verb in ("update", "delete"):
                 await engine.run_ddl(f"DROP TRIGGER {table}_no_{verb}")
     try:
         yield
     finally:
         if _postgres():
-            for table in triggers.TABLES:
+            for table in APPEND_ONLY:
                 await engine.run_ddl(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         else:
-            for table in triggers.TABLES:
+            for table in APPEND_ONLY:
                 for statement in triggers.sqlite_statements(table):
                     await engine.run_ddl(statement)
 
@@ -79,12 +83,41 @@ async def _verify_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-async def _append(index: int) -> None:
+async def _append(chain: int, index: int) -> None:
     async with write_transaction():
         await ledger.append(ledger.LedgerEntry(
-            kind=ledger.PAYMENT, order_ref=700_000 + index, stripe_object_id=f"pi_integrity_{index:04d}",
-            amount_cents=2000 + index, currency="EUR", status="succeeded",
+            kind=ledger.PAYMENT, order_ref=700_000 + index, stripe_object_id=f"pi_integrity_{chain}_{index:04d}",
+            amount_cents=2000 + index, currency="EUR", status="succeeded", chain=chain,
         ), utcnow() + timedelta(microseconds=index))
+
+
+async def _chains_of_three(count: int = 1) -> list[int]:
+    """`count` chains of this test's own (the suite's server settles other tests' payments meanwhile), three rows
+    each, appended concurrently."""
+    chains = new_chains(count)
+    await asyncio.gather(*(_append(chain, i) for chain in chains for i in range(3)))
+    return chains
+
+
+async def _rows(chain: int) -> list[dict]:
+    return await PaymentLedgerEntry.select().where(PaymentLedgerEntry.chain == chain).order_by(PaymentLedgerEntry.seq)
+
+
+def _rehashed(row: dict, prev_hash: str, **changes: object) -> dict:
+    """The row as someone who knows the hashing would rewrite it: changed, then hashed onto `prev_hash`."""
+    row = {**row, **changes, "prev_hash": prev_hash}
+    entry = ledger.LedgerEntry(kind=row["kind"], order_ref=row["order_ref"], stripe_object_id=row["stripe_object_id"],
+                               amount_cents=row["amount_cents"], currency=row["currency"], status=row["status"],
+                               chain=row["chain"])
+    row["entry_hash"] = ledger.chain_hash(prev_hash, ledger.canonical_bytes(
+        row["chain"], row["seq"], row["recorded_at"], entry, prev_hash))
+    return row
+
+
+async def _put_back(chain: int, rows: list[dict]) -> None:
+    async with triggers_lifted():
+        await PaymentLedgerEntry.delete().where(PaymentLedgerEntry.chain == chain)
+        await PaymentLedgerEntry.insert(*(PaymentLedgerEntry(**row) for row in rows))
 
 
 async def _refused(operation: object) -> str:
@@ -95,8 +128,8 @@ async def _refused(operation: object) -> str:
 
 
 async def test_the_database_refuses_update_and_delete_on_the_ledger() -> None:
-    await _append(1)
-    row = await PaymentLedgerEntry.select().order_by(PaymentLedgerEntry.id, ascending=False).first()
+    [chain] = await _chains_of_three()
+    row = (await _rows(chain))[-1]
     await _refused(PaymentLedgerEntry.update({PaymentLedgerEntry.amount_cents: 1}).where(
         PaymentLedgerEntry.id == row["id"]))
     await _refused(PaymentLedgerEntry.delete().where(PaymentLedgerEntry.id == row["id"]))
@@ -106,13 +139,16 @@ async def test_the_database_refuses_update_and_delete_on_the_ledger() -> None:
     assert await PaymentLedgerEntry.select().where(PaymentLedgerEntry.id == row["id"]).first() == row
     await write_checkpoint(get_settings().secret_key, utcnow())
     await _refused(LedgerCheckpoint.delete(force=True))
+    await _refused(LedgerCheckpointHead.delete(force=True))
+    await _refused(LedgerCheckpointHead.update({LedgerCheckpointHead.entries: 1}, force=True))
 
 
 @pytest.mark.parametrize("field", HASHED_FIELDS)
 async def test_an_edit_of_any_hashed_field_is_named_by_verify(field: str) -> None:
-    await asyncio.gather(*(_append(100 + i) for i in range(3)))
-    rows = await PaymentLedgerEntry.select().order_by(PaymentLedgerEntry.seq)
-    victim = rows[-2]
+    [chain] = await _chains_of_three()
+    rows = await _rows(chain)
+    # The newest row for seq (the unique (chain, seq) index refuses a seq another row has), else the middle one.
+    victim = rows[-1] if field == "seq" else rows[-2]
     column = getattr(PaymentLedgerEntry, field)
     value = victim[field]
     forged = {str: lambda v: v[:-1] + ("0" if v[-1:] != "0" else "1"), int: lambda v: v + 1}.get(
@@ -122,49 +158,115 @@ async def test_an_edit_of_any_hashed_field_is_named_by_verify(field: str) -> Non
         try:
             broken = await _verify_cli()
             assert broken.returncode == 1, broken.stdout + broken.stderr
-            assert f"row id {victim['id']};" in broken.stdout, broken.stdout
+            assert f"chain {chain} at seq" in broken.stdout and f"row id {victim['id']};" in broken.stdout, (
+                broken.stdout)
         finally:
             await PaymentLedgerEntry.update({column: value}).where(PaymentLedgerEntry.id == victim["id"])
     assert (await _verify_cli()).returncode == 0
 
 
 async def test_a_deleted_row_breaks_the_chain_at_the_next_one() -> None:
-    await asyncio.gather(*(_append(200 + i) for i in range(3)))
-    rows = await PaymentLedgerEntry.select().order_by(PaymentLedgerEntry.seq)
+    [chain] = await _chains_of_three()
+    rows = await _rows(chain)
     victim = rows[-2]
     async with triggers_lifted():
         await PaymentLedgerEntry.delete().where(PaymentLedgerEntry.id == victim["id"])
-        try:
-            broken = await _verify_cli()
-            assert broken.returncode == 1
-            assert f"seq {victim['seq'] + 1}:" in broken.stdout, broken.stdout
-        finally:
-            await PaymentLedgerEntry.insert(PaymentLedgerEntry(**victim))
+    try:
+        broken = await _verify_cli()
+        assert broken.returncode == 1
+        assert f"chain {chain} at seq {victim['seq'] + 1}:" in broken.stdout, broken.stdout
+    finally:
+        await _put_back(chain, rows)
     assert (await _verify_cli()).returncode == 0
 
 
-async def test_cutting_off_the_newest_rows_is_caught_by_the_checkpoint() -> None:
-    await asyncio.gather(*(_append(300 + i) for i in range(3)))
+async def _checkpointed_chains() -> list[int]:
+    """Three chains of three rows, and a checkpoint that saw their heads."""
+    chains = await _chains_of_three(3)
     written = await _verify_cli("checkpoint-ledger")
     assert written.returncode == 0 and written.stdout.startswith("checkpoint:"), written.stdout + written.stderr
     assert (await _verify_cli()).returncode == 0
-    newest = await PaymentLedgerEntry.select().order_by(PaymentLedgerEntry.id, ascending=False).limit(2)
+    return chains
+
+
+# The first, a middle and the last chain of those the checkpoint saw: the check covers every chain's head.
+WHICH_CHAIN = pytest.mark.parametrize("which", [0, 1, 2], ids=["first", "middle", "last"])
+
+
+@WHICH_CHAIN
+async def test_cutting_off_the_newest_rows_of_any_chain_is_caught_by_the_checkpoint(which: int) -> None:
+    chain = (await _checkpointed_chains())[which]
+    rows = await _rows(chain)
     async with triggers_lifted():
-        await PaymentLedgerEntry.delete().where(PaymentLedgerEntry.id.is_in([row["id"] for row in newest]))
-        try:
-            broken = await _verify_cli()
-            assert broken.returncode == 1, broken.stdout
-            assert "truncated" in broken.stdout, broken.stdout
-        finally:
-            await PaymentLedgerEntry.insert(*(PaymentLedgerEntry(**row) for row in reversed(newest)))
+        await PaymentLedgerEntry.delete().where(PaymentLedgerEntry.id.is_in([row["id"] for row in rows[1:]]))
+    try:
+        broken = await _verify_cli()
+        assert broken.returncode == 1, broken.stdout
+        assert "truncated" in broken.stdout and f"in chain {chain}" in broken.stdout, broken.stdout
+    finally:
+        await _put_back(chain, rows)
+    assert (await _verify_cli()).returncode == 0
+
+
+@WHICH_CHAIN
+async def test_a_replaced_tail_row_in_any_chain_is_caught_by_the_checkpoint(which: int) -> None:
+    """The newest row swapped for another, hashed onto the same prefix: the chain verifies on its own, but no longer
+    passes through the head the checkpoint signed."""
+    chain = (await _checkpointed_chains())[which]
+    rows = await _rows(chain)
+    forged = _rehashed(rows[-1], rows[-2]["entry_hash"], amount_cents=rows[-1]["amount_cents"] + 100)
+    async with triggers_lifted():
+        await PaymentLedgerEntry.delete().where(PaymentLedgerEntry.id == rows[-1]["id"])
+        await PaymentLedgerEntry.insert(PaymentLedgerEntry(**forged))
+    try:
+        assert (await ledger.verify_chain()).ok, "the forgery should chain on its own"
+        broken = await _verify_cli()
+        assert broken.returncode == 1, broken.stdout
+        assert f"chain {chain} at seq {rows[-1]['seq']}:" in broken.stdout, broken.stdout
+        assert "signed checkpoint" in broken.stdout, broken.stdout
+    finally:
+        await _put_back(chain, rows)
+    assert (await _verify_cli()).returncode == 0
+
+
+@WHICH_CHAIN
+async def test_a_rehashed_suffix_in_any_chain_is_caught_by_the_checkpoint(which: int) -> None:
+    """An older row edited and every row after it hashed again: every link holds, the checkpointed head does not."""
+    chain = (await _checkpointed_chains())[which]
+    rows = await _rows(chain)
+    forged = [rows[0], _rehashed(rows[1], rows[0]["entry_hash"], amount_cents=1)]
+    forged.append(_rehashed(rows[2], forged[1]["entry_hash"]))
+    await _put_back(chain, forged)
+    try:
+        assert (await ledger.verify_chain()).ok, "the forgery should chain on its own"
+        broken = await _verify_cli()
+        assert broken.returncode == 1, broken.stdout
+        assert f"chain {chain} at seq 3:" in broken.stdout and "signed checkpoint" in broken.stdout, broken.stdout
+    finally:
+        await _put_back(chain, rows)
+    assert (await _verify_cli()).returncode == 0
+
+
+async def test_deleted_checkpoint_heads_are_caught_by_the_signature() -> None:
+    chains = await _checkpointed_chains()
+    noted = await LedgerCheckpointHead.select().where(LedgerCheckpointHead.chain == chains[1])
+    assert noted, "the checkpoint noted the chain's head"
+    async with triggers_lifted():
+        await LedgerCheckpointHead.delete().where(LedgerCheckpointHead.chain == chains[1])
+    try:
+        broken = await _verify_cli()
+        assert broken.returncode == 1 and "signature" in broken.stdout, broken.stdout
+    finally:
+        await LedgerCheckpointHead.insert(*(LedgerCheckpointHead(**row) for row in noted))
     assert (await _verify_cli()).returncode == 0
 
 
 async def test_a_forged_checkpoint_is_refused() -> None:
-    await _append(400)
-    head = await PaymentLedgerEntry.select().order_by(PaymentLedgerEntry.id, ascending=False).first()
+    [chain] = await _chains_of_three()
+    head = (await _rows(chain))[-1]
     await LedgerCheckpoint.insert(LedgerCheckpoint(taken_at=utcnow(), entries=head["seq"] + 5,
-                                                   head_hash=head["entry_hash"], signature="0" * 64))
+                                                   head_hash=head["entry_hash"], signature="0" * 64, version=2,
+                                                   chains=1))
     try:
         broken = await _verify_cli()
         assert broken.returncode == 1 and "signature" in broken.stdout, broken.stdout

@@ -7,8 +7,16 @@ import httpx
 import pytest
 
 from backend.seats._keys import state as state_key
-from db.tables import Order, PaymentLedgerEntry, Show, Ticket
-from tests.payments.helpers import DECLINED, Standin, eventually, hold, hold_and_checkout, order_status_becomes
+from db.tables import Order, PaymentLedgerEntry, Ticket
+from tests.payments.helpers import (
+    DECLINED,
+    Standin,
+    eventually,
+    hold,
+    hold_and_checkout,
+    order_status_becomes,
+    sold_count,
+)
 from tests.support.data import create_show
 from tests.tickets.devices import gate
 
@@ -53,7 +61,7 @@ async def test_full_purchase_issues_tickets_that_scan_once(server, make_fan, red
     assert first["result"] == "valid" and second["result"] == "already_scanned"
     assert second["scanned_at"] == first["scanned_at"]
 
-    assert (await Show.select(Show.seats_sold).where(Show.id == show.id).first())["seats_sold"] == 2
+    assert await sold_count(show.id) == 2
     entries = await PaymentLedgerEntry.select().where(PaymentLedgerEntry.order_ref == int(order["order_id"]))
     assert [(e["kind"], e["amount_cents"], e["currency"], e["status"]) for e in entries] == [
         ("payment", 10000, "EUR", "succeeded")]

@@ -68,7 +68,7 @@ async def create_show(
     show = (await Show.insert(Show(
         title=show_title, description="made by a test", venue=venue, starts_at=now + starts_in,
         sale_opens_at=sale_opens_at or now + sale_opens_in, currency="EUR", queue_enabled=queue_enabled,
-        seats_total=len(rows_db), seats_sold=0, search_text=f"{show_title} Test Hall {city}",
+        seats_total=len(rows_db), search_text=f"{show_title} Test Hall {city}",
     )).returning(Show.id))[0]["id"]
     return TestShow(id=show, venue_id=venue, seat_ids=[str(r["id"]) for r in rows_db], sections=section_ids,
                     rows=row_map)

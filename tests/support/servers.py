@@ -54,8 +54,10 @@ class ServerProcess:
 
     def start(self, timeout: float = 240) -> ServerProcess:
         # The suite's clients all come from one address: room for all the accounts they register (the limit
-        # itself is tested on a server of its own).
-        env = {**os.environ, "REGISTRATIONS_PER_ADDRESS_PER_HOUR": "100000", **self.env, "PORT": str(self.port),
+        # itself is tested on a server of its own). And they stand in for the proxy in front of production, whose
+        # X-Forwarded-For the app trusts (tests/edge/test_client_address.py starts servers that trust no one).
+        env = {**os.environ, "REGISTRATIONS_PER_ADDRESS_PER_HOUR": "100000", "FORWARDED_ALLOW_IPS": "127.0.0.1",
+               **self.env, "PORT": str(self.port),
                "STANDIN_PORT": str(self.standin_port),
                "VAR_DIR": str(self.var_dir), "PYTHONUNBUFFERED": "1"}
         self.process = spawn([sys.executable, "-m", "backend.launcher.serve", "--workers", str(self.workers)], env=env,

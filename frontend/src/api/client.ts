@@ -207,6 +207,8 @@ export function createClient(options: ClientOptions = {}) {
     getOrder: (orderId: string) => request<Order>('GET', `/orders/${enc(orderId)}`),
     /** Just before confirming the card: the hold is extended once by the payment grace. */
     orderPaying: (orderId: string) => request<PayingResponse>('POST', `/orders/${enc(orderId)}/paying`),
+    /** Stripe.js confirmed the payment: the server reads it back from Stripe and settles the order now. */
+    settleOrder: (orderId: string) => request<Order>('POST', `/orders/${enc(orderId)}/settle`),
     /** Cancel an unpaid order: its payment is cancelled and its seats released. */
     cancelOrder: (orderId: string) => request<void>('DELETE', `/orders/${enc(orderId)}`),
 

@@ -6,7 +6,10 @@
  *
  * Just before the card is confirmed the page tells the server the fan is paying
  * (POST /orders/{id}/paying): the hold is extended once by the payment grace, and the
- * countdown shows the new end, so a slow provider does not cost the fan the seats.
+ * countdown shows the new end, so a slow provider does not cost the fan the seats. As soon as
+ * Stripe.js reports the payment confirmed, the page asks the server to settle it
+ * (POST /orders/{id}/settle), which reads the payment back from Stripe: the fan is paid
+ * without waiting for the webhook.
  * "Cancel order" cancels the payment and gives the seats back.
  */
 import type { Stripe, StripeElements, StripePaymentElement } from '@stripe/stripe-js';
@@ -140,6 +143,14 @@ export function CheckoutPage({ showId }: { showId: string }) {
         setPaymentError(result.error.message ?? 'The payment did not go through. Please check the details or try another card.');
         setPhase('form');
         return;
+      }
+      // Stripe.js says the payment is confirmed: the server reads it back from Stripe and settles the order at
+      // once, so the order page opens paid instead of waiting for the webhook. Should this call fail, the order
+      // page polls as before, and the webhook and the reconciler settle the order all the same.
+      try {
+        await api.settleOrder(order.order_id);
+      } catch {
+        /* the order page polls */
       }
       navigate(paths.order(order.order_id));
     } catch {
