@@ -14,6 +14,8 @@ import { TicketsPage } from './pages/TicketsPage';
 import { VerifyEmailPage } from './pages/VerifyEmailPage';
 
 const ScanPage = lazyPage(() => import('./pages/ScanPage').then((m) => m.ScanPage));
+// The organizer's pages (venues, shows, the sale cockpit): one chunk of their own, never loaded by fans.
+const OrganizerPage = lazyPage(() => import('./organizer/OrganizerApp').then((m) => m.OrganizerApp));
 
 export function App() {
   const loc = useLocation();
@@ -62,6 +64,9 @@ export function App() {
       break;
     case 'verify-email':
       page = <VerifyEmailPage search={loc.search} />;
+      break;
+    case 'organizer':
+      page = <OrganizerPage view={route.view} loc={loc} />;
       break;
     default:
       page = <NotFoundPage />;

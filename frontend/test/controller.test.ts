@@ -128,6 +128,20 @@ describe('ShowController', () => {
     c.dispose();
   });
 
+  it.each([
+    ['sale_paused', 'paused the sale'],
+    ['sale_closed', 'sale for this show has closed'],
+    ['show_cancelled', 'has been cancelled'],
+  ])('says why on 409 %s: the organizer stopped the sale', async (code, words) => {
+    const api = fakeApi({ createHold: vi.fn(async () => Promise.reject(new ApiError(409, code, 'Refused.', { error: code }))) as never });
+    const { c, model } = await loaded(api);
+    c.toggleSeat(0);
+    await vi.waitFor(() => expect(c.state.get().notice?.kind).toBe('sale'));
+    expect(c.state.get().notice!.text).toContain(words);
+    expect(model.mine[0]).toBe(MINE_NONE);
+    c.dispose();
+  });
+
   it('goes to the waiting room on 403 queue_required', async () => {
     const api = fakeApi({ createHold: vi.fn(async () => Promise.reject(new ApiError(403, 'queue_required', 'Queue first.'))) as never });
     const { c } = await loaded(api);

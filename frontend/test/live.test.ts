@@ -54,6 +54,26 @@ describe('ReconnectingSocket', () => {
   });
 });
 
+describe('ReconnectingSocket stopped by its own listener', () => {
+  it('stays stopped when told so on hearing the drop (the cockpit does on a 4401 close)', () => {
+    const { sockets, factory } = socketFactory();
+    const s: ReconnectingSocket = new ReconnectingSocket('ws://x/live', {
+      onMessage: () => undefined,
+      onState: (st) => {
+        if (st === 'reconnecting' && s.lastCloseCode === 4401) s.stop();
+      },
+      factory,
+      random: () => 0,
+    });
+    s.start();
+    sockets[0]!.open();
+    sockets[0]!.drop(4401);
+    vi.advanceTimersByTime(60_000);
+    expect(sockets).toHaveLength(1);
+    expect(s.currentState).toBe('closed');
+  });
+});
+
 describe('LiveMapFeed', () => {
   it('applies the snapshot, then contiguous diffs; resyncs on a gap', () => {
     const model = SeatMapModel.fromMap(hall(2, 3, 2));

@@ -11,7 +11,14 @@ const entry = (p: Partial<QueueEntry> = {}): QueueEntry => ({
   estimated_wait_s: 60,
   ...p,
 });
-const tick = (serving: number, rate = 2, waiting = 500) => ({ type: 'queue' as const, serving, waiting, rate_per_s: rate, open: true });
+const tick = (serving: number, rate = 2, waiting = 500, paused?: boolean) => ({
+  type: 'queue' as const,
+  serving,
+  waiting,
+  rate_per_s: rate,
+  open: true,
+  ...(paused === undefined ? {} : { paused }),
+});
 
 describe('QueueTracker', () => {
   it('starts from the entry', () => {
@@ -23,6 +30,23 @@ describe('QueueTracker', () => {
     const t = new QueueTracker(entry());
     const v = t.applyBroadcast(tick(110, 2));
     expect(v).toMatchObject({ position: 10, ahead: 9, estimatedWaitS: 5, progress: 0.5, waiting: 500, ratePerS: 2 });
+  });
+
+  it('is paused while the broadcast says so, with no wait estimate, and moves on when it resumes', () => {
+    const t = new QueueTracker(entry());
+    expect(t.applyBroadcast(tick(110, 2)).paused).toBe(false);
+    const paused = t.applyBroadcast(tick(110, 0, 500, true));
+    expect(paused).toMatchObject({ paused: true, position: 10, estimatedWaitS: null });
+    const resumed = t.applyBroadcast(tick(112, 2, 500, false));
+    expect(resumed).toMatchObject({ paused: false, position: 8, estimatedWaitS: 4 });
+    // A broadcast without the field (an older server) is not paused.
+    t.applyBroadcast(tick(112, 0, 500, true));
+    expect(t.applyBroadcast(tick(112, 2)).paused).toBe(false);
+  });
+
+  it('does not say paused once the fan’s turn came', () => {
+    const t = new QueueTracker(entry());
+    expect(t.applyBroadcast(tick(120, 0, 500, true))).toMatchObject({ turn: true, paused: false });
   });
 
   it('never shows the position going up', () => {

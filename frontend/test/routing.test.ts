@@ -17,6 +17,19 @@ describe('routes', () => {
     expect(matchRoute('/shows/%E0%A4%A')).toEqual({ name: 'notfound' });
   });
 
+  it('matches the organizer pages, "new" before a show id', () => {
+    expect(matchRoute('/organizer')).toEqual({ name: 'organizer', view: { page: 'shows' } });
+    expect(matchRoute('/organizer/shows/')).toEqual({ name: 'organizer', view: { page: 'shows' } });
+    expect(matchRoute('/organizer/venues')).toEqual({ name: 'organizer', view: { page: 'venues' } });
+    expect(matchRoute('/organizer/shows/new')).toEqual({ name: 'organizer', view: { page: 'show-new' } });
+    expect(matchRoute('/organizer/shows/42')).toEqual({ name: 'organizer', view: { page: 'cockpit', showId: '42' } });
+    expect(matchRoute('/organizer/shows/42/edit')).toEqual({ name: 'organizer', view: { page: 'show-edit', showId: '42' } });
+    expect(matchRoute('/organizer/nope')).toEqual({ name: 'notfound' });
+    expect(matchRoute(paths.cockpit('a/b'))).toEqual({ name: 'organizer', view: { page: 'cockpit', showId: 'a/b' } });
+    expect(matchRoute(paths.organizerEditShow('7'))).toEqual({ name: 'organizer', view: { page: 'show-edit', showId: '7' } });
+    expect(paths.organizerNewShow('v 1')).toBe('/organizer/shows/new?venue=v%201');
+  });
+
   it('builds paths that round-trip', () => {
     expect(matchRoute(paths.checkout('x/y'))).toEqual({ name: 'checkout', showId: 'x/y' });
     expect(paths.signin('/shows/1')).toBe('/signin?next=%2Fshows%2F1');

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { errorMessage } from '../api/client';
 import { navigate, paths, type Loc, type Route } from '../lib/router';
-import { signOut, useSession } from '../lib/session';
+import { isOrganizer, signOut, useSession } from '../lib/session';
 
 export function Header({ route, loc }: { route: Route; loc: Loc }) {
   const session = useSession();
@@ -41,6 +41,13 @@ export function Header({ route, loc }: { route: Route; loc: Loc }) {
               <li>
                 <a href={paths.scan()} data-testid="nav-scan" {...current(route.name === 'scan')}>
                   Gate scanner
+                </a>
+              </li>
+            )}
+            {session.status === 'signed_in' && isOrganizer(session.profile) && (
+              <li>
+                <a href={paths.organizerShows()} data-testid="nav-organizer" {...current(route.name === 'organizer')}>
+                  Organizer
                 </a>
               </li>
             )}

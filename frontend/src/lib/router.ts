@@ -15,7 +15,16 @@ export type Route =
   | { name: 'signin' }
   | { name: 'register' }
   | { name: 'verify-email' }
+  | { name: 'organizer'; view: OrganizerView }
   | { name: 'notfound' };
+
+/** The organizer's pages under /organizer (one lazily loaded chunk: src/organizer/). */
+export type OrganizerView =
+  | { page: 'shows' }
+  | { page: 'venues' }
+  | { page: 'show-new' }
+  | { page: 'show-edit'; showId: string }
+  | { page: 'cockpit'; showId: string };
 
 const seg = '([^/]+)';
 const table: Array<[RegExp, (m: string[]) => Route]> = [
@@ -31,6 +40,11 @@ const table: Array<[RegExp, (m: string[]) => Route]> = [
   [/^\/register\/?$/, () => ({ name: 'register' })],
   // The verification mail's link (backend/accounts/verification.py): /verify-email?token=...
   [/^\/verify-email\/?$/, () => ({ name: 'verify-email' })],
+  [/^\/organizer(?:\/shows)?\/?$/, () => ({ name: 'organizer', view: { page: 'shows' } })],
+  [/^\/organizer\/venues\/?$/, () => ({ name: 'organizer', view: { page: 'venues' } })],
+  [/^\/organizer\/shows\/new\/?$/, () => ({ name: 'organizer', view: { page: 'show-new' } })],
+  [new RegExp(`^/organizer/shows/${seg}/edit/?$`), (m) => ({ name: 'organizer', view: { page: 'show-edit', showId: m[1]! } })],
+  [new RegExp(`^/organizer/shows/${seg}/?$`), (m) => ({ name: 'organizer', view: { page: 'cockpit', showId: m[1]! } })],
 ];
 
 export function matchRoute(pathname: string): Route {
@@ -57,6 +71,11 @@ export const paths = {
   scan: () => '/scan',
   signin: (next?: string) => (next ? `/signin?next=${encodeURIComponent(next)}` : '/signin'),
   register: (next?: string) => (next ? `/register?next=${encodeURIComponent(next)}` : '/register'),
+  organizerShows: () => '/organizer',
+  organizerVenues: () => '/organizer/venues',
+  organizerNewShow: (venueId?: string) => (venueId ? `/organizer/shows/new?venue=${encodeURIComponent(venueId)}` : '/organizer/shows/new'),
+  organizerEditShow: (id: string) => `/organizer/shows/${encodeURIComponent(id)}/edit`,
+  cockpit: (id: string) => `/organizer/shows/${encodeURIComponent(id)}`,
 };
 
 /** Only a path on this site may be a post-sign-in destination (no open redirect). */

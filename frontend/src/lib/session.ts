@@ -56,6 +56,12 @@ export async function signOut(): Promise<void> {
   }
 }
 
+/** An organization's staff (API.md, "Organizers"): the role opens the pages under /organizer. */
+export function isOrganizer(profile: Profile): boolean {
+  // Compared as a string: the generated type learns the `organizer` role once the backend's document has it.
+  return (profile.role as string | undefined) === 'organizer';
+}
+
 /** Call when the server answers 401: the cookie is gone or expired. */
 export function sessionExpired(): void {
   if (session.get().status === 'signed_in') session.set({ status: 'signed_out' });

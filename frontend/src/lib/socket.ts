@@ -150,6 +150,8 @@ export class ReconnectingSocket {
   private scheduleReconnect(): void {
     if (this.stopped) return;
     this.setState('reconnecting');
+    // A listener may stop the socket on hearing it dropped (the cockpit does, on a refusal's close code).
+    if (this.stopped) return;
     const delay = backoffDelay(this.attempt, this.opts.baseMs, this.opts.maxMs, this.opts.random);
     this.attempt++;
     clearTimeout(this.timer);

@@ -13,6 +13,7 @@ import { sessionExpired, useSession } from '../lib/session';
 import { ReconnectingSocket, type LiveState } from '../lib/socket';
 import { DrawCheck } from '../queue/DrawCheck';
 import { isQueueBroadcast, QueueTracker, type QueueView } from '../queue/tracker';
+import { saleRefusal } from '../show/saleMessages';
 import { useTitle } from './useTitle';
 
 const REFRESH_MS = 15_000;
@@ -77,7 +78,7 @@ export function QueuePage({ showId }: { showId: string }) {
       } catch (e) {
         if (cancelled) return;
         if (e instanceof ApiError && e.status === 401) sessionExpired();
-        setError(errorMessage(e));
+        setError((e instanceof ApiError && e.status === 409 && saleRefusal(e.code)) || errorMessage(e));
       }
     };
     void start();
@@ -160,7 +161,14 @@ export function QueuePage({ showId }: { showId: string }) {
                   ? 'You are next.'
                   : `${view.ahead.toLocaleString()} ${view.ahead === 1 ? 'person' : 'people'} ahead of you`}
             </p>
-            <p data-testid="queue-wait">Estimated wait: {roughDuration(view.estimatedWaitS)}</p>
+            {view.paused ? (
+              <p class="queue-paused" data-testid="queue-paused">
+                <strong>Paused.</strong> The organizer has paused the sale for a moment. You keep your place; the line moves
+                again as soon as the sale resumes.
+              </p>
+            ) : (
+              <p data-testid="queue-wait">Estimated wait: {roughDuration(view.estimatedWaitS)}</p>
+            )}
           </div>
         )}
         <div

@@ -69,6 +69,11 @@ export function ShowPage({ showId }: { showId: string }) {
       )}
       {show.status === 'sold_out' && <InfoBanner testid="sold-out">This show is sold out. Seats may come back if a hold expires.</InfoBanner>}
       {show.status === 'ended' && <InfoBanner testid="show-ended">This show has ended.</InfoBanner>}
+      {(show.status as string) === 'cancelled' && (
+        <div class="banner banner-warn" data-testid="show-cancelled">
+          <p>This show has been cancelled. Every paid order is refunded automatically to the card that paid it.</p>
+        </div>
+      )}
       {session.status === 'signed_out' && (
         <InfoBanner testid="signin-prompt">
           <a href={paths.signin(here)}>Sign in</a> or <a href={paths.register(here)}>create an account</a> to hold seats.
@@ -123,7 +128,7 @@ function NoticeBar({ notice, onDismiss, signInHref }: { notice: Notice | null; o
     const t = setTimeout(onDismiss, 6000);
     return () => clearTimeout(t);
   }, [notice?.id]);
-  const tone = notice?.kind === 'taken' || notice?.kind === 'error' || notice?.kind === 'expired' ? 'warn' : 'info';
+  const tone = notice?.kind === 'taken' || notice?.kind === 'error' || notice?.kind === 'expired' || notice?.kind === 'sale' ? 'warn' : 'info';
   // The live region stays in the DOM so screen readers announce each new notice.
   return (
     <div class="toast-region" aria-live={tone === 'warn' ? 'assertive' : 'polite'} aria-atomic="true">
@@ -131,7 +136,7 @@ function NoticeBar({ notice, onDismiss, signInHref }: { notice: Notice | null; o
         <div
           key={notice.id}
           class={`toast toast-${tone}`}
-          data-testid={notice.kind === 'taken' ? 'seats-taken-message' : 'notice'}
+          data-testid={notice.kind === 'taken' ? 'seats-taken-message' : notice.kind === 'sale' ? 'sale-stopped-message' : 'notice'}
           data-kind={notice.kind}
         >
           <p>

@@ -33,6 +33,8 @@ export interface QueueView {
   progress: number;
   waiting: number | null;
   ratePerS: number | null;
+  /** The organizer paused the sale: the line stands still until it resumes (from the broadcast only). */
+  paused: boolean;
 }
 
 export class QueueTracker {
@@ -45,6 +47,7 @@ export class QueueTracker {
   private serverWait: number | null = null;
   private waiting: number | null = null;
   private rate: number | null = null;
+  private paused = false;
 
   constructor(entry: QueueEntry) {
     this.number = entry.number;
@@ -66,6 +69,7 @@ export class QueueTracker {
   applyBroadcast(msg: QueueBroadcast): QueueView {
     this.waiting = msg.waiting;
     this.rate = msg.rate_per_s;
+    this.paused = msg.paused === true;
     if (this.number !== null) {
       if (this.number <= msg.serving) this.reachTurn();
       else this.lower(this.number - msg.serving);
@@ -89,6 +93,7 @@ export class QueueTracker {
     const position = this.shown;
     let estimatedWaitS: number | null;
     if (this.turn) estimatedWaitS = 0;
+    else if (this.paused) estimatedWaitS = null; // nobody knows when the organizer resumes
     else if (position !== null && this.rate && this.rate > 0) estimatedWaitS = Math.round(position / this.rate);
     else estimatedWaitS = this.serverWait;
     let progress = 0;
@@ -105,6 +110,7 @@ export class QueueTracker {
       progress,
       waiting: this.waiting,
       ratePerS: this.rate,
+      paused: this.paused && !this.turn,
     };
   }
 }

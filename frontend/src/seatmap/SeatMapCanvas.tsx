@@ -2,10 +2,10 @@
  * The seat map on a canvas: pan (drag), zoom (wheel, pinch, buttons, +/-), click to hold or
  * release, and full keyboard use: the canvas is focusable, arrow keys move between seats,
  * Enter or Space holds/releases, and the focused seat's label is announced politely.
+ * `readOnly` (the organizer's cockpit): the same map to look at, where a click or Enter holds nothing.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { money } from '../lib/format';
-import type { ShowController } from '../show/controller';
 import type { SeatMapModel } from './model';
 import { SeatMapRenderer } from './renderer';
 import type { Direction, SpatialGrid } from './spatial';
@@ -21,10 +21,21 @@ import {
   type View,
 } from './viewport';
 
+/** What the canvas needs from its page: the fans' ShowController, or the cockpit's read-only stand-in. */
+export interface SeatMapHost {
+  markFirstPaint(): void;
+  toggleSeat(i: number): void;
+  /** The canvas registers here to outline seats somebody just took. */
+  onTaken: ((slots: number[]) => void) | null;
+  /** The canvas registers here to centre on seats the server picked. */
+  onPicked: ((slots: number[]) => void) | null;
+}
+
 interface Props {
-  controller: ShowController;
+  controller: SeatMapHost;
   model: SeatMapModel;
   grid: SpatialGrid;
+  readOnly?: boolean;
 }
 
 const KEY_DIRECTIONS: Record<string, Direction> = {
@@ -45,7 +56,7 @@ interface Pointer {
   startY: number;
 }
 
-export function SeatMapCanvas({ controller, model, grid }: Props) {
+export function SeatMapCanvas({ controller, model, grid, readOnly = false }: Props) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const baseRef = useRef<HTMLCanvasElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
@@ -250,7 +261,7 @@ export function SeatMapCanvas({ controller, model, grid }: Props) {
     const i = hitTest(x, y, e.pointerType === 'touch' ? 14 : 6);
     if (i >= 0) {
       focusSeat(i, false);
-      controller.toggleSeat(i);
+      if (!readOnly) controller.toggleSeat(i);
     }
   };
 
@@ -303,7 +314,8 @@ export function SeatMapCanvas({ controller, model, grid }: Props) {
       case ' ':
         e.preventDefault();
         if (st.focus < 0) focusSeat(initialFocus());
-        else controller.toggleSeat(st.focus);
+        else if (!readOnly) controller.toggleSeat(st.focus);
+        else announce(st.focus);
         return;
       case '+':
       case '=':
@@ -359,7 +371,9 @@ export function SeatMapCanvas({ controller, model, grid }: Props) {
           Fit
         </button>
         <span class="seatmap-hint" id="seatmap-help">
-          Drag to move, scroll or pinch to zoom. Keyboard: arrow keys, Enter to hold or release.
+          {readOnly
+            ? 'Drag to move, scroll or pinch to zoom. Keyboard: arrow keys move between seats and say their state.'
+            : 'Drag to move, scroll or pinch to zoom. Keyboard: arrow keys, Enter to hold or release.'}
         </span>
       </div>
       <div
@@ -374,7 +388,11 @@ export function SeatMapCanvas({ controller, model, grid }: Props) {
           tabIndex={0}
           role="application"
           aria-roledescription="seat map"
-          aria-label={`Seat map with ${model.size} seats. Use the arrow keys to move between seats, Enter or Space to hold or release the focused seat, plus and minus to zoom. A list view is also available.`}
+          aria-label={
+            readOnly
+              ? `Live seat map with ${model.size} seats, to look at. Use the arrow keys to move between seats and hear each one's state, plus and minus to zoom.`
+              : `Seat map with ${model.size} seats. Use the arrow keys to move between seats, Enter or Space to hold or release the focused seat, plus and minus to zoom. A list view is also available.`
+          }
           aria-describedby="seatmap-help"
           data-testid="seat-map-canvas"
           onPointerDown={onPointerDown}
@@ -389,7 +407,7 @@ export function SeatMapCanvas({ controller, model, grid }: Props) {
           }}
           onBlur={onBlur}
         >
-          Your browser cannot draw the seat map. Use the list view to pick seats.
+          {readOnly ? 'Your browser cannot draw the seat map.' : 'Your browser cannot draw the seat map. Use the list view to pick seats.'}
         </canvas>
         <canvas ref={overlayRef} class="seatmap-overlay" aria-hidden="true" />
         {tooltip && (

@@ -18,8 +18,10 @@ import { LiveMapFeed } from '../seatmap/live';
 import { loadSeatMap } from '../seatmap/load';
 import { AVAILABLE, MINE_HELD, MINE_NONE, MINE_PENDING, MINE_RELEASING, SeatMapModel } from '../seatmap/model';
 import { SpatialGrid } from '../seatmap/spatial';
+import { saleRefusal } from './saleMessages';
 
-export type NoticeKind = 'taken' | 'info' | 'error' | 'expired' | 'signin' | 'success';
+/** `sale`: the organizer paused or closed the sale, or cancelled the show (show/saleMessages.ts). */
+export type NoticeKind = 'taken' | 'info' | 'error' | 'expired' | 'signin' | 'success' | 'sale';
 
 export interface Notice {
   kind: NoticeKind;
@@ -382,6 +384,11 @@ export class ShowController {
       }
       if (e.status === 409 && e.code === 'hold_in_checkout') {
         this.notify('info', 'Your payment for these seats is on its way, so they cannot change now. Your order page shows when it is through.');
+        return;
+      }
+      const stopped = e.status === 409 ? saleRefusal(e.code) : null;
+      if (stopped) {
+        this.notify('sale', stopped);
         return;
       }
       if (e.status === 403 && e.code === 'queue_required') {
