@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 from backend.settings import PROJECT_ROOT
+from tests.support.ci_output import say
 
 DEPLOY = PROJECT_ROOT / "deploy"
 RULES = DEPLOY / "prometheus" / "alerts.yml"
@@ -33,18 +34,11 @@ def _tool(name: str, package: str) -> str:
     pytest.skip(f"{name} is not installed (apt-get install {package}); CI installs it")
 
 
-def _say(config: pytest.Config, text: str) -> None:
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if capture is None:
-        print(text)
-        return
-    with capture.global_and_fixture_disabled():
-        print(text, flush=True)
 
 
 def _run(config: pytest.Config, command: list[str]) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(command, capture_output=True, text=True, cwd=RULES.parent, timeout=120)
-    _say(config, f"[deploy] $ {' '.join(command)}\n{result.stdout}{result.stderr}".rstrip())
+    say(config, f"[deploy] $ {' '.join(command)}\n{result.stdout}{result.stderr}".rstrip())
     return result
 
 

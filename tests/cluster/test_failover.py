@@ -33,6 +33,7 @@ from db.tables import Ticket
 from tests.conftest import ENV, STRONG_PASSWORD, unique_email
 from tests.payments.helpers import Standin, eventually, webhook_secret
 from tests.realtime.support import MapWatcher, converged, publish_changes, running, server_map
+from tests.support.ci_output import say
 from tests.support.cluster import ValkeyCluster, cluster_client, wait_for_promotion
 from tests.support.data import create_show
 from tests.support.servers import ServerProcess
@@ -152,14 +153,6 @@ async def _shop(fan: Fan, show_id: int, seat_ids: list[str], sale: Sale, stop: a
             await asyncio.sleep(0.05)
 
 
-def _say(config: pytest.Config, text: str) -> None:
-    """A line in the run's own output, not in the captured stdout: CI's log shows the outage of every run."""
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if capture is None:
-        print(text)
-        return
-    with capture.global_and_fixture_disabled():
-        print(text, flush=True)
 
 
 async def test_a_killed_master_is_replaced_and_the_sale_carries_on(
@@ -193,11 +186,11 @@ async def test_a_killed_master_is_replaced_and_the_sale_carries_on(
                 stop.set()
                 await asyncio.gather(*shoppers)
             load = os.getloadavg()
-            _say(pytestconfig, f"\nfailover: master {victim.port} killed, replica {promoted.port} promoted after "
+            say(pytestconfig, f"\nfailover: master {victim.port} killed, replica {promoted.port} promoted after "
                  f"{promoted_after:.2f} s; outage (kill -> a hold sent after it answered, on both processes) "
                  f"{outage:.2f} s; failed requests {dict(sale.unserved)}; load average {load[0]:.2f} {load[1]:.2f} "
                  f"{load[2]:.2f}")
-            _say(pytestconfig, f"failover: answers by status {dict(sorted(sale.statuses.items()))}; "
+            say(pytestconfig, f"failover: answers by status {dict(sorted(sale.statuses.items()))}; "
                  f"503s: {sale.statuses[503]}")
             # Redis down for a moment is a 503 (with Retry-After, in the error shape), never a 500, 502 or 504: the
             # servers' logs (failover-a.log, failover-b.log) hold the traceback of any other 5xx.
@@ -216,7 +209,7 @@ async def test_a_killed_master_is_replaced_and_the_sale_carries_on(
                 order = await eventually(functools.partial(_settled, fan.client, order_id), timeout=30)
                 assert order["status"] == "refunded" or order["tickets"], order
                 outcomes[order["status"]] = outcomes.get(order["status"], 0) + 1
-            _say(pytestconfig, f"failover: payments taken: {len(paid)}, orders {outcomes}")
+            say(pytestconfig, f"failover: payments taken: {len(paid)}, orders {outcomes}")
 
             # No seat sold twice, and every sold seat is sold on the map.
             tickets = await Ticket.select(Ticket.seat).where(Ticket.show == show.id).output(as_list=True)

@@ -16,10 +16,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from backend.launcher.embedded_valkey import start_valkey
-from backend.launcher.processes import stop
 from backend.launcher.serve import proxy_options
 from tests.conftest import ENV, STRONG_PASSWORD, unique_email
+from tests.support.fixtures import private_valkey
 from tests.support.servers import ServerProcess
 
 LIMIT = 2
@@ -37,11 +36,8 @@ def _server(redis_url: str, name: str, trusted: str) -> ServerProcess:
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    process, url = start_valkey(ENV.var_dir / "client-address-valkey")
-    try:
+    with private_valkey("client-address-valkey") as url:
         yield url
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")

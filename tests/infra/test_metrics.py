@@ -26,13 +26,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from backend.infra import metrics
-from backend.launcher.embedded_valkey import start_valkey
-from backend.launcher.processes import stop
 from backend.settings import PROJECT_ROOT
 from tests.conftest import ENV, STRONG_PASSWORD, unique_email
 from tests.payments.helpers import Standin, eventually, hold, order_status_becomes
 from tests.seats.test_store import plant_expired_hold
+from tests.support.ci_output import say
 from tests.support.data import create_show
+from tests.support.fixtures import private_valkey
 from tests.support.servers import ServerProcess
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -45,11 +45,8 @@ LIVEZ = "/livez"
 
 @pytest.fixture(scope="module")
 def private_redis_url() -> Iterator[str]:
-    process, url = start_valkey(ENV.var_dir / "metrics-valkey")
-    try:
+    with private_valkey("metrics-valkey") as url:
         yield url
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +61,6 @@ def two_workers(private_redis_url: str) -> Iterator[ServerProcess]:
         server.stop()
 
 
-def _say(config: pytest.Config, text: str) -> None:
-    """Into the run's own output, not the captured stdout."""
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if capture is None:
-        print(text)
-        return
-    with capture.global_and_fixture_disabled():
-        print(text, flush=True)
 
 
 async def scrape(server: ServerProcess) -> Samples:
@@ -204,7 +193,7 @@ async def test_metrics_add_up_over_two_workers(two_workers: ServerProcess, priva
     broadcasts = moved("showtime_broadcast_seconds_count", feed="live_map")
     round_trips = moved("showtime_redis_round_trip_seconds_count")
     lines.append(f"[metrics]   live-map broadcasts: {broadcasts:g}; Redis round trips: {round_trips:g}")
-    _say(pytestconfig, "\n".join(lines))
+    say(pytestconfig, "\n".join(lines))
 
     assert {label: got for label, (got, _) in counts.items()} == {label: want for label, (_, want) in counts.items()}
     assert len([n for n in per_worker.values() if n]) == 2 and sum(per_worker.values()) == value(

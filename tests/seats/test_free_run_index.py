@@ -29,15 +29,13 @@ from redis.asyncio import Redis
 
 from backend import seats
 from backend.booking.hold_ids import new_hold_id
-from backend.launcher.embedded_valkey import start_valkey
-from backend.launcher.processes import stop
 from backend.seats import _keys as keys
 from backend.seats.writes import sweep_show
 from db.tables import Seat
 from tests.booking.helpers import insert_sold_tickets
-from tests.conftest import ENV
 from tests.seats import oracle
 from tests.support import data
+from tests.support.fixtures import private_valkey
 from tests.support.servers import ServerProcess
 
 EXAMPLES = int(os.environ.get("FREE_RUN_EXAMPLES", "8"))
@@ -49,11 +47,8 @@ LONG_MS, CLAIM_MS = 600_000, 600_000
 
 @pytest.fixture(scope="module")
 def own_redis_url() -> Iterator[str]:
-    process, url = start_valkey(ENV.var_dir / "free-run-valkey")
-    try:
+    with private_valkey("free-run-valkey") as url:
         yield url
-    finally:
-        stop(process)
 
 
 async def _show() -> tuple[data.TestShow, list[seats.LayoutSeat]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -54,7 +55,15 @@ def redis_url() -> Iterator[str]:
         client.close()
         yield ENV.redis_url_given
         return
-    process, url = start_valkey(ENV.var_dir / "valkey")
+    with private_valkey("valkey") as url:
+        yield url
+
+
+@contextmanager
+def private_valkey(name: str) -> Iterator[str]:
+    """A Valkey of a test module's own (its data in the run's var dir under `name`), for tests whose counts or
+    limits the rest of the suite's traffic on the shared one would disturb."""
+    process, url = start_valkey(ENV.var_dir / name)
     try:
         yield url
     finally:
