@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import secrets
 import sys
+from typing import Any
 
 from backend.accounts.passwords import hash_password
 from backend.accounts.service import check_password_strength, normalise_email
@@ -19,16 +20,29 @@ from db.tables import Profile
 SCANNER_ROLE = "scanner"
 
 
-async def create_scanner(email: str, name: str = "Gate staff", password: str | None = None) -> str | None:
-    """Returns the password it set for a new profile (None when an existing profile got the role)."""
+async def staff_account(email: str, role: str, *, name: str, password: str | None = None,
+                        **columns: object) -> tuple[int, str | None]:
+    """A profile with a staff role (and its other `columns`, such as an organizer's organization): a new one, or an
+    existing profile given the role (its password unchanged). Returns its id, and the password set for a new profile
+    (shown once; None for an existing one)."""
     email = normalise_email(email)
-    if await Profile.exists().where(Profile.email == email):
-        await Profile.update({Profile.role: SCANNER_ROLE}).where(Profile.email == email)
-        return None
+    values: dict[Any, object] = {Profile.role: role,
+                                 **{getattr(Profile, column): value for column, value in columns.items()}}
+    existing = await Profile.select(Profile.id).where(Profile.email == email).first()
+    if existing is not None:
+        await Profile.update(values).where(Profile.id == existing["id"])
+        return existing["id"], None
     password = password or secrets.token_urlsafe(12)
     check_password_strength(password, email)
-    await Profile.insert(Profile(email=email, name=name, password_hash=await hash_password(password),
-                                 role=SCANNER_ROLE))
+    rows = await Profile.insert(Profile(_data={Profile.email: email, Profile.name: name,
+                                               Profile.password_hash: await hash_password(password), **values})
+                                ).returning(Profile.id)
+    return rows[0]["id"], password
+
+
+async def create_scanner(email: str, name: str = "Gate staff", password: str | None = None) -> str | None:
+    """Returns the password it set for a new profile (None when an existing profile got the role)."""
+    _, password = await staff_account(email, SCANNER_ROLE, name=name, password=password)
     return password
 
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 import sys
 from dataclasses import dataclass
 
-from backend.accounts.passwords import hash_password
-from backend.accounts.service import check_password_strength, normalise_email
+from backend.accounts.staff import staff_account
 from backend.errors import AppError
-from db.tables import Organization, Profile
+from db.tables import Organization
 
 # The role of an organization's staff: every organizer route (backend/organizer/guard.py) asks for it.
 ORGANIZER_ROLE = "organizer"
@@ -52,18 +50,10 @@ async def organization_named(name: str) -> int:
 
 async def create_organizer(email: str, organization: str, name: str = "Organizer",
                            password: str | None = None) -> OrganizerAccount:
-    email = normalise_email(email)
     organization_id = await organization_named(organization)
-    existing = await Profile.select(Profile.id).where(Profile.email == email).first()
-    if existing is not None:
-        await Profile.update({Profile.role: ORGANIZER_ROLE, Profile.organization: organization_id}).where(
-            Profile.id == existing["id"])
-        return OrganizerAccount(existing["id"], organization_id, None)
-    password = password or secrets.token_urlsafe(12)
-    check_password_strength(password, email)
-    rows = await Profile.insert(Profile(email=email, name=name, password_hash=await hash_password(password),
-                                        role=ORGANIZER_ROLE, organization=organization_id)).returning(Profile.id)
-    return OrganizerAccount(rows[0]["id"], organization_id, password)
+    profile_id, password = await staff_account(email, ORGANIZER_ROLE, name=name, password=password,
+                                               organization=organization_id)
+    return OrganizerAccount(profile_id, organization_id, password)
 
 
 def main(argv: list[str] | None = None) -> None:
