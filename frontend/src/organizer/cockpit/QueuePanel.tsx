@@ -74,42 +74,20 @@ export function QueuePanel({
         <>
           <QueueCounters d={dashboard} history={history} />
           <form class="queue-settings" onSubmit={apply} noValidate>
-            <label class="field">
-              <span>Capacity (shoppers at once)</span>
-              <input
-                type="number"
-                min={1}
-                step={1}
-                value={capacity}
-                onInput={(e) => setCapacity((e.currentTarget as HTMLInputElement).value)}
-                aria-invalid={c === 'invalid' ? 'true' : undefined}
-                aria-describedby={c === 'invalid' ? 'queue-capacity-error' : undefined}
-                data-testid="queue-capacity"
-              />
-              {c === 'invalid' && (
-                <span id="queue-capacity-error" class="field-error">
-                  A whole number, at least 1.
-                </span>
-              )}
-            </label>
-            <label class="field">
-              <span>Outflow (let in per minute)</span>
-              <input
-                type="number"
-                min={1}
-                step={1}
-                value={outflow}
-                onInput={(e) => setOutflow((e.currentTarget as HTMLInputElement).value)}
-                aria-invalid={o === 'invalid' ? 'true' : undefined}
-                aria-describedby={o === 'invalid' ? 'queue-outflow-error' : undefined}
-                data-testid="queue-outflow"
-              />
-              {o === 'invalid' && (
-                <span id="queue-outflow-error" class="field-error">
-                  A whole number, at least 1.
-                </span>
-              )}
-            </label>
+            <SettingField
+              id="queue-capacity"
+              label="Capacity (shoppers at once)"
+              value={capacity}
+              invalid={c === 'invalid'}
+              onInput={setCapacity}
+            />
+            <SettingField
+              id="queue-outflow"
+              label="Outflow (let in per minute)"
+              value={outflow}
+              invalid={o === 'invalid'}
+              onInput={setOutflow}
+            />
             <button
               type="submit"
               class="btn"
@@ -130,5 +108,41 @@ export function QueuePanel({
         </>
       )}
     </section>
+  );
+}
+
+/** One whole-number setting of the waiting room, with its error tied to it for screen readers. */
+function SettingField({
+  id,
+  label,
+  value,
+  invalid,
+  onInput,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  invalid: boolean;
+  onInput: (value: string) => void;
+}) {
+  return (
+    <label class="field">
+      <span>{label}</span>
+      <input
+        type="number"
+        min={1}
+        step={1}
+        value={value}
+        onInput={(e) => onInput((e.currentTarget as HTMLInputElement).value)}
+        aria-invalid={invalid ? 'true' : undefined}
+        aria-describedby={invalid ? `${id}-error` : undefined}
+        data-testid={id}
+      />
+      {invalid && (
+        <span id={`${id}-error`} class="field-error">
+          A whole number, at least 1.
+        </span>
+      )}
+    </label>
   );
 }
