@@ -96,6 +96,7 @@ WRONG_VALUES_ANSWER: dict[tuple[str, str], Answer] = {
     ("POST", "/api/v1/{show_id}/checkout"): (404, "hold_not_found"),
     ("POST", "/api/v1/shows/{show_id}/checkout"): (404, "hold_not_found"),
     ("POST", "/api/v1/orders/{order_id}/paying"): (404, "order_not_found"),
+    ("POST", "/api/v1/orders/{order_id}/settle"): (404, "order_not_found"),
     ("POST", "/api/v1/payments/stripe/webhook"): (400, "invalid_signature"),
     ("POST", "/api/v1/shows/{show_id}/queue"): (409, "queue_not_enabled"),
 }
@@ -110,8 +111,8 @@ SIGNED_IN_ONLY = {
     ("POST", "/api/v1/shows/{show_id}/holds"), ("DELETE", "/api/v1/holds/{hold_id}/seats/{seat_id}"),
     ("GET", "/api/v1/orders/{order_id}"), ("DELETE", "/api/v1/orders/{order_id}"),
     ("POST", "/api/v1/{show_id}/checkout"), ("POST", "/api/v1/shows/{show_id}/checkout"),
-    ("POST", "/api/v1/orders/{order_id}/paying"), ("POST", "/api/v1/shows/{show_id}/queue"),
-    ("GET", "/api/v1/shows/{show_id}/queue/me"),
+    ("POST", "/api/v1/orders/{order_id}/paying"), ("POST", "/api/v1/orders/{order_id}/settle"),
+    ("POST", "/api/v1/shows/{show_id}/queue"), ("GET", "/api/v1/shows/{show_id}/queue/me"),
 }
 # What a path id that names nothing answers, by the first parameter of the path.
 MISSING: dict[str, Answer] = {
