@@ -124,3 +124,50 @@ async def test_a_slow_answer_within_the_deadline_is_not_given_up(valkey: tuple[s
         assert await client.get("k") == b"v"
     finally:
         await client.aclose()
+
+
+async def _stalling_proxy(url: str, passes: int) -> tuple[asyncio.Server, str]:
+    """A TCP hop in front of the Valkey at `url` that relays the first `passes` bytes each client sends (a new
+    connection's handshake), then stops reading from it: a server that hangs after it answered the handshake."""
+    host, port = url.removeprefix("redis://").split("/")[0].split(":")
+
+    async def relay(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        server_reader, server_writer = await asyncio.open_connection(host, int(port))
+
+        async def answers() -> None:
+            while chunk := await server_reader.read(65536):
+                client_writer.write(chunk)
+                await client_writer.drain()
+
+        answering = asyncio.create_task(answers())
+        left = passes
+        try:
+            while left > 0 and (chunk := await client_reader.read(left)):
+                left -= len(chunk)
+                server_writer.write(chunk)
+                await server_writer.drain()
+            await asyncio.sleep(3600)  # read nothing more: the client's buffers fill and its write waits
+        finally:
+            answering.cancel()
+            server_writer.close()
+            client_writer.close()
+
+    proxy = await asyncio.start_server(relay, "127.0.0.1", 0)
+    return proxy, f"redis://127.0.0.1:{proxy.sockets[0].getsockname()[1]}/1"
+
+
+async def test_a_first_write_keeps_its_deadline_through_the_handshake_it_runs(
+        valkey: tuple[subprocess.Popen, str]) -> None:
+    """A new connection's first write runs the handshake's commands (CLIENT SETINFO, SELECT) inside its own deadline,
+    each under a deadline of its own; the write's deadline must be back in force after them, or a write the server
+    then stops taking waits forever."""
+    _, url = valkey
+    proxy, proxied = await _stalling_proxy(url, passes=2048)  # the handshake is a few hundred bytes
+    client = _app_client(proxied)
+    try:
+        with pytest.raises(RedisTimeoutError, match="Timeout waiting for"):
+            # The bound only keeps a broken build from hanging the suite; the deadline ends the write far sooner.
+            await asyncio.wait_for(client.set("big", b"x" * (64 << 20)), timeout=20)
+    finally:
+        await client.aclose()
+        proxy.close()
