@@ -71,6 +71,23 @@ def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]
     return spans
 
 
+def scope_spans(source: str, names: tuple[str, ...]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where the named functions and methods ("Class.method") of a module are, whole module when none are named."""
+    if not names:
+        return [((0, 0), (10**9, 0))]
+    spans = []
+    tree = ast.parse(source)
+    for node in tree.body:
+        members = node.body if isinstance(node, ast.ClassDef) else []
+        for member in [node, *members]:
+            if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            name = member.name if member is node else f"{node.name}.{member.name}"  # type: ignore[attr-defined]
+            if name in names and member.end_lineno is not None:
+                spans.append(((member.lineno, 0), (member.end_lineno + 1, 0)))
+    return spans
+
+
 def copy_tree(tree: Path) -> None:
     """The work tree's files as they are now (tracked and new, not ignored) under `tree`; the web app's build and
     dependencies are linked, not copied."""
@@ -132,6 +149,7 @@ def prepare(name: str, target: Target) -> tuple[Path, Path]:
                    check=True)
     skipped = WorkResult(worker_outcome=WorkerOutcome.SKIPPED)
     spans = {source: annotation_spans((tree / source).read_text()) for source in target.sources}
+    scopes = {source: scope_spans((tree / source).read_text(), target.scope) for source in target.sources}
     lines = {source: (tree / source).read_text().splitlines() for source in target.sources}
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item in list(db.work_items):
@@ -140,7 +158,8 @@ def prepare(name: str, target: Target) -> tuple[Path, Path]:
             start = tuple(mutation.start_pos)
             line = lines[source][start[0] - 1]
             if (not kept(mutation.operator_name) or "pragma: no mutate" in line
-                    or any(first <= start < last for first, last in spans[source])):
+                    or any(first <= start < last for first, last in spans[source])
+                    or not any(first <= start < last for first, last in scopes[source])):
                 db.set_result(item.job_id, skipped)
     return tree, session
 
@@ -193,7 +212,8 @@ def summarize(name: str, target: Target, tree: Path, session: Path) -> dict[str,
                             text=True).stdout.strip()
     row = (f"| {name} | {counts['killed']} | {counts['timeout']} | {counts['survived']} | {counts['equivalent']} | "
            f"{counts['incompetent']} | {rate:.1f} % | {datetime.now(UTC):%Y-%m-%d} | {commit} |")
-    text = (f"# {name}\n\n{', '.join(target.sources)}\n\n`{test_command(target)}`\n\n"
+    scope = f" (only {', '.join(target.scope)})" if target.scope else ""
+    text = (f"# {name}\n\n{', '.join(target.sources)}{scope}\n\n`{test_command(target)}`\n\n"
             "| module | killed | timed out | survived | equivalent | incompetent | killed of non-equivalent | date "
             "| commit |\n|---|---|---|---|---|---|---|---|---|\n"
             f"{row}\n\n" + (f"pending: {pending}\n\n" if pending else "") + "\n".join(survivors))

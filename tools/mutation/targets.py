@@ -13,6 +13,8 @@ from dataclasses import dataclass
 class Target:
     sources: tuple[str, ...]
     tests: tuple[str, ...]
+    # Only these functions or methods ("Class.method") are mutated; empty: the whole of every source.
+    scope: tuple[str, ...] = ()
 
 
 TARGETS: dict[str, Target] = {
@@ -20,18 +22,27 @@ TARGETS: dict[str, Target] = {
     "deadlines": Target(("backend/infra/redis_deadlines.py",), ("tests/infra/test_redis_deadlines.py",)),
     "leases": Target(("backend/infra/leases.py",), ("tests/cluster/test_leases.py",)),
     "draw": Target(
-        ("realtime/waiting_room/draw.py", "realtime/waiting_room/verify_draw.py"),
+        ("realtime/waiting_room/draw.py",),
         ("tests/realtime/waiting_room/test_draw_algorithm.py", "tests/realtime/waiting_room/test_draw.py"),
+    ),
+    "verify-draw": Target(
+        ("realtime/waiting_room/verify_draw.py",),
+        ("tests/realtime/waiting_room/test_draw.py",),
     ),
     "waiting-room": Target(
         ("realtime/waiting_room/line.py", "realtime/waiting_room/admission.py"),
         ("tests/realtime/waiting_room/test_waiting_room_scripts.py", "tests/cluster/test_leases.py",
          "tests/realtime/waiting_room/test_turn_table.py", "tests/realtime/waiting_room/test_waiting_room.py"),
+        # the advance and the draw's Python side (issue 21's table); the rest of line.py is reads and settings
+        scope=("WaitingRoom.advance", "WaitingRoom.draw_if_due", "WaitingRoom._queue_ids", "WaitingRoom.join",
+               "WaitingRoom.place", "admitted_until", "is_admitted", "finish"),
     ),
     "live-map": Target(
         ("realtime/live_map.py",),
-        ("tests/realtime/test_broadcast_catch_up.py", "tests/realtime/test_live_map.py",
-         "tests/realtime/test_coalescing.py"),
+        ("tests/realtime/test_live_map.py", "tests/realtime/test_broadcast_catch_up.py"),
+        # the diff, the fold and the catch-up (issue 21's table); the loop's pacing and the audit are left out
+        scope=("ShowFeed._resumption", "ShowFeed._absorb_arrivals", "ShowFeed._catch_up", "ShowFeed._changes_since",
+               "ShowFeed._absorb"),
     ),
     "feeds": Target(
         ("realtime/feeds.py",),
