@@ -89,8 +89,8 @@ def scope_spans(source: str, names: tuple[str, ...]) -> list[tuple[tuple[int, in
 
 
 def copy_tree(tree: Path) -> None:
-    """The work tree's files as they are now (tracked and new, not ignored) under `tree`; the web app's build and
-    dependencies are linked, not copied."""
+    """The work tree's files as they are now (tracked and new, not ignored) under `tree`; the web app (its build
+    and dependencies) and the virtualenv are linked, not copied."""
     if tree.exists():
         shutil.rmtree(tree)
     listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT, check=True,
@@ -105,6 +105,7 @@ def copy_tree(tree: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
     (tree / "frontend").symlink_to(ROOT / "frontend")
+    (tree / ".venv").symlink_to(ROOT / ".venv")  # the justfile's recipes (`just verify-draw`) run .venv/bin/python
 
 
 def test_command(target: Target) -> str:
