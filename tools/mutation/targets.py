@@ -74,7 +74,7 @@ TARGETS: dict[str, Target] = {
     "tickets-gate": Target(
         ("backend/tickets/gate.py", "backend/tickets/codes.py"),
         ("tests/tickets/test_gate_void.py", "tests/tickets/test_gate_show.py", "tests/tickets/test_verify_forgery.py",
-         "tests/tickets/test_scanner_token.py"),
+         "tests/tickets/test_scanner_token.py", "tests/tickets/test_rotating_codes.py"),
     ),
     "tickets-rotating": Target(
         ("backend/tickets/rotating.py", "backend/tickets/service.py"),
