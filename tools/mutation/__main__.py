@@ -126,6 +126,22 @@ def write_config(path: Path, target: Target, timeout: float) -> None:
     )
 
 
+def baseline(name: str, target: Target, tree: Path) -> float:
+    """The tests without any mutant, which must pass; how long they took."""
+    for attempt in (1, 2):  # a second try: a server test can miss its patience once on a loaded machine
+        started = time.monotonic()
+        run = subprocess.run(shlex.split(test_command(target)), cwd=tree, env=environment(tree),
+                             capture_output=True, text=True)
+        took = time.monotonic() - started
+        if run.returncode == 0:
+            break
+        print(f"{name}: baseline try {attempt} failed:\n{run.stdout[-1500:]}", flush=True)
+    else:
+        sys.exit(f"{name}: the tests fail without any mutant; fix them first")
+    print(f"{name}: baseline passed in {took:.0f} s (load {os.getloadavg()[0]:.1f})", flush=True)
+    return took
+
+
 def prepare(name: str, target: Target) -> tuple[Path, Path]:
     """A fresh copy, a baseline run (which must pass: it also sets the timeout), the session with its mutants."""
     from cosmic_ray.work_db import WorkDB, use_db
@@ -134,17 +150,7 @@ def prepare(name: str, target: Target) -> tuple[Path, Path]:
     base = WORK / name
     tree = base / "tree"
     copy_tree(tree)
-    for attempt in (1, 2):  # a second try: a server test can miss its patience once on a loaded machine
-        started = time.monotonic()
-        baseline = subprocess.run(shlex.split(test_command(target)), cwd=tree, env=environment(tree),
-                                  capture_output=True, text=True)
-        took = time.monotonic() - started
-        if baseline.returncode == 0:
-            break
-        print(f"{name}: baseline try {attempt} failed:\n{baseline.stdout[-1500:]}", flush=True)
-    else:
-        sys.exit(f"{name}: the tests fail without any mutant; fix them first")
-    print(f"{name}: baseline passed in {took:.0f} s (load {os.getloadavg()[0]:.1f})", flush=True)
+    took = baseline(name, target, tree)
     config = base / "cosmic-ray.toml"
     # A mutant that hangs a test (a loop that never ends, a lock never released) is ended and counted apart.
     write_config(config, target, timeout=max(60.0, 3 * took))
@@ -166,6 +172,21 @@ def prepare(name: str, target: Target) -> tuple[Path, Path]:
                     or any(first <= start < last for first, last in spans[source])
                     or not any(first <= start < last for first, last in scopes[source])):
                 db.set_result(item.job_id, skipped)
+    return tree, session
+
+
+def retest(name: str, target: Target) -> tuple[Path, Path]:
+    """After tests were added: a fresh copy of the tree (the same sources, the new tests), and the survivors of
+    the last session pending again, with the rest of its pending mutants."""
+    import sqlite3
+
+    base = WORK / name
+    tree, session, config = base / "tree", base / "session.sqlite", base / "cosmic-ray.toml"
+    copy_tree(tree)
+    write_config(config, target, timeout=max(60.0, 3 * baseline(name, target, tree)))
+    with sqlite3.connect(session) as db:
+        again = db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'").rowcount
+    print(f"{name}: {again} survivors to test again", flush=True)
     return tree, session
 
 
@@ -232,12 +253,16 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("module", nargs="?", choices=sorted(TARGETS), help="one critical module (default: each)")
     parser.add_argument("--resume", action="store_true", help="go on with the last session's pending mutants")
+    parser.add_argument("--retest", action="store_true",
+                        help="go on with the last session, its survivors again, against the tests as they are now")
     parser.add_argument("--report", action="store_true", help="only summarize the last session")
     args = parser.parse_args()
     for name in [args.module] if args.module else list(TARGETS):
         target = TARGETS[name]
         base = WORK / name
-        if args.resume or args.report:
+        if args.retest:
+            tree, session = retest(name, target)
+        elif args.resume or args.report:
             tree, session = base / "tree", base / "session.sqlite"
         else:
             tree, session = prepare(name, target)
