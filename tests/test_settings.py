@@ -60,9 +60,10 @@ def test_malformed_settings_fail_fast_naming_the_setting(tmp_path: Path, name: s
 
 
 def test_a_multi_host_database_url_names_the_primary_and_its_standby(tmp_path: Path) -> None:
-    url = "postgresql://app@db1:5432,db2:5433,[fd00::3]/tickets?target_session_attrs=read-write"
+    url = "postgresql://app@db1:5432,db2:5433/tickets?target_session_attrs=read-write"
     assert load_settings({"VAR_DIR": str(tmp_path), "DATABASE_URL": url}).database_url == url
-    assert postgres_hosts(url) == [("db1", 5432), ("db2", 5433), ("fd00::3", None)]
+    assert postgres_hosts(url) == [("db1", 5432), ("db2", 5433)]
+    assert postgres_hosts("postgresql://app@[fd00::2]:5432,[fd00::3]/tickets") == [("fd00::2", 5432), ("fd00::3", None)]
 
 
 # Imports the database package, then Piccolo's configuration, in a fresh interpreter: `db` must not pull in the app,
