@@ -13,6 +13,7 @@ from typing import Any
 from asyncpg.exceptions import (
     CannotConnectNowError,
     InterfaceError,
+    InternalClientError,
     OperatorInterventionError,
     PostgresConnectionError,
     ReadOnlySQLTransactionError,
@@ -238,6 +239,15 @@ def interface_error_handler(request: Request, exc: InterfaceError) -> Response:
     return internal_error_handler(request, exc)
 
 
+def internal_client_error_handler(request: Request, exc: InternalClientError) -> Response:
+    """asyncpg's catch-all. A connection the server vanished from in the middle of an exchange cannot be reset when
+    the pool takes it back ("cannot switch to state N; another operation (M) is in progress"): the pool drops it, and
+    the request met a database going away. Anything else is unexpected, a 500."""
+    if "another operation" in str(exc) and "in progress" in str(exc):
+        return database_down_handler(request, exc)
+    return internal_error_handler(request, exc)
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
@@ -252,6 +262,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     **dict.fromkeys(DATABASE_UNAVAILABLE, database_down_handler),
     OSError: os_error_handler,
     InterfaceError: interface_error_handler,
+    InternalClientError: internal_client_error_handler,
     Exception: internal_error_handler,
 }
 

@@ -208,7 +208,8 @@ async def _settle_success(redis: Redis, gateway: StripeGateway, turns: ShoppingT
     # The one rule, in time or late (pending or expired): the order's seats, all claimed for it, or a refund.
     taken = await _claim(redis, order, seat_ids)
     if taken and not await _sold_without_ticket(redis, order.show_id, taken):
-        logger.info("order %s paid, but a seat was taken after its hold ended: refunding", order.id)
+        logger.info("order %s paid, but seats %s were taken (held by another hold, or sold) after its hold ended: "
+                    "refunding", order.id, ",".join(taken))
         return await _refund_instead(gateway, order, intent, now, SEATS_TAKEN)
     try:
         committed = await _commit_paid(order, items, intent, now)
