@@ -22,7 +22,7 @@ from backend.booking.service import OpenOrderGuard, get_hold, mark_checkout
 from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
 from backend.errors import BadRequest, Conflict, NotFound, Unavailable
-from backend.payments.gateway import GatewayError, StripeGateway, order_idempotency_key
+from backend.payments.gateway import SEAT_IDS_METADATA, GatewayError, StripeGateway, order_idempotency_key
 from backend.payments.order_states import PENDING
 from backend.payments.schemas import OrderStatus
 from backend.payments.transactions import is_unique_violation, write_transaction
@@ -32,6 +32,7 @@ from db.tables import Order, OrderItem
 logger = logging.getLogger("showtime.payments.checkout")
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
+
 
 
 @dataclass(frozen=True)
@@ -166,11 +167,14 @@ async def _with_intent(gateway: StripeGateway, order: dict) -> CheckoutOrder:
     """The order with its PaymentIntent, creating the intent if an earlier attempt could not."""
     client_secret = order["client_secret"]
     if order["payment_intent_id"] is None and order["status"] == PENDING:
+        seats = await OrderItem.select(OrderItem.seat).where(OrderItem.order == order["id"]).output(as_list=True)
         try:
             intent = await gateway.create_intent(
                 amount_cents=order["amount_cents"], currency=order["currency"],
+                # Enough to write the order again should the database lose it (a failover: reconciler.py).
                 metadata={"order_id": str(order["id"]), "show_id": str(order["show"]),
-                          "hold_id": order["hold_id"], "profile_id": str(order["profile"])},
+                          "hold_id": order["hold_id"], "profile_id": str(order["profile"]),
+                          SEAT_IDS_METADATA: ",".join(str(seat) for seat in sorted(seats))},
                 description=f"Showtime order {order['id']}",
                 idempotency_key=order_idempotency_key(order["id"], order["hold_id"], "payment-intent"),
             )
