@@ -25,7 +25,7 @@ from backend.errors import BadRequest, Conflict, NotFound, Unavailable
 from backend.payments.gateway import SEAT_IDS_METADATA, GatewayError, StripeGateway, order_idempotency_key
 from backend.payments.order_states import PENDING
 from backend.payments.schemas import OrderStatus
-from backend.payments.transactions import is_unique_violation, write_transaction
+from backend.payments.transactions import is_postgres, is_unique_violation, write_transaction
 from backend.timeutil import from_epoch_ms
 from db.tables import Order, OrderItem
 
@@ -145,10 +145,27 @@ async def _expired_hold_of(redis: Redis, request: CheckoutRequest) -> bool:
     return await seats.hold_owner(redis, request.show_id, request.hold_id) == request.profile_id
 
 
+# The order and its items in one statement, so one round trip instead of four (BEGIN, two INSERTs, COMMIT); a
+# statement is atomic on its own. A unique violation (the hold's or the key's order exists) raises as before.
+_CREATE_ORDER_POSTGRES = (
+    "WITH o AS (INSERT INTO orders (profile, show, hold_id, idempotency_key, status, amount_cents, currency,"
+    " expires_at, created_at, updated_at) VALUES ({}::integer, {}::integer, {}::text, {}::text, {}::text,"
+    " {}::integer, {}::text, {}::timestamptz, {}::timestamptz, {}::timestamptz) RETURNING id)"
+    ' INSERT INTO order_item ("order", seat, price_cents) SELECT o.id, v.seat, v.price FROM o, (VALUES %s)'
+    ' AS v(seat, price) RETURNING "order"'
+)
+
+
 async def _create_order(request: CheckoutRequest, key: str | None, prices: dict[str, int], currency: str,
                         expires_at_ms: int, now: datetime) -> dict:
     expires_at = from_epoch_ms(expires_at_ms)
     amount = sum(prices.values())
+    if is_postgres():
+        rows = await Order.raw(
+            _CREATE_ORDER_POSTGRES % ", ".join(["({}::integer, {}::integer)"] * len(prices)),
+            request.profile_id, request.show_id, request.hold_id, key, PENDING, amount, currency, expires_at, now,
+            now, *(value for seat_id, price in prices.items() for value in (int(seat_id), price)))
+        return _created(rows[0]["order"], request, amount, currency, expires_at)
     async with write_transaction():
         order_id = (await Order.insert(Order(
             profile=request.profile_id, show=request.show_id, hold_id=request.hold_id, idempotency_key=key,
@@ -158,6 +175,10 @@ async def _create_order(request: CheckoutRequest, key: str | None, prices: dict[
         await OrderItem.insert(*(
             OrderItem(order=order_id, seat=int(seat_id), price_cents=price) for seat_id, price in prices.items()
         ))
+    return _created(order_id, request, amount, currency, expires_at)
+
+
+def _created(order_id: int, request: CheckoutRequest, amount: int, currency: str, expires_at: datetime) -> dict:
     return {"id": order_id, "profile": request.profile_id, "show": request.show_id, "hold_id": request.hold_id,
             "status": PENDING, "amount_cents": amount, "currency": currency, "expires_at": expires_at,
             "payment_intent_id": None, "client_secret": None}

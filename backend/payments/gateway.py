@@ -21,8 +21,10 @@ from backend.ids import ascii_int
 from backend.settings import Settings
 
 logger = logging.getLogger("showtime.payments.gateway")
-# The SDK logs every request at INFO; in a flash sale that is noise, and failures are logged here anyway.
+# The SDK logs every request at INFO, and so does httpx, which it sends them with: in a flash sale that is noise
+# (and ~3 % of the app's CPU in bench/sellout.py's profile), and failures are logged here anyway.
 logging.getLogger("stripe").setLevel(logging.WARNING)
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 REAL_STRIPE_JS = "https://js.stripe.com/v3/"
 # Stripe's own network retries reuse the idempotency key we pass, so a retry can never charge twice.

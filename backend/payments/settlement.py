@@ -117,14 +117,18 @@ def expiry_grace(hold_ttl_seconds: int) -> timedelta:
 
 @metrics.timed_settlement
 async def settle_intent(redis: Redis, gateway: StripeGateway, intent: IntentSnapshot, now: datetime, *,
-                        turns: ShoppingTurns, expire_unpaid_before: datetime | None = None, grace_seconds: int = 0) -> str | None:
+                        turns: ShoppingTurns, expire_unpaid_before: datetime | None = None, grace_seconds: int = 0,
+                        order: OrderFacts | None = None) -> str | None:
     """Move the intent's order on as far as the intent allows; returns the order's status (None: not ours).
 
     `expire_unpaid_before`: the reconciler's cut-off; an unpaid order whose hold ended before it expires.
     `grace_seconds`: the payment grace a processing intent gives its hold (once per hold).
     `turns`: the waiting room's shopping turns, which a sale ends.
+    `order`: the intent's order as the caller has just read it (the fan's confirmation), so it is not read again;
+    every step re-reads its status under the order's row lock all the same.
     """
-    order = await order_of_intent(intent)
+    if order is None or order.payment_intent_id != intent.id:
+        order = await order_of_intent(intent)
     if order is None:
         logger.info("payment intent %s belongs to no order here; ignored", intent.id)
         return None
