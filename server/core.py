@@ -40,6 +40,8 @@ from backend.settings import Settings
 from backend.wiring import Contribution, Job, Services
 
 REQUEST_MAX_BODY_BYTES = MAX_BODY_BYTES  # the edge refuses larger bodies first (backend/edge/screening.py)
+# gc's third threshold: full collections only after this many collections of the middle generation (CPython: 10).
+FULL_COLLECTION_AFTER = 1000
 
 
 def domain_contributions(services: Services) -> list[Contribution]:
@@ -167,6 +169,13 @@ def _lifespan(redis: Redis, startup: list[Job], background: list[Job]) -> Callab
             # What exists now (modules, route tables, venue layouts) lives as long as the process: frozen, a full
             # collection no longer walks it, which otherwise stalls every request in flight for tens of ms.
             gc.freeze()
+            # A full collection walks every live object: ~130 per open socket, so about a second per 10,000
+            # sockets here. The default lets one run each time the old generation grows by a quarter, so sockets
+            # connecting by thousands (a reconnect storm) stalled the process several times over. Closed sockets
+            # leave no cyclic garbage any more (realtime.watchers.forget), so full collections are kept for the
+            # rare cycles that grow old: measured, 3,000 sockets connecting saw 5 full collections (137-1,374 ms
+            # each on a loaded machine) with the default, none with this (docs/architecture.md).
+            gc.set_threshold(*gc.get_threshold()[:2], FULL_COLLECTION_AFTER)
             tasks.extend(asyncio.create_task(job(), name=_name(job)) for job in background)
             yield
         finally:
