@@ -26,6 +26,7 @@ from backend.payments.gateway import GatewayError, StripeGateway, order_idempote
 from backend.payments.order_states import PENDING
 from backend.payments.schemas import OrderStatus
 from backend.payments.transactions import is_unique_violation, write_transaction
+from backend.tickets import sales
 from backend.timeutil import from_epoch_ms
 from db.tables import Order, OrderItem
 
@@ -91,7 +92,7 @@ async def checkout(redis: Redis, gateway: StripeGateway, show_facts: ShowFactsCa
         raise Conflict("This hold has expired; hold the seats again.", code="hold_expired")
     layout = await layouts.get(facts.venue_id)
     try:
-        prices = {seat_id: layout.price_of(seat_id) for seat_id in hold.seat_ids}
+        prices = {seat_id: layout.price_of(seat_id, facts.section_prices) for seat_id in hold.seat_ids}
     except KeyError:
         raise Conflict("The hold names a seat this venue does not have.", code="seat_not_in_venue") from None
     amount = sum(prices.values())
@@ -157,6 +158,7 @@ async def _create_order(request: CheckoutRequest, key: str | None, prices: dict[
         await OrderItem.insert(*(
             OrderItem(order=order_id, seat=int(seat_id), price_cents=price) for seat_id, price in prices.items()
         ))
+        await sales.add(request.show_id, order_id, pending=1)
     return {"id": order_id, "profile": request.profile_id, "show": request.show_id, "hold_id": request.hold_id,
             "status": PENDING, "amount_cents": amount, "currency": currency, "expires_at": expires_at,
             "payment_intent_id": None, "client_secret": None}
