@@ -31,7 +31,7 @@ class QueueBroadcast(msgspec.Struct, tag_field="type", tag="queue"):
     # joined early fetch GET .../queue/me once to learn their number.
     open: bool
     # API.md, "Organizers": true while the organizer has paused or closed the sale (nobody is let in meanwhile).
-    paused: bool = False
+    paused: bool
 
 
 class ErrorMessage(msgspec.Struct, tag_field="type", tag="error"):
