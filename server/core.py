@@ -39,6 +39,8 @@ from backend.errors import EXCEPTION_HANDLERS
 from backend.settings import Settings
 from backend.wiring import Contribution, Job, Services
 
+# The organizer's sockets (the dashboard's) are for signed-in staff: the session layer reads their cookie.
+ORGANIZER_SOCKETS = "/api/v1/organizer/"
 REQUEST_MAX_BODY_BYTES = MAX_BODY_BYTES  # the edge refuses larger bodies first (backend/edge/screening.py)
 # gc's third threshold: full collections only after this many collections of the middle generation (CPython: 10).
 FULL_COLLECTION_AFTER = 1000
@@ -49,6 +51,7 @@ def domain_contributions(services: Services) -> list[Contribution]:
     from backend.accounts import plugin as accounts
     from backend.booking import plugin as booking
     from backend.catalog import plugin as catalog
+    from backend.catalog.answers import CatalogAnswers
     from backend.catalog.facts import ShowFactsCache
     from backend.catalog.layout import LayoutCache
     from backend.edge import health, metrics, spa
@@ -58,19 +61,21 @@ def domain_contributions(services: Services) -> list[Contribution]:
     from realtime import plugin as realtime
     from realtime.waiting_room import Admissions
 
-    show_facts, layouts = ShowFactsCache(), LayoutCache()
+    show_facts, layouts = ShowFactsCache(services.redis), LayoutCache()
     turns = Admissions(services.redis)  # the waiting room's grants: holds ask them, releases and sales end them
+    answers = CatalogAnswers(services.redis)  # the prepared catalog answers; the organizer's changes refresh them
+    live = realtime.build(services)  # the sockets and the waiting room, whose lines the organizer's controls set
     payments_domain = payments.Payments(services.settings, services.redis, turns)
     # Order is route order (the OpenAPI document lists paths in it); the SPA's catch-all comes last.
     domains = [
         accounts.contribution(services),
-        catalog.contribution(services, show_facts=show_facts, layouts=layouts),
+        catalog.contribution(services, show_facts=show_facts, layouts=layouts, answers=answers),
         tickets.contribution(services),
         booking.contribution(services, show_facts=show_facts, layouts=layouts,
                              open_orders=payments_domain.lifecycle, turns=turns),
         payments.contribution(services, payments_domain),
-        realtime.contribution(services, show_facts=show_facts),
-        organizer.contribution(services),
+        realtime.contribution(services, show_facts=show_facts, realtime=live),
+        organizer.contribution(services, show_facts=show_facts, catalog=answers, waiting_rooms=live.waiting_room),
     ]
     return [
         health.contribution(services),
@@ -124,6 +129,7 @@ def _sessions(settings: Settings) -> list[Any]:
         samesite="lax",
         store="sessions",
         near_cache_seconds=settings.session_cache_seconds,
+        socket_prefixes=(ORGANIZER_SOCKETS,),
     )
     return [sessions.middleware]
 

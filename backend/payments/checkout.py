@@ -26,6 +26,7 @@ from backend.payments.gateway import SEAT_IDS_METADATA, GatewayError, StripeGate
 from backend.payments.order_states import PENDING
 from backend.payments.schemas import OrderStatus
 from backend.payments.transactions import is_postgres, is_unique_violation, write_transaction
+from backend.tickets import sales
 from backend.timeutil import from_epoch_ms
 from db.tables import Order, OrderItem
 
@@ -92,7 +93,7 @@ async def checkout(redis: Redis, gateway: StripeGateway, show_facts: ShowFactsCa
         raise Conflict("This hold has expired; hold the seats again.", code="hold_expired")
     layout = await layouts.get(facts.venue_id)
     try:
-        prices = {seat_id: layout.price_of(seat_id) for seat_id in hold.seat_ids}
+        prices = {seat_id: layout.price_of(seat_id, facts.section_prices) for seat_id in hold.seat_ids}
     except KeyError:
         raise Conflict("The hold names a seat this venue does not have.", code="seat_not_in_venue") from None
     amount = sum(prices.values())
@@ -145,12 +146,14 @@ async def _expired_hold_of(redis: Redis, request: CheckoutRequest) -> bool:
     return await seats.hold_owner(redis, request.show_id, request.hold_id) == request.profile_id
 
 
-# The order and its items in one statement, so one round trip instead of four (BEGIN, two INSERTs, COMMIT); a
-# statement is atomic on its own. A unique violation (the hold's or the key's order exists) raises as before.
+# The order, its items and the show's pending-order count in one statement, so one round trip instead of five
+# (BEGIN, three INSERTs, COMMIT); a statement is atomic on its own. A unique violation (the hold's or the key's order
+# exists) raises as before. (`%%`: the statement goes through %-formatting for its VALUES list.)
 _CREATE_ORDER_POSTGRES = (
     "WITH o AS (INSERT INTO orders (profile, show, hold_id, idempotency_key, status, amount_cents, currency,"
     " expires_at, created_at, updated_at) VALUES ({}::integer, {}::integer, {}::text, {}::text, {}::text,"
-    " {}::integer, {}::text, {}::timestamptz, {}::timestamptz, {}::timestamptz) RETURNING id)"
+    " {}::integer, {}::text, {}::timestamptz, {}::timestamptz, {}::timestamptz) RETURNING id, show),"
+    f" counted AS ({sales.COUNT_NEW_ORDER.replace('%', '%%')})"
     ' INSERT INTO order_item ("order", seat, price_cents) SELECT o.id, v.seat, v.price FROM o, (VALUES %s)'
     ' AS v(seat, price) RETURNING "order"'
 )
@@ -175,6 +178,7 @@ async def _create_order(request: CheckoutRequest, key: str | None, prices: dict[
         await OrderItem.insert(*(
             OrderItem(order=order_id, seat=int(seat_id), price_cents=price) for seat_id, price in prices.items()
         ))
+        await sales.add(request.show_id, order_id, pending=1)
     return _created(order_id, request, amount, currency, expires_at)
 
 

@@ -45,8 +45,9 @@ from backend.payments.order_states import (
 )
 from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
 from backend.seats import claim_seats, extend_hold, mark_sold, unsold_among
+from backend.tickets import sales
 from backend.tickets.issuing import SoldSeat, issue
-from backend.timeutil import from_epoch_ms
+from backend.timeutil import epoch_ms, from_epoch_ms, now_ms
 from db.tables import Order, OrderItem, Ticket
 
 logger = logging.getLogger("showtime.payments.settlement")
@@ -227,7 +228,22 @@ async def _settle_success(redis: Redis, gateway: StripeGateway, turns: ShoppingT
         return current.status if current else PAID
     metrics.order_paid(intent.charged_at)
     await _announce_sale(redis, turns, order, seat_ids)
+    await _record_pace(redis, order, intent)
     return PAID
+
+
+async def _record_pace(redis: Redis, order: OrderFacts, intent: IntentSnapshot) -> None:
+    """The dashboard's paid per minute and payment → paid time: from the fan saying they pay (ms, our clock), else
+    from Stripe's charge (whole seconds). Lost with Redis, like any pace; never worth failing a settlement for."""
+    paid_ms = now_ms()
+    if order.paying_at is not None:
+        latency: int | None = paid_ms - epoch_ms(order.paying_at)
+    else:
+        latency = paid_ms - intent.charged_at * 1000 if intent.charged_at is not None else None
+    try:
+        await sales.record_paid(redis, order.show_id, order.id, paid_ms, latency)
+    except Exception:
+        logger.warning("order %s paid, but its pace was not recorded", order.id, exc_info=True)
 
 
 async def _claim(redis: Redis, order: OrderFacts, seat_ids: list[str]) -> list[str]:
@@ -264,7 +280,8 @@ async def _commit_paid(order: OrderFacts, items: list[dict], intent: IntentSnaps
             return False
         await issue(order_id=order.id, show_id=order.show_id, profile_id=order.profile_id, currency=order.currency,
                     seats=[SoldSeat(item["seat"], item["price_cents"]) for item in items], issued_at=now)
-        await order_states.move(row, PAID, now, paid_at=now, last_payment_error=None, payment_intent_id=intent.id)
+        await order_states.move(row, PAID, now, seats=len(items), paid_at=now, last_payment_error=None,
+                                payment_intent_id=intent.id)
         # Last: the show's chain head stays locked from this statement to the commit, and no longer.
         await ledger.append(_payment_entry(order, intent), now)
     return True
