@@ -25,7 +25,8 @@ class ShowFacts:
     sale_opens_at: datetime
     queue_enabled: bool
     seats_total: int
-
+    # The database's word (show.cancelled_at); catalog.cancellations also asks Redis, which knows at once.
+    cancelled: bool = False
 
 
 class ShowFactsCache:
@@ -38,7 +39,7 @@ class ShowFactsCache:
             return hit[1]
         row = await Show.select(
             Show.id, Show.title, Show.venue, Show.currency, Show.starts_at, Show.sale_opens_at, Show.queue_enabled,
-            Show.seats_total,
+            Show.seats_total, Show.cancelled_at,
         ).where(Show.id == show_id).first()
         if row is None:
             raise NotFound("No such show.", code="show_not_found")
@@ -46,6 +47,7 @@ class ShowFactsCache:
             id=row["id"], title=row["title"], venue_id=row["venue"], currency=row["currency"],
             starts_at=row["starts_at"], sale_opens_at=row["sale_opens_at"],
             queue_enabled=bool(row["queue_enabled"]), seats_total=row["seats_total"],
+            cancelled=row["cancelled_at"] is not None,
         )
         self._facts[show_id] = (time.monotonic() + SHOW_FACTS_TTL_S, facts)
         return facts

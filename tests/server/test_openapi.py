@@ -53,6 +53,8 @@ OPERATIONS = {
     ("POST", "/api/v1/organizer/venues", "importVenue"),
     ("GET", "/api/v1/organizer/venues", "listOrganizerVenues"),
     ("GET", "/api/v1/organizer/venues/{venue_id}/seating-plan", "exportSeatingPlan"),
+    ("GET", "/api/v1/organizer/orders/{order_id}", "getOrganizerOrder"),  # an extension: the refund form's order
+    ("POST", "/api/v1/organizer/orders/{order_id}/refund", "refundOrder"),
 }
 
 
@@ -72,11 +74,12 @@ def test_every_contract_operation_keeps_its_path_and_id(document: dict[str, Any]
 
 
 @pytest.mark.parametrize(("schema", "field", "values"), [
-    ("ShowOut", "status", ["scheduled", "on_sale", "sold_out", "ended"]),
+    ("ShowOut", "status", ["scheduled", "on_sale", "sold_out", "ended", "cancelled"]),
     ("MapSeat", "status", ["available", "held", "sold"]),
     ("CheckoutOut", "status", ["pending_payment", "paid", "expired", "refunded", "cancelled"]),
     ("OrderOut", "status", ["pending_payment", "paid", "expired", "refunded", "cancelled"]),
-    ("OrderOut", "refund_reason", ["seats_taken", "amount_mismatch", "order_cancelled", None]),
+    ("OrderOut", "refund_reason", ["seats_taken", "amount_mismatch", "order_cancelled", "organizer_refund",
+                                   "show_cancelled", None]),
     ("PayingOut", "status", ["pending_payment", "paid", "expired", "refunded", "cancelled"]),
     ("VerifyResult", "result", ["valid", "already_scanned", "invalid", "expired"]),
 ])
