@@ -10,21 +10,16 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from backend.catalog.detail import detail_cache_key
+from backend.catalog.cache_keys import cancelled_key, detail_cache_key
 from backend.catalog.facts import ShowFacts
 from backend.errors import Conflict
-from backend.infra.keyspace import show_tag
-
-
-def _mark_key(show_id: int) -> str:
-    return f"{show_tag(show_id)}:cancelled"
 
 
 async def mark_cancelled(redis: Redis, show_id: int) -> None:
     """After the database committed the cancellation: holds and checkouts refuse the show at once on every process,
     and the show's cached detail is dropped so the catalog says `cancelled`."""
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.set(_mark_key(show_id), 1)
+        pipe.set(cancelled_key(show_id), 1)
         pipe.delete(detail_cache_key(show_id))
         await pipe.execute()
 
@@ -35,5 +30,5 @@ def show_cancelled() -> Conflict:
 
 async def refuse_if_cancelled(redis: Redis, facts: ShowFacts) -> None:
     """409 show_cancelled for a cancelled show."""
-    if facts.cancelled or await redis.exists(_mark_key(facts.id)):
+    if facts.cancelled or await redis.exists(cancelled_key(facts.id)):
         raise show_cancelled()

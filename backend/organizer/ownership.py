@@ -35,3 +35,15 @@ async def organization_order(organizer: Organizer, raw_id: str) -> int:
             & (Order.show.venue.organization == organizer.organization_id)):  # type: ignore[union-attr]
         raise order_not_found()
     return order_id
+
+
+# As Litestar dependencies: resolved before a body is validated, so another organization's object is 404 whatever
+# the body says (a handler that checked ownership itself would answer a bad body's 422 first).
+
+
+async def provide_owned_show(organizer: Organizer, show_id: str) -> int:
+    return await organization_show(organizer, show_id)
+
+
+async def provide_owned_order(organizer: Organizer, order_id: str) -> int:
+    return await organization_order(organizer, order_id)

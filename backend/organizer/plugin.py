@@ -6,12 +6,14 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
+from backend.organizer.cancellation_routes import OrganizerCancellationController
+from backend.organizer.export_routes import OrganizerExportsController
 from backend.organizer.guard import organizer_guard, provide_organizer
 from backend.organizer.routes import OrganizerVenuesController
 from backend.wiring import Contribution, Services
 
 PATH = "/api/v1/organizer"
-ROUTES = [OrganizerVenuesController]
+ROUTES = [OrganizerVenuesController, OrganizerCancellationController, OrganizerExportsController]
 
 
 def contribution(_: Services) -> Contribution:

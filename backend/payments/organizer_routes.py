@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, post
+from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from backend.errors import Invalid
 from backend.ids import ascii_int
 from backend.organizer.guard import Organizer
-from backend.organizer.ownership import organization_order
+from backend.organizer.ownership import organization_order, provide_owned_order
 from backend.payments.checkout import scoped_idempotency_key
 from backend.payments.orders import order_by_id
 from backend.payments.refunds import RefundAsk, Refunds
@@ -43,16 +44,16 @@ class OrganizerOrdersController(Controller):
         refunded (an extension of API.md: what the refund form starts from)."""
         return await order_by_id(settings.secret_key, await organization_order(organizer, order_id))
 
-    @post("/{order_id:str}/refund", operation_id="refundOrder", status_code=HTTP_200_OK)
+    @post("/{order_id:str}/refund", operation_id="refundOrder", status_code=HTTP_200_OK,
+          dependencies={"owned": Provide(provide_owned_order)})
     async def refund(
-        self, organizer: Organizer, order_id: str, data: RefundBody, refunds: Refunds, settings: Settings,
+        self, organizer: Organizer, owned: int, data: RefundBody, refunds: Refunds, settings: Settings,
         idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False,
                                                          description="Repeat-safe retries")] = None,
     ) -> OrderOut:
         """Refund the seats named (all that are left without `seat_ids`): the money goes back through Stripe, the
         ledger records it, the seats' tickets are revoked and the seats are on sale again; refunding every seat
         makes the order `refunded`. 409 `not_refundable` for an order that is not paid."""
-        owned = await organization_order(organizer, order_id)
         await refunds.refund(RefundAsk(
             order_id=owned, seat_ids=_seat_numbers(data.seat_ids), reason=data.reason,
             idempotency_key=scoped_idempotency_key(organizer.profile_id, idempotency_key)), utcnow())

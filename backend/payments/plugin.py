@@ -14,6 +14,7 @@ from backend.booking.guards import ShoppingTurns
 from backend.errors import Unavailable
 from backend.organizer.guard import organizer_guard, provide_organizer
 from backend.organizer.plugin import PATH as ORGANIZER_PATH
+from backend.payments.cancellation import run_cancellations
 from backend.payments.checkpoints import run_ledger_checkpoints
 from backend.payments.gateway import StripeGateway
 from backend.payments.order_lifecycle import OrderLifecycle
@@ -64,5 +65,6 @@ def contribution(services: Services, payments: Payments) -> Contribution:
                       "refunds": provide(payments.refunds)},
         startup=[payments.start],
         background=[partial(payments.reconcile, services.redis),
-                    partial(run_ledger_checkpoints, services.settings)],
+                    partial(run_ledger_checkpoints, services.settings),
+                    partial(run_cancellations, services.redis, payments.refunds)],
     )

@@ -55,6 +55,11 @@ OPERATIONS = {
     ("GET", "/api/v1/organizer/venues/{venue_id}/seating-plan", "exportSeatingPlan"),
     ("GET", "/api/v1/organizer/orders/{order_id}", "getOrganizerOrder"),  # an extension: the refund form's order
     ("POST", "/api/v1/organizer/orders/{order_id}/refund", "refundOrder"),
+    ("POST", "/api/v1/organizer/shows/{show_id}/cancel", "cancelShow"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/cancel", "getShowCancellation"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/orders.csv", "exportShowOrders"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/attendees.csv", "exportShowAttendees"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/ledger.csv", "exportShowLedger"),  # an extension: the chain as CSV
 }
 
 
