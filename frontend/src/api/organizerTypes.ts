@@ -1,8 +1,8 @@
 /**
- * The organizer API's shapes (API.md, "Organizers"). The venues' routes are served, so their types are aliases into
- * schema.d.ts (`just openapi`); everything else here is WRITTEN BY HAND, since its routes (shows, the sale, the
- * dashboard, refunds, cancellation) are being built on another branch and the OpenAPI document does not have them
- * yet. Once it does, each becomes an alias like the venues' (and a difference then fails `just typecheck`).
+ * The organizer API's shapes (API.md, "Organizers"). The venues', refunds' and cancellation's routes are served, so
+ * their types are aliases into schema.d.ts (`just openapi`); everything else here is WRITTEN BY HAND, since its
+ * routes (shows, the sale, the dashboard) are being built on another branch and the OpenAPI document does not have
+ * them yet. Once it does, each becomes an alias like the venues' (and a difference then fails `just typecheck`).
  *
  * Shapes marked "extension" are not in API.md: the pages need them, and they extend the contract compatibly.
  * They are listed in the organizer work's report for the backend to build:
@@ -11,10 +11,10 @@
  * - OrganizerShow carries what it was created with: `venue_id`, `currency`, `prices`, `max_seats_per_order` and the
  *   waiting room's `capacity` and `outflow_per_minute`, besides the public shape and `sale`.
  * - GET /api/v1/organizer/orders/{order_id} → OrganizerOrder: the order an organizer is about to refund, with its
- *   tickets (seats), any fan's, inside the organization.
+ *   tickets (seats), any fan's, inside the organization (served: the fan's Order shape).
  */
 import type { components } from './schema';
-import type { ApiErrorBody, Order, Show, Ticket } from './types';
+import type { ApiErrorBody, Order, Show } from './types';
 
 type S = components['schemas'];
 
@@ -125,22 +125,17 @@ export interface Dashboard {
   payment_to_paid_ms: { p50: number | null; p99: number | null };
 }
 
-/** POST .../cancel → 202 {refunded, total}; GET .../cancel → with `done`. */
-export interface CancelProgress {
-  refunded: number;
-  total: number;
-  done?: boolean;
-}
+/** POST .../cancel → 202 {refunded, total}; GET .../cancel → with `done` (generated: the backend serves both). */
+export type CancelProgress = S['CancelProgress'] & Partial<Pick<S['CancelStatus'], 'done'>>;
 
 // ---------- refunds ----------
 
-export interface RefundRequest {
-  seat_ids?: string[];
-  reason: string;
-}
+// Generated (the backend serves these routes): the body, and the Order a refund answers, which carries
+// `refunded_cents`.
+export type RefundRequest = S['RefundBody'];
 
-/** The order a refund answers: the fan's Order plus what went back. */
-export type RefundedOrder = Order & { refunded_cents?: number };
+/** The order a refund answers: the fan's Order, with what went back (`refunded_cents`). */
+export type RefundedOrder = Order;
 
-/** Extension: GET /organizer/orders/{order_id}. */
-export type OrganizerOrder = RefundedOrder & { tickets: Ticket[] };
+/** Extension: GET /organizer/orders/{order_id}: the fan's Order shape, any fan's of the organization's shows. */
+export type OrganizerOrder = Order;
