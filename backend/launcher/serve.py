@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
                     env=standin_env,
                     log_path=str(var / "logs" / "stripe-standin.log"),
                 )
-                wait_until(lambda: _http_ok(f"{base}/healthz"), 20, "Stripe stand-in", standin)
+                # As long as the web server gets (below): on a loaded machine the stand-in's imports alone took 20 s.
+                wait_until(lambda: _http_ok(f"{base}/healthz"), 60, "Stripe stand-in", standin)
                 return standin
 
             supervisor.start("Stripe stand-in", start_standin)
