@@ -80,6 +80,7 @@ bench: setup
     {{py}} bench/catalog.py
     {{py}} bench/holds.py
     {{py}} bench/live_map.py --server-cpus 0 --client-cpus 1
+    {{py}} bench/live_map.py --reconnect-storm --rates 20 --seconds 30 --storm-after 5 --server-cpus 0 --client-cpus 1
     {{py}} bench/seating_import.py
 
 # settlement benches (not in CI; DATABASE_URL=postgresql://...): chains against a bare ceiling, and the closed loop of issue 22

@@ -50,6 +50,7 @@ _decode_map_message = msgspec.json.Decoder(Snapshot | Diff).decode
 CONNECT_CONCURRENCY = 50
 IDLE_S = 3.0  # how long each process's idle CPU is measured before a run
 SHOW_ROWS, SEATS_PER_ROW = 50, 50  # x2 sections = 5,000 seats
+GC_LOG_SITE = Path(__file__).resolve().parent / "gc_log"  # its sitecustomize logs a process's full collections
 
 
 
@@ -472,8 +473,13 @@ async def _reconnect_storm(args: argparse.Namespace, redis_url: str, redis_label
     from tests.support.servers import ServerProcess
 
     rate = args.rates[0]
+    gc_logs = Path(os.environ["VAR_DIR"]) / "gc-logs"
+    gc_logs.mkdir(exist_ok=True)
+    # The server's full collections, logged by bench/gc_log/sitecustomize.py.
     server = ServerProcess(var_dir=Path(os.environ["VAR_DIR"]), name="bench-storm",
-                           env={"REDIS_URL": redis_url, "STRIPE_SECRET_KEY": "sk_test_bench"}).start()
+                           env={"REDIS_URL": redis_url, "STRIPE_SECRET_KEY": "sk_test_bench",
+                                "PYTHONPATH": str(GC_LOG_SITE),
+                                "BENCH_GC_LOG_DIR": str(gc_logs)}).start()
     try:
         assert server.process is not None
         pid = _uvicorn_pid(server.process.pid)
@@ -485,6 +491,10 @@ async def _reconnect_storm(args: argparse.Namespace, redis_url: str, redis_label
     finally:
         server.stop()
     assert run.storm is not None
+    log = gc_logs / f"gc-{pid}.log"
+    collections = [(float(at), float(ms)) for at, ms, _ in
+                   (line.split() for line in (log.read_text().splitlines() if log.exists() else []))]
+    in_storm = [ms for at, ms in collections if run.storm[0] <= at <= run.storm[1] + 1]
     storm, everything = run.storm_latencies_ms, run.latencies_ms
     lines = [
         "## Live map: a reconnect storm",
@@ -507,6 +517,10 @@ async def _reconnect_storm(args: argparse.Namespace, redis_url: str, redis_label
         "",
         f"**During the storm: p99 {percentile(storm, 99):.1f} ms from a change to the last watcher** (goal: "
         "under 500 ms).",
+        "",
+        f"Full garbage collections in the server process during the storm: **{len(in_storm)}**"
+        + (f", {max(in_storm):.0f} ms the longest, {sum(in_storm):.0f} ms in all" if in_storm else "")
+        + f" ({len(collections)} in the whole run; logged by bench/gc_log/sitecustomize.py).",
         "",
         f"Protocol problems seen by the watchers (gaps, unchained diffs, closes): {len(run.problems)}.",
     ]

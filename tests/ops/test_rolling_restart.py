@@ -55,7 +55,7 @@ API_1, API_2, SOCKET_1 = "API_1", "API_2", "SOCKET_1"
 BACKEND_OF = {API_1: "api/api-1", API_2: "api/api-2", SOCKET_1: "sockets/socket-1"}
 # Sign-ins sent straight to a process before its SIGTERM, their bodies completed only after it
 # (`sign_in_across`); HEADERS_READ_S gives the process time to read their headers first, however loaded the machine.
-IN_FLIGHT_SIGN_INS, HEADERS_READ_S = 3, 1.5
+IN_FLIGHT_SIGN_INS, HEADERS_READ_S = 3, 3.0
 # Requests sent through the proxy at once, BURST_AFTER_S after the SIGTERM (uvicorn closes its listener within a
 # tenth of a second; the health checks take up to about a second more to notice).
 BURST, BURST_AFTER_S = 24, 0.3
@@ -77,7 +77,7 @@ def _process(name: str, redis_url: str, **env: str) -> ServerProcess:
 def topology(redis_url: str) -> Iterator[Topology]:
     haproxy_binary()  # skips (or fails in CI) before three servers are started for nothing
     # The first migrates the database and runs the Stripe stand-in that all three use, as one deployment's
-    # processes share one Stripe account: an order made through one process is cancelled through another.
+    # processes share one Stripe account: an order made through one process is settled through another.
     first = _process("api-1", redis_url).start()
     shared_stripe = {"STRIPE_SECRET_KEY": STANDIN_SECRET_KEY, "STRIPE_PUBLISHABLE_KEY": STANDIN_PUBLISHABLE_KEY,
                      "STRIPE_WEBHOOK_SECRET": standin_webhook_secret(os.environ["SECRET_KEY"]),
