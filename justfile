@@ -83,8 +83,7 @@ bench-settlement: setup
     taskset -c 1 {{py}} bench/settlement_lock.py
     {{py}} bench/sellout.py
 
-# the demo stadium sold out through its waiting room (issue 22; not in CI; DATABASE_URL=postgresql://...);
-# smaller: just bench-stadium --fans 10000 --seats 3960
+# the demo stadium sold out through its waiting room (issue 22; not in CI; DATABASE_URL=postgresql://...; smaller: --fans 10000 --seats 3960)
 bench-stadium *ARGS: setup
     {{py}} bench/flash_sale.py --stadium {{ARGS}}
 
