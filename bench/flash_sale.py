@@ -203,7 +203,7 @@ async def _fan_process(spec: SaleSpec, fans: list[tuple[int, str]], report: FanR
             report.paid_seats += bought.seats
             report.paid_by_settle += bought.by_settle
             report.paid_times.append(time.time())
-        elif bought.problem and "not paid" in bought.problem:
+        elif bought.timed_out:
             report.unpaid_when_left += 1  # its webhook may still come; the end checks still hold
         else:
             report.problems.append(bought.problem or "not paid")
