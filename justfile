@@ -88,6 +88,10 @@ bench-settlement: setup
     taskset -c 1 {{py}} bench/settlement_lock.py
     {{py}} bench/sellout.py
 
+# the demo stadium sold out through its waiting room (issue 22; not in CI; DATABASE_URL=postgresql://...; smaller: --fans 10000 --seats 3960)
+bench-stadium *ARGS: setup
+    {{py}} bench/flash_sale.py --stadium {{ARGS}}
+
 # check a show's waiting-room draw from a running server's published data (--url, --queue-id=ID --number N)
 verify-draw SHOW *ARGS:
     {{py}} -m realtime.waiting_room.verify_draw {{SHOW}} {{ARGS}}

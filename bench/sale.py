@@ -105,6 +105,7 @@ class Bought:
     seats: int = 0
     by_settle: bool = False
     problem: str | None = None
+    timed_out: bool = False  # paid at the stand-in, the order not paid yet when the fan stopped waiting
 
 
 async def pay(shop: Shop, calls: Calls, cookie: str, hold_id: str) -> Bought:
@@ -130,7 +131,7 @@ async def pay(shop: Shop, calls: Calls, cookie: str, hold_id: str) -> Bought:
     while not (answer.status == 200 and answer.json()["status"] == "paid"):
         if time.monotonic() > deadline:
             return Bought(False, problem=f"order {order['order_id']} not paid {shop.paid_timeout_s:g} s after "
-                                         "payment")
+                                         "payment", timed_out=True)
         await asyncio.sleep(shop.poll_s)
         answer = await calls.call(shop.app, "GET /orders/{id}", "GET", path, cookie=cookie)
     if calls.recording:

@@ -104,13 +104,6 @@ async def order_of_intent(intent: IntentSnapshot) -> OrderFacts | None:
     return facts_of(row) if row else None
 
 
-async def settled_status_of_intent(intent_id: str) -> str | None:
-    """`paid` or `refunded` when the intent's order has reached one of them (no transition leaves them but the
-    refund retry, which needs no intent), else None: the intent must be read back and settled."""
-    row = await Order.select(Order.status).where(Order.payment_intent_id == intent_id).first()
-    return row["status"] if row and row["status"] in (PAID, REFUNDED) else None
-
-
 def expiry_grace(hold_ttl_seconds: int) -> timedelta:
     """How long after its hold an unpaid order stays payable: a card confirmed in the hold's last second still
     lands (and is honoured if its seats are free). A tenth of the hold, at most 30 seconds."""

@@ -113,3 +113,26 @@ async def test_event_types_that_change_no_order_are_acknowledged_without_a_recor
         response = await _post(server, payload, stripe_signature(payload, secret))
         assert response.status_code == 200 and response.json() == {"received": True, "duplicate": False}
     assert await ProcessedWebhookEvent.count().where(ProcessedWebhookEvent.event_id == event_id) == 0
+
+
+async def test_an_event_about_an_order_the_fan_already_settled_is_acknowledged_without_a_record(
+        server, make_fan) -> None:
+    """The usual order of things since the fan's browser settles: its order is paid before the webhook comes."""
+    show = await create_show()
+    fan = await make_fan()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order = await hold_and_checkout(fan, show.id, show.rows["Front/B"][:2])
+        await standin.pay(order["payment"]["client_secret"])
+        settled = await fan.post(f"/api/v1/orders/{order['order_id']}/settle")
+        assert settled.status_code == 200 and settled.json()["status"] == "paid", settled.text
+        events = await standin.events(type="payment_intent.succeeded",
+                                      payment_intent=intent_id_of(order["payment"]["client_secret"]))
+    before = await _counts(order["order_id"])
+    payload = json.dumps(events[0]["event"]).encode()
+    secret = webhook_secret(server.var_dir)
+    for _ in range(2):
+        answer = await _post(server, payload, stripe_signature(payload, secret))
+        assert answer.status_code == 200 and answer.json() == {"received": True, "duplicate": False}
+    assert await _counts(order["order_id"]) == before == (2, 1)
+    assert await ProcessedWebhookEvent.count().where(ProcessedWebhookEvent.event_id == events[0]["event"]["id"]) == 0

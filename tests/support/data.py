@@ -27,6 +27,9 @@ class TestShow:
         return str(self.id)
 
 
+SEAT_BATCH = 2_000  # seats per INSERT: 9 columns each
+
+
 async def create_show(
     rows: int = 4,
     seats_per_row: int = 10,
@@ -58,7 +61,8 @@ async def create_show(
                                   x=float(n * 10), y=float((s_index * rows + r) * 10), rank=rank,
                                   accessible=bool(accessible_every) and n % accessible_every == 0))
                 rank += 1
-    await Seat.insert(*seats)
+    for start in range(0, len(seats), SEAT_BATCH):  # PostgreSQL takes at most 32,767 arguments a statement
+        await Seat.insert(*seats[start:start + SEAT_BATCH])
     rows_db = await Seat.select(Seat.id, Seat.section.name, Seat.row, Seat.number).where(
         Seat.venue == venue).order_by(Seat.id)
     for row in rows_db:
