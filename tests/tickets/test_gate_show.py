@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -150,14 +151,17 @@ async def test_a_bundle_describes_its_own_show(anon, two_shows) -> None:
         assert bundle["keys"][0]["kid"] == f"show-{show.id}"
 
 
-async def test_a_device_certificate_comes_with_the_servers_clock(fan, two_shows) -> None:
+async def test_a_device_certificate_comes_with_the_servers_clock_and_lasts_the_show(anon, fan, two_shows) -> None:
     """The phone sets its code steps by the server's time (its own clock may be off): milliseconds since the
-    epoch, now (within a minute of this test's clock, which shares the server's)."""
-    _, _, ours, _ = two_shows
+    epoch, now (within a minute of this test's clock, which shares the server's). Its codes are good until a day
+    after the show starts (backend.tickets.gate.VALID_AFTER_START), not a day before."""
+    here, _, ours, _ = two_shows
     before_ms = int(time.time() * 1000)
     answer = await Device().bind(fan, ours[0]["ticket_id"])
     assert answer.status_code == 200, answer.text
     assert before_ms - 60_000 <= answer.json()["server_time_ms"] <= int(time.time() * 1000) + 60_000
+    starts_at = datetime.fromisoformat((await anon.get(f"/api/v1/shows/{here.id}")).json()["starts_at"])
+    assert datetime.fromisoformat(answer.json()["not_after"]) == starts_at + timedelta(days=1)
 
 
 async def test_one_scan_uploaded_by_many_requests_at_once_gets_one_answer(anon, two_shows) -> None:
