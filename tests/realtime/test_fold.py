@@ -102,3 +102,7 @@ def test_a_resuming_client_gets_one_diff_from_its_version_or_the_snapshot() -> N
     current = json.loads(feed._resumption(31).event["text"])  # type: ignore[union-attr, arg-type]
     assert current["changes"] == [] and current["from_version"] == 31
     assert feed._resumption(29) is None
+    feed._absorb([SeatChanges(v=32, c=[("7", "held")])])  # the feed moves on: what was prepared for 31 is not sent
+    again = json.loads(feed._resumption(30).event["text"])  # type: ignore[union-attr, arg-type]
+    assert (again["from_version"], again["version"], dict(again["changes"])) == (
+        30, 32, {"5": "available", "6": "sold", "7": "held"})

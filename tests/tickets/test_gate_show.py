@@ -173,3 +173,10 @@ async def test_one_scan_uploaded_by_many_requests_at_once_gets_one_answer(anon, 
     assert [a.status_code for a in answers] == [200] * 8, [a.text for a in answers if a.status_code != 200]
     assert len({a.text for a in answers}) == 1, {a.text for a in answers}
     assert answers[0].json()["items"][0]["result"] == "valid"
+
+
+async def test_scans_for_a_show_that_does_not_exist_are_404(anon, two_shows) -> None:
+    here, _, ours, _ = two_shows
+    answer = await _upload(anon, 999_999_999, "North", (secrets.token_hex(8), ours[0]["code"]))
+    assert answer.status_code == 404 and answer.json()["error"] == "show_not_found", answer.text
+    assert (await _upload(anon, here.id, "North", (secrets.token_hex(8), ours[0]["code"]))).status_code == 200
