@@ -57,7 +57,8 @@ TARGETS: dict[str, Target] = {
     "payments-settlement": Target(
         ("backend/payments/settlement.py",),
         ("tests/payments/test_settlement.py", "tests/payments/test_settle_endpoint.py",
-         "tests/payments/test_late_payment.py", "tests/payments/test_purchase.py"),
+         "tests/payments/test_late_payment.py", "tests/payments/test_purchase.py", "tests/payments/test_reconciler.py",
+         "tests/payments/lifecycle/test_processing_payment.py"),
     ),
     "payments-checkout": Target(
         ("backend/payments/checkout.py",),
