@@ -180,3 +180,13 @@ async def test_scans_for_a_show_that_does_not_exist_are_404(anon, two_shows) -> 
     answer = await _upload(anon, 999_999_999, "North", (secrets.token_hex(8), ours[0]["code"]))
     assert answer.status_code == 404 and answer.json()["error"] == "show_not_found", answer.text
     assert (await _upload(anon, here.id, "North", (secrets.token_hex(8), ours[0]["code"]))).status_code == 200
+
+
+async def test_an_uploaded_scan_of_a_code_that_names_no_ticket_is_judged_invalid(anon, two_shows) -> None:
+    """A smudged or made-up code among a gate's scans is answered (invalid), not a failure of the whole upload."""
+    here, _, ours, _ = two_shows
+    answer = await _upload(anon, here.id, "North", (secrets.token_hex(8), "not-a-ticket-code"),
+                           (secrets.token_hex(8), ours[2]["code"]))
+    assert answer.status_code == 200, answer.text
+    assert [(i["result"], i["ticket_id"]) for i in answer.json()["items"]] == [
+        ("invalid", None), ("valid", ours[2]["ticket_id"])]
