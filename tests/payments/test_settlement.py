@@ -143,6 +143,23 @@ async def test_a_payment_that_differs_from_its_order_is_refunded_not_ticketed(se
                     {"kind": "refund", "amount_cents": charged[0], "currency": charged[1]}]
 
 
+async def test_a_refund_decided_on_stale_facts_leaves_an_order_paid_meanwhile_alone(server, gateway, redis) -> None:
+    """A settlement that read the order pending and decided to refund (a seat taken, an amount that differs) finds
+    it paid by another one once it holds the row: it answers `paid`, and nothing is refunded or written."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, show.rows["Back/D"][:1])
+    intent = await _intent_of(gateway, order_id)
+    stale = await settlement.load_order(order_id)
+    assert stale is not None and stale.status == "pending_payment"
+    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+    assert await settlement._refund_instead(gateway, stale, intent, utcnow(), "seats_taken") == "paid"
+    assert (await Order.select(Order.status).where(Order.id == order_id).first())["status"] == "paid"
+    assert await standin.events(type="charge.refunded", payment_intent=intent.id) == []
+    assert await PaymentLedgerEntry.count().where(PaymentLedgerEntry.order_ref == order_id) == 1
+
+
 @pytest.mark.cluster
 async def test_a_sale_redis_never_heard_of_is_marked_sold_again(server, gateway, redis) -> None:
     """The seller died between its commit and telling Redis: the reconciler's pass repairs the map."""

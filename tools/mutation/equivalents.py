@@ -10,6 +10,7 @@ from __future__ import annotations
 _DEADLINES = "backend/infra/redis_deadlines.py"
 _DRAW = "realtime/waiting_room/draw.py"
 _CODES = "backend/tickets/codes.py"
+_LIVE_MAP = "realtime/live_map.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -43,4 +44,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "one more turn at i = 0 swaps the first entry with itself; the word it draws is past the last one used",
     (_CODES, "core/NumberReplacer", "@lru_cache(maxsize=4)"):
         "the size of a cache of derived keys changes no answer",
+    (_LIVE_MAP, "core/ReplaceAndWithOr", "if self._inbox and not self.stale:"):
+        "an empty inbox folds nothing; on a stale feed the snapshot read that follows covers and replaces it all",
 }
