@@ -160,6 +160,26 @@ async def test_a_refund_decided_on_stale_facts_leaves_an_order_paid_meanwhile_al
     assert await PaymentLedgerEntry.count().where(PaymentLedgerEntry.order_ref == order_id) == 1
 
 
+async def test_only_a_pending_order_without_a_payment_intent_is_expired_without_asking_stripe(server) -> None:
+    """The reconciler's shortcut for an order whose PaymentIntent was never created (Stripe down at checkout) moves
+    that order only while it is still pending: one cancelled meanwhile stays cancelled."""
+    show = await create_show()
+    profile = (await Profile.insert(Profile(email=f"e-{secrets.token_hex(6)}@example.com", name="E",
+                                            password_hash="x")).returning(Profile.id))[0]["id"]
+    ids = {}
+    for status in ("pending_payment", "cancelled"):
+        ids[status] = (await Order.insert(Order(
+            profile=profile, show=show.id, hold_id=f"h{show.id}_{secrets.token_urlsafe(12)}", status=status,
+            amount_cents=5000, currency="EUR", expires_at=utcnow() - timedelta(minutes=1),
+        )).returning(Order.id))[0]["id"]
+    assert await settlement.expire_without_intent(ids["cancelled"], utcnow()) is False
+    assert await settlement.expire_without_intent(ids["pending_payment"], utcnow()) is True
+    statuses = {row["id"]: row["status"] for row in await Order.select(Order.id, Order.status).where(
+        Order.id.is_in(list(ids.values())))}
+    assert statuses == {ids["cancelled"]: "cancelled", ids["pending_payment"]: "expired"}
+    assert await settlement.expire_without_intent(999_999_999, utcnow()) is False
+
+
 @pytest.mark.cluster
 async def test_a_sale_redis_never_heard_of_is_marked_sold_again(server, gateway, redis) -> None:
     """The seller died between its commit and telling Redis: the reconciler's pass repairs the map."""

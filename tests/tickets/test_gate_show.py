@@ -190,3 +190,22 @@ async def test_an_uploaded_scan_of_a_code_that_names_no_ticket_is_judged_invalid
     assert answer.status_code == 200, answer.text
     assert [(i["result"], i["ticket_id"]) for i in answer.json()["items"]] == [
         ("invalid", None), ("valid", ours[2]["ticket_id"])]
+
+
+async def test_one_scan_id_raced_by_two_tickets_is_refused_for_the_one_that_lost(anon, two_shows) -> None:
+    """Uploads of one scan id with two tickets at once: one scan is stored; the others get its answer when they
+    are that ticket's, and scan_id_reused when they are the other ticket's (never the other ticket's answer)."""
+    here, _, ours, _ = two_shows
+    scan_id = secrets.token_hex(8)
+    codes = [ours[k % 2]["code"] for k in range(8)]
+    answers = await asyncio.gather(*(_upload(anon, here.id, "North", (scan_id, code)) for code in codes))
+    accepted = set()
+    for code, answer in zip(codes, answers, strict=True):
+        ticket = next(t["ticket_id"] for t in ours if t["code"] == code)
+        if answer.status_code == 409:
+            _reused(answer, scan_id)
+            continue
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["items"][0]["ticket_id"] == ticket, (ticket, answer.text)
+        accepted.add(ticket)
+    assert len(accepted) == 1
