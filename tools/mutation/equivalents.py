@@ -11,6 +11,7 @@ _DEADLINES = "backend/infra/redis_deadlines.py"
 _DRAW = "realtime/waiting_room/draw.py"
 _CODES = "backend/tickets/codes.py"
 _LIVE_MAP = "realtime/live_map.py"
+_SETTLEMENT = "backend/payments/settlement.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -46,4 +47,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the size of a cache of derived keys changes no answer",
     (_LIVE_MAP, "core/ReplaceAndWithOr", "if self._inbox and not self.stale:"):
         "an empty inbox folds nothing; on a stale feed the snapshot read that follows covers and replaces it all",
+    (_SETTLEMENT, "core/NumberReplacer",
+     "turns: ShoppingTurns, expire_unpaid_before: datetime | None = None, grace_seconds: int = 0) -> str | None:"):
+        "the one caller that leaves grace_seconds out (a cancel that lost to a payment) settles a succeeded intent, "
+        "which never reaches the grace",
 }
