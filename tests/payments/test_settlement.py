@@ -143,6 +143,43 @@ async def test_a_payment_that_differs_from_its_order_is_refunded_not_ticketed(se
                     {"kind": "refund", "amount_cents": charged[0], "currency": charged[1]}]
 
 
+async def test_a_refund_decided_on_stale_facts_leaves_an_order_paid_meanwhile_alone(server, gateway, redis) -> None:
+    """A settlement that read the order pending and decided to refund (a seat taken, an amount that differs) finds
+    it paid by another one once it holds the row: it answers `paid`, and nothing is refunded or written."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, show.rows["Back/D"][:1])
+    intent = await _intent_of(gateway, order_id)
+    stale = await settlement.load_order(order_id)
+    assert stale is not None and stale.status == "pending_payment"
+    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+    assert await settlement._refund_instead(gateway, stale, intent, utcnow(), "seats_taken") == "paid"
+    assert (await Order.select(Order.status).where(Order.id == order_id).first())["status"] == "paid"
+    assert await standin.events(type="charge.refunded", payment_intent=intent.id) == []
+    assert await PaymentLedgerEntry.count().where(PaymentLedgerEntry.order_ref == order_id) == 1
+
+
+async def test_only_a_pending_order_without_a_payment_intent_is_expired_without_asking_stripe(server) -> None:
+    """The reconciler's shortcut for an order whose PaymentIntent was never created (Stripe down at checkout) moves
+    that order only while it is still pending: one cancelled meanwhile stays cancelled."""
+    show = await create_show()
+    profile = (await Profile.insert(Profile(email=f"e-{secrets.token_hex(6)}@example.com", name="E",
+                                            password_hash="x")).returning(Profile.id))[0]["id"]
+    ids = {}
+    for status in ("pending_payment", "cancelled"):
+        ids[status] = (await Order.insert(Order(
+            profile=profile, show=show.id, hold_id=f"h{show.id}_{secrets.token_urlsafe(12)}", status=status,
+            amount_cents=5000, currency="EUR", expires_at=utcnow() - timedelta(minutes=1),
+        )).returning(Order.id))[0]["id"]
+    assert await settlement.expire_without_intent(ids["cancelled"], utcnow()) is False
+    assert await settlement.expire_without_intent(ids["pending_payment"], utcnow()) is True
+    statuses = {row["id"]: row["status"] for row in await Order.select(Order.id, Order.status).where(
+        Order.id.is_in(list(ids.values())))}
+    assert statuses == {ids["cancelled"]: "cancelled", ids["pending_payment"]: "expired"}
+    assert await settlement.expire_without_intent(999_999_999, utcnow()) is False
+
+
 @pytest.mark.cluster
 async def test_a_sale_redis_never_heard_of_is_marked_sold_again(server, gateway, redis) -> None:
     """The seller died between its commit and telling Redis: the reconciler's pass repairs the map."""

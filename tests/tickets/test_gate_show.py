@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -150,14 +151,17 @@ async def test_a_bundle_describes_its_own_show(anon, two_shows) -> None:
         assert bundle["keys"][0]["kid"] == f"show-{show.id}"
 
 
-async def test_a_device_certificate_comes_with_the_servers_clock(fan, two_shows) -> None:
+async def test_a_device_certificate_comes_with_the_servers_clock_and_lasts_the_show(anon, fan, two_shows) -> None:
     """The phone sets its code steps by the server's time (its own clock may be off): milliseconds since the
-    epoch, now (within a minute of this test's clock, which shares the server's)."""
-    _, _, ours, _ = two_shows
+    epoch, now (within a minute of this test's clock, which shares the server's). Its codes are good until a day
+    after the show starts (backend.tickets.gate.VALID_AFTER_START), not a day before."""
+    here, _, ours, _ = two_shows
     before_ms = int(time.time() * 1000)
     answer = await Device().bind(fan, ours[0]["ticket_id"])
     assert answer.status_code == 200, answer.text
     assert before_ms - 60_000 <= answer.json()["server_time_ms"] <= int(time.time() * 1000) + 60_000
+    starts_at = datetime.fromisoformat((await anon.get(f"/api/v1/shows/{here.id}")).json()["starts_at"])
+    assert datetime.fromisoformat(answer.json()["not_after"]) == starts_at + timedelta(days=1)
 
 
 async def test_one_scan_uploaded_by_many_requests_at_once_gets_one_answer(anon, two_shows) -> None:
@@ -169,3 +173,39 @@ async def test_one_scan_uploaded_by_many_requests_at_once_gets_one_answer(anon, 
     assert [a.status_code for a in answers] == [200] * 8, [a.text for a in answers if a.status_code != 200]
     assert len({a.text for a in answers}) == 1, {a.text for a in answers}
     assert answers[0].json()["items"][0]["result"] == "valid"
+
+
+async def test_scans_for_a_show_that_does_not_exist_are_404(anon, two_shows) -> None:
+    here, _, ours, _ = two_shows
+    answer = await _upload(anon, 999_999_999, "North", (secrets.token_hex(8), ours[0]["code"]))
+    assert answer.status_code == 404 and answer.json()["error"] == "show_not_found", answer.text
+    assert (await _upload(anon, here.id, "North", (secrets.token_hex(8), ours[0]["code"]))).status_code == 200
+
+
+async def test_an_uploaded_scan_of_a_code_that_names_no_ticket_is_judged_invalid(anon, two_shows) -> None:
+    """A smudged or made-up code among a gate's scans is answered (invalid), not a failure of the whole upload."""
+    here, _, ours, _ = two_shows
+    answer = await _upload(anon, here.id, "North", (secrets.token_hex(8), "not-a-ticket-code"),
+                           (secrets.token_hex(8), ours[2]["code"]))
+    assert answer.status_code == 200, answer.text
+    assert [(i["result"], i["ticket_id"]) for i in answer.json()["items"]] == [
+        ("invalid", None), ("valid", ours[2]["ticket_id"])]
+
+
+async def test_one_scan_id_raced_by_two_tickets_is_refused_for_the_one_that_lost(anon, two_shows) -> None:
+    """Uploads of one scan id with two tickets at once: one scan is stored; the others get its answer when they
+    are that ticket's, and scan_id_reused when they are the other ticket's (never the other ticket's answer)."""
+    here, _, ours, _ = two_shows
+    scan_id = secrets.token_hex(8)
+    codes = [ours[k % 2]["code"] for k in range(8)]
+    answers = await asyncio.gather(*(_upload(anon, here.id, "North", (scan_id, code)) for code in codes))
+    accepted = set()
+    for code, answer in zip(codes, answers, strict=True):
+        ticket = next(t["ticket_id"] for t in ours if t["code"] == code)
+        if answer.status_code == 409:
+            _reused(answer, scan_id)
+            continue
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["items"][0]["ticket_id"] == ticket, (ticket, answer.text)
+        accepted.add(ticket)
+    assert len(accepted) == 1

@@ -104,6 +104,11 @@ def copy_tree(tree: Path) -> None:
         target = tree / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
+    # The commit the copy was made from (and whether the tree had changes not committed yet), for the report.
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    (tree.parent / "commit").write_text(head.strip() + (" + changes" if dirty else ""))
     (tree / "frontend").symlink_to(ROOT / "frontend")
     (tree / ".venv").symlink_to(ROOT / ".venv")  # the justfile's recipes (`just verify-draw`) run .venv/bin/python
 
@@ -234,8 +239,7 @@ def summarize(name: str, target: Target, tree: Path, session: Path) -> dict[str,
     counts["pending"] = pending
     real = counts["killed"] + counts["timeout"] + counts["survived"]
     rate = 100.0 * (counts["killed"] + counts["timeout"]) / real if real else 100.0
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+    commit = (session.parent / "commit").read_text() if (session.parent / "commit").exists() else "?"
     row = (f"| {name} | {counts['killed']} | {counts['timeout']} | {counts['survived']} | {counts['equivalent']} | "
            f"{counts['incompetent']} | {rate:.1f} % | {datetime.now(UTC):%Y-%m-%d} | {commit} |")
     scope = f" (only {', '.join(target.scope)})" if target.scope else ""

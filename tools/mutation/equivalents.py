@@ -8,6 +8,10 @@ assertions); the report counts those with the equivalents, and says so."""
 from __future__ import annotations
 
 _DEADLINES = "backend/infra/redis_deadlines.py"
+_DRAW = "realtime/waiting_room/draw.py"
+_CODES = "backend/tickets/codes.py"
+_LIVE_MAP = "realtime/live_map.py"
+_SETTLEMENT = "backend/payments/settlement.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -37,4 +41,14 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "async def send_packed_command(self, command: Any, check_health: bool = True) -> None:"):
         "only pipelines use the default; a pipeline on a connection dead since its last use fails its write "
         "and is retried on a new connection, as the skipped health check would have",
+    (_DRAW, "core/NumberReplacer", "for i in range(len(drawn) - 1, 0, -1):"):
+        "one more turn at i = 0 swaps the first entry with itself; the word it draws is past the last one used",
+    (_CODES, "core/NumberReplacer", "@lru_cache(maxsize=4)"):
+        "the size of a cache of derived keys changes no answer",
+    (_LIVE_MAP, "core/ReplaceAndWithOr", "if self._inbox and not self.stale:"):
+        "an empty inbox folds nothing; on a stale feed the snapshot read that follows covers and replaces it all",
+    (_SETTLEMENT, "core/NumberReplacer",
+     "turns: ShoppingTurns, expire_unpaid_before: datetime | None = None, grace_seconds: int = 0) -> str | None:"):
+        "the one caller that leaves grace_seconds out (a cancel that lost to a payment) settles a succeeded intent, "
+        "which never reaches the grace",
 }

@@ -39,7 +39,7 @@ TARGETS: dict[str, Target] = {
     ),
     "live-map": Target(
         ("realtime/live_map.py",),
-        ("tests/realtime/test_live_map.py", "tests/realtime/test_broadcast_catch_up.py"),
+        ("tests/realtime/test_fold.py", "tests/realtime/test_live_map.py", "tests/realtime/test_broadcast_catch_up.py"),
         # the diff, the fold and the catch-up (issue 21's table); the loop's pacing and the audit are left out
         scope=("ShowFeed._resumption", "ShowFeed._absorb_arrivals", "ShowFeed._catch_up", "ShowFeed._changes_since",
                "ShowFeed._absorb"),
@@ -57,7 +57,8 @@ TARGETS: dict[str, Target] = {
     "payments-settlement": Target(
         ("backend/payments/settlement.py",),
         ("tests/payments/test_settlement.py", "tests/payments/test_settle_endpoint.py",
-         "tests/payments/test_late_payment.py", "tests/payments/test_purchase.py"),
+         "tests/payments/test_late_payment.py", "tests/payments/test_purchase.py", "tests/payments/test_reconciler.py",
+         "tests/payments/lifecycle/test_processing_payment.py"),
     ),
     "payments-checkout": Target(
         ("backend/payments/checkout.py",),

@@ -81,3 +81,11 @@ def test_one_changed_entry_changes_the_hash_and_another_seed_the_order() -> None
     other_seed = hashlib.sha256(b"another seed").digest()
     assert draw.order(other_seed, entries) != draw.order(seed, entries)
     assert draw.commitment(other_seed) != draw.commitment(seed)
+
+
+def test_a_lines_seed_is_32_random_bytes() -> None:
+    """showtime-draw-v1 draws from a 32-byte seed (the web app's check and the shared vectors assume it)."""
+    from realtime.waiting_room.line import new_seed
+
+    seeds = {new_seed() for _ in range(8)}
+    assert len(seeds) == 8 and all(len(bytes.fromhex(seed)) == 32 for seed in seeds)
