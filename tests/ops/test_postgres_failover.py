@@ -49,7 +49,9 @@ WARM_UP_PAYMENTS = 2  # payments made (and settled) while the standby follows, b
 LOST_SALES = 2  # sales settled (paid, tickets) while the standby heard nothing, before the primary is killed
 AFTER_RECOVERY_S = 2.0
 REPAIR_TIMEOUT_S = 60.0
-SERVED = {200, 201, 204, 404, 409}  # an answer, even a "no": the service is up
+# An answer, even a "no": the service is up. 422 is too_many_seats: a fan whose order the failover lost still has its
+# hold, which the next holds join up to the per-order limit.
+SERVED = {200, 201, 204, 404, 409, 422}
 
 CREATE_SHOW = """
 import asyncio, json
