@@ -6,10 +6,12 @@ record. Stripe did not fail over: it still has every PaymentIntent, with the met
 show_id, hold_id, profile_id, seat_ids). So each reconciler pass lists the intents created since a watermark and holds
 each against the database:
 
-- succeeded, its order `paid` or `refunded`: nothing to do;
-- succeeded otherwise: settled like any payment (settlement.settle_intent: tickets if its seats can be had, else a
-  full refund); an order the database lost entirely is first written again from the metadata, under a fresh id (the
-  old number may belong to another order now) and pending, so that same rule decides;
+- succeeded, its order `paid` or `refunded`: nothing to do; its order pending: the webhook or the pending pass
+  settles it;
+- succeeded otherwise (no order has its id, or an expired or cancelled one): settled like any payment
+  (settlement.settle_intent: tickets if its seats can be had, else a full refund); an order the database lost
+  entirely is first written again from the metadata, under a fresh id (the old number may belong to another order
+  now) and pending, so that same rule decides;
 - canceled: nothing to do;
 - still open (the fan may yet pay) with its pending order: the pending pass owns it; without one (the order or the
   intent's id on it was lost), and older than any hold can live, it is cancelled at Stripe, or settled if it turns
@@ -115,8 +117,8 @@ async def _hold_against_database(redis: Redis, gateway: StripeGateway, turns: Sh
     if intent.status == "canceled":
         return True
     if intent.status == "succeeded":
-        if order_status in (PAID, REFUNDED):
-            return True
+        if order_status in (PAID, REFUNDED, PENDING):
+            return True  # settled; or pending, which the webhook or the reconciler's pending pass settles
         return await _settle_again(redis, gateway, turns, intent, now, report)
     if intent.status not in OPEN:
         return True  # a status this service never leads an intent into: nothing it could settle
