@@ -6,10 +6,12 @@ record. Stripe did not fail over: it still has every PaymentIntent, with the met
 show_id, hold_id, profile_id, seat_ids). So each reconciler pass lists the intents created since a watermark and holds
 each against the database:
 
-- succeeded, its order `paid` or `refunded`: nothing to do;
-- succeeded otherwise: settled like any payment (settlement.settle_intent: tickets if its seats can be had, else a
-  full refund); an order the database lost entirely is first written again from the metadata, under a fresh id (the
-  old number may belong to another order now) and pending, so that same rule decides;
+- succeeded, its order `paid` or `refunded`: nothing to do; its order pending: the webhook or the pending pass
+  settles it;
+- succeeded otherwise (no order has its id, or an expired or cancelled one): settled like any payment
+  (settlement.settle_intent: tickets if its seats can be had, else a full refund); an order the database lost
+  entirely is first written again from the metadata, under a fresh id (the old number may belong to another order
+  now) and pending, so that same rule decides;
 - canceled: nothing to do;
 - still open (the fan may yet pay) with its pending order: the pending pass owns it; without one (the order or the
   intent's id on it was lost), and older than any hold can live, it is cancelled at Stripe, or settled if it turns
@@ -52,6 +54,7 @@ FIRST_LOOKBACK = timedelta(hours=1)
 # How long an intent may exist at Stripe before the database shows it (checkout creates it, then saves its id on
 # the order), and how far Stripe's clock may be from ours: the watermark stays at least this far behind now.
 SETTLING = timedelta(seconds=60)
+LOOKUP_BATCH = 500  # intent ids per query (SQLite's limit on a statement's parameters is far above)
 OPEN = frozenset({"requires_payment_method", "requires_confirmation", "requires_action", "processing",
                   "requires_capture"})
 
@@ -73,10 +76,12 @@ async def repair_from_stripe(redis: Redis, gateway: StripeGateway, turns: Shoppi
     longest_life = timedelta(seconds=hold_ttl_seconds + grace_seconds) + settlement.expiry_grace(hold_ttl_seconds) \
         + SETTLING
     next_since = int((now - SETTLING).timestamp())
+    known = await _order_statuses([intent.id for intent in intents])
     for intent in sorted(intents, key=lambda item: item.created):
         report.looked_at += 1
         try:
-            resolved = await _hold_against_database(redis, gateway, turns, intent, now, longest_life, report)
+            resolved = await _hold_against_database(redis, gateway, turns, intent, known.get(intent.id), now,
+                                                    longest_life, report)
         except GatewayError:
             resolved = False
         except Exception:
@@ -94,19 +99,30 @@ async def repair_from_stripe(redis: Redis, gateway: StripeGateway, turns: Shoppi
     return report
 
 
+async def _order_statuses(intent_ids: list[str]) -> dict[str, str]:
+    """The status of the order of each intent the database knows (one query per few hundred intents)."""
+    statuses: dict[str, str] = {}
+    for start in range(0, len(intent_ids), LOOKUP_BATCH):
+        rows = await Order.select(Order.payment_intent_id, Order.status).where(
+            Order.payment_intent_id.is_in(intent_ids[start:start + LOOKUP_BATCH]))
+        statuses.update({row["payment_intent_id"]: row["status"] for row in rows})
+    return statuses
+
+
 async def _hold_against_database(redis: Redis, gateway: StripeGateway, turns: ShoppingTurns, intent: IntentSnapshot,
-                                 now: datetime, longest_life: timedelta, report: RepairReport) -> bool:
-    """Whether the database now says about this payment what Stripe says (the watermark may pass it)."""
+                                 order_status: str | None, now: datetime, longest_life: timedelta,
+                                 report: RepairReport) -> bool:
+    """Whether the database now says about this payment what Stripe says (the watermark may pass it).
+    `order_status`: that of the order whose payment_intent_id is this intent's, as the pass began."""
     if intent.status == "canceled":
         return True
     if intent.status == "succeeded":
-        if await settlement.settled_status_of_intent(intent.id) is not None:
-            return True
+        if order_status in (PAID, REFUNDED, PENDING):
+            return True  # settled; or pending, which the webhook or the reconciler's pending pass settles
         return await _settle_again(redis, gateway, turns, intent, now, report)
     if intent.status not in OPEN:
         return True  # a status this service never leads an intent into: nothing it could settle
-    pending = await Order.exists().where((Order.payment_intent_id == intent.id) & (Order.status == PENDING))
-    if pending:
+    if order_status == PENDING:
         return True  # the reconciler's pending pass settles or expires it
     if now - from_epoch_ms(intent.created * 1000) < longest_life:
         return False  # young: its order may still be on its way (checkout saves the intent's id after creating it)

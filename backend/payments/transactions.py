@@ -7,7 +7,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from asyncpg.exceptions import DeadlockDetectedError, SerializationError, UniqueViolationError
@@ -26,7 +29,47 @@ def write_transaction() -> Any:
     engine = engine_finder()
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()  # type: ignore[union-attr]
+    assert isinstance(engine, PostgresEngine)
+    return _postgres_transaction(engine)
+
+
+@asynccontextmanager
+async def _postgres_transaction(engine: PostgresEngine) -> AsyncIterator[Any]:
+    """Piccolo's transaction, made safe against the connection dying under it (a PostgreSQL failover).
+
+    When its COMMIT or ROLLBACK fails, Piccolo's `__aexit__` raises before it gives the connection back and before it
+    forgets the transaction: the task's context keeps pointing at a dead transaction, so every later query of that
+    task fails ("connection has been released back to the pool"). Requests live one context each, but the
+    background jobs (the reconciler, the ledger checkpoints) live forever in theirs and would never recover."""
+    transaction = engine.transaction()
+    if transaction._parent is not None:  # nested: the outer transaction owns the connection
+        async with transaction as inner:
+            yield inner
+        return
+    try:
+        await transaction.__aenter__()
+    except BaseException:
+        await _give_back(engine, getattr(transaction, "connection", None))
+        raise
+    try:
+        yield transaction
+    except BaseException as exc:
+        await _finish(engine, transaction, exc)
+        raise
+    else:
+        await _finish(engine, transaction, None)
+
+
+async def _finish(engine: PostgresEngine, transaction: Any, exc: BaseException | None) -> None:
+    try:
+        await transaction.__aexit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
+    except BaseException:
+        current = engine.current_transaction.get()
+        if current is not None and current is transaction:
+            engine.current_transaction.reset(current.context)
+        await _give_back(engine, transaction.connection)
+        if exc is None:
+            raise  # the commit failed: the caller must not believe it happened
 
 
 def in_transaction() -> bool:
@@ -59,3 +102,14 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.OperationalError):
         return "locked" in str(exc).lower() or "busy" in str(exc).lower()
     return isinstance(exc, DeadlockDetectedError | SerializationError)
+
+
+async def _give_back(engine: PostgresEngine, connection: Any) -> None:
+    """The connection back to the pool (which drops a broken one), or closed when there is no pool."""
+    if connection is None:
+        return
+    with contextlib.suppress(Exception):
+        if engine.pool is not None:
+            await engine.pool.release(connection)
+        else:
+            connection.terminate()

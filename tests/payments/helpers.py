@@ -104,6 +104,10 @@ class Standin:
     async def events(self, **filters: str) -> list[dict]:
         return (await self._get("/_standin/events", **filters))["data"]
 
+    async def refund_count(self, payment_intent: str) -> int:
+        """How many refunds Stripe made of this payment."""
+        return int((await self._get("/_standin/refunds", payment_intent=payment_intent))["total"])
+
     async def intent(self, intent_id: str) -> dict:
         return await self._get(f"/v1/payment_intents/{intent_id}")
 
