@@ -94,7 +94,7 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
         "amount and currency match; every seat is this hold's or free (claimed atomically in one Lua script, "
         "also after the hold ended); UNIQUE(show, seat) agrees",
         "seats claimed, then sold; the hold ends; waiting-room turn ends",
-        "tickets, status paid, paid_at (one transaction; no per-show counter)",
+        "tickets, status paid, paid_at, the show's striped sales counters (one transaction)",
         "read back the intent (the fan's POST /orders/{id}/settle, the webhook and the reconciler are triggers)",
         "payment row in the show's chain"),
     Transition(
