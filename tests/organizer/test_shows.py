@@ -92,6 +92,9 @@ async def test_fans_pay_the_shows_prices_and_sold_tickets_keep_what_they_are(
     sections = {s["id"]: s for s in seat_map["sections"]}
     assert sorted(s["price_cents"] for s in sections.values()) == [2500, 4500]
     front = [seat["id"] for seat in seat_map["seats"] if sections[seat["section_id"]]["price_cents"] == 4500][:2]
+    # The compact map's status names the show's prices: its layout's are the venue's, shared by its shows.
+    status = (await organizer.get(f"/api/v1/shows/{show['id']}/map/status")).json()
+    assert status["prices"] == {section: s["price_cents"] for section, s in sections.items()}
 
     fan = await make_fan()
     order = await hold_and_checkout(fan, show["id"], front)

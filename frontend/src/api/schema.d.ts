@@ -1224,13 +1224,16 @@ export interface components {
         /**
          * SeatStatusDocument
          * @example {
-         *       "show_id": "ImFlFAKuUHyFyInSBRMw",
-         *       "version": 7880,
-         *       "currency": "zNVwXojmgFPZxQJxquQp",
-         *       "layout": "mksinaPqrofqyXqvuyGI",
-         *       "seats": 5076,
+         *       "show_id": "ZiaFjxUHtaoKpnbsdGin",
+         *       "version": 219,
+         *       "currency": "NpbZEBtNtYsWbtxziLhh",
+         *       "layout": "UwTsUeVYIkYoDyXGPvnr",
+         *       "seats": 9441,
          *       "encoding": "2bit",
-         *       "status": "nUaRpKCxerEQoKfTKBji"
+         *       "status": "tYpfhVUqEskyxEcBiQIW",
+         *       "prices": {
+         *         "UpTuyHogdNQcHrLnOcvs": 9405
+         *       }
          *     }
          */
         SeatStatusDocument: {
@@ -1251,6 +1254,14 @@ export interface components {
             encoding: "2bit";
             /** @example GmYWMSDOFdgYFAZAzHMK */
             status: string;
+            /**
+             * @example {
+             *       "NVwXojmgFPZxQJxquQpm": 3323
+             *     }
+             */
+            prices?: {
+                [key: string]: number;
+            } | null;
         };
         /** ShowCreate */
         ShowCreate: {
