@@ -269,6 +269,16 @@ class LedgerCheckpointHead(Table):
     head_hash = Varchar(length=64)
 
 
+class PaymentWatermark(Table):
+    """Per Stripe account: every PaymentIntent created before `created_since` (Stripe's time, Unix seconds) is known
+    to the database as it should be (backend/payments/repair.py); the next look at Stripe starts there."""
+
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
+    account = Varchar(length=64, unique=True)
+    created_since = BigInt()
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 class ProcessedWebhookEvent(Table):
     id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
     event_id = Varchar(length=100, unique=True)

@@ -84,7 +84,7 @@ class VenueLayoutController(Controller):
     tags = ["catalog"]
 
     @get("/{venue_id:str}/layouts/{layout_hash:str}", operation_id="getVenueLayout",
-         responses={200: ResponseSpec(data_container=bytes, media_type=LAYOUT_MEDIA_TYPE,
+         responses={200: ResponseSpec(data_container=bytes, media_type=LAYOUT_MEDIA_TYPE, generate_examples=False,
                                       description="The layout's bytes (see docs/architecture.md, Seat map format)")})
     async def venue_layout(self, request: Request[Any, Any, Any], seat_maps: SeatMapService, venue_id: str,
                            layout_hash: str) -> Response[bytes]:

@@ -43,6 +43,15 @@ _UPSERT = (
 )
 
 
+# For checkout's one statement on PostgreSQL (payments/checkout.py): a CTE over `o`, the order just inserted
+# (RETURNING id, show), that counts it as pending payment in its stripe, in the same statement.
+COUNT_NEW_ORDER = (
+    "INSERT INTO show_sales (show, stripe, paid_orders, refunded_orders, pending_orders, revenue_cents, seats_sold) "
+    f"SELECT o.show, o.id % {STRIPES}, 0, 0, 1, 0, 0 FROM o ON CONFLICT (show, stripe) DO UPDATE SET "
+    "pending_orders = show_sales.pending_orders + excluded.pending_orders RETURNING 1"
+)
+
+
 @dataclass(frozen=True)
 class Counters:
     paid_orders: int = 0
