@@ -53,6 +53,10 @@ reset-db: setup
 verify-ledger: setup
     {{py}} -m backend.payments verify-ledger
 
+# refund every paid order of cancelled shows as a process of its own (every server process runs the same job)
+run-cancellations *ARGS: setup migrate
+    {{py}} -m backend.payments run-cancellations {{ARGS}}
+
 # a gate staff account for the scanner page (/scan): new (password printed once) or an existing profile promoted
 create-scanner EMAIL: setup migrate
     {{py}} -m backend.accounts.staff create-scanner {{EMAIL}}

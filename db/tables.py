@@ -97,6 +97,12 @@ class Show(Table):
     # (UNIQUE(show, seat) is their index) when Redis does not know a show's state (backend/catalog/search.py).
     # Title, venue and city in one column: the full-text index (FTS5 / tsvector) is built on it.
     search_text = Text(default="")
+    # Set once when the organizer cancels the show (backend/organizer/cancellation.py): no new holds from then on,
+    # and every paid order is refunded by the cancellation job. Never unset.
+    cancelled_at = Timestamptz(null=True, default=None)
+    cancel_reason = Varchar(length=500, null=True, default=None)
+    # When the cancellation job found every paid order of the cancelled show refunded.
+    cancellation_done_at = Timestamptz(null=True, default=None)
 
 
 class ShowPrice(Table):
@@ -161,6 +167,9 @@ class Order(Table, tablename="orders"):
     paying_at = Timestamptz(null=True, default=None)
     # Why an order that took money was refunded (backend/payments/order_states.py RefundReason).
     refund_reason = Varchar(length=40, null=True, default=None)
+    # What went back to the fan so far (refunds of some or all seats, backend/payments/refunds.py); the order stays
+    # `paid` until every ticket of it is refunded.
+    refunded_cents = Integer(default=0)
 
 
 class OrderItem(Table):
@@ -186,9 +195,13 @@ class Ticket(Table):
     code_serial = Integer(default=0)
     device_alg = Varchar(length=10, null=True, default=None)
     device_key = Varchar(length=100, null=True, default=None)
-    # UNIQUE (show, seat), the last line of defence against a double sale whatever happened in Redis, is created
-    # by migration 2026-11-25T22:00:30 (a unique index on SQLite, which cannot ALTER TABLE ADD CONSTRAINT). It is
-    # not declared here as piccolo.constraints.Unique because every later --auto migration would then try to
+    # Set when the seat was refunded (backend/payments/refunds.py): the ticket is void at the gate and no longer
+    # the fan's, and the seat may be sold again.
+    revoked_at = Timestamptz(null=True, default=None)
+    refund = BigInt(null=True, default=None)
+    # UNIQUE (show, seat) among tickets not revoked, the last line of defence against a double sale whatever
+    # happened in Redis, is a partial unique index made by migration 2026-12-06T17:10:30 (it replaced the plain
+    # UNIQUE (show, seat) of 2026-11-25T22:00:30 when refunded seats became sellable again). It is not declared here as piccolo.constraints.Unique because every later --auto migration would then try to
     # ALTER it in again and fail on SQLite.
 
 
@@ -277,6 +290,30 @@ class PaymentWatermark(Table):
     account = Varchar(length=64, unique=True)
     created_since = BigInt()
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Refund(Table):
+    """Money an organizer sent back for some or all seats of a paid order (backend/payments/refunds.py): written with
+    the tickets it revokes, before Stripe is asked; `stripe_refund_id` and `refunded_at` once Stripe has it (the
+    ledger's refund row is written in that same transaction). A row without them is owed, and retried.
+
+    `idempotency_key` (the request's header, or `show-cancelled` for the cancellation job's one refund per order)
+    is unique per order (index by migration 2026-12-06T17:10:30): a retry finds the refund it made."""
+
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
+    order = ForeignKey(Order, index=True)
+    show = BigInt(index=True)
+    amount_cents = Integer()
+    currency = Varchar(length=3)
+    reason = Varchar(length=500)
+    # `organizer` (POST /organizer/orders/{id}/refund) or `show_cancelled` (the cancellation job).
+    kind = Varchar(length=20)
+    idempotency_key = Varchar(length=128)
+    # The seats refunded (JSON list of seat ids as strings): what a retry with the same key must ask again.
+    seat_ids = JSON(default="[]")
+    created_at = Timestamptz(default=TimestamptzNow())
+    stripe_refund_id = Varchar(length=64, null=True, default=None)
+    refunded_at = Timestamptz(null=True, default=None)
 
 
 class ProcessedWebhookEvent(Table):

@@ -99,6 +99,10 @@ WRONG_VALUES_ANSWER: dict[tuple[str, str], Answer] = {
     ("POST", "/api/v1/orders/{order_id}/settle"): (404, "order_not_found"),
     ("POST", "/api/v1/payments/stripe/webhook"): (400, "invalid_signature"),
     ("POST", "/api/v1/shows/{show_id}/queue"): (409, "queue_not_enabled"),
+    # The object is looked up in the caller's organization before the body is read: the walk's order and show are
+    # not the walking organizer's.
+    ("POST", "/api/v1/organizer/orders/{order_id}/refund"): (404, "order_not_found"),
+    ("POST", "/api/v1/organizer/shows/{show_id}/cancel"): (404, "show_not_found"),
 }
 
 # Who may call what. Everything else is public.

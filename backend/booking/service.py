@@ -29,6 +29,7 @@ from backend import seats
 from backend.booking.guards import OpenOrderGuard, ShoppingTurns
 from backend.booking.hold_ids import new_hold_id, show_of_hold
 from backend.booking.schemas import BestAvailableRequest, HoldRequest
+from backend.catalog.cancellations import refuse_if_cancelled
 from backend.catalog.facts import ShowFacts, ShowFactsCache
 from backend.catalog.layout import LayoutCache, VenueLayout
 from backend.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
@@ -58,6 +59,7 @@ class HoldService:
         facts = await self.show_facts.get(show_id)
         self._check_request_shape(request, self._limit(facts))
         self._check_sale_open(facts, now or utcnow())
+        await refuse_if_cancelled(self.redis, facts)
         if facts.queue_enabled and not await self.turns.is_admitted(show_id, profile_id):
             raise Forbidden("This show has a waiting room: join the queue and wait to be admitted.",
                             code="queue_required")

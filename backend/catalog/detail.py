@@ -13,16 +13,12 @@ import msgspec
 from redis.asyncio import Redis
 
 from backend import seats
+from backend.catalog.cache_keys import detail_cache_key
 from backend.catalog.search import select_shows, to_shows
 from backend.errors import NotFound
-from backend.infra.keyspace import show_tag
 from db.tables import Show
 
 DETAIL_CACHE_TTL_S = 5
-
-
-def detail_cache_key(show_id: int) -> str:
-    return f"{show_tag(show_id)}:detail"
 
 
 async def get_show_json(redis: Redis, show_id: int) -> bytes:

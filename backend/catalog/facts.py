@@ -63,6 +63,8 @@ class ShowFacts:
     queue_outflow_per_minute: int | None = None  # None: the platform's QUEUE_ADMISSIONS_PER_MINUTE
     # Section id -> the show's price of a seat there (its category's price); None: the venue's section prices.
     section_prices: Mapping[int, int] | None = field(default=None, compare=False)
+    # The database's word (show.cancelled_at); catalog.cancellations also asks Redis, which knows at once.
+    cancelled: bool = False
 
     def sale_shown(self, now: datetime) -> SaleState:
         return "scheduled" if self.sale == "open" and now < self.sale_opens_at else self.sale
@@ -72,6 +74,7 @@ async def load_facts(show_id: int) -> ShowFacts:
     row = await Show.select(
         Show.id, Show.title, Show.venue, Show.currency, Show.starts_at, Show.sale_opens_at, Show.queue_enabled,
         Show.seats_total, Show.sale, Show.max_seats_per_order, Show.queue_capacity, Show.queue_outflow_per_minute,
+        Show.cancelled_at,
     ).where(Show.id == show_id).first()
     if row is None:
         raise NotFound("No such show.", code="show_not_found")
@@ -83,6 +86,7 @@ async def load_facts(show_id: int) -> ShowFacts:
         max_seats_per_order=row["max_seats_per_order"], queue_capacity=row["queue_capacity"],
         queue_outflow_per_minute=row["queue_outflow_per_minute"],
         section_prices=await section_prices(show_id, row["venue"]),
+        cancelled=row["cancelled_at"] is not None,
     )
 
 

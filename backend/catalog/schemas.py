@@ -7,7 +7,7 @@ import msgspec
 from backend.seats import SeatStatus
 
 # Enumerated so the OpenAPI document, and the web app's types generated from it, carry the values.
-ShowStatus = Literal["scheduled", "on_sale", "sold_out", "ended"]
+ShowStatus = Literal["scheduled", "on_sale", "sold_out", "ended", "cancelled"]
 
 
 class VenueOut(msgspec.Struct):

@@ -153,7 +153,7 @@ async def sold_counts(show_ids: list[int]) -> dict[int, int]:
     if not show_ids:
         return {}
     rows = await Ticket.select(Ticket.show, Count(Ticket.id, alias="sold")).where(
-        Ticket.show.is_in(show_ids)).group_by(Ticket.show)
+        Ticket.show.is_in(show_ids) & Ticket.revoked_at.is_null()).group_by(Ticket.show)
     return {row["show"]: row["sold"] for row in rows}
 
 
@@ -161,7 +161,7 @@ def select_shows():
     return Show.select(
         Show.id, Show.title, Show.description, Show.starts_at, Show.sale_opens_at, Show.currency,
         Show.queue_enabled, Show.seats_total, Show.venue.id, Show.venue.name, Show.venue.city,
-        Show.venue.lat, Show.venue.lng,
+        Show.venue.lat, Show.venue.lng, Show.cancelled_at,
     )
 
 
@@ -200,7 +200,10 @@ async def show_price_ranges(show_ids: list[int]) -> dict[int, tuple[int, int]]:
 price_ranges = VenuePriceRanges()
 
 
-def show_status(now: datetime, starts_at: datetime, sale_opens_at: datetime, available: int) -> ShowStatus:
+def show_status(now: datetime, starts_at: datetime, sale_opens_at: datetime, available: int,
+                cancelled: bool = False) -> ShowStatus:
+    if cancelled:
+        return "cancelled"
     if now >= starts_at:
         return "ended"
     if now < sale_opens_at:
@@ -231,7 +234,8 @@ async def to_shows(redis: Redis, rows: list[dict]) -> list[ShowOut]:
                                lat=row["venue.lat"], lng=row["venue.lng"]),
                 starts_at=rfc3339(row["starts_at"]),
                 sale_opens_at=rfc3339(row["sale_opens_at"]),
-                status=show_status(now, row["starts_at"], row["sale_opens_at"], available),
+                status=show_status(now, row["starts_at"], row["sale_opens_at"], available,
+                                   cancelled=row.get("cancelled_at") is not None),
                 price_range=PriceRange(min_cents=low, max_cents=high, currency=row["currency"]),
                 seats=SeatCounts(total=row["seats_total"], available=available),
                 queue=QueueInfo(enabled=bool(row["queue_enabled"])),

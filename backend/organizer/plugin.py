@@ -10,6 +10,8 @@ from litestar.types import ControllerRouterHandler
 from backend.catalog.answers import CatalogAnswers
 from backend.catalog.facts import ShowFactsCache
 from backend.organizer import show_routes
+from backend.organizer.cancellation_routes import OrganizerCancellationController
+from backend.organizer.export_routes import OrganizerExportsController
 from backend.organizer.guard import organizer_guard, provide_organizer
 from backend.organizer.routes import OrganizerVenuesController
 from backend.organizer.shows import ShowsContext
@@ -17,7 +19,8 @@ from backend.organizer.waiting_rooms import WaitingRooms
 from backend.wiring import Contribution, Services, provide
 
 PATH = "/api/v1/organizer"
-ROUTES: list[ControllerRouterHandler] = [OrganizerVenuesController, *show_routes.ROUTES]
+ROUTES: list[ControllerRouterHandler] = [OrganizerVenuesController, *show_routes.ROUTES,
+                                         OrganizerCancellationController, OrganizerExportsController]
 
 
 def contribution(services: Services, *, show_facts: ShowFactsCache, catalog: CatalogAnswers,

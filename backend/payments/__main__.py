@@ -1,4 +1,6 @@
-"""Payments chores: `python -m backend.payments verify-ledger` (what `just verify-ledger` runs).
+"""Payments chores: `python -m backend.payments verify-ledger` (what `just verify-ledger` runs), `checkpoint-ledger`,
+and `run-cancellations` (the cancellation job of cancellation.py as a process of its own; every server process runs
+it too).
 
 Run from the project root, like `python -m db.manage`: Piccolo finds piccolo_conf.py there, and the database
 comes from DATABASE_URL (or VAR_DIR's SQLite file).
@@ -8,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
+from typing import cast
 
 from backend.payments.checkpoints import Requirements, requirements, write_checkpoint
 from backend.payments.ledger import ChainReport, verify_chain
@@ -44,13 +48,41 @@ def verify_ledger() -> int:
     return 1
 
 
+async def _run_cancellations(until_done: bool, show: int | None, owner: str | None) -> None:
+    from redis.asyncio import Redis
+
+    from backend.infra.redis_client import build_redis
+    from backend.payments.cancellation import CancellationJob
+    from backend.payments.gateway import StripeGateway
+    from backend.payments.refunds import Refunds
+
+    settings = get_settings()
+    redis = cast(Redis, build_redis(settings))
+    refunds = Refunds(redis, settings)
+    refunds.connect(StripeGateway.from_settings(settings))
+    try:
+        await CancellationJob(redis, refunds, only_show=show, owner=owner).run(until_done=until_done)
+    finally:
+        await redis.aclose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend.payments", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("verify-ledger", help="walk every chain of the ledger against the signed checkpoints; exit 1 naming the "
                        "first row that does not match")
     sub.add_parser("checkpoint-ledger", help="write a signed checkpoint of every chain's head now")
+    cancellations = sub.add_parser("run-cancellations", help="refund every paid order of cancelled shows")
+    cancellations.add_argument("--until-done", action="store_true",
+                               help="exit once no cancelled show has a paid order or an owed refund left")
+    cancellations.add_argument("--show", type=int, help="only this show")
+    cancellations.add_argument("--owner", help="the lease holder's name (default: one per process); a worker "
+                                               "restarted under the same name takes its leases back at once")
     args = parser.parse_args(argv)
+    if args.command == "run-cancellations":
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        asyncio.run(_run_cancellations(args.until_done, args.show, args.owner))
+        return 0
     if args.command == "checkpoint-ledger":
         checkpoint = asyncio.run(write_checkpoint(get_settings().secret_key, utcnow()))
         print(f"checkpoint: {checkpoint.entries} entries in {checkpoint.chains} chains, root {checkpoint.root}"

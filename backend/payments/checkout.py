@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from backend import seats
 from backend.booking.service import OpenOrderGuard, get_hold, mark_checkout
+from backend.catalog.cancellations import refuse_if_cancelled
 from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
 from backend.errors import BadRequest, Conflict, NotFound, Unavailable
@@ -84,6 +85,8 @@ async def checkout(redis: Redis, gateway: StripeGateway, show_facts: ShowFactsCa
             return CheckoutOutcome(await _with_intent(gateway, existing), created=False)
         await open_orders.before_hold_change(request.show_id, request.hold_id, request.profile_id, now)
 
+    # A hold made before the show was cancelled may not become an order (one already made is refunded if paid).
+    await refuse_if_cancelled(redis, facts)
     hold = await get_hold(redis, request.hold_id)
     if hold is None or hold.profile_id != request.profile_id or hold.show_id != request.show_id:
         if hold is None and await _expired_hold_of(redis, request):

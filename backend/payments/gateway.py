@@ -266,12 +266,16 @@ class StripeGateway:
             raise _unreachable("cancel a PaymentIntent", exc) from None
         return _intent(intent)
 
-    async def refund_intent(self, intent_id: str, *, metadata: dict[str, str],
-                            idempotency_key: str) -> RefundSnapshot | None:
-        """Refund the whole payment; None when Stripe says it was already refunded in full."""
+    async def refund_intent(self, intent_id: str, *, metadata: dict[str, str], idempotency_key: str,
+                            amount_cents: int | None = None) -> RefundSnapshot | None:
+        """Refund `amount_cents` of the payment (all that is left of it when None); None when Stripe says it was
+        already refunded in full. The idempotency key makes a retry return the first refund, never a second."""
+        params: dict[str, Any] = {"payment_intent": intent_id, "metadata": metadata}
+        if amount_cents is not None:
+            params["amount"] = amount_cents
         try:
             refund = await self.client.v1.refunds.create_async(
-                params={"payment_intent": intent_id, "metadata": metadata},
+                params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": idempotency_key},
             )
         except stripe.InvalidRequestError as exc:

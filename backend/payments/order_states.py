@@ -33,10 +33,12 @@ ORDER_STATUSES: Final = (PENDING, PAID, EXPIRED, REFUNDED, CANCELLED)
 NEW: Final = "-"  # "no order yet", the origin of checkout
 
 # Why an order that took money was refunded (orders.refund_reason), in the fans' words on the order page.
-RefundReason = Literal["seats_taken", "amount_mismatch", "order_cancelled"]
+RefundReason = Literal["seats_taken", "amount_mismatch", "order_cancelled", "organizer_refund", "show_cancelled"]
 SEATS_TAKEN: Final = "seats_taken"
 AMOUNT_MISMATCH: Final = "amount_mismatch"
 ORDER_CANCELLED: Final = "order_cancelled"
+ORGANIZER_REFUND: Final = "organizer_refund"  # the organizer refunded every seat (refunds.py)
+SHOW_CANCELLED: Final = "show_cancelled"  # the show was cancelled (cancellation.py; a late payment alike)
 
 # Hold phases (derived, see above): what the fan may do with the seats.
 HOLD_PHASES: Final = {
@@ -110,6 +112,26 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
         "payment succeeded, order cancelled", (CANCELLED,), REFUNDED,
         "never expected: the intent was cancelled before the order", "-",
         "status refunded, refund_reason order_cancelled", "refund in full", "payment row, then refund row (the show's chain)"),
+    Transition(
+        "payment succeeded, show cancelled", (PENDING, EXPIRED), REFUNDED,
+        "the show was cancelled (show.cancelled_at) before the sale committed", "-",
+        "status refunded, refund_reason show_cancelled", "refund in full",
+        "payment row, then refund row (the show's chain)"),
+    Transition(
+        "organizer refund, some seats (POST /organizer/orders/{id}/refund with seat_ids)", (PAID,), PAID,
+        "the order is paid; each seat named has a ticket of this order not refunded yet; an Idempotency-Key "
+        "already used for this order returns that refund",
+        "after the commit: the seats released from `sold` (one diff)",
+        "refund row (amount, seats, reason, key); the seats' tickets revoked; refunded_cents += the seats' prices",
+        "refund of that amount (idempotency key per refund row), after the commit",
+        "refund row (the show's chain), with the Stripe refund"),
+    Transition(
+        "organizer refund, the last seats (a whole order, or the show's cancellation job)", (PAID,), REFUNDED,
+        "as above; no ticket of the order is left unrefunded after it; the cancellation job's key is one per order",
+        "after the commit: the seats released from `sold` (one diff)",
+        "as above; status refunded, refund_reason organizer_refund or show_cancelled",
+        "refund of the rest (idempotency key per refund row), after the commit",
+        "refund row (the show's chain), with the Stripe refund"),
     Transition(
         "hold ended unpaid (reconciler, payment_intent.canceled)", (PENDING,), EXPIRED,
         "hold ended (a short margin after expires_at) and Stripe cancelled the intent; an intent Stripe cannot "

@@ -4,7 +4,8 @@ and settled by the same path the webhook uses.
 Each pass (on start, then about every RECONCILE_INTERVAL_SECONDS):
 1. every `pending_payment` order's PaymentIntent is read back and settled: paid, failure recorded, or, past its
    hold and a short grace, canceled at Stripe and `expired`;
-2. refunds owed (order `refunded`, no refund in the ledger yet) are issued again;
+2. refunds owed (order `refunded`, no refund in the ledger yet; an organizer's refund row Stripe does not have yet)
+   are issued again;
 3. Stripe's recent PaymentIntents are held against the database, which a PostgreSQL failover may have set back
    (repair.py: a payment whose order or settlement was lost is settled again, its order written again if need be);
 4. recent sales are marked `sold` in Redis again, in case a process died between its commit and telling Redis.
@@ -28,6 +29,7 @@ from backend.booking.guards import ShoppingTurns
 from backend.infra import metrics
 from backend.payments import settlement
 from backend.payments.gateway import GatewayError, IntentMissing, StripeGateway
+from backend.payments.refunds import Refunds
 from backend.payments.repair import RepairReport, repair_from_stripe
 from backend.settings import Settings
 from backend.timeutil import utcnow
@@ -58,7 +60,8 @@ class PassReport:
 
 
 async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *, turns: ShoppingTurns,
-                         hold_ttl_seconds: int, grace_seconds: int = 0, min_age: timedelta = timedelta(0)) -> PassReport:
+                         hold_ttl_seconds: int, grace_seconds: int = 0, min_age: timedelta = timedelta(0),
+                         refunds: Refunds | None = None) -> PassReport:
     report = PassReport()
     expire_before = now - settlement.expiry_grace(hold_ttl_seconds)
     limit = asyncio.Semaphore(CONCURRENCY)
@@ -81,6 +84,8 @@ async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *,
             break
         after_id = pending[-1]["id"]
     report.refunds_retried = await _retry_owed_refunds(gateway, now)
+    if refunds is not None:
+        report.refunds_retried += await refunds.retry_owed(now)
     try:
         report.repair = await repair_from_stripe(redis, gateway, turns, now, hold_ttl_seconds=hold_ttl_seconds,
                                                  grace_seconds=grace_seconds)
@@ -115,7 +120,10 @@ async def _retry_owed_refunds(gateway: StripeGateway, now: datetime) -> int:
     owed = await Order.raw(
         "SELECT id FROM orders o WHERE o.status = {} "
         "AND o.payment_intent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM payment_ledger l "
-        "WHERE l.kind = {} AND l.order_ref = o.id) ORDER BY o.id LIMIT 100",
+        "WHERE l.kind = {} AND l.order_ref = o.id) "
+        # An organizer's refunds (refunds.py) are owed per refund row and retried there, for their own amounts.
+        'AND NOT EXISTS (SELECT 1 FROM refund r WHERE r."order" = o.id) ORDER BY o.id LIMIT 100',
+
         settlement.REFUNDED, "refund",
     )
     done = 0
@@ -139,7 +147,7 @@ async def _remark_recent_sales(redis: Redis, now: datetime) -> int:
     Shows whose live state is not built are skipped: building it reads the sold seats from the database anyway.
     """
     rows = await Ticket.select(Ticket.show, Ticket.seat, Ticket.order.hold_id).where(
-        Ticket.order.paid_at >= now - RECENT_SALES
+        (Ticket.order.paid_at >= now - RECENT_SALES) & Ticket.revoked_at.is_null()
     )
     by_show: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))  # show -> hold -> seats
     for row in rows:
@@ -163,7 +171,8 @@ async def _take_lease(redis: Redis, gateway: StripeGateway, interval_s: int) -> 
                                 px=max(500, interval_s * 1000 - 200)))
 
 
-async def run_reconciler(redis: Redis, gateway: StripeGateway | None, turns: ShoppingTurns, settings: Settings) -> None:
+async def run_reconciler(redis: Redis, gateway: StripeGateway | None, turns: ShoppingTurns, settings: Settings,
+                         refunds: Refunds | None = None) -> None:
     """Background job: a pass on start (whatever the lease says: this process may just have been restarted
     after a crash), then one per interval among all processes."""
     if gateway is None:
@@ -179,6 +188,7 @@ async def run_reconciler(redis: Redis, gateway: StripeGateway | None, turns: Sho
                     redis, gateway, now, turns=turns, hold_ttl_seconds=settings.hold_ttl_seconds,
                     grace_seconds=settings.payment_grace_seconds,
                     min_age=timedelta(0) if first else min(WEBHOOK_HEAD_START, timedelta(seconds=interval)),
+                    refunds=refunds,
                 )
                 if report.checked or report.refunds_retried or report.sales_remarked:
                     logger.info("reconciled %d pending orders %s; refunds retried %d; sales re-marked %d",

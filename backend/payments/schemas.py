@@ -49,8 +49,21 @@ class OrderOut(msgspec.Struct):
     tickets: list[TicketOut]
     # Until when the order is payable: its hold's end, later by the payment grace once the fan said they are paying.
     expires_at: str
-    # Set with status `refunded`: seats_taken | amount_mismatch | order_cancelled.
+    # Set with status `refunded`: seats_taken | amount_mismatch | order_cancelled | organizer_refund |
+    # show_cancelled.
     refund_reason: RefundReason | None = None
+    # What went back to the fan so far: an organizer may refund some seats (the order stays `paid`, `tickets` lists
+    # the others) or all (`refunded`); an automatic refund (`refund_reason` seats_taken ...) is the whole amount.
+    refunded_cents: int = 0
+
+
+class RefundBody(msgspec.Struct, forbid_unknown_fields=True):
+    """An organizer's refund: the seats (ids as the order's tickets name them; absent: every seat not refunded
+    yet) and the reason the fan reads in the refund e-mail."""
+
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+    seat_ids: Annotated[list[Annotated[str, Meta(min_length=1, max_length=20)]], Meta(min_length=1,
+                                                                                      max_length=100)] | None = None
 
 
 class PayingOut(msgspec.Struct):

@@ -42,13 +42,14 @@ from backend.payments.order_states import (
     PENDING,
     REFUNDED,
     SEATS_TAKEN,
+    SHOW_CANCELLED,
 )
 from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
 from backend.seats import claim_seats, extend_hold, mark_sold, unsold_among
 from backend.tickets import sales
 from backend.tickets.issuing import SoldSeat, issue
 from backend.timeutil import epoch_ms, from_epoch_ms, now_ms
-from db.tables import Order, OrderItem, Ticket
+from db.tables import Order, OrderItem, Show, Ticket
 
 logger = logging.getLogger("showtime.payments.settlement")
 
@@ -206,6 +207,11 @@ async def _settle_success(redis: Redis, gateway: StripeGateway, turns: ShoppingT
         logger.error("order %s: Stripe received %s %s, the order is %s %s: refunding", order.id,
                      intent.amount_received, intent.currency, order.amount_cents, order.currency)
         return await _refund_instead(gateway, order, intent, now, AMOUNT_MISMATCH)
+    if await Show.exists().where((Show.id == order.show_id) & Show.cancelled_at.is_not_null()):
+        # A hold made before the show was cancelled, paid after: the cancellation refunds every paid order, and
+        # this one is refunded at once instead of being sold.
+        logger.info("order %s paid for a cancelled show: refunding", order.id)
+        return await _refund_instead(gateway, order, intent, now, SHOW_CANCELLED)
     items = await OrderItem.select(OrderItem.seat, OrderItem.price_cents).where(OrderItem.order == order.id)
     # Sorted: every settlement inserts tickets in the same seat order, so two never deadlock on PostgreSQL.
     items.sort(key=lambda item: item["seat"])

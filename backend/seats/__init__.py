@@ -43,6 +43,7 @@ from backend.seats.writes import (
     mark_sold,
     release_hold,
     release_seat,
+    release_sold,
     sweep_expired,
 )
 
@@ -80,6 +81,7 @@ __all__ = [
     "rebuild_sold_seats",
     "release_hold",
     "release_seat",
+    "release_sold",
     "seats_free_for",
     "status_of",
     "sweep_expired",

@@ -27,8 +27,10 @@ logger = logging.getLogger("showtime.seats.rebuild")
 
 
 async def sold_seat_ids(show_id: int) -> list[str]:
-    """The show's sold seats as the database has them (the truth, whatever Redis says)."""
-    rows = await Ticket.select(Ticket.seat).where(Ticket.show == show_id).output(as_list=True)
+    """The show's sold seats as the database has them (the truth, whatever Redis says): its tickets not revoked by
+    a refund."""
+    rows = await Ticket.select(Ticket.seat).where(
+        (Ticket.show == show_id) & Ticket.revoked_at.is_null()).output(as_list=True)
     return [str(seat_id) for seat_id in rows]
 
 

@@ -302,6 +302,24 @@ return #changes
 """
 
 
+# KEYS: state, version, expiries, channel.  ARGV: prefix, then the refunded seat ids.
+# -> number of seats made available | {'needs_init'}
+# A refund gave the seats back: sold seats become available (a seat not sold changes nothing, so a repeat is
+# harmless). Only sold seats are touched: a seat some hold has taken since is that hold's.
+RELEASE_SOLD = _COMMON + """
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'needs_init'} end
+local changes = {}
+for i = 2, #ARGV do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == 'sold' then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    changes[#changes + 1] = {ARGV[i], 'available'}
+  end
+end
+publish(ARGV[1], KEYS[2], KEYS[4], changes)
+return #changes
+"""
+
+
 # KEYS: state, version, expiries, channel, hold key.  ARGV: prefix, hold id, profile id, grace ms.
 # -> {'ok', expires_at_ms, 1 if extended now else 0} | {'no_hold'}
 # The fan is paying: the hold (its record, its seat locks, its expiry entry) lives `grace` longer, once per hold.
@@ -384,6 +402,7 @@ release_seat = LuaScript(RELEASE_SEAT)
 release_hold = LuaScript(RELEASE_HOLD)
 sweep_expired = LuaScript(SWEEP_EXPIRED)
 mark_sold = LuaScript(MARK_SOLD)
+release_sold = LuaScript(RELEASE_SOLD)
 extend_hold = LuaScript(EXTEND_HOLD)
 claim_seats = LuaScript(CLAIM_SEATS)
 mark_checkout = LuaScript(MARK_CHECKOUT)

@@ -206,6 +206,17 @@ async def mark_sold(redis: Redis, show_id: int, seat_ids: list[str], hold_id: st
     return int(reply)
 
 
+async def release_sold(redis: Redis, show_id: int, seat_ids: list[str]) -> int:
+    """After the database committed a refund (the seats' tickets revoked): the seats are `available` again on every
+    map, in one diff. Idempotent: a seat that is not sold changes nothing. If Redis lost the show's state, it is
+    rebuilt from the database first, which no longer counts these seats sold. Returns how many seats changed."""
+    if not seat_ids:
+        return 0
+    reply = await _with_state(redis, show_id, lambda: scripts.release_sold(
+        redis, list(keys.show_keys(show_id)), [keys.prefix(show_id), *seat_ids]))
+    return int(reply)
+
+
 async def sweep_show(redis: Redis, show_id: int, batch: int, fence: tuple[str, str] | None = None) -> tuple[int, int]:
     """Release up to `batch` expired holds of the show: (released, still live). With a fence (the sweeper lease's
     key and this holder's token), raise Fenced instead of writing once the lease has passed to another process."""

@@ -56,7 +56,7 @@ async def bind_device(secret_key: str, profile_id: int, ticket_id: int, alg: str
         Ticket.id, Ticket.show, Ticket.seat, Ticket.code_serial, Ticket.device_alg, Ticket.device_key,
         Ticket.issued_at, Ticket.show.starts_at, Ticket.seat.section.name,  # type: ignore[union-attr]
         Ticket.seat.row, Ticket.seat.number, Ticket.order.status,
-    ).where((Ticket.id == ticket_id) & (Ticket.profile == profile_id)).first()
+    ).where((Ticket.id == ticket_id) & (Ticket.profile == profile_id) & Ticket.revoked_at.is_null()).first()
     if row is None or row["order.status"] != "paid":
         raise NotFound("You have no such ticket.", code="ticket_not_found")
     serial = row["code_serial"]
@@ -88,8 +88,9 @@ async def gate_bundle(secret_key: str, show_id: int) -> GateBundle:
                              Show.venue.city).where(Show.id == show_id).first()
     if show is None:
         raise NotFound("No such show.", code="show_not_found")
-    rows = await Ticket.select(Ticket.id, Ticket.code_serial, Ticket.order.status).where(
-        (Ticket.show == show_id) & ((Ticket.code_serial > 0) | (Ticket.order.status != "paid"))
+    rows = await Ticket.select(Ticket.id, Ticket.code_serial, Ticket.order.status, Ticket.revoked_at).where(
+        (Ticket.show == show_id)
+        & ((Ticket.code_serial > 0) | (Ticket.order.status != "paid") | Ticket.revoked_at.is_not_null())
     ).order_by(Ticket.id)
     static_key = public_key(secret_key).public_bytes(Encoding.Raw, PublicFormat.Raw)
     return GateBundle(
@@ -102,7 +103,7 @@ async def gate_bundle(secret_key: str, show_id: int) -> GateBundle:
             GateKey(kid="static", use="static", alg="Ed25519", public_key=b64(static_key)),
         ],
         revocations=[Revocation(ticket_id=str(r["id"]), min_serial=r["code_serial"],
-                                void=r["order.status"] != "paid") for r in rows],
+                                void=r["order.status"] != "paid" or r["revoked_at"] is not None) for r in rows],
     )
 
 

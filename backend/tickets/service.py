@@ -29,6 +29,7 @@ _COLUMNS = (
     Ticket.show.venue.name, Ticket.show.venue.city,  # type: ignore[union-attr]
     Ticket.seat.id, Ticket.seat.section.name,  # type: ignore[union-attr]
     Ticket.seat.row, Ticket.seat.number, Ticket.order.status, Ticket.scanned_gate, Ticket.code_serial,
+    Ticket.revoked_at,
 )
 # The static code (TKT1) is certificate serial 0: valid until the ticket is bound to a device.
 STATIC_SERIAL = 0
@@ -64,13 +65,15 @@ def resolve_profile(path_value: str, caller: int) -> int:
 
 async def tickets_of_profile(secret_key: str, profile_id: int) -> list[TicketOut]:
     rows = await Ticket.select(*_COLUMNS).where(
-        (Ticket.profile == profile_id) & (Ticket.order.status == "paid")
+        (Ticket.profile == profile_id) & (Ticket.order.status == "paid") & Ticket.revoked_at.is_null()
     ).order_by(Ticket.show.starts_at).order_by(Ticket.id)
     return [_ticket_out(secret_key, row) for row in rows]
 
 
 async def tickets_of_order(secret_key: str, order_id: int) -> list[TicketOut]:
-    rows = await Ticket.select(*_COLUMNS).where(Ticket.order == order_id).order_by(Ticket.id)
+    """The order's tickets that still admit: a refunded seat's ticket is gone from the fan's order."""
+    rows = await Ticket.select(*_COLUMNS).where(
+        (Ticket.order == order_id) & Ticket.revoked_at.is_null()).order_by(Ticket.id)
     return [_ticket_out(secret_key, row) for row in rows]
 
 
@@ -117,6 +120,8 @@ async def verify(secret_key: str, code: str, *, show_id: int | None, gate: str |
     ).first()
     if row is None:
         return invalid("unknown_ticket")
+    if row["revoked_at"] is not None:  # its seat was refunded (the order may still be paid for its others)
+        return invalid("refunded")
     if row["order.status"] != "paid":
         return invalid("refunded" if row["order.status"] == "refunded" else "not_paid")
     # A serial other than the ticket's current one is a revoked certificate (the ticket moved to another device,

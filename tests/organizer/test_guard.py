@@ -7,6 +7,7 @@ walk has no object of B's for fails the test, naming it: add a maker to OBJECTS.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ import httpx
 import pytest
 
 from backend.timeutil import utcnow
-from db.tables import Show
+from db.tables import Order, Profile, Show
 from tests.organizer.conftest import MakeOrganizer
 from tests.organizer.plans import pretix_plan, venue_body
 
@@ -67,10 +68,22 @@ async def _show(_: httpx.AsyncClient, ids: dict[str, str]) -> str:
     return str(rows[0]["id"])
 
 
-# Path parameter -> how an organization gets one of its own (in this order: a show needs the venue).
+async def _order(_: httpx.AsyncClient, ids: dict[str, str]) -> str:
+    """A fan's paid order for the organization's show (written as settlement leaves one, without its payment)."""
+    profile = (await Profile.insert(Profile(email=f"walk-{secrets.token_hex(6)}@example.com", name="Walk",
+                                            password_hash="!")).returning(Profile.id))[0]["id"]
+    rows = await Order.insert(Order(profile=profile, show=int(ids["show_id"]), hold_id=f"walk-{secrets.token_hex(8)}",
+                                    status="paid", amount_cents=100, currency="EUR", expires_at=utcnow())
+                              ).returning(Order.id)
+    return str(rows[0]["id"])
+
+
+# Path parameter -> how an organization gets one of its own (in this order: a show needs the venue, an order the
+# show).
 OBJECTS: dict[str, Callable[[httpx.AsyncClient, dict[str, str]], Awaitable[str]]] = {
     "venue_id": _venue,
     "show_id": _show,
+    "order_id": _order,
 }
 
 

@@ -60,6 +60,13 @@ OPERATIONS = {
     ("POST", "/api/v1/organizer/shows/{show_id}/sale", "setSale"),
     ("PUT", "/api/v1/organizer/shows/{show_id}/queue", "setQueue"),
     ("GET", "/api/v1/organizer/shows/{show_id}/dashboard", "showDashboard"),
+    ("GET", "/api/v1/organizer/orders/{order_id}", "getOrganizerOrder"),  # an extension: the refund form's order
+    ("POST", "/api/v1/organizer/orders/{order_id}/refund", "refundOrder"),
+    ("POST", "/api/v1/organizer/shows/{show_id}/cancel", "cancelShow"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/cancel", "getShowCancellation"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/orders.csv", "exportShowOrders"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/attendees.csv", "exportShowAttendees"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/ledger.csv", "exportShowLedger"),  # an extension: the chain as CSV
 }
 
 
@@ -79,11 +86,12 @@ def test_every_contract_operation_keeps_its_path_and_id(document: dict[str, Any]
 
 
 @pytest.mark.parametrize(("schema", "field", "values"), [
-    ("ShowOut", "status", ["scheduled", "on_sale", "sold_out", "ended"]),
+    ("ShowOut", "status", ["scheduled", "on_sale", "sold_out", "ended", "cancelled"]),
     ("MapSeat", "status", ["available", "held", "sold"]),
     ("CheckoutOut", "status", ["pending_payment", "paid", "expired", "refunded", "cancelled"]),
     ("OrderOut", "status", ["pending_payment", "paid", "expired", "refunded", "cancelled"]),
-    ("OrderOut", "refund_reason", ["seats_taken", "amount_mismatch", "order_cancelled", None]),
+    ("OrderOut", "refund_reason", ["seats_taken", "amount_mismatch", "order_cancelled", "organizer_refund",
+                                   "show_cancelled", None]),
     ("PayingOut", "status", ["pending_payment", "paid", "expired", "refunded", "cancelled"]),
     ("VerifyResult", "result", ["valid", "already_scanned", "invalid", "expired"]),
 ])

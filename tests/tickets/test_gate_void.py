@@ -3,9 +3,9 @@
 `refunded`, and so do uploaded scans. The browser's verifier honours the flag (frontend/test/gate.test.ts, and the
 offline table in e2e/test_gate.py).
 
-No path of the app turns a ticketed order `refunded` yet (the automatic refunds happen before any ticket is
-issued; the organizer's refund is to come), so the test moves the paid order's status with the ORM, as a refund
-will."""
+Here the paid order's status is moved with the ORM, to judge the gate's reading of a refunded order alone; the
+organizer's refund (tests/organizer/test_refunds.py) checks the same answers for seats refunded through the API,
+where the order may stay `paid` for its other seats."""
 
 from __future__ import annotations
 

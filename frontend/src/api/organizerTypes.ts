@@ -1,8 +1,7 @@
 /**
- * The organizer API's shapes (API.md, "Organizers"). The routes the backend serves (venues, shows, the sale, the
- * waiting room's settings, the dashboard) have their types as aliases into schema.d.ts (`just openapi`), or checked
- * against them where the pages keep a looser shape (`Served…Fits`); the rest (refunds, cancellation) is WRITTEN BY
- * HAND until the OpenAPI document has their routes, then each becomes an alias (a difference fails `just typecheck`).
+ * The organizer API's shapes (API.md, "Organizers"). Every organizer route is served now, so the types are aliases
+ * into schema.d.ts (`just openapi`), or checked against them where the pages keep a looser shape (`Served…Fits`):
+ * a difference fails `just typecheck`.
  *
  * Shapes marked "extension" are not in API.md: the pages need them, and they extend the contract compatibly.
  * They are listed in the organizer work's report for the backend to build:
@@ -11,10 +10,10 @@
  * - OrganizerShow carries what it was created with: `venue_id`, `currency`, `prices`, `max_seats_per_order` and the
  *   waiting room's `capacity` and `outflow_per_minute`, besides the public shape and `sale`.
  * - GET /api/v1/organizer/orders/{order_id} → OrganizerOrder: the order an organizer is about to refund, with its
- *   tickets (seats), any fan's, inside the organization.
+ *   tickets (seats), any fan's, inside the organization (served: the fan's Order shape).
  */
 import type { components } from './schema';
-import type { ApiErrorBody, Order, Show, Ticket } from './types';
+import type { ApiErrorBody, Order, Show } from './types';
 
 type S = components['schemas'];
 
@@ -107,22 +106,17 @@ export type QueueSettingsIn = S['QueueSettingsPut'];
  */
 export type Dashboard = S['Dashboard'];
 
-/** POST .../cancel → 202 {refunded, total}; GET .../cancel → with `done`. */
-export interface CancelProgress {
-  refunded: number;
-  total: number;
-  done?: boolean;
-}
+/** POST .../cancel → 202 {refunded, total}; GET .../cancel → with `done` (generated: the backend serves both). */
+export type CancelProgress = S['CancelProgress'] & Partial<Pick<S['CancelStatus'], 'done'>>;
 
 // ---------- refunds ----------
 
-export interface RefundRequest {
-  seat_ids?: string[];
-  reason: string;
-}
+// Generated (the backend serves these routes): the body, and the Order a refund answers, which carries
+// `refunded_cents`.
+export type RefundRequest = S['RefundBody'];
 
-/** The order a refund answers: the fan's Order plus what went back. */
-export type RefundedOrder = Order & { refunded_cents?: number };
+/** The order a refund answers: the fan's Order, with what went back (`refunded_cents`). */
+export type RefundedOrder = Order;
 
-/** Extension: GET /organizer/orders/{order_id}. */
-export type OrganizerOrder = RefundedOrder & { tickets: Ticket[] };
+/** Extension: GET /organizer/orders/{order_id}: the fan's Order shape, any fan's of the organization's shows. */
+export type OrganizerOrder = Order;

@@ -380,23 +380,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/shows/{show_id}/checkout": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Checkout */
-        post: operations["startCheckout"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/{show_id}/checkout": {
         parameters: {
             query?: never;
@@ -408,6 +391,23 @@ export interface paths {
         put?: never;
         /** Checkout */
         post: operations["startCheckoutSeedPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shows/{show_id}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Checkout */
+        post: operations["startCheckout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -459,6 +459,40 @@ export interface paths {
         put?: never;
         /** StripeWebhook */
         post: operations["stripeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizer/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetOrder */
+        get: operations["getOrganizerOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizer/orders/{order_id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund */
+        post: operations["refundOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -638,6 +672,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organizer/shows/{show_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Progress */
+        get: operations["getShowCancellation"];
+        put?: never;
+        /** Cancel */
+        post: operations["cancelShow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizer/shows/{show_id}/attendees.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attendees */
+        get: operations["exportShowAttendees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizer/shows/{show_id}/ledger.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ledger */
+        get: operations["exportShowLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizer/shows/{show_id}/orders.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Orders */
+        get: operations["exportShowOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -672,6 +775,21 @@ export interface components {
             section_id?: string | null;
             /** @default false */
             accessible?: boolean;
+        };
+        /** CancelBody */
+        CancelBody: {
+            reason: string;
+        };
+        /** CancelProgress */
+        CancelProgress: {
+            refunded: number;
+            total: number;
+        };
+        /** CancelStatus */
+        CancelStatus: {
+            refunded: number;
+            total: number;
+            done: boolean;
         };
         /** Category */
         Category: {
@@ -844,33 +962,33 @@ export interface components {
         /**
          * MapSeat
          * @example {
-         *       "id": "nfXWQYeYYKuquwNEKZcs",
-         *       "section_id": "aFfCAFgDUPnfKIspFPIw",
-         *       "row": "UNtdwgzrhcZJHVMhuYOR",
-         *       "number": 6002,
-         *       "x": -8.52526212261518,
-         *       "y": 9523560.39773383,
-         *       "accessible": true,
+         *       "id": "aFfCAFgDUPnfKIspFPIw",
+         *       "section_id": "UNtdwgzrhcZJHVMhuYOR",
+         *       "row": "tRDCtapASIjYAGderNrt",
+         *       "number": 2631,
+         *       "x": 700.36674379655,
+         *       "y": -1.84848641210585,
+         *       "accessible": false,
          *       "status": "available"
          *     }
          */
         MapSeat: {
-            /** @example HJgmygZdKTdywYXEMTff */
+            /** @example VKViojCXkxyCpxaaBfFv */
             id: string;
-            /** @example HVKViojCXkxyCpxaaBfF */
+            /** @example wpSrSdGjWcRNudKLPJQu */
             section_id: string;
-            /** @example vwpSrSdGjWcRNudKLPJQ */
+            /** @example HUplpaRjanyUsSWZEICP */
             row: string;
-            /** @example 6514 */
+            /** @example 5305 */
             number: number;
-            /** @example 31367431059.292 */
+            /** @example -7466414641774.97 */
             x: number;
-            /** @example 815781593.198 */
+            /** @example 97610187.5991399 */
             y: number;
             /** @example true */
             accessible: boolean;
             /**
-             * @example available
+             * @example sold
              * @enum {string}
              */
             status: "available" | "held" | "sold";
@@ -878,17 +996,17 @@ export interface components {
         /**
          * MapSection
          * @example {
-         *       "id": "niCQhLofQdvIKNfgpRUv",
-         *       "name": "oFwbFWILdFWoqnFrSJCN",
-         *       "price_cents": 3406
+         *       "id": "oFwbFWILdFWoqnFrSJCN",
+         *       "name": "knwuwZqSRqubKziUxmyi",
+         *       "price_cents": 3943
          *     }
          */
         MapSection: {
-            /** @example dIQnZCSkPGeNNtndFpmx */
+            /** @example zONkcgXhshZOPIYHAvku */
             id: string;
-            /** @example gIqpwwwnNUDLQoTDHCTz */
+            /** @example fcuJfAlldPKuAbLVwclZ */
             name: string;
-            /** @example 1583 */
+            /** @example 5139 */
             price_cents: number;
         };
         /** OrderOut */
@@ -903,7 +1021,9 @@ export interface components {
             tickets: components["schemas"]["TicketOut"][];
             expires_at: string;
             /** @enum {null|string} */
-            refund_reason?: "seats_taken" | "amount_mismatch" | "order_cancelled" | null;
+            refund_reason?: "seats_taken" | "amount_mismatch" | "order_cancelled" | "organizer_refund" | "show_cancelled" | null;
+            /** @default 0 */
+            refunded_cents?: number;
         };
         /** OrganizerShow */
         OrganizerShow: {
@@ -914,7 +1034,7 @@ export interface components {
             starts_at: string;
             sale_opens_at: string;
             /** @enum {string} */
-            status: "scheduled" | "on_sale" | "sold_out" | "ended";
+            status: "scheduled" | "on_sale" | "sold_out" | "ended" | "cancelled";
             price_range: components["schemas"]["PriceRange"];
             seats: components["schemas"]["SeatCounts"];
             queue: components["schemas"]["QueueSettings"];
@@ -1073,6 +1193,11 @@ export interface components {
             width: number;
             height: number;
         };
+        /** RefundBody */
+        RefundBody: {
+            reason: string;
+            seat_ids?: string[] | null;
+        };
         /** RegisterBody */
         RegisterBody: {
             email: string;
@@ -1164,43 +1289,43 @@ export interface components {
         /**
          * SeatMap
          * @example {
-         *       "show_id": "YyAVfZRLRSNNqMJKVIAD",
-         *       "version": 1030,
-         *       "currency": "NBqZxwGmxoChbKmahPWX",
+         *       "show_id": "wGmxoChbKmahPWXuxFWM",
+         *       "version": 562,
+         *       "currency": "eCImtdNCgNXyUFsyYTwE",
          *       "sections": [
          *         {
-         *           "id": "uxFWMReCImtdNCgNXyUF",
-         *           "name": "syYTwErSRrsXCdhSWgRe",
-         *           "price_cents": 5362
+         *           "id": "rSRrsXCdhSWgRerwUxtA",
+         *           "name": "dzmicUmJuuQnxxNVucdI",
+         *           "price_cents": 1423
          *         }
          *       ],
          *       "seats": [
          *         {
-         *           "id": "dhOWADvWNCHivKMTQipv",
-         *           "section_id": "EcItPYeuweuJAOwUqFfb",
-         *           "row": "JuyUxcBxhkTjpzGziovd",
-         *           "number": 6784,
-         *           "x": 7.97675407173879,
-         *           "y": -73964803542.1097,
+         *           "id": "bYCjbtiVhKwWzHZtBxMm",
+         *           "section_id": "eOFyxSqoRqRcqqRxZNKr",
+         *           "row": "BDxfqApDoRkKMXOBkcDR",
+         *           "number": 9446,
+         *           "x": -3780175418.165,
+         *           "y": -558253489991.913,
          *           "accessible": false,
-         *           "status": "held"
+         *           "status": "sold"
          *         }
          *       ]
          *     }
          */
         SeatMap: {
-            /** @example LHTGxqaSgYjXXQUoKeht */
+            /** @example rJmJXQlNkcetIMIFWXev */
             show_id: string;
-            /** @example 5407 */
+            /** @example 1106 */
             version: number;
-            /** @example JpEwbdtKiYsfjVRIdHbm */
+            /** @example DwzfafPDGSRVYHXqfLmR */
             currency: string;
             /**
              * @example [
              *       {
-             *         "id": "uzDJsvYDlBcNXyUbNbEd",
-             *         "name": "KKXCHiltQiYcZmKydOmf",
-             *         "price_cents": 2832
+             *         "id": "KKXCHiltQiYcZmKydOmf",
+             *         "name": "iOiFecPeQNSfReEFkNOk",
+             *         "price_cents": 9441
              *       }
              *     ]
              */
@@ -1208,14 +1333,14 @@ export interface components {
             /**
              * @example [
              *       {
-             *         "id": "ASIjYAGderNrtTLJbBSD",
-             *         "section_id": "eFLDhxUPLxwOYAzsSiGQ",
-             *         "row": "KcQltbfKVrvLxaNWbZlw",
-             *         "number": 3071,
-             *         "x": 729353.550764721,
-             *         "y": -59329256660.6544,
+             *         "id": "LDhxUPLxwOYAzsSiGQKc",
+             *         "section_id": "QltbfKVrvLxaNWbZlwjE",
+             *         "row": "bAOrvuYyAVfZRLRSNNqM",
+             *         "number": 7517,
+             *         "x": -75251.3336369025,
+             *         "y": 40.7922698188399,
              *         "accessible": false,
-             *         "status": "sold"
+             *         "status": "available"
              *       }
              *     ]
              */
@@ -1224,39 +1349,39 @@ export interface components {
         /**
          * SeatStatusDocument
          * @example {
-         *       "show_id": "ZiaFjxUHtaoKpnbsdGin",
-         *       "version": 219,
-         *       "currency": "NpbZEBtNtYsWbtxziLhh",
-         *       "layout": "UwTsUeVYIkYoDyXGPvnr",
-         *       "seats": 9441,
+         *       "show_id": "btxziLhhUwTsUeVYIkYo",
+         *       "version": 9397,
+         *       "currency": "vejiTxSjtYpfhVUqEsky",
+         *       "layout": "xEcBiQIWUpTuyHogdNQc",
+         *       "seats": 5586,
          *       "encoding": "2bit",
-         *       "status": "tYpfhVUqEskyxEcBiQIW",
+         *       "status": "iGUreJOvDJBTnjLUXhtl",
          *       "prices": {
-         *         "UpTuyHogdNQcHrLnOcvs": 9405
+         *         "CoKyNHWrLDzotQJIIuOM": 5522
          *       }
          *     }
          */
         SeatStatusDocument: {
-            /** @example CYJkHgPNdVUsVpvpwOAQ */
+            /** @example QReaubYeroBQdvgFBgKi */
             show_id: string;
-            /** @example 3347 */
+            /** @example 2583 */
             version: number;
-            /** @example VLITGWaNoYUQReaubYer */
+            /** @example DUYuRzqeFGmYWMSDOFdg */
             currency: string;
-            /** @example oBQdvgFBgKiiOgFLfSqD */
+            /** @example YFAZAzHMKImFlFAKuUHy */
             layout: string;
-            /** @example 6235 */
+            /** @example 7611 */
             seats: number;
             /**
              * @example 2bit
              * @constant
              */
             encoding: "2bit";
-            /** @example GmYWMSDOFdgYFAZAzHMK */
+            /** @example EnfPSptOzNVwXojmgFPZ */
             status: string;
             /**
              * @example {
-             *       "NVwXojmgFPZxQJxquQpm": 3323
+             *       "qvuyGIquHNpbZEBtNtYs": 1859
              *     }
              */
             prices?: {
@@ -1293,7 +1418,7 @@ export interface components {
          *       },
          *       "starts_at": "MqccrBcFVeKbbatlyDIW",
          *       "sale_opens_at": "fXQwjgGCCJMLRlAzRIOj",
-         *       "status": "ended",
+         *       "status": "scheduled",
          *       "price_range": {
          *         "min_cents": 1112,
          *         "max_cents": 8768,
@@ -1322,10 +1447,10 @@ export interface components {
             /** @example kSDBQNXqcJcDSuFiiFSZ */
             sale_opens_at: string;
             /**
-             * @example scheduled
+             * @example cancelled
              * @enum {string}
              */
-            status: "scheduled" | "on_sale" | "sold_out" | "ended";
+            status: "scheduled" | "on_sale" | "sold_out" | "ended" | "cancelled";
             price_range: components["schemas"]["PriceRange"];
             seats: components["schemas"]["SeatCounts"];
             queue: components["schemas"]["QueueInfo"];
@@ -1349,7 +1474,7 @@ export interface components {
          *           },
          *           "starts_at": "pUycdswfSCXHPiclvcWp",
          *           "sale_opens_at": "PcSrAFFpnuCaldRKRIbr",
-         *           "status": "sold_out",
+         *           "status": "ended",
          *           "price_range": {
          *             "min_cents": 7644,
          *             "max_cents": 5088,
@@ -1364,7 +1489,7 @@ export interface components {
          *           }
          *         }
          *       ],
-         *       "next_cursor": null
+         *       "next_cursor": "LHTGxqaSgYjXXQUoKeht"
          *     }
          */
         ShowPage: {
@@ -1383,7 +1508,7 @@ export interface components {
              *         },
              *         "starts_at": "zLNQPIMLBPjLHCFVPJUT",
              *         "sale_opens_at": "rSUEWjPmuAvAedLooKNB",
-             *         "status": "on_sale",
+             *         "status": "cancelled",
              *         "price_range": {
              *           "min_cents": 2217,
              *           "max_cents": 5745,
@@ -2374,7 +2499,7 @@ export interface operations {
             };
         };
     };
-    startCheckout: {
+    startCheckoutSeedPath: {
         parameters: {
             query?: never;
             header?: {
@@ -2417,7 +2542,7 @@ export interface operations {
             };
         };
     };
-    startCheckoutSeedPath: {
+    startCheckout: {
         parameters: {
             query?: never;
             header?: {
@@ -2550,6 +2675,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    getOrganizerOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    refundOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat-safe retries */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundBody"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -3008,6 +3212,190 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SaleOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    getShowCancellation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelStatus"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    cancelShow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelBody"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelProgress"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    exportShowAttendees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One line per ticket that admits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    exportShowLedger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The show's ledger chain, in order, with its hashes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    exportShowOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One line per order of the show, every status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -29,6 +29,8 @@ export const REFUND_REASON_TEXT: Record<RefundReason, string> = {
     'Your payment arrived after your hold had ended, and some of your seats had been taken by then, so we refunded it in full.',
   amount_mismatch: 'The amount paid did not match your order, so we refunded it in full.',
   order_cancelled: 'The payment arrived for an order that had been cancelled, so we refunded it in full.',
+  organizer_refund: 'The organizer refunded your order in full.',
+  show_cancelled: 'The show was cancelled, so we refunded your order in full.',
 };
 
 /** The card issuer's reason, as Stripe words it, or a general sentence. */

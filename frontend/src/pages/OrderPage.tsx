@@ -95,6 +95,12 @@ export function OrderPage({ orderId }: { orderId: string }) {
             The money goes back to the card it came from. <a href={paths.show(order.show_id)}>Pick seats again</a>
           </InfoBanner>
         )}
+        {order.status === 'paid' && (order.refunded_cents ?? 0) > 0 && (
+          <InfoBanner testid="order-partly-refunded">
+            The organizer refunded {money(order.refunded_cents ?? 0, order.currency)} of this order: those seats' tickets no longer
+            admit, and the money goes back to the card it came from. Your other tickets stay valid.
+          </InfoBanner>
+        )}
         {order.status === 'cancelled' && (
           <InfoBanner testid="order-cancelled">
             This order was cancelled and no money was taken. <a href={paths.show(order.show_id)}>Back to the seat map</a>

@@ -18,6 +18,7 @@ const STATUS_TEXT: Record<Show['status'], string> = {
   on_sale: 'On sale',
   sold_out: 'Sold out',
   ended: 'Ended',
+  cancelled: 'Cancelled',
 };
 
 /** Cities come from the venues of upcoming shows (the API has no geocoder). */
