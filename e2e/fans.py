@@ -39,6 +39,18 @@ def seat_button(page: Page, seat_id: str):
     return page.locator(f'[data-testid="seat-list-item"][data-seat-id="{seat_id}"]')
 
 
+async def list_seat(page: Page, show_id: str, seat_id: str) -> None:
+    """Shows the seat in the list view: the list shows one section's row at a time (the first by default), and
+    which seat best available picked is the server's choice."""
+    seat_map = await page.evaluate("async (id) => (await fetch(`/api/v1/shows/${id}/map`)).json()", show_id)
+    sections = [section["id"] for section in seat_map["sections"]]
+    seat = next(seat for seat in seat_map["seats"] if seat["id"] == seat_id)
+    await page.get_by_test_id("seat-list-section").select_option(str(sections.index(seat["section_id"])))
+    rows = page.get_by_test_id("seat-list-row")
+    value = await rows.locator("option", has_text=f"Row {seat['row']} \u00b7").first.get_attribute("value")
+    await rows.select_option(value or "")
+
+
 def card_frame(page: Page) -> FrameLocator:
     return page.get_by_test_id("payment-container").frame_locator("iframe")
 

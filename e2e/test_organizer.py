@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page, expect
 
 from e2e.axe import assert_accessible
 from e2e.conftest import new_context, screenshot
-from e2e.fans import card_frame, fill_card, open_show_from_search, register, seat_button, show_list_view
+from e2e.fans import card_frame, fill_card, list_seat, open_show_from_search, register, seat_button, show_list_view
 from e2e.organizers import (
     REFUND_ROUTES,
     SHOW_ROUTES,
@@ -172,6 +172,7 @@ async def test_a_sale_seen_from_the_cockpit_refund_and_pause(browser: Browser, s
         await expect(fan.get_by_test_id("ticket-card")).to_have_count(1)
         await open_show_from_search(fan, title, title)
         await show_list_view(fan)
+        await list_seat(fan, show_id, refunded_seat)
         await expect(seat_button(fan, refunded_seat)).to_have_attribute("data-status", "available")
 
         # Paused: the fan's hold is refused, and says why. Resumed: it goes through.

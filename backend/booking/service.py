@@ -144,17 +144,18 @@ class HoldService:
 
     @staticmethod
     def _check_sale_open(facts: ShowFacts, now: datetime) -> None:
+        # The organizer's pause or close first (read from the facts, which follow a change within a second:
+        # catalog/facts.py): it says more than the clock does.
+        if facts.sale == "paused":
+            raise Conflict("The organizer has paused this sale; try again shortly.", code="sale_paused")
+        if facts.sale == "closed":
+            raise Conflict("The organizer has closed this sale.", code="sale_closed")
         if now < facts.sale_opens_at:
             raise Conflict("The sale for this show has not opened yet.", code="sale_not_open",
                            sale_opens_at=rfc3339(facts.sale_opens_at))
         if now >= facts.starts_at:
             raise Conflict("This show has started; its sale is over.", code="sale_not_open",
                            reason="show_ended")
-        # The organizer's pause or close (read from the facts, which follow a change within a second: facts.py).
-        if facts.sale == "paused":
-            raise Conflict("The organizer has paused this sale; try again shortly.", code="sale_paused")
-        if facts.sale == "closed":
-            raise Conflict("The organizer has closed this sale.", code="sale_closed")
 
     # ------------------------------------------------------------------ locking
 

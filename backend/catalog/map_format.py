@@ -32,7 +32,7 @@ import hashlib
 import re
 import sys
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -165,8 +165,13 @@ def pack_status(encoded: EncodedLayout, index: dict[str, int], taken: Iterable[t
 
 
 def status_document(show_id: int, version: int, currency: str, layout_path: str, packed: bytes,
-                    seats: int) -> bytes:
-    return msgspec.json.encode({
+                    seats: int, prices: Mapping[int, int] | None = None) -> bytes:
+    """`prices` (an extension): section id -> price, for a show priced per category by its organizer; the layout's
+    own prices (the venue's) are then not this show's."""
+    document = {
         "show_id": str(show_id), "version": version, "currency": currency, "layout": layout_path,
         "seats": seats, "encoding": "2bit", "status": base64.b64encode(packed).decode(),
-    })
+    }
+    if prices is not None:
+        document["prices"] = {str(section): price for section, price in prices.items()}
+    return msgspec.json.encode(document)

@@ -79,7 +79,7 @@ class SeatMap(msgspec.Struct):
     seats: list[MapSeat]
 
 
-class SeatStatusDocument(msgspec.Struct):
+class SeatStatusDocument(msgspec.Struct, omit_defaults=True):
     """GET /shows/{id}/map/status: every seat's status in the order of the venue layout at `layout`."""
 
     show_id: str
@@ -89,3 +89,6 @@ class SeatStatusDocument(msgspec.Struct):
     seats: int
     encoding: Literal["2bit"]
     status: str
+    # Extension: section id -> price, when the show has its own prices (an organizer's show): they replace the
+    # layout's (the venue's), which every show at the venue shares.
+    prices: dict[str, int] | None = None

@@ -67,7 +67,8 @@ def _assemble_status(show_id: int, version: int, facts: ShowFacts, layout: Venue
                      state: dict[bytes, bytes]) -> EncodedMap:
     compact = compact_layout(layout)
     packed = pack_status(compact, layout.index, ((seat.decode(), status_of(value)) for seat, value in state.items()))
-    body = status_document(show_id, version, facts.currency, compact.path(layout.venue_id), packed, len(layout.seat_ids))
+    body = status_document(show_id, version, facts.currency, compact.path(layout.venue_id), packed, len(layout.seat_ids),
+                           facts.section_prices)
     return EncodedMap(etag=f'"s{show_id}-{version}-{_tail(version, body)}"', body=body,
                       gzipped=gzip(body, STATUS_GZIP_LEVEL))
 

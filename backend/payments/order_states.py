@@ -96,7 +96,7 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
         "amount and currency match; every seat is this hold's or free (claimed atomically in one Lua script, "
         "also after the hold ended); UNIQUE(show, seat) agrees",
         "seats claimed, then sold; the hold ends; waiting-room turn ends",
-        "tickets, status paid, paid_at (one transaction; no per-show counter)",
+        "tickets, status paid, paid_at, the show's striped sales counters (one transaction)",
         "read back the intent (the fan's POST /orders/{id}/settle, the webhook and the reconciler are triggers)",
         "payment row in the show's chain"),
     Transition(
@@ -152,10 +152,12 @@ class TransitionRefused(RuntimeError):
     """A status change the table does not allow: a bug in the caller, never the fan's doing."""
 
 
-async def move(order: dict[str, Any], target: str, now: datetime, *, seats: int = 0, **columns: Any) -> None:
+async def move(order: dict[str, Any], target: str, now: datetime, *, seats: int | None = None,
+               **columns: Any) -> None:
     """The one write that changes an order's status. Call it inside a write transaction with the row that
     `lock_order` returned, so the status it checks is the status it changes. The show's sales counters move with
-    it (backend/tickets/sales.py); `seats`: how many seats a move to or from paid sells or gives back."""
+    it (backend/tickets/sales.py); `seats`: the order's seat count, for a move to or from paid (counted if not
+    given)."""
     if not allowed(order["status"], target):
         raise TransitionRefused(f"order {order['id']}: {order['status']} -> {target} is not in the state table")
     values = {getattr(Order, name): value for name, value in columns.items()}

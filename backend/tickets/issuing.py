@@ -1,8 +1,9 @@
 """Issuing tickets: one per sold seat, written inside the caller's settlement transaction.
 
 The database's UNIQUE(show, seat) on tickets is the last word on "sold once": a second ticket for a seat raises
-the unique violation the caller turns into a refund. Nothing else is written: a show's sales are counted from
-its tickets (no per-show counter row that every settlement of the show would have to lock).
+the unique violation the caller turns into a refund. The show's sales counters (sales.py) are moved by the
+order's status change in the same transaction, in one of several rows per show, so settlements of one show seldom
+wait on the same counter row.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from piccolo.query.functions.aggregate import Sum
 from redis.asyncio import Redis
 
 from backend.infra.keyspace import show_tag
-from db.tables import ShowSales
+from db.tables import OrderItem, ShowSales
 
 STRIPES = 8  # db/migrations/showtime_2026_12_06t17_30_30 starts the counters with the same number
 PACE_WINDOW_MS = 60_000
@@ -69,11 +69,18 @@ async def add(show_id: int, order_id: int, *, paid: int = 0, refunded: int = 0, 
     await ShowSales.raw(_UPSERT, show_id, order_id % STRIPES, paid, refunded, pending, revenue_cents, seats_sold)
 
 
-async def count_move(order: dict, source: str, target: str, *, seats: int = 0) -> None:
+async def count_move(order: dict, source: str, target: str, *, seats: int | None = None) -> None:
     """An order (a row with id, show, amount_cents) moves from `source` to `target`: what the counters see of it.
-    Paid adds its amount and `seats` to the revenue and the seats sold; paid to refunded takes them back."""
+    Paid adds its amount and its seats to the revenue and the seats sold; leaving paid (a refund) takes them back.
+    `seats`: how many the order has, when the caller knows (settlement does); else they are counted here.
+
+    A refund of some seats of an order that stays paid moves no status: whoever makes one calls `add` with the
+    seats and the money that went back (`add(show, order, seats_sold=-n, revenue_cents=-cents)`)."""
     if source == target:
         return
+    if seats is None and PAID in (source, target):
+        seats = await OrderItem.count().where(OrderItem.order == order["id"])
+    seats = seats or 0
     delta = {name: 0 for name in _COUNTED.values()}
     if source in _COUNTED:
         delta[_COUNTED[source]] -= 1

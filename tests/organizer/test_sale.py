@@ -116,6 +116,23 @@ async def test_the_waiting_room_stands_still_and_says_paused(server, make_organi
     await eventually(admitted, 10)  # the next advancing tick lets the line move again
 
 
+async def test_a_larger_capacity_lets_the_line_move_at_once(make_organizer: MakeOrganizer, make_fan) -> None:
+    organizer = await make_organizer()
+    show = await new_show(organizer, queue={"enabled": True, "capacity": 1, "outflow_per_minute": 600})
+    assert show["queue"] == {"enabled": True, "capacity": 1, "outflow_per_minute": 600}
+    first, second = await make_fan(), await make_fan()
+    url = f"/api/v1/shows/{show['id']}/queue"
+    assert (await first.post(url)).json()["admitted"] is True
+    assert (await second.post(url)).json()["admitted"] is False
+    put = await organizer.put(f"{PREFIX}/shows/{show['id']}/queue", json={"capacity": 2})
+    assert put.status_code == 200 and put.json() == {"enabled": True, "capacity": 2, "outflow_per_minute": 600}
+
+    async def admitted() -> bool:
+        return bool((await second.get(f"{url}/me")).json()["admitted"])
+
+    await eventually(admitted, 10)  # the line's own config changed: the next advancing tick lets the second in
+
+
 async def test_a_paused_line_admits_nobody_whatever_its_free_capacity(server, redis: Redis) -> None:
     room = WaitingRoom(redis, active_shoppers=10, admission_ttl_s=600)
     show = a_show()

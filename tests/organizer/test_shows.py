@@ -92,6 +92,9 @@ async def test_fans_pay_the_shows_prices_and_sold_tickets_keep_what_they_are(
     sections = {s["id"]: s for s in seat_map["sections"]}
     assert sorted(s["price_cents"] for s in sections.values()) == [2500, 4500]
     front = [seat["id"] for seat in seat_map["seats"] if sections[seat["section_id"]]["price_cents"] == 4500][:2]
+    # The compact map's status names the show's prices: its layout's are the venue's, shared by its shows.
+    status = (await organizer.get(f"/api/v1/shows/{show['id']}/map/status")).json()
+    assert status["prices"] == {section: s["price_cents"] for section, s in sections.items()}
 
     fan = await make_fan()
     order = await hold_and_checkout(fan, show["id"], front)
@@ -137,3 +140,14 @@ async def test_other_organizations_shows_are_not_found(make_organizer: MakeOrgan
                      await mine.patch(f"{PREFIX}/shows/{show['id']}", json={"title": "Mine now"})):
         assert response.status_code == 404 and response.json()["error"] == "show_not_found", response.text
     assert (await mine.get(f"{PREFIX}/shows")).json()["items"] == []
+
+
+async def test_the_seat_limit_is_the_shows(make_organizer: MakeOrganizer, make_fan) -> None:
+    organizer = await make_organizer()
+    show = await new_show(organizer, max_seats_per_order=3)
+    seats = [seat["id"] for seat in (await organizer.get(f"/api/v1/shows/{show['id']}/map")).json()["seats"]]
+    fan = await make_fan()
+    refused = await fan.post(f"/api/v1/shows/{show['id']}/holds", json={"seat_ids": seats[:4]})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == "too_many_seats" and refused.json()["max_seats"] == 3
+    assert (await fan.post(f"/api/v1/shows/{show['id']}/holds", json={"seat_ids": seats[:3]})).status_code == 201

@@ -202,7 +202,7 @@ class QueueWatcher:
                     serving = 0
                     async for raw in connection:
                         message = json.loads(raw)
-                        if (set(message) != {"type", "serving", "waiting", "rate_per_s", "open"}
+                        if (set(message) != {"type", "serving", "waiting", "rate_per_s", "open", "paused"}
                                 or message["type"] != "queue"):
                             self.problems.append(f"unexpected message {message}")
                             continue

@@ -1,8 +1,7 @@
 /**
- * The organizer API's shapes (API.md, "Organizers"). The venues', refunds' and cancellation's routes are served, so
- * their types are aliases into schema.d.ts (`just openapi`); everything else here is WRITTEN BY HAND, since its
- * routes (shows, the sale, the dashboard) are being built on another branch and the OpenAPI document does not have
- * them yet. Once it does, each becomes an alias like the venues' (and a difference then fails `just typecheck`).
+ * The organizer API's shapes (API.md, "Organizers"). Every organizer route is served now, so the types are aliases
+ * into schema.d.ts (`just openapi`), or checked against them where the pages keep a looser shape (`Served…Fits`):
+ * a difference fails `just typecheck`.
  *
  * Shapes marked "extension" are not in API.md: the pages need them, and they extend the contract compatibly.
  * They are listed in the organizer work's report for the backend to build:
@@ -48,32 +47,23 @@ export interface InvalidPlanBody extends ApiErrorBody {
 export type SaleState = 'scheduled' | 'open' | 'paused' | 'closed';
 export type SaleAction = 'pause' | 'resume' | 'close';
 
-export interface CategoryPrice {
-  category: string;
-  price_cents: number;
-}
+export type CategoryPrice = S['CategoryPrice'];
 
-export interface QueueSettings {
-  enabled: boolean;
-  capacity?: number | null;
-  outflow_per_minute?: number | null;
-}
+/** The waiting room as the show form sends it (capacity and outflow optional: the platform's then). */
+export type QueueSettingsBody = S['QueueSettingsBody'];
+/**
+ * The waiting room as the pages keep it: the served answer (PUT .../queue, an OrganizerShow's `queue`: the settings
+ * in force, S['QueueSettings']) or a public show's `{enabled}` alone.
+ */
+export type QueueSettings = QueueSettingsBody;
+export type ServedQueueFits = S['QueueSettings'] extends QueueSettings ? true : never;
+export const servedQueueFits: ServedQueueFits = true;
 
 /** POST /organizer/shows. */
-export interface ShowCreate {
-  venue_id: string;
-  title: string;
-  description: string;
-  starts_at: string;
-  sale_opens_at: string;
-  currency: string;
-  prices: CategoryPrice[];
-  max_seats_per_order?: number;
-  queue: QueueSettings;
-}
+export type ShowCreate = S['ShowCreate'];
 
 /** PATCH /organizer/shows/{id}: any of the fields above. */
-export type ShowPatch = Partial<ShowCreate>;
+export type ShowPatch = S['ShowPatch'];
 
 /**
  * 201/200 of POST/PATCH: the public Show plus `sale`. A cancelled show's status is `cancelled`. The fields after
@@ -93,6 +83,10 @@ export interface OrganizerShowList {
   items: OrganizerShow[];
 }
 
+/** What the backend serves is what the pages read (`cancelled` is added by the cancellation work): else a type error. */
+export type ServedShowFits = S['OrganizerShow'] extends OrganizerShow ? true : never;
+export const servedShowFits: ServedShowFits = true;
+
 /** 409 show_has_sales / 422 missing_price name what they refuse. */
 export interface ShowErrorBody extends ApiErrorBody {
   category?: string;
@@ -101,29 +95,16 @@ export interface ShowErrorBody extends ApiErrorBody {
 
 // ---------- the sale cockpit ----------
 
-export interface SaleOut {
-  sale: SaleState;
-}
+export type SaleOut = S['SaleOut'];
 
-/** PUT /organizer/shows/{id}/queue: the settings in force. */
-export interface QueueSettingsIn {
-  capacity?: number;
-  outflow_per_minute?: number;
-}
+/** PUT /organizer/shows/{id}/queue: the settings to change; the answer is the settings in force. */
+export type QueueSettingsIn = S['QueueSettingsPut'];
 
 /**
  * GET /organizer/shows/{id}/dashboard, and every message of WS .../dashboard/live. `queue` is null for a show
  * without a waiting room; the latencies are null before the first payment.
  */
-export interface Dashboard {
-  seats: { available: number; held: number; sold: number };
-  revenue_cents: number;
-  currency: string;
-  orders: { paid: number; refunded: number; pending_payment: number };
-  queue: { waiting: number; serving: number; admitted_per_minute: number } | null;
-  paid_per_minute: number;
-  payment_to_paid_ms: { p50: number | null; p99: number | null };
-}
+export type Dashboard = S['Dashboard'];
 
 /** POST .../cancel → 202 {refunded, total}; GET .../cancel → with `done` (generated: the backend serves both). */
 export type CancelProgress = S['CancelProgress'] & Partial<Pick<S['CancelStatus'], 'done'>>;

@@ -380,23 +380,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/shows/{show_id}/checkout": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Checkout */
-        post: operations["startCheckout"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/{show_id}/checkout": {
         parameters: {
             query?: never;
@@ -408,6 +391,23 @@ export interface paths {
         put?: never;
         /** Checkout */
         post: operations["startCheckoutSeedPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shows/{show_id}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Checkout */
+        post: operations["startCheckout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1349,13 +1349,16 @@ export interface components {
         /**
          * SeatStatusDocument
          * @example {
-         *       "show_id": "xQJxquQpmksinaPqrofq",
-         *       "version": 7619,
-         *       "currency": "KpnbsdGinUaRpKCxerEQ",
-         *       "layout": "oKfTKBjiMyErlPXfDbNx",
-         *       "seats": 4411,
+         *       "show_id": "btxziLhhUwTsUeVYIkYo",
+         *       "version": 9397,
+         *       "currency": "vejiTxSjtYpfhVUqEsky",
+         *       "layout": "xEcBiQIWUpTuyHogdNQc",
+         *       "seats": 5586,
          *       "encoding": "2bit",
-         *       "status": "GvejiTxSjtYpfhVUqEsk"
+         *       "status": "iGUreJOvDJBTnjLUXhtl",
+         *       "prices": {
+         *         "CoKyNHWrLDzotQJIIuOM": 5522
+         *       }
          *     }
          */
         SeatStatusDocument: {
@@ -1376,6 +1379,14 @@ export interface components {
             encoding: "2bit";
             /** @example EnfPSptOzNVwXojmgFPZ */
             status: string;
+            /**
+             * @example {
+             *       "qvuyGIquHNpbZEBtNtYs": 1859
+             *     }
+             */
+            prices?: {
+                [key: string]: number;
+            } | null;
         };
         /** ShowCreate */
         ShowCreate: {
@@ -2488,7 +2499,7 @@ export interface operations {
             };
         };
     };
-    startCheckout: {
+    startCheckoutSeedPath: {
         parameters: {
             query?: never;
             header?: {
@@ -2531,7 +2542,7 @@ export interface operations {
             };
         };
     };
-    startCheckoutSeedPath: {
+    startCheckout: {
         parameters: {
             query?: never;
             header?: {

@@ -196,7 +196,10 @@ export function columnsFromLayout(layout: VenueLayout, status: StatusDocument): 
     showId: status.show_id,
     currency: status.currency,
     version: status.version,
-    sections: layout.sections,
+    // A show priced by its organizer carries its own prices; the layout's are the venue's, shared by its shows.
+    sections: status.prices
+      ? layout.sections.map((s) => ({ ...s, priceCents: status.prices?.[s.id] ?? s.priceCents }))
+      : layout.sections,
     size: n,
     // Spelled on demand: 50,000 strings up front would cost more than the rest of the build.
     idAt: (slot) => String(layout.ids[slot]),
