@@ -272,7 +272,8 @@ async def _refund_instead(gateway: StripeGateway, order: OrderFacts, intent: Int
         row = await lock_order(order.id)
         if row is None or row["status"] not in (PENDING, EXPIRED, CANCELLED):
             return row["status"] if row else REFUNDED
-        await order_states.move(row, REFUNDED, now, refund_reason=reason, payment_intent_id=intent.id)
+        await order_states.move(row, REFUNDED, now, refund_reason=reason, payment_intent_id=intent.id,
+                                refunded_cents=intent.amount_received)
         # The money did arrive; the refund row follows once Stripe has it.
         await ledger.append(_payment_entry(order, intent), now)
     logger.info("order %s refunded: %s", order.id, reason)
