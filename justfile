@@ -90,3 +90,8 @@ bench-settlement: setup
 # check a show's waiting-room draw from a running server's published data (--url, --queue-id=ID --number N)
 verify-draw SHOW *ARGS:
     {{py}} -m realtime.waiting_room.verify_draw {{SHOW}} {{ARGS}}
+
+# mutation testing of one critical module (or each in turn) with Cosmic Ray, in a private copy (docs/mutation.md; not in CI)
+mutate *ARGS: setup
+    {{py}} -c 'import cosmic_ray' 2>/dev/null || {{py}} -m pip install --quiet -c constraints.txt -e '.[mutation]'
+    nice -n 5 {{py}} -m tools.mutation {{ARGS}}

@@ -6,9 +6,20 @@ Services raise `AppError` subclasses and know nothing of HTTP; the handlers belo
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
+from asyncpg.exceptions import (
+    CannotConnectNowError,
+    InterfaceError,
+    InternalClientError,
+    OperatorInterventionError,
+    PostgresConnectionError,
+    ReadOnlySQLTransactionError,
+    TargetServerAttributeNotMatched,
+    TooManyConnectionsError,
+)
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.spec import OpenAPI, OpenAPIResponse, OpenAPIType, Schema
@@ -181,6 +192,62 @@ def redis_cluster_exception_handler(request: Request, exc: RedisClusterException
     return internal_error_handler(request, exc)
 
 
+# What "the database cannot answer right now" looks like, typically while its primary fails over to the standby
+# (deploy/README.md): the connection died under a query (ConnectionDoesNotExistError and the other connection
+# errors, class 08), the server is shutting down, crashed or still starting (class 57P: AdminShutdown, CrashShutdown,
+# CannotConnectNow), no host of a multi-host URL accepts writes yet (TargetServerAttributeNotMatched), a host is a
+# read-only standby (ReadOnlySQLTransactionError: a demoted primary), or no connection slot is free. Not
+# PostgresError as a whole: a constraint or syntax error is our bug (or a conflict the code handles) and stays a 500.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    PostgresConnectionError,
+    OperatorInterventionError,
+    CannotConnectNowError,
+    ReadOnlySQLTransactionError,
+    TargetServerAttributeNotMatched,
+    TooManyConnectionsError,
+)
+# Socket errors of a connection attempt (asyncpg raises the last host's OSError when none could be reached).
+_NETWORK_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EHOSTUNREACH,
+                             errno.ENETUNREACH, errno.ETIMEDOUT, errno.EPIPE})
+
+
+def database_down_handler(request: Request, exc: Exception) -> Response:
+    logger.error("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return error_response(503, "database_unavailable", "The database is not answering; try again shortly.",
+                          {"Retry-After": "2"})
+
+
+def _is_network_error(exc: OSError) -> bool:
+    # asyncio reports a host with several addresses that all refused as a plain OSError("Multiple exceptions: ...").
+    return (isinstance(exc, ConnectionError | TimeoutError) or exc.errno in _NETWORK_ERRNOS
+            or str(exc).startswith("Multiple exceptions"))
+
+
+def os_error_handler(request: Request, exc: OSError) -> Response:
+    """A connection that could not be made or broke (the database's, during a failover) is a 503; any other OSError
+    (a file, a permission) is our bug."""
+    if _is_network_error(exc):
+        return database_down_handler(request, exc)
+    return internal_error_handler(request, exc)
+
+
+def interface_error_handler(request: Request, exc: InterfaceError) -> Response:
+    """asyncpg's InterfaceError is mostly misuse (a bug, 500), but a pooled connection the server closed under us
+    says "connection is closed" through it."""
+    if "connection is closed" in str(exc) or "connection was closed" in str(exc):
+        return database_down_handler(request, exc)
+    return internal_error_handler(request, exc)
+
+
+def internal_client_error_handler(request: Request, exc: InternalClientError) -> Response:
+    """asyncpg's catch-all. A connection the server vanished from in the middle of an exchange cannot be reset when
+    the pool takes it back ("cannot switch to state N; another operation (M) is in progress"): the pool drops it, and
+    the request met a database going away. Anything else is unexpected, a 500."""
+    if "another operation" in str(exc) and "in progress" in str(exc):
+        return database_down_handler(request, exc)
+    return internal_error_handler(request, exc)
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
@@ -192,6 +259,10 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_exception_handler,
     **dict.fromkeys(REDIS_UNAVAILABLE, redis_down_handler),
     RedisClusterException: redis_cluster_exception_handler,
+    **dict.fromkeys(DATABASE_UNAVAILABLE, database_down_handler),
+    OSError: os_error_handler,
+    InterfaceError: interface_error_handler,
+    InternalClientError: internal_client_error_handler,
     Exception: internal_error_handler,
 }
 

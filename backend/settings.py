@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from db.urls import is_sqlite, sqlite_path
+from db.urls import is_sqlite, postgres_hosts, sqlite_path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +55,12 @@ def _check_url(name: str, url: str, schemes: tuple[str, ...]) -> str:
     parts = urlsplit(url)
     if parts.scheme not in schemes:
         raise SettingsError(f"{name} must start with one of {', '.join(s + '://' for s in schemes)}; got {url!r}")
+    if parts.scheme in ("postgresql", "postgres"):
+        try:
+            postgres_hosts(url)
+        except ValueError as exc:
+            raise SettingsError(f"{name} has an invalid host list ({exc}): {url!r}") from None
+        return url
     if parts.scheme not in ("sqlite",) and not parts.hostname:
         raise SettingsError(f"{name} has no host: {url!r}")
     try:

@@ -9,13 +9,21 @@ backend.launcher.serve --workers N` (the launcher `just serve` runs). Then:
 2. `--watchers` live-map sockets watch the stadium for the whole sale;
 3. the sale opens: the app draws the early arrivals' places; every fan asks for its number (GET /queue/me);
 4. admission follows free capacity (`--capacity` active shoppers): each fan whose number is served holds
-   `--seats-per-fan` best-available seats, checks out, pays through the stand-in (as Stripe.js does) and waits for
-   the webhook to make its order paid, which frees its place for the next fan; for `--shop-seconds`;
+   `--seats-per-fan` best-available seats, checks out, pays through the stand-in (as Stripe.js does) and tells
+   the app (POST /orders/{id}/settle, as the web app does), polling the order until paid if settle did not answer
+   paid; the sale frees its place for the next fan; for `--shop-seconds`;
 5. the bench reports admissions/s, holds/s, p50/p99 per endpoint and tickets sold, and checks in the database that
    tickets == paid seats, no seat was sold twice, the payment ledger verifies and every paid order has tickets.
 Fans run in `--clients` processes (a raw HTTP/1.1 client, bench/raw_http.py), watchers in `--watcher-clients`.
 Run: `.venv/bin/python bench/flash_sale.py [--processes 2] [--fans 20000] [--watchers 5000] [--shop-seconds 60]`.
 Exits non-zero when a check fails. Writes the "Flash sale" section of docs/performance.md.
+
+`--stadium` (issue 22): the demo stadium's 52,800 seats (a new show on its venue, `Olympiastadion`) sold out
+through the waiting room to `--fans` (default 100,000) fans who joined before the opening; the fans shop until no
+block of `--seats-per-fan` seats is left and every purchase in flight has ended, or `--max-seconds`. It publishes
+the time to sell out, paid orders/s over time, p50/p99 of every fan-facing call, payment → paid, and the end checks
+(the "Stadium sell-out" section). `--seats N` sells a venue of N seats in the stadium's shape instead (rows of 44
+seats in up to 24 blocks), so it can be run smaller: e.g. `--stadium --fans 10000 --seats 2640`.
 """
 
 from __future__ import annotations
@@ -28,24 +36,39 @@ import os
 import statistics
 import sys
 import time
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loadgen import cpu_seconds
 from bench.report import bench_environment, bind_database, percentile, publish
+from bench.sale import (
+    PAYMENT_TO_PAID,
+    Calls,
+    Checks,
+    Pool,
+    Shop,
+    app_processes,
+    call_rows,
+    database_label,
+    end_checks,
+    merged,
+    pay,
+    seed_fans,
+    start_redis,
+)
 
 STADIUM_SECTIONS = (("Floor", 12000), ("Lower", 8000), ("Upper", 5000))
 HOLD_RETRIES = 20  # a fan admitted a moment ago may still be refused (queue_required) by a process that lags
 RETRY_PAUSE_S = 0.25
-SEED_BATCH = 1_000  # profiles per INSERT (SQLite allows ~32,000 bound values per statement)
 PAID_TIMEOUT_S = 60.0
 PAID_POLL_S = 1.0  # how often a fan who paid asks for its order, as the web app does
+STADIUM_SEATS = 52_800  # the demo stadium (db/demo_data.py): 24 blocks of 50 rows of 44
+STADIUM_VENUE = "Olympiastadion"
+SEATS_PER_ROW = 44
+MAX_BLOCKS = 24
 DRAIN_TIMEOUT_S = 60.0  # after the shopping time, how long in-flight purchases may take to finish
 
 
@@ -54,17 +77,18 @@ DRAIN_TIMEOUT_S = 60.0  # after the shopping time, how long in-flight purchases 
 
 @dataclass
 class FanReport:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # endpoint -> ms
-    statuses: Counter = field(default_factory=Counter)  # "endpoint status" -> count
+    calls: Calls = field(default_factory=Calls)
     joined_early: int = 0
     holds: int = 0
     paid_orders: int = 0
     paid_seats: int = 0
+    paid_by_settle: int = 0
     sold_out: int = 0
     unpaid_when_left: int = 0  # paid at the stand-in, order not yet paid when the fan stopped waiting
     admitted: int = 0
     serving: list[tuple[float, int]] = field(default_factory=list)  # (time, serving) as the broadcast said
     hold_times: list[float] = field(default_factory=list)
+    paid_times: list[float] = field(default_factory=list)  # when each order was seen paid (epoch s)
     problems: list[str] = field(default_factory=list)
 
 
@@ -79,43 +103,22 @@ class SaleSpec:
     seats_per_fan: int
     concurrency: int
     publishable_key: str
-
-
-class _Pool:
-    """Keep-alive connections to one host, handed out one request at a time."""
-
-    def __init__(self, host: str, port: int, size: int) -> None:
-        from bench.raw_http import Connection
-
-        self.free: asyncio.Queue = asyncio.Queue()
-        for _ in range(size):
-            self.free.put_nowait(Connection(host, port))
-
-    async def request(self, method: str, path: str, **kwargs):
-        connection = await self.free.get()
-        try:
-            return await connection.request(method, path, **kwargs)
-        except BaseException:
-            connection.close()
-            raise
-        finally:
-            self.free.put_nowait(connection)
+    until_sold_out: bool = False  # the stadium: shop until no block is left (or shop_until)
 
 
 async def _fan_process(spec: SaleSpec, fans: list[tuple[int, str]], report: FanReport) -> None:
     from bench.live_map import ClientReport, RawWatcher
 
-    app = _Pool(spec.host, spec.port, spec.concurrency)
-    stripe = _Pool(spec.host, spec.standin_port, spec.concurrency)
+    shop_at = Shop(app=Pool(spec.host, spec.port, spec.concurrency),
+                   stripe=Pool(spec.host, spec.standin_port, spec.concurrency), show_id=spec.show_id,
+                   publishable_key=spec.publishable_key, poll_s=PAID_POLL_S, paid_timeout_s=PAID_TIMEOUT_S)
+    app = shop_at.app
     gate = asyncio.Semaphore(spec.concurrency)
     base = f"/api/v1/shows/{spec.show_id}"
+    sold_out = asyncio.Event()
 
-    async def call(name: str, method: str, path: str, pool: _Pool = app, **kwargs):
-        started = time.perf_counter()
-        answer = await pool.request(method, path, **kwargs)
-        report.latencies[name].append((time.perf_counter() - started) * 1000)
-        report.statuses[f"{name} {answer.status}"] += 1
-        return answer
+    async def call(name: str, method: str, path: str, **kwargs):
+        return await report.calls.call(app, name, method, path, **kwargs)
 
     # 1. Everyone joins before the opening.
     async def join(cookie: str) -> None:
@@ -177,6 +180,7 @@ async def _fan_process(spec: SaleSpec, fans: list[tuple[int, str]], report: FanR
             error = answer.json() if answer.body else {}
             if error.get("error") == "seats_unavailable" and not error.get("seat_ids"):
                 report.sold_out += 1  # no `count` seats together are left
+                sold_out.set()
                 return
             if answer.status not in (403, 409):
                 report.problems.append(f"hold answered {answer.status} {answer.body[:200]!r}")
@@ -189,45 +193,38 @@ async def _fan_process(spec: SaleSpec, fans: list[tuple[int, str]], report: FanR
             return
         report.holds += 1
         report.hold_times.append(time.time())
-        answer = await call("POST /checkout", "POST", f"{base}/checkout", cookie=cookie,
-                            body=json.dumps({"hold_id": hold["hold_id"]}).encode())
-        if answer.status != 201:
-            report.problems.append(f"checkout answered {answer.status} {answer.body[:200]!r}")
+        try:
+            bought = await pay(shop_at, report.calls, cookie, hold["hold_id"])
+        except Exception as exc:  # counted: the run fails
+            report.problems.append(f"purchase failed: {type(exc).__name__}: {exc}")
             return
-        order = answer.json()
-        secret = order["payment"]["client_secret"]
-        form = urlencode({"key": spec.publishable_key, "client_secret": secret, "payment_method": "pm_card_visa"})
-        answer = await call("stand-in confirm", "POST", f"/v1/payment_intents/{secret.split('_secret_')[0]}/confirm",
-                            pool=stripe, body=form.encode(), content_type="application/x-www-form-urlencoded")
-        if answer.status != 200 or answer.json().get("status") != "succeeded":
-            report.problems.append(f"payment answered {answer.status} {answer.body[:200]!r}")
-            return
-        started = time.perf_counter()
-        deadline = time.monotonic() + PAID_TIMEOUT_S
-        while time.monotonic() < deadline:
-            answer = await call("GET /orders/{id}", "GET", f"/api/v1/orders/{order['order_id']}", cookie=cookie)
-            if answer.status == 200 and answer.json()["status"] == "paid":
-                report.latencies["payment → order paid (webhook)"].append((time.perf_counter() - started) * 1000)
-                report.paid_orders += 1
-                report.paid_seats += len(answer.json()["tickets"])
-                return
-            await asyncio.sleep(PAID_POLL_S)
-        report.unpaid_when_left += 1  # its webhook is still queued at the stand-in; the end checks still hold
+        if bought.paid:
+            report.paid_orders += 1
+            report.paid_seats += bought.seats
+            report.paid_by_settle += bought.by_settle
+            report.paid_times.append(time.time())
+        elif bought.problem and "not paid" in bought.problem:
+            report.unpaid_when_left += 1  # its webhook may still come; the end checks still hold
+        else:
+            report.problems.append(bought.problem or "not paid")
 
     line = sorted(numbers.items(), key=lambda item: item[1])
     shoppers: set[asyncio.Task] = set()
     next_fan = 0
-    while time.time() < spec.shop_until and next_fan < len(line):
-        while next_fan < len(line) and line[next_fan][1] <= serving:
+    while time.time() < spec.shop_until and next_fan < len(line) and not sold_out.is_set():
+        while next_fan < len(line) and line[next_fan][1] <= serving and not sold_out.is_set():
             task = asyncio.create_task(shop(line[next_fan][0]))
             shoppers.add(task)
             task.add_done_callback(shoppers.discard)
             next_fan += 1
         served.clear()
         try:
-            await asyncio.wait_for(served.wait(), max(0.01, spec.shop_until - time.time()))
+            # Woken by the next admission, or (the stadium) every second to see whether it sold out meanwhile.
+            await asyncio.wait_for(served.wait(), max(0.01, min(1.0 if spec.until_sold_out else float("inf"),
+                                                                spec.shop_until - time.time())))
         except TimeoutError:
-            break
+            if not spec.until_sold_out:
+                break
     if shoppers:
         await asyncio.wait(shoppers, timeout=DRAIN_TIMEOUT_S)
     transport.close()
@@ -239,43 +236,11 @@ def _fans_main(spec: SaleSpec, fans: list[tuple[int, str]], conn) -> None:  # a 
         asyncio.run(_fan_process(spec, fans, report))
     except Exception as exc:  # reported to the parent, which fails the run
         report.problems.append(f"fan process failed: {type(exc).__name__}: {exc}")
-    report.latencies = dict(report.latencies)  # type: ignore[assignment]  # picklable
+    report.calls.plain()
     conn.send(report)
 
 
 # ---------------------------------------------------------------- the run
-
-
-@dataclass
-class Checks:
-    tickets: int
-    paid_seats: int
-    seats_sold_twice: int
-    paid_orders: int
-    paid_orders_without_tickets: int
-    ledger_entries: int
-    ledger_ok: bool
-    ledger_problem: str | None
-
-    @property
-    def passed(self) -> bool:
-        return (self.tickets == self.paid_seats and self.seats_sold_twice == 0
-                and self.paid_orders_without_tickets == 0 and self.ledger_ok)
-
-
-async def _checks(show_id: int) -> Checks:
-    from backend.payments.ledger import verify_chain
-    from db.tables import Order, OrderItem, Ticket
-
-    tickets = await Ticket.count().where(Ticket.show == show_id)
-    paid_seats = await OrderItem.count().where((OrderItem.order.show == show_id)
-                                               & (OrderItem.order.status == "paid"))
-    twice = await Ticket.raw("SELECT seat FROM ticket WHERE show = {} GROUP BY seat HAVING COUNT(*) > 1", show_id)
-    paid_orders = await Order.count().where((Order.show == show_id) & (Order.status == "paid"))
-    bare = await Order.raw('SELECT id FROM orders WHERE show = {} AND status = {} AND id NOT IN '
-                           '(SELECT "order" FROM ticket WHERE show = {})', show_id, "paid", show_id)
-    ledger = await verify_chain()
-    return Checks(tickets, paid_seats, len(twice), paid_orders, len(bare), ledger.entries, ledger.ok, ledger.problem)
 
 
 async def _hot_show_read(redis_url: str, redis_pid: int, taken: int, calls: int = 500) -> tuple[float, float]:
@@ -308,38 +273,38 @@ def _argon2_ms() -> float:
     return (time.process_time() - started) / 5 * 1000
 
 
-def _start_redis(kind: str, var_dir: Path, cleanup: list) -> tuple[dict[str, str], Any, str, list[int]]:
-    """(the app's environment, a client for the bench's own writes, a label, the Redis processes' pids)."""
-    from redis.asyncio import Redis
-    from redis.asyncio.cluster import ClusterNode, RedisCluster
+async def _stadium_show(seats: int, opens_in: float) -> tuple[int, int]:
+    """A new show with a waiting room, opening in `opens_in` s: on the demo stadium's venue for its 52,800 seats,
+    else on a venue of `seats` seats in the stadium's shape (rows of 44, in up to 24 blocks). (show id, seats)."""
+    from backend.timeutil import utcnow
+    from db.tables import Seat, Show, Venue
+    from tests.support.data import create_show
 
-    from backend.launcher.processes import stop
-
-    if kind == "cluster":
-        try:
-            from tests.support.cluster import ValkeyCluster  # type: ignore[import-not-found]
-        except ImportError:
-            raise SystemExit("--redis cluster needs tests/support/cluster.py (Redis Cluster support) on this "
-                             "branch; run with --redis single until it has landed") from None
-        cluster = ValkeyCluster(var_dir / "cluster").start()
-        cleanup.append(cluster.stop)
-        nodes = [ClusterNode(*address.split(":")) for address in cluster.startup_nodes.split(",")]
-        return ({"REDIS_CLUSTER_NODES": cluster.startup_nodes}, RedisCluster(startup_nodes=nodes),
-                f"a Valkey Cluster of {len(cluster.nodes)} nodes (3 masters + 3 replicas)",
-                [node.process.pid for node in cluster.nodes if node.process is not None])
-    from backend.launcher.embedded_valkey import start_valkey
-
-    valkey, url = start_valkey(var_dir / "valkey")
-    cleanup.append(lambda: stop(valkey))
-    return ({"REDIS_URL": url}, Redis.from_url(url.replace("valkey://", "redis://", 1)), "one embedded Valkey",
-            [valkey.pid])
+    if seats == STADIUM_SEATS:
+        venue = await Venue.select(Venue.id).where(Venue.name == STADIUM_VENUE).first()
+        assert venue is not None, f"the demo data has no {STADIUM_VENUE}"
+        total = await Seat.count().where(Seat.venue == venue["id"])
+        now = utcnow()
+        show_id = (await Show.insert(Show(
+            title="Stadium Sell-out", description="bench/flash_sale.py --stadium", venue=venue["id"],
+            starts_at=now + timedelta(days=30), sale_opens_at=now + timedelta(seconds=opens_in), currency="EUR",
+            queue_enabled=True, seats_total=total, search_text="Stadium Sell-out Olympiastadion Berlin",
+        )).returning(Show.id))[0]["id"]
+        return show_id, total
+    rows = max(1, seats // SEATS_PER_ROW)
+    blocks = max(b for b in range(1, MAX_BLOCKS + 1) if rows % b == 0)
+    show = await create_show(rows=rows // blocks, seats_per_row=SEATS_PER_ROW,
+                             sections=tuple((f"Block {b + 1}", 9000 - 200 * b) for b in range(blocks)),
+                             queue_enabled=True, sale_opens_in=timedelta(seconds=opens_in), title="Stadium Sell-out")
+    return show.id, len(show.seat_ids)
 
 
 async def _run(args: argparse.Namespace) -> tuple[str, bool]:
     from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY
     from bench.live_map import _client_main
+    from bench.sale import standin_processes
     from db.manage import migrate
-    from tests.realtime.fans import SESSION_COOKIE, signed_in
+    from tests.realtime.fans import SESSION_COOKIE
     from tests.support.data import create_show
     from tests.support.servers import ServerProcess
 
@@ -348,32 +313,32 @@ async def _run(args: argparse.Namespace) -> tuple[str, bool]:
     context = multiprocessing.get_context("spawn")
     try:
         await migrate()
-        redis_env, redis, redis_label, redis_pids = _start_redis(args.redis, var_dir, cleanup)
+        redis_env, redis, redis_label, redis_pids = start_redis(args.redis, var_dir, cleanup)
         server = ServerProcess(var_dir=var_dir, name="flash-sale", workers=args.processes, env={
             **redis_env, "QUEUE_ACTIVE_SHOPPERS": str(args.capacity), "HOLD_TTL_SECONDS": "120",
             "ADMISSION_TTL_SECONDS": "120"}).start()
         cleanup.append(server.stop)
         started = time.monotonic()
         try:
-            # What a sign-in leaves behind, written straight (the tests' helper, which checks one through
-            # GET /auth/me): registering 20,000 fans through the API would cost 20,000 argon2 hashes.
-            fans = [fan for start in range(0, args.fans, SEED_BATCH)
-                    for fan in await signed_in(redis, min(SEED_BATCH, args.fans - start), server.url)]
+            fans = await seed_fans(redis, args.fans, server.url)
         finally:
             await redis.aclose()
         seed_s = time.monotonic() - started
         seed_hash_ms = _argon2_ms()
         assert server.process is not None
         opens_in = args.opens_in if args.opens_in is not None else 15 + args.fans / 400
-        show = await create_show(rows=args.rows, seats_per_row=args.seats_per_row, sections=STADIUM_SECTIONS,
-                                 queue_enabled=True, sale_opens_in=timedelta(seconds=opens_in),
-                                 title="Flash Sale Stadium")
+        if args.stadium:
+            show_id, seats = await _stadium_show(args.seats, opens_in)
+        else:
+            show = await create_show(rows=args.rows, seats_per_row=args.seats_per_row, sections=STADIUM_SECTIONS,
+                                     queue_enabled=True, sale_opens_in=timedelta(seconds=opens_in),
+                                     title="Flash Sale Stadium")
+            show_id, seats = show.id, len(show.seat_ids)
         opens_at = time.time() + opens_in
-        seats = len(show.seat_ids)
 
         # The watchers, connected before the first fan joins and watching until the end.
         watcher_pipes = []
-        urls = [f"{server.url}/api/v1/shows/{show.id}/live"] * args.watchers
+        urls = [f"{server.url}/api/v1/shows/{show_id}/live"] * args.watchers
         for c in range(args.watcher_clients if args.watchers else 0):
             parent, child = context.Pipe()
             context.Process(target=_client_main, args=(urls[c::args.watcher_clients], False, True, child, None),
@@ -385,61 +350,46 @@ async def _run(args: argparse.Namespace) -> tuple[str, bool]:
         if time.time() > opens_at - 5:
             raise SystemExit(f"setting up took past the opening; give --opens-in more than {opens_in:g} s")
 
-        spec = SaleSpec(host="127.0.0.1", port=server.port, standin_port=server.standin_port, show_id=show.id,
-                        opens_at=opens_at, shop_until=opens_at + args.shop_seconds,
+        spec = SaleSpec(host="127.0.0.1", port=server.port, standin_port=server.standin_port, show_id=show_id,
+                        opens_at=opens_at,
+                        shop_until=opens_at + (args.max_seconds if args.stadium else args.shop_seconds),
                         seats_per_fan=args.seats_per_fan, concurrency=args.concurrency,
-                        publishable_key=STANDIN_PUBLISHABLE_KEY)
+                        publishable_key=STANDIN_PUBLISHABLE_KEY, until_sold_out=args.stadium)
         cookies = [(fan.profile_id, f"{SESSION_COOKIE}={fan.session_id}") for fan in fans]
         fan_pipes = []
         for c in range(args.clients):
             parent, child = context.Pipe()
             context.Process(target=_fans_main, args=(spec, cookies[c::args.clients], child), daemon=True).start()
             fan_pipes.append(parent)
-        pids = [int(pid) for pid in _children(server.process.pid)]
-        cpu_before = [sum(cpu_seconds(pid) for pid in group) for group in (pids, redis_pids)]
+        groups = (app_processes(server.process.pid), redis_pids, standin_processes(server.process.pid))
+        cpu_before = [sum(cpu_seconds(pid) for pid in group) for group in groups]
         reports: list[FanReport] = [await loop.run_in_executor(None, pipe.recv) for pipe in fan_pipes]
         cpu = [sum(cpu_seconds(pid) for pid in group) - before
-               for group, before in zip((pids, redis_pids), cpu_before, strict=True)]
+               for group, before in zip(groups, cpu_before, strict=True)]
         ended = time.time()
+        load = os.getloadavg()
         await asyncio.sleep(2.0)  # webhooks still in flight for orders whose fans gave up waiting
         for pipe in watcher_pipes:
             pipe.send("stop")
         watched = [await loop.run_in_executor(None, pipe.recv) for pipe in watcher_pipes]
-        checks = await _checks(show.id)
-        load = os.getloadavg()
+        checks = await end_checks(show_id)
         probe = (await _hot_show_read(redis_env["REDIS_URL"], redis_pids[0], args.probe_taken)
-                 if "REDIS_URL" in redis_env else None)
+                 if "REDIS_URL" in redis_env and not args.stadium else None)
     finally:
         for step in reversed(cleanup):
             step()
+    passed = checks.passed and not any(r.problems for r in reports)
+    if args.stadium:
+        return _stadium_report(args, seats, seed_s, opens_at, ended, reports, checks, cpu, load), passed
     return _report(args, redis_label, seats, seed_s, opens_at, ended, reports, watched, checks, cpu,
-                   load, probe, seed_hash_ms), checks.passed and not any(r.problems for r in reports)
-
-
-def _children(pid: int) -> list[str]:
-    """The app processes under the launcher: uvicorn's supervisor and its workers, not the Stripe stand-in."""
-    import subprocess
-
-    found, frontier = [], [str(pid)]
-    while frontier:
-        kids = subprocess.run(["pgrep", "-P", ",".join(frontier)], capture_output=True, text=True).stdout.split()
-        kids = [kid for kid in kids
-                if "stripe_standin" not in Path(f"/proc/{kid}/cmdline").read_text(errors="replace")]
-        found += kids
-        frontier = kids
-    return found
-
+                   load, probe, seed_hash_ms), passed
 
 
 def _report(args: argparse.Namespace, redis_label: str, seats: int, seed_s: float, opens_at: float, ended: float,
             reports: list[FanReport], watched: list, checks: Checks, cpu: list[float],
             load: tuple[float, float, float], probe: tuple[float, float] | None, hash_ms: float) -> str:
-    latencies: dict[str, list[float]] = defaultdict(list)
-    statuses: Counter = Counter()
-    for report in reports:
-        for name, values in report.latencies.items():
-            latencies[name] += values
-        statuses.update(report.statuses)
+    calls = merged([report.calls for report in reports])
+    statuses = calls.statuses
     serving = sorted(point for report in reports for point in report.serving)
     admissions_s = ((serving[-1][1] - serving[0][1]) / (serving[-1][0] - serving[0][0])
                     if len(serving) > 1 and serving[-1][0] > serving[0][0] else float("nan"))
@@ -454,15 +404,14 @@ def _report(args: argparse.Namespace, redis_label: str, seats: int, seed_s: floa
         "## Flash sale",
         "",
         f"`bench/flash_sale.py`: {args.processes} app process(es) (`python -m backend.launcher.serve --workers "
-        f"{args.processes}`), {redis_label}, {_database_label()}, the Stripe stand-in with webhooks on; a stadium of "
+        f"{args.processes}`), {redis_label}, {database_label()}, the Stripe stand-in with webhooks on; a stadium of "
         f"{seats:,} seats with a waiting room letting {args.capacity} shoppers in at a time. {args.fans:,} signed-in "
         f"fans (profile rows and sessions written straight in {seed_s:.1f} s) join before the opening, {args.watchers:,} live-map "
         f"sockets watch; at the opening every fan asks for its drawn number, and for {args.shop_seconds:g} s each "
         f"served fan holds {args.seats_per_fan} best-available seats, checks out, pays through the stand-in and "
-        f"waits for the webhook to make the order paid. Fans in {args.clients} processes (raw HTTP/1.1 keep-alive, "
-        f"{args.concurrency} connections each), watchers in {args.watcher_clients}; everything on this machine. The "
-        "stand-in delivers webhooks one at a time, so here paid orders/s is at most 1 / (the app's time to answer "
-        "a webhook), whatever the app's capacity.",
+        f"tells the app, as the web app does (POST /orders/{{id}}/settle). Fans in {args.clients} processes "
+        f"(raw HTTP/1.1 keep-alive, {args.concurrency} connections each), watchers in {args.watcher_clients}; "
+        "everything on this machine.",
         "",
         "| figure | value |",
         "|---|---:|",
@@ -481,22 +430,11 @@ def _report(args: argparse.Namespace, redis_label: str, seats: int, seed_s: floa
         f"| live-map messages received by the watchers / protocol problems | {watcher_messages:,} / "
         f"{len(watcher_problems)} |",
         "",
-        "| endpoint | requests | p50 ms | p99 ms | answers |",
-        "|---|---:|---:|---:|---|",
     ]
-    for name, values in latencies.items():
-        answers = ", ".join(f"{key.rsplit(' ', 1)[1]}: {count:,}" for key, count in sorted(statuses.items())
-                            if key.rsplit(" ", 1)[0] == name)
-        lines.append(f"| {name} | {len(values):,} | {statistics.median(values):.1f} | {percentile(values, 99):.1f} "
-                     f"| {answers} |")
-    verdict = "passed" if checks.passed and not problems else "FAILED"
+    lines += call_rows(calls, skip=())
     lines += [
         "",
-        f"End checks ({verdict}): tickets {checks.tickets:,} == paid seats {checks.paid_seats:,}; seats sold twice: "
-        f"{checks.seats_sold_twice}; paid orders without tickets: {checks.paid_orders_without_tickets} of "
-        f"{checks.paid_orders:,}; payment ledger: {checks.ledger_entries:,} entries, "
-        + ("verifies." if checks.ledger_ok else f"BROKEN ({checks.ledger_problem}).")
-        + (f" Problems seen by the fans: {len(problems)} (first: {problems[0]})." if problems else ""),
+        checks.sentence(problems),
         "",
         f"Load average when the run ended: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min).",
     ]
@@ -509,17 +447,78 @@ def _report(args: argparse.Namespace, redis_label: str, seats: int, seed_s: floa
     return "\n".join(lines)
 
 
-def _database_label() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    return "PostgreSQL" if url.startswith("postgres") else "SQLite"
+FAN_FACING = ("POST /queue", "GET /queue/me", "POST /holds", "POST /checkout", "POST /orders/{id}/settle",
+              "GET /orders/{id}")
+
+
+def _stadium_report(args: argparse.Namespace, seats: int, seed_s: float, opens_at: float, ended: float,
+                    reports: list[FanReport], checks: Checks, cpu: list[float],
+                    load: tuple[float, float, float]) -> str:
+    calls = merged([report.calls for report in reports])
+    paid = sorted(t for report in reports for t in report.paid_times)
+    problems = [p for report in reports for p in report.problems]
+    sold_out = checks.tickets == seats
+    span = (paid[-1] if paid else ended) - opens_at
+    to_paid = calls.latencies.get(PAYMENT_TO_PAID, [])
+    serving = sorted(point for report in reports for point in report.serving)
+    worst = max((percentile(calls.latencies[name], 99) for name in FAN_FACING if calls.latencies.get(name)),
+                default=float("nan"))
+    minutes = f"{span / 60:.1f} min" if sold_out else f"not sold out in {span / 60:.1f} min"
+    scale = ("the demo stadium" if seats == STADIUM_SEATS else
+             f"a venue of {seats:,} seats in the demo stadium's shape (rows of {SEATS_PER_ROW})")
+    lines = [
+        "## Stadium sell-out",
+        "",
+        f"`bench/flash_sale.py --stadium --fans {args.fans} --seats {args.seats}`: {scale} on sale through its "
+        f"waiting room (capacity {args.capacity} shoppers at a time) to {args.fans:,} signed-in fans (profile rows "
+        f"and sessions written straight in {seed_s:.0f} s) who joined before the opening; {args.processes} app "
+        f"processes (`python -m backend.launcher.serve`), {database_label()}, one embedded Valkey, the Stripe "
+        "stand-in with webhooks on. At the opening every fan asks for its drawn number; each fan the broadcast "
+        f"serves holds {args.seats_per_fan} best-available seats, checks out, pays at the stand-in as Stripe.js "
+        "does and tells the app (POST /orders/{id}/settle, as the web app does), until no block is left. Fans in "
+        f"{args.clients} processes (raw HTTP/1.1 keep-alive, {args.concurrency} connections each); everything on "
+        "this machine.",
+        "",
+        "| figure | value |",
+        "|---|---:|",
+        f"| **time to sell out** (opening → last order paid) | **{minutes}** ({checks.tickets:,} of {seats:,} "
+        "seats ticketed) |",
+        f"| paid orders / mean paid orders/s | {len(paid):,} / {len(paid) / span if span > 0 else 0:.1f} |",
+        f"| **payment → paid** p50 / p99 | **{statistics.median(to_paid) if to_paid else float('nan'):.0f} / "
+        f"{percentile(to_paid, 99):.0f} ms** |",
+        f"| orders the settle call answered paid | {sum(r.paid_by_settle for r in reports):,} of {len(paid):,} |",
+        f"| slowest fan-facing call's p99 | {worst:.0f} ms |",
+        f"| fans who joined before the opening / admitted / turned away sold out | "
+        f"{sum(r.joined_early for r in reports):,} / {sum(r.admitted for r in reports):,} / "
+        f"{sum(r.sold_out for r in reports):,} |",
+        f"| last `serving` the broadcast announced | {serving[-1][1] if serving else 0:,} |",
+        f"| app CPU (all processes) / Valkey CPU / stand-in CPU, from the first join on | {cpu[0]:.0f} s / "
+        f"{cpu[1]:.0f} s / {cpu[2]:.0f} s |",
+        f"| app CPU per paid order (joins, draws and polls included) | "
+        f"{cpu[0] / len(paid) * 1000 if paid else float('nan'):.0f} ms |",
+        "",
+        "Paid orders/s over time (from the opening):",
+        "",
+        "| from s | to s | paid orders/s |",
+        "|---:|---:|---:|",
+    ]
+    step = max(10.0, round(span / 10, -1)) if span > 0 else 10.0
+    edge = 0.0
+    while edge < span:
+        count = sum(1 for t in paid if edge <= t - opens_at < edge + step)
+        lines.append(f"| {edge:.0f} | {min(edge + step, span):.0f} | {count / min(step, span - edge):.1f} |")
+        edge += step
+    lines += ["", *call_rows(calls), "", checks.sentence(problems), "",
+              f"Load average when the run ended: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min)."]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--processes", type=int, default=2, help="app worker processes")
     parser.add_argument("--redis", choices=("single", "cluster"), default="single")
-    parser.add_argument("--fans", type=int, default=20_000)
-    parser.add_argument("--watchers", type=int, default=5_000)
+    parser.add_argument("--fans", type=int, default=None, help="default 20,000 (100,000 with --stadium)")
+    parser.add_argument("--watchers", type=int, default=None, help="default 5,000 (0 with --stadium)")
     parser.add_argument("--capacity", type=int, default=100, help="QUEUE_ACTIVE_SHOPPERS: shoppers in at once")
     parser.add_argument("--seats-per-fan", type=int, default=2)
     parser.add_argument("--shop-seconds", type=float, default=60.0)
@@ -532,12 +531,25 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="connections per fan client process")
     parser.add_argument("--probe-taken", type=int, default=26_400,
                         help="held seats of the synthetic hot stadium whose best-available holds are timed after the sale")
+    parser.add_argument("--stadium", action="store_true",
+                        help="issue 22: sell the demo stadium out through its waiting room (defaults: 100,000 fans, "
+                             "no watchers)")
+    parser.add_argument("--seats", type=int, default=STADIUM_SEATS,
+                        help="with --stadium: seats on sale (52,800: the demo stadium itself; fewer: a venue of "
+                             "its shape)")
+    parser.add_argument("--max-seconds", type=float, default=1800.0,
+                        help="with --stadium: give up shopping this long after the opening")
     parser.add_argument("--no-publish", action="store_true", help="print only; leave docs/performance.md alone")
     args = parser.parse_args()
+    if args.stadium:
+        args.fans = args.fans if args.fans is not None else 100_000
+        args.watchers = args.watchers if args.watchers is not None else 0
+    args.fans = args.fans if args.fans is not None else 20_000
+    args.watchers = args.watchers if args.watchers is not None else 5_000
     with bench_environment():  # with DATABASE_URL=postgresql://..., a database of the bench's own there
         bind_database()
         body, passed = asyncio.run(_run(args))
-    publish("flash-sale", body, dry_run=args.no_publish)
+    publish("flash-sale-stadium" if args.stadium else "flash-sale", body, dry_run=args.no_publish)
     sys.exit(0 if passed else 1)
 
 

@@ -29,6 +29,7 @@ import sys
 import time
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -170,7 +171,8 @@ def _pin(pid: int, cpus: set[int] | None) -> None:
         os.sched_setaffinity(pid, cpus)
 
 
-def _client_main(urls: list[str], deflate: bool, chained: bool, conn, cpus: set[int] | None) -> None:  # a child
+def _client_main(urls: list[str], deflate: bool, chained: bool, conn, cpus: set[int] | None,
+                 storm: bool = False) -> None:  # a child
     _pin(0, cpus)
 
     async def run() -> ClientReport:
@@ -192,6 +194,14 @@ def _client_main(urls: list[str], deflate: bool, chained: bool, conn, cpus: set[
 
         await asyncio.gather(*(connect(url) for url in urls))
         conn.send("ready")
+        if storm:
+            assert await loop.run_in_executor(None, conn.recv) == "storm"
+            # Every socket drops its connection at once and comes back (a proxy or network blip, a failover).
+            started = time.time()
+            for transport in transports:
+                transport.close()
+            await asyncio.gather(*(connect(url) for url in urls))
+            conn.send((started, time.time()))
         await loop.run_in_executor(None, conn.recv)  # "stop"
         for transport in transports:
             transport.close()
@@ -231,6 +241,8 @@ class RunResult:
     missing: int
     problems: list[str]
     load: float  # the 1-minute load average when the run ended
+    storm: tuple[float, float] | None = None  # when the reconnect storm began and when its last socket was back
+    storm_latencies_ms: list[float] = field(default_factory=list)  # holds committed during the storm
 
 
 async def _build_seat_state(redis_url: str, show_id: int) -> None:
@@ -273,15 +285,18 @@ async def _hold_stream(redis_url: str, show_id: int, seats: list[str], rate: flo
 
 async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int, seats: list[str], watchers: int,
                    clients: int, rate: float, seconds: float, first_profile: int, deflate: bool,
-                   chained: bool = True, client_cpus: set[int] | None = None) -> RunResult:
-    """servers: (base url, uvicorn pid). Connect the watchers, stream holds, collect what every socket saw."""
+                   chained: bool = True, client_cpus: set[int] | None = None,
+                   storm_after_s: float | None = None) -> RunResult:
+    """servers: (base url, uvicorn pid). Connect the watchers, stream holds, collect what every socket saw. With
+    `storm_after_s`, every watcher drops its connection that long into the stream and reconnects at once."""
     urls = [f"{servers[i % len(servers)][0]}/api/v1/shows/{show_id}/live" for i in range(watchers)]
     rss_before = [_rss_bytes(pid) for _, pid in servers]
     context = multiprocessing.get_context("spawn")
     pipes, procs = [], []
     for c in range(clients):
         parent, child = context.Pipe()
-        proc = context.Process(target=_client_main, args=(urls[c::clients], deflate, chained, child, client_cpus), daemon=True)
+        proc = context.Process(target=_client_main, args=(urls[c::clients], deflate, chained, child, client_cpus,
+                                                          storm_after_s is not None), daemon=True)
         proc.start()
         pipes.append(parent)
         procs.append(proc)
@@ -298,7 +313,15 @@ async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int,
     idle_rate = [(cpu_seconds(pid) - before) / IDLE_S for (_, pid), before in zip(servers, idle_before, strict=True)]
     cpu_before = [cpu_seconds(pid) for _, pid in servers]
     started = time.monotonic()
-    committed = await _hold_stream(redis_url, show_id, seats, rate, seconds, first_profile)
+    stream = asyncio.create_task(_hold_stream(redis_url, show_id, seats, rate, seconds, first_profile))
+    storm = None
+    if storm_after_s is not None:
+        await asyncio.sleep(storm_after_s)
+        for pipe in pipes:
+            pipe.send("storm")
+        windows = [await loop.run_in_executor(None, pipe.recv) for pipe in pipes]
+        storm = (min(begun for begun, _ in windows), max(back for _, back in windows))
+    committed = await stream
     await asyncio.sleep(3.0)  # the last holds' diffs (a flush to 10,000 sockets takes a third of a second)
     elapsed = time.monotonic() - started
     cpu = [cpu_seconds(pid) - before for (_, pid), before in zip(servers, cpu_before, strict=True)]
@@ -310,7 +333,7 @@ async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int,
     for pipe, proc in zip(pipes, procs, strict=True):
         connected, seen, counts, trouble = await loop.run_in_executor(None, pipe.recv)
         proc.join(30)
-        assert connected == len(urls[pipes.index(pipe)::clients])
+        assert connected == len(urls[pipes.index(pipe)::clients]) * (2 if storm else 1)
         for seat, at in seen.items():
             received_at[seat] = max(at, received_at.get(seat, 0.0))
         messages.update(counts)
@@ -324,8 +347,11 @@ async def _measure(servers: list[tuple[str, int]], redis_url: str, show_id: int,
         per_process.append((sent / elapsed, cpu_s / sent * 1e6 if sent else float("nan"),
                             (rss_after[i] - rss_before[i]) / sockets / 1024,
                             net_s / sent * 1e6 if sent else float("nan")))
+    storm_latencies = [] if storm is None else [
+        (received_at[seat] - at) * 1000 for seat, at in committed.items()
+        if seat in received_at and storm[0] <= at <= storm[1]]
     return RunResult(latencies, per_process, len(committed), len(committed) - len(latencies), problems,
-                     os.getloadavg()[0])
+                     os.getloadavg()[0], storm, storm_latencies)
 
 
 def _start_uvicorn(name: str, redis_url: str, deflate: bool, ws: str, app: str = "server.app:create_asgi_app",
@@ -384,6 +410,8 @@ async def _run(args: argparse.Namespace, floor: tuple[float, float] | None) -> s
         def next_seats(count: int) -> list[str]:
             return [next(unused) for _ in range(count)]
 
+        if args.reconnect_storm:
+            return await _reconnect_storm(args, redis_url, redis_label, show.id, next_seats)
         runs: dict[tuple[float, int], RunResult] = {}
         for i, (rate, round_) in enumerate((rate, r) for rate in args.rates for r in range(1, args.rounds + 1)):
             # Fresh server processes each round: a round's 10,000 closed sockets leave ~1M objects in reference
@@ -435,6 +463,54 @@ async def _run(args: argparse.Namespace, floor: tuple[float, float] | None) -> s
         for step in reversed(cleanup):
             step()
     return _report(args, redis_label, runs, compare, floor)
+
+
+async def _reconnect_storm(args: argparse.Namespace, redis_url: str, redis_label: str, show_id: int,
+                           next_seats: Callable[[int], list[str]]) -> str:
+    """One server process as `just serve` starts it, every watcher connected, a steady stream of holds; a few
+    seconds in, every watcher drops its connection and reconnects at once, while the holds go on."""
+    from tests.support.servers import ServerProcess
+
+    rate = args.rates[0]
+    server = ServerProcess(var_dir=Path(os.environ["VAR_DIR"]), name="bench-storm",
+                           env={"REDIS_URL": redis_url, "STRIPE_SECRET_KEY": "sk_test_bench"}).start()
+    try:
+        assert server.process is not None
+        pid = _uvicorn_pid(server.process.pid)
+        _pin(pid, args.server_cpus)
+        load_before = os.getloadavg()[0]
+        run = await _measure([(server.url, pid)], redis_url, show_id, next_seats(int(rate * args.seconds)),
+                             args.watchers, args.clients, rate, args.seconds, 1_000_000, deflate=False,
+                             client_cpus=args.client_cpus, storm_after_s=args.storm_after)
+    finally:
+        server.stop()
+    assert run.storm is not None
+    storm, everything = run.storm_latencies_ms, run.latencies_ms
+    lines = [
+        "## Live map: a reconnect storm",
+        "",
+        f"`bench/live_map.py --reconnect-storm`: {args.watchers:,} WebSocket watchers of one show (5,000 seats) on "
+        f"one server process as `just serve` starts it (uvicorn `--ws {_launcher_ws()}`), held by {args.clients} "
+        f"client processes (a raw asyncio WebSocket client); holds at {rate:g}/s for {args.seconds:g} s straight "
+        f"through the holds Lua script, one new seat each; {redis_label}. {args.storm_after:g} s in, every watcher "
+        f"drops its connection at once and connects again ({CONNECT_CONCURRENCY} handshakes at a time per client "
+        f"process), while the holds go on: the storm lasted {run.storm[1] - run.storm[0]:.1f} s. "
+        f"{_pinning(args)} The latency of a hold is from its commit to the last watcher that received it in a "
+        "diff (a watcher that reconnected after it got it in its snapshot instead).",
+        "",
+        "| holds | committed during the storm | p50 ms | p99 ms | max ms | never seen | load avg before → after |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| during the storm | {len(storm)} | {statistics.median(storm):.1f} | {percentile(storm, 99):.1f} | "
+        f"{max(storm):.1f} | | {load_before:.1f} → {run.load:.1f} |" if storm else "| during the storm | 0 | | | | | |",
+        f"| the whole run | {run.holds} | {statistics.median(everything):.1f} | {percentile(everything, 99):.1f} | "
+        f"{max(everything):.1f} | {run.missing} | {load_before:.1f} → {run.load:.1f} |",
+        "",
+        f"**During the storm: p99 {percentile(storm, 99):.1f} ms from a change to the last watcher** (goal: "
+        "under 500 ms).",
+        "",
+        f"Protocol problems seen by the watchers (gaps, unchained diffs, closes): {len(run.problems)}.",
+    ]
+    return "\n".join(lines)
 
 
 def _report(args: argparse.Namespace, redis_label: str, runs: dict[tuple[float, int], RunResult],
@@ -546,9 +622,17 @@ def main() -> None:
     parser.add_argument("--server-cpus", type=cpus, default=None, help="pin server processes to these CPUs (0,1)")
     parser.add_argument("--client-cpus", type=cpus, default=None, help="pin client processes to these CPUs")
     parser.add_argument("--no-publish", action="store_true", help="print only; leave docs/performance.md alone")
+    parser.add_argument("--reconnect-storm", action="store_true",
+                        help="instead of the runs above: every watcher reconnects at once during the holds "
+                             "(one server process, the first of --rates)")
+    parser.add_argument("--storm-after", type=float, default=5.0,
+                        help="seconds into the holds when the storm begins (--reconnect-storm)")
     args = parser.parse_args()
     prepare_environment()
     bind_database()
+    if args.reconnect_storm:
+        publish("live-map-storm", asyncio.run(_run(args, None)), dry_run=args.no_publish)
+        return
 
     # Before any event loop or server exists: it forks, and it wants the machine to itself.
     floor = send_floor.measure(args.watchers, 10, sender_cpu=0, receiver_cpu=1) if args.rates else None

@@ -34,25 +34,36 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import bench_environment, bind_database, percentile, publish
+from bench.sale import (
+    PAYMENT_TO_PAID,
+    Calls,
+    Checks,
+    Pool,
+    Shop,
+    app_processes,
+    call_rows,
+    end_checks,
+    merged,
+    pay,
+    seed_fans,
+    standin_processes,
+    start_redis,
+)
 
 SHOW_TITLE = "Summer Stadium Fest"  # the demo stadium's show on sale without a waiting room (db/demo_data.py)
 PAID_TIMEOUT_S = 30.0
-PAYMENT_TO_PAID = "payment → paid"
 FAN_FACING = ("POST /holds", "POST /checkout", "POST /orders/{id}/settle", "GET /orders/{id}")
 
 
 @dataclass
 class LoopReport:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # call -> ms
-    statuses: Counter = field(default_factory=Counter)  # "call status" -> count
+    calls: Calls = field(default_factory=lambda: Calls(recording=False))
     paid: list[float] = field(default_factory=list)  # when each order was seen paid (epoch s)
     paid_by_settle: list[float] = field(default_factory=list)  # when, for orders the settle call answered paid
     holds_refused: int = 0
@@ -75,31 +86,20 @@ class LoopSpec:
 
 
 async def _fans_loop(spec: LoopSpec, cookies: list[str], report: LoopReport) -> None:
-    from bench.flash_sale import _Pool
-
-    app = _Pool(spec.host, spec.port, len(cookies))
-    stripe = _Pool(spec.host, spec.standin_port, len(cookies))
-    base = f"/api/v1/shows/{spec.show_id}"
-
-    measuring = False
-
-    async def call(name: str, method: str, path: str, pool=app, **kwargs):
-        started = time.perf_counter()
-        answer = await pool.request(method, path, **kwargs)
-        if measuring and name != "warm":
-            report.latencies[name].append((time.perf_counter() - started) * 1000)
-            report.statuses[f"{name} {answer.status}"] += 1
-        return answer
+    shop = Shop(app=Pool(spec.host, spec.port, len(cookies)), stripe=Pool(spec.host, spec.standin_port, len(cookies)),
+                show_id=spec.show_id, publishable_key=spec.publishable_key, poll_s=spec.poll_s,
+                paid_timeout_s=PAID_TIMEOUT_S)
+    calls = report.calls
+    hold_body = json.dumps({"best_available": {"count": spec.seats}}).encode()
 
     async def buy(cookie: str) -> None:
-        nonlocal measuring
-        measuring = measuring or time.time() >= spec.measure_from
-        if not measuring:
+        calls.recording = calls.recording or time.time() >= spec.measure_from
+        if not calls.recording:
             await warm_buy(cookie)
             return
         report.holds_asked += 1
-        answer = await call("POST /holds", "POST", f"{base}/holds", cookie=cookie,
-                            body=json.dumps({"best_available": {"count": spec.seats}}).encode())
+        answer = await calls.call(shop.app, "POST /holds", "POST", f"/api/v1/shows/{spec.show_id}/holds",
+                                  cookie=cookie, body=hold_body)
         if answer.status != 201:
             if answer.status == 409:
                 report.holds_refused += 1
@@ -107,48 +107,22 @@ async def _fans_loop(spec: LoopSpec, cookies: list[str], report: LoopReport) -> 
                 report.problems.append(f"hold answered {answer.status} {answer.body[:200]!r}")
             await asyncio.sleep(0.05)
             return
-        hold = answer.json()
-        answer = await call("POST /checkout", "POST", f"{base}/checkout", cookie=cookie,
-                            body=json.dumps({"hold_id": hold["hold_id"]}).encode())
-        if answer.status != 201:
-            report.problems.append(f"checkout answered {answer.status} {answer.body[:200]!r}")
+        bought = await pay(shop, calls, cookie, answer.json()["hold_id"])
+        if not bought.paid:
+            report.problems.append(bought.problem or "not paid")
             return
-        order = answer.json()
-        secret = order["payment"]["client_secret"]
-        form = urlencode({"key": spec.publishable_key, "client_secret": secret, "payment_method": "pm_card_visa"})
-        answer = await call("stand-in confirm (Stripe.js)", "POST",
-                            f"/v1/payment_intents/{secret.split('_secret_')[0]}/confirm", pool=stripe,
-                            body=form.encode(), content_type="application/x-www-form-urlencoded")
-        if answer.status != 200 or answer.json().get("status") != "succeeded":
-            report.problems.append(f"payment answered {answer.status} {answer.body[:200]!r}")
-            return
-        confirmed = time.perf_counter()
-        path = f"/api/v1/orders/{order['order_id']}"
-        answer = await call("POST /orders/{id}/settle", "POST", f"{path}/settle", cookie=cookie)
-        if answer.status == 200 and answer.json()["status"] == "paid":
-            report.paid_by_settle.append(time.time())
-        else:
-            deadline = time.monotonic() + PAID_TIMEOUT_S
-            while True:
-                await asyncio.sleep(spec.poll_s)
-                answer = await call("GET /orders/{id}", "GET", path, cookie=cookie)
-                if answer.status == 200 and answer.json()["status"] == "paid":
-                    break
-                if time.monotonic() > deadline:
-                    report.problems.append(f"order {order['order_id']} not paid {PAID_TIMEOUT_S:g} s after payment")
-                    return
-        report.latencies[PAYMENT_TO_PAID].append((time.perf_counter() - confirmed) * 1000)
         report.paid.append(time.time())
+        if bought.by_settle:
+            report.paid_by_settle.append(time.time())
 
     async def warm_buy(cookie: str) -> None:
         """Before the clock: a hold, checked out and released again, so each process has loaded the stadium."""
-        answer = await call("warm", "POST", f"{base}/holds", cookie=cookie,
-                            body=json.dumps({"best_available": {"count": spec.seats}}).encode())
+        answer = await shop.app.request("POST", f"/api/v1/shows/{spec.show_id}/holds", cookie=cookie, body=hold_body)
         if answer.status == 201:
             hold = answer.json()
-            await call("warm", "POST", f"{base}/checkout", cookie=cookie,
-                       body=json.dumps({"hold_id": hold["hold_id"]}).encode())
-            await call("warm", "DELETE", f"/api/v1/holds/{hold['hold_id']}", cookie=cookie)
+            await shop.app.request("POST", f"/api/v1/shows/{spec.show_id}/checkout", cookie=cookie,
+                                   body=json.dumps({"hold_id": hold["hold_id"]}).encode())
+            await shop.app.request("DELETE", f"/api/v1/holds/{hold['hold_id']}", cookie=cookie)
         await asyncio.sleep(0.2)
 
     async def fan(cookie: str) -> None:
@@ -169,40 +143,8 @@ def _loop_main(spec: LoopSpec, cookies: list[str], conn) -> None:  # a child pro
         asyncio.run(_fans_loop(spec, cookies, report))
     except Exception as exc:
         report.problems.append(f"fan process failed: {type(exc).__name__}: {exc}")
-    report.latencies = dict(report.latencies)  # type: ignore[assignment]  # picklable
+    report.calls.plain()
     conn.send(report)
-
-
-@dataclass
-class Checks:
-    tickets: int
-    paid_seats: int
-    seats_sold_twice: int
-    paid_orders: int
-    paid_orders_without_tickets: int
-    ledger_entries: int
-    ledger_chains: int
-    ledger_ok: bool
-
-    @property
-    def passed(self) -> bool:
-        return (self.tickets == self.paid_seats and self.seats_sold_twice == 0
-                and self.paid_orders_without_tickets == 0 and self.ledger_ok)
-
-
-async def _checks(show_id: int) -> Checks:
-    from backend.payments.ledger import verify_chain
-    from db.tables import Order, OrderItem, Ticket
-
-    tickets = await Ticket.count().where(Ticket.show == show_id)
-    paid_seats = await OrderItem.count().where((OrderItem.order.show == show_id)
-                                               & (OrderItem.order.status == "paid"))
-    twice = await Ticket.raw("SELECT seat FROM ticket WHERE show = {} GROUP BY seat HAVING COUNT(*) > 1", show_id)
-    paid_orders = await Order.count().where((Order.show == show_id) & (Order.status == "paid"))
-    bare = await Order.raw('SELECT id FROM orders WHERE show = {} AND status = {} AND id NOT IN '
-                           '(SELECT "order" FROM ticket WHERE show = {})', show_id, "paid", show_id)
-    ledger = await verify_chain()
-    return Checks(tickets, paid_seats, len(twice), paid_orders, len(bare), ledger.entries, ledger.chains, ledger.ok)
 
 
 def _py_spy(pids: list[int], seconds: float, out_dir: Path) -> list[subprocess.Popen]:
@@ -228,24 +170,17 @@ async def _warm_index(base_url: str, show_id: int, cookie: str, seats: int) -> N
                 await client.delete(f"/api/v1/holds/{answer.json()['hold_id']}")
 
 
-def _standin(launcher: int) -> list[int]:
-    """The Stripe stand-in under the launcher (its CPU is reported beside the app's: it answers every payment)."""
-    kids = subprocess.run(["pgrep", "-P", str(launcher)], capture_output=True, text=True).stdout.split()
-    return [int(kid) for kid in kids if "stripe_standin" in Path(f"/proc/{kid}/cmdline").read_text(errors="replace")]
-
-
 def _read_samples(spy_dir: Path) -> str:
     return "".join(path.read_text() for path in spy_dir.glob("app-*.txt"))
 
 
 async def _run(args: argparse.Namespace) -> tuple[str, bool]:
     from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY
-    from bench.flash_sale import _children, _start_redis
     from bench.loadgen import cpu_seconds
     from bench.profiling import summarise
     from db.manage import migrate
     from db.tables import Show
-    from tests.realtime.fans import SESSION_COOKIE, signed_in
+    from tests.realtime.fans import SESSION_COOKIE
     from tests.support.servers import ServerProcess
 
     var_dir = Path(os.environ["VAR_DIR"])
@@ -254,20 +189,20 @@ async def _run(args: argparse.Namespace) -> tuple[str, bool]:
     profile = ""
     try:
         await migrate()
-        redis_env, redis, _, redis_pids = _start_redis("single", var_dir, cleanup)
+        redis_env, redis, _, redis_pids = start_redis("single", var_dir, cleanup)
         server = ServerProcess(var_dir=var_dir, name="sellout", workers=args.processes, env={
             **redis_env, "HOLD_TTL_SECONDS": "120"}).start()
         cleanup.append(server.stop)
         try:
-            fans = await signed_in(redis, args.fans, server.url)
+            fans = await seed_fans(redis, args.fans, server.url)
         finally:
             await redis.aclose()
         show = await Show.select(Show.id, Show.seats_total).where(
             (Show.title == SHOW_TITLE) & (Show.queue_enabled == False)).first()  # noqa: E712
         assert show is not None, f"the demo data has no {SHOW_TITLE!r} without a waiting room"
         assert server.process is not None
-        workers = [int(pid) for pid in _children(server.process.pid)]
-        standin = _standin(server.process.pid)
+        workers = app_processes(server.process.pid)
+        standin = standin_processes(server.process.pid)
         await _warm_index(server.url, show["id"], f"{SESSION_COOKIE}={fans[0].session_id}", args.seats)
         starts_at = time.time() + 2.0
         measure_from = starts_at + args.warmup
@@ -299,7 +234,7 @@ async def _run(args: argparse.Namespace) -> tuple[str, bool]:
         if samplers:
             profile = summarise(_read_samples(spy_dir))
         await asyncio.sleep(1.0)  # webhooks in flight land (idempotent with the settle calls)
-        checks = await _checks(show["id"])
+        checks = await end_checks(show["id"])
     finally:
         for step in reversed(cleanup):
             step()
@@ -309,12 +244,8 @@ async def _run(args: argparse.Namespace) -> tuple[str, bool]:
 
 def _report(args: argparse.Namespace, seats_total: int, reports: list[LoopReport], checks: Checks,
             cpu: list[float], load: tuple[float, float, float], profile: str, ends_at: float) -> str:
-    latencies: dict[str, list[float]] = defaultdict(list)
-    statuses: Counter = Counter()
-    for report in reports:
-        for name, values in report.latencies.items():
-            latencies[name] += values
-        statuses.update(report.statuses)
+    calls = merged([report.calls for report in reports])
+    latencies, statuses = calls.latencies, calls.statuses
     paid = sorted(t for report in reports for t in report.paid if t <= ends_at)
     paid_s = len(paid) / args.seconds
     asked = sum(r.holds_asked for r in reports)
@@ -349,24 +280,11 @@ def _report(args: argparse.Namespace, seats_total: int, reports: list[LoopReport
         f"| app CPU per paid order | {cpu[0] / len(paid) * 1000 if paid else float('nan'):.1f} ms "
         f"({requests / cpu[0] if cpu[0] else float('nan'):.0f} requests per app CPU-second) |",
         "",
-        "| call | requests | p50 ms | p99 ms | answers |",
-        "|---|---:|---:|---:|---|",
     ]
-    for name, values in sorted(latencies.items()):
-        if name == PAYMENT_TO_PAID:
-            continue
-        answers = ", ".join(f"{key.rsplit(' ', 1)[1]}: {count:,}" for key, count in sorted(statuses.items())
-                            if key.rsplit(" ", 1)[0] == name)
-        lines.append(f"| {name} | {len(values):,} | {statistics.median(values):.1f} | "
-                     f"{percentile(values, 99):.1f} | {answers} |")
-    verdict = "passed" if checks.passed and not problems else "FAILED"
+    lines += call_rows(calls)
     lines += [
         "",
-        f"End checks ({verdict}): tickets {checks.tickets:,} == paid seats {checks.paid_seats:,}; seats sold twice: "
-        f"{checks.seats_sold_twice}; paid orders without tickets: {checks.paid_orders_without_tickets} of "
-        f"{checks.paid_orders:,}; ledger: {checks.ledger_entries:,} entries in {checks.ledger_chains} chains, "
-        + ("every chain verifies." if checks.ledger_ok else "BROKEN.")
-        + (f" Problems seen by the fans: {len(problems)} (first: {problems[0]})." if problems else ""),
+        checks.sentence(problems),
         "",
         f"Load average when the run ended: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min).",
     ]

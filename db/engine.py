@@ -12,6 +12,8 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from db.urls import is_sqlite, sqlite_path
 
+CONNECT_TIMEOUT_S = 5
+
 
 def build_engine(database_url: str) -> Engine:
     if is_sqlite(database_url):
@@ -20,4 +22,6 @@ def build_engine(database_url: str) -> Engine:
         # timeout: writers queue behind each other instead of failing with "database is locked".
         return SQLiteEngine(path=str(path), timeout=30)
     dsn = database_url.replace("postgres://", "postgresql://", 1)
-    return PostgresEngine(config={"dsn": dsn}, extensions=())
+    # timeout: how long one connection attempt may take. asyncpg's default (60 s) would make a dead host that does not
+    # refuse (a crashed machine) hold every request of a failover for a minute before the standby is tried.
+    return PostgresEngine(config={"dsn": dsn, "timeout": CONNECT_TIMEOUT_S}, extensions=())

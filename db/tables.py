@@ -86,6 +86,13 @@ class Show(Table):
     currency = Varchar(length=3, default="EUR")
     queue_enabled = Boolean(default=False)
     seats_total = Integer(default=0)
+    # Set by the organizer (API.md, "Organizers"): the sale's own state beside its opening time ("open" until paused
+    # or closed; "scheduled" is only how an open sale before sale_opens_at is shown), the seat limit per order and
+    # the waiting room's capacity and outflow; null means the platform's setting (backend/settings.py).
+    sale = Varchar(length=10, default="open")
+    max_seats_per_order = Integer(null=True, default=None)
+    queue_capacity = Integer(null=True, default=None)
+    queue_outflow_per_minute = Integer(null=True, default=None)
     # No sold counter here: a row every settlement of the show would lock. Sold seats are counted from the tickets
     # (UNIQUE(show, seat) is their index) when Redis does not know a show's state (backend/catalog/search.py).
     # Title, venue and city in one column: the full-text index (FTS5 / tsvector) is built on it.
@@ -96,6 +103,32 @@ class Show(Table):
     cancel_reason = Varchar(length=500, null=True, default=None)
     # When the cancellation job found every paid order of the cancelled show refunded.
     cancellation_done_at = Timestamptz(null=True, default=None)
+
+
+class ShowPrice(Table):
+    """A show's price of one seat category of its venue (Section.category); a show without rows (the demo data's)
+    sells at its venue's section prices. UNIQUE(show, category) by migration 2026-12-06T17:30:00."""
+
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
+    show = ForeignKey(Show, index=True)
+    category = Varchar(length=100)
+    price_cents = Integer()
+
+
+class ShowSales(Table):
+    """A show's sales counters, what the organizer's dashboard reads instead of the orders table: kept by every
+    change of an order's status in the same transaction (backend/payments/sales_counters.py). Striped: an order
+    counts in row (show, order id mod STRIPES), so settlements of one show rarely wait on the same row; a read sums
+    at most STRIPES rows. UNIQUE(show, stripe) by migration 2026-12-06T17:30:00."""
+
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
+    show = BigInt()
+    stripe = Integer()
+    paid_orders = BigInt(default=0)
+    refunded_orders = BigInt(default=0)
+    pending_orders = BigInt(default=0)
+    revenue_cents = BigInt(default=0)
+    seats_sold = BigInt(default=0)
 
 
 class Profile(Table):
@@ -271,6 +304,16 @@ class Refund(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     stripe_refund_id = Varchar(length=64, null=True, default=None)
     refunded_at = Timestamptz(null=True, default=None)
+
+
+class PaymentWatermark(Table):
+    """Per Stripe account: every PaymentIntent created before `created_since` (Stripe's time, Unix seconds) is known
+    to the database as it should be (backend/payments/repair.py); the next look at Stripe starts there."""
+
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
+    account = Varchar(length=64, unique=True)
+    created_since = BigInt()
+    updated_at = Timestamptz(default=TimestamptzNow())
 
 
 class ProcessedWebhookEvent(Table):

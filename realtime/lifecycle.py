@@ -88,6 +88,8 @@ async def advance_once(room: WaitingRoom, facts: ShowFactsCache, leases: Leases)
             leases.forget(show_id)
             continue
         await room.draw_if_due(show, moment_ms)
+        if show.sale != "open":
+            continue  # paused or closed: nobody is let in (the line's config says so too, unless Redis lost it)
         try:
             await room.advance(show_id, moment_ms, str(token))
         except Fenced:

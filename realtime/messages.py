@@ -30,6 +30,8 @@ class QueueBroadcast(msgspec.Struct, tag_field="type", tag="queue"):
     # Extension to API.md: false until the early arrivals' places are drawn (sale_opens_at); then clients that
     # joined early fetch GET .../queue/me once to learn their number.
     open: bool
+    # API.md, "Organizers": true while the organizer has paused or closed the sale (nobody is let in meanwhile).
+    paused: bool
 
 
 class ErrorMessage(msgspec.Struct, tag_field="type", tag="error"):
@@ -59,6 +61,7 @@ class QueueStatus(msgspec.Struct):
     waiting: int
     rate_per_s: float
     open: bool
+    paused: bool = False
 
 
 encode = msgspec.json.encode

@@ -27,8 +27,13 @@ class _ServeAfterChannels(InitPluginProtocol):
         return app_config
 
 
-def contribution(services: Services, *, show_facts: ShowFactsCache) -> Contribution:
-    realtime = Realtime.build(services.settings, services.redis)
+def build(services: Services) -> Realtime:
+    """This process's realtime parts (nothing connects yet); the assembly hands its waiting room to the organizer
+    side too."""
+    return Realtime.build(services.settings, services.redis)
+
+
+def contribution(services: Services, *, show_facts: ShowFactsCache, realtime: Realtime) -> Contribution:
     return Contribution(
         route_handlers=[*ROUTE_HANDLERS, WaitingRoomController],
         dependencies={"live_map_hub": provide(realtime.live_map), "queue_hub": provide(realtime.queues),

@@ -16,7 +16,7 @@ from backend.catalog.facts import ShowFacts, ShowFactsCache
 from backend.errors import AppError
 from backend.ids import parse_show_id
 from realtime.feeds import FeedHub
-from realtime.watchers import WS_INTERNAL_ERROR, close_quietly, refuse
+from realtime.watchers import WS_INTERNAL_ERROR, close_quietly, forget, refuse
 
 logger = logging.getLogger("showtime.realtime.routes")
 
@@ -59,6 +59,8 @@ async def _serve(
     except Exception:
         logger.exception("socket %s failed", socket.scope["path"])
         await close_quietly(socket, WS_INTERNAL_ERROR, "internal error")
+    finally:
+        forget(socket)
 
 
 @websocket("/api/v1/shows/{show_id:str}/live")

@@ -27,6 +27,7 @@ from typing import Any, cast
 
 import msgspec
 from litestar import WebSocket
+from litestar.connection.base import empty_receive, empty_send
 from litestar.types import WebSocketSendEvent
 
 from realtime.frames import Outgoing, direct_transport, write_if_idle
@@ -200,6 +201,16 @@ async def wait_for_disconnect(socket: WebSocket) -> None:
     """Read (and ignore) what the client sends until it goes away; the protocol is server-to-client only."""
     while (await socket.receive())["type"] != "websocket.disconnect":
         continue
+
+
+def forget(socket: WebSocket) -> None:
+    """Called when a socket's handler is done with it: lets reference counting free the connection at once.
+
+    Litestar's WebSocket keeps its receive and send wrappers, closures over the WebSocket itself; that reference
+    cycle holds the server's connection (its protocol object, parser, buffers, scope: ~110 objects per socket)
+    until a full garbage collection, which walks every live socket's objects too: about a second per 10,000
+    sockets, all at once after a mass reconnect (docs/architecture.md, "Garbage collection and socket churn")."""
+    socket.receive, socket.send = empty_receive, empty_send
 
 
 async def close_quietly(socket: WebSocket, code: int, reason: str, wait_s: float = CLOSE_TIMEOUT_S) -> None:

@@ -39,7 +39,11 @@ from backend.errors import EXCEPTION_HANDLERS
 from backend.settings import Settings
 from backend.wiring import Contribution, Job, Services
 
+# The organizer's sockets (the dashboard's) are for signed-in staff: the session layer reads their cookie.
+ORGANIZER_SOCKETS = "/api/v1/organizer/"
 REQUEST_MAX_BODY_BYTES = MAX_BODY_BYTES  # the edge refuses larger bodies first (backend/edge/screening.py)
+# gc's third threshold: full collections only after this many collections of the middle generation (CPython: 10).
+FULL_COLLECTION_AFTER = 1000
 
 
 def domain_contributions(services: Services) -> list[Contribution]:
@@ -47,6 +51,7 @@ def domain_contributions(services: Services) -> list[Contribution]:
     from backend.accounts import plugin as accounts
     from backend.booking import plugin as booking
     from backend.catalog import plugin as catalog
+    from backend.catalog.answers import CatalogAnswers
     from backend.catalog.facts import ShowFactsCache
     from backend.catalog.layout import LayoutCache
     from backend.edge import health, metrics, spa
@@ -56,19 +61,21 @@ def domain_contributions(services: Services) -> list[Contribution]:
     from realtime import plugin as realtime
     from realtime.waiting_room import Admissions
 
-    show_facts, layouts = ShowFactsCache(), LayoutCache()
+    show_facts, layouts = ShowFactsCache(services.redis), LayoutCache()
     turns = Admissions(services.redis)  # the waiting room's grants: holds ask them, releases and sales end them
+    answers = CatalogAnswers(services.redis)  # the prepared catalog answers; the organizer's changes refresh them
+    live = realtime.build(services)  # the sockets and the waiting room, whose lines the organizer's controls set
     payments_domain = payments.Payments(services.settings, services.redis, turns)
     # Order is route order (the OpenAPI document lists paths in it); the SPA's catch-all comes last.
     domains = [
         accounts.contribution(services),
-        catalog.contribution(services, show_facts=show_facts, layouts=layouts),
+        catalog.contribution(services, show_facts=show_facts, layouts=layouts, answers=answers),
         tickets.contribution(services),
         booking.contribution(services, show_facts=show_facts, layouts=layouts,
                              open_orders=payments_domain.lifecycle, turns=turns),
         payments.contribution(services, payments_domain),
-        realtime.contribution(services, show_facts=show_facts),
-        organizer.contribution(services),
+        realtime.contribution(services, show_facts=show_facts, realtime=live),
+        organizer.contribution(services, show_facts=show_facts, catalog=answers, waiting_rooms=live.waiting_room),
     ]
     return [
         health.contribution(services),
@@ -122,6 +129,7 @@ def _sessions(settings: Settings) -> list[Any]:
         samesite="lax",
         store="sessions",
         near_cache_seconds=settings.session_cache_seconds,
+        socket_prefixes=(ORGANIZER_SOCKETS,),
     )
     return [sessions.middleware]
 
@@ -145,13 +153,21 @@ def _openapi_config() -> OpenAPIConfig:
     )
 
 
+async def _keep_session(_: object) -> None:
+    """What the pool runs on a connection it takes back, after asyncpg has rolled back any open transaction: nothing.
+    asyncpg's default is one more round trip per query (Piccolo takes a connection per statement outside a
+    transaction): `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`, 10 % of the app's samples in
+    bench/sellout.py's profile. The app leaves none of that behind: advisory locks are transaction-scoped
+    (pg_advisory_xact_lock), no SET outlives its transaction, no LISTEN, no cursor WITH HOLD."""
+
+
 def _lifespan(redis: Redis, startup: list[Job], background: list[Job]) -> Callable[[Litestar], Any]:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         engine = engine_finder()
         if isinstance(engine, PostgresEngine):
             # Per process: a few processes per host stay well inside PostgreSQL's default 100 connections.
-            await engine.start_connection_pool(min_size=2, max_size=10)
+            await engine.start_connection_pool(min_size=2, max_size=10, reset=_keep_session)
         tasks: list[asyncio.Task] = []
         try:
             for hook in startup:
@@ -159,6 +175,13 @@ def _lifespan(redis: Redis, startup: list[Job], background: list[Job]) -> Callab
             # What exists now (modules, route tables, venue layouts) lives as long as the process: frozen, a full
             # collection no longer walks it, which otherwise stalls every request in flight for tens of ms.
             gc.freeze()
+            # A full collection walks every live object: ~130 per open socket, so about a second per 10,000
+            # sockets here. The default lets one run each time the old generation grows by a quarter, so sockets
+            # connecting by thousands (a reconnect storm) stalled the process several times over. Closed sockets
+            # leave no cyclic garbage any more (realtime.watchers.forget), so full collections are kept for the
+            # rare cycles that grow old: measured, 3,000 sockets connecting saw 5 full collections (137-1,374 ms
+            # each on a loaded machine) with the default, none with this (docs/architecture.md).
+            gc.set_threshold(*gc.get_threshold()[:2], FULL_COLLECTION_AFTER)
             tasks.extend(asyncio.create_task(job(), name=_name(job)) for job in background)
             yield
         finally:

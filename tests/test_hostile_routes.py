@@ -133,6 +133,9 @@ PATH_WALK_BODY = {
     ("POST", "/api/v1/shows/{show_id}/holds"): {"seat_ids": ["1"]},
     ("POST", "/api/v1/{show_id}/checkout"): {"hold_id": "h1_abcdefghijklmnop"},
     ("POST", "/api/v1/shows/{show_id}/checkout"): {"hold_id": "h1_abcdefghijklmnop"},
+    ("PATCH", "/api/v1/organizer/shows/{show_id}"): {"title": "Walked"},
+    ("POST", "/api/v1/organizer/shows/{show_id}/sale"): {"action": "pause"},
+    ("PUT", "/api/v1/organizer/shows/{show_id}/queue"): {"capacity": 5},
 }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from backend.settings import SettingsError, load_settings
+from db.urls import postgres_hosts
 
 PRODUCTION = {
     "APP_ENV": "production", "DATABASE_URL": "postgresql://app@db:5432/tickets", "REDIS_URL": "redis://cache:6379/0",
@@ -44,7 +45,9 @@ def test_production_names_what_is_missing(tmp_path: Path, missing: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("DATABASE_URL", "mysql://x"), ("DATABASE_URL", "postgresql://:notaport/db"), ("REDIS_URL", "http://x"),
+    [("DATABASE_URL", "mysql://x"), ("DATABASE_URL", "postgresql://:notaport/db"),
+     ("DATABASE_URL", "postgresql://app@db1:5432,:5433/db"), ("DATABASE_URL", "postgresql://app@db1:5432,db2:x/db"),
+     ("REDIS_URL", "http://x"),
      ("REDIS_URL", "redis://"), ("HOLD_TTL_SECONDS", "soon"), ("HOLD_TTL_SECONDS", "0"), ("LOG_LEVEL", "LOUD"),
      ("APP_ENV", "staging"), ("STRIPE_SECRET_KEY", "pk_test_wrong_kind"),
      ("REDIS_CLUSTER_NODES", "10.0.0.1"), ("REDIS_CLUSTER_NODES", "10.0.0.1:7000,:7001"),
@@ -54,6 +57,13 @@ def test_production_names_what_is_missing(tmp_path: Path, missing: str) -> None:
 def test_malformed_settings_fail_fast_naming_the_setting(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load_settings({"VAR_DIR": str(tmp_path), name: value})
+
+
+def test_a_multi_host_database_url_names_the_primary_and_its_standby(tmp_path: Path) -> None:
+    url = "postgresql://app@db1:5432,db2:5433/tickets?target_session_attrs=read-write"
+    assert load_settings({"VAR_DIR": str(tmp_path), "DATABASE_URL": url}).database_url == url
+    assert postgres_hosts(url) == [("db1", 5432), ("db2", 5433)]
+    assert postgres_hosts("postgresql://app@[fd00::2]:5432,[fd00::3]/tickets") == [("fd00::2", 5432), ("fd00::3", None)]
 
 
 # Imports the database package, then Piccolo's configuration, in a fresh interpreter: `db` must not pull in the app,

@@ -57,7 +57,7 @@ class HoldService:
                     now: datetime | None = None) -> seats.HoldRecord:
         """Hold the requested (or the best available) seats for the profile, or raise the domain error."""
         facts = await self.show_facts.get(show_id)
-        self._check_request_shape(request)
+        self._check_request_shape(request, self._limit(facts))
         self._check_sale_open(facts, now or utcnow())
         await refuse_if_cancelled(self.redis, facts)
         if facts.queue_enabled and not await self.turns.is_admitted(show_id, profile_id):
@@ -90,7 +90,8 @@ class HoldService:
             raise _seat_not_in_hold()
         outcome = await self._guarded(show_id, profile_id, lambda checkout_cleared: seats.release_seat(
             self.redis, show_id=show_id, hold_id=hold_ref, profile_id=profile_id, seat_id=seat_id,
-            price=layout.price_of(seat_id), currency=facts.currency, checkout_cleared=checkout_cleared,
+            price=layout.price_of(seat_id, facts.section_prices), currency=facts.currency,
+            checkout_cleared=checkout_cleared,
         ))
         if isinstance(outcome, seats.Released):
             return None
@@ -120,10 +121,14 @@ class HoldService:
 
     # ------------------------------------------------------------------ rules
 
-    def _check_request_shape(self, request: HoldRequest) -> None:
+    def _limit(self, facts: ShowFacts) -> int:
+        """Seats per order: the show's own limit (organizer), else the platform's."""
+        return facts.max_seats_per_order or self.settings.max_seats_per_order
+
+    @staticmethod
+    def _check_request_shape(request: HoldRequest, limit: int) -> None:
         if (request.seat_ids is None) == (request.best_available is None):
             raise Invalid("Send either seat_ids or best_available, not both and not neither.")
-        limit = self.settings.max_seats_per_order
         if request.seat_ids is not None:
             wanted = len(request.seat_ids)
         else:
@@ -145,6 +150,11 @@ class HoldService:
         if now >= facts.starts_at:
             raise Conflict("This show has started; its sale is over.", code="sale_not_open",
                            reason="show_ended")
+        # The organizer's pause or close (read from the facts, which follow a change within a second: facts.py).
+        if facts.sale == "paused":
+            raise Conflict("The organizer has paused this sale; try again shortly.", code="sale_paused")
+        if facts.sale == "closed":
+            raise Conflict("The organizer has closed this sale.", code="sale_closed")
 
     # ------------------------------------------------------------------ locking
 
@@ -171,9 +181,9 @@ class HoldService:
             count=wanted.count,
             section_id=section_id,
             accessible=wanted.accessible,
-            prices=_prices(layout),
+            prices=_prices(layout, facts),
             ttl_ms=self.settings.hold_ttl_seconds * 1000,
-            max_seats=self.settings.max_seats_per_order,
+            max_seats=self._limit(facts),
             currency=facts.currency,
             checkout_cleared=checkout_cleared,
         ))
@@ -188,9 +198,9 @@ class HoldService:
             show_id=facts.id,
             profile_id=profile_id,
             new_hold_id=new_hold_id(facts.id),
-            seats=[(seat, layout.price_of(seat)) for seat in seat_ids],
+            seats=[(seat, layout.price_of(seat, facts.section_prices)) for seat in seat_ids],
             ttl_ms=self.settings.hold_ttl_seconds * 1000,
-            max_seats=self.settings.max_seats_per_order,
+            max_seats=self._limit(facts),
             currency=facts.currency,
             checkout_cleared=checkout_cleared,
         ))
@@ -200,7 +210,7 @@ class HoldService:
         # The new seats may join a hold with an open order: _guarded asks the guard then.
         outcome = await self._guarded(facts.id, profile_id, lock)
         if isinstance(outcome, seats.TooManySeats):
-            limit = self.settings.max_seats_per_order
+            limit = self._limit(facts)
             raise Invalid(f"At most {limit} seats per order, counting the seats you already hold.",
                           code="too_many_seats", max_seats=limit)
         if isinstance(outcome, seats.NoBlock):
@@ -212,16 +222,17 @@ class HoldService:
         return outcome
 
 
-_section_prices: dict[int, tuple[VenueLayout, dict[int, int]]] = {}
+_section_prices: dict[int, tuple[VenueLayout, ShowFacts, dict[int, int]]] = {}
 
 
-def _prices(layout: VenueLayout) -> dict[int, int]:
-    """Section id -> price of a seat, once per layout (best available prices the seats the script picks)."""
-    cached = _section_prices.get(layout.venue_id)
-    if cached is None or cached[0] is not layout:
-        cached = (layout, {section.id: section.price_cents for section in layout.sections})
-        _section_prices[layout.venue_id] = cached
-    return cached[1]
+def _prices(layout: VenueLayout, facts: ShowFacts) -> dict[int, int]:
+    """Section id -> price of a seat, once per (layout, the show's facts): best available prices the seats the
+    script picks."""
+    cached = _section_prices.get(facts.id)
+    if cached is None or cached[0] is not layout or cached[1] is not facts:
+        cached = (layout, facts, layout.section_prices(facts.section_prices))
+        _section_prices[facts.id] = cached
+    return cached[2]
 
 
 def _show_of(hold_ref: str) -> int:

@@ -13,7 +13,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from backend.catalog import search
-from backend.catalog.detail import get_show_json
+from backend.catalog.detail import detail_cache_key, get_show_json
 from backend.catalog.prepared import Prepared, PreparedAnswers
 from backend.catalog.query import ListQuery
 
@@ -39,6 +39,13 @@ class CatalogAnswers:
             return msgspec.json.encode(await search.list_shows(self.redis, query))
 
         return await self.lists.get(_list_key(query), build)
+
+    async def show_changed(self, show_id: int) -> None:
+        """A show was made or edited (backend/organizer): this process answers from the database at once, and
+        drops the show's detail cached in Redis; other processes' answers follow within their TTL (1 s)."""
+        self.lists.clear()
+        self.details.clear()
+        await self.redis.delete(detail_cache_key(show_id))
 
     async def show(self, show_id: int) -> Prepared:
         return await self.details.get(show_id, lambda: get_show_json(self.redis, show_id))

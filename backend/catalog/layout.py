@@ -8,6 +8,7 @@ a join of those byte strings picked by the live status.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import msgspec
@@ -44,8 +45,16 @@ class VenueLayout:
     compact: EncodedLayout | None = field(repr=False, default=None)
     sections_json: bytes = b"[]"
 
-    def price_of(self, seat_id: str) -> int:
-        return self._sections_by_id[self.section_ids[self.index[seat_id]]].price_cents
+    def price_of(self, seat_id: str, show_prices: Mapping[int, int] | None = None) -> int:
+        """A seat's price: the show's price of its section (ShowFacts.section_prices) when the show has its own
+        prices, else the venue section's."""
+        section = self.section_ids[self.index[seat_id]]
+        if show_prices is not None and section in show_prices:
+            return show_prices[section]
+        return self._sections_by_id[section].price_cents
+
+    def section_prices(self, show_prices: Mapping[int, int] | None = None) -> dict[int, int]:
+        return {s.id: (show_prices or {}).get(s.id, s.price_cents) for s in self.sections}
 
     def __post_init__(self) -> None:
         self._sections_by_id = {s.id: s for s in self.sections}

@@ -14,11 +14,12 @@ from backend.catalog.seat_map import SeatMapService
 from backend.wiring import Contribution, Services, provide
 
 
-def contribution(services: Services, *, show_facts: ShowFactsCache, layouts: LayoutCache) -> Contribution:
+def contribution(services: Services, *, show_facts: ShowFactsCache, layouts: LayoutCache,
+                 answers: CatalogAnswers) -> Contribution:
     seat_maps = SeatMapService(services.redis, layouts, show_facts)
     return Contribution(
         route_handlers=[CatalogController, VenueLayoutController],
         dependencies={"layouts": provide(layouts), "show_facts": provide(show_facts),
-                      "seat_maps": provide(seat_maps), "catalog": provide(CatalogAnswers(services.redis))},
+                      "seat_maps": provide(seat_maps), "catalog": provide(answers)},
         background=[partial(warm_layouts, layouts)],
     )

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.query.functions.aggregate import Count
+from piccolo.query.functions.aggregate import Count, Max, Min
 from piccolo.query.mixins import OrderByRaw
 from redis.asyncio import Redis
 
@@ -22,7 +22,7 @@ from backend import seats
 from backend.catalog.query import ListQuery, decode_cursor, decode_cursor_time, encode_cursor
 from backend.catalog.schemas import PriceRange, QueueInfo, SeatCounts, ShowOut, ShowPage, ShowStatus, VenueOut
 from backend.timeutil import rfc3339, utcnow
-from db.tables import Section, Show, Ticket, Venue
+from db.tables import Section, Show, ShowPrice, Ticket, Venue
 
 EARTH_RADIUS_KM = 6371.0088
 PRICE_RANGE_TTL_S = 300.0
@@ -187,6 +187,15 @@ class VenuePriceRanges:
         return {v: self._ranges[v][1] for v in venue_ids}
 
 
+async def show_price_ranges(show_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(lowest, highest) of each show's own category prices (organizer shows; API.md "Organizers"), read with the
+    list itself, so a show's prices are right in the very next answer; shows without any are left out."""
+    rows = await ShowPrice.select(ShowPrice.show, Min(ShowPrice.price_cents, alias="low"),
+                                  Max(ShowPrice.price_cents, alias="high")).where(
+        ShowPrice.show.is_in(show_ids)).group_by(ShowPrice.show)
+    return {row["show"]: (row["low"], row["high"]) for row in rows}
+
+
 # One per process: the lists and the show detail read venues' prices through it.
 price_ranges = VenuePriceRanges()
 
@@ -205,7 +214,8 @@ def show_status(now: datetime, starts_at: datetime, sale_opens_at: datetime, ava
 async def to_shows(redis: Redis, rows: list[dict]) -> list[ShowOut]:
     if not rows:
         return []
-    ranges = await price_ranges.get({row["venue.id"] for row in rows})
+    own_ranges = await show_price_ranges([row["id"] for row in rows])
+    ranges = await price_ranges.get({row["venue.id"] for row in rows if row["id"] not in own_ranges})
     taken = await seats.unavailable_counts(redis, [row["id"] for row in rows])
     sold = await sold_counts([show_id for show_id, count in taken.items() if count is None])
     now = utcnow()
@@ -214,7 +224,7 @@ async def to_shows(redis: Redis, rows: list[dict]) -> list[ShowOut]:
         unavailable = taken.get(row["id"])
         available = row["seats_total"] - (sold.get(row["id"], 0) if unavailable is None else unavailable)
         available = max(0, available)
-        low, high = ranges[row["venue.id"]]
+        low, high = own_ranges.get(row["id"]) or ranges[row["venue.id"]]
         shows.append(
             ShowOut(
                 id=str(row["id"]),

@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import msgspec
 from redis.asyncio import Redis
 
 from backend.catalog.facts import ShowFacts, ShowFactsCache
@@ -42,7 +43,7 @@ class EncodedMap:
 T = TypeVar("T")
 
 
-def _assemble(show_id: int, version: int, currency: str, layout: VenueLayout,
+def _assemble(show_id: int, version: int, facts: ShowFacts, layout: VenueLayout,
               state: dict[bytes, bytes]) -> EncodedMap:
     parts = list(layout.fragments["available"])
     held, sold = layout.fragments["held"], layout.fragments["sold"]
@@ -53,7 +54,8 @@ def _assemble(show_id: int, version: int, currency: str, layout: VenueLayout,
     body = b"".join(
         (
             b'{"show_id":"', str(show_id).encode(), b'","version":', str(version).encode(),
-            b',"currency":"', currency.encode(), b'","sections":', layout.sections_json, b',"seats":[',
+            b',"currency":"', facts.currency.encode(), b'","sections":', _sections_json(layout, facts),
+            b',"seats":[',
             b",".join(parts), b"]}",
         )
     )
@@ -61,13 +63,25 @@ def _assemble(show_id: int, version: int, currency: str, layout: VenueLayout,
     return EncodedMap(etag=f'"m{show_id}-{version}-{_tail(version, body)}"', body=body, gzipped=gzip(body, 5))
 
 
-def _assemble_status(show_id: int, version: int, currency: str, layout: VenueLayout,
+def _assemble_status(show_id: int, version: int, facts: ShowFacts, layout: VenueLayout,
                      state: dict[bytes, bytes]) -> EncodedMap:
     compact = compact_layout(layout)
     packed = pack_status(compact, layout.index, ((seat.decode(), status_of(value)) for seat, value in state.items()))
-    body = status_document(show_id, version, currency, compact.path(layout.venue_id), packed, len(layout.seat_ids))
+    body = status_document(show_id, version, facts.currency, compact.path(layout.venue_id), packed, len(layout.seat_ids))
     return EncodedMap(etag=f'"s{show_id}-{version}-{_tail(version, body)}"', body=body,
                       gzipped=gzip(body, STATUS_GZIP_LEVEL))
+
+
+def _sections_json(layout: VenueLayout, facts: ShowFacts) -> bytes:
+    """The map's sections with the show's own prices, when it has them (organizer shows), else the venue's."""
+    if facts.section_prices is None:
+        return layout.sections_json
+    return msgspec.json.encode([{"id": str(s.id), "name": s.name, "price_cents": facts.section_prices.get(
+        s.id, s.price_cents)} for s in layout.sections])
+
+
+def _prices_key(facts: ShowFacts) -> int:
+    return 0 if facts.section_prices is None else hash(tuple(sorted(facts.section_prices.items())))
 
 
 def _tail(version: int, body: bytes) -> str:
@@ -138,16 +152,17 @@ class SeatMapService:
         return compact_layout(layout)
 
     async def _document(self, show_id: int, documents: _PerVersion[EncodedMap],
-                        assemble: Callable[[int, int, str, VenueLayout, dict[bytes, bytes]], EncodedMap]) -> EncodedMap:
+                        assemble: Callable[[int, int, ShowFacts, VenueLayout, dict[bytes, bytes]], EncodedMap],
+                        ) -> EncodedMap:
         facts: ShowFacts = await self.facts.get(show_id)
         redis = self.redis
         version = await version_of(redis, show_id)
         if version is not None and version != NOT_BUILT:
-            cached = documents.cached(_key(show_id, version))
+            cached = documents.cached((*_key(show_id, version), _prices_key(facts)))
             if cached is not None:
                 return cached
         layout = await self.layouts.get(facts.venue_id)
         version, state = await read_state(redis, show_id)
-        key = _key(show_id, version, state)
+        key = (*_key(show_id, version, state), _prices_key(facts))
         return documents.cached(key) or await documents.build(
-            key, lambda: assemble(show_id, version, facts.currency, layout, state))
+            key, lambda: assemble(show_id, version, facts, layout, state))

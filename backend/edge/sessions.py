@@ -125,6 +125,9 @@ class SessionConfig(ServerSideSessionConfig):
     scopes: Scopes = field(default_factory=lambda: {ScopeType.HTTP})
     # How long this process may answer a session from memory (0: always read the store). See the module docstring.
     near_cache_seconds: float = 0.0
+    # Sockets under these path prefixes do read the session (the organizer's dashboard socket is for signed-in
+    # staff only); read-only there: a socket never changes it.
+    socket_prefixes: tuple[str, ...] = ()
 
     @property
     def middleware(self) -> DefineMiddleware:
@@ -146,10 +149,12 @@ class SessionLayer:
         self.backend = backend
         self.key = backend.config.key
         self.scopes = backend.config.scopes
+        self.socket_prefixes = backend.config.socket_prefixes
         self._store: Store | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in self.scopes:
+        if scope["type"] not in self.scopes and not (
+                self.socket_prefixes and scope["type"] == "websocket" and scope["path"].startswith(self.socket_prefixes)):
             await self.app(scope, receive, send)
             return
         session_id = self._session_id(scope)

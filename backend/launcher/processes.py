@@ -132,6 +132,7 @@ class Supervisor:
                 self.log(f"{name} restarted (pid {restarted.pid})")
             time.sleep(interval_s)
 
-    def stop_all(self) -> None:
+    def stop_all(self, timeout: float = 10.0) -> None:
+        """SIGTERM each child, newest first, and SIGKILL one still running after `timeout` seconds."""
         for _, _, process in reversed(self.children):
-            stop(process)
+            stop(process, timeout)

@@ -29,6 +29,11 @@ from backend.settings import PROJECT_ROOT, SettingsError, load_settings
 
 STANDIN_SECRET_KEY = "sk_test_standin"  # noqa: S105 - the offline stand-in's fixed test key, not a secret
 STANDIN_PUBLISHABLE_KEY = "pk_test_standin"
+# How long uvicorn's graceful shutdown waits for the requests in flight after SIGTERM before it cancels them (a
+# cancelled request is a 500 or a dropped connection). Longer than any request the app completes, however slow the
+# database is at that moment (tests/ops/test_rolling_restart.py saw a checkout wait 8.5 s for SQLite's write lock
+# on a loaded machine); the drain ends as soon as the last of them does, so a longer bound costs nothing.
+DRAIN_TIMEOUT_S = 30
 
 
 def standin_webhook_secret(secret_key: str) -> str:
@@ -133,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                     # drain (bench/live_map.py: ~20 % less CPU per message per connection than the legacy
                     # `websockets`, which uvicorn deprecates).
                     "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
-                    "--timeout-graceful-shutdown", "5",
+                    "--timeout-graceful-shutdown", str(DRAIN_TIMEOUT_S),
                     # Longer than the idle timeout of the proxies and clients in front of us (uvicorn's default
                     # is 5 s): a connection the server drops just as a client reuses it fails that request.
                     "--timeout-keep-alive", "75",
@@ -154,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[serve] could not start: {exc}", file=sys.stderr)
         return 1
     finally:
-        supervisor.stop_all()
+        supervisor.stop_all(timeout=DRAIN_TIMEOUT_S + 5)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -50,12 +50,32 @@ async def _organizer_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Organ
 
 
 async def organizer_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    connection.scope.setdefault("state", {})[_STATE_KEY] = await _organizer_of(connection)  # type: ignore[typeddict-unknown-key]
+    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-unknown-key]
+    if connection.scope["type"] == "websocket":
+        # A refusal raised before a socket is accepted reaches the browser as a failed handshake (1006), never
+        # the 4401 / 4403 API.md promises: the handler accepts, then closes with the refusal kept here
+        # (refusal_of). The `organizer` dependency raises it too, so no socket handler acts unchecked.
+        try:
+            state[_STATE_KEY] = await _organizer_of(connection)
+        except (NotSignedIn, Forbidden) as refusal:
+            state[_STATE_KEY] = refusal
+        return
+    state[_STATE_KEY] = await _organizer_of(connection)
+
+
+def refusal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Organizer | NotSignedIn | Forbidden:
+    """A socket's caller as the guard found them: the organizer, or why not."""
+    found = connection.scope.get("state", {}).get(_STATE_KEY)
+    if isinstance(found, (Organizer, NotSignedIn, Forbidden)):
+        return found
+    return NotSignedIn("Sign in with an organizer account first.")
 
 
 async def provide_organizer(request: Request[Any, Any, Any]) -> Organizer:
     """The guard's finding; checked here again if a handler somehow runs without the guard."""
     found = request.scope.get("state", {}).get(_STATE_KEY)
+    if isinstance(found, (NotSignedIn, Forbidden)):
+        raise found
     return found if isinstance(found, Organizer) else await _organizer_of(request)
 
 

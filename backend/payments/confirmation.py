@@ -39,5 +39,5 @@ async def settle_for_owner(redis: Redis, gateway: StripeGateway, turns: Shopping
     except GatewayError:
         # The order as it stands; the webhook and the reconciler settle it once Stripe answers again.
         return order.id
-    await settle_intent(redis, gateway, intent, now, turns=turns, grace_seconds=grace_seconds)
+    await settle_intent(redis, gateway, intent, now, turns=turns, grace_seconds=grace_seconds, order=order)
     return order.id

@@ -21,13 +21,19 @@ from backend.ids import ascii_int
 from backend.settings import Settings
 
 logger = logging.getLogger("showtime.payments.gateway")
-# The SDK logs every request at INFO; in a flash sale that is noise, and failures are logged here anyway.
+# The SDK logs every request at INFO, and so does httpx, which it sends them with: in a flash sale that is noise
+# (and ~3 % of the app's CPU in bench/sellout.py's profile), and failures are logged here anyway.
 logging.getLogger("stripe").setLevel(logging.WARNING)
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 REAL_STRIPE_JS = "https://js.stripe.com/v3/"
 # Stripe's own network retries reuse the idempotency key we pass, so a retry can never charge twice.
 NETWORK_RETRIES = 2
 REQUEST_TIMEOUT_S = 20
+# The PaymentIntent's metadata key listing its order's seats, comma-separated (at most MAX_SEATS_PER_ORDER ids: far
+# below Stripe's 500 characters a value): with order_id, show_id, hold_id and profile_id, enough to write the order
+# again should the database lose it in a failover (reconciler.py).
+SEAT_IDS_METADATA = "seat_ids"
 
 
 class GatewayError(Exception):
@@ -89,6 +95,9 @@ class IntentSnapshot:
     last_payment_error: PaymentError | None
     # When the latest charge was made (Stripe's time, Unix seconds), when it was read back with the intent.
     charged_at: int | None = None
+    created: int = 0  # Stripe's time of the intent's creation (Unix seconds)
+    # How much of the latest charge Stripe has refunded (read with the expanded charge; 0 when not expanded).
+    amount_refunded: int = 0
 
     @property
     def order_id(self) -> int | None:
@@ -127,6 +136,11 @@ def _plain(obj: Any) -> dict[str, Any]:
     return obj.to_dict() if isinstance(obj, stripe.StripeObject) else dict(obj)
 
 
+def _amount_refunded(charge: Any) -> int:
+    refunded = charge.get("amount_refunded") if isinstance(charge, dict) else None
+    return refunded if isinstance(refunded, int) else 0
+
+
 def _charged_at(charge: Any) -> int | None:
     """The time of an expanded `latest_charge` (only that: the charge also names the card, which we do not keep)."""
     created = charge.get("created") if isinstance(charge, dict) else None
@@ -149,6 +163,8 @@ def _intent(obj: Any) -> IntentSnapshot:
             code=error.get("code"), decline_code=error.get("decline_code"), message=error.get("message"),
         ) if error else None,
         charged_at=_charged_at(obj.get("latest_charge")),
+        created=int(obj.get("created") or 0),
+        amount_refunded=_amount_refunded(obj.get("latest_charge")),
     )
 
 
@@ -223,6 +239,16 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise _unreachable("read a PaymentIntent", exc) from None
         return _intent(intent)
+
+    async def intents_created_since(self, created_gte: int) -> list[IntentSnapshot]:
+        """Every PaymentIntent created at or after `created_gte` (Stripe's time, Unix seconds), newest first, each
+        with its charge: what the reconciler holds the database against after a failover (reconciler.py)."""
+        try:
+            page = await self.client.v1.payment_intents.list_async(
+                params={"created": {"gte": created_gte}, "limit": 100, "expand": ["data.latest_charge"]})
+            return [_intent(intent) async for intent in page.auto_paging_iter()]
+        except stripe.StripeError as exc:
+            raise _unreachable("list PaymentIntents", exc) from None
 
     async def cancel_intent(self, intent_id: str, idempotency_key: str) -> IntentSnapshot:
         try:

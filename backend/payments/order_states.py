@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
+from backend.tickets import sales
 from db.tables import Order
 
 # ---------------------------------------------------------------- order statuses (orders.status)
@@ -151,13 +152,15 @@ class TransitionRefused(RuntimeError):
     """A status change the table does not allow: a bug in the caller, never the fan's doing."""
 
 
-async def move(order: dict[str, Any], target: str, now: datetime, **columns: Any) -> None:
+async def move(order: dict[str, Any], target: str, now: datetime, *, seats: int = 0, **columns: Any) -> None:
     """The one write that changes an order's status. Call it inside a write transaction with the row that
-    `lock_order` returned, so the status it checks is the status it changes."""
+    `lock_order` returned, so the status it checks is the status it changes. The show's sales counters move with
+    it (backend/tickets/sales.py); `seats`: how many seats a move to or from paid sells or gives back."""
     if not allowed(order["status"], target):
         raise TransitionRefused(f"order {order['id']}: {order['status']} -> {target} is not in the state table")
     values = {getattr(Order, name): value for name, value in columns.items()}
     await Order.update({Order.status: target, Order.updated_at: now, **values}).where(Order.id == order["id"])
+    await sales.count_move(order, order["status"], target, seats=seats)
 
 
 def _cell(text: str) -> str:

@@ -6,7 +6,9 @@ Each pass (on start, then about every RECONCILE_INTERVAL_SECONDS):
    hold and a short grace, canceled at Stripe and `expired`;
 2. refunds owed (order `refunded`, no refund in the ledger yet; an organizer's refund row Stripe does not have yet)
    are issued again;
-3. recent sales are marked `sold` in Redis again, in case a process died between its commit and telling Redis.
+3. Stripe's recent PaymentIntents are held against the database, which a PostgreSQL failover may have set back
+   (repair.py: a payment whose order or settlement was lost is settled again, its order written again if need be);
+4. recent sales are marked `sold` in Redis again, in case a process died between its commit and telling Redis.
 Every step is guarded by the order's status, so several processes may run passes at once; a Redis lease merely
 saves them the duplicate work.
 """
@@ -28,6 +30,7 @@ from backend.infra import metrics
 from backend.payments import settlement
 from backend.payments.gateway import GatewayError, IntentMissing, StripeGateway
 from backend.payments.refunds import Refunds
+from backend.payments.repair import RepairReport, repair_from_stripe
 from backend.settings import Settings
 from backend.timeutil import utcnow
 from db.tables import Order, Ticket
@@ -53,6 +56,7 @@ class PassReport:
     refunds_retried: int = 0
     sales_remarked: int = 0
     backlog: int = 0  # orders past their hold's end (and its grace) that this pass could not close
+    repair: RepairReport | None = None  # Stripe's recent payments held against the database (repair.py)
 
 
 async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *, turns: ShoppingTurns,
@@ -82,6 +86,11 @@ async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *,
     report.refunds_retried = await _retry_owed_refunds(gateway, now)
     if refunds is not None:
         report.refunds_retried += await refunds.retry_owed(now)
+    try:
+        report.repair = await repair_from_stripe(redis, gateway, turns, now, hold_ttl_seconds=hold_ttl_seconds,
+                                                 grace_seconds=grace_seconds)
+    except GatewayError:
+        logger.warning("could not list recent payments at Stripe; the next pass looks again")
     report.sales_remarked = await _remark_recent_sales(redis, now)
     metrics.reconciler_pass(report.checked, report.backlog)
     return report

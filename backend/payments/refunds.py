@@ -37,6 +37,7 @@ from backend.payments.gateway import GatewayError, StripeGateway
 from backend.payments.order_states import ORGANIZER_REFUND, PAID, REFUNDED, SHOW_CANCELLED
 from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
 from backend.settings import Settings
+from backend.tickets import sales
 from db.tables import Order, Refund, Ticket
 
 logger = logging.getLogger("showtime.payments.refunds")
@@ -180,8 +181,14 @@ class Refunds:
         refunded = before["refunded_cents"] if before else 0
         everything = len(chosen) == len(by_seat)
         reason_code = SHOW_CANCELLED if ask.kind == CANCELLATION else ORGANIZER_REFUND
-        await order_states.move(order, REFUNDED if everything else PAID, now, refunded_cents=refunded + amount,
-                                **({"refund_reason": reason_code} if everything else {}))
+        if everything:
+            # The show's sales counters (tickets.sales) take back what this refund gives back: earlier partial
+            # refunds already took theirs.
+            await order_states.move({**order, "amount_cents": amount}, REFUNDED, now, seats=len(chosen),
+                                    refunded_cents=refunded + amount, refund_reason=reason_code)
+        else:
+            await order_states.move(order, PAID, now, refunded_cents=refunded + amount)
+            await sales.add(order["show"], order["id"], revenue_cents=-amount, seats_sold=-len(chosen))
         return RefundRow(id=refund_id, order_id=order["id"], show_id=order["show"], amount_cents=amount,
                          currency=order["currency"], seat_ids=seat_ids)
 

@@ -45,10 +45,11 @@ from backend.payments.order_states import (
     SHOW_CANCELLED,
 )
 from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
-from backend.seats import claim_seats, extend_hold, mark_sold
+from backend.seats import claim_seats, extend_hold, mark_sold, unsold_among
+from backend.tickets import sales
 from backend.tickets.issuing import SoldSeat, issue
-from backend.timeutil import from_epoch_ms
-from db.tables import Order, OrderItem, Show
+from backend.timeutil import epoch_ms, from_epoch_ms, now_ms
+from db.tables import Order, OrderItem, Show, Ticket
 
 logger = logging.getLogger("showtime.payments.settlement")
 
@@ -95,6 +96,11 @@ async def order_of_intent(intent: IntentSnapshot) -> OrderFacts | None:
         row = await Order.select(*FACT_COLUMNS).where(
             (Order.id == intent.order_id) & Order.payment_intent_id.is_null()
         ).first()
+        # After a failover the order's number may have been given again to another fan's order (its first owner
+        # lost with the old primary): the hold must be the intent's too (a cancelled order's is retired: `hold~id`).
+        hold_id = intent.metadata.get("hold_id")
+        if row is not None and hold_id is not None and row["hold_id"].split("~")[0] != hold_id:
+            row = None
     return facts_of(row) if row else None
 
 
@@ -113,14 +119,18 @@ def expiry_grace(hold_ttl_seconds: int) -> timedelta:
 
 @metrics.timed_settlement
 async def settle_intent(redis: Redis, gateway: StripeGateway, intent: IntentSnapshot, now: datetime, *,
-                        turns: ShoppingTurns, expire_unpaid_before: datetime | None = None, grace_seconds: int = 0) -> str | None:
+                        turns: ShoppingTurns, expire_unpaid_before: datetime | None = None, grace_seconds: int = 0,
+                        order: OrderFacts | None = None) -> str | None:
     """Move the intent's order on as far as the intent allows; returns the order's status (None: not ours).
 
     `expire_unpaid_before`: the reconciler's cut-off; an unpaid order whose hold ended before it expires.
     `grace_seconds`: the payment grace a processing intent gives its hold (once per hold).
     `turns`: the waiting room's shopping turns, which a sale ends.
+    `order`: the intent's order as the caller has just read it (the fan's confirmation), so it is not read again;
+    every step re-reads its status under the order's row lock all the same.
     """
-    order = await order_of_intent(intent)
+    if order is None or order.payment_intent_id != intent.id:
+        order = await order_of_intent(intent)
     if order is None:
         logger.info("payment intent %s belongs to no order here; ignored", intent.id)
         return None
@@ -185,6 +195,14 @@ async def _settle_success(redis: Redis, gateway: StripeGateway, turns: ShoppingT
         # Never expected: an order is cancelled only after Stripe cancelled its intent.
         logger.error("order %s was cancelled but its payment %s succeeded: refunding", order.id, intent.id)
         return await _refund_instead(gateway, order, intent, now, ORDER_CANCELLED)
+    if intent.amount_refunded and intent.amount_refunded >= intent.amount_received:
+        # Stripe already gave the money back: the refund's record was lost with the database's last commits (a
+        # failover). An order that was pending or expired is only ever refunded for one of two reasons; it is never
+        # ticketed now, even if its seats happen to be free again.
+        mismatch = intent.amount_received != order.amount_cents or intent.currency != order.currency
+        logger.error("order %s: its payment %s was already refunded at Stripe: recording the refund", order.id,
+                     intent.id)
+        return await _refund_instead(gateway, order, intent, now, AMOUNT_MISMATCH if mismatch else SEATS_TAKEN)
     if intent.amount_received != order.amount_cents or intent.currency != order.currency:
         logger.error("order %s: Stripe received %s %s, the order is %s %s: refunding", order.id,
                      intent.amount_received, intent.currency, order.amount_cents, order.currency)
@@ -199,8 +217,10 @@ async def _settle_success(redis: Redis, gateway: StripeGateway, turns: ShoppingT
     items.sort(key=lambda item: item["seat"])
     seat_ids = [str(item["seat"]) for item in items]
     # The one rule, in time or late (pending or expired): the order's seats, all claimed for it, or a refund.
-    if not await _claim(redis, order, seat_ids):
-        logger.info("order %s paid, but a seat was taken after its hold ended: refunding", order.id)
+    taken = await _claim(redis, order, seat_ids)
+    if taken and not await _sold_without_ticket(redis, order.show_id, taken):
+        logger.info("order %s paid, but seats %s were taken (held by another hold, or sold) after its hold ended: "
+                    "refunding", order.id, ",".join(taken))
         return await _refund_instead(gateway, order, intent, now, SEATS_TAKEN)
     try:
         committed = await _commit_paid(order, items, intent, now)
@@ -214,21 +234,51 @@ async def _settle_success(redis: Redis, gateway: StripeGateway, turns: ShoppingT
         return current.status if current else PAID
     metrics.order_paid(intent.charged_at)
     await _announce_sale(redis, turns, order, seat_ids)
+    await _record_pace(redis, order, intent)
     return PAID
 
 
-async def _claim(redis: Redis, order: OrderFacts, seat_ids: list[str]) -> bool:
-    """Claim the order's seats for its hold in Redis, all or none; False when another fan holds or bought one."""
+async def _record_pace(redis: Redis, order: OrderFacts, intent: IntentSnapshot) -> None:
+    """The dashboard's paid per minute and payment → paid time: from the fan saying they pay (ms, our clock), else
+    from Stripe's charge (whole seconds). Lost with Redis, like any pace; never worth failing a settlement for."""
+    paid_ms = now_ms()
+    if order.paying_at is not None:
+        latency: int | None = paid_ms - epoch_ms(order.paying_at)
+    else:
+        latency = paid_ms - intent.charged_at * 1000 if intent.charged_at is not None else None
     try:
-        taken = await claim_seats(redis, show_id=order.show_id, hold_id=order.hold_id, profile_id=order.profile_id,
-                                  seat_ids=seat_ids, claim_ms=CLAIM_MS, amount_cents=order.amount_cents,
-                                  currency=order.currency)
-        return not taken
+        await sales.record_paid(redis, order.show_id, order.id, paid_ms, latency)
+    except Exception:
+        logger.warning("order %s paid, but its pace was not recorded", order.id, exc_info=True)
+
+
+async def _claim(redis: Redis, order: OrderFacts, seat_ids: list[str]) -> list[str]:
+    """Claim the order's seats for its hold in Redis, all or none; the seats another fan holds or bought (empty:
+    claimed)."""
+    try:
+        return await claim_seats(redis, show_id=order.show_id, hold_id=order.hold_id, profile_id=order.profile_id,
+                                 seat_ids=seat_ids, claim_ms=CLAIM_MS, amount_cents=order.amount_cents,
+                                 currency=order.currency)
     except Exception:
         # Redis is down: the database alone decides (UNIQUE(show, seat)); a paying fan is not turned away for it.
         logger.warning("order %s: could not ask Redis whether its seats are free; the database decides", order.id,
                        exc_info=True)
-        return True
+        return []
+
+
+async def _sold_without_ticket(redis: Redis, show_id: int, seat_ids: list[str]) -> bool:
+    """Seats Redis calls sold that have no ticket in the database: a sale whose commit a PostgreSQL failover lost
+    (Redis did not fail over and still remembers it). Nobody can hold a sold seat, so the payment being settled
+    again may take them; the database's UNIQUE(show, seat) decides, as always."""
+    try:
+        unsold = await unsold_among(redis, show_id, seat_ids)
+    except Exception:
+        return False
+    if unsold is None or unsold:
+        return False
+    # A refunded seat's ticket is revoked: the seat is free again whatever Redis still says.
+    return not await Ticket.exists().where((Ticket.show == show_id) & Ticket.seat.is_in([int(s) for s in seat_ids])
+                                           & Ticket.revoked_at.is_null())
 
 
 async def _commit_paid(order: OrderFacts, items: list[dict], intent: IntentSnapshot, now: datetime) -> bool:
@@ -238,7 +288,8 @@ async def _commit_paid(order: OrderFacts, items: list[dict], intent: IntentSnaps
             return False
         await issue(order_id=order.id, show_id=order.show_id, profile_id=order.profile_id, currency=order.currency,
                     seats=[SoldSeat(item["seat"], item["price_cents"]) for item in items], issued_at=now)
-        await order_states.move(row, PAID, now, paid_at=now, last_payment_error=None, payment_intent_id=intent.id)
+        await order_states.move(row, PAID, now, seats=len(items), paid_at=now, last_payment_error=None,
+                                payment_intent_id=intent.id)
         # Last: the show's chain head stays locked from this statement to the commit, and no longer.
         await ledger.append(_payment_entry(order, intent), now)
     return True

@@ -46,6 +46,7 @@ from redis.asyncio import Redis
 
 from backend.seats import _keys as keys
 from backend.seats import scripts
+from backend.seats.single_flight import SingleFlight
 from db.tables import Seat, Show
 
 PLACE = struct.Struct(">HH")  # row position, character position (both from 1): fr:places holds one per seat id
@@ -156,10 +157,12 @@ def check_exact(layout: IndexLayout, max_seats: int) -> None:
 
 _layouts: dict[int, IndexLayout] = {}  # venue id -> layout; a venue's seating does not change while it sells
 _venues: dict[int, int] = {}  # show id -> venue id
+_loading: SingleFlight[int, IndexLayout] = SingleFlight()  # by venue id
 
 
 async def venue_layout(show_id: int) -> IndexLayout:
-    """The index layout of the show's venue, from the database once per venue and process."""
+    """The index layout of the show's venue, from the database once per venue and process (requests that ask at
+    the same time share one load)."""
     venue_id = _venues.get(show_id)
     if venue_id is None:
         found = await Show.select(Show.venue).where(Show.id == show_id).output(as_list=True)
@@ -168,14 +171,19 @@ async def venue_layout(show_id: int) -> IndexLayout:
             _venues[show_id] = venue_id
     layout = _layouts.get(venue_id)
     if layout is None:
-        rows = await Seat.select(
-            Seat.id, Seat.section, Seat.row, Seat.number, Seat.rank, Seat.accessible
-        ).where(Seat.venue == venue_id).order_by(Seat.rank).order_by(Seat.id)
-        layout = index_layout([
-            LayoutSeat(row["id"], row["section"], row["row"], row["number"], row["rank"], bool(row["accessible"]))
-            for row in rows
-        ])
-        _layouts[venue_id] = layout
+        layout = await _loading.run(venue_id, lambda: _load_layout(venue_id))
+    return layout
+
+
+async def _load_layout(venue_id: int) -> IndexLayout:
+    rows = await Seat.select(
+        Seat.id, Seat.section, Seat.row, Seat.number, Seat.rank, Seat.accessible
+    ).where(Seat.venue == venue_id).order_by(Seat.rank).order_by(Seat.id)
+    layout = index_layout([
+        LayoutSeat(row["id"], row["section"], row["row"], row["number"], row["rank"], bool(row["accessible"]))
+        for row in rows
+    ])
+    _layouts[venue_id] = layout
     return layout
 
 

@@ -33,6 +33,7 @@ from backend.seats.records import (
     StateUnavailable,
     TooManySeats,
 )
+from backend.seats.single_flight import SingleFlight
 
 # A rebuild races only with another rebuild or a flush; two tries suffice unless Redis keeps being flushed.
 INIT_ATTEMPTS = 3
@@ -41,13 +42,32 @@ REREGISTER_AFTER_S = 5.0
 _registered_at: dict[int, float] = {}
 
 
+# The requests of one process that find a show's state or index missing (a sale's first seconds, or after Redis
+# lost it) wait for one rebuild instead of each reading the database and sending Redis the venue's layout.
+_rebuilding: SingleFlight[tuple[int, int], bool] = SingleFlight()  # by (client, show id)
+_indexing: SingleFlight[tuple[int, int, int], None] = SingleFlight()  # by (client, show id, block size limit)
+
+
+async def _rebuild_state(redis: Redis, show_id: int) -> None:
+    await _rebuilding.run((id(redis), show_id), lambda: ensure_built(redis, show_id))
+
+
+async def _build_index(redis: Redis, show_id: int, max_seats: int) -> None:
+    async def build() -> None:
+        if await build_index(redis, show_id, max_seats) is None:  # no index without a state: build that first
+            await _rebuild_state(redis, show_id)
+            await build_index(redis, show_id, max_seats)
+
+    await _indexing.run((id(redis), show_id, max_seats), build)
+
+
 async def _with_state(redis: Redis, show_id: int, run: Callable[[], Awaitable[Any]]) -> Any:
     """Run a script that answers `needs_init` when the show's state is missing; rebuild it and run again."""
     for _ in range(INIT_ATTEMPTS):
         reply = await run()
         if not (isinstance(reply, list) and reply and reply[0] == b"needs_init"):
             return reply
-        await ensure_built(redis, show_id)
+        await _rebuild_state(redis, show_id)
     raise StateUnavailable(f"live state of show {show_id} could not be built")
 
 
@@ -118,9 +138,7 @@ async def lock_best_available(
         reply = await scripts.place_best(redis, script_keys, args)
         if reply[0] != b"needs_index":
             return await _placed(redis, reply, show_id, profile_id, currency)
-        if await build_index(redis, show_id, max_seats) is None:  # no index without a state: build that first
-            await ensure_built(redis, show_id)
-            await build_index(redis, show_id, max_seats)
+        await _build_index(redis, show_id, max_seats)
     raise StateUnavailable(f"live state of show {show_id} could not be built")
 
 

@@ -59,4 +59,22 @@ describe('the draw, as the browser recomputes it', () => {
     expect(await checkDraw({ ...published, entries: edited }, mine, 4)).toMatchObject({ ok: false, entriesMatch: false });
     expect(await checkDraw(published, 'not-an-entry', 4)).toMatchObject({ ok: false, drawnNumber: null });
   });
+
+  it('compares the revealed seed with the commitment noted before the opening, when there is one', async () => {
+    const v = vectors.cases.find((c) => c.entries.length === 10)!;
+    const published = {
+      algorithm: DRAW_ALGORITHM,
+      commitment: v.commitment,
+      seed: v.seed,
+      entries_hash: v.entries_hash,
+      entries_count: v.sorted.length,
+      entries: v.sorted,
+    };
+    const mine = v.order[3]!;
+    expect(await checkDraw(published, mine, 4, v.commitment)).toMatchObject({ ok: true, noted: true });
+    expect(await checkDraw(published, mine, 4, v.commitment.toUpperCase())).toMatchObject({ ok: true });
+    const other = await commitmentOf(fromHex('11'.repeat(32)));
+    expect(await checkDraw(published, mine, 4, other)).toMatchObject({ ok: false, commitmentMatches: false, noted: true });
+    expect(await checkDraw(published, mine, 4, null)).toMatchObject({ ok: true, noted: false });
+  });
 });

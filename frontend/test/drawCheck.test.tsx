@@ -74,9 +74,12 @@ function json(status: number, body: unknown) {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
+// What GET .../queue/draw answers (the published draw unless a test says otherwise).
+let drawAnswer: () => unknown = () => PUBLISHED;
+
 function stubServer(sendAnswer: () => Response = () => json(202, { sent: true })) {
   const fetch = vi.fn(async (url: string, init?: RequestInit) => {
-    if (url === '/api/v1/shows/s1/queue/draw') return json(200, PUBLISHED);
+    if (url === '/api/v1/shows/s1/queue/draw') return json(200, drawAnswer());
     if (url === '/api/v1/auth/verify-email/send' && init?.method === 'POST') return sendAnswer();
     if (url === '/api/v1/auth/verify-email' && init?.method === 'POST') {
       const { token } = JSON.parse(String(init.body)) as { token: string };
@@ -91,6 +94,8 @@ function stubServer(sendAnswer: () => Response = () => json(202, { sent: true })
 
 let root: HTMLElement;
 beforeEach(() => {
+  drawAnswer = () => PUBLISHED;
+  localStorage.clear();
   session.set({ status: 'signed_in', profile: { profile_id: 'p1', email: 'a@b.c', name: 'A', email_verified: false } });
   root = document.createElement('div');
   document.body.appendChild(root);
@@ -156,6 +161,49 @@ describe('DrawCheck panel', () => {
     expect(root.querySelector('[data-testid=draw-check-result]')?.getAttribute('data-ok')).toBe('true');
     // `--queue-id=ID`, not `--queue-id ID`: a queue id may start with "-", which argparse takes for an option
     expect(root.textContent).toContain(`just verify-draw s1 --queue-id=${ORDER[3]!} --number 4`);
+  });
+
+  it('keeps the commitment it showed before the opening and checks the revealed seed against it', async () => {
+    stubServer();
+    const before = { ...PUBLISHED, drawn: false, seed: null, entries: null, entries_hash: null, entries_count: null };
+    // A seed swapped after the opening comes with its own commitment: the published data agree with each other.
+    const swappedSeed = toHex(new Uint8Array(32).map((_, k) => 255 - k));
+    const swappedOrder = await drawOrder(fromHex(swappedSeed), ENTRIES);
+    const swapped = { ...PUBLISHED, seed: swappedSeed, commitment: await commitmentOf(fromHex(swappedSeed)) };
+    const mine = swappedOrder[0]!;
+    const seedLine = () => root.querySelector<HTMLElement>('[data-testid=draw-seed-line]');
+
+    drawAnswer = () => before;
+    await act(async () => render(<DrawCheck showId="s1" queueId={mine} number={null} />, root));
+    await vi.waitFor(() => expect(panel()?.dataset.state).toBe('committed'));
+    expect(root.querySelector('[data-testid=draw-commitment]')?.textContent).toBe(PUBLISHED.commitment);
+
+    drawAnswer = () => swapped; // the sale opens, the number arrives
+    await act(async () => render(<DrawCheck showId="s1" queueId={mine} number={1} />, root));
+    await vi.waitFor(() => expect(panel()?.dataset.state).toBe('checked'));
+    expect(root.querySelector('[data-testid=draw-check-result]')?.getAttribute('data-ok')).toBe('false');
+    expect(seedLine()?.dataset.ok).toBe('false');
+    expect(seedLine()?.textContent).toContain('the one this page showed before the sale opened');
+
+    // The honest draw passes against the same noted commitment.
+    render(null, root);
+    drawAnswer = () => PUBLISHED;
+    await act(async () => render(<DrawCheck showId="s1" queueId={ORDER[0]!} number={1} />, root));
+    await vi.waitFor(() => expect(panel()?.dataset.state).toBe('checked'));
+    expect(root.querySelector('[data-testid=draw-check-result]')?.getAttribute('data-ok')).toBe('true');
+    expect(seedLine()?.dataset.ok).toBe('true');
+  });
+
+  it('compares with the published commitment alone when it saw none before the opening', async () => {
+    stubServer();
+    const swappedSeed = toHex(new Uint8Array(32).map((_, k) => 255 - k));
+    const swapped = { ...PUBLISHED, seed: swappedSeed, commitment: await commitmentOf(fromHex(swappedSeed)) };
+    drawAnswer = () => swapped;
+    const mine = (await drawOrder(fromHex(swappedSeed), ENTRIES))[0]!;
+    await act(async () => render(<DrawCheck showId="s1" queueId={mine} number={1} />, root));
+    await vi.waitFor(() => expect(panel()?.dataset.state).toBe('checked'));
+    expect(root.querySelector('[data-testid=draw-check-result]')?.getAttribute('data-ok')).toBe('true');
+    expect(root.querySelector('[data-testid=draw-seed-line]')?.textContent).not.toContain('before the sale opened');
   });
 
   it('shows ✗ for a queue id missing from the entries that claims a drawn number', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueEntry } from '../src/api/types';
+import type { QueueBroadcast, QueueEntry } from '../src/api/types';
 import { QueueTracker } from '../src/queue/tracker';
 
 const entry = (p: Partial<QueueEntry> = {}): QueueEntry => ({
@@ -11,14 +11,16 @@ const entry = (p: Partial<QueueEntry> = {}): QueueEntry => ({
   estimated_wait_s: 60,
   ...p,
 });
-const tick = (serving: number, rate = 2, waiting = 500, paused?: boolean) => ({
-  type: 'queue' as const,
-  serving,
-  waiting,
-  rate_per_s: rate,
-  open: true,
-  ...(paused === undefined ? {} : { paused }),
-});
+// Without `paused`: a broadcast of a server older than the organizer's sale controls.
+const tick = (serving: number, rate = 2, waiting = 500, paused?: boolean): QueueBroadcast =>
+  ({
+    type: 'queue' as const,
+    serving,
+    waiting,
+    rate_per_s: rate,
+    open: true,
+    ...(paused === undefined ? {} : { paused }),
+  }) as QueueBroadcast;
 
 describe('QueueTracker', () => {
   it('starts from the entry', () => {

@@ -12,7 +12,8 @@ from backend.infra.lua import LuaScript
 RATE_WINDOW_MS = 60_000
 VALVE_BURST_S = 5  # the outflow valve keeps at most this many seconds' worth of admissions unspent
 
-# status(now) -> JSON {serving, waiting, rate_per_s, open}. The rate is the admissions of the last minute over
+# status(now) -> JSON {serving, waiting, rate_per_s, open, paused}. `paused`: the organizer paused or closed the sale
+# (the line's config), so nobody is let in. The rate is the admissions of the last minute over
 # the time they span (at least 10 s, so the first burst does not read as a flood; at most the minute).
 _STATUS = """
 local function status(now)
@@ -28,13 +29,14 @@ local function status(now)
     local span = math.min(__RATE_WINDOW_MS__, math.max(10000, now - first)) / 1000
     rate = math.floor(recent / span * 100 + 0.5) / 100
   end
-  return cjson.encode({serving = serving, waiting = waiting, rate_per_s = rate, open = open})
+  local paused = redis.call('HGET', KEYS[12], 'paused') == '1'
+  return cjson.encode({serving = serving, waiting = waiting, rate_per_s = rate, open = open, paused = paused})
 end
 """.replace("__RATE_WINDOW_MS__", str(RATE_WINDOW_MS))
 
 # ARGV: profile, new queue_id, now, sale_opens_at (ms), capacity, admission ttl (ms), a fresh draw seed (hex),
-# admissions per minute (0: no limit but capacity); the first joiner's capacity, ttl and outflow become the line's
-# config, and its seed the draw's (committed to from then on). Returns {number, queue_id, created}; number 0 = waiting for the draw,
+# admissions per minute (0: no limit but capacity), paused ('1' while the sale is paused or closed); the first
+# joiner's capacity, ttl, outflow and pause become the line's config, and its seed the draw's (committed to from then on). Returns {number, queue_id, created}; number 0 = waiting for the draw,
 # -1 = the sale has opened (or a draw has started) but the draw is not done (the caller draws, then joins again).
 # An entry whose number was served and whose admission is over (released everything, paid, let it expire) is a
 # finished turn: joining again is joining anew, with a new number at the back of the line (never ahead of anyone
@@ -55,6 +57,7 @@ end
 redis.call('HSETNX', KEYS[12], 'capacity', ARGV[5])
 redis.call('HSETNX', KEYS[12], 'admission_ttl_ms', ARGV[6])
 redis.call('HSETNX', KEYS[12], 'admissions_per_minute', ARGV[8] or '0')
+redis.call('HSETNX', KEYS[12], 'paused', ARGV[9] or '0')
 redis.call('SET', KEYS[17], ARGV[7], 'NX')
 if redis.call('EXISTS', KEYS[4]) == 0 then
   if now >= tonumber(ARGV[4]) or redis.call('EXISTS', KEYS[13]) == 1 then return {-1, '', 0} end
@@ -138,6 +141,7 @@ ADVANCE = (
     + """
 if fenced(KEYS[21], ARGV[4]) then return -1 end
 if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
+if redis.call('HGET', KEYS[12], 'paused') == '1' then return 0 end  -- the organizer paused or closed the sale
 local now = tonumber(ARGV[1])
 local config = redis.call('HMGET', KEYS[12], 'capacity', 'admission_ttl_ms', 'admissions_per_minute')
 redis.call('ZREMRANGEBYSCORE', KEYS[11], '-inf', now)
@@ -196,6 +200,17 @@ return status(tonumber(ARGV[1]))
 """
 )
 
+# ARGV: now, then field, value pairs of the line's config (capacity, admissions_per_minute, paused): set for every
+# process at once, and the status published in the same step, so a pause reaches every waiting fan's screen.
+CONFIGURE = (
+    _STATUS
+    + """
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[12], ARGV[i], ARGV[i + 1]) end
+redis.call('SPUBLISH', KEYS[7], status(tonumber(ARGV[1])))
+return 1
+"""
+)
+
 # KEYS[1] the draw lock, ARGV[1] the caller's token: release only a lock we still own.
 RELEASE_LOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -208,5 +223,6 @@ finish_draw = LuaScript(FINISH_DRAW)
 advance = LuaScript(ADVANCE)
 entry = LuaScript(ENTRY)
 status = LuaScript(STATUS)
+configure = LuaScript(CONFIGURE)
 release_lock = LuaScript(RELEASE_LOCK)
 draw_state = LuaScript(DRAW_STATE)

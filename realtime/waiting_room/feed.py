@@ -98,12 +98,13 @@ class QueueFeed(Feed):
         if sent is not None:
             if status.serving < sent.serving:
                 return False  # an older view than what the clients have: never move the line backwards
-            if not heartbeat and (status.serving, status.waiting, status.open) == (sent.serving, sent.waiting,
-                                                                                   sent.open):
+            if not heartbeat and (status.serving, status.waiting, status.open, status.paused) == (
+                    sent.serving, sent.waiting, sent.open, sent.paused):
                 return False
         self.sent = status
         text = encode(QueueBroadcast(serving=status.serving, waiting=status.waiting,
-                                     rate_per_s=status.rate_per_s, open=status.open)).decode()
+                                     rate_per_s=status.rate_per_s, open=status.open,
+                                     paused=status.paused)).decode()
         self._event = Outgoing(text)
         await self.fan_out(self._event)
         return True

@@ -52,6 +52,12 @@ DRAW_POLL_S = 0.05
 DRAW_CHUNK = 5_000  # numbers written per command: each keeps Redis busy for a few milliseconds only
 
 
+def _sale_refusal(show: ShowFacts) -> Conflict:
+    if show.sale == "closed":
+        return Conflict("The organizer has closed this sale.", code="sale_closed")
+    return Conflict("The organizer has paused this sale; try again shortly.", code="sale_paused")
+
+
 class QueueNotEnabled(Conflict):
     code = "queue_not_enabled"
 
@@ -139,6 +145,13 @@ class WaitingRoom:
         if not show.queue_enabled:
             raise QueueNotEnabled("This show has no waiting room: hold seats directly.")
         now_ms = now_ms or timeutil.now_ms()
+        if show.sale != "open":
+            # Paused or closed by the organizer: who is in line keeps their place (and sees `paused`), nobody new
+            # joins.
+            try:
+                return await self.place(show, profile_id, now_ms), False
+            except NotInQueue:
+                raise _sale_refusal(show) from None
         opens_ms = epoch_ms(show.sale_opens_at)
         deadline = time.monotonic() + DRAW_WAIT_S
         while True:
@@ -150,10 +163,11 @@ class WaitingRoom:
                     secrets.token_urlsafe(12),
                     now_ms,
                     opens_ms,
-                    self.capacity,
+                    show.queue_capacity or self.capacity,
                     self.admission_ttl_ms,
                     new_seed(),
-                    self.admissions_per_minute,
+                    self._outflow(show),
+                    "1" if show.sale != "open" else "0",
                 ],
             )
             if number != -1:
@@ -287,13 +301,21 @@ class WaitingRoom:
             raise Fenced(f"the advancing lease of show {show_id} has moved on")
         return let_in
 
+    def _outflow(self, show: ShowFacts) -> int:
+        return self.admissions_per_minute if show.queue_outflow_per_minute is None else show.queue_outflow_per_minute
+
     async def configure(self, show_id: int, *, active_shoppers: int | None = None,
-                        admissions_per_minute: int | None = None) -> None:
-        """Change a show's line mid-sale: its capacity, or its outflow valve (admissions per minute, 0 for none), for
-        every process at once (they read the line's config, not their settings)."""
-        for name, value in (("capacity", active_shoppers), ("admissions_per_minute", admissions_per_minute)):
+                        admissions_per_minute: int | None = None, paused: bool | None = None) -> None:
+        """Change a show's line mid-sale: its capacity, its outflow valve (admissions per minute, 0 for none), or
+        its pause (the organizer's: nobody let in, `paused` in the broadcast), for every process at once (they read
+        the line's config, not their settings); the status is published with it."""
+        pairs: list[str | int] = []
+        for name, value in (("capacity", active_shoppers), ("admissions_per_minute", admissions_per_minute),
+                            ("paused", None if paused is None else int(paused))):
             if value is not None:
-                await self.redis.hset(script_keys(show_id)[11], name, value)
+                pairs += [name, value]
+        if pairs:
+            await queue_scripts.configure(self.redis, script_keys(show_id), [timeutil.now_ms(), *pairs])
 
     async def status(self, show_id: int, now_ms: int | None = None) -> QueueStatus:
         reply = await queue_scripts.status(self.redis, script_keys(show_id), [now_ms or timeutil.now_ms()])

@@ -20,8 +20,11 @@ from backend.infra.leases import Fenced, Leases, lease_key
 from backend.launcher.embedded_valkey import start_valkey
 from backend.launcher.processes import stop
 from backend.seats.writes import sweep_show
+from realtime.waiting_room import WaitingRoom, admission
+from realtime.waiting_room._keys import ADVANCE_JOB
 from tests.booking.helpers import eventually, hold, statuses
 from tests.conftest import ENV, STRONG_PASSWORD, unique_email
+from tests.realtime.waiting_room.test_waiting_room_scripts import OPENS_MS, a_show
 from tests.support.data import create_show
 from tests.support.servers import ServerProcess
 
@@ -45,6 +48,29 @@ async def test_a_stale_holder_cannot_sweep_once_the_lease_moved(redis: Redis) ->
         await sweep_show(redis, show_id, 10, fence=(lease_key("sweeper", show_id), token))
     assert await first.hold(show_id) is None  # and it cannot take the lease back while the new holder lives
     assert await sweep_show(redis, show_id, 10, fence=(lease_key("sweeper", show_id), newer)) == (0, 0)
+    await second.release_all()
+
+
+async def test_a_stale_holder_cannot_advance_the_line_once_the_lease_moved(redis: Redis) -> None:
+    """The waiting room's advance is fenced as the sweep is: the old holder lets no one in, the new one does."""
+    room = WaitingRoom(redis, active_shoppers=1, admission_ttl_s=60)
+    show = a_show()
+    now = OPENS_MS + 1_000
+    for profile in (1, 2, 3):
+        await room.join(show, profile, now)  # the first is let in on joining; the others wait for a place
+    first = Leases(redis, ADVANCE_JOB, owner="first", ttl_ms=200)
+    second = Leases(redis, ADVANCE_JOB, owner="second", ttl_ms=5_000)
+    token = await first.hold(show.id)
+    assert token is not None
+    await admission.finish(redis, show.id, 1)  # a place is free
+    await asyncio.sleep(0.3)  # the first holder stalls past its lease
+    newer = await second.hold(show.id)
+    assert newer is not None and newer > token
+    with pytest.raises(Fenced):
+        await room.advance(show.id, now + 1_000, token=str(token))
+    assert not (await room.place(show, 2, now + 1_000)).admitted  # the refused advance let no one in
+    assert await room.advance(show.id, now + 1_000, token=str(newer)) == 1
+    assert (await room.place(show, 2, now + 1_000)).admitted
     await second.release_all()
 
 

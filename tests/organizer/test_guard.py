@@ -23,7 +23,17 @@ from tests.organizer.plans import pretix_plan, venue_body
 PREFIX = "/api/v1/organizer"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # What this stop built; later routes join the walk without being listed here.
-KNOWN = {("POST", f"{PREFIX}/venues"), ("GET", f"{PREFIX}/venues"), ("GET", f"{PREFIX}/venues/{{venue_id}}/seating-plan")}
+KNOWN = {("POST", f"{PREFIX}/venues"), ("GET", f"{PREFIX}/venues"), ("GET", f"{PREFIX}/venues/{{venue_id}}/seating-plan"),
+         ("POST", f"{PREFIX}/shows"), ("GET", f"{PREFIX}/shows"), ("GET", f"{PREFIX}/shows/{{show_id}}"),
+         ("PATCH", f"{PREFIX}/shows/{{show_id}}"), ("POST", f"{PREFIX}/shows/{{show_id}}/sale"),
+         ("PUT", f"{PREFIX}/shows/{{show_id}}/queue"), ("GET", f"{PREFIX}/shows/{{show_id}}/dashboard")}
+# A body the route accepts, so that what answers A on B's objects is the lookup (404), not the body's check; the
+# other unsafe routes get `{}`.
+BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PATCH", f"{PREFIX}/shows/{{show_id}}"): {"title": "Walked"},
+    ("POST", f"{PREFIX}/shows/{{show_id}}/sale"): {"action": "pause"},
+    ("PUT", f"{PREFIX}/shows/{{show_id}}/queue"): {"capacity": 5},
+}
 
 
 @dataclass(frozen=True)
@@ -85,7 +95,8 @@ async def objects_of(client: httpx.AsyncClient) -> dict[str, str]:
 
 
 async def call(client: httpx.AsyncClient, route: Route, ids: dict[str, str]) -> httpx.Response:
-    return await client.request(route.method, route.url(ids), json={} if route.method in UNSAFE else None)
+    body = BODIES.get((route.method, route.path), {}) if route.method in UNSAFE else None
+    return await client.request(route.method, route.url(ids), json=body)
 
 
 def assert_error(response: httpx.Response, status: int, code: str | None, what: str) -> None:

@@ -23,8 +23,10 @@ from tests.payments.helpers import Standin, eventually, sold_count
 from tests.support.data import TestShow, create_show
 
 
-async def _paid_order(gateway: StripeGateway, standin: Standin, show: TestShow, seat_ids: list[str]) -> int:
-    """An order paid at Stripe whose webhook was lost: written as checkout writes it, paid as a browser pays."""
+async def _paid_order(gateway: StripeGateway, standin: Standin, show: TestShow, seat_ids: list[str],
+                      charged: tuple[int, str] | None = None) -> int:
+    """An order paid at Stripe whose webhook was lost: written as checkout writes it, paid as a browser pays
+    (`charged`: the amount and currency of a PaymentIntent that does not match its order)."""
     profile = (await Profile.insert(Profile(email=f"s-{secrets.token_hex(6)}@example.com", name="S",
                                             password_hash="x")).returning(Profile.id))[0]["id"]
     order_id = (await Order.insert(Order(
@@ -32,7 +34,8 @@ async def _paid_order(gateway: StripeGateway, standin: Standin, show: TestShow, 
         amount_cents=5000 * len(seat_ids), currency="EUR", expires_at=utcnow() + timedelta(minutes=5),
     )).returning(Order.id))[0]["id"]
     await OrderItem.insert(*(OrderItem(order=order_id, seat=int(seat), price_cents=5000) for seat in seat_ids))
-    intent = await gateway.create_intent(amount_cents=5000 * len(seat_ids), currency="EUR",
+    amount_cents, currency = charged or (5000 * len(seat_ids), "EUR")
+    intent = await gateway.create_intent(amount_cents=amount_cents, currency=currency,
                                          metadata={"order_id": str(order_id)}, description="test",
                                          idempotency_key=f"test-{order_id}-{secrets.token_hex(4)}")
     await Order.update({Order.payment_intent_id: intent.id, Order.client_secret: intent.client_secret}).where(
@@ -110,6 +113,34 @@ async def test_a_refund_that_could_not_be_issued_is_retried_by_the_reconciler(se
     assert kinds == ["refund"]
     await reconcile_once(redis, gateway, utcnow(), turns=Admissions(redis), hold_ttl_seconds=480)  # nothing owed any more
     assert len(await standin.events(type="charge.refunded", payment_intent=intent.id)) == 1
+
+
+@pytest.mark.parametrize("charged", [(9999, "EUR"), (10000, "USD")], ids=["amount", "currency"])
+async def test_a_payment_that_differs_from_its_order_is_refunded_not_ticketed(server, gateway, redis,
+                                                                              charged: tuple[int, str]) -> None:
+    """Stripe took another amount or currency than the order's (two seats at 50.00 EUR): no ticket, the seats stay
+    on sale, the order is `refunded` for `amount_mismatch`, and what arrived goes back in full."""
+    show = await create_show()
+    standin = Standin(server)
+    seats = show.rows["Back/C"][:2]
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, seats, charged=charged)
+    intent = await _intent_of(gateway, order_id)
+    assert (intent.amount_received, intent.currency) == charged
+
+    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "refunded"
+    order = await Order.select(Order.status, Order.refund_reason).where(Order.id == order_id).first()
+    assert order == {"status": "refunded", "refund_reason": "amount_mismatch"}
+    assert await Ticket.count().where(Ticket.order == order_id) == 0
+    assert await sold_count(show.id) == 0
+    assert len(await standin.events(type="charge.refunded", payment_intent=intent.id)) == 1
+    charge = await standin.charge((await standin.intent(intent.id))["latest_charge"])
+    assert (charge["amount_refunded"], charge["refunded"]) == (charged[0], True)
+    rows = await PaymentLedgerEntry.select(PaymentLedgerEntry.kind, PaymentLedgerEntry.amount_cents,
+                                           PaymentLedgerEntry.currency).where(
+        PaymentLedgerEntry.order_ref == order_id).order_by(PaymentLedgerEntry.seq)
+    assert rows == [{"kind": "payment", "amount_cents": charged[0], "currency": charged[1]},
+                    {"kind": "refund", "amount_cents": charged[0], "currency": charged[1]}]
 
 
 @pytest.mark.cluster

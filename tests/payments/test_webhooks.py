@@ -97,3 +97,19 @@ async def test_events_about_unknown_intents_are_acknowledged_and_ignored(server)
     }).encode()
     response = await _post(server, payload, stripe_signature(payload, secret))
     assert response.status_code == 200 and response.json()["received"] is True
+
+
+async def test_event_types_that_change_no_order_are_acknowledged_without_a_record(server, make_fan) -> None:
+    """Every payment brings a payment_intent.created: acknowledged, nothing written (nothing to find again)."""
+    secret = webhook_secret(server.var_dir)
+    event_id = f"evt_{secrets.token_hex(12)}"
+    payload = json.dumps({
+        "id": event_id, "object": "event", "type": "payment_intent.created", "api_version": "2024-06-20",
+        "created": int(time.time()), "livemode": False, "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "data": {"object": {"id": "pi_unknown000000000000001", "object": "payment_intent"}},
+    }).encode()
+    for _ in range(2):
+        response = await _post(server, payload, stripe_signature(payload, secret))
+        assert response.status_code == 200 and response.json() == {"received": True, "duplicate": False}
+    assert await ProcessedWebhookEvent.count().where(ProcessedWebhookEvent.event_id == event_id) == 0

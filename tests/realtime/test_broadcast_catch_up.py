@@ -1,5 +1,6 @@
 """Changes that arrive while a broadcast is under way reach the sockets it has not come to yet in that same pass,
-and the sockets it already passed in the next: each socket's diffs still chain, and all end at the last version.
+and the sockets it already passed in the next: each socket's diffs still chain, all end at the last version, and
+each socket's map (its snapshot with every diff applied) is the server's map.
 
 Enough sockets that a broadcast spans several slices (realtime.feeds.FAN_OUT_SLICE) on the suite's server, a
 stream of changes as fast as Redis takes them, and a bare client per socket (the websockets library would cost the
@@ -10,16 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json
 import os
 import time
 from collections import defaultdict
 
+import httpx
 from redis.asyncio import Redis
 
 from backend.seats import ensure_built
 from realtime.feeds import FAN_OUT_SLICE
-from tests.realtime.support import publish_changes
+from tests.realtime.support import publish_changes, server_map
 from tests.support.data import create_show
 from tests.support.servers import ServerProcess
 from tests.support.ws_frames import take_frames
@@ -81,11 +84,18 @@ async def test_changes_arriving_during_a_broadcast_reach_the_rest_of_it(server: 
             assert time.monotonic() < deadline, "not every socket got its snapshot"
             await asyncio.sleep(0.05)
 
-        # Changes as fast as Redis takes them: several arrive during every broadcast to these sockets.
+        # Changes as fast as Redis takes them: several arrive during every broadcast to these sockets. Each step
+        # holds a new seat; every third also sells one held before and releases another, so a seat changes more
+        # than once and a diff must carry the latest status of every seat changed since its version.
         last, changed = 0, 0
         stop = time.monotonic() + STREAM_S
-        while time.monotonic() < stop and changed < len(show.seat_ids):
-            last = await publish_changes(redis, show.id, [(show.seat_ids[changed], "held")])
+        for step in itertools.count():
+            if time.monotonic() >= stop or changed >= len(show.seat_ids):
+                break
+            changes = [(show.seat_ids[changed], "held")]
+            if step % 3 == 2:
+                changes += [(show.seat_ids[changed - 1], "sold"), (show.seat_ids[changed - 2], "available")]
+            last = await publish_changes(redis, show.id, changes)
             changed += 1
         deadline = time.monotonic() + 30
         while any(c.version != last for c in clients):
@@ -95,16 +105,25 @@ async def test_changes_arriving_during_a_broadcast_reach_the_rest_of_it(server: 
         for transport in transports:
             transport.close()
 
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        server_version, server_seats = await server_map(http, show.id)
+    assert server_version == last and len(server_seats) > changed // 2
     diffs_from: dict[int, set[int]] = defaultdict(set)  # a version -> the versions the diffs starting there reached
-    for client in clients:
+    for number, client in enumerate(clients):
         snapshot, *diffs = client.messages
         assert snapshot["type"] == "snapshot"
-        version = snapshot["version"]
+        version, seats = snapshot["version"], dict(snapshot["seats"])
         for diff in diffs:
             assert diff["type"] == "diff" and diff["from_version"] == version, (diff, version)
             diffs_from[version].add(diff["version"])
             version = diff["version"]
+            for seat_id, status in diff["changes"]:
+                if status == "available":
+                    seats.pop(seat_id, None)
+                else:
+                    seats[seat_id] = status
         assert version == last
+        assert seats == server_seats, f"socket {number}: its map after {len(diffs)} diffs is not the server's"
     # Without the fold between slices every socket gets the same diffs, pass after pass; with it, some pass gave
     # the sockets after a fold a longer diff from the same version than the sockets before it.
     assert any(len(reached) > 1 for reached in diffs_from.values()), f"{changed} changes, no broadcast folded any in"

@@ -170,6 +170,8 @@ def _machine(loop: asyncio.AbstractEventLoop, redis: Redis) -> type[RuleBasedSta
         def sell_unheld(self, picks: list[int]) -> None:
             """A payment settled whose hold is gone (the reconciler's path): free seats become sold at once."""
             async def go() -> None:
+                # After a flush the state is empty until rebuilt: payments reads free seats only from a built one.
+                await seats.ensure_built(redis, self.show.id)
                 state = await self._state()
                 free = sorted({self.seat_ids[i % len(self.seat_ids)] for i in picks} - set(state))
                 if free:

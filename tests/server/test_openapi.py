@@ -60,6 +60,13 @@ OPERATIONS = {
     ("GET", "/api/v1/organizer/shows/{show_id}/orders.csv", "exportShowOrders"),
     ("GET", "/api/v1/organizer/shows/{show_id}/attendees.csv", "exportShowAttendees"),
     ("GET", "/api/v1/organizer/shows/{show_id}/ledger.csv", "exportShowLedger"),  # an extension: the chain as CSV
+    ("POST", "/api/v1/organizer/shows", "createShow"),
+    ("GET", "/api/v1/organizer/shows", "listOrganizerShows"),
+    ("GET", "/api/v1/organizer/shows/{show_id}", "getOrganizerShow"),
+    ("PATCH", "/api/v1/organizer/shows/{show_id}", "updateShow"),
+    ("POST", "/api/v1/organizer/shows/{show_id}/sale", "setSale"),
+    ("PUT", "/api/v1/organizer/shows/{show_id}/queue", "setQueue"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/dashboard", "showDashboard"),
 }
 
 
@@ -97,7 +104,7 @@ def test_socket_messages_are_documented_as_sent() -> None:
     assert set(schemas) == {"Snapshot", "Diff", "QueueBroadcast", "ErrorMessage"}
     # Each message, as the sockets encode it, carries exactly the documented, required fields.
     sent = [Snapshot(version=3, seats={"s1": "held"}), Diff(from_version=3, version=4, changes=[("s1", "sold")]),
-            QueueBroadcast(serving=1, waiting=2, rate_per_s=0.5, open=True), ErrorMessage(error="e", detail="d")]
+            QueueBroadcast(serving=1, waiting=2, rate_per_s=0.5, open=True, paused=False), ErrorMessage(error="e", detail="d")]
     for message in sent:
         encoded = msgspec.json.decode(msgspec.json.encode(message))
         schema = schemas[type(message).__name__]

@@ -53,6 +53,11 @@ class ServerProcess:
         return self.var_dir / f"{self.name}.log"
 
     def start(self, timeout: float = 240) -> ServerProcess:
+        return self.launch().ready(timeout)
+
+    def launch(self) -> ServerProcess:
+        """Start the launcher without waiting for it. Call this from the thread that outlives the server: its
+        children die with the thread that spawned them (PR_SET_PDEATHSIG follows the thread, not the process)."""
         # The suite's clients all come from one address: room for all the accounts they register (the limit
         # itself is tested on a server of its own). And they stand in for the proxy in front of production, whose
         # X-Forwarded-For the app trusts (tests/edge/test_client_address.py starts servers that trust no one).
@@ -63,13 +68,17 @@ class ServerProcess:
         self.process = spawn([sys.executable, "-m", "backend.launcher.serve", "--workers", str(self.workers)], env=env,
                              log_path=str(self.log_path))
         SERVER_LOGS.append(self.log_path)
+        return self
+
+    def ready(self, timeout: float = 240) -> ServerProcess:
+        """Wait until the server answers /healthz (or fail, naming its log, if it exits first)."""
         wait_until(lambda: _healthy(self.url), timeout, f"{self.name} at {self.url} (log: {self.log_path})",
                    self.process)
         return self
 
     def stop(self) -> None:
         if self.process:
-            stop(self.process, timeout=15)
+            stop(self.process, timeout=45)  # the launcher lets uvicorn drain (DRAIN_TIMEOUT_S)
             self.process = None
 
     def web_pid(self) -> int | None:
@@ -90,9 +99,17 @@ class ServerProcess:
         """Restart the web server process as a deploy does: SIGTERM, so uvicorn stops accepting, closes its sockets
         with 1012 (service restart), finishes the requests in flight and exits; the launcher starts it again on the
         same port (backend.launcher.processes.Supervisor). Returns once the new process answers /healthz."""
+        self.wait_restarted(self.terminate_web(), timeout)
+
+    def terminate_web(self) -> int:
+        """SIGTERM the web server process (the launcher starts another); returns the pid it had."""
         old = self.web_pid()
         assert old is not None, f"{self.name} has no web server process to restart"
         os.kill(old, signal.SIGTERM)
+        return old
+
+    def wait_restarted(self, old: int, timeout: float = 120) -> None:
+        """Wait until a web server process other than `old` answers /healthz."""
         wait_until(lambda: self.web_pid() not in (None, old) and _healthy(self.url), timeout,
                    f"{self.name} restarted at {self.url} (log: {self.log_path})", self.process)
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 
@@ -18,7 +19,7 @@ import pytest
 
 from backend.tickets.gate_tokens import gate_token, show_of_gate_token
 from tests.support.data import create_show
-from tests.tickets.devices import SCANNER, SCANNER_TOKEN, buy, gate
+from tests.tickets.devices import SCANNER, SCANNER_TOKEN, Device, buy, gate
 from tests.tickets.test_rotating_codes import signed_in_scanner
 
 
@@ -134,3 +135,37 @@ async def test_one_scan_id_for_two_tickets_in_one_upload_is_refused(anon, two_sh
     _reused(await _upload(anon, here.id, "North", (scan_id, ours[0]["code"]), (scan_id, ours[1]["code"])), scan_id)
     both = await _upload(anon, here.id, "North", (scan_id, ours[0]["code"]), (scan_id, ours[0]["code"]))
     assert [i["result"] for i in both.json()["items"]] == ["valid", "valid"]  # one scan, uploaded twice
+
+
+async def test_a_bundle_describes_its_own_show(anon, two_shows) -> None:
+    """The title and venue a gate shows come from the show it asked for, never another one."""
+    here, there, _, _ = two_shows
+    for show in (here, there):
+        bundle = (await anon.get(f"/api/v1/shows/{show.id}/gate", headers=gate(show.id))).json()
+        details = await anon.get(f"/api/v1/shows/{show.id}")
+        assert details.status_code == 200, details.text
+        expected = details.json()
+        assert (bundle["show_id"], bundle["title"], bundle["venue"]["name"]) == (
+            str(show.id), expected["title"], expected["venue"]["name"])
+        assert bundle["keys"][0]["kid"] == f"show-{show.id}"
+
+
+async def test_a_device_certificate_comes_with_the_servers_clock(fan, two_shows) -> None:
+    """The phone sets its code steps by the server's time (its own clock may be off): milliseconds since the
+    epoch, now (within a minute of this test's clock, which shares the server's)."""
+    _, _, ours, _ = two_shows
+    before_ms = int(time.time() * 1000)
+    answer = await Device().bind(fan, ours[0]["ticket_id"])
+    assert answer.status_code == 200, answer.text
+    assert before_ms - 60_000 <= answer.json()["server_time_ms"] <= int(time.time() * 1000) + 60_000
+
+
+async def test_one_scan_uploaded_by_many_requests_at_once_gets_one_answer(anon, two_shows) -> None:
+    """A scanner that retries an upload while the first is still in flight: every request gets the answer of the
+    one scan stored, none is refused as a reuse, and the ticket is scanned once."""
+    here, _, ours, _ = two_shows
+    scan_id = secrets.token_hex(8)
+    answers = await asyncio.gather(*(_upload(anon, here.id, "North", (scan_id, ours[0]["code"])) for _ in range(8)))
+    assert [a.status_code for a in answers] == [200] * 8, [a.text for a in answers if a.status_code != 200]
+    assert len({a.text for a in answers}) == 1, {a.text for a in answers}
+    assert answers[0].json()["items"][0]["result"] == "valid"

@@ -115,6 +115,10 @@ class StripeApi(Controller):
     async def create_payment_intent(self, request: Request, gateway: StripeGateway) -> Response:
         return await gateway.call(request, lambda params, _, info: gateway.payments.create_intent(params, info))
 
+    @get("/payment_intents")
+    async def list_payment_intents(self, request: Request, gateway: StripeGateway) -> Response:
+        return await gateway.call(request, lambda params, _, __: gateway.payments.list_intents(params))
+
     @get("/payment_intents/{intent_id:str}")
     async def retrieve_payment_intent(self, request: Request, gateway: StripeGateway, intent_id: str) -> Response:
         return await gateway.call(

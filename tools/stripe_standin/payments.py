@@ -553,6 +553,21 @@ class Payments:
         item_params = {"expand": [_list_expansion(path) for path in ([expand] if isinstance(expand, str) else expand)]}
         return self._page(refunds, params, limit, "/v1/refunds", item_params)
 
+    def list_intents(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``GET /v1/payment_intents``: newest first, filtered by ``created`` (what a reconciler pages through)."""
+        _only(params, {"limit", "starting_after", "ending_before", "created", "expand"})
+        limit = _integer(params.get("limit", 10), "limit")
+        if not 1 <= limit <= 100:
+            raise invalid_request("This value must be between 1 and 100.", param="limit")
+        # Newest first, and among those of one second the last made first (stable sort of the reversed store).
+        intents = sorted(reversed(list(self.store.values("payment_intent"))), key=lambda intent: intent["created"],
+                         reverse=True)
+        if "created" in params:
+            intents = [intent for intent in intents if _created_matches(intent["created"], params["created"])]
+        expand = params.get("expand", [])
+        item_params = {"expand": [_list_expansion(path) for path in ([expand] if isinstance(expand, str) else expand)]}
+        return self._page(intents, params, limit, "/v1/payment_intents", item_params)
+
     def _page(
         self,
         items: list[dict[str, Any]],

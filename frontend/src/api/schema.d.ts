@@ -585,6 +585,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organizer/shows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListShows */
+        get: operations["listOrganizerShows"];
+        put?: never;
+        /** CreateShow */
+        post: operations["createShow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizer/shows/{show_id}/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dashboard */
+        get: operations["showDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizer/shows/{show_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetShow */
+        get: operations["getOrganizerShow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** UpdateShow */
+        patch: operations["updateShow"];
+        trace?: never;
+    };
+    "/api/v1/organizer/shows/{show_id}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** SetQueue */
+        put: operations["setQueue"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizer/shows/{show_id}/sale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** SetSale */
+        post: operations["setSale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizer/shows/{show_id}/cancel": {
         parameters: {
             query?: never;
@@ -709,6 +796,11 @@ export interface components {
             name: string;
             color?: string;
         };
+        /** CategoryPrice */
+        CategoryPrice: {
+            category: string;
+            price_cents: number;
+        };
         /** CheckoutBody */
         CheckoutBody: {
             hold_id: string;
@@ -726,6 +818,34 @@ export interface components {
         /** Circle */
         Circle: {
             radius: number;
+        };
+        /** Dashboard */
+        Dashboard: {
+            seats: components["schemas"]["DashboardSeats"];
+            revenue_cents: number;
+            currency: string;
+            orders: components["schemas"]["DashboardOrders"];
+            queue: components["schemas"]["DashboardQueue"] | null;
+            paid_per_minute: number;
+            payment_to_paid_ms: components["schemas"]["Latency"];
+        };
+        /** DashboardOrders */
+        DashboardOrders: {
+            paid: number;
+            refunded: number;
+            pending_payment: number;
+        };
+        /** DashboardQueue */
+        DashboardQueue: {
+            waiting: number;
+            serving: number;
+            admitted_per_minute: number;
+        };
+        /** DashboardSeats */
+        DashboardSeats: {
+            available: number;
+            held: number;
+            sold: number;
         };
         /** DeviceBody */
         DeviceBody: {
@@ -800,6 +920,11 @@ export interface components {
         HoldRequest: {
             seat_ids?: string[] | null;
             best_available?: components["schemas"]["BestAvailableRequest"] | null;
+        };
+        /** Latency */
+        Latency: {
+            p50: number | null;
+            p99: number | null;
         };
         /** LayoutCategory */
         LayoutCategory: {
@@ -900,6 +1025,30 @@ export interface components {
             /** @default 0 */
             refunded_cents?: number;
         };
+        /** OrganizerShow */
+        OrganizerShow: {
+            id: string;
+            title: string;
+            description: string;
+            venue: components["schemas"]["VenueOut"];
+            starts_at: string;
+            sale_opens_at: string;
+            /** @enum {string} */
+            status: "scheduled" | "on_sale" | "sold_out" | "ended" | "cancelled";
+            price_range: components["schemas"]["PriceRange"];
+            seats: components["schemas"]["SeatCounts"];
+            queue: components["schemas"]["QueueSettings"];
+            /** @enum {string} */
+            sale: "scheduled" | "open" | "paused" | "closed";
+            venue_id: string;
+            currency: string;
+            prices: components["schemas"]["CategoryPrice"][];
+            max_seats_per_order: number;
+        };
+        /** OrganizerShowList */
+        OrganizerShowList: {
+            items: components["schemas"]["OrganizerShow"][];
+        };
         /** OrganizerVenue */
         OrganizerVenue: {
             venue_id: string;
@@ -989,6 +1138,7 @@ export interface components {
             waiting: number;
             rate_per_s: number;
             open: boolean;
+            paused: boolean;
         };
         /** QueueDrawOut */
         QueueDrawOut: {
@@ -1020,6 +1170,23 @@ export interface components {
         QueueInfo: {
             /** @example false */
             enabled: boolean;
+        };
+        /** QueueSettings */
+        QueueSettings: {
+            enabled: boolean;
+            capacity: number;
+            outflow_per_minute: number | null;
+        };
+        /** QueueSettingsBody */
+        QueueSettingsBody: {
+            enabled: boolean;
+            capacity?: number | null;
+            outflow_per_minute?: number | null;
+        };
+        /** QueueSettingsPut */
+        QueueSettingsPut: {
+            capacity?: number;
+            outflow_per_minute?: number;
         };
         /** Rectangle */
         Rectangle: {
@@ -1055,6 +1222,16 @@ export interface components {
             row_number_position?: ("start" | "end" | "both") | null;
             number_of_seats?: number;
             seats_spacing?: number;
+        };
+        /** SaleBody */
+        SaleBody: {
+            /** @enum {string} */
+            action: "pause" | "resume" | "close";
+        };
+        /** SaleOut */
+        SaleOut: {
+            /** @enum {string} */
+            sale: "scheduled" | "open" | "paused" | "closed";
         };
         /** ScanIn */
         ScanIn: {
@@ -1200,6 +1377,21 @@ export interface components {
             /** @example EnfPSptOzNVwXojmgFPZ */
             status: string;
         };
+        /** ShowCreate */
+        ShowCreate: {
+            venue_id: string;
+            title: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            sale_opens_at: string;
+            currency: string;
+            prices: components["schemas"]["CategoryPrice"][];
+            queue: components["schemas"]["QueueSettingsBody"];
+            /** @default  */
+            description?: string;
+            max_seats_per_order?: number | null;
+        };
         /**
          * ShowOut
          * @example {
@@ -1325,6 +1517,18 @@ export interface components {
             items: components["schemas"]["ShowOut"][];
             /** @example wigWGSxPWwnqjHgcEDWh */
             next_cursor: string | null;
+        };
+        /** ShowPatch */
+        ShowPatch: {
+            venue_id?: string;
+            title?: string;
+            description?: string;
+            starts_at?: string;
+            sale_opens_at?: string;
+            currency?: string;
+            prices?: components["schemas"]["CategoryPrice"][];
+            max_seats_per_order?: number;
+            queue?: components["schemas"]["QueueSettingsBody"];
         };
         /** ShowtimeLayout */
         ShowtimeLayout: {
@@ -2761,6 +2965,256 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VenueImported"];
+                };
+            };
+        };
+    };
+    listOrganizerShows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizerShowList"];
+                };
+            };
+        };
+    };
+    createShow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShowCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizerShow"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    showDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    getOrganizerShow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizerShow"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    updateShow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShowPatch"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizerShow"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    setQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueueSettingsPut"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueSettings"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    setSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                show_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaleBody"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SaleOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description machine code */
+                        error: string;
+                        /** @description a sentence for people */
+                        detail: string;
+                    };
                 };
             };
         };

@@ -96,13 +96,7 @@ export type MailSent = S['MailSent'];
  * (realtime/messages.py): false until the early arrivals' places are drawn at
  * `sale_opens_at`; then clients that joined early re-read GET .../queue/me.
  */
-export type QueueBroadcast = S['QueueBroadcast'] & {
-  /**
-   * True while the organizer has paused or closed the sale (API.md, "Organizers"): the line stands still. Written
-   * here by hand until the backend's document carries it (an absent field means not paused).
-   */
-  paused?: boolean;
-};
+export type QueueBroadcast = S['QueueBroadcast'];
 
 // ---------- compile-time checks that what we send is what the document accepts ----------
 

@@ -8,7 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, errorMessage } from '../api/client';
 import type { QueueDraw } from '../api/types';
 import { useSession } from '../lib/session';
-import { checkDraw, placementOf, type Placement, type DrawCheck as Result } from './draw';
+import { checkDraw, notedCommitment, noteCommitment, placementOf, type Placement, type DrawCheck as Result } from './draw';
 
 type PlacedAfter = Extract<Placement, { kind: 'placed_after' }>;
 
@@ -28,10 +28,12 @@ export function DrawCheck({ showId, queueId, number }: { showId: string; queueId
     const run = async () => {
       try {
         const draw = await api.queueDraw(showId);
+        // Noted before the opening, and compared against after the draw: the published one could be another.
+        if (!draw.drawn && draw.commitment) noteCommitment(showId, draw.commitment);
         if (!draw.drawn || number === null) return void (!cancelled && setState({ kind: 'committed', draw }));
         const placement = placementOf(draw, queueId, number);
         if (placement.kind === 'late') return void (!cancelled && setState({ kind: 'late', draw }));
-        const result = await checkDraw(draw, queueId, number);
+        const result = await checkDraw(draw, queueId, number, notedCommitment(showId));
         if (cancelled) return;
         if (placement.kind === 'placed_after') setState({ kind: 'placed_after', draw, placement, result });
         else setState({ kind: 'checked', draw, result });
@@ -48,9 +50,10 @@ export function DrawCheck({ showId, queueId, number }: { showId: string; queueId
   if (state.kind === 'loading' || state.kind === 'unavailable') return null;
   const { draw } = state;
   // Shared by the two outcomes that checked the revealed seed.
-  const seedLine = (ok: boolean) => (
-    <li>
-      {mark(ok)} The revealed seed matches the commitment {short(draw.commitment)}
+  const seedLine = (result: Result) => (
+    <li data-testid="draw-seed-line" data-ok={String(result.commitmentMatches)}>
+      {mark(result.commitmentMatches)} The revealed seed matches the commitment {short(draw.commitment)}
+      {result.noted && ', the one this page showed before the sale opened'}
     </li>
   );
   const checkYourself = (
@@ -81,7 +84,7 @@ export function DrawCheck({ showId, queueId, number }: { showId: string; queueId
             {placedRange(state.placement)}): your number is {state.placement.number}.
           </p>
           <ul class="small draw-check-steps">
-            {seedLine(state.result.commitmentMatches)}
+            {seedLine(state.result)}
             <li>
               {mark(state.result.entriesMatch)} {draw.entries_count} drawn entries, hash {short(draw.entries_hash)}
             </li>
@@ -101,7 +104,7 @@ export function DrawCheck({ showId, queueId, number }: { showId: string; queueId
               : 'Your number does not follow from the published draw.'}
           </p>
           <ul class="small draw-check-steps">
-            {seedLine(state.result.commitmentMatches)}
+            {seedLine(state.result)}
             <li>
               {mark(state.result.entriesMatch)} {draw.entries_count} early entries, hash {short(draw.entries_hash)}
             </li>

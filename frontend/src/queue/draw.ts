@@ -152,19 +152,33 @@ export function placementOf(published: PublishedDraw, queueId: string, number: n
 
 export interface DrawCheck {
   algorithmKnown: boolean;
-  commitmentMatches: boolean; // sha256(seed) is the commitment published before the sale
+  // sha256(seed) is the published commitment, and the one this browser saw before the sale opened when it saw one
+  commitmentMatches: boolean;
+  noted: boolean; // this browser had noted the commitment before the opening (and compared against it)
   entriesMatch: boolean; // sorted, distinct, counted and hashed as published
   drawnNumber: number | null; // the fan's number by the recomputed order, null when not among the entries
   numberMatches: boolean; // ... and it is the number the waiting room gave
   ok: boolean;
 }
 
-/** Recompute the draw and the fan's number from the published data alone. */
-export async function checkDraw(published: PublishedDraw, queueId: string, number: number | null): Promise<DrawCheck> {
+/**
+ * Recompute the draw and the fan's number from the published data alone. `notedCommitment`: the commitment this
+ * browser saw before the opening, if it saw one. A server that swapped the seed after the opening publishes the new
+ * seed's own commitment with it, so only the commitment seen before the opening can catch the swap.
+ */
+export async function checkDraw(
+  published: PublishedDraw,
+  queueId: string,
+  number: number | null,
+  notedCommitment: string | null = null,
+): Promise<DrawCheck> {
   const entries = published.entries ?? [];
   const seed = fromHex(published.seed ?? '');
   const algorithmKnown = published.algorithm === DRAW_ALGORITHM;
-  const commitmentMatches = published.seed !== null && (await commitmentOf(seed)) === published.commitment;
+  const revealed = published.seed !== null ? await commitmentOf(seed) : null;
+  const noted = notedCommitment !== null;
+  const commitmentMatches =
+    revealed !== null && revealed === published.commitment && (!noted || revealed === notedCommitment.toLowerCase());
   let sorted: string[] = [];
   try {
     sorted = canonicalEntries(entries);
@@ -182,9 +196,30 @@ export async function checkDraw(published: PublishedDraw, queueId: string, numbe
   return {
     algorithmKnown,
     commitmentMatches,
+    noted,
     entriesMatch,
     drawnNumber,
     numberMatches,
     ok: algorithmKnown && commitmentMatches && entriesMatch && numberMatches,
   };
+}
+
+const NOTED_KEY = (showId: string) => `showtime.draw-commitment.${showId}`;
+
+/** Keep the first commitment this browser sees for a show before its draw (a later one never replaces it). */
+export function noteCommitment(showId: string, commitment: string): void {
+  try {
+    if (localStorage.getItem(NOTED_KEY(showId)) === null) localStorage.setItem(NOTED_KEY(showId), commitment);
+  } catch {
+    // storage refused (private mode, quota): the check then compares with the published commitment alone
+  }
+}
+
+/** The commitment this browser noted for a show before its draw, if any. */
+export function notedCommitment(showId: string): string | null {
+  try {
+    return localStorage.getItem(NOTED_KEY(showId));
+  } catch {
+    return null;
+  }
 }

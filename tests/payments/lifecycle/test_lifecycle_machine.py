@@ -6,8 +6,14 @@ delay webhooks, let holds expire, run the reconciler and join the queue, in rand
 invariants below are checked against the API, the database and the stand-in; at the end every webhook is delivered
 and the reconciler runs, and then every payment must have found its outcome.
 
+Before the drawn examples, one steered example per final status brings an order there (paid; refunded because a
+seat was taken while its payment was late; expired; cancelled) with the same rules, invariants and teardown, so
+that every run, CI's smallest included, reaches them all; the test asserts it did. At teardown, an order still
+`pending_payment` once its hold and grace have run out and the reconciler has passed fails the example.
+
 Budget: LIFECYCLE_EXAMPLES (default 4) examples of at most LIFECYCLE_STEPS (default 12) steps; CI runs the
-defaults on each backend pair, a longer hunt sets e.g. LIFECYCLE_EXAMPLES=60 LIFECYCLE_STEPS=30.
+defaults on each backend pair, a longer hunt sets e.g. LIFECYCLE_EXAMPLES=60 LIFECYCLE_STEPS=30. The run is seeded
+(LIFECYCLE_SEED, default 21, printed): the same seed draws the same steps (the server's timing may still differ).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -49,6 +55,7 @@ pytestmark = pytest.mark.lifecycle
 
 EXAMPLES = int(os.environ.get("LIFECYCLE_EXAMPLES", "4"))
 STEPS = int(os.environ.get("LIFECYCLE_STEPS", "12"))
+SEED = int(os.environ.get("LIFECYCLE_SEED", "21"))
 FANS = 2
 SEATS = 6
 SETTLE_S = 5.0  # how long an invariant that waits on the server's own background work may take to hold
@@ -56,6 +63,7 @@ SETTLE_S = 5.0  # how long an invariant that waits on the server's own backgroun
 # Answers a rule may get; anything else (a 5xx above all) fails the example.
 HOLD_ANSWERS = {201, 403, 409, 422}
 FINAL = {"paid", "refunded", "expired", "cancelled"}
+ENDINGS = ("refunded", "paid", "expired", "cancelled")  # the steered examples' ends
 
 
 def _eventually(check: Callable[[], str | None], timeout: float = SETTLE_S) -> None:
@@ -135,6 +143,37 @@ class PurchaseLifecycle(RuleBasedStateMachine):
             self.checkout(0)
             if card is not None and self._with_order():
                 self.confirm_card(0, good_card=card)
+
+    def steered(self, ending: str) -> None:
+        """A steered example's start: fan 0 holds seats 0 and 1 (fan 1 seat 2), checks out, and its order is
+        brought to `ending`."""
+        self.new_show(queue=False, first=[0, 1], second=[2], checkout_first=False, card=None)
+        assert self.show is not None
+        self.checkout(0)
+        order_id = self._fan(0).order["order_id"]  # type: ignore[index]
+        if ending == "paid":
+            self.confirm_card(0, good_card=True)
+        elif ending == "cancelled":
+            self.cancel_order(0)
+        elif ending == "expired":
+            time.sleep(HOLD_SECONDS + GRACE_SECONDS + 0.5)
+            self.run_reconciler()
+        elif ending == "refunded":
+            # The payment comes after the hold lapsed, and fan 1 holds one of its seats meanwhile.
+            time.sleep(HOLD_SECONDS + 0.3)
+            _eventually(lambda: None if self._seat_free(self.show.seat_ids[1]) else "seat 1 is still held")
+            self.hold_seats(1, [1])
+            self.confirm_card(0, good_card=True)
+
+        def reached() -> str | None:
+            status = self._fan(0).client.get(f"/api/v1/orders/{order_id}").json()["status"]
+            return None if status == ending else f"order {order_id} steered to {ending} is {status}"
+
+        _eventually(reached, timeout=15)
+
+    def _seat_free(self, seat_id: str) -> bool:
+        seats = self._fan(0).client.get(f"/api/v1/shows/{self._sid}/map").json()["seats"]
+        return any(s["id"] == seat_id and s["status"] == "available" for s in seats)
 
     def _fan(self, index: int) -> FanState:
         return self.world.fans[index]
@@ -331,6 +370,11 @@ class PurchaseLifecycle(RuleBasedStateMachine):
         self.run_reconciler()
         _eventually(self._money_problem)
         _eventually(self._unsettled_payment, timeout=15)
+        if any(o["status"] == "pending_payment" for o in _run(_orders_of_show(self.show.id))["orders"]):
+            # Nobody pays any more: once the holds and the grace have run out, the reconciler must end every order.
+            time.sleep(HOLD_SECONDS + GRACE_SECONDS + 0.5)
+            self.run_reconciler()
+            _eventually(self._no_order_left_pending, timeout=15)
         for order in _run(_orders_of_show(self.show.id))["orders"]:
             reason = order["refund_reason"]
             self.world.reached[order["status"] + (f" ({reason})" if reason else "")] += 1
@@ -399,6 +443,11 @@ class PurchaseLifecycle(RuleBasedStateMachine):
                     return f"order {oid} ({order['status']}): the stand-in holds {charged}, the ledger says {net}"
         return None
 
+    def _no_order_left_pending(self) -> str | None:
+        assert self.show is not None
+        pending = [o["id"] for o in _run(_orders_of_show(self.show.id))["orders"] if o["status"] == "pending_payment"]
+        return f"orders {pending} left pending_payment after their hold and grace ran out" if pending else None
+
     def _unsettled_payment(self) -> str | None:
         """Every PaymentIntent that took money ended in a paid order with its tickets or a refund with a reason."""
         assert self.show is not None
@@ -449,11 +498,23 @@ def test_purchase_lifecycle_keeps_its_invariants(machine_server: ServerProcess) 
     if os.environ.get("LIFECYCLE_SHRINK"):
         phases.append(Phase.shrink)  # minimal reproductions, at the price of many more runs against the server
     try:
-        run_state_machine_as_test(PurchaseLifecycle, settings=settings(
+        for ending in ENDINGS:
+            machine = PurchaseLifecycle()
+            try:
+                machine.steered(ending)
+                machine.no_seat_in_two_holds()
+                machine.money_and_tickets_agree()
+            finally:
+                machine.teardown()
+        print(f"LIFECYCLE_SEED={SEED}")  # replays this run's steps
+        run_state_machine_as_test(seed(SEED)(PurchaseLifecycle), settings=settings(
             max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, database=None, phases=phases,
             suppress_health_check=list(HealthCheck),
         ))
         print(f"orders reached: {dict(world.reached)}")  # what the examples exercised (pytest -s or -rP shows it)
+        if EXAMPLES >= len(ENDINGS):
+            missed = FINAL - {status.split(" ")[0] for status in world.reached}
+            assert not missed, f"no order ended {sorted(missed)} in this run: {dict(world.reached)}"
     finally:
         standin.post("/_standin/webhooks", json={"enabled": True})
         for fan in fans:

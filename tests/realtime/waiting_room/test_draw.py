@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -29,6 +30,7 @@ from tests.support.servers import ServerProcess
 EARLY = 30
 VERIFIED_EARLY, UNVERIFIED_EARLY = 8, 6
 ROOT = Path(__file__).resolve().parents[3]
+VECTORS = Path(__file__).with_name("draw_vectors.json")
 
 
 def verify_draw(url: str, show_id: int, *args: str) -> subprocess.CompletedProcess[str]:
@@ -235,6 +237,28 @@ async def test_only_verified_early_arrivals_are_drawn_the_others_follow_in_join_
         await anonymous.aclose()
         for client in every_client:
             await client.aclose()
+
+
+def _published(case: dict) -> dict:
+    """What GET .../queue/draw answers after the draw of one of the shared vectors' cases."""
+    return {"algorithm": draw.ALGORITHM, "commitment": case["commitment"], "seed": case["seed"],
+            "entries": case["sorted"], "entries_count": len(case["sorted"]), "entries_hash": case["entries_hash"]}
+
+
+def test_verify_draw_fails_a_seed_that_does_not_match_the_commitment() -> None:
+    """The checks themselves, on published data that a server could have altered: a commitment that is not
+    sha256(seed) fails, and so does a commitment other than the one the fan noted before the opening."""
+    case = max(json.loads(VECTORS.read_text())["cases"], key=lambda c: len(c["sorted"]))
+    mine = case["order"][2]
+    published = _published(case)
+    assert all(ok for ok, _ in verify_draw_cli.checks(published, mine, 3, case["commitment"]))
+    forged = {**published, "commitment": hashlib.sha256(b"another seed").hexdigest()}
+    failed = [what for ok, what in verify_draw_cli.checks(forged, mine, 3, None) if not ok]
+    assert failed == ["sha256(seed) equals the published commitment"]
+    noted = hashlib.sha256(b"what the page showed before the opening").hexdigest()
+    failed = [what for ok, what in verify_draw_cli.checks(published, mine, 3, noted.upper()) if not ok]
+    assert failed == ["the commitment is the one you noted before the sale"]
+    assert all(ok for ok, _ in verify_draw_cli.checks(published, mine, 3, case["commitment"].upper()))
 
 
 def test_a_queue_id_missing_from_the_entries_is_explained_by_its_number() -> None:

@@ -82,6 +82,21 @@ async def test_a_draw_that_dies_half_way_is_done_again_and_numbers_stay_unique(
         assert await redis.ttl(key) == -1  # the drawn numbers do not expire with the draft they came from
 
 
+async def test_every_line_commits_to_a_seed_of_its_own(redis: Redis) -> None:
+    """Two shows never share a seed, whether the first look (the commitment page) or the first joiner makes it, and
+    a line keeps the seed it committed to."""
+    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
+    looked_at, joined, other = a_show(), a_show(), a_show()
+    first_look = (await room.draw_record(looked_at)).commitment
+    await room.join(joined, 1, OPENS_MS - 60_000)
+    await room.join(other, 1, OPENS_MS - 60_000)
+    commitments = [first_look, (await room.draw_record(joined)).commitment, (await room.draw_record(other)).commitment]
+    assert all(c is not None and len(c) == 64 for c in commitments)
+    assert len(set(commitments)) == 3, commitments
+    await room.join(looked_at, 2, OPENS_MS - 30_000)
+    assert (await room.draw_record(looked_at)).commitment == first_look
+
+
 async def test_capacity_admission_and_rate(redis: Redis) -> None:
     first = WaitingRoom(redis, active_shoppers=3, admission_ttl_s=60)
     other = WaitingRoom(redis, active_shoppers=50, admission_ttl_s=600)  # a process with other settings

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import httpx
@@ -342,3 +343,25 @@ def test_async_httpx_client_as_the_backend_uses_it(standin: Standin) -> None:
         return intent.status, canceled.status
 
     assert asyncio.run(create_and_cancel()) == ("requires_payment_method", "canceled")
+
+
+def test_payment_intents_are_listed_newest_first_by_creation_time(client: stripe.StripeClient) -> None:
+    """What a reconciler pages through: every intent made since a moment, with its charge expanded."""
+    since = int(time.time())
+    made = [new_intent(client) for _ in range(3)]
+    paid = client.v1.payment_intents.confirm(made[1].id, params={"payment_method": "pm_card_visa"})
+
+    listed = client.v1.payment_intents.list(params={"created": {"gte": since}, "limit": 100})
+    assert listed.object == "list" and listed.url == "/v1/payment_intents" and listed.has_more is False
+    assert [intent.id for intent in listed.data][:3] == [intent.id for intent in reversed(made)]
+    walked = client.v1.payment_intents.list(params={"created": {"gte": since}, "limit": 1}).auto_paging_iter()
+    assert [intent.id for intent in walked][:3] == [intent.id for intent in reversed(made)]
+    assert client.v1.payment_intents.list(params={"created": {"gt": int(time.time()) + 60}}).data == []
+
+    expanded = client.v1.payment_intents.list(params={"created": {"gte": since}, "expand": ["data.latest_charge"]})
+    charged = next(intent for intent in expanded.data if intent.id == paid.id)
+    assert charged.status == "succeeded" and charged.latest_charge.id == paid.latest_charge
+    assert charged.latest_charge.amount_refunded == 0
+    with pytest.raises(stripe.InvalidRequestError) as unknown:
+        client.v1.payment_intents.list(params={"status": "succeeded"})
+    assert unknown.value.http_status == 400

@@ -1,0 +1,40 @@
+"""Survivors judged equivalent: the mutant behaves as the original for every input the program can give it.
+
+Keyed by (module, Cosmic Ray operator, the mutated line as written, stripped); the value is the one-line reason
+docs/mutation.md repeats. A key stops matching when its line changes, so a stale judgement shows up again as a
+survivor. A reason starting "tuning:" marks a constant whose value no test may pin (the project's rule: no timing
+assertions); the report counts those with the equivalents, and says so."""
+
+from __future__ import annotations
+
+_DEADLINES = "backend/infra/redis_deadlines.py"
+
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
+        "tuning: the default deadline; the tests set their own (command_timeout) and may not assert times",
+    (_DEADLINES, "core/NumberReplacer", "TICK_S = 0.5"):
+        "tuning: how often the watchdog looks; a deadline is kept within it, which no test may time",
+    (_DEADLINES, "core/ReplaceBinaryOperator_Mul_Div",
+     "def __init__(self, *, command_timeout: float = COMMAND_TIMEOUT_S, **kwargs: Any) -> None:"):
+        "the bare `*` made `/`: redis-py and the app pass command_timeout by keyword only",
+    (_DEADLINES, "core/ReplaceComparisonOperator_LtE_Lt",
+     "overdue = [connection for connection, due in self._due.items() if due <= now]"):
+        "differs only when the monotonic clock reads the deadline to the last bit, and the next look ends it",
+    (_DEADLINES, "core/NumberReplacer",
+     "self._sent_at = 0.0  # when the last write ended, until the answer to it is read (a round trip)"):
+        "the first read of a connection always follows a write (its handshake), which sets _sent_at",
+    (_DEADLINES, "core/ReplaceFalseWithTrue",
+     "async def read_response(self, disable_decoding: bool = False, timeout: float | None = None, *,  "
+     "# noqa: ASYNC109 (redis-py's signature)"):
+        "the app's clients never decode (decode_responses=False), so disabling decoding changes nothing",
+    (_DEADLINES, "core/ReplaceFalseWithTrue",
+     "disconnect_on_error: bool = True, push_request: bool | None = False) -> Any:"):
+        "push_request matters for RESP3 push messages only; the app's clients speak RESP2",
+    (_DEADLINES, "core/ReplaceTrueWithFalse",
+     "disconnect_on_error: bool = True, push_request: bool | None = False) -> Any:"):
+        "a read that fails is followed by redis-py's own disconnect (the retry's failure callback) either way",
+    (_DEADLINES, "core/ReplaceTrueWithFalse",
+     "async def send_packed_command(self, command: Any, check_health: bool = True) -> None:"):
+        "only pipelines use the default; a pipeline on a connection dead since its last use fails its write "
+        "and is retried on a new connection, as the skipped health check would have",
+}
