@@ -282,6 +282,16 @@ class LedgerCheckpointHead(Table):
     head_hash = Varchar(length=64)
 
 
+class PaymentWatermark(Table):
+    """Per Stripe account: every PaymentIntent created before `created_since` (Stripe's time, Unix seconds) is known
+    to the database as it should be (backend/payments/repair.py); the next look at Stripe starts there."""
+
+    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
+    account = Varchar(length=64, unique=True)
+    created_since = BigInt()
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 class Refund(Table):
     """Money an organizer sent back for some or all seats of a paid order (backend/payments/refunds.py): written with
     the tickets it revokes, before Stripe is asked; `stripe_refund_id` and `refunded_at` once Stripe has it (the
@@ -304,16 +314,6 @@ class Refund(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     stripe_refund_id = Varchar(length=64, null=True, default=None)
     refunded_at = Timestamptz(null=True, default=None)
-
-
-class PaymentWatermark(Table):
-    """Per Stripe account: every PaymentIntent created before `created_since` (Stripe's time, Unix seconds) is known
-    to the database as it should be (backend/payments/repair.py); the next look at Stripe starts there."""
-
-    id: Serial  # the implicit primary key Piccolo adds; declared for type checkers
-    account = Varchar(length=64, unique=True)
-    created_since = BigInt()
-    updated_at = Timestamptz(default=TimestamptzNow())
 
 
 class ProcessedWebhookEvent(Table):

@@ -20,7 +20,7 @@ from backend.wiring import Contribution, Services, provide
 
 PATH = "/api/v1/organizer"
 ROUTES: list[ControllerRouterHandler] = [OrganizerVenuesController, *show_routes.ROUTES,
-                                        OrganizerCancellationController, OrganizerExportsController]
+                                         OrganizerCancellationController, OrganizerExportsController]
 
 
 def contribution(services: Services, *, show_facts: ShowFactsCache, catalog: CatalogAnswers,

@@ -182,10 +182,11 @@ class Refunds:
         everything = len(chosen) == len(by_seat)
         reason_code = SHOW_CANCELLED if ask.kind == CANCELLATION else ORGANIZER_REFUND
         if everything:
-            # The show's sales counters (tickets.sales) take back what this refund gives back: earlier partial
-            # refunds already took theirs.
-            await order_states.move({**order, "amount_cents": amount}, REFUNDED, now, seats=len(chosen),
-                                    refunded_cents=refunded + amount, refund_reason=reason_code)
+            # The move takes the order's whole amount and its remaining seats off the show's sales counters; the
+            # earlier partial refunds took their amounts already, so those are given back to the counters here.
+            await order_states.move(order, REFUNDED, now, seats=len(chosen), refunded_cents=refunded + amount,
+                                    refund_reason=reason_code)
+            await sales.add(order["show"], order["id"], revenue_cents=refunded)
         else:
             await order_states.move(order, PAID, now, refunded_cents=refunded + amount)
             await sales.add(order["show"], order["id"], revenue_cents=-amount, seats_sold=-len(chosen))

@@ -43,8 +43,8 @@ _UPSERT = (
 )
 
 
-# Checkout's one statement on PostgreSQL (payments/checkout.py) counts the order it inserts as pending with this
-# data-modifying CTE over its `o` (the inserted order's id and show), the same upsert as `add(pending=1)`.
+# Checkout's one statement (payments/checkout.py) counts the order it inserts with this, a data-modifying CTE over
+# `o`, the inserted order (id, show): the same move as add(show, order, pending=1), in the same statement.
 COUNT_NEW_ORDER = (
     "INSERT INTO show_sales (show, stripe, paid_orders, refunded_orders, pending_orders, revenue_cents, seats_sold) "
     f"SELECT o.show, o.id % {STRIPES}, 0, 0, 1, 0, 0 FROM o ON CONFLICT (show, stripe) DO UPDATE SET "

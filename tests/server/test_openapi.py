@@ -53,13 +53,6 @@ OPERATIONS = {
     ("POST", "/api/v1/organizer/venues", "importVenue"),
     ("GET", "/api/v1/organizer/venues", "listOrganizerVenues"),
     ("GET", "/api/v1/organizer/venues/{venue_id}/seating-plan", "exportSeatingPlan"),
-    ("GET", "/api/v1/organizer/orders/{order_id}", "getOrganizerOrder"),  # an extension: the refund form's order
-    ("POST", "/api/v1/organizer/orders/{order_id}/refund", "refundOrder"),
-    ("POST", "/api/v1/organizer/shows/{show_id}/cancel", "cancelShow"),
-    ("GET", "/api/v1/organizer/shows/{show_id}/cancel", "getShowCancellation"),
-    ("GET", "/api/v1/organizer/shows/{show_id}/orders.csv", "exportShowOrders"),
-    ("GET", "/api/v1/organizer/shows/{show_id}/attendees.csv", "exportShowAttendees"),
-    ("GET", "/api/v1/organizer/shows/{show_id}/ledger.csv", "exportShowLedger"),  # an extension: the chain as CSV
     ("POST", "/api/v1/organizer/shows", "createShow"),
     ("GET", "/api/v1/organizer/shows", "listOrganizerShows"),
     ("GET", "/api/v1/organizer/shows/{show_id}", "getOrganizerShow"),
@@ -67,6 +60,13 @@ OPERATIONS = {
     ("POST", "/api/v1/organizer/shows/{show_id}/sale", "setSale"),
     ("PUT", "/api/v1/organizer/shows/{show_id}/queue", "setQueue"),
     ("GET", "/api/v1/organizer/shows/{show_id}/dashboard", "showDashboard"),
+    ("GET", "/api/v1/organizer/orders/{order_id}", "getOrganizerOrder"),  # an extension: the refund form's order
+    ("POST", "/api/v1/organizer/orders/{order_id}/refund", "refundOrder"),
+    ("POST", "/api/v1/organizer/shows/{show_id}/cancel", "cancelShow"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/cancel", "getShowCancellation"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/orders.csv", "exportShowOrders"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/attendees.csv", "exportShowAttendees"),
+    ("GET", "/api/v1/organizer/shows/{show_id}/ledger.csv", "exportShowLedger"),  # an extension: the chain as CSV
 }
 
 
