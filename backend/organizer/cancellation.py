@@ -15,6 +15,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from backend.catalog.cancellations import mark_cancelled
+from backend.catalog.facts import touch
 from backend.errors import Conflict
 from backend.organizer.guard import Organizer
 from backend.organizer.ownership import organization_show
@@ -41,8 +42,9 @@ async def cancel_show(redis: Redis, show_id: int, reason: str, now: datetime) ->
     """Cancel the show (the caller checked it is the organization's); once: asking again answers the progress."""
     await Show.update({Show.cancelled_at: now, Show.cancel_reason: reason}).where(
         (Show.id == show_id) & Show.cancelled_at.is_null())
-    # Also on a repeat: Redis may have lost the mark.
+    # Also on a repeat: Redis may have lost the mark. The show's facts follow within their check interval too.
     await mark_cancelled(redis, show_id)
+    await touch(redis, show_id)
     status = await _status(show_id)
     return CancelProgress(refunded=status.refunded, total=status.total)
 

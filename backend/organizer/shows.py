@@ -22,9 +22,9 @@ from redis.asyncio import Redis
 from backend.catalog.answers import CatalogAnswers
 from backend.catalog.facts import STORED_SALES, ShowFactsCache, StoredSale, load_facts, touch
 from backend.catalog.search import select_shows, to_shows
-from backend.errors import Conflict, Invalid, NotFound
-from backend.ids import ascii_int
+from backend.errors import Conflict, Invalid
 from backend.organizer.guard import Organizer, owned_venue
+from backend.organizer.ownership import organization_show as owned_show
 from backend.organizer.show_schemas import (
     CategoryPrice,
     OrganizerShow,
@@ -57,20 +57,6 @@ def _write_transaction() -> Any:
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()  # type: ignore[union-attr]
-
-
-def show_not_found() -> NotFound:
-    return NotFound("No such show.", code="show_not_found")
-
-
-async def owned_show(organizer: Organizer, raw_id: str) -> int:
-    """The show id in a path, if the show's venue belongs to the caller's organization; else 404 (unknown and
-    another organization's alike)."""
-    show_id = ascii_int(raw_id)
-    if show_id is None or not await Show.exists().where(
-            (Show.id == show_id) & (Show.venue.organization == organizer.organization_id)):
-        raise show_not_found()
-    return show_id
 
 
 async def venue_categories(venue_id: int) -> list[str]:

@@ -52,8 +52,9 @@ class OrderOut(msgspec.Struct):
     # Set with status `refunded`: seats_taken | amount_mismatch | order_cancelled | organizer_refund |
     # show_cancelled.
     refund_reason: RefundReason | None = None
-    # What went back to the fan so far: an organizer may refund some seats (the order stays `paid`, `tickets` lists
-    # the others) or all (`refunded`); an automatic refund (`refund_reason` seats_taken ...) is the whole amount.
+    # What goes back to the fan (decided; Stripe is asked right after): an organizer may refund some seats (the
+    # order stays `paid`, `tickets` lists the others) or all (`refunded`); an automatic refund (`refund_reason`
+    # seats_taken, amount_mismatch, ...) is all that was received.
     refunded_cents: int = 0
 
 

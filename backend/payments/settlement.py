@@ -269,7 +269,9 @@ async def _sold_without_ticket(redis: Redis, show_id: int, seat_ids: list[str]) 
         return False
     if unsold is None or unsold:
         return False
-    return not await Ticket.exists().where((Ticket.show == show_id) & Ticket.seat.is_in([int(s) for s in seat_ids]))
+    # A refunded seat's ticket is revoked: the seat is free again whatever Redis still says.
+    return not await Ticket.exists().where((Ticket.show == show_id) & Ticket.seat.is_in([int(s) for s in seat_ids])
+                                           & Ticket.revoked_at.is_null())
 
 
 async def _commit_paid(order: OrderFacts, items: list[dict], intent: IntentSnapshot, now: datetime) -> bool:
@@ -314,7 +316,8 @@ async def _refund_instead(gateway: StripeGateway, order: OrderFacts, intent: Int
         row = await lock_order(order.id)
         if row is None or row["status"] not in (PENDING, EXPIRED, CANCELLED):
             return row["status"] if row else REFUNDED
-        await order_states.move(row, REFUNDED, now, refund_reason=reason, payment_intent_id=intent.id)
+        await order_states.move(row, REFUNDED, now, refund_reason=reason, payment_intent_id=intent.id,
+                                refunded_cents=intent.amount_received)
         # The money did arrive; the refund row follows once Stripe has it.
         await ledger.append(_payment_entry(order, intent), now)
     logger.info("order %s refunded: %s", order.id, reason)

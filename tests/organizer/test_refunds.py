@@ -92,6 +92,9 @@ async def test_some_seats_then_the_rest(server, make_organizer, make_fan, anon) 
     assert [(r["chain"], r["kind"], r["amount_cents"]) for r in await ledger_rows(order_id)] == [
         (show.id, "payment", 3 * price), (show.id, "refund", price)]
     assert f"Refund: {show_title(bundle)}" in server.log_text()
+    # The cockpit's counters take the refunded seat back (tickets.sales, moved in the refund's transaction).
+    figures = (await organizer.get(f"/api/v1/organizer/shows/{show.id}/dashboard")).json()
+    assert (figures["revenue_cents"], figures["seats"]["sold"], figures["orders"]["paid"]) == (2 * price, 2, 1)
 
     # The rest: the order is refunded, nothing admits, and nothing more can be refunded.
     rest = await refund(organizer, order_id)
@@ -103,6 +106,9 @@ async def test_some_seats_then_the_rest(server, make_organizer, make_fan, anon) 
     late = await refund(organizer, order_id)
     assert (late.status_code, late.json()["error"]) == (409, "not_refundable")
     assert await map_status(anon, show.id, seats) == ["available"] * 3
+    figures = (await organizer.get(f"/api/v1/organizer/shows/{show.id}/dashboard")).json()
+    assert (figures["revenue_cents"], figures["seats"]["sold"], figures["orders"]) == (
+        0, 0, {"paid": 0, "refunded": 1, "pending_payment": 0})
     assert [r["amount_cents"] for r in await ledger_rows(order_id) if r["kind"] == "refund"] == [price, 2 * price]
     assert (await verify_chain()).ok
 

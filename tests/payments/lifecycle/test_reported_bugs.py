@@ -216,7 +216,7 @@ async def test_a_late_payment_whose_seats_were_taken_is_refunded_with_a_reason(
     await Standin(lifecycle_server).pay(order["payment"]["client_secret"])
     refunded = await order_status_becomes(fan, order["order_id"], "refunded")
     assert refunded["refund_reason"] == "seats_taken"
-    assert refunded["tickets"] == []
+    assert refunded["tickets"] == [] and refunded["refunded_cents"] == order["amount_cents"]
 
     async def ledger() -> list[dict] | None:
         rows = await PaymentLedgerEntry.select(PaymentLedgerEntry.kind).where(
