@@ -3,6 +3,7 @@ joins during a draw, the line's config, capacity and admission grants, the measu
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -80,6 +81,21 @@ async def test_a_draw_that_dies_half_way_is_done_again_and_numbers_stay_unique(
     assert drawn != list(range(1, 51))
     for key in keys[7:9]:
         assert await redis.ttl(key) == -1  # the drawn numbers do not expire with the draft they came from
+
+
+async def test_a_line_formed_before_seeds_existed_is_drawn_with_a_seed_it_then_publishes(
+    server: ServerProcess, redis: Redis
+) -> None:
+    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
+    show = a_show()
+    fans = await verified_profiles(4)
+    for profile in fans:
+        await room.join(show, profile, OPENS_MS - 10_000)
+    await redis.delete(script_keys(show.id)[16])  # no seed: the line was formed before the draw had one
+    assert sorted(await numbers(room, show, fans, OPENS_MS + 1_000)) == [1, 2, 3, 4]  # type: ignore[type-var]
+    published = await room.draw_record(show)
+    assert published.seed is not None and len(published.seed) == 32
+    assert published.commitment == hashlib.sha256(published.seed).hexdigest()
 
 
 async def test_every_line_commits_to_a_seed_of_its_own(redis: Redis) -> None:
