@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from backend.catalog.facts import ShowFacts
 from backend.timeutil import epoch_ms, utcnow
 from db.tables import Profile
-from realtime.waiting_room import WaitingRoom, admission
+from realtime.waiting_room import WaitingRoom, admission, draw
 from realtime.waiting_room import _scripts as queue_scripts
 from realtime.waiting_room._keys import draw_lock, script_keys
 from tests.support.servers import ServerProcess
@@ -92,10 +92,14 @@ async def test_a_line_formed_before_seeds_existed_is_drawn_with_a_seed_it_then_p
     for profile in fans:
         await room.join(show, profile, OPENS_MS - 10_000)
     await redis.delete(script_keys(show.id)[16])  # no seed: the line was formed before the draw had one
-    assert sorted(await numbers(room, show, fans, OPENS_MS + 1_000)) == [1, 2, 3, 4]  # type: ignore[type-var]
+    places = [await room.place(show, profile, OPENS_MS + 1_000) for profile in fans]
+    assert sorted(place.number for place in places) == [1, 2, 3, 4]  # type: ignore[type-var]
     published = await room.draw_record(show)
-    assert published.seed is not None and len(published.seed) == 32
+    assert published.seed is not None and len(published.seed) == 32 and published.entries is not None
     assert published.commitment == hashlib.sha256(published.seed).hexdigest()
+    # ... and it is the seed the numbers were drawn with: the published data reproduce them.
+    drawn = {queue_id: k + 1 for k, queue_id in enumerate(draw.order(published.seed, published.entries))}
+    assert drawn == {place.queue_id: place.number for place in places}
 
 
 async def test_every_line_commits_to_a_seed_of_its_own(redis: Redis) -> None:
