@@ -51,6 +51,20 @@ async def test_a_stale_holder_cannot_sweep_once_the_lease_moved(redis: Redis) ->
     await second.release_all()
 
 
+async def test_a_clean_shutdown_hands_its_leases_over_at_once(redis: Redis) -> None:
+    """release_all lets go of every lease held: another process takes them without waiting for them to run out."""
+    shows = [990_000_000 + int(time.time()) % 1_000_000 + k * 1_000_000 for k in (1, 2)]
+    leaving = Leases(redis, "sweeper", owner="leaving", ttl_ms=60_000)
+    staying = Leases(redis, "sweeper", owner="staying", ttl_ms=60_000)
+    for show_id in shows:
+        assert await leaving.hold(show_id) is not None and await staying.hold(show_id) is None
+    await leaving.release_all()
+    assert leaving.held == {}
+    for show_id in shows:
+        assert await staying.hold(show_id) is not None
+    await staying.release_all()
+
+
 async def test_a_stale_holder_cannot_advance_the_line_once_the_lease_moved(redis: Redis) -> None:
     """The waiting room's advance is fenced as the sweep is: the old holder lets no one in, the new one does."""
     room = WaitingRoom(redis, active_shoppers=1, admission_ttl_s=60)

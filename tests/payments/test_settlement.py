@@ -24,7 +24,7 @@ from tests.support.data import TestShow, create_show
 
 
 async def _paid_order(gateway: StripeGateway, standin: Standin, show: TestShow, seat_ids: list[str],
-                      charged: tuple[int, str] | None = None) -> int:
+                      charged: tuple[int, str] | None = None, pay: bool = True) -> int:
     """An order paid at Stripe whose webhook was lost: written as checkout writes it, paid as a browser pays
     (`charged`: the amount and currency of a PaymentIntent that does not match its order)."""
     profile = (await Profile.insert(Profile(email=f"s-{secrets.token_hex(6)}@example.com", name="S",
@@ -40,7 +40,8 @@ async def _paid_order(gateway: StripeGateway, standin: Standin, show: TestShow, 
                                          idempotency_key=f"test-{order_id}-{secrets.token_hex(4)}")
     await Order.update({Order.payment_intent_id: intent.id, Order.client_secret: intent.client_secret}).where(
         Order.id == order_id)
-    await standin.pay(intent.client_secret)
+    if pay:
+        await standin.pay(intent.client_secret)
     return order_id
 
 
@@ -178,6 +179,22 @@ async def test_only_a_pending_order_without_a_payment_intent_is_expired_without_
         Order.id.is_in(list(ids.values())))}
     assert statuses == {ids["cancelled"]: "cancelled", ids["pending_payment"]: "expired"}
     assert await settlement.expire_without_intent(999_999_999, utcnow()) is False
+
+
+async def test_an_expiry_that_finds_the_payment_made_meanwhile_settles_it(server, gateway, redis) -> None:
+    """The reconciler read the intent unpaid and expires the order, but the fan paid in between: Stripe refuses to
+    cancel a succeeded intent, and the order is settled as paid instead of expired."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, show.rows["Front/C"][:1], pay=False)
+        unpaid = await _intent_of(gateway, order_id)
+        assert unpaid.status != "succeeded"
+        await standin.pay(unpaid.client_secret)
+    later = utcnow() + timedelta(hours=1)  # past the order's hold: the reconciler's cut-off
+    assert await settlement.settle_intent(redis, gateway, unpaid, utcnow(), turns=Admissions(redis),
+                                          expire_unpaid_before=later) == "paid"
+    assert await Ticket.count().where(Ticket.order == order_id) == 1
 
 
 @pytest.mark.cluster

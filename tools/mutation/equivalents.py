@@ -12,6 +12,8 @@ _DRAW = "realtime/waiting_room/draw.py"
 _CODES = "backend/tickets/codes.py"
 _LIVE_MAP = "realtime/live_map.py"
 _SETTLEMENT = "backend/payments/settlement.py"
+_LEASES = "backend/infra/leases.py"
+_GATE = "backend/tickets/gate.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -51,4 +53,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "turns: ShoppingTurns, expire_unpaid_before: datetime | None = None, grace_seconds: int = 0) -> str | None:"):
         "the one caller that leaves grace_seconds out (a cancel that lost to a payment) settles a succeeded intent, "
         "which never reaches the grace",
+    (_CODES, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
+        "nothing assigns to a claim's fields; frozen only guards against a future slip",
+    (_GATE, "core/NumberReplacer", "CLOCK_SKEW = timedelta(minutes=5)"):
+        "tuning: how early before its making a certificate is good (phone clocks run early)",
+    (_GATE, "core/NumberReplacer", "UPLOAD_SKEW = timedelta(minutes=1)"):
+        "tuning: how far ahead of the server's clock an uploaded scan's time may be before it is taken as now",
+    (_LEASES, "core/NumberReplacer", "LEASE_TTL_MS = 3_000"):
+        "tuning: how long a lease outlives its holder's silence; no test may time it",
+    (_LEASES, "core/NumberReplacer", 'return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"'):
+        "the random part of a process's name, 6, 8 or 10 hex digits: unique among a fleet's processes either way",
+    (_LEASES, "core/AddNot", "if self.held.pop(show_id, None) is not None:"):
+        "decides only whether 'lost the lease' is logged; the lease is dropped from `held` either way",
 }

@@ -3,6 +3,7 @@ joins during a draw, the line's config, capacity and admission grants, the measu
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,7 @@ from redis.asyncio import Redis
 from backend.catalog.facts import ShowFacts
 from backend.timeutil import epoch_ms, utcnow
 from db.tables import Profile
-from realtime.waiting_room import WaitingRoom, admission
+from realtime.waiting_room import WaitingRoom, admission, draw
 from realtime.waiting_room import _scripts as queue_scripts
 from realtime.waiting_room._keys import draw_lock, script_keys
 from tests.support.servers import ServerProcess
@@ -80,6 +81,25 @@ async def test_a_draw_that_dies_half_way_is_done_again_and_numbers_stay_unique(
     assert drawn != list(range(1, 51))
     for key in keys[7:9]:
         assert await redis.ttl(key) == -1  # the drawn numbers do not expire with the draft they came from
+
+
+async def test_a_line_formed_before_seeds_existed_is_drawn_with_a_seed_it_then_publishes(
+    server: ServerProcess, redis: Redis
+) -> None:
+    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
+    show = a_show()
+    fans = await verified_profiles(4)
+    for profile in fans:
+        await room.join(show, profile, OPENS_MS - 10_000)
+    await redis.delete(script_keys(show.id)[16])  # no seed: the line was formed before the draw had one
+    places = [await room.place(show, profile, OPENS_MS + 1_000) for profile in fans]
+    assert sorted(place.number for place in places) == [1, 2, 3, 4]  # type: ignore[type-var]
+    published = await room.draw_record(show)
+    assert published.seed is not None and len(published.seed) == 32 and published.entries is not None
+    assert published.commitment == hashlib.sha256(published.seed).hexdigest()
+    # ... and it is the seed the numbers were drawn with: the published data reproduce them.
+    drawn = {queue_id: k + 1 for k, queue_id in enumerate(draw.order(published.seed, published.entries))}
+    assert drawn == {place.queue_id: place.number for place in places}
 
 
 async def test_every_line_commits_to_a_seed_of_its_own(redis: Redis) -> None:
