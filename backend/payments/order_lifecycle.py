@@ -27,7 +27,7 @@ from backend.payments.gateway import (
     StripeGateway,
     order_idempotency_key,
 )
-from backend.payments.order_states import CANCELLED, PENDING, OrderStatus
+from backend.payments.order_states import CANCELLED, EXPIRED, PENDING, OrderStatus
 from backend.payments.settlement import OrderFacts
 from backend.payments.transactions import lock_order, write_transaction
 from db.tables import Order
@@ -144,7 +144,9 @@ class OrderLifecycle:
                                   code="payment_provider_unavailable") from None
         async with write_transaction():
             row = await lock_order(order.id)
-            if row is None or row["status"] == CANCELLED:
+            # EXPIRED: Stripe's payment_intent.canceled webhook for the cancellation just made overtook this
+            # transaction and closed the order first. It is closed and unpaid either way: what was asked is done.
+            if row is None or row["status"] in (CANCELLED, EXPIRED):
                 return
             if row["status"] != PENDING:
                 raise Conflict(f"This order is {row['status']} now.", code="order_not_cancellable",

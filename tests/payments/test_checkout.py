@@ -14,6 +14,7 @@ from backend.catalog.layout import LayoutCache
 from backend.errors import Conflict, NotFound
 from backend.payments.checkout import CheckoutRequest
 from backend.payments.checkout import checkout as start_checkout
+from backend.payments import settlement
 from backend.payments.order_lifecycle import OrderLifecycle
 from backend.seats import _keys as keys
 from backend.timeutil import utcnow
@@ -168,3 +169,33 @@ async def test_a_hold_past_its_expiry_but_not_yet_swept_is_409(redis, gateway, m
         assert unknown.value.code == "hold_not_found"
     finally:
         await redis.delete(keys.hold(show.id, hold_id))
+
+
+async def test_a_cancel_overtaken_by_the_webhook_of_its_own_cancellation_still_succeeds(redis, gateway,
+                                                                                        make_fan) -> None:
+    """Stripe's payment_intent.canceled for the intent a fan's cancel just cancelled may be settled before the
+    cancel's own transaction (the order is then `expired`): the cancel succeeds and the hold is released, instead
+    of 409 order_not_cancellable and seats frozen until the hold's expiry."""
+    show = await create_show()
+    fan = await make_fan()
+    held = await hold(fan, show.id, show.rows["Front/A"][0:2])
+    order = (await checkout(fan, show.id, held["hold_id"])).json()
+    turns = Admissions(redis)
+
+    class Overtaken:
+        """The real gateway, whose cancel is followed by its webhook's settlement before the caller goes on."""
+
+        def __getattr__(self, name: str):
+            return getattr(gateway, name)
+
+        async def cancel_intent(self, intent_id: str, **kwargs):
+            cancelled = await gateway.cancel_intent(intent_id, **kwargs)
+            await settlement.settle_intent(redis, gateway, await gateway.retrieve_intent(intent_id), utcnow(),
+                                           turns=turns)
+            return cancelled
+
+    lifecycle = OrderLifecycle(redis, Overtaken(), grace_seconds=120, turns=turns)  # type: ignore[arg-type]
+    await lifecycle.cancel(int(order["order_id"]), int(fan.profile["profile_id"]), utcnow())
+    row = await Order.select(Order.status).where(Order.id == int(order["order_id"])).first()
+    assert row["status"] in ("cancelled", "expired")
+    assert (await fan.get(f"/api/v1/holds/{held['hold_id']}")).status_code == 404
