@@ -12,9 +12,9 @@ import pytest
 from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
 from backend.errors import Conflict, NotFound
+from backend.payments import settlement
 from backend.payments.checkout import CheckoutRequest
 from backend.payments.checkout import checkout as start_checkout
-from backend.payments import settlement
 from backend.payments.order_lifecycle import OrderLifecycle
 from backend.seats import _keys as keys
 from backend.timeutil import utcnow
