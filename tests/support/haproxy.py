@@ -16,6 +16,7 @@ import pytest
 
 from backend.launcher.processes import free_port, port_open, spawn, stop, wait_until
 from backend.settings import PROJECT_ROOT
+from tests.support.servers import OnLoopback
 
 CONFIG = PROJECT_ROOT / "deploy" / "haproxy.cfg"
 
@@ -32,21 +33,13 @@ def haproxy_binary() -> str:
 
 
 @dataclass
-class HAProxy:
+class HAProxy(OnLoopback):
     """deploy/haproxy.cfg on a free port, in front of `servers` ({config name: port}, e.g. {"API_1": 8001})."""
 
     servers: dict[str, int]
     var_dir: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
 
     @property
     def admin_socket(self) -> Path:

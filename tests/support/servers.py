@@ -24,8 +24,22 @@ def _healthy(url: str) -> bool:
 SERVER_LOGS: list[Path] = []
 
 
+class OnLoopback:
+    """The HTTP and WebSocket base URLs of something listening on 127.0.0.1:`port` (a server, the proxy)."""
+
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+
 @dataclass
-class ServerProcess:
+class ServerProcess(OnLoopback):
     """One app server (and, unless told otherwise, its Stripe stand-in) on free ports."""
 
     var_dir: Path
@@ -35,14 +49,6 @@ class ServerProcess:
     standin_port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     workers: int = 1
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
 
     @property
     def standin_url(self) -> str:
