@@ -65,4 +65,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the random part of a process's name, 6, 8 or 10 hex digits: unique among a fleet's processes either way",
     (_LEASES, "core/AddNot", "if self.held.pop(show_id, None) is not None:"):
         "decides only whether 'lost the lease' is logged; the lease is dropped from `held` either way",
+    (_LEASES, "core/ReplaceComparisonOperator_IsNot_Is", "if self.held.pop(show_id, None) is not None:"):
+        "decides only whether 'lost the lease' is logged; the lease is dropped from `held` either way",
 }
