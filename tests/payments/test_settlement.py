@@ -9,7 +9,9 @@ import secrets
 from datetime import timedelta
 
 import pytest
+from redis.asyncio import Redis
 
+from backend.launcher.processes import free_port
 from backend.payments import ledger, order_states, settlement
 from backend.payments.gateway import StripeGateway
 from backend.payments.reconciler import reconcile_once
@@ -194,6 +196,22 @@ async def test_an_expiry_that_finds_the_payment_made_meanwhile_settles_it(server
     later = utcnow() + timedelta(hours=1)  # past the order's hold: the reconciler's cut-off
     assert await settlement.settle_intent(redis, gateway, unpaid, utcnow(), turns=Admissions(redis),
                                           expire_unpaid_before=later) == "paid"
+    assert await Ticket.count().where(Ticket.order == order_id) == 1
+
+
+async def test_a_payment_settled_while_redis_cannot_be_asked_is_decided_by_the_database(server, gateway) -> None:
+    """Redis does not answer (nothing listens where it should): the seats' claim cannot be asked, the database's
+    UNIQUE(show, seat) decides, and a paying fan is not turned away for it."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, show.rows["Front/B"][:1])
+    intent = await _intent_of(gateway, order_id)
+    gone = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        assert await settlement.settle_intent(gone, gateway, intent, utcnow(), turns=Admissions(gone)) == "paid"
+    finally:
+        await gone.aclose()
     assert await Ticket.count().where(Ticket.order == order_id) == 1
 
 

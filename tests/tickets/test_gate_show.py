@@ -209,3 +209,21 @@ async def test_one_scan_id_raced_by_two_tickets_is_refused_for_the_one_that_lost
         assert answer.json()["items"][0]["ticket_id"] == ticket, (ticket, answer.text)
         accepted.add(ticket)
     assert len(accepted) == 1
+
+
+async def test_an_upload_that_repeats_a_stored_scan_still_judges_the_scans_after_it(anon, two_shows) -> None:
+    here, _, ours, _ = two_shows
+    again, new = secrets.token_hex(8), secrets.token_hex(8)
+    first = await _upload(anon, here.id, "North", (again, ours[0]["code"]))
+    both = await _upload(anon, here.id, "North", (again, ours[0]["code"]), (new, ours[1]["code"]))
+    assert both.status_code == 200, both.text
+    assert both.json()["items"][0] == first.json()["items"][0]  # the stored answer
+    assert [(i["scan_id"], i["result"]) for i in both.json()["items"]] == [(again, "valid"), (new, "valid")]
+
+
+async def test_an_uploaded_scan_with_a_time_that_is_not_one_is_422(anon, two_shows) -> None:
+    here, _, ours, _ = two_shows
+    answer = await anon.post("/api/v1/gate/scans", headers=SCANNER, json={
+        "show_id": str(here.id), "gate": "North",
+        "scans": [{"scan_id": secrets.token_hex(8), "code": ours[0]["code"], "scanned_at": "at half past nine"}]})
+    assert answer.status_code == 422 and answer.json()["error"] == "invalid_scanned_at", answer.text

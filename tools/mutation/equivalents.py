@@ -65,4 +65,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the random part of a process's name, 6, 8 or 10 hex digits: unique among a fleet's processes either way",
     (_LEASES, "core/AddNot", "if self.held.pop(show_id, None) is not None:"):
         "decides only whether 'lost the lease' is logged; the lease is dropped from `held` either way",
+    (_LEASES, "core/ReplaceComparisonOperator_IsNot_Is", "if self.held.pop(show_id, None) is not None:"):
+        "decides only whether 'lost the lease' is logged; the lease is dropped from `held` either way",
+    (_GATE, "core/ReplaceTrueWithFalse", "for scan, ticket in zip(upload.scans, tickets, strict=True):"):
+        "the two lists have one entry per scan by construction (_scanned_tickets answers one per code)",
+    (_SETTLEMENT, "core/NumberReplacer", "return timedelta(seconds=min(30.0, hold_ttl_seconds / 10))"):
+        "tuning: the longest expiry grace (30 s) that a payment racing its hold's end is given",
 }
