@@ -141,7 +141,8 @@ async def test_orders_are_visible_to_their_owner_only(make_fan, anon) -> None:
     assert mine.status_code == 200
     assert mine.json() == {"order_id": order["order_id"], "show_id": str(show.id), "status": "pending_payment",
                            "amount_cents": 10000, "currency": "EUR", "last_payment_error": None, "tickets": [],
-                           "expires_at": order["expires_at"], "refund_reason": None}
+                           "expires_at": order["expires_at"], "refund_reason": None,
+                           "refunded_cents": 0}
     for ref in (order["order_id"], "999999999", "abc"):
         response = await stranger.get(f"/api/v1/orders/{ref}")
         assert response.status_code == 404 and response.json()["error"] == "order_not_found"
