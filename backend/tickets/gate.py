@@ -3,13 +3,15 @@ and the scans a scanner uploads when it is back online."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 from typing import Any
 
 import msgspec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from backend.errors import Conflict, Invalid, NotFound
+from backend.errors import Conflict, Invalid, NotFound, Unavailable
 from backend.tickets import rotating
 from backend.tickets.codes import public_key
 from backend.tickets.encoding import b64, unb64
@@ -150,33 +152,61 @@ async def upload_scans(secret_key: str, scanner_id: int | None, show_id: int, up
             raise _reused(row["scan_id"])
     outcomes = []
     for scan, ticket in zip(upload.scans, tickets, strict=True):
-        known = await GateScan.select(GateScan.answer).where(GateScan.scan_id == scan.scan_id).first()
+        known = await GateScan.select(GateScan.result, GateScan.answer).where(
+            GateScan.scan_id == scan.scan_id).first()
         if known is not None:
-            outcomes.append(ScanOutcome(**_answer(known["answer"])))
+            outcomes.append(await _stored_answer(scan.scan_id, show_id, upload.gate, ticket))
             continue
         try:
             scanned_at = min(parse_rfc3339(scan.scanned_at), utcnow() + UPLOAD_SKEW)
         except ValueError as exc:
             raise Invalid(f"scanned_at of scan {scan.scan_id} is not an RFC 3339 time.",
                           code="invalid_scanned_at") from exc
-        result = await verify(secret_key, scan.code, show_id=show_id, gate=upload.gate, at=scanned_at)
+        # The scan id is claimed before the scan is judged: judging marks the ticket scanned, so two requests that
+        # judged the same scan would answer it `valid` and `already_scanned` (a duplicate of itself). The request
+        # that claimed it judges; the others wait for its answer.
+        claimed = await GateScan.insert(GateScan(
+            scan_id=scan.scan_id, show=show_id, ticket=ticket, gate=upload.gate, scanner=scanner_id,
+            scanned_at=scanned_at, result=_JUDGING, answer="{}",
+        )).on_conflict(action="DO NOTHING").returning(GateScan.id)
+        if not claimed:  # the same scan id uploaded at this moment by another request: one answer for both
+            outcomes.append(await _stored_answer(scan.scan_id, show_id, upload.gate, ticket))
+            continue
+        try:
+            result = await verify(secret_key, scan.code, show_id=show_id, gate=upload.gate, at=scanned_at)
+        except BaseException:
+            await GateScan.delete().where(GateScan.id == claimed[0]["id"])
+            raise
         outcome = ScanOutcome(
             scan_id=scan.scan_id, result=result.result, kind=result.kind,
             ticket_id=result.ticket.ticket_id if result.ticket else None, scanned_at=result.scanned_at,
             scanned_gate=result.scanned_gate, duplicate=result.result == "already_scanned", reason=result.reason,
         )
-        inserted = await GateScan.insert(GateScan(
-            scan_id=scan.scan_id, show=show_id, ticket=ticket, gate=upload.gate, scanner=scanner_id,
-            scanned_at=scanned_at, result=outcome.result, answer=_encode(outcome),
-        )).on_conflict(action="DO NOTHING").returning(GateScan.id)
-        if not inserted:  # the same scan id uploaded at this moment by another request: one answer for both
-            first = await GateScan.select(GateScan.show, GateScan.gate, GateScan.ticket, GateScan.answer).where(
-                GateScan.scan_id == scan.scan_id).first()
-            if first is None or (first["show"], first["gate"], first["ticket"]) != (show_id, upload.gate, ticket):
-                raise _reused(scan.scan_id)
-            outcome = ScanOutcome(**_answer(first["answer"]))
+        await GateScan.update({GateScan.result: outcome.result, GateScan.answer: _encode(outcome)}).where(
+            GateScan.id == claimed[0]["id"])
         outcomes.append(outcome)
     return outcomes
+
+
+# A claimed scan's result while the request that claimed it judges it (a few milliseconds).
+_JUDGING = "judging"
+_JUDGING_WAIT_S = 10.0
+
+
+async def _stored_answer(scan_id: str, show_id: int, gate: str, ticket: int | None) -> ScanOutcome:
+    """The answer stored for a scan id, once the request judging it has stored it; 409 scan_id_reused when the id
+    names a scan of another ticket, gate or show."""
+    deadline = time.monotonic() + _JUDGING_WAIT_S
+    while True:
+        row = await GateScan.select(GateScan.show, GateScan.gate, GateScan.ticket, GateScan.result,
+                                    GateScan.answer).where(GateScan.scan_id == scan_id).first()
+        if row is None or (row["show"], row["gate"], row["ticket"]) != (show_id, gate, ticket):
+            raise _reused(scan_id)
+        if row["result"] != _JUDGING:
+            return ScanOutcome(**_answer(row["answer"]))
+        if time.monotonic() > deadline:
+            raise Unavailable("This scan is being judged by another request; upload it again.", code="busy")
+        await asyncio.sleep(0.02)
 
 
 def _encode(outcome: ScanOutcome) -> str:
