@@ -150,11 +150,10 @@ async def upload_scans(secret_key: str, scanner_id: int | None, show_id: int, up
     for row in stored:
         if (row["show"], row["gate"], row["ticket"]) != (show_id, upload.gate, identity[row["scan_id"]]):
             raise _reused(row["scan_id"])
+    uploaded_before = {row["scan_id"] for row in stored}
     outcomes = []
     for scan, ticket in zip(upload.scans, tickets, strict=True):
-        known = await GateScan.select(GateScan.result, GateScan.answer).where(
-            GateScan.scan_id == scan.scan_id).first()
-        if known is not None:
+        if scan.scan_id in uploaded_before:
             outcomes.append(await _stored_answer(scan.scan_id, show_id, upload.gate, ticket))
             continue
         try:
