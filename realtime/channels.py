@@ -144,7 +144,8 @@ class ShardedPubSubBackend(ChannelsBackend):
         if shard is None:
             if isinstance(self._redis, RedisCluster):
                 node = self._redis.get_node(node_name=name)
-                assert node is not None
+                if node is None:  # the slot map was refreshed since `_owner` named it (another await ran)
+                    raise RedisClusterException(f"node {name} left the slot map")
                 # Its own connection, failing fast: after an error the repair decides where to go, not a retry.
                 client = Redis(host=node.host, port=int(node.port), socket_connect_timeout=3,
                                retry=Retry(NoBackoff(), 0))
@@ -201,8 +202,9 @@ class ShardedPubSubBackend(ChannelsBackend):
                     logger.warning("%s: the server ended the subscription of %s; repairing", shard.name, channel)
                     shard.channels.discard(channel)
                     self._broken.set()
-        except _LOST as exc:
-            logger.warning("pub/sub connection to %s lost (%s); repairing", shard.name, type(exc).__name__)
+        except Exception as exc:  # a lost connection (_LOST), or anything else that ends this reader: repair
+            log = logger.warning if isinstance(exc, _LOST) else logger.exception
+            log("pub/sub connection to %s lost (%s); repairing", shard.name, type(exc).__name__)
             shard.channels.clear()
             if self._shards.get(shard.name) is shard:
                 del self._shards[shard.name]
@@ -217,14 +219,20 @@ class ShardedPubSubBackend(ChannelsBackend):
             await asyncio.sleep(delay)
             async with self._lock:
                 self._broken.clear()
-                if isinstance(self._redis, RedisCluster):
-                    try:
-                        await self._redis.nodes_manager.initialize()  # who serves which slot now
-                    except _LOST as exc:
-                        logger.warning("refreshing the cluster's slot map failed (%s)", type(exc).__name__)
-                        self._broken.set()
-                for channel in sorted(self._wanted):
-                    await self._subscribe(channel)
+                try:
+                    if isinstance(self._redis, RedisCluster):
+                        try:
+                            await self._redis.nodes_manager.initialize()  # who serves which slot now
+                        except _LOST as exc:
+                            logger.warning("refreshing the cluster's slot map failed (%s)", type(exc).__name__)
+                            self._broken.set()
+                    for channel in sorted(self._wanted):
+                        await self._subscribe(channel)
+                except Exception:
+                    # Whatever the client library raises mid-failover, this task must outlive it: without it no
+                    # lost subscription is ever made again, and every feed on it goes quiet for good.
+                    logger.exception("pub/sub repair failed; trying again")
+                    self._broken.set()
             failures = failures + 1 if self._broken.is_set() else 0
             if not failures:
                 logger.info("pub/sub repaired: %d channel(s) subscribed", len(self._wanted))
