@@ -153,7 +153,7 @@ async def test_a_sale_seen_from_the_cockpit_refund_and_pause(browser: Browser, s
         # The cockpit shows the sale (its socket sends within a second; the figure is waited for, not timed).
         await expect(organizer.get_by_test_id("stat-sold")).to_have_attribute("data-value", "2")
         await expect(organizer.get_by_test_id("stat-orders-paid")).to_have_attribute("data-value", "1")
-        await screenshot(organizer, "cockpit")
+        await screenshot(organizer, "cockpit-refund")  # an artifact; the README's is the demo sale's
 
         # The organizer refunds one of the two seats.
         await organizer.get_by_test_id("refund-order-id").fill(order_id)
