@@ -273,6 +273,16 @@ def _argon2_ms() -> float:
     return (time.process_time() - started) / 5 * 1000
 
 
+async def _accessible_seats(show_id: int) -> int:
+    """The show's wheelchair spaces: best available gives them only to a request that asks for accessible seats,
+    which these fans never make."""
+    from db.tables import Seat, Show
+
+    venue = await Show.select(Show.venue).where(Show.id == show_id).first()
+    assert venue is not None
+    return await Seat.count().where((Seat.venue == venue["venue"]) & (Seat.accessible == True))  # noqa: E712
+
+
 async def _stadium_show(seats: int, opens_in: float) -> tuple[int, int]:
     """A new show with a waiting room, opening in `opens_in` s: on the demo stadium's venue for its 52,800 seats,
     else on a venue of `seats` seats in the stadium's shape (rows of 44, in up to 24 blocks). (show id, seats)."""
@@ -337,6 +347,7 @@ async def _run(args: argparse.Namespace) -> tuple[str, bool]:
                                      title="Flash Sale Stadium")
             show_id, seats = show.id, len(show.seat_ids)
         opens_at = time.time() + opens_in
+        args.accessible_seats = await _accessible_seats(show_id)
 
         # The watchers, connected before the first fan joins and watching until the end.
         watcher_pipes = []
@@ -459,7 +470,11 @@ def _stadium_report(args: argparse.Namespace, seats: int, seed_s: float, opens_a
     calls = merged([report.calls for report in reports])
     paid = sorted(t for report in reports for t in report.paid_times)
     problems = [p for report in reports for p in report.problems]
-    sold_out = checks.tickets == seats
+    # Sold out for these fans: best available told them no block of their count is left. What remains then is the
+    # wheelchair spaces (given only to requests that ask for accessible seats, which these fans never make) and
+    # seats with no free neighbour left between the pairs sold.
+    sold_out = checks.tickets == seats or any(report.sold_out for report in reports)
+    singles = seats - checks.tickets - args.accessible_seats
     span = (paid[-1] if paid else ended) - opens_at
     to_paid = calls.latencies.get(PAYMENT_TO_PAID, [])
     serving = sorted(point for report in reports for point in report.serving)
@@ -485,7 +500,9 @@ def _stadium_report(args: argparse.Namespace, seats: int, seed_s: float, opens_a
         "| figure | value |",
         "|---|---:|",
         f"| **time to sell out** (opening → last order paid) | **{minutes}** ({checks.tickets:,} of {seats:,} "
-        "seats ticketed) |",
+        f"seats ticketed; left: the {args.accessible_seats:,} wheelchair spaces, which best available keeps for "
+        f"requests that ask for accessible seats, and {singles:,} other seats"
+        f"{f' with no free neighbour: no block of {args.seats_per_fan} left' if sold_out else ''}) |",
         f"| paid orders / mean paid orders/s | {len(paid):,} / {len(paid) / span if span > 0 else 0:.1f} |",
         f"| **payment → paid** p50 / p99 | **{statistics.median(to_paid) if to_paid else float('nan'):.0f} / "
         f"{percentile(to_paid, 99):.0f} ms** |",
