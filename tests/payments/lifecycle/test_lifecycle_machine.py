@@ -106,13 +106,21 @@ class Seen:
     orders: dict[str, dict] = field(default_factory=dict)  # order id -> checkout answer
 
 
+# One event loop for the whole test, not one per call: the gateway's Stripe client keeps its HTTP connections, and
+# the database engine its connections' worker threads, on the loop that made them. With a new loop per call, a
+# reconciler pass once waited forever on a connection of a closed loop while its transaction held SQLite's write
+# lock, and every server write behind it failed (CI, pass 1: a 300 s timeout, then 500s in the next tests).
+_RUNNER: asyncio.Runner | None = None
+
+
 def _run(awaitable: Any) -> Any:
-    """Await in a loop of its own: the machine's rules are synchronous (Hypothesis drives them)."""
+    """Await on the test's loop: the machine's rules are synchronous (Hypothesis drives them)."""
+    assert _RUNNER is not None, "the test sets up its loop first"
 
     async def run() -> Any:
         return await awaitable
 
-    return asyncio.run(run())
+    return _RUNNER.run(run())
 
 
 class PurchaseLifecycle(RuleBasedStateMachine):
@@ -490,6 +498,16 @@ def _signed_in_fan(server: ServerProcess, index: int) -> FanState:
 
 
 def test_purchase_lifecycle_keeps_its_invariants(machine_server: ServerProcess) -> None:
+    global _RUNNER
+    with asyncio.Runner() as runner:
+        _RUNNER = runner
+        try:
+            _run_the_machine(machine_server)
+        finally:
+            _RUNNER = None
+
+
+def _run_the_machine(machine_server: ServerProcess) -> None:
     fans = [_signed_in_fan(machine_server, i) for i in range(FANS)]
     standin = httpx.Client(base_url=machine_server.standin_url, timeout=30,
                            headers={"Authorization": f"Bearer {STANDIN_SECRET_KEY}"})
