@@ -1,7 +1,9 @@
 """A flash sale in miniature, reusable by other tests (payments' end-to-end race builds on it).
 
-`register_fans` signs in many profiles (argon2 makes each registration cost tens of milliseconds of server CPU, so
-with bounded concurrency); `hold_race` fires many overlapping hold requests at once and returns what the server
+`signed_in_fans` gives many signed-in profiles at once (their rows and sessions written straight, as
+tests/realtime/fans.py does: these races test seats, not accounts); `register_fans` registers them through the API
+(argon2 makes each registration cost tens of milliseconds of server CPU, so with bounded concurrency), for the tests
+that sign them in again by password; `hold_race` fires many overlapping hold requests at once and returns what the server
 answered, as {hold_id: seats} plus the refusals, for the caller to check against the map and Redis.
 """
 
@@ -15,8 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
+from redis.asyncio import Redis
 
 from tests.conftest import STRONG_PASSWORD
+from tests.realtime.fans import SESSION_COOKIE, signed_in
 
 REGISTER_CONCURRENCY = 8
 
@@ -75,6 +79,17 @@ async def register_fans(base_url: str, count: int) -> list[Fan]:
         return fan
 
     return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+
+async def signed_in_fans(redis: Redis, base_url: str, count: int) -> list[Fan]:
+    """`count` fans signed in without an argon2 hash each: a profile row and a session per fan, written straight."""
+    seeded = await signed_in(redis, count, base_url)
+    fans = []
+    for index, fan in enumerate(seeded):
+        client = _client(base_url)
+        client.cookies.set(SESSION_COOKIE, fan.session_id)
+        fans.append(Fan(index, fan.email, client, fan.profile_id))
+    return fans
 
 
 async def sign_in_again(fans: list[Fan]) -> None:

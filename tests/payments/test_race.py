@@ -12,7 +12,15 @@ from redis.asyncio import Redis
 
 from backend.payments.ledger import verify_chain
 from db.tables import Order, OrderItem, PaymentLedgerEntry, Ticket
-from tests.booking.race import Fan, close_fans, hold_race, plan_requests, register_fans, seats_in_two_holds
+from tests.booking.race import (
+    Fan,
+    close_fans,
+    hold_race,
+    plan_requests,
+    register_fans,
+    seats_in_two_holds,
+    signed_in_fans,
+)
 from tests.payments.helpers import Standin, checkout, eventually, intent_id_of, sold_count
 from tests.support.data import create_show
 
@@ -58,9 +66,9 @@ async def _sold_seats(show_id: int) -> list[int]:
     return seats
 
 
-async def test_flash_sale_sells_each_seat_exactly_once(race_server) -> None:
+async def test_flash_sale_sells_each_seat_exactly_once(race_server, redis: Redis) -> None:
     show = await create_show()  # 80 seats for 100 fans
-    fans = await register_fans(race_server.url, FANS)
+    fans = await signed_in_fans(redis, race_server.url, FANS)
     try:
         outcome = await hold_race(show.id, plan_requests(fans, show.seat_ids, REQUESTS, seed=5))
         assert len(outcome.attempts) == REQUESTS and set(outcome.statuses) <= {201, 409, 422}, outcome.statuses
