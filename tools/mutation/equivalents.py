@@ -14,6 +14,7 @@ _LIVE_MAP = "realtime/live_map.py"
 _SETTLEMENT = "backend/payments/settlement.py"
 _LEASES = "backend/infra/leases.py"
 _GATE = "backend/tickets/gate.py"
+_CARDS = "backend/edge/card_data.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -71,4 +72,17 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the two lists have one entry per scan by construction (_scanned_tickets answers one per code)",
     (_SETTLEMENT, "core/NumberReplacer", "return timedelta(seconds=min(30.0, hold_ttl_seconds / 10))"):
         "tuning: the longest expiry grace (30 s) that a payment racing its hold's end is given",
+    (_CARDS, "core/NumberReplacer",
+     "return 13 <= len(text) <= 37 and _WHOLE_PAN.fullmatch(text) is not None and _run_holds_card(text.encode())"):
+        "a pre-filter only: _WHOLE_PAN matches 13 to 37 characters, and no card grouping of 14-19 digits is longer "
+        "than 23 or shorter than 14, so any bound from 12 to 14 and 24 to 38 answers the same",
+    (_CARDS, "core/NumberReplacer",
+     "elif (kind is str and 13 <= len(child) <= 37) or (kind is int and child >= 10**12):"):
+        "a pre-filter only: value_is_card_number checks lengths and ranges itself, and integers of 13 digits or fewer "
+        "are no card, so a looser or tighter bound here judges every value the same",
+    (_CARDS, "core/ReplaceBinaryOperator_Pow_Mul",
+     "elif (kind is str and 13 <= len(child) <= 37) or (kind is int and child >= 10**12):"):
+        "a pre-filter only: 10*12 lets more integers through to value_is_card_number, which refuses them itself",
+    (_CARDS, "core/ReplaceBreakWithContinue", "break"):
+        "the window only grows past LONGEST digits, and no longer window is a card: continuing finds nothing more",
 }

@@ -88,6 +88,7 @@ TARGETS: dict[str, Target] = {
     ),
     "card-data": Target(
         ("backend/edge/card_data.py", "backend/edge/screening.py"),
-        ("tests/edge/test_card_screen.py", "tests/edge/test_bodies.py", "tests/edge/test_card_edge.py"),
+        ("tests/edge/test_screening_rules.py", "tests/edge/test_card_screen.py", "tests/edge/test_bodies.py",
+         "tests/edge/test_card_edge.py"),
     ),
 }

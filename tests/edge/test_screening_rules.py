@@ -1,0 +1,108 @@
+"""The body screen's rules at their edges, in-process (backend/edge/screening.py, backend/edge/card_data.py): the
+depth limit to the level, a NUL in a key as well as in a value (and where the refusal points), a form type with
+its parameters, card field names and whole card numbers deep in a file, and card numbers written in groups that
+cards are not written in. Written for the mutation audit (docs/mutation.md, card-data): each test kills a mutant
+that the tests of whole requests let live."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from backend.edge.card_data import values_carry_card_data, walk_file
+from backend.edge.screening import (
+    CARD_DATA,
+    MAX_JSON_DEPTH,
+    NOT_JSON,
+    TOO_DEEP,
+    UNSTORABLE_TEXT,
+    json_depth_exceeds,
+    screen_body,
+)
+
+JSON = "application/json"
+
+
+def nested(levels: int) -> list:
+    """A value of `levels` nested lists, the innermost holding one number."""
+    value: list = [1]
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+def test_the_depth_limit_counts_every_container_and_allows_exactly_its_own_depth() -> None:
+    assert not json_depth_exceeds(nested(MAX_JSON_DEPTH))
+    assert json_depth_exceeds(nested(MAX_JSON_DEPTH + 1))
+    assert not json_depth_exceeds({"a": nested(MAX_JSON_DEPTH - 1)})
+    assert json_depth_exceeds({"a": nested(MAX_JSON_DEPTH)})
+    assert screen_body(msgspec.json.encode(nested(MAX_JSON_DEPTH)), JSON) is None
+    assert screen_body(msgspec.json.encode(nested(MAX_JSON_DEPTH + 1)), JSON) is TOO_DEEP
+
+
+def test_a_file_nested_to_the_limit_passes_and_one_level_more_is_too_deep() -> None:
+    assert walk_file(nested(MAX_JSON_DEPTH), MAX_JSON_DEPTH) == (False, False)
+    assert walk_file(nested(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH) == (False, True)
+    file = msgspec.json.encode({"zones": nested(MAX_JSON_DEPTH)})
+    assert screen_body(file, JSON, file_body=True, limit=1 << 20) is TOO_DEEP
+
+
+@pytest.mark.parametrize(("body", "pointer"), [
+    (b'{"name": "Ann\\u0000"}', "/name"),
+    (b'{"seat_ids": ["1", "2\\u0000"]}', "/seat_ids/1"),
+    (b'{"fine": "x", "bad\\u0000key": "value"}', "/bad\\u0000key"),
+    (b'{"outer": {"a/b\\u0000": 1}}', "/outer/a~1b\\u0000"),
+])
+def test_a_nul_is_refused_in_keys_and_values_and_the_refusal_points_at_it(body: bytes, pointer: str) -> None:
+    refusal = screen_body(body, JSON)
+    assert refusal is not None and (refusal.status, refusal.code) == (UNSTORABLE_TEXT.status, UNSTORABLE_TEXT.code)
+    assert refusal.pointer == pointer.replace("\\u0000", "\x00")
+
+
+def test_a_nul_in_a_file_is_refused_too() -> None:
+    refusal = screen_body(b'{"zones": [{"name": "Stalls\\u0000"}]}', JSON, file_body=True, limit=1 << 20)
+    assert refusal is not None and refusal.code == UNSTORABLE_TEXT.code and refusal.pointer == "/zones/0/name"
+
+
+@pytest.mark.parametrize("content_type", [
+    "application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded; charset=utf-8",
+    "multipart/form-data; boundary=----x",
+    " Multipart/Form-Data ;boundary=y",
+])
+def test_forms_are_refused_whatever_parameters_their_type_carries(content_type: str) -> None:
+    assert screen_body(b"name=Ann&seat=12", content_type) is NOT_JSON
+    assert screen_body(b'{"name": "Ann"}', JSON) is None
+
+
+@pytest.mark.parametrize("field", ["card_number", "cardNumber", "CVC", "exp-month", "cardholder_name"])
+def test_a_card_field_deep_in_a_file_is_card_data_and_ordinary_keys_are_not(field: str) -> None:
+    good = {"name": "Musikverein", "zones": [{"name": "Parterre", "rows": [{"row": "1", "seats": [{"n": 1}]}]}]}
+    assert not values_carry_card_data(good)
+    bad = {"name": "Musikverein", "zones": [{"name": "Parterre", "rows": [{"row": "1", field: "x"}]}]}
+    assert values_carry_card_data(bad)
+    # The same key again after a clean one: each key is judged once, and remembered either way.
+    assert values_carry_card_data({"zones": [{"rows": [{"row": "1"}, {"row": "2", field: "x"}]}]})
+
+
+@pytest.mark.parametrize("value", ["4242 4242 4242 4242", "4242424242424242", 4242424242424242])
+def test_a_whole_card_number_in_a_file_is_card_data(value: object) -> None:
+    assert values_carry_card_data({"zones": [{"rows": [{"row": "1", "note": value}]}]})
+    file = msgspec.json.encode({"zones": [{"note": value}]})
+    assert screen_body(file, JSON, file_body=True, limit=1 << 20) is CARD_DATA
+
+
+@pytest.mark.parametrize("written", [
+    "3782 8224 631 0005",  # Amex 378282246310005 cut 4-4-3-4: a grouping no card is written in
+    "4242 424 2424 24242",  # Visa 4242424242424242 cut 4-3-4-5
+])
+def test_numbers_cut_into_groups_cards_are_not_written_in_are_not_card_data(written: str) -> None:
+    assert screen_body(msgspec.json.encode({"note": written}), JSON) is None
+
+
+@pytest.mark.parametrize("digits", ["1000000000000008", "7000000000000005", "9123 4567 8901 2348",
+                                    "8123456789012345673"])
+def test_long_luhn_valid_numbers_no_card_network_starts_with_are_not_card_data(digits: str) -> None:
+    # 16 to 19 digits are a card only when they start with 2 to 6 (the networks that issue those lengths).
+    assert screen_body(msgspec.json.encode({"reference": digits}), JSON) is None
+    assert not values_carry_card_data({"zones": [{"reference": digits}, {"id": int(digits.replace(" ", ""))}]})
