@@ -11,13 +11,19 @@ import pytest
 
 from backend.edge.card_data import values_carry_card_data, walk_file
 from backend.edge.screening import (
+    BODY_TOO_LARGE,
     CARD_DATA,
+    MALFORMED,
+    MAX_BODY_BYTES,
     MAX_JSON_DEPTH,
     NOT_JSON,
     TOO_DEEP,
     UNSTORABLE_TEXT,
     json_depth_exceeds,
+    refuse_size,
+    refuse_target,
     screen_body,
+    unstorable,
 )
 
 JSON = "application/json"
@@ -106,3 +112,49 @@ def test_long_luhn_valid_numbers_no_card_network_starts_with_are_not_card_data(d
     # 16 to 19 digits are a card only when they start with 2 to 6 (the networks that issue those lengths).
     assert screen_body(msgspec.json.encode({"reference": digits}), JSON) is None
     assert not values_carry_card_data({"zones": [{"reference": digits}, {"id": int(digits.replace(" ", ""))}]})
+
+
+def padded(size: int) -> bytes:
+    """A JSON body of exactly `size` bytes."""
+    body = b'{"note": ""}'
+    return body[:-2] + b"x" * (size - len(body)) + body[-2:]
+
+
+def test_a_body_of_exactly_the_limit_passes_and_one_byte_more_is_too_large() -> None:
+    assert screen_body(padded(MAX_BODY_BYTES), JSON) is None
+    assert screen_body(padded(MAX_BODY_BYTES + 1), JSON) is BODY_TOO_LARGE
+    # A route with a larger limit (a seating plan) names its own limit.
+    limit = 1 << 20
+    assert refuse_size(limit, limit) is None
+    refusal = refuse_size(limit + 1, limit)
+    assert refusal is not None and refusal.code == BODY_TOO_LARGE.code and str(limit) in refusal.detail
+
+
+def test_a_file_that_does_not_decode_is_malformed_unless_its_bytes_carry_card_data() -> None:
+    assert screen_body(b'{"zones": [{"name": "Stalls"', JSON, file_body=True, limit=1 << 20) is MALFORMED
+    assert screen_body(b'{"zones": [{"card_number": "x"', JSON, file_body=True, limit=1 << 20) is CARD_DATA
+
+
+def test_a_file_is_judged_value_by_value_even_when_it_nests_too_deep() -> None:
+    # A float's digits are no value the file net judges, and the byte net (which would see a Luhn-valid run in
+    # them) is for bodies that do not decode: a deep file is too deep, not card data.
+    deep = msgspec.json.encode({"x": 4242424242424242.5, "zones": nested(MAX_JSON_DEPTH + 1)})
+    assert screen_body(deep, JSON, file_body=True, limit=1 << 20) is TOO_DEEP
+
+
+def test_a_card_like_number_inside_a_longer_value_of_a_file_is_not_card_data() -> None:
+    # The file net judges each value whole (card_data.values_carry_card_data says why): a seat's external
+    # reference that embeds a digit run is no card number.
+    assert not values_carry_card_data({"zones": [{"ref": "SEAT-4242424242424242-A"}]})
+
+
+def test_text_the_database_cannot_store() -> None:
+    assert unstorable("Ann\x00") and unstorable("lone \ud800 surrogate") and unstorable("\udfff")
+    assert not unstorable("Zoë, 東京, 🎫") and not unstorable("plain")
+
+
+def test_only_a_nul_in_the_query_string_is_refused_not_any_escape() -> None:
+    assert refuse_target("/api/v1/shows", b"q=caf%C3%A9%20bar&page=2") is None
+    assert refuse_target("/api/v1/shows", b"") is None
+    assert refuse_target("/api/v1/shows", b"q=a%00b") is UNSTORABLE_TEXT
+    assert refuse_target("/api/v1/shows\x00", b"") is UNSTORABLE_TEXT
