@@ -31,7 +31,6 @@ from backend.payments import settlement
 from backend.payments.gateway import GatewayError, IntentMissing, StripeGateway
 from backend.payments.refunds import Refunds
 from backend.payments.repair import RepairReport, repair_from_stripe
-from backend.payments.transactions import is_postgres
 from backend.settings import Settings
 from backend.timeutil import utcnow
 from db.tables import Order, Ticket
@@ -40,10 +39,6 @@ logger = logging.getLogger("showtime.payments.reconciler")
 
 LEASE_KEY = "payments:reconciler:lease:{account}"
 BATCH = 500
-# Orders settled at once in a pass (each waits mostly on Stripe). On SQLite one at a time: its writers take one
-# database-wide lock, and eight transactions of one pass polling for it (SQLite's busy handler sleeps up to 100 ms
-# between looks) starved each other and the other processes' writers past the 30 s busy timeout when a pass met a
-# backlog of expired orders (CI: "database is locked" for minutes).
 CONCURRENCY = 8
 # A just-created order normally settles by webhook within seconds; the periodic pass leaves it that long.
 WEBHOOK_HEAD_START = timedelta(seconds=20)
@@ -69,7 +64,7 @@ async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *,
                          refunds: Refunds | None = None) -> PassReport:
     report = PassReport()
     expire_before = now - settlement.expiry_grace(hold_ttl_seconds)
-    limit = asyncio.Semaphore(CONCURRENCY if is_postgres() else 1)
+    limit = asyncio.Semaphore(CONCURRENCY)
 
     async def settle(row: dict) -> None:
         async with limit:
