@@ -89,16 +89,22 @@ async def test_no_dashboard_read_grows_with_the_orders(make_organizer: MakeOrgan
         "SELECT {}, {}, 'bulk-' || {} || '-' || i, CASE WHEN i % 3 = 0 THEN 'pending_payment' ELSE 'paid' END, "
         "1000, 'EUR', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM n",
         MANY_ORDERS, int(me["profile_id"]), int(show["id"]), show["id"])
-    assert await Order.count().where(Order.show == int(show["id"])) == MANY_ORDERS
-    assert await figures(organizer, show["id"]) == before
+    try:
+        assert await Order.count().where(Order.show == int(show["id"])) == MANY_ORDERS
+        assert await figures(organizer, show["id"]) == before
 
-    query = counters_query(int(show["id"]))
-    if isinstance(engine_finder(), PostgresEngine):
-        plan = await ShowSales.raw(f"EXPLAIN (FORMAT JSON) {query}")
-    else:
-        plan = await ShowSales.raw(f"EXPLAIN QUERY PLAN {query}")
-    assert "show_sales" in _plan_text(plan) and "orders" not in _plan_text(plan), plan
-    assert await ShowSales.count().where(ShowSales.show == int(show["id"])) <= STRIPES
+        query = counters_query(int(show["id"]))
+        if isinstance(engine_finder(), PostgresEngine):
+            plan = await ShowSales.raw(f"EXPLAIN (FORMAT JSON) {query}")
+        else:
+            plan = await ShowSales.raw(f"EXPLAIN QUERY PLAN {query}")
+        assert "show_sales" in _plan_text(plan) and "orders" not in _plan_text(plan), plan
+        assert await ShowSales.count().where(ShowSales.show == int(show["id"])) <= STRIPES
+    finally:
+        # A third of them are pending payments with no intent, long expired: left behind, every server the suite
+        # starts later expires all 33,000 in its first reconciler pass, each a write, which on SQLite held the
+        # database's one write lock for minutes and starved the next tests' writes (CI's SQLite pass).
+        await Order.delete().where(Order.show == int(show["id"]))
 
 
 async def test_the_dashboard_socket_sends_the_figures_and_refuses_everyone_else(
