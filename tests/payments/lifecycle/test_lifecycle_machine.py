@@ -12,8 +12,7 @@ that every run, CI's smallest included, reaches them all; the test asserts it di
 `pending_payment` once its hold and grace have run out and the reconciler has passed fails the example.
 
 Budget: LIFECYCLE_EXAMPLES (default 4) examples of at most LIFECYCLE_STEPS (default 12) steps; CI runs the
-defaults on PostgreSQL (on SQLite only when asked: SQLITE_OPT_IN below), a longer hunt sets e.g.
-LIFECYCLE_EXAMPLES=60 LIFECYCLE_STEPS=30. The run is seeded
+defaults on each backend pair, a longer hunt sets e.g. LIFECYCLE_EXAMPLES=60 LIFECYCLE_STEPS=30. The run is seeded
 (LIFECYCLE_SEED, default 21, printed): the same seed draws the same steps (the server's timing may still differ).
 """
 
@@ -50,17 +49,9 @@ from realtime.waiting_room import Admissions
 from tests.payments.lifecycle.conftest import MACHINE_GRACE_SECONDS as GRACE_SECONDS
 from tests.payments.lifecycle.conftest import MACHINE_HOLD_SECONDS as HOLD_SECONDS
 from tests.support.data import TestShow, create_show
-from tests.support.fixtures import ENV
 from tests.support.servers import ServerProcess
 
 pytestmark = pytest.mark.lifecycle
-
-# On the SQLite pass of CI (the suite's servers all writing one SQLite file, load 5-30) the machine's in-process
-# reconciler has been found waiting on the database for minutes, three CI runs in a row, with the write lock then
-# held by an orphaned connection of the test process (lslocks) and the next tests' sign-ups failing with 500. Never
-# reproduced alone, on a quiet or a loaded machine; not yet understood. Until it is, the machine runs on PostgreSQL
-# (CI's second pass) and, on SQLite, only when asked (LIFECYCLE_ON_SQLITE=1); the other lifecycle tests run on both.
-SQLITE_OPT_IN = os.environ.get("LIFECYCLE_ON_SQLITE") == "1"
 
 EXAMPLES = int(os.environ.get("LIFECYCLE_EXAMPLES", "4"))
 STEPS = int(os.environ.get("LIFECYCLE_STEPS", "12"))
@@ -506,8 +497,6 @@ def _signed_in_fan(server: ServerProcess, index: int) -> FanState:
     return FanState(client=client, profile_id=int(response.json()["profile_id"]))
 
 
-@pytest.mark.skipif(not (ENV.postgres or SQLITE_OPT_IN),
-                    reason="on SQLite only with LIFECYCLE_ON_SQLITE=1 (see SQLITE_OPT_IN)")
 def test_purchase_lifecycle_keeps_its_invariants(machine_server: ServerProcess) -> None:
     global _RUNNER
     with asyncio.Runner() as runner:
