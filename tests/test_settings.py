@@ -36,6 +36,24 @@ def test_complete_production_settings_load(tmp_path: Path) -> None:
     assert settings.production and settings.stripe_secret_key and not settings.database_is_sqlite
 
 
+def test_only_the_test_suite_hashes_passwords_cheaply(tmp_path: Path) -> None:
+    assert not load_settings({**PRODUCTION, "VAR_DIR": str(tmp_path)}).cheap_password_hashing
+    assert not load_settings({"VAR_DIR": str(tmp_path)}).cheap_password_hashing
+    assert not load_settings({"APP_ENV": "development", "VAR_DIR": str(tmp_path)}).cheap_password_hashing
+    assert load_settings({"APP_ENV": "test", "VAR_DIR": str(tmp_path)}).cheap_password_hashing
+
+
+@pytest.mark.parametrize(("app_env", "memory_kib"), [("development", 65536), ("test", 8)])
+def test_the_app_hashes_with_the_parameters_its_environment_allows(tmp_path: Path, app_env: str,
+                                                                    memory_kib: int) -> None:
+    code = "from backend.accounts.passwords import hash_password; import asyncio; print(asyncio.run(hash_password('x')))"
+    env = {**os.environ, "APP_ENV": app_env, "VAR_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"$argon2id$v=19$m={memory_kib},"), done.stdout
+
+
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "STRIPE_SECRET_KEY", "REDIS_URL", "DATABASE_URL", "SMTP_URL"])
 def test_production_names_what_is_missing(tmp_path: Path, missing: str) -> None:
     env = {k: v for k, v in PRODUCTION.items() if k != missing} | {"VAR_DIR": str(tmp_path)}
