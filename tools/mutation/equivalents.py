@@ -63,6 +63,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "tuning: how far ahead of the server's clock an uploaded scan's time may be before it is taken as now",
     (_LEASES, "core/NumberReplacer", "LEASE_TTL_MS = 3_000"):
         "tuning: how long a lease outlives its holder's silence; no test may time it",
+    (_LEASES, "core/NumberReplacer", "async def release_all(self, timeout_s: float = 1.0) -> None:"):
+        "tuning: how long a clean shutdown waits for Redis to take its leases back; no test may time it",
     (_LEASES, "core/NumberReplacer", 'return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"'):
         "the random part of a process's name, 6, 8 or 10 hex digits: unique among a fleet's processes either way",
     (_LEASES, "core/AddNot", "if self.held.pop(show_id, None) is not None:"):
