@@ -23,6 +23,8 @@ from tests.support.data import create_show
 from tests.support.servers import ServerProcess
 
 SOCKETS = 40
+# The packages a live-map socket's objects come from: the server, the framework, the app.
+SOCKET_PATH = {"uvicorn", "websockets", "litestar", "server", "backend", "realtime"}
 
 
 class GarbageServer:
@@ -75,5 +77,10 @@ async def test_a_closed_socket_leaves_no_cyclic_garbage(server: ServerProcess, r
             process.kill()
             await process.wait()
     print(f"\ncyclic garbage after {SOCKETS} closed sockets: {found}")
-    # Before the cycles were broken: ~110 objects per socket (70 with only the edge's own cycle broken).
-    assert sum(found.values()) < SOCKETS, found
+    # Before the cycles were broken: ~110 objects per socket (70 with only the edge's own cycle broken), each socket's
+    # among them the server's connection or Litestar's WebSocket. The server's background jobs leave a few cycles of
+    # their own meanwhile (seen on CI: a first script call answered NOSCRIPT, its exception, traceback and frames: 47
+    # objects), so the objects of the socket path's own classes are counted apart: not one per socket may be left.
+    of_sockets = {kind: n for kind, n in found.items() if kind.split(".")[0] in SOCKET_PATH}
+    assert sum(of_sockets.values()) < SOCKETS // 2, found
+    assert sum(found.values()) < 4 * SOCKETS, found
