@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from tests.conftest import ENV
 from tests.support import environment
@@ -21,6 +21,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+# The patience of an `expect` that names none, as a page's own actions have (new_context): Playwright's 5 s default
+# was too short for the stadium's map on CI, where both passes share 2 cores with their servers and browsers (load
+# 11). A test that asserts speed names its own timeout.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
