@@ -27,25 +27,36 @@ async def _verify() -> tuple[Requirements, ChainReport | None]:
     return required, await verify_chain(required.points)
 
 
-def verify_ledger() -> int:
-    """Walk every chain and check it against the signed checkpoints; exit 1 naming the chain and the first row (seq)
-    that does not match, or the checkpoint the ledger contradicts, 2 when it cannot be read."""
+async def ledger_verdict() -> tuple[int, str]:
+    """`verify-ledger`'s exit code and the line it prints: walk every chain and check it against the signed
+    checkpoints; 1 naming the chain and the first row (seq) that does not match, or the checkpoint the ledger
+    contradicts, 2 when it cannot be read."""
     try:
-        required, report = asyncio.run(_verify())
+        required, report = await _verify()
     except Exception as exc:
-        print(f"ledger: could not read the ledger: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
+        return 2, f"ledger: could not read the ledger: {type(exc).__name__}: {exc}"
     if report is None:
-        print(f"ledger BROKEN: {required.problem}")
-        return 1
+        return 1, f"ledger BROKEN: {required.problem}"
     if report.ok:
-        print(f"ledger OK: {report.entries} entries in {report.chains} chains, each through every head "
-              f"{required.checkpoints} signed checkpoints saw")
-        return 0
+        return 0, (f"ledger OK: {report.entries} entries in {report.chains} chains, each through every head "
+                   f"{required.checkpoints} signed checkpoints saw")
     row = f"row id {report.broken_id}; " if report.broken_id is not None else ""
-    print(f"ledger BROKEN in chain {report.broken_chain} at seq {report.broken_seq}: {report.problem} "
-          f"({row}the {report.entries} entries walked before it verify)")
-    return 1
+    return 1, (f"ledger BROKEN in chain {report.broken_chain} at seq {report.broken_seq}: {report.problem} "
+               f"({row}the {report.entries} entries walked before it verify)")
+
+
+def verify_ledger() -> int:
+    code, line = asyncio.run(ledger_verdict())
+    print(line, file=sys.stderr if code == 2 else sys.stdout)
+    return code
+
+
+async def checkpoint_ledger() -> str:
+    """`checkpoint-ledger`: a signed checkpoint of every chain's head now, and the line it prints."""
+    checkpoint = await write_checkpoint(get_settings().secret_key, utcnow())
+    if checkpoint is None:
+        return "checkpoint: nothing new since the last one"
+    return f"checkpoint: {checkpoint.entries} entries in {checkpoint.chains} chains, root {checkpoint.root}"
 
 
 async def _run_cancellations(until_done: bool, show: int | None, owner: str | None) -> None:
@@ -84,10 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_run_cancellations(args.until_done, args.show, args.owner))
         return 0
     if args.command == "checkpoint-ledger":
-        checkpoint = asyncio.run(write_checkpoint(get_settings().secret_key, utcnow()))
-        print(f"checkpoint: {checkpoint.entries} entries in {checkpoint.chains} chains, root {checkpoint.root}"
-              if checkpoint
-              else "checkpoint: nothing new since the last one")
+        print(asyncio.run(checkpoint_ledger()))
         return 0
     return verify_ledger()
 

@@ -40,7 +40,7 @@ import stripe
 from backend.launcher.serve import STANDIN_SECRET_KEY
 from backend.settings import PROJECT_ROOT
 from tests.conftest import ENV, STRONG_PASSWORD, unique_email
-from tests.payments.helpers import Standin
+from tests.payments.helpers import Standin, intent_id_of
 from tests.support.ci_output import say
 from tests.support.postgres_pair import PostgresPair, postgres_bin_dir
 from tests.support.servers import ServerProcess
@@ -182,7 +182,10 @@ async def _shop(fan: httpx.AsyncClient, standin: Standin, show: dict, sale: Sale
             if settled.status_code == 200 and settled.json()["status"] == "paid" and sale.paused_at is not None \
                     and began > sale.paused_at:
                 # Its order, tickets and ledger row are on the primary only: if it dies now, they are lost.
-                sale.settled_unreplicated.append((confirmed.json()["id"], time.monotonic()))
+                # Named from the order: the confirmation's own answer may have been lost (a 5xx or a timeout at the
+                # stand-in while the machine is loaded) though the payment went through, which the settle found.
+                intent = intent_id_of(order["payment"]["client_secret"])
+                sale.settled_unreplicated.append((intent, time.monotonic()))
         except httpx.HTTPError as exc:
             sale.failed(type(exc).__name__)
             await asyncio.sleep(0.05)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
 
@@ -21,6 +22,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
 from backend.payments import ledger
+from backend.payments.__main__ import checkpoint_ledger, ledger_verdict
 from backend.payments.checkpoints import write_checkpoint
 from backend.payments.transactions import write_transaction
 from backend.settings import PROJECT_ROOT, get_settings
@@ -77,10 +79,23 @@ async def triggers_lifted() -> AsyncIterator[None]:
 
 
 async def _verify_cli(*args: str) -> subprocess.CompletedProcess:
+    """`just verify-ledger` (or another payments chore) as a process of its own."""
     return await asyncio.to_thread(
         subprocess.run, [sys.executable, "-m", "backend.payments", *(args or ("verify-ledger",))], cwd=PROJECT_ROOT,
         env={**os.environ}, capture_output=True, text=True, timeout=60,
     )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    returncode: int
+    stdout: str
+
+
+async def _verify() -> Verdict:
+    """What `verify-ledger` answers and prints, computed in this process (a process of its own costs ~2 s to start
+    on a loaded CI machine; test_a_deleted_row_breaks_the_chain_at_the_next_one runs the real command)."""
+    return Verdict(*await ledger_verdict())
 
 
 async def _append(chain: int, index: int) -> None:
@@ -156,17 +171,20 @@ async def test_an_edit_of_any_hashed_field_is_named_by_verify(field: str) -> Non
     async with triggers_lifted():
         await PaymentLedgerEntry.update({column: forged}).where(PaymentLedgerEntry.id == victim["id"])
         try:
-            broken = await _verify_cli()
+            broken = await _verify()
             assert broken.returncode == 1, broken.stdout + broken.stderr
             assert f"chain {chain} at seq" in broken.stdout and f"row id {victim['id']};" in broken.stdout, (
                 broken.stdout)
         finally:
             await PaymentLedgerEntry.update({column: value}).where(PaymentLedgerEntry.id == victim["id"])
-    assert (await _verify_cli()).returncode == 0
+    assert (await _verify()).returncode == 0
 
 
 async def test_a_deleted_row_breaks_the_chain_at_the_next_one() -> None:
+    """Through `just verify-ledger`'s command, run as a process of its own, after `checkpoint-ledger`'s."""
     [chain] = await _chains_of_three()
+    written = await _verify_cli("checkpoint-ledger")
+    assert written.returncode == 0 and written.stdout.startswith("checkpoint: "), written.stdout + written.stderr
     rows = await _rows(chain)
     victim = rows[-2]
     async with triggers_lifted():
@@ -183,9 +201,9 @@ async def test_a_deleted_row_breaks_the_chain_at_the_next_one() -> None:
 async def _checkpointed_chains() -> list[int]:
     """Three chains of three rows, and a checkpoint that saw their heads."""
     chains = await _chains_of_three(3)
-    written = await _verify_cli("checkpoint-ledger")
-    assert written.returncode == 0 and written.stdout.startswith("checkpoint:"), written.stdout + written.stderr
-    assert (await _verify_cli()).returncode == 0
+    written = await checkpoint_ledger()
+    assert written.startswith("checkpoint: "), written
+    assert (await _verify()).returncode == 0
     return chains
 
 
@@ -200,12 +218,12 @@ async def test_cutting_off_the_newest_rows_of_any_chain_is_caught_by_the_checkpo
     async with triggers_lifted():
         await PaymentLedgerEntry.delete().where(PaymentLedgerEntry.id.is_in([row["id"] for row in rows[1:]]))
     try:
-        broken = await _verify_cli()
+        broken = await _verify()
         assert broken.returncode == 1, broken.stdout
         assert "truncated" in broken.stdout and f"in chain {chain}" in broken.stdout, broken.stdout
     finally:
         await _put_back(chain, rows)
-    assert (await _verify_cli()).returncode == 0
+    assert (await _verify()).returncode == 0
 
 
 @WHICH_CHAIN
@@ -220,13 +238,13 @@ async def test_a_replaced_tail_row_in_any_chain_is_caught_by_the_checkpoint(whic
         await PaymentLedgerEntry.insert(PaymentLedgerEntry(**forged))
     try:
         assert (await ledger.verify_chain()).ok, "the forgery should chain on its own"
-        broken = await _verify_cli()
+        broken = await _verify()
         assert broken.returncode == 1, broken.stdout
         assert f"chain {chain} at seq {rows[-1]['seq']}:" in broken.stdout, broken.stdout
         assert "signed checkpoint" in broken.stdout, broken.stdout
     finally:
         await _put_back(chain, rows)
-    assert (await _verify_cli()).returncode == 0
+    assert (await _verify()).returncode == 0
 
 
 @WHICH_CHAIN
@@ -239,12 +257,12 @@ async def test_a_rehashed_suffix_in_any_chain_is_caught_by_the_checkpoint(which:
     await _put_back(chain, forged)
     try:
         assert (await ledger.verify_chain()).ok, "the forgery should chain on its own"
-        broken = await _verify_cli()
+        broken = await _verify()
         assert broken.returncode == 1, broken.stdout
         assert f"chain {chain} at seq 3:" in broken.stdout and "signed checkpoint" in broken.stdout, broken.stdout
     finally:
         await _put_back(chain, rows)
-    assert (await _verify_cli()).returncode == 0
+    assert (await _verify()).returncode == 0
 
 
 async def test_deleted_checkpoint_heads_are_caught_by_the_signature() -> None:
@@ -254,11 +272,11 @@ async def test_deleted_checkpoint_heads_are_caught_by_the_signature() -> None:
     async with triggers_lifted():
         await LedgerCheckpointHead.delete().where(LedgerCheckpointHead.chain == chains[1])
     try:
-        broken = await _verify_cli()
+        broken = await _verify()
         assert broken.returncode == 1 and "signature" in broken.stdout, broken.stdout
     finally:
         await LedgerCheckpointHead.insert(*(LedgerCheckpointHead(**row) for row in noted))
-    assert (await _verify_cli()).returncode == 0
+    assert (await _verify()).returncode == 0
 
 
 async def test_a_forged_checkpoint_is_refused() -> None:
@@ -268,12 +286,12 @@ async def test_a_forged_checkpoint_is_refused() -> None:
                                                    head_hash=head["entry_hash"], signature="0" * 64, version=2,
                                                    chains=1))
     try:
-        broken = await _verify_cli()
+        broken = await _verify()
         assert broken.returncode == 1 and "signature" in broken.stdout, broken.stdout
     finally:
         async with triggers_lifted():
             await LedgerCheckpoint.delete().where(LedgerCheckpoint.signature == "0" * 64)
-    assert (await _verify_cli()).returncode == 0
+    assert (await _verify()).returncode == 0
 
 
 async def test_duplicate_deliveries_racing_before_settlement_add_one_entry(server, make_fan) -> None:
