@@ -4,9 +4,11 @@ appends to different chains do not wait for each other's commit (tampering: test
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import contextvars
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
 import pytest
@@ -91,3 +93,25 @@ def test_the_database_s_hash_is_python_s() -> None:
     legacy = ledger.canonical_bytes(0, 2, when, row, "ab")
     assert legacy == msgspec.json.encode([2, ledger._time(when), row.kind, row.order_ref, row.stripe_object_id,
                                           row.amount_cents, row.currency, row.status, "ab"])
+
+
+async def test_append_says_whether_it_wrote_a_row() -> None:
+    """`once_per_order`: a second entry of the same kind for the order is skipped, and append says so."""
+    chain = new_chains(1)[0]
+    order = dataclasses.replace(entry(chain, 1, "once"), order_ref=10**9 + secrets.randbelow(10**9))
+    for written in (True, False):
+        async with write_transaction():
+            assert await ledger.append(order, utcnow(), once_per_order=True) is written
+    [row] = await PaymentLedgerEntry.select().where(PaymentLedgerEntry.chain == chain)
+    # A chain starts from 64 zeros: what an auditor checking the exported ledger.csv starts from.
+    assert (row["seq"], row["prev_hash"]) == (1, "0" * 64)
+    canonical = ledger.canonical_bytes(chain, 1, row["recorded_at"], order, "0" * 64)
+    assert row["entry_hash"] == hashlib.sha256(("0" * 64).encode() + canonical).hexdigest()
+
+
+def test_a_time_is_hashed_as_the_same_instant_in_utc_whatever_its_zone() -> None:
+    """A stored time can come back naive (UTC by convention) or in another zone; it is hashed as one UTC instant."""
+    expected = "2026-12-07T12:00:00.000250Z"
+    assert ledger._time(datetime(2026, 12, 7, 12, 0, 0, 250)) == expected
+    assert ledger._time(datetime(2026, 12, 7, 12, 0, 0, 250, tzinfo=UTC)) == expected
+    assert ledger._time(datetime(2026, 12, 7, 13, 0, 0, 250, tzinfo=timezone(timedelta(hours=1)))) == expected

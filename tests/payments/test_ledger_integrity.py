@@ -226,6 +226,35 @@ async def test_cutting_off_the_newest_rows_of_any_chain_is_caught_by_the_checkpo
     assert (await _verify()).returncode == 0
 
 
+async def test_a_checkpointed_chain_deleted_whole_is_named_truncated_from_its_first_seq() -> None:
+    chain = (await _checkpointed_chains())[1]
+    rows = await _rows(chain)
+    async with triggers_lifted():
+        await PaymentLedgerEntry.delete().where(PaymentLedgerEntry.chain == chain)
+    try:
+        broken = await _verify()
+        assert broken.returncode == 1, broken.stdout
+        assert broken.stdout.startswith(f"ledger BROKEN in chain {chain} at seq 1: truncated: a signed checkpoint "
+                                        f"saw 3 entries in chain {chain}, the chain has 0 "), broken.stdout
+    finally:
+        await _put_back(chain, rows)
+    assert (await _verify()).returncode == 0
+
+
+async def test_the_walk_in_small_batches_counts_and_ends_every_chain_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches that end inside a chain or at its last row (three rows a chain, two a batch) resume where they
+    stopped; every row is counted once."""
+    chains = await _chains_of_three(3)
+    whole = await ledger.verify_chain()
+    monkeypatch.setattr(ledger, "VERIFY_BATCH", 2)
+    batched = await ledger.verify_chain()
+    assert whole.ok and batched.ok, (whole, batched)
+    for report in (whole, batched):
+        assert report.entries == sum(length for length, _ in report.heads.values())
+        assert [report.heads[chain][0] for chain in chains] == [3, 3, 3]
+    assert {chain: batched.heads[chain] for chain in chains} == {chain: whole.heads[chain] for chain in chains}
+
+
 @WHICH_CHAIN
 async def test_a_replaced_tail_row_in_any_chain_is_caught_by_the_checkpoint(which: int) -> None:
     """The newest row swapped for another, hashed onto the same prefix: the chain verifies on its own, but no longer

@@ -16,6 +16,8 @@ _LEASES = "backend/infra/leases.py"
 _GATE = "backend/tickets/gate.py"
 _CARDS = "backend/edge/card_data.py"
 _SCREEN = "backend/edge/screening.py"
+_LEDGER = "backend/payments/ledger.py"
+_VERIFY_DRAW = "realtime/waiting_room/verify_draw.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -105,4 +107,15 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "tuning: a policy limit (no contract names it); the boundary tests use the constant",
     (_SCREEN, "core/NumberReplacer", "MAX_JSON_DEPTH = 32"):
         "tuning: a policy limit (no contract names it); the boundary tests use the constant",
+    (_LEDGER, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
+        "nothing assigns to a LedgerEntry's or a ChainReport's fields",
+    (_LEDGER, "core/ReplaceBinaryOperator_Mul_Div",
+     "async def append(entry: LedgerEntry, now: datetime, *, once_per_order: bool = False) -> bool:"):
+        "the bare `*` made `/`: every caller passes once_per_order by keyword",
+    (_LEDGER, "core/NumberReplacer", "chain, prev_hash, expected_seq = -1, GENESIS_HASH, 1"):
+        "the walk's first chain made 0 (the legacy chain's number): its state before the first row is already the "
+        "state a new chain resets to",
+    (_VERIFY_DRAW, "core/NumberReplacer",
+     "with urllib.request.urlopen(address, timeout=30) as answer:  # noqa: S310 (the scheme is checked above)"):
+        "tuning: how long the command waits for the server; no test may time it",
 }

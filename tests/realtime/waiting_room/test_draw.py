@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -113,6 +113,7 @@ async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerPr
         assert ok.returncode == 0, ok.stdout + ok.stderr
         assert ok.stdout.count("✓") == 8 and "✗" not in ok.stdout, ok.stdout
         assert f"number {numbers[mine]}" in ok.stdout
+        assert "early arrival(s)" not in ok.stdout, ok.stdout  # every early arrival here was verified: none after
         # ... and a wrong number, or a commitment other than the one noted before the sale, is caught.
         wrong = verify_draw(
             tuned_server.url,
@@ -217,11 +218,12 @@ async def test_only_verified_early_arrivals_are_drawn_the_others_follow_in_join_
         mine = queue_ids[late_confirmer]
         ok = verify_draw(tuned_server.url, show.id, f"--queue-id={mine}", "--number", str(numbers[late_confirmer]))
         assert ok.returncode == 0 and "✗" not in ok.stdout, ok.stdout + ok.stderr
-        assert f"{UNVERIFIED_EARLY} early arrival(s) without a verified e-mail address" in ok.stdout, ok.stdout
+        first, last = VERIFIED_EARLY + 1, VERIFIED_EARLY + UNVERIFIED_EARLY
+        assert f"{UNVERIFIED_EARLY} early arrival(s) without a verified e-mail address are not in the draw: numbers " \
+            f"{first} to {last}, in the order they joined\n" in ok.stdout, ok.stdout
 
         # An unverified early arrival's queue id is not among the entries: explained, not failed, given the number.
         placed = unverified_in_join_order[1]
-        first, last = VERIFIED_EARLY + 1, VERIFIED_EARLY + UNVERIFIED_EARLY
         explained = verify_draw(
             tuned_server.url, show.id, f"--queue-id={queue_ids[placed]}", "--number", str(numbers[placed])
         )
@@ -237,6 +239,14 @@ async def test_only_verified_early_arrivals_are_drawn_the_others_follow_in_join_
         await anonymous.aclose()
         for client in every_client:
             await client.aclose()
+
+
+async def test_verify_draw_before_the_draw_says_so_and_exits_2(tuned_server: ServerProcess) -> None:
+    """Only the commitment is published before the opening: nothing to check yet, which is not a failure (1)."""
+    show = await create_show(queue_enabled=True, sale_opens_in=timedelta(days=30))
+    early = await asyncio.to_thread(verify_draw, tuned_server.url, show.id)
+    assert early.returncode == 2, early.stdout + early.stderr
+    assert "the draw has not happened yet: only the commitment is published" in early.stdout, early.stdout
 
 
 def _published(case: dict) -> dict:
