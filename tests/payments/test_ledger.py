@@ -4,9 +4,9 @@ appends to different chains do not wait for each other's commit (tampering: test
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import hashlib
-import contextvars
 import secrets
 from datetime import UTC, datetime, timedelta, timezone
 
