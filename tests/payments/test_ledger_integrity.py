@@ -242,17 +242,19 @@ async def test_a_checkpointed_chain_deleted_whole_is_named_truncated_from_its_fi
 
 
 async def test_the_walk_in_small_batches_counts_and_ends_every_chain_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches that end inside a chain or at its last row (three rows a chain, two a batch) resume where they
-    stopped; every row is counted once."""
+    """Batches that end inside a chain or at its last row, or span two chains (three rows a chain, two to five a
+    batch), resume where they stopped; every row is counted once."""
     chains = await _chains_of_three(3)
     whole = await ledger.verify_chain()
-    monkeypatch.setattr(ledger, "VERIFY_BATCH", 2)
-    batched = await ledger.verify_chain()
-    assert whole.ok and batched.ok, (whole, batched)
-    for report in (whole, batched):
-        assert report.entries == sum(length for length, _ in report.heads.values())
-        assert [report.heads[chain][0] for chain in chains] == [3, 3, 3]
-    assert {chain: batched.heads[chain] for chain in chains} == {chain: whole.heads[chain] for chain in chains}
+    assert whole.ok, whole
+    for size in (2, 3, 4, 5):
+        monkeypatch.setattr(ledger, "VERIFY_BATCH", size)
+        batched = await ledger.verify_chain()
+        assert batched.ok, (size, batched)
+        for report in (whole, batched):
+            assert report.entries == sum(length for length, _ in report.heads.values())
+            assert [report.heads[chain][0] for chain in chains] == [3, 3, 3]
+        assert {chain: batched.heads[chain] for chain in chains} == {chain: whole.heads[chain] for chain in chains}
 
 
 @WHICH_CHAIN

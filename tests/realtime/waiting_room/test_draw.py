@@ -114,6 +114,9 @@ async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerPr
         assert ok.stdout.count("✓") == 8 and "✗" not in ok.stdout, ok.stdout
         assert f"number {numbers[mine]}" in ok.stdout
         assert "early arrival(s)" not in ok.stdout, ok.stdout  # every early arrival here was verified: none after
+        # The fan who joined after the opening is told so, not taken for an unverified early arrival.
+        [*_, (passed, text)] = verify_draw_cli.checks(after, late["queue_id"], EARLY + 1, None)
+        assert passed and "comes after the early arrivals, so you joined after the opening" in text, text
         # ... and a wrong number, or a commitment other than the one noted before the sale, is caught.
         wrong = verify_draw(
             tuned_server.url,
