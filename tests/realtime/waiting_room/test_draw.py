@@ -117,6 +117,8 @@ async def test_commit_then_reveal_reproduces_every_number(tuned_server: ServerPr
         # The fan who joined after the opening is told so, not taken for an unverified early arrival.
         [*_, (passed, text)] = verify_draw_cli.checks(after, late["queue_id"], EARLY + 1, None)
         assert passed and "comes after the early arrivals, so you joined after the opening" in text, text
+        [*_, (passed, text)] = verify_draw_cli.checks(after, late["queue_id"], None, None)
+        assert not passed and "who joined after the opening is not drawn; give --number" in text, text
         # ... and a wrong number, or a commitment other than the one noted before the sale, is caught.
         wrong = verify_draw(
             tuned_server.url,
@@ -272,6 +274,14 @@ def test_verify_draw_fails_a_seed_that_does_not_match_the_commitment() -> None:
     failed = [what for ok, what in verify_draw_cli.checks(published, mine, 3, noted.upper()) if not ok]
     assert failed == ["the commitment is the one you noted before the sale"]
     assert all(ok for ok, _ in verify_draw_cli.checks(published, mine, 3, case["commitment"].upper()))
+
+
+def test_published_entries_with_a_duplicate_fail_the_check_instead_of_stopping_it() -> None:
+    case = max(json.loads(VECTORS.read_text())["cases"], key=lambda c: len(c["sorted"]))
+    doubled = [*case["sorted"], case["sorted"][-1]]
+    published = {**_published(case), "entries": doubled, "entries_count": len(doubled)}
+    failed = [what for ok, what in verify_draw_cli.checks(published, None, None, None) if not ok]
+    assert failed == ["the entries are sorted and distinct", "sha256 of the entries equals entries_hash"], failed
 
 
 def test_a_queue_id_missing_from_the_entries_is_explained_by_its_number() -> None:
