@@ -115,6 +115,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_LEDGER, "core/NumberReplacer", "chain, prev_hash, expected_seq = -1, GENESIS_HASH, 1"):
         "the walk's state before its first row ('no chain yet' -1, seq 1) made 0 or -2, or seq 0 or 2: the first row "
         "resets it (no chain is -1), and with 'no chain yet' 0 it already is the state a new chain starts in",
+    (_LEDGER, "core/ReplaceUnaryOperator_USub_UAdd", "chain, prev_hash, expected_seq = -1, GENESIS_HASH, 1"):
+        "the walk's 'no chain yet' made +1 (a show's chain): whether or not the first row resets it, the walk is in the "
+        "state a new chain starts in (genesis hash, seq 1)",
     (_LEDGER, "core/NumberReplacer", "VERIFY_BATCH = 2000"):
         "tuning: the walk's page size; its report does not depend on it (a test walks in pages of two)",
     (_VERIFY_DRAW, "core/NumberReplacer",
