@@ -6,6 +6,7 @@ checkpoints of every chain's head; and duplicate webhook deliveries racing befor
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import subprocess
@@ -23,7 +24,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from backend.payments import ledger
 from backend.payments.__main__ import checkpoint_ledger, ledger_verdict
-from backend.payments.checkpoints import write_checkpoint
+from backend.payments.checkpoints import merkle_root, write_checkpoint
 from backend.payments.transactions import write_transaction
 from backend.settings import PROJECT_ROOT, get_settings
 from backend.timeutil import utcnow
@@ -307,6 +308,84 @@ async def test_deleted_checkpoint_heads_are_caught_by_the_signature() -> None:
         assert broken.returncode == 1 and "signature" in broken.stdout, broken.stdout
     finally:
         await LedgerCheckpointHead.insert(*(LedgerCheckpointHead(**row) for row in noted))
+    assert (await _verify()).returncode == 0
+
+
+def _node(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_the_merkle_root_is_the_documented_tree() -> None:
+    """Leaves in chain order, pairs hashed left then right, an odd node moved up as it is; no chain: the genesis
+    hash. Computed here by hand, so a tree that only agrees with itself (write and check use the same function)
+    does not pass."""
+    a, b, c, d, e = ((chain, chain * 10, f"{chain:064x}") for chain in (1, 2, 3, 4, 5))
+    leaf = {head[0]: _node(f"leaf|{head[0]}|{head[1]}|{head[2]}") for head in (a, b, c, d, e)}
+    assert merkle_root([]) == ledger.GENESIS_HASH
+    assert merkle_root([c]) == leaf[3]
+    assert merkle_root([b, a]) == _node(leaf[1] + leaf[2])
+    assert merkle_root([c, a, b]) == _node(_node(leaf[1] + leaf[2]) + leaf[3])
+    left = _node(_node(leaf[1] + leaf[2]) + _node(leaf[3] + leaf[4]))
+    assert merkle_root([e, d, c, b, a]) == _node(left + leaf[5])
+
+
+async def _noted_by(checkpoint_id: int) -> dict[int, tuple[int, str]]:
+    rows = await LedgerCheckpointHead.select().where(LedgerCheckpointHead.checkpoint == checkpoint_id)
+    return {row["chain"]: (row["entries"], row["head_hash"]) for row in rows}
+
+
+async def _newest_checkpoint_id() -> int:
+    newest = await LedgerCheckpoint.select(LedgerCheckpoint.id).order_by(LedgerCheckpoint.id, ascending=False).first()
+    assert newest is not None
+    return newest["id"]
+
+
+async def test_a_checkpoint_notes_the_heads_that_moved_and_only_those() -> None:
+    """A new chain of one entry is noted; a chain that did not move since is not noted again; an idle ledger adds
+    no checkpoint."""
+    [single] = new_chains(1)
+    await _append(single, 0)
+    [older] = await _chains_of_three()
+    assert (await checkpoint_ledger()).startswith("checkpoint: ")
+    first = await _noted_by(await _newest_checkpoint_id())
+    [head] = await _rows(single)
+    assert first[single] == (1, head["entry_hash"])
+    assert first[older] == (3, (await _rows(older))[-1]["entry_hash"])
+
+    await _append(older, 3)
+    assert (await checkpoint_ledger()).startswith("checkpoint: ")
+    second = await _noted_by(await _newest_checkpoint_id())
+    assert second[older] == (4, (await _rows(older))[-1]["entry_hash"])
+    assert single not in second, "a head that did not move is noted once"
+    assert await write_checkpoint(get_settings().secret_key, utcnow()) is None, "nothing moved: no checkpoint"
+    assert (await _verify()).returncode == 0
+
+
+async def test_a_deleted_checkpoint_whose_heads_moved_on_is_caught_by_the_newest_root() -> None:
+    """Every signature still holds when a whole checkpoint (its row and its heads) goes; but the heads left name an
+    older head of a chain than the newest checkpoint's signed root covers."""
+    [chain] = await _chains_of_three()
+    assert (await checkpoint_ledger()).startswith("checkpoint: ")
+    await _append(chain, 3)
+    assert (await checkpoint_ledger()).startswith("checkpoint: ")
+    [victim] = await LedgerCheckpointHead.select(LedgerCheckpointHead.checkpoint).where(
+        (LedgerCheckpointHead.chain == chain) & (LedgerCheckpointHead.entries == 4)).output(as_list=True)
+    [other] = new_chains(1)
+    await _append(other, 0)
+    assert (await checkpoint_ledger()).startswith("checkpoint: ")  # a newer one, signed over the chain at 4 entries
+    checkpoint = await LedgerCheckpoint.select().where(LedgerCheckpoint.id == victim).first()
+    heads = await LedgerCheckpointHead.select().where(LedgerCheckpointHead.checkpoint == victim)
+    async with triggers_lifted():
+        await LedgerCheckpointHead.delete().where(LedgerCheckpointHead.checkpoint == victim)
+        await LedgerCheckpoint.delete().where(LedgerCheckpoint.id == victim)
+    try:
+        broken = await _verify()
+        assert broken.returncode == 1, broken.stdout
+        assert "do not add up" in broken.stdout and "signed root" in broken.stdout, broken.stdout
+    finally:
+        async with triggers_lifted():
+            await LedgerCheckpoint.insert(LedgerCheckpoint(**checkpoint))
+            await LedgerCheckpointHead.insert(*(LedgerCheckpointHead(**row) for row in heads))
     assert (await _verify()).returncode == 0
 
 
