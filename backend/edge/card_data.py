@@ -195,7 +195,7 @@ def walk_file(value: Any, max_depth: int | None) -> tuple[bool, bool]:
             kind = type(child)
             if kind is dict or kind is list:
                 stack.append((child, depth + 1))
-            elif (kind is str and 13 <= len(child) <= 37) or (kind is int and child >= 10**12):
+            elif (kind is str and len(child) >= SHORTEST) or (kind is int and child >= 10**12):
                 if value_is_card_number(child):
                     return True, deep
     return False, deep

@@ -9,7 +9,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from backend.edge.card_data import values_carry_card_data, walk_file
+from backend.edge.card_data import is_card_number, luhn_ok, values_carry_card_data, walk_file
 from backend.edge.screening import (
     BODY_TOO_LARGE,
     CARD_DATA,
@@ -91,7 +91,7 @@ def test_a_card_field_deep_in_a_file_is_card_data_and_ordinary_keys_are_not(fiel
     assert values_carry_card_data({"zones": [{"rows": [{"row": "1"}, {"row": "2", field: "x"}]}]})
 
 
-@pytest.mark.parametrize("value", ["4242 4242 4242 4242", "4242424242424242", 4242424242424242])
+@pytest.mark.parametrize("value", ["4242 4242 4242 4242", "4242424242424242", 4242424242424242, "36227206271667"])
 def test_a_whole_card_number_in_a_file_is_card_data(value: object) -> None:
     assert values_carry_card_data({"zones": [{"rows": [{"row": "1", "note": value}]}]})
     file = msgspec.json.encode({"zones": [{"note": value}]})
@@ -112,6 +112,29 @@ def test_long_luhn_valid_numbers_no_card_network_starts_with_are_not_card_data(d
     # 16 to 19 digits are a card only when they start with 2 to 6 (the networks that issue those lengths).
     assert screen_body(msgspec.json.encode({"reference": digits}), JSON) is None
     assert not values_carry_card_data({"zones": [{"reference": digits}, {"id": int(digits.replace(" ", ""))}]})
+
+
+def test_fifteen_digits_are_a_card_only_as_american_express_writes_them() -> None:
+    # Only American Express issues 15-digit numbers (34, 37); a Luhn-valid 15-digit run that starts like a
+    # 16-digit network's (a phone number with its country code can) is not a card.
+    for digits in ("378282246310005", "371449635398431", "340000000000009"):
+        assert luhn_ok(digits) and is_card_number(digits), digits
+    for digits in ("424242424242424", "555555555555558", "600000000000004"):
+        assert luhn_ok(digits) and not is_card_number(digits), digits
+        assert screen_body(msgspec.json.encode({"phone": digits}), JSON) is None
+
+
+@pytest.mark.parametrize("padding", [10, 30])
+def test_a_card_number_with_whitespace_around_it_is_caught_in_a_file_however_long_the_padding(padding: int) -> None:
+    # The whole-value net strips a value first; what it is given must not be chosen by the unstripped length.
+    padded_card = " " * padding + "4242 4242 4242 4242" + " " * padding
+    assert values_carry_card_data({"zones": [{"rows": [{"row": "1", "note": padded_card}]}]})
+
+
+def test_the_documented_limit_is_64_kb() -> None:
+    # docs/architecture.md and docs/seating-plans.md state it: 64 KB on every route but the seating plan's.
+    assert screen_body(padded(64 * 1024), JSON) is None
+    assert screen_body(padded(64 * 1024 + 1), JSON) is BODY_TOO_LARGE
 
 
 def padded(size: int) -> bytes:

@@ -82,29 +82,28 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "a pre-filter only: _WHOLE_PAN matches 13 to 37 characters, and no card grouping of 14-19 digits is longer "
         "than 23 or shorter than 14, so any bound from 12 to 14 and 24 to 38 answers the same",
     (_CARDS, "core/NumberReplacer",
-     "elif (kind is str and 13 <= len(child) <= 37) or (kind is int and child >= 10**12):"):
-        "a pre-filter only: value_is_card_number checks lengths and ranges itself, and integers of 13 digits or fewer "
-        "are no card, so a looser or tighter bound here judges every value the same",
+     "elif (kind is str and len(child) >= SHORTEST) or (kind is int and child >= 10**12):"):
+        "a pre-filter only: integers below 10**13 are 13 digits or fewer, no card (is_card_number: 14 at least), "
+        "and value_is_card_number judges every integer it lets through",
     (_CARDS, "core/ReplaceBinaryOperator_Pow_Mul",
-     "elif (kind is str and 13 <= len(child) <= 37) or (kind is int and child >= 10**12):"):
+     "elif (kind is str and len(child) >= SHORTEST) or (kind is int and child >= 10**12):"):
         "a pre-filter only: 10*12 lets more integers through to value_is_card_number, which refuses them itself",
+    (_CARDS, "core/ReplaceComparisonOperator_GtE_Gt",
+     "elif (kind is str and len(child) >= SHORTEST) or (kind is int and child >= 10**12):"):
+        "only for the integer bound (the string one is killed): 10**12 itself is 13 digits, no card",
     (_CARDS, "core/ReplaceBreakWithContinue", "break"):
         "the window only grows past LONGEST digits, and no longer window is a card: continuing finds nothing more",
     (_CARDS, "core/ReplaceComparisonOperator_LtE_Lt",
      "return 13 <= len(text) <= 37 and _WHOLE_PAN.fullmatch(text) is not None and _run_holds_card(text.encode())"):
         "a pre-filter only: a value of exactly 13 or 37 characters is no card (14-19 digits, at most 23 characters "
         "in any card grouping)",
-    (_CARDS, "core/ReplaceComparisonOperator_LtE_Lt",
-     "elif (kind is str and 13 <= len(child) <= 37) or (kind is int and child >= 10**12):"):
-        "a pre-filter only: value_is_card_number judges the values it lets through, and those of 13 or 37 "
-        "characters are no card",
     (_CARDS, "core/NumberReplacer", "return 10**12 <= value < 10**19 and is_card_number(str(value))"):
         "integers of 13 digits (10**12 to 10**13) are no card (is_card_number: 14 digits at least), and 10**19 and "
         "up are 20 digits; bounds between change nothing",
+    (_CARDS, "core/ReplaceBinaryOperator_Pow_Mul", "return 10**12 <= value < 10**19 and is_card_number(str(value))"):
+        "10*12 lets integers of 3 to 12 digits through to is_card_number, which refuses fewer than 14 digits",
     (_CARDS, "core/ReplaceComparisonOperator_LtE_Lt", "return 10**12 <= value < 10**19 and is_card_number(str(value))"):
         "10**12 itself is 13 digits, no card",
-    (_SCREEN, "core/NumberReplacer", "MAX_BODY_BYTES = 64 * 1024"):
-        "tuning: a policy limit (no contract names it); the boundary tests use the constant",
     (_SCREEN, "core/NumberReplacer", "MAX_JSON_DEPTH = 32"):
         "tuning: a policy limit (no contract names it); the boundary tests use the constant",
     (_LEDGER, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
