@@ -14,7 +14,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from importlib import import_module
 
 import httpx
@@ -24,7 +24,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from backend.payments import ledger
 from backend.payments.__main__ import checkpoint_ledger, ledger_verdict
-from backend.payments.checkpoints import merkle_root, write_checkpoint
+from backend.payments.checkpoints import _time, merkle_root, requirements, sign_v1, write_checkpoint
 from backend.payments.transactions import write_transaction
 from backend.settings import PROJECT_ROOT, get_settings
 from backend.timeutil import utcnow
@@ -347,7 +347,9 @@ async def test_a_checkpoint_notes_the_heads_that_moved_and_only_those() -> None:
     await _append(single, 0)
     [older] = await _chains_of_three()
     assert (await checkpoint_ledger()).startswith("checkpoint: ")
-    first = await _noted_by(await _newest_checkpoint_id())
+    first_id = await _newest_checkpoint_id()
+    first = await _noted_by(first_id)
+    assert (await LedgerCheckpoint.select().where(LedgerCheckpoint.id == first_id).first())["version"] == 2
     [head] = await _rows(single)
     assert first[single] == (1, head["entry_hash"])
     assert first[older] == (3, (await _rows(older))[-1]["entry_hash"])
@@ -373,6 +375,7 @@ async def test_a_deleted_checkpoint_whose_heads_moved_on_is_caught_by_the_newest
     [other] = new_chains(1)
     await _append(other, 0)
     assert (await checkpoint_ledger()).startswith("checkpoint: ")  # a newer one, signed over the chain at 4 entries
+    newest = await _newest_checkpoint_id()
     checkpoint = await LedgerCheckpoint.select().where(LedgerCheckpoint.id == victim).first()
     heads = await LedgerCheckpointHead.select().where(LedgerCheckpointHead.checkpoint == victim)
     async with triggers_lifted():
@@ -381,11 +384,38 @@ async def test_a_deleted_checkpoint_whose_heads_moved_on_is_caught_by_the_newest
     try:
         broken = await _verify()
         assert broken.returncode == 1, broken.stdout
-        assert "do not add up" in broken.stdout and "signed root" in broken.stdout, broken.stdout
+        assert f"do not add up to checkpoint {newest}'s signed root" in broken.stdout, broken.stdout
     finally:
         async with triggers_lifted():
             await LedgerCheckpoint.insert(LedgerCheckpoint(**checkpoint))
             await LedgerCheckpointHead.insert(*(LedgerCheckpointHead(**row) for row in heads))
+    assert (await _verify()).returncode == 0
+
+
+def test_a_checkpoint_time_is_signed_as_the_same_instant_in_utc_whatever_its_zone() -> None:
+    expected = "2026-12-07T12:00:00.000250Z"
+    assert _time(datetime(2026, 12, 7, 12, 0, 0, 250)) == expected
+    assert _time(datetime(2026, 12, 7, 14, 0, 0, 250, tzinfo=timezone(timedelta(hours=2)))) == expected
+
+
+async def test_a_checkpoint_from_before_the_partition_still_binds_chain_0_and_later_ones_are_read() -> None:
+    """A version-1 checkpoint (one chain, signed the old way) requires chain 0 to pass through its head; the
+    version-2 checkpoints written after it are read as well."""
+    secret = get_settings().secret_key
+    taken_at = utcnow()
+    legacy_head = "ab" * 32
+    await LedgerCheckpoint.insert(LedgerCheckpoint(taken_at=taken_at, entries=7, head_hash=legacy_head, version=1,
+                                                   chains=1, signature=sign_v1(secret, taken_at, 7, legacy_head)))
+    try:
+        [chain] = await _chains_of_three()
+        assert (await checkpoint_ledger()).startswith("checkpoint: ")
+        required = await requirements(secret)
+        assert required.problem is None, required.problem
+        assert required.points[ledger.LEGACY_CHAIN][7] == legacy_head
+        assert required.points[chain] == {3: (await _rows(chain))[-1]["entry_hash"]}
+    finally:
+        async with triggers_lifted():
+            await LedgerCheckpoint.delete().where(LedgerCheckpoint.version == 1)
     assert (await _verify()).returncode == 0
 
 

@@ -18,6 +18,7 @@ _CARDS = "backend/edge/card_data.py"
 _SCREEN = "backend/edge/screening.py"
 _LEDGER = "backend/payments/ledger.py"
 _VERIFY_DRAW = "realtime/waiting_room/verify_draw.py"
+_CHECKPOINTS = "backend/payments/checkpoints.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -122,4 +123,13 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_VERIFY_DRAW, "core/NumberReplacer",
      "with urllib.request.urlopen(address, timeout=30) as answer:  # noqa: S310 (the scheme is checked above)"):
         "tuning: how long the command waits for the server; no test may time it",
+    (_CHECKPOINTS, "core/NumberReplacer", "_WRITER_LOCK = 7_220_022"):
+        "any constant: the advisory lock's number only has to be the checkpoint writers' own",
+    (_CHECKPOINTS, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
+        "nothing assigns to a Checkpoint's or a Requirements' fields",
+    (_CHECKPOINTS, "core/NumberReplacer", 'if entries >= latest.get(chain, (0, ""))[0]:'):
+        "a noted head has one entry at least, so a default count of -1, 0 or 1 loses to every head the same way",
+    (_CHECKPOINTS, "core/ReplaceComparisonOperator_GtE_Gt", 'if entries >= latest.get(chain, (0, ""))[0]:'):
+        "a chain is noted again only once it has more entries (one writer at a time), so no two checkpoints note "
+        "the same count of one chain",
 }
