@@ -87,6 +87,31 @@ def test_the_same_code_read_two_steps_later_is_expired() -> None:
     assert read_rotating_code(show_key, code, cert.not_after + 1).verdict is Verdict.INVALID
 
 
+def _genuine_code(secret: str, now: float) -> tuple[str, Ed25519PublicKey]:
+    device = Device()
+    cert = rotating.Certificate(1, 7, 3, 1, "Stalls A-1", "Ed25519", unpad(device.public_key), int(now) - 60,
+                                int(now) + 3600)
+    code = device.code(rotating.issue_certificate(secret, cert), rotating.time_step(now))
+    return code, Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 7))
+
+
+@pytest.mark.parametrize("step", ["1a", "\u0663\u0664", "", "-1", "1" * 13])
+def test_a_time_step_that_is_not_ascii_digits_is_no_code(step: str) -> None:
+    """Not an error either: a scanner's garbage is answered `invalid`, never with a 500."""
+    now = time.time()
+    code, show_key = _genuine_code(secrets.token_hex(16), now)
+    prefix, cert, show_signature, _, device_signature = code.split(".")
+    assert read_rotating_code(show_key, ".".join((prefix, cert, show_signature, step, device_signature)), now) is None
+
+
+def test_the_claimed_show_is_read_only_from_a_rotating_code_of_a_sane_length() -> None:
+    now = time.time()
+    code, _ = _genuine_code(secrets.token_hex(16), now)
+    assert rotating.claimed_show(code) == 7
+    assert rotating.claimed_show("TKR2" + code[4:]) is None
+    assert rotating.claimed_show(code + "A" * (rotating.MAX_CODE_LENGTH - len(code) + 1)) is None
+
+
 async def test_forged_other_show_wrong_device_and_revoked_codes_are_invalid(server, fan, bought) -> None:
     show, tickets = bought
     other = await create_show(rows=1, seats_per_row=2)
