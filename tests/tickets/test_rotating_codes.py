@@ -104,6 +104,12 @@ def test_a_time_step_that_is_not_ascii_digits_is_no_code(step: str) -> None:
     assert read_rotating_code(show_key, ".".join((prefix, cert, show_signature, step, device_signature)), now) is None
 
 
+def test_a_time_step_is_fifteen_seconds_as_the_fan_s_device_counts_them() -> None:
+    # The format (rotating.py's docstring, and the web app's ticket page) fixes it: floor(unix time / 15).
+    assert [rotating.time_step(t) for t in (0, 14.999, 15, 1_799_999_999, 1_800_000_000)] == [
+        0, 0, 1, 119_999_999, 120_000_000]
+
+
 def test_the_claimed_show_is_read_only_from_a_rotating_code_of_a_sane_length() -> None:
     now = time.time()
     code, _ = _genuine_code(secrets.token_hex(16), now)

@@ -19,6 +19,7 @@ _SCREEN = "backend/edge/screening.py"
 _LEDGER = "backend/payments/ledger.py"
 _VERIFY_DRAW = "realtime/waiting_room/verify_draw.py"
 _CHECKPOINTS = "backend/payments/checkpoints.py"
+_ROTATING = "backend/tickets/rotating.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -132,4 +133,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_CHECKPOINTS, "core/ReplaceComparisonOperator_GtE_Gt", 'if entries >= latest.get(chain, (0, ""))[0]:'):
         "a chain is noted again only once it has more entries (one writer at a time), so no two checkpoints note "
         "the same count of one chain",
+    (_ROTATING, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
+        "nothing assigns to a Certificate's or a RotatingCode's fields",
+    (_ROTATING, "core/NumberReplacer", "@lru_cache(maxsize=256)"):
+        "tuning: how many shows' derived keys a process keeps; any size derives the same keys",
 }
