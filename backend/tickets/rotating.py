@@ -44,7 +44,7 @@ STEP_SECONDS = 15
 STEP_TOLERANCE = 1
 MAX_CODE_LENGTH = 1024
 DeviceAlg = Literal["Ed25519", "ES256"]
-DEVICE_KEY_BYTES = {"Ed25519": 32, "ES256": 65}
+DEVICE_ALGS = frozenset(("Ed25519", "ES256"))
 
 
 class Verdict(StrEnum):
@@ -131,7 +131,7 @@ def _device_signature_holds(alg: str, key: bytes, signature: bytes, message: byt
 def _certificate(payload: bytes) -> Certificate:
     (ticket_id, show_id, seat_id, serial, seat_label, alg, device_key, not_before, not_after) = msgspec.json.decode(
         payload, type=tuple[int, int, int, int, str, str, str, int, int])
-    if alg not in DEVICE_KEY_BYTES:
+    if alg not in DEVICE_ALGS:
         raise ValueError("unsupported device algorithm")
     return Certificate(ticket_id, show_id, seat_id, serial, seat_label, alg,  # type: ignore[arg-type]
                        unb64(device_key), not_before, not_after)

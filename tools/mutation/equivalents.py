@@ -20,6 +20,7 @@ _LEDGER = "backend/payments/ledger.py"
 _VERIFY_DRAW = "realtime/waiting_room/verify_draw.py"
 _CHECKPOINTS = "backend/payments/checkpoints.py"
 _ROTATING = "backend/tickets/rotating.py"
+_TICKETS = "backend/tickets/service.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -137,4 +138,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "nothing assigns to a Certificate's or a RotatingCode's fields",
     (_ROTATING, "core/NumberReplacer", "@lru_cache(maxsize=256)"):
         "tuning: how many shows' derived keys a process keeps; any size derives the same keys",
+    (_TICKETS, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
+        "nothing assigns to a CodeCheck's fields",
 }

@@ -80,7 +80,7 @@ TARGETS: dict[str, Target] = {
     "tickets-rotating": Target(
         ("backend/tickets/rotating.py", "backend/tickets/service.py"),
         ("tests/tickets/test_rotating_codes.py", "tests/tickets/test_device_keys.py",
-         "tests/tickets/test_verify_forgery.py"),
+         "tests/tickets/test_verify_forgery.py", "tests/tickets/test_ticket_list.py", "tests/tickets/test_gate_void.py"),
     ),
     "seats": Target(
         ("backend/seats/writes.py", "backend/seats/reads.py"),
