@@ -140,4 +140,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "tuning: how many shows' derived keys a process keeps; any size derives the same keys",
     (_TICKETS, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
         "nothing assigns to a CodeCheck's fields",
+    (_CHECKPOINTS, "core/NumberReplacer", "return level[0]"):
+        "the loop ends with exactly one node left: level[0] and level[-1] are the same one",
+    (_CHECKPOINTS, "core/NumberReplacer", "checkpoints: int = 0"):
+        "the count is printed only with a verdict of OK, and requirements() then passes it; a refusal never shows it",
 }
