@@ -92,7 +92,8 @@ async def checkout(redis: Redis, gateway: StripeGateway, show_facts: ShowFactsCa
         if hold is None and await _expired_hold_of(redis, request):
             raise Conflict("This hold has expired; hold the seats again.", code="hold_expired")
         raise NotFound("No such hold for this show.", code="hold_not_found")
-    if hold.expires_at_ms <= now.timestamp() * 1000 or not await mark_checkout(redis, hold):
+    # Expired by Redis's clock since it was read: marking it is the atomic check (get_hold compared that clock too).
+    if not await mark_checkout(redis, hold):
         raise Conflict("This hold has expired; hold the seats again.", code="hold_expired")
     layout = await layouts.get(facts.venue_id)
     try:

@@ -17,14 +17,15 @@ from backend.payments.checkout import CheckoutRequest
 from backend.payments.checkout import checkout as start_checkout
 from backend.payments.order_lifecycle import OrderLifecycle
 from backend.seats import _keys as keys
+from backend.tickets import sales
 from backend.timeutil import utcnow
 from db.tables import Order, OrderItem
 from realtime.waiting_room import Admissions
-from tests.payments.helpers import checkout, hold, intent_id_of
+from tests.payments.helpers import Standin, checkout, hold, intent_id_of, order_status_becomes
 from tests.support.data import create_show
 
 
-async def test_amount_comes_from_section_prices_and_items_are_written(make_fan) -> None:
+async def test_amount_comes_from_section_prices_and_items_are_written(make_fan, gateway) -> None:
     show = await create_show()
     fan = await make_fan()
     seats = [show.rows["Front/A"][0], show.rows["Back/C"][4]]
@@ -39,6 +40,13 @@ async def test_amount_comes_from_section_prices_and_items_are_written(make_fan) 
     row = await Order.select().where(Order.id == int(order["order_id"])).first()
     assert row["status"] == "pending_payment" and row["hold_id"] == held["hold_id"]
     assert row["payment_intent_id"] == intent_id_of(order["payment"]["client_secret"])
+    # The intent carries what it takes to write the order again should the database lose it (reconciler.py).
+    intent = await gateway.retrieve_intent(row["payment_intent_id"])
+    assert (intent.amount, intent.currency) == (8000, "EUR")
+    assert intent.metadata == {"order_id": order["order_id"], "show_id": str(show.id), "hold_id": held["hold_id"],
+                               "profile_id": str(fan.profile["profile_id"]), "seat_ids": ",".join(sorted(seats, key=int))}
+    # The show's sales counters count the open order (the cockpit's pending figure).
+    assert (await sales.read_counters(show.id)).pending_orders == 1
 
 
 async def test_repeating_checkout_returns_the_same_order(make_fan) -> None:
@@ -94,6 +102,22 @@ async def test_idempotency_key_returns_the_same_order_and_refuses_another_hold(m
 
     bad = await checkout(fan, show.id, held["hold_id"], idempotency_key="no spaces allowed")
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_idempotency_key"
+
+
+async def test_a_key_that_bought_seats_is_refused_for_a_later_hold_of_the_same_show(server, make_fan) -> None:
+    """A paid order keeps its Idempotency-Key: the fan's next hold of the same show is another checkout, never
+    an answer with the order already paid."""
+    show = await create_show()
+    fan = await make_fan()
+    key = secrets.token_hex(8)
+    first = await hold(fan, show.id, show.rows["Back/D"][:1])
+    order = (await checkout(fan, show.id, first["hold_id"], idempotency_key=key)).json()
+    await Standin(server).pay(order["payment"]["client_secret"])
+    await order_status_becomes(fan, order["order_id"], "paid")
+    later = await hold(fan, show.id, show.rows["Back/D"][1:2])
+    assert later["hold_id"] != first["hold_id"]
+    reused = await checkout(fan, show.id, later["hold_id"], idempotency_key=key)
+    assert reused.status_code == 409 and reused.json()["error"] == "idempotency_key_reused", reused.text
 
 
 async def test_holds_that_are_not_the_callers_or_not_this_shows_are_not_found(make_fan, anon) -> None:
@@ -170,6 +194,33 @@ async def test_a_hold_past_its_expiry_but_not_yet_swept_is_409(redis, gateway, m
         assert unknown.value.code == "hold_not_found"
     finally:
         await redis.delete(keys.hold(show.id, hold_id))
+
+
+async def test_an_order_that_ended_without_an_intent_gets_none_when_its_key_comes_back(redis, gateway,
+                                                                                         make_fan) -> None:
+    """Stripe did not answer at checkout, and the order expired: the same Idempotency-Key finds that order as it
+    is, and no PaymentIntent is made for an order that can no longer be paid."""
+    show = await create_show()
+    fan = await make_fan()
+    profile_id = int(fan.profile["profile_id"])
+    key = secrets.token_hex(8)
+    now = utcnow()
+    [row] = await Order.insert(Order(
+        profile=profile_id, show=show.id, hold_id=f"h{show.id}_{secrets.token_urlsafe(12)}",
+        idempotency_key=f"{profile_id}:{key}", status="expired", amount_cents=5000, currency="EUR", expires_at=now,
+    )).returning(Order.id)
+    request = CheckoutRequest(profile_id=profile_id, show_id=show.id, hold_id="unused", idempotency_key=key)
+    lifecycle = OrderLifecycle(redis, gateway, grace_seconds=120, turns=Admissions(redis))
+    with pytest.raises(Conflict) as reused:  # another hold with that key: refused, as ever
+        await start_checkout(redis, gateway, ShowFactsCache(), LayoutCache(), lifecycle, request, now)
+    assert reused.value.code == "idempotency_key_reused"
+    stored = await Order.select(Order.hold_id).where(Order.id == row["id"]).first()
+    request = CheckoutRequest(profile_id=profile_id, show_id=show.id, hold_id=stored["hold_id"], idempotency_key=key)
+    outcome = await start_checkout(redis, gateway, ShowFactsCache(), LayoutCache(), lifecycle, request, now)
+    assert (outcome.created, outcome.order.id, outcome.order.status, outcome.order.client_secret) == (
+        False, row["id"], "expired", None)
+    made = await gateway.intents_created_since(int(now.timestamp()) - 5)
+    assert not [intent for intent in made if intent.metadata.get("order_id") == str(row["id"])]
 
 
 async def test_a_cancel_overtaken_by_the_webhook_of_its_own_cancellation_still_succeeds(redis, gateway,

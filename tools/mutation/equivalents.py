@@ -21,6 +21,7 @@ _VERIFY_DRAW = "realtime/waiting_room/verify_draw.py"
 _CHECKPOINTS = "backend/payments/checkpoints.py"
 _ROTATING = "backend/tickets/rotating.py"
 _TICKETS = "backend/tickets/service.py"
+_CHECKOUT = "backend/payments/checkout.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -144,4 +145,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the loop ends with exactly one node left: level[0] and level[-1] are the same one",
     (_CHECKPOINTS, "core/NumberReplacer", "checkpoints: int = 0"):
         "the count is printed only with a verdict of OK, and requirements() then passes it; a refusal never shows it",
+    (_CHECKOUT, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
+        "nothing assigns to a checkout request's, order's or outcome's fields",
+    (_CHECKOUT, "core/AddNot", "if amount != hold.amount_cents:"):
+        "it decides only whether a warning is logged; the order charges the section prices either way",
+    (_CHECKOUT, "core/ReplaceComparisonOperator_NotEq_Eq", "if amount != hold.amount_cents:"):
+        "it decides only whether a warning is logged; the order charges the section prices either way",
 }
