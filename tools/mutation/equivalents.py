@@ -151,4 +151,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "it decides only whether a warning is logged; the order charges the section prices either way",
     (_CHECKOUT, "core/ReplaceComparisonOperator_NotEq_Eq", "if amount != hold.amount_cents:"):
         "it decides only whether a warning is logged; the order charges the section prices either way",
+    (_CHECKPOINTS, "core/NumberReplacer", "moved = [head for head in heads if head[1] > known.get(head[0], 0)]"):
+        "only the default -1 survives: a chain has one entry at least, so a default of 0 or -1 notes a new chain alike",
 }
