@@ -110,6 +110,49 @@ def test_a_time_step_is_fifteen_seconds_as_the_fan_s_device_counts_them() -> Non
         0, 0, 1, 119_999_999, 120_000_000]
 
 
+def test_an_es256_signature_of_the_wrong_length_is_invalid() -> None:
+    """WebCrypto signs P-256 as r||s, 64 bytes; anything else from an ES256 device is no signature."""
+    secret, now = secrets.token_hex(16), time.time()
+    device = Device("ES256")
+    cert = rotating.Certificate(1, 7, 3, 1, "Stalls A-1", "ES256", unpad(device.public_key), int(now) - 60,
+                                int(now) + 3600)
+    certificate = rotating.issue_certificate(secret, cert)
+    show_key = Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 7))
+    code = device.code(certificate, rotating.time_step(now))
+    assert read_rotating_code(show_key, code, now).verdict is Verdict.VALID
+    signed, signature = code.rsplit(".", 1)
+    for wrong in (unpad(signature)[:63], unpad(signature) + b"\x00"):
+        assert read_rotating_code(show_key, f"{signed}.{b64(wrong)}", now).verdict is Verdict.INVALID
+
+
+def test_a_device_key_must_be_of_its_own_algorithm() -> None:
+    ed25519, es256 = unpad(Device().public_key), unpad(Device("ES256").public_key)
+    rotating.check_device_key("Ed25519", ed25519)
+    rotating.check_device_key("ES256", es256)
+    for alg, raw in (("ES256", ed25519), ("Ed25519", es256), ("RS256", ed25519)):
+        with pytest.raises(ValueError, match="unsupported device key"):
+            rotating.check_device_key(alg, raw)
+
+
+def test_a_code_of_a_step_far_off_but_well_formed_is_expired_and_a_garbage_step_is_none() -> None:
+    secret, now = secrets.token_hex(16), time.time()
+    device = Device()
+    cert = rotating.Certificate(1, 7, 3, 1, "Stalls A-1", "Ed25519", unpad(device.public_key), int(now) - 60,
+                                int(now) + 3600)
+    certificate = rotating.issue_certificate(secret, cert)
+    show_key = Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 7))
+    # Twelve digits: as long as a step may be (Unix time / 15 has nine until the year 2446).
+    assert read_rotating_code(show_key, device.code(certificate, 10**12 - 1), now).verdict is Verdict.EXPIRED
+    assert read_rotating_code(show_key, device.code(certificate, 10**12), now) is None
+    # A device signature that is not even base64url is answered invalid, never an error.
+    signed = device.code(certificate, rotating.time_step(now)).rsplit(".", 1)[0]
+    for garbage in ("!!!", "A", "é" * 86):
+        assert read_rotating_code(show_key, f"{signed}.{garbage}", now).verdict is Verdict.INVALID
+    # From its first second: a certificate is good at not_before itself.
+    assert read_rotating_code(show_key, device.code(certificate, rotating.time_step(cert.not_before)),
+                              float(cert.not_before)).verdict is Verdict.VALID
+
+
 def test_the_claimed_show_is_read_only_from_a_rotating_code_of_a_sane_length() -> None:
     now = time.time()
     code, _ = _genuine_code(secrets.token_hex(16), now)

@@ -6,12 +6,16 @@ signature; the scanner token missing, wrong or without its scheme; and gates sca
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import httpx
 import msgspec
 
+from backend.settings import get_settings
 from backend.tickets.codes import PREFIX, TicketClaim, sign_ticket
 from backend.tickets.encoding import b64, unb64
+from backend.tickets.service import verify
+from backend.timeutil import utcnow
 from tests.conftest import ENV
 from tests.payments.helpers import Standin, hold_and_checkout, order_status_becomes
 from tests.support.data import create_show
@@ -85,3 +89,16 @@ async def test_gates_scanning_one_code_at_once_let_exactly_one_in(server, fan) -
     assert results == ["already_scanned"] * 11 + ["valid"], results
     firsts = {answer.json()["scanned_at"] for answer in answers}
     assert len(firsts) == 1, firsts  # every gate is told the one first scan's time
+
+
+async def test_scans_racing_past_the_first_look_are_told_the_first_scan_s_time_and_gate(server, fan) -> None:
+    """In-process, so each scan names its own time: scans that all found the ticket unscanned race to flip it; the
+    one that loses is told the winner's time and gate, not its own."""
+    [ticket] = await _paid_tickets(server, fan, 1)
+    start = utcnow().replace(microsecond=0)
+    scans = await asyncio.gather(*(
+        verify(get_settings().secret_key, ticket["code"], show_id=int(ticket["show"]["id"]), gate=f"Gate {k}",
+               at=start + timedelta(minutes=k)) for k in range(8)))
+    [first] = [scan for scan in scans if scan.result == "valid"]
+    assert [(scan.scanned_at, scan.scanned_gate) for scan in scans if scan.result == "already_scanned"] == [
+        (first.scanned_at, first.scanned_gate)] * 7
