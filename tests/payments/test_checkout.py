@@ -61,6 +61,20 @@ async def test_repeating_checkout_returns_the_same_order(make_fan) -> None:
     assert await Order.count().where(Order.hold_id == held["hold_id"]) == 1
 
 
+async def test_checkout_again_after_the_hold_ended_answers_the_open_order(redis, make_fan) -> None:
+    """The hold expired (not swept yet) while its order waits for a payment that may still come: the order stands,
+    and checkout answers it again rather than cancelling it as a changed snapshot."""
+    show = await create_show()
+    fan = await make_fan()
+    held = await hold(fan, show.id, show.rows["Front/B"][:2])
+    first = (await checkout(fan, show.id, held["hold_id"])).json()
+    await redis.hset(keys.hold(show.id, held["hold_id"]), "expires_at_ms", 1)
+    again = await checkout(fan, show.id, held["hold_id"])
+    assert again.status_code == 200 and again.json() == first, again.text
+    assert (await Order.select(Order.status).where(Order.id == int(first["order_id"])).first())["status"] == (
+        "pending_payment")
+
+
 async def test_the_seed_path_alias_checks_out_too(make_fan) -> None:
     show = await create_show()
     fan = await make_fan()
