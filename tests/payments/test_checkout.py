@@ -95,6 +95,22 @@ async def test_concurrent_checkouts_of_one_hold_make_one_order_and_one_intent(ma
     assert await Order.count().where(Order.hold_id == held["hold_id"]) == 1
 
 
+async def test_checkouts_racing_to_the_insert_are_told_which_one_made_the_order(redis, gateway, make_fan) -> None:
+    """In-process, all past the first look before any insert: the losers of the insert answer the winner's order,
+    as found again, never as made by them (201 once)."""
+    show = await create_show()
+    fan = await make_fan()
+    held = await hold(fan, show.id, show.rows["Back/B"][:2])
+    request = CheckoutRequest(profile_id=int(fan.profile["profile_id"]), show_id=show.id, hold_id=held["hold_id"],
+                              idempotency_key=None)
+    lifecycle = OrderLifecycle(redis, gateway, grace_seconds=120, turns=Admissions(redis))
+    facts, layouts = ShowFactsCache(), LayoutCache()
+    outcomes = await asyncio.gather(*(start_checkout(redis, gateway, facts, layouts, lifecycle, request, utcnow())
+                                      for _ in range(8)))
+    assert sorted(outcome.created for outcome in outcomes) == [False] * 7 + [True]
+    assert len({outcome.order.id for outcome in outcomes}) == 1
+
+
 async def test_idempotency_key_returns_the_same_order_and_refuses_another_hold(make_fan) -> None:
     show = await create_show()
     fan = await make_fan()
@@ -235,6 +251,24 @@ async def test_an_order_that_ended_without_an_intent_gets_none_when_its_key_come
         False, row["id"], "expired", None)
     made = await gateway.intents_created_since(int(now.timestamp()) - 5)
     assert not [intent for intent in made if intent.metadata.get("order_id") == str(row["id"])]
+
+
+async def test_a_hold_naming_a_seat_the_venue_does_not_have_is_409(redis, gateway, make_fan) -> None:
+    show = await create_show()
+    fan = await make_fan()
+    hold_id = f"h{show.id}_{secrets.token_urlsafe(12)}"
+    await redis.hset(keys.hold(show.id, hold_id), mapping={
+        "profile": fan.profile["profile_id"], "seats": '["999999999"]', "expires_at_ms": 2**52, "amount_cents": 5000,
+        "currency": "EUR"})
+    request = CheckoutRequest(profile_id=int(fan.profile["profile_id"]), show_id=show.id, hold_id=hold_id,
+                              idempotency_key=None)
+    lifecycle = OrderLifecycle(redis, gateway, grace_seconds=120, turns=Admissions(redis))
+    try:
+        with pytest.raises(Conflict) as refused:
+            await start_checkout(redis, gateway, ShowFactsCache(), LayoutCache(), lifecycle, request, utcnow())
+        assert refused.value.code == "seat_not_in_venue"
+    finally:
+        await redis.delete(keys.hold(show.id, hold_id))
 
 
 async def test_a_cancel_overtaken_by_the_webhook_of_its_own_cancellation_still_succeeds(redis, gateway,

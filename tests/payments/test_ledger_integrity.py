@@ -28,7 +28,14 @@ from backend.payments.checkpoints import _time, merkle_root, requirements, sign_
 from backend.payments.transactions import write_transaction
 from backend.settings import PROJECT_ROOT, get_settings
 from backend.timeutil import utcnow
-from db.tables import LedgerCheckpoint, LedgerCheckpointHead, PaymentLedgerEntry, ProcessedWebhookEvent, Ticket
+from db.tables import (
+    LedgerChain,
+    LedgerCheckpoint,
+    LedgerCheckpointHead,
+    PaymentLedgerEntry,
+    ProcessedWebhookEvent,
+    Ticket,
+)
 from tests.payments.helpers import (
     Standin,
     hold_and_checkout,
@@ -349,7 +356,10 @@ async def test_a_checkpoint_notes_the_heads_that_moved_and_only_those() -> None:
     assert (await checkpoint_ledger()).startswith("checkpoint: ")
     first_id = await _newest_checkpoint_id()
     first = await _noted_by(first_id)
-    assert (await LedgerCheckpoint.select().where(LedgerCheckpoint.id == first_id).first())["version"] == 2
+    written = await LedgerCheckpoint.select().where(LedgerCheckpoint.id == first_id).first()
+    heads = await LedgerChain.select(LedgerChain.entries)
+    assert (written["version"], written["chains"], written["entries"]) == (
+        2, len(heads), sum(head["entries"] for head in heads))
     [head] = await _rows(single)
     assert first[single] == (1, head["entry_hash"])
     assert first[older] == (3, (await _rows(older))[-1]["entry_hash"])

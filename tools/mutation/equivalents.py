@@ -153,4 +153,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "it decides only whether a warning is logged; the order charges the section prices either way",
     (_CHECKPOINTS, "core/NumberReplacer", "moved = [head for head in heads if head[1] > known.get(head[0], 0)]"):
         "only the default -1 survives: a chain has one entry at least, so a default of 0 or -1 notes a new chain alike",
+    (_CHECKOUT, "core/NumberReplacer", ')).returning(Order.id))[0]["id"]'):
+        "the insert returns one row: [0] and [-1] are the same",
 }
