@@ -199,6 +199,22 @@ async def test_an_expiry_that_finds_the_payment_made_meanwhile_settles_it(server
     assert await Ticket.count().where(Ticket.order == order_id) == 1
 
 
+async def test_an_expiry_decided_on_stale_facts_answers_what_the_order_became_meanwhile(server, gateway, redis) -> None:
+    """The reconciler read the order pending; the fan cancelled it before the expiry held the row: the expiry
+    leaves it cancelled and says so, rather than reporting an expiry that did not happen."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, show.rows["Front/D"][:1], pay=False)
+        stale = await settlement.load_order(order_id)
+        assert stale is not None and stale.status == "pending_payment"
+        cancelled = await gateway.cancel_intent((await _intent_of(gateway, order_id)).id, idempotency_key="t")
+        await Order.update({Order.status: "cancelled"}).where(Order.id == order_id)
+    assert cancelled.status == "canceled"
+    assert await settlement._expire(redis, gateway, Admissions(redis), stale, cancelled, utcnow()) == "cancelled"
+    assert (await Order.select(Order.status).where(Order.id == order_id).first())["status"] == "cancelled"
+
+
 async def test_a_payment_settled_while_redis_cannot_be_asked_is_decided_by_the_database(server, gateway) -> None:
     """Redis does not answer (nothing listens where it should): the seats' claim cannot be asked, the database's
     UNIQUE(show, seat) decides, and a paying fan is not turned away for it."""

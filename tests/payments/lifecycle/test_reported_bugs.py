@@ -185,6 +185,9 @@ async def test_a_payment_confirmed_before_expiry_keeps_the_seats_while_the_webho
     assert again.status_code == 200
     assert (await fan.get(f"/api/v1/holds/{held['hold_id']}")).json()["expires_at"] == extended["expires_at"], (
         "the grace is given once per order")
+    # Paying freezes the seats: a change now is refused, it does not cancel the order a payment is on its way for.
+    frozen = await fan.post(f"/api/v1/shows/{show.id}/holds", json={"seat_ids": show.rows["Front/C"][2:3]})
+    assert (frozen.status_code, frozen.json()["error"]) == (409, "hold_in_checkout"), frozen.text
 
     standin = Standin(lifecycle_server)
     async with standin.webhooks_lost():
