@@ -11,10 +11,13 @@ import pytest
 
 from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
-from backend.errors import Conflict, NotFound
+from backend.errors import Conflict, NotFound, Unavailable
+from backend.launcher.processes import free_port
+from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from backend.payments import settlement
 from backend.payments.checkout import CheckoutRequest
 from backend.payments.checkout import checkout as start_checkout
+from backend.payments.gateway import StripeGateway
 from backend.payments.order_lifecycle import OrderLifecycle
 from backend.seats import _keys as keys
 from backend.tickets import sales
@@ -269,6 +272,26 @@ async def test_a_hold_naming_a_seat_the_venue_does_not_have_is_409(redis, gatewa
         assert refused.value.code == "seat_not_in_venue"
     finally:
         await redis.delete(keys.hold(show.id, hold_id))
+
+
+async def test_stripe_not_answering_is_503_and_the_next_checkout_makes_the_intent(redis, gateway, make_fan) -> None:
+    show = await create_show()
+    fan = await make_fan()
+    held = await hold(fan, show.id, show.rows["Back/C"][6:7])
+    request = CheckoutRequest(profile_id=int(fan.profile["profile_id"]), show_id=show.id, hold_id=held["hold_id"],
+                              idempotency_key=None)
+    down = StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY, webhook_secret=None,
+                         api_base=f"http://127.0.0.1:{free_port()}")
+    lifecycle = OrderLifecycle(redis, gateway, grace_seconds=120, turns=Admissions(redis))
+    with pytest.raises(Unavailable) as unavailable:
+        await start_checkout(redis, down, ShowFactsCache(), LayoutCache(), lifecycle, request, utcnow())
+    assert (unavailable.value.status_code, unavailable.value.code) == (503, "payment_provider_unavailable")
+    [order] = await Order.select(Order.id, Order.payment_intent_id).where(Order.hold_id == held["hold_id"])
+    assert order["payment_intent_id"] is None  # the order stands; its intent is owed
+
+    answer = await checkout(fan, show.id, held["hold_id"])
+    assert answer.status_code == 200 and answer.json()["order_id"] == str(order["id"]), answer.text
+    assert answer.json()["payment"]["client_secret"]
 
 
 async def test_a_cancel_overtaken_by_the_webhook_of_its_own_cancellation_still_succeeds(redis, gateway,

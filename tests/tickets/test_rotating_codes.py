@@ -125,6 +125,34 @@ def test_an_es256_signature_of_the_wrong_length_is_invalid() -> None:
         assert read_rotating_code(show_key, f"{signed}.{b64(wrong)}", now).verdict is Verdict.INVALID
 
 
+def test_an_es256_signature_must_be_its_64_bytes_even_when_shorter_would_read_the_same() -> None:
+    """When s begins with a zero byte, r||s without that byte parses to the same (r, s): still refused, since
+    WebCrypto always sends 64 bytes and a second spelling of one signature is a forgery's first step."""
+    secret, now = secrets.token_hex(16), time.time()
+    device = Device("ES256")
+    cert = rotating.Certificate(1, 7, 3, 1, "Stalls A-1", "ES256", unpad(device.public_key), int(now) - 60,
+                                int(now) + 3600)
+    signed = f"{rotating.issue_certificate(secret, cert)}.{rotating.time_step(now)}"
+    signature = device.sign(signed.encode())
+    while signature[32] != 0:  # one signature in 256 (ECDSA draws a new nonce each time)
+        signature = device.sign(signed.encode())
+    show_key = Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 7))
+    assert read_rotating_code(show_key, f"{signed}.{b64(signature)}", now).verdict is Verdict.VALID
+    short = signature[:32] + signature[33:]
+    assert read_rotating_code(show_key, f"{signed}.{b64(short)}", now).verdict is Verdict.INVALID
+
+
+def test_a_code_may_be_as_long_as_the_limit_and_no_longer() -> None:
+    """Whitespace around a scanned code is not part of it, but counts against the limit."""
+    now = time.time()
+    code, show_key = _genuine_code(secrets.token_hex(16), now)
+    at_limit = code + " " * (rotating.MAX_CODE_LENGTH - len(code))
+    assert read_rotating_code(show_key, at_limit, now).verdict is Verdict.VALID
+    assert rotating.claimed_show(at_limit) == 7
+    assert read_rotating_code(show_key, at_limit + " ", now) is None
+    assert rotating.claimed_show(at_limit + " ") is None
+
+
 def test_a_device_key_must_be_of_its_own_algorithm() -> None:
     ed25519, es256 = unpad(Device().public_key), unpad(Device("ES256").public_key)
     rotating.check_device_key("Ed25519", ed25519)

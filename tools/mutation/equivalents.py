@@ -155,4 +155,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "only the default -1 survives: a chain has one entry at least, so a default of 0 or -1 notes a new chain alike",
     (_CHECKOUT, "core/NumberReplacer", ')).returning(Order.id))[0]["id"]'):
         "the insert returns one row: [0] and [-1] are the same",
+    (_ROTATING, "core/NumberReplacer", "MAX_CODE_LENGTH = 1024"):
+        "tuning: a cap far above a real code (about 340 characters); the boundary test uses the constant",
+    (_CHECKOUT, "core/NumberReplacer", 'return _created(rows[0]["order"], request, amount, currency, expires_at)'):
+        "every row the statement returns names the one order it inserted",
 }
