@@ -7,12 +7,25 @@ from __future__ import annotations
 import itertools
 import re
 import secrets
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
 
 from backend.payments import order_states
-from backend.payments.order_states import NEW, ORDER_STATUSES, TRANSITIONS, TransitionRefused, move
+from backend.payments.order_states import (
+    CANCELLED,
+    EXPIRED,
+    NEW,
+    ORDER_STATUSES,
+    PAID,
+    PENDING,
+    REFUNDED,
+    TRANSITIONS,
+    TransitionRefused,
+    move,
+)
 from backend.payments.transactions import lock_order, write_transaction
 from backend.settings import PROJECT_ROOT
 from backend.timeutil import utcnow
@@ -67,6 +80,25 @@ async def _try(status: str, target: str) -> str:
         assert row is not None
         await move(row, target, utcnow())
     return (await Order.select(Order.status).where(Order.id == order["id"]).first())["status"]
+
+
+def test_the_rule_reads_the_table_s_rows_and_keeps_the_promises() -> None:
+    in_table = {(source, row.target) for row in TRANSITIONS for source in row.source}
+    for source, target in itertools.product((NEW, *ORDER_STATUSES), ORDER_STATUSES):
+        assert order_states.allowed(source, target) is ((source, target) in in_table), (source, target)
+    # Money's promises, spelled out: paid is never unpaid again, and a refund is final.
+    assert order_states.allowed(NEW, PENDING) and order_states.allowed(PENDING, PAID)
+    assert not any(order_states.allowed(PAID, target) for target in (PENDING, EXPIRED, CANCELLED))
+    assert [target for target in ORDER_STATUSES if order_states.allowed(REFUNDED, target)] == [REFUNDED]
+
+
+def test_the_table_is_printed_by_its_module_and_only_when_run() -> None:
+    command = [sys.executable, "-c", "import backend.payments.order_states"]
+    imported = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    assert imported.stdout == ""
+    run = subprocess.run([sys.executable, "-m", "backend.payments.order_states"], cwd=PROJECT_ROOT,
+                         capture_output=True, text=True, check=True)
+    assert run.stdout == order_states.render_markdown()
 
 
 async def test_the_guard_allows_exactly_the_table_s_transitions() -> None:
