@@ -159,4 +159,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "tuning: a cap far above a real code (about 340 characters); the boundary test uses the constant",
     (_CHECKOUT, "core/NumberReplacer", 'return _created(rows[0]["order"], request, amount, currency, expires_at)'):
         "every row the statement returns names the one order it inserted",
+    (_ROTATING, "core/ReplaceBinaryOperator_FloorDiv_Div", "return int(unix_seconds // STEP_SECONDS)"):
+        "Unix time is positive here, and int() of a positive quotient floors it as // does",
+    (_TICKETS, "core/ReplaceBinaryOperator_Mul_Div",
+     "async def verify(secret_key: str, code: str, *, show_id: int | None, gate: str | None = None,"):
+        "the bare `*` made `/`: every caller passes show_id, gate and at by keyword",
 }

@@ -146,3 +146,23 @@ async def test_a_processing_payment_that_fails_pays_nothing_and_frees_the_hold_a
     assert (await fan.delete(f"/api/v1/holds/{held['hold_id']}")).status_code == 204
     assert (await rival.post(f"/api/v1/shows/{show.id}/holds", json={"seat_ids": seats})).status_code == 201
     assert await Ticket.count().where(Ticket.order == int(order["order_id"])) == 0
+
+
+async def test_cancelling_an_order_whose_intent_stripe_already_cancelled_cancels_it(
+    lifecycle_server: ServerProcess,
+    lifecycle_fans: list[httpx.AsyncClient],
+    lifecycle_gateway: StripeGateway,
+) -> None:
+    """An earlier cancel reached Stripe but died before the order's commit: Stripe now refuses to cancel the intent
+    again, the intent reads `canceled`, and the fan's cancel goes through (nothing is in flight to protect)."""
+    fan = lifecycle_fans[1]
+    show = await create_show()
+    held, order = await _hold_and_checkout(fan, show.id, show.rows["Front/B"][:1])
+    intent_id = intent_id_of(order["payment"]["client_secret"])
+    async with Standin(lifecycle_server).webhooks_lost():  # its payment_intent.canceled would expire the order
+        assert (await lifecycle_gateway.cancel_intent(intent_id, idempotency_key=f"earlier-{intent_id}")).status == (
+            "canceled")
+        cancelled = await fan.delete(f"/api/v1/orders/{order['order_id']}")
+    assert cancelled.status_code in (200, 204), cancelled.text
+    await order_status_becomes(fan, order["order_id"], "cancelled")
+    assert (await fan.get(f"/api/v1/holds/{held['hold_id']}")).status_code == 404  # the seats went back
