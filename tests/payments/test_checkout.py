@@ -78,6 +78,23 @@ async def test_checkout_again_after_the_hold_ended_answers_the_open_order(redis,
         "pending_payment")
 
 
+async def test_checkout_again_after_a_change_that_raced_it_snapshots_the_hold_anew(redis, make_fan) -> None:
+    """The hold's seats differ from its open order's (a change slipped past the checkout that was snapshotting
+    it): the next checkout cancels that order and makes one of the seats held now."""
+    show = await create_show()
+    fan = await make_fan()
+    seats = show.rows["Front/B"][4:6]
+    held = await hold(fan, show.id, seats)
+    first = (await checkout(fan, show.id, held["hold_id"])).json()
+    await redis.hset(keys.hold(show.id, held["hold_id"]), "seats", f'["{seats[0]}"]')
+    again = await checkout(fan, show.id, held["hold_id"])
+    assert again.status_code == 201 and again.json()["order_id"] != first["order_id"], again.text
+    assert (await Order.select(Order.status).where(Order.id == int(first["order_id"])).first())["status"] == (
+        "cancelled")
+    items = await OrderItem.select(OrderItem.seat).where(OrderItem.order == int(again.json()["order_id"]))
+    assert [str(item["seat"]) for item in items] == [seats[0]]
+
+
 async def test_the_seed_path_alias_checks_out_too(make_fan) -> None:
     show = await create_show()
     fan = await make_fan()

@@ -22,6 +22,7 @@ _CHECKPOINTS = "backend/payments/checkpoints.py"
 _ROTATING = "backend/tickets/rotating.py"
 _TICKETS = "backend/tickets/service.py"
 _CHECKOUT = "backend/payments/checkout.py"
+_STATES = "backend/payments/order_states.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -164,4 +165,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_TICKETS, "core/ReplaceBinaryOperator_Mul_Div",
      "async def verify(secret_key: str, code: str, *, show_id: int | None, gate: str | None = None,"):
         "the bare `*` made `/`: every caller passes show_id, gate and at by keyword",
+    (_STATES, "core/ReplaceBinaryOperator_Mul_Div",
+     "async def move(order: dict[str, Any], target: str, now: datetime, *, seats: int | None = None,"):
+        "the bare `*` made `/`: every caller passes seats and the columns by keyword",
 }

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from backend.payments.gateway import StripeGateway
 from backend.payments.reconciler import reconcile_once
+from backend.seats._keys import hold as hold_key
 from backend.timeutil import utcnow
 from db.tables import Ticket
 from realtime.waiting_room import Admissions
@@ -166,3 +167,15 @@ async def test_cancelling_an_order_whose_intent_stripe_already_cancelled_cancels
     assert cancelled.status_code in (200, 204), cancelled.text
     await order_status_becomes(fan, order["order_id"], "cancelled")
     assert (await fan.get(f"/api/v1/holds/{held['hold_id']}")).status_code == 404  # the seats went back
+
+
+async def test_cancelling_an_order_whose_hold_already_ended_cancels_it(
+    lifecycle_fans: list[httpx.AsyncClient], redis: Redis,
+) -> None:
+    fan = lifecycle_fans[1]
+    show = await create_show()
+    held, order = await _hold_and_checkout(fan, show.id, show.rows["Front/C"][3:4])
+    await redis.delete(hold_key(show.id, held["hold_id"]))  # ended, and its record gone with it
+    cancelled = await fan.delete(f"/api/v1/orders/{order['order_id']}")
+    assert cancelled.status_code in (200, 204), cancelled.text
+    await order_status_becomes(fan, order["order_id"], "cancelled")
