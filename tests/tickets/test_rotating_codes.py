@@ -176,9 +176,10 @@ def test_a_code_of_a_step_far_off_but_well_formed_is_expired_and_a_garbage_step_
     signed = device.code(certificate, rotating.time_step(now)).rsplit(".", 1)[0]
     for garbage in ("!!!", "A", "é" * 86):
         assert read_rotating_code(show_key, f"{signed}.{garbage}", now).verdict is Verdict.INVALID
-    # From its first second: a certificate is good at not_before itself.
-    assert read_rotating_code(show_key, device.code(certificate, rotating.time_step(cert.not_before)),
-                              float(cert.not_before)).verdict is Verdict.VALID
+    # From its first second to its last: a certificate is good at not_before and at not_after themselves.
+    for edge in (cert.not_before, cert.not_after):
+        assert read_rotating_code(show_key, device.code(certificate, rotating.time_step(edge)),
+                                  float(edge)).verdict is Verdict.VALID
 
 
 def test_the_claimed_show_is_read_only_from_a_rotating_code_of_a_sane_length() -> None:

@@ -23,6 +23,7 @@ _ROTATING = "backend/tickets/rotating.py"
 _TICKETS = "backend/tickets/service.py"
 _CHECKOUT = "backend/payments/checkout.py"
 _STATES = "backend/payments/order_states.py"
+_LIFECYCLE = "backend/payments/order_lifecycle.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -168,4 +169,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_STATES, "core/ReplaceBinaryOperator_Mul_Div",
      "async def move(order: dict[str, Any], target: str, now: datetime, *, seats: int | None = None,"):
         "the bare `*` made `/`: every caller passes seats and the columns by keyword",
+    (_LIFECYCLE, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
+        "nothing assigns to a Paying answer's fields",
 }
