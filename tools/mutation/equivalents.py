@@ -171,4 +171,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the bare `*` made `/`: every caller passes seats and the columns by keyword",
     (_LIFECYCLE, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
         "nothing assigns to a Paying answer's fields",
+    (_STATES, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
+        "nothing assigns to a Transition's fields: the table is read, never written",
 }

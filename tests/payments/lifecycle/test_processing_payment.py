@@ -11,6 +11,7 @@ import httpx
 from redis.asyncio import Redis
 
 from backend.payments.gateway import StripeGateway
+from backend.payments.order_lifecycle import OrderLifecycle
 from backend.payments.reconciler import reconcile_once
 from backend.seats._keys import hold as hold_key
 from backend.timeutil import utcnow
@@ -179,3 +180,48 @@ async def test_cancelling_an_order_whose_hold_already_ended_cancels_it(
     cancelled = await fan.delete(f"/api/v1/orders/{order['order_id']}")
     assert cancelled.status_code in (200, 204), cancelled.text
     await order_status_becomes(fan, order["order_id"], "cancelled")
+
+
+async def test_cancelling_an_order_paid_a_moment_ago_settles_it_and_says_so(
+    lifecycle_server: ServerProcess, lifecycle_fans: list[httpx.AsyncClient],
+) -> None:
+    """The card went through but its webhook is late: Stripe refuses to cancel a succeeded intent, so the cancel
+    settles the payment instead and answers 409 order_paid."""
+    fan = lifecycle_fans[1]
+    show = await create_show()
+    _, order = await _hold_and_checkout(fan, show.id, show.rows["Front/B"][5:6])
+    standin = Standin(lifecycle_server)
+    async with standin.webhooks_lost():
+        await standin.pay(order["payment"]["client_secret"])
+        refused = await fan.delete(f"/api/v1/orders/{order['order_id']}")
+    assert (refused.status_code, refused.json()["error"]) == (409, "order_paid"), refused.text
+    assert len((await order_status_becomes(fan, order["order_id"], "paid"))["tickets"]) == 1
+
+
+async def test_a_change_of_one_hold_in_checkout_cancels_its_own_order_only(
+    lifecycle_fans: list[httpx.AsyncClient],
+) -> None:
+    """A fan with open orders for two shows adds a seat to the second show's hold: that hold's order is cancelled
+    (its snapshot is stale), the first show's stays open."""
+    fan = lifecycle_fans[1]
+    first_show, second_show = await create_show(), await create_show()
+    _, first = await _hold_and_checkout(fan, first_show.id, first_show.rows["Front/A"][:1])
+    _, second = await _hold_and_checkout(fan, second_show.id, second_show.rows["Front/A"][:1])
+    added = await fan.post(f"/api/v1/shows/{second_show.id}/holds", json={"seat_ids": second_show.rows["Front/A"][1:2]})
+    assert added.status_code == 201, added.text
+    assert (await fan.get(f"/api/v1/orders/{second['order_id']}")).json()["status"] == "cancelled"
+    assert (await fan.get(f"/api/v1/orders/{first['order_id']}")).json()["status"] == "pending_payment"
+
+
+async def test_the_guard_asked_about_a_hold_without_an_order_cancels_nothing(
+    lifecycle_fans: list[httpx.AsyncClient], lifecycle_gateway: StripeGateway, redis: Redis,
+) -> None:
+    """In-process: the open-order guard looks for that hold's own open order, never the fan's others."""
+    fan = lifecycle_fans[2]
+    show, other = await create_show(), await create_show()
+    _, open_order = await _hold_and_checkout(fan, show.id, show.rows["Front/A"][2:3])
+    bare = await hold(fan, other.id, other.rows["Front/A"][2:3])
+    profile_id = int((await fan.get("/api/v1/auth/me")).json()["profile_id"])
+    guard = OrderLifecycle(redis, lifecycle_gateway, grace_seconds=GRACE_SECONDS, turns=Admissions(redis))
+    await guard.before_hold_change(other.id, bare["hold_id"], profile_id, utcnow())
+    assert (await fan.get(f"/api/v1/orders/{open_order['order_id']}")).json()["status"] == "pending_payment"
