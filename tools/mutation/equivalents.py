@@ -173,4 +173,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "nothing assigns to a Paying answer's fields",
     (_STATES, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
         "nothing assigns to a Transition's fields: the table is read, never written",
+    (_CARDS, "core/ReplaceComparisonOperator_Lt_LtE", "return 10**12 <= value < 10**19 and is_card_number(str(value))"):
+        "10**19 itself is 20 digits, no card",
+    (_SCREEN, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
+        "nothing assigns to a Refusal's fields",
 }

@@ -8,10 +8,13 @@ import asyncio
 from datetime import datetime
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
+from backend.launcher.processes import free_port
+from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from backend.payments.gateway import StripeGateway
-from backend.payments.order_lifecycle import OrderLifecycle
+from backend.payments.order_lifecycle import HoldInCheckout, OrderLifecycle
 from backend.payments.reconciler import reconcile_once
 from backend.seats._keys import hold as hold_key
 from backend.timeutil import utcnow
@@ -225,3 +228,32 @@ async def test_the_guard_asked_about_a_hold_without_an_order_cancels_nothing(
     guard = OrderLifecycle(redis, lifecycle_gateway, grace_seconds=GRACE_SECONDS, turns=Admissions(redis))
     await guard.before_hold_change(other.id, bare["hold_id"], profile_id, utcnow())
     assert (await fan.get(f"/api/v1/orders/{open_order['order_id']}")).json()["status"] == "pending_payment"
+
+
+async def test_another_fan_can_neither_cancel_nor_pay_an_order(lifecycle_fans: list[httpx.AsyncClient]) -> None:
+    owner, stranger = lifecycle_fans[0], lifecycle_fans[2]
+    show = await create_show()
+    _, order = await _hold_and_checkout(owner, show.id, show.rows["Front/C"][5:6])
+    for response in (await stranger.delete(f"/api/v1/orders/{order['order_id']}"),
+                     await stranger.post(f"/api/v1/orders/{order['order_id']}/paying")):
+        assert (response.status_code, response.json()["error"]) == (404, "order_not_found"), response.text
+    view = (await owner.get(f"/api/v1/orders/{order['order_id']}")).json()
+    assert (view["status"], view["expires_at"]) == ("pending_payment", order["expires_at"])
+
+
+async def test_a_paying_fan_s_seats_stay_frozen_while_stripe_cannot_be_asked(
+    lifecycle_fans: list[httpx.AsyncClient], redis: Redis,
+) -> None:
+    """In-process, with a gateway that reaches nothing: whether the payment is still in flight cannot be told, so
+    a change of the hold is refused rather than cancelling the order under a payment."""
+    fan = lifecycle_fans[0]
+    show = await create_show()
+    held, order = await _hold_and_checkout(fan, show.id, show.rows["Front/D"][4:5])
+    assert (await fan.post(f"/api/v1/orders/{order['order_id']}/paying")).status_code == 200
+    profile_id = int((await fan.get("/api/v1/auth/me")).json()["profile_id"])
+    unreachable = StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
+                                webhook_secret=None, api_base=f"http://127.0.0.1:{free_port()}")
+    guard = OrderLifecycle(redis, unreachable, grace_seconds=GRACE_SECONDS, turns=Admissions(redis))
+    with pytest.raises(HoldInCheckout):
+        await guard.before_hold_change(show.id, held["hold_id"], profile_id, utcnow())
+    assert (await fan.get(f"/api/v1/orders/{order['order_id']}")).json()["status"] == "pending_payment"
