@@ -157,7 +157,7 @@ def value_is_card_number(value: object) -> bool:
         return 13 <= len(text) <= 37 and _WHOLE_PAN.fullmatch(text) is not None and _run_holds_card(text.encode())
     if isinstance(value, int) and not isinstance(value, bool):
         return 10**12 <= value < 10**19 and is_card_number(str(value))
-    return False
+    return False  # not reached from walk_file, which passes strings and integers only
 
 
 def values_carry_card_data(value: Any) -> bool:

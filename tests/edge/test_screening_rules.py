@@ -9,7 +9,13 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from backend.edge.card_data import is_card_number, luhn_ok, values_carry_card_data, walk_file
+from backend.edge.card_data import (
+    is_card_number,
+    luhn_ok,
+    redact_card_numbers,
+    values_carry_card_data,
+    walk_file,
+)
 from backend.edge.screening import (
     BODY_TOO_LARGE,
     CARD_DATA,
@@ -135,6 +141,22 @@ def test_the_documented_limit_is_64_kb() -> None:
     # docs/architecture.md and docs/seating-plans.md state it: 64 KB on every route but the seating plan's.
     assert screen_body(padded(64 * 1024), JSON) is None
     assert screen_body(padded(64 * 1024 + 1), JSON) is BODY_TOO_LARGE
+
+
+def test_a_card_number_cut_four_four_four_then_five_is_not_written_as_cards_are() -> None:
+    # 42424242424242426: 17 digits, Luhn-valid, shaped like a card; the last group of a card is never 5 long.
+    assert is_card_number("42424242424242426")
+    assert screen_body(msgspec.json.encode({"note": "4242 4242 4242 42426"}), JSON) is None
+
+
+def test_the_log_net_masks_every_luhn_valid_run_of_13_to_19_digits_and_nothing_longer_or_shorter() -> None:
+    removed = "[card number removed]"
+    # 13 digits (a Visa test number), 19 (UnionPay's), grouped as printed on a card.
+    for number in ("4222222222222", "6205500000000000004", "4242 4242 4242 4242", "3782-822463-10005"):
+        assert redact_card_numbers(f"paid with {number} today") == f"paid with {removed} today", number
+    # 12 and 20 digits pass Luhn here too, and are no card; nor is a run inside a hex id.
+    for text in ("ref 424242424242", "ref 42222222222222222228", "request a4242424242424242f"):
+        assert redact_card_numbers(text) == text, text
 
 
 def padded(size: int) -> bytes:

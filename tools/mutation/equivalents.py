@@ -177,4 +177,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "10**19 itself is 20 digits, no card",
     (_SCREEN, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
         "nothing assigns to a Refusal's fields",
+    (_CARDS, "core/NumberReplacer", "return 13 <= len(digits) <= 19 and luhn_ok(digits)"):
+        "only the bounds' outward moves survive (12, 20): the log pattern hands it runs of 13 to 19 digits only",
+    (_CARDS, "core/ReplaceAndWithOr", "if isinstance(value, int) and not isinstance(value, bool):"):
+        "its one caller (walk_file) passes only strings and integers (no bool), so `or` lets the same values through",
+    (_CARDS, "core/ReplaceFalseWithTrue",
+     "return False  # not reached from walk_file, which passes strings and integers only"):
+        "its one caller passes only strings and integers, each answered on the lines before",
 }
