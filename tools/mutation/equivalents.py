@@ -24,6 +24,7 @@ _TICKETS = "backend/tickets/service.py"
 _CHECKOUT = "backend/payments/checkout.py"
 _STATES = "backend/payments/order_states.py"
 _LIFECYCLE = "backend/payments/order_lifecycle.py"
+_FEEDS = "realtime/feeds.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -184,4 +185,12 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_CARDS, "core/ReplaceFalseWithTrue",
      "return False  # not reached from walk_file, which passes strings and integers only"):
         "its one caller passes only strings and integers, each answered on the lines before",
+    (_FEEDS, "core/ReplaceComparisonOperator_Gt_GtE",
+     "if not self.watchers and time.monotonic() - self._idle_since > LINGER_S:"):
+        "differs only when the monotonic clock reads the linger's end to the last bit, and the next look retires it",
+    (_FEEDS, "core/NumberReplacer", "await asyncio.sleep(0)"):
+        "asyncio.sleep(-1) returns at once like sleep(0): both only hand the event loop back",
+    (_FEEDS, "core/ReplaceFalseWithTrue", "async def fan_out(self, message: Outgoing, replace: bool = False) -> None:"):
+        "its one caller (the waiting room) sends the whole queue status each time: a newer one replacing those queued "
+        "tells a client the same",
 }

@@ -46,8 +46,8 @@ TARGETS: dict[str, Target] = {
     ),
     "feeds": Target(
         ("realtime/feeds.py",),
-        ("tests/realtime/test_coalescing.py", "tests/realtime/test_broadcast_catch_up.py",
-         "tests/realtime/test_live_map.py"),
+        ("tests/realtime/test_feed_hub.py", "tests/realtime/test_coalescing.py",
+         "tests/realtime/test_broadcast_catch_up.py", "tests/realtime/test_live_map.py"),
     ),
     "payments-states": Target(
         ("backend/payments/order_states.py", "backend/payments/order_lifecycle.py"),

@@ -1,0 +1,84 @@
+"""The feed machinery on its own, in-process: a hub hands out one feed per show while it is open, a feed nobody
+watches retires after its linger and is forgotten (a later watcher gets a fresh one), and a broadcast's pause
+widens with the number of watchers as documented. Written for the mutation audit (docs/mutation.md, feeds)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from realtime import feeds
+from realtime.feeds import Feed, FeedHub, widening_window
+
+
+class _Subscription:
+    async def iter_events(self) -> AsyncIterator[bytes]:
+        await asyncio.Event().wait()  # nothing is ever published
+        yield b""
+
+
+class _Channels:
+    @asynccontextmanager
+    async def start_subscription(self, channels: list[str]) -> AsyncIterator[_Subscription]:
+        yield _Subscription()
+
+
+class _IdleFeed(Feed):
+    def welcome(self, watcher: Any, since: int | None) -> None:
+        pass
+
+    def receive(self, payload: bytes) -> None:
+        pass
+
+    async def loop(self) -> None:
+        while not self.lingered():  # noqa: ASYNC110 (a poll, as the real feeds' loops look between broadcasts)
+            await asyncio.sleep(0.01)
+
+
+def _hub() -> FeedHub[_IdleFeed]:
+    return FeedHub(lambda show_id: _IdleFeed(show_id, f"show:{show_id}", _Channels()), asyncio.Event())  # type: ignore[arg-type]
+
+
+async def test_a_feed_nobody_watches_retires_after_its_linger_and_the_hub_forgets_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feeds, "LINGER_S", 0.05)
+    hub = _hub()
+    first = hub.feed(7)
+    assert hub.feed(7) is first and hub.feeds == {7: first}  # one feed per show while it is open
+    await asyncio.wait_for(asyncio.shield(first.task), 5)  # type: ignore[arg-type]
+    assert first.closed and hub.feeds == {}
+    second = hub.feed(7)
+    assert second is not first and hub.feeds == {7: second}
+    # A feed that retired late says so to the hub: the hub keeps the show's current feed.
+    hub._forget(first)
+    assert hub.feeds == {7: second}
+    await hub.close()
+
+
+async def test_a_watched_feed_does_not_retire_and_its_linger_starts_when_the_last_watcher_leaves(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feeds, "LINGER_S", 1.0)
+    hub = _hub()
+    feed = hub.feed(8)
+    watcher: Any = object()
+    feed.watchers.add(watcher)
+    await asyncio.sleep(1.5)  # watched for longer than the linger
+    assert not feed.closed and not feed.lingered() and hub.feeds == {8: feed}
+    feed.remove(watcher)  # the last one left: the linger starts now, not when the feed was made
+    await asyncio.sleep(0.2)
+    assert not feed.closed and hub.feeds == {8: feed}
+    await asyncio.wait_for(asyncio.shield(feed.task), 5)  # type: ignore[arg-type]
+    assert feed.closed and hub.feeds == {}
+
+
+def test_the_pause_between_broadcasts_widens_linearly_between_its_bounds() -> None:
+    narrow, wide = 0.05, 1.0
+    assert widening_window(0, narrow, wide, 100, 1100) == narrow
+    assert widening_window(100, narrow, wide, 100, 1100) == narrow
+    assert widening_window(600, narrow, wide, 100, 1100) == pytest.approx(0.525)
+    assert widening_window(1100, narrow, wide, 100, 1100) == wide
+    assert widening_window(50_000, narrow, wide, 100, 1100) == wide
