@@ -193,4 +193,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_FEEDS, "core/ReplaceFalseWithTrue", "async def fan_out(self, message: Outgoing, replace: bool = False) -> None:"):
         "its one caller (the waiting room) sends the whole queue status each time: a newer one replacing those queued "
         "tells a client the same",
+    (_SCREEN, "core/ReplaceBinaryOperator_Mul_Div",
+     "def screen_body(raw: bytes, content_type: str | None, *, screen_cards: bool = True,"):
+        "the bare `*` made `/`: every caller passes screen_cards, limit and file_body by keyword",
 }
