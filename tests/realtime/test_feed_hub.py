@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from backend.infra import metrics
 from realtime import feeds
 from realtime.feeds import Feed, FeedHub, widening_window
+from realtime.frames import Outgoing
 
 
 class _Subscription:
@@ -82,3 +84,13 @@ def test_the_pause_between_broadcasts_widens_linearly_between_its_bounds() -> No
     assert widening_window(600, narrow, wide, 100, 1100) == pytest.approx(0.525)
     assert widening_window(1100, narrow, wide, 100, 1100) == wide
     assert widening_window(50_000, narrow, wide, 100, 1100) == wide
+
+
+async def test_a_broadcast_records_how_long_its_pass_took() -> None:
+    """The metric is the pass's own duration (perf_counter after minus before), a few milliseconds here."""
+    feed = _IdleFeed(9, "show:9", _Channels())  # type: ignore[arg-type]
+    child = metrics.BROADCAST_SECONDS.labels(_IdleFeed.kind)
+    before = child._sum.get()
+    assert await feed.broadcast(lambda have: (Outgoing('{"type": "noop"}'), False), target=1)
+    took = child._sum.get() - before
+    assert 0 <= took < 5, took
