@@ -11,6 +11,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from backend.errors import Unavailable
 from backend.launcher.processes import free_port
 from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from backend.payments.gateway import StripeGateway
@@ -18,7 +19,7 @@ from backend.payments.order_lifecycle import HoldInCheckout, OrderLifecycle
 from backend.payments.reconciler import reconcile_once
 from backend.seats._keys import hold as hold_key
 from backend.timeutil import utcnow
-from db.tables import Ticket
+from db.tables import Order, Ticket
 from realtime.waiting_room import Admissions
 from tests.payments.helpers import (
     PROCESSING_THEN_DECLINED,
@@ -256,4 +257,34 @@ async def test_a_paying_fan_s_seats_stay_frozen_while_stripe_cannot_be_asked(
     guard = OrderLifecycle(redis, unreachable, grace_seconds=GRACE_SECONDS, turns=Admissions(redis))
     with pytest.raises(HoldInCheckout):
         await guard.before_hold_change(show.id, held["hold_id"], profile_id, utcnow())
+    assert (await fan.get(f"/api/v1/orders/{order['order_id']}")).json()["status"] == "pending_payment"
+
+
+async def test_an_order_whose_intent_stripe_does_not_know_is_cancelled_alone(
+    lifecycle_fans: list[httpx.AsyncClient],
+) -> None:
+    """Its intent is another account's (or a stand-in's that restarted): the fan's cancel still ends the order."""
+    fan = lifecycle_fans[0]
+    show = await create_show()
+    _, order = await _hold_and_checkout(fan, show.id, show.rows["Front/A"][4:5])
+    await Order.update({Order.payment_intent_id: f"pi_unknown_{order['order_id']}"}).where(
+        Order.id == int(order["order_id"]))
+    cancelled = await fan.delete(f"/api/v1/orders/{order['order_id']}")
+    assert cancelled.status_code in (200, 204), cancelled.text
+    await order_status_becomes(fan, order["order_id"], "cancelled")
+
+
+async def test_a_cancel_while_stripe_cannot_be_asked_is_503_and_leaves_the_order_open(
+    lifecycle_fans: list[httpx.AsyncClient], redis: Redis,
+) -> None:
+    fan = lifecycle_fans[0]
+    show = await create_show()
+    _, order = await _hold_and_checkout(fan, show.id, show.rows["Front/A"][5:6])
+    profile_id = int((await fan.get("/api/v1/auth/me")).json()["profile_id"])
+    unreachable = StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
+                                webhook_secret=None, api_base=f"http://127.0.0.1:{free_port()}")
+    lifecycle = OrderLifecycle(redis, unreachable, grace_seconds=GRACE_SECONDS, turns=Admissions(redis))
+    with pytest.raises(Unavailable) as unavailable:
+        await lifecycle.cancel(int(order["order_id"]), profile_id, utcnow())
+    assert unavailable.value.code == "payment_provider_unavailable"
     assert (await fan.get(f"/api/v1/orders/{order['order_id']}")).json()["status"] == "pending_payment"
