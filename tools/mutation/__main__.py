@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import os
 import shlex
 import shutil
@@ -155,6 +156,7 @@ def prepare(name: str, target: Target) -> tuple[Path, Path]:
     base = WORK / name
     tree = base / "tree"
     copy_tree(tree)
+    (base / "shape").write_text(shape(target, tree))
     took = baseline(name, target, tree)
     config = base / "cosmic-ray.toml"
     # A mutant that hangs a test (a loop that never ends, a lock never released) is ended and counted apart.
@@ -180,12 +182,23 @@ def prepare(name: str, target: Target) -> tuple[Path, Path]:
     return tree, session
 
 
+def shape(target: Target, root: Path) -> str:
+    """The sources' syntax trees with their positions (comments and blank lines inside a line left out): a
+    session's mutants are places in these trees, valid while this stays the same."""
+    trees = [ast.dump(ast.parse((root / source).read_text()), include_attributes=True) for source in target.sources]
+    return hashlib.sha256("\n".join(trees).encode()).hexdigest()
+
+
 def retest(name: str, target: Target) -> tuple[Path, Path]:
     """After tests were added: a fresh copy of the tree (the same sources, the new tests), and the survivors of
-    the last session pending again, with the rest of its pending mutants."""
+    the last session pending again, with the rest of its pending mutants. Refused when the module itself changed
+    since the session was made: its mutants would be written at the old places."""
     import sqlite3
 
     base = WORK / name
+    made_for = base / "shape"
+    if made_for.exists() and made_for.read_text() != shape(target, ROOT):
+        sys.exit(f"{name}: the module changed since its session was made; run `just mutate {name}` anew")
     tree, session, config = base / "tree", base / "session.sqlite", base / "cosmic-ray.toml"
     copy_tree(tree)
     write_config(config, target, timeout=max(60.0, 3 * baseline(name, target, tree)))
