@@ -58,7 +58,8 @@ async def test_a_feed_nobody_watches_retires_after_its_linger_and_the_hub_forget
     # A feed that retired late says so to the hub: the hub keeps the show's current feed.
     hub._forget(first)
     assert hub.feeds == {7: second}
-    await hub.close()
+    await asyncio.wait_for(hub.close(), 5)  # ends the feeds still running
+    assert second.task is not None and second.task.done()
 
 
 async def test_a_watched_feed_does_not_retire_and_its_linger_starts_when_the_last_watcher_leaves(
@@ -96,3 +97,44 @@ async def test_a_broadcast_records_how_long_its_pass_took() -> None:
     assert await feed.broadcast(lambda have: (Outgoing('{"type": "noop"}'), False), target=1)
     took = recorded() - before
     assert 0 <= took < 5, took
+
+
+class _Watcher:
+    """What a broadcast needs of a socket's watcher: its version, and a queue that takes what is offered."""
+
+    def __init__(self, version: int | None) -> None:
+        self.version = version
+        self.quiet_transport = None
+        self.dropped = False
+        self.got: list[Outgoing] = []
+
+    def offer(self, message: Outgoing) -> bool:
+        self.got.append(message)
+        return True
+
+    def replace_all(self, message: Outgoing) -> bool:
+        self.got = [message]
+        return True
+
+
+async def test_a_broadcast_reaches_every_watcher_behind_and_skips_those_up_to_date() -> None:
+    feed = _IdleFeed(10, "show:10", _Channels())  # type: ignore[arg-type]
+    current = [_Watcher(5) for _ in range(20)]
+    behind = [_Watcher(4) for _ in range(20)] + [_Watcher(None) for _ in range(5)]
+    feed.watchers.update(current + behind)  # type: ignore[arg-type]
+    message = Outgoing('{"type": "diff"}')
+    assert await feed.broadcast(lambda have: (message, False), target=5)
+    assert all(w.got == [] for w in current) and all(w.got == [message] and w.version == 5 for w in behind)
+
+
+async def test_a_broadcast_stopped_between_slices_says_so_and_sends_no_further(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`refresh` answering None (the caller starts over with a snapshot): the pass ends after its first slice."""
+    monkeypatch.setattr(feeds, "FAN_OUT_SLICE", 3)
+    feed = _IdleFeed(11, "show:11", _Channels())  # type: ignore[arg-type]
+    watchers = [_Watcher(1) for _ in range(7)]
+    feed.watchers.update(watchers)  # type: ignore[arg-type]
+    completed = await feed.broadcast(lambda have: (Outgoing('{"type": "diff"}'), False), target=2,
+                                     refresh=lambda: None)
+    assert completed is False
+    assert sorted(len(w.got) for w in watchers) == [0, 0, 0, 0, 1, 1, 1]
