@@ -55,6 +55,7 @@ async def test_a_feed_nobody_watches_retires_after_its_linger_and_the_hub_forget
     assert first.closed and hub.feeds == {}
     second = hub.feed(7)
     assert second is not first and hub.feeds == {7: second}
+    second.watchers.add(object())  # type: ignore[arg-type]  # watched: it runs until the hub closes it
     # A feed that retired late says so to the hub: the hub keeps the show's current feed.
     hub._forget(first)
     assert hub.feeds == {7: second}
