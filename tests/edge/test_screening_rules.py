@@ -48,6 +48,9 @@ def test_the_depth_limit_counts_every_container_and_allows_exactly_its_own_depth
     assert json_depth_exceeds(nested(MAX_JSON_DEPTH + 1))
     assert not json_depth_exceeds({"a": nested(MAX_JSON_DEPTH - 1)})
     assert json_depth_exceeds({"a": nested(MAX_JSON_DEPTH)})
+    # A scalar met first does not end the walk: the too-deep sibling is still found.
+    assert json_depth_exceeds({"a": nested(MAX_JSON_DEPTH), "b": 1})
+    assert json_depth_exceeds([nested(MAX_JSON_DEPTH), "x", 2])
     assert screen_body(msgspec.json.encode(nested(MAX_JSON_DEPTH)), JSON) is None
     assert screen_body(msgspec.json.encode(nested(MAX_JSON_DEPTH + 1)), JSON) is TOO_DEEP
 
@@ -113,9 +116,10 @@ def test_numbers_cut_into_groups_cards_are_not_written_in_are_not_card_data(writ
 
 
 @pytest.mark.parametrize("digits", ["1000000000000008", "7000000000000005", "9123 4567 8901 2348",
-                                    "8123456789012345673"])
+                                    "8123456789012345673", "42222222222222222228"])
 def test_long_luhn_valid_numbers_no_card_network_starts_with_are_not_card_data(digits: str) -> None:
-    # 16 to 19 digits are a card only when they start with 2 to 6 (the networks that issue those lengths).
+    # 16 to 19 digits are a card only when they start with 2 to 6 (the networks that issue those lengths);
+    # 20 digits never are, whatever they start with.
     assert screen_body(msgspec.json.encode({"reference": digits}), JSON) is None
     assert not values_carry_card_data({"zones": [{"reference": digits}, {"id": int(digits.replace(" ", ""))}]})
 
