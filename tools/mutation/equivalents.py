@@ -196,4 +196,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_SCREEN, "core/ReplaceBinaryOperator_Mul_Div",
      "def screen_body(raw: bytes, content_type: str | None, *, screen_cards: bool = True,"):
         "the bare `*` made `/`: every caller passes screen_cards, limit and file_body by keyword",
+    (_FEEDS, "core/NumberReplacer", "LINGER_S = 30.0"):
+        "tuning: how long a feed outlives its last watcher; the tests set their own and may not time it",
+    (_FEEDS, "core/NumberReplacer",
+     "READY_TIMEOUT_S = 10.0  # the ChannelsPlugin starts with the app; a socket waits this long for it at most"):
+        "tuning: a bound on waiting for the app's start, which no test may time",
+    (_FEEDS, "core/NumberReplacer", "FAN_OUT_SLICE = 500  # sockets sent to between two yields to the event loop (~5 ms of sends)"):
+        "tuning: how many sockets a broadcast serves between two yields; the tests set their own slice",
 }
