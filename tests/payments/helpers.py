@@ -15,7 +15,9 @@ from typing import Any
 
 import httpx
 
+from backend.launcher.processes import free_port
 from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY, standin_webhook_secret
+from backend.payments.gateway import StripeGateway
 from tests.support.servers import ServerProcess
 
 VISA = "pm_card_visa"
@@ -166,3 +168,9 @@ async def sold_count(show_id: int) -> int:
     from backend.catalog.search import sold_counts
 
     return (await sold_counts([show_id])).get(show_id, 0)
+
+
+def unreachable_gateway() -> StripeGateway:
+    """The app's Stripe gateway pointed where nothing listens: Stripe does not answer."""
+    return StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY, webhook_secret=None,
+                         api_base=f"http://127.0.0.1:{free_port()}")

@@ -12,19 +12,16 @@ import pytest
 from backend.catalog.facts import ShowFactsCache
 from backend.catalog.layout import LayoutCache
 from backend.errors import Conflict, NotFound, Unavailable
-from backend.launcher.processes import free_port
-from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from backend.payments import settlement
 from backend.payments.checkout import CheckoutRequest
 from backend.payments.checkout import checkout as start_checkout
-from backend.payments.gateway import StripeGateway
 from backend.payments.order_lifecycle import OrderLifecycle
 from backend.seats import _keys as keys
 from backend.tickets import sales
 from backend.timeutil import utcnow
 from db.tables import Order, OrderItem
 from realtime.waiting_room import Admissions
-from tests.payments.helpers import Standin, checkout, hold, intent_id_of, order_status_becomes
+from tests.payments.helpers import Standin, checkout, hold, intent_id_of, order_status_becomes, unreachable_gateway
 from tests.support.data import create_show
 
 
@@ -297,8 +294,7 @@ async def test_stripe_not_answering_is_503_and_the_next_checkout_makes_the_inten
     held = await hold(fan, show.id, show.rows["Back/C"][6:7])
     request = CheckoutRequest(profile_id=int(fan.profile["profile_id"]), show_id=show.id, hold_id=held["hold_id"],
                               idempotency_key=None)
-    down = StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY, webhook_secret=None,
-                         api_base=f"http://127.0.0.1:{free_port()}")
+    down = unreachable_gateway()
     lifecycle = OrderLifecycle(redis, gateway, grace_seconds=120, turns=Admissions(redis))
     with pytest.raises(Unavailable) as unavailable:
         await start_checkout(redis, down, ShowFactsCache(), LayoutCache(), lifecycle, request, utcnow())

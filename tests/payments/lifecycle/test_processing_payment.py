@@ -12,8 +12,6 @@ import pytest
 from redis.asyncio import Redis
 
 from backend.errors import Unavailable
-from backend.launcher.processes import free_port
-from backend.launcher.serve import STANDIN_PUBLISHABLE_KEY, STANDIN_SECRET_KEY
 from backend.payments.gateway import StripeGateway
 from backend.payments.order_lifecycle import HoldInCheckout, OrderLifecycle
 from backend.payments.reconciler import reconcile_once
@@ -30,6 +28,7 @@ from tests.payments.helpers import (
     hold,
     intent_id_of,
     order_status_becomes,
+    unreachable_gateway,
 )
 from tests.payments.lifecycle.conftest import GRACE_SECONDS, HOLD_SECONDS
 from tests.support.data import create_show
@@ -70,6 +69,12 @@ async def _graced(fan: httpx.AsyncClient, held: dict, order: dict) -> dict:
     assert view["status"] == "pending_payment"
     assert _moment(view["expires_at"]) == _moment(graced["expires_at"]), (view, graced)
     return graced
+
+
+async def _cancel_goes_through(fan: httpx.AsyncClient, order: dict) -> None:
+    cancelled = await fan.delete(f"/api/v1/orders/{order['order_id']}")
+    assert cancelled.status_code in (200, 204), cancelled.text
+    await order_status_becomes(fan, order["order_id"], "cancelled")
 
 
 async def _seat_changes_refused(fan: httpx.AsyncClient, show_id: int, held: dict, order: dict, other_seat: str) -> None:
@@ -168,9 +173,7 @@ async def test_cancelling_an_order_whose_intent_stripe_already_cancelled_cancels
     async with Standin(lifecycle_server).webhooks_lost():  # its payment_intent.canceled would expire the order
         assert (await lifecycle_gateway.cancel_intent(intent_id, idempotency_key=f"earlier-{intent_id}")).status == (
             "canceled")
-        cancelled = await fan.delete(f"/api/v1/orders/{order['order_id']}")
-    assert cancelled.status_code in (200, 204), cancelled.text
-    await order_status_becomes(fan, order["order_id"], "cancelled")
+        await _cancel_goes_through(fan, order)
     assert (await fan.get(f"/api/v1/holds/{held['hold_id']}")).status_code == 404  # the seats went back
 
 
@@ -181,9 +184,7 @@ async def test_cancelling_an_order_whose_hold_already_ended_cancels_it(
     show = await create_show()
     held, order = await _hold_and_checkout(fan, show.id, show.rows["Front/C"][3:4])
     await redis.delete(hold_key(show.id, held["hold_id"]))  # ended, and its record gone with it
-    cancelled = await fan.delete(f"/api/v1/orders/{order['order_id']}")
-    assert cancelled.status_code in (200, 204), cancelled.text
-    await order_status_becomes(fan, order["order_id"], "cancelled")
+    await _cancel_goes_through(fan, order)
 
 
 async def test_cancelling_an_order_paid_a_moment_ago_settles_it_and_says_so(
@@ -252,8 +253,7 @@ async def test_a_paying_fan_s_seats_stay_frozen_while_stripe_cannot_be_asked(
     held, order = await _hold_and_checkout(fan, show.id, show.rows["Front/D"][4:5])
     assert (await fan.post(f"/api/v1/orders/{order['order_id']}/paying")).status_code == 200
     profile_id = int((await fan.get("/api/v1/auth/me")).json()["profile_id"])
-    unreachable = StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
-                                webhook_secret=None, api_base=f"http://127.0.0.1:{free_port()}")
+    unreachable = unreachable_gateway()
     guard = OrderLifecycle(redis, unreachable, grace_seconds=GRACE_SECONDS, turns=Admissions(redis))
     with pytest.raises(HoldInCheckout):
         await guard.before_hold_change(show.id, held["hold_id"], profile_id, utcnow())
@@ -269,9 +269,7 @@ async def test_an_order_whose_intent_stripe_does_not_know_is_cancelled_alone(
     _, order = await _hold_and_checkout(fan, show.id, show.rows["Front/A"][4:5])
     await Order.update({Order.payment_intent_id: f"pi_unknown_{order['order_id']}"}).where(
         Order.id == int(order["order_id"]))
-    cancelled = await fan.delete(f"/api/v1/orders/{order['order_id']}")
-    assert cancelled.status_code in (200, 204), cancelled.text
-    await order_status_becomes(fan, order["order_id"], "cancelled")
+    await _cancel_goes_through(fan, order)
 
 
 async def test_a_cancel_while_stripe_cannot_be_asked_is_503_and_leaves_the_order_open(
@@ -281,8 +279,7 @@ async def test_a_cancel_while_stripe_cannot_be_asked_is_503_and_leaves_the_order
     show = await create_show()
     _, order = await _hold_and_checkout(fan, show.id, show.rows["Front/A"][5:6])
     profile_id = int((await fan.get("/api/v1/auth/me")).json()["profile_id"])
-    unreachable = StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
-                                webhook_secret=None, api_base=f"http://127.0.0.1:{free_port()}")
+    unreachable = unreachable_gateway()
     lifecycle = OrderLifecycle(redis, unreachable, grace_seconds=GRACE_SECONDS, turns=Admissions(redis))
     with pytest.raises(Unavailable) as unavailable:
         await lifecycle.cancel(int(order["order_id"]), profile_id, utcnow())
