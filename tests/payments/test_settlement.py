@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from redis.asyncio import Redis
 
+from backend import seats
 from backend.launcher.processes import free_port
 from backend.payments import ledger, order_states, settlement
 from backend.payments.gateway import StripeGateway
@@ -297,6 +298,21 @@ async def test_a_settlement_racing_another_waits_for_the_order_row_then_writes_n
     assert await Ticket.count().where(Ticket.order == order_id) == 2
     assert await PaymentLedgerEntry.count().where(PaymentLedgerEntry.order_ref == order_id) == 1
     assert await sold_count(show.id) == 2
+
+
+async def test_a_seat_redis_calls_sold_without_a_ticket_goes_to_the_payment_settled_again(server, gateway,
+                                                                                           redis) -> None:
+    """A failover lost the sale's commit but Redis, which did not fail over, still calls the seat sold: the payment
+    settled again takes it (nobody else could hold a sold seat), instead of being refunded as `seats_taken`."""
+    show = await create_show()
+    standin = Standin(server)
+    seat = show.rows["Back/A"][3]
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, [seat])
+    await seats.mark_sold(redis, show.id, [seat], None)  # what the lost sale told Redis before its commit was lost
+    intent = await _intent_of(gateway, order_id)
+    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+    assert await Ticket.count().where(Ticket.order == order_id) == 1
 
 
 async def test_a_seat_redis_forgot_is_still_sold_once_by_the_database(server, gateway, redis) -> None:

@@ -101,15 +101,19 @@ async def test_a_broadcast_records_how_long_its_pass_took() -> None:
 
 
 class _Watcher:
-    """What a broadcast needs of a socket's watcher: its version, and a queue that takes what is offered."""
+    """What a broadcast needs of a socket's watcher: its version, and a queue that takes what is offered (or, for
+    one too far behind, refuses it: the feed drops that watcher)."""
 
-    def __init__(self, version: int | None) -> None:
+    def __init__(self, version: int | None, full: bool = False) -> None:
         self.version = version
         self.quiet_transport = None
-        self.dropped = False
+        self.dropped = full
+        self.full = full
         self.got: list[Outgoing] = []
 
     def offer(self, message: Outgoing) -> bool:
+        if self.full:
+            return False
         self.got.append(message)
         return True
 
@@ -122,10 +126,12 @@ async def test_a_broadcast_reaches_every_watcher_behind_and_skips_those_up_to_da
     feed = _IdleFeed(10, "show:10", _Channels())  # type: ignore[arg-type]
     current = [_Watcher(5) for _ in range(20)]
     behind = [_Watcher(4) for _ in range(20)] + [_Watcher(None) for _ in range(5)]
-    feed.watchers.update(current + behind)  # type: ignore[arg-type]
+    too_slow = [_Watcher(3, full=True) for _ in range(10)]
+    feed.watchers.update(current + behind + too_slow)  # type: ignore[arg-type]
     message = Outgoing('{"type": "diff"}')
     assert await feed.broadcast(lambda have: (message, False), target=5)
     assert all(w.got == [] for w in current) and all(w.got == [message] and w.version == 5 for w in behind)
+    assert feed.watchers == set(current + behind)  # the slow ones are dropped, and nobody after them missed out
 
 
 async def test_a_broadcast_stopped_between_slices_says_so_and_sends_no_further(
