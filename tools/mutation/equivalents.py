@@ -207,4 +207,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "return not await Ticket.exists().where((Ticket.show == show_id) & Ticket.seat.is_in([int(s) for s in seat_ids])"):
         "a live ticket of the seat makes the database's UNIQUE(show, seat) refuse the sale anyway (seats_taken); the "
         "look only spares that attempt",
+    (_SCREEN, "core/NumberReplacer", 'if content_type and content_type.split(";", 1)[0].strip().lower() in FORM_TYPES:'):
+        "split once or twice, the part before the first ';' is the same",
 }
