@@ -266,7 +266,7 @@ async def _sold_without_ticket(redis: Redis, show_id: int, seat_ids: list[str]) 
     try:
         unsold = await unsold_among(redis, show_id, seat_ids)
     except Exception:
-        return False
+        return False  # Redis cannot say: taken, as claimed (the database's UNIQUE would decide either way)
     if unsold is None or unsold:
         return False
     # A refunded seat's ticket is revoked: the seat is free again whatever Redis still says.

@@ -329,6 +329,15 @@ async def test_a_settled_payment_records_the_show_s_pace_from_the_moment_the_fan
     pace = await sales.read_pace(redis, show.id, int(utcnow().timestamp() * 1000))
     assert pace.paid_per_minute == 1
     assert pace.p50_ms is not None and 3_000 <= pace.p50_ms < 60_000, pace
+    # Without a "paying" (the web app's call was lost): from Stripe's charge, in its whole seconds.
+    async with standin.webhooks_lost():
+        charged = await _paid_order(gateway, standin, show, show.rows["Back/A"][6:7])
+    intent = await _intent_of(gateway, charged)
+    assert intent.charged_at is not None
+    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+    pace = await sales.read_pace(redis, show.id, int(utcnow().timestamp() * 1000))
+    assert pace.paid_per_minute == 2
+    assert pace.p99_ms is not None and pace.p99_ms < 60_000, pace
 
 
 async def test_a_seat_redis_forgot_is_still_sold_once_by_the_database(server, gateway, redis) -> None:

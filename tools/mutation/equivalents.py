@@ -209,4 +209,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "look only spares that attempt",
     (_SCREEN, "core/NumberReplacer", 'if content_type and content_type.split(";", 1)[0].strip().lower() in FORM_TYPES:'):
         "split once or twice, the part before the first ';' is the same",
+    (_SETTLEMENT, "core/NumberReplacer", "CLAIM_MS = 60_000"):
+        "tuning: how long a payment's claim keeps its seats while the sale commits; no test may time it",
+    (_SETTLEMENT, "core/ReplaceFalseWithTrue",
+     "return False  # Redis cannot say: taken, as claimed (the database's UNIQUE would decide either way)"):
+        "going on to the commit instead, the database's UNIQUE(show, seat) refuses a seat sold to another alike",
 }
