@@ -23,7 +23,7 @@ from backend.tickets.issuing import SoldSeat, issue
 from backend.timeutil import utcnow
 from db.tables import Order, OrderItem, PaymentLedgerEntry, Profile, Ticket
 from realtime.waiting_room import Admissions
-from tests.payments.helpers import Standin, eventually, sold_count
+from tests.payments.helpers import Standin, eventually, sold_count, unreachable_gateway
 from tests.support.data import TestShow, create_show
 
 
@@ -142,10 +142,28 @@ async def test_a_payment_that_differs_from_its_order_is_refunded_not_ticketed(se
     charge = await standin.charge((await standin.intent(intent.id))["latest_charge"])
     assert (charge["amount_refunded"], charge["refunded"]) == (charged[0], True)
     rows = await PaymentLedgerEntry.select(PaymentLedgerEntry.kind, PaymentLedgerEntry.amount_cents,
-                                           PaymentLedgerEntry.currency).where(
+                                           PaymentLedgerEntry.currency, PaymentLedgerEntry.status).where(
         PaymentLedgerEntry.order_ref == order_id).order_by(PaymentLedgerEntry.seq)
-    assert rows == [{"kind": "payment", "amount_cents": charged[0], "currency": charged[1]},
-                    {"kind": "refund", "amount_cents": charged[0], "currency": charged[1]}]
+    assert rows == [{"kind": "payment", "amount_cents": charged[0], "currency": charged[1], "status": "succeeded"},
+                    {"kind": "refund", "amount_cents": charged[0], "currency": charged[1], "status": "succeeded"}]
+
+
+async def test_a_refund_stripe_cannot_take_yet_leaves_the_order_refunded_and_owed(server, gateway, redis) -> None:
+    """Stripe stops answering between the payment's arrival and its refund: the order is `refunded` (the money
+    arrived, the ledger says so) and the refund is left to the reconciler's retry, with no error to the caller."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, show.rows["Back/B"][5:6], charged=(4999, "EUR"))
+    intent = await _intent_of(gateway, order_id)
+    facts = await settlement.load_order(order_id)
+    assert facts is not None
+    outcome = await settlement._refund_instead(unreachable_gateway(), facts, intent, utcnow(), "amount_mismatch")
+    assert outcome == "refunded"
+    assert (await Order.select(Order.status).where(Order.id == order_id).first())["status"] == "refunded"
+    kinds = await PaymentLedgerEntry.select(PaymentLedgerEntry.kind).where(
+        PaymentLedgerEntry.order_ref == order_id).output(as_list=True)
+    assert kinds == ["payment"]  # the refund's row comes with Stripe's refund
 
 
 async def test_a_refund_decided_on_stale_facts_leaves_an_order_paid_meanwhile_alone(server, gateway, redis) -> None:
