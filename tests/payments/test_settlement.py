@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from backend import seats
 from backend.launcher.processes import free_port
 from backend.payments import ledger, order_states, settlement
-from backend.payments.gateway import StripeGateway
+from backend.payments.gateway import PaymentError, StripeGateway
 from backend.payments.reconciler import reconcile_once
 from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
 from backend.seats._keys import state as state_key
@@ -164,6 +164,19 @@ async def test_a_refund_stripe_cannot_take_yet_leaves_the_order_refunded_and_owe
     kinds = await PaymentLedgerEntry.select(PaymentLedgerEntry.kind).where(
         PaymentLedgerEntry.order_ref == order_id).output(as_list=True)
     assert kinds == ["payment"]  # the refund's row comes with Stripe's refund
+
+
+async def test_a_declined_card_is_written_on_its_own_order_only(server, gateway) -> None:
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        declined, other = [await _paid_order(gateway, standin, show, [seat], pay=False)
+                           for seat in show.rows["Back/B"][7:9]]
+    await settlement.record_failure(declined, PaymentError(code="card_declined", decline_code="insufficient_funds",
+                                                           message="Your card has insufficient funds."), utcnow())
+    errors = {row["id"]: row["last_payment_error"] for row in await Order.select(
+        Order.id, Order.last_payment_error).where(Order.id.is_in([declined, other]))}
+    assert errors[other] is None and "insufficient_funds" in errors[declined]
 
 
 async def test_a_refund_decided_on_stale_facts_leaves_an_order_paid_meanwhile_alone(server, gateway, redis) -> None:
