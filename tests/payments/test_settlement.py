@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from backend import seats
 from backend.launcher.processes import free_port
 from backend.payments import ledger, order_states, settlement
-from backend.payments.gateway import PaymentError, StripeGateway
+from backend.payments.gateway import IntentSnapshot, PaymentError, StripeGateway
 from backend.payments.reconciler import reconcile_once
 from backend.payments.transactions import is_unique_violation, lock_order, write_transaction
 from backend.seats._keys import state as state_key
@@ -177,6 +177,30 @@ async def test_a_declined_card_is_written_on_its_own_order_only(server, gateway)
     errors = {row["id"]: row["last_payment_error"] for row in await Order.select(
         Order.id, Order.last_payment_error).where(Order.id.is_in([declined, other]))}
     assert errors[other] is None and "insufficient_funds" in errors[declined]
+
+
+async def test_an_intent_finds_an_order_without_its_id_only_through_the_same_hold(server) -> None:
+    """The process died between creating the intent and saving its id: the intent's metadata names the order, and
+    after a failover that number may be another fan's order, so the hold must match too (a retired `hold~id`
+    counts as its hold)."""
+    show = await create_show()
+    profile = (await Profile.insert(Profile(email=f"i-{secrets.token_hex(6)}@example.com", name="I",
+                                            password_hash="x")).returning(Profile.id))[0]["id"]
+    hold_id = f"h{show.id}_{secrets.token_urlsafe(12)}"
+    order_id = (await Order.insert(Order(
+        profile=profile, show=show.id, hold_id=f"{hold_id}~7", status="cancelled", amount_cents=5000,
+        currency="EUR", expires_at=utcnow() + timedelta(minutes=5),
+    )).returning(Order.id))[0]["id"]
+
+    def intent(**metadata: str) -> IntentSnapshot:
+        return IntentSnapshot(id=f"pi_lost_{secrets.token_hex(6)}", status="succeeded", amount=5000,
+                              amount_received=5000, currency="EUR", metadata={"order_id": str(order_id), **metadata},
+                              client_secret=None, last_payment_error=None)
+
+    for found in (await settlement.order_of_intent(intent(hold_id=hold_id)),
+                  await settlement.order_of_intent(intent())):  # an intent made before holds were in its metadata
+        assert found is not None and found.id == order_id
+    assert await settlement.order_of_intent(intent(hold_id=f"h{show.id}_someone-else")) is None
 
 
 async def test_a_refund_decided_on_stale_facts_leaves_an_order_paid_meanwhile_alone(server, gateway, redis) -> None:
