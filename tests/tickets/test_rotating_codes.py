@@ -7,6 +7,7 @@ import json
 import secrets
 import time
 from base64 import urlsafe_b64decode
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -72,34 +73,48 @@ async def test_same_code_two_steps_later_is_expired_and_lets_nobody_in(server, f
     assert (await verify(server, device.code(certificate, current_step() - 1), show.id))["result"] == "valid"
 
 
+@dataclass(frozen=True)
+class _Issued:
+    """A device's certificate for seat 3 of show 7, good from a minute before `now` to an hour after, made
+    in-process with a fresh server secret; the show's public key to read its codes with."""
+
+    secret: str
+    device: Device
+    cert: rotating.Certificate
+    certificate: str
+    show_key: Ed25519PublicKey
+
+
+def _issued(now: float, alg: str = "Ed25519") -> _Issued:
+    secret, device = secrets.token_hex(16), Device(alg)
+    cert = rotating.Certificate(1, 7, 3, 1, "Stalls A-1", alg, unpad(device.public_key),  # type: ignore[arg-type]
+                                int(now) - 60, int(now) + 3600)
+    return _Issued(secret, device, cert, rotating.issue_certificate(secret, cert),
+                   Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 7)))
+
+
 def test_the_same_code_read_two_steps_later_is_expired() -> None:
-    secret = secrets.token_hex(16)
-    device = Device()
     now = time.time()
-    cert = rotating.Certificate(1, 7, 3, 1, "Stalls A-1", "Ed25519", unpad(device.public_key), int(now) - 60,
-                                int(now) + 3600)
-    code = device.code(rotating.issue_certificate(secret, cert), rotating.time_step(now))
-    show_key = Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 7))
+    issued = _issued(now)
+    cert, show_key = issued.cert, issued.show_key
+    code = issued.device.code(issued.certificate, rotating.time_step(now))
     verdicts = [read_rotating_code(show_key, code, now + k * STEP_SECONDS).verdict for k in (0, 1, 2)]
     assert verdicts == [Verdict.VALID, Verdict.VALID, Verdict.EXPIRED]
-    other_show = Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 8))
+    other_show = Ed25519PublicKey.from_public_bytes(rotating.show_public_key(issued.secret, 8))
     assert read_rotating_code(other_show, code, now) is None
     assert read_rotating_code(show_key, code, cert.not_after + 1).verdict is Verdict.INVALID
 
 
-def _genuine_code(secret: str, now: float) -> tuple[str, Ed25519PublicKey]:
-    device = Device()
-    cert = rotating.Certificate(1, 7, 3, 1, "Stalls A-1", "Ed25519", unpad(device.public_key), int(now) - 60,
-                                int(now) + 3600)
-    code = device.code(rotating.issue_certificate(secret, cert), rotating.time_step(now))
-    return code, Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 7))
+def _genuine_code(now: float) -> tuple[str, Ed25519PublicKey]:
+    issued = _issued(now)
+    return issued.device.code(issued.certificate, rotating.time_step(now)), issued.show_key
 
 
 @pytest.mark.parametrize("step", ["1a", "\u0663\u0664", "", "-1", "1" * 13])
 def test_a_time_step_that_is_not_ascii_digits_is_no_code(step: str) -> None:
     """Not an error either: a scanner's garbage is answered `invalid`, never with a 500."""
     now = time.time()
-    code, show_key = _genuine_code(secrets.token_hex(16), now)
+    code, show_key = _genuine_code(now)
     prefix, cert, show_signature, _, device_signature = code.split(".")
     assert read_rotating_code(show_key, ".".join((prefix, cert, show_signature, step, device_signature)), now) is None
 
@@ -112,13 +127,10 @@ def test_a_time_step_is_fifteen_seconds_as_the_fan_s_device_counts_them() -> Non
 
 def test_an_es256_signature_of_the_wrong_length_is_invalid() -> None:
     """WebCrypto signs P-256 as r||s, 64 bytes; anything else from an ES256 device is no signature."""
-    secret, now = secrets.token_hex(16), time.time()
-    device = Device("ES256")
-    cert = rotating.Certificate(1, 7, 3, 1, "Stalls A-1", "ES256", unpad(device.public_key), int(now) - 60,
-                                int(now) + 3600)
-    certificate = rotating.issue_certificate(secret, cert)
-    show_key = Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 7))
-    code = device.code(certificate, rotating.time_step(now))
+    now = time.time()
+    issued = _issued(now, "ES256")
+    show_key = issued.show_key
+    code = issued.device.code(issued.certificate, rotating.time_step(now))
     assert read_rotating_code(show_key, code, now).verdict is Verdict.VALID
     signed, signature = code.rsplit(".", 1)
     for wrong in (unpad(signature)[:63], unpad(signature) + b"\x00"):
@@ -128,15 +140,13 @@ def test_an_es256_signature_of_the_wrong_length_is_invalid() -> None:
 def test_an_es256_signature_must_be_its_64_bytes_even_when_shorter_would_read_the_same() -> None:
     """When s begins with a zero byte, r||s without that byte parses to the same (r, s): still refused, since
     WebCrypto always sends 64 bytes and a second spelling of one signature is a forgery's first step."""
-    secret, now = secrets.token_hex(16), time.time()
-    device = Device("ES256")
-    cert = rotating.Certificate(1, 7, 3, 1, "Stalls A-1", "ES256", unpad(device.public_key), int(now) - 60,
-                                int(now) + 3600)
-    signed = f"{rotating.issue_certificate(secret, cert)}.{rotating.time_step(now)}"
-    signature = device.sign(signed.encode())
+    now = time.time()
+    issued = _issued(now, "ES256")
+    signed = f"{issued.certificate}.{rotating.time_step(now)}"
+    signature = issued.device.sign(signed.encode())
     while signature[32] != 0:  # one signature in 256 (ECDSA draws a new nonce each time)
-        signature = device.sign(signed.encode())
-    show_key = Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 7))
+        signature = issued.device.sign(signed.encode())
+    show_key = issued.show_key
     assert read_rotating_code(show_key, f"{signed}.{b64(signature)}", now).verdict is Verdict.VALID
     short = signature[:32] + signature[33:]
     assert read_rotating_code(show_key, f"{signed}.{b64(short)}", now).verdict is Verdict.INVALID
@@ -145,7 +155,7 @@ def test_an_es256_signature_must_be_its_64_bytes_even_when_shorter_would_read_th
 def test_a_code_may_be_as_long_as_the_limit_and_no_longer() -> None:
     """Whitespace around a scanned code is not part of it, but counts against the limit."""
     now = time.time()
-    code, show_key = _genuine_code(secrets.token_hex(16), now)
+    code, show_key = _genuine_code(now)
     at_limit = code + " " * (rotating.MAX_CODE_LENGTH - len(code))
     assert read_rotating_code(show_key, at_limit, now).verdict is Verdict.VALID
     assert rotating.claimed_show(at_limit) == 7
@@ -163,12 +173,9 @@ def test_a_device_key_must_be_of_its_own_algorithm() -> None:
 
 
 def test_a_code_of_a_step_far_off_but_well_formed_is_expired_and_a_garbage_step_is_none() -> None:
-    secret, now = secrets.token_hex(16), time.time()
-    device = Device()
-    cert = rotating.Certificate(1, 7, 3, 1, "Stalls A-1", "Ed25519", unpad(device.public_key), int(now) - 60,
-                                int(now) + 3600)
-    certificate = rotating.issue_certificate(secret, cert)
-    show_key = Ed25519PublicKey.from_public_bytes(rotating.show_public_key(secret, 7))
+    now = time.time()
+    issued = _issued(now)
+    device, cert, certificate, show_key = issued.device, issued.cert, issued.certificate, issued.show_key
     # Twelve digits: as long as a step may be (Unix time / 15 has nine until the year 2446).
     assert read_rotating_code(show_key, device.code(certificate, 10**12 - 1), now).verdict is Verdict.EXPIRED
     assert read_rotating_code(show_key, device.code(certificate, 10**12), now) is None
@@ -184,7 +191,7 @@ def test_a_code_of_a_step_far_off_but_well_formed_is_expired_and_a_garbage_step_
 
 def test_the_claimed_show_is_read_only_from_a_rotating_code_of_a_sane_length() -> None:
     now = time.time()
-    code, _ = _genuine_code(secrets.token_hex(16), now)
+    code, _ = _genuine_code(now)
     assert rotating.claimed_show(code) == 7
     assert rotating.claimed_show("TKR2" + code[4:]) is None
     assert rotating.claimed_show(code + "A" * (rotating.MAX_CODE_LENGTH - len(code) + 1)) is None

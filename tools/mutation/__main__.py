@@ -183,8 +183,8 @@ def prepare(name: str, target: Target) -> tuple[Path, Path]:
 
 
 def shape(target: Target, root: Path) -> str:
-    """The sources' syntax trees with their positions (comments and blank lines inside a line left out): a
-    session's mutants are places in these trees, valid while this stays the same."""
+    """A digest of the sources' syntax trees with every node's position (comments are not in them): a session's
+    mutants are places in these trees, valid while this stays the same."""
     trees = [ast.dump(ast.parse((root / source).read_text()), include_attributes=True) for source in target.sources]
     return hashlib.sha256("\n".join(trees).encode()).hexdigest()
 
