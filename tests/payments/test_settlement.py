@@ -423,3 +423,28 @@ async def test_a_seat_redis_forgot_is_still_sold_once_by_the_database(server, ga
             Ticket(order=second, show=show.id, seat=int(shared), profile=profile, price_cents=5000, currency="EUR")
         )
     assert is_unique_violation(refused.value), refused.value
+
+
+async def test_a_refunded_seat_redis_still_calls_sold_goes_to_the_next_payment(server, gateway, redis) -> None:
+    """A refund whose release in Redis failed leaves its seat `sold` there, its ticket revoked: the next payment for
+    that seat is ticketed. Another seat of the same show stays sold with a live ticket, so only the refunded seat's
+    own ticket may answer the question."""
+    show = await create_show()
+    standin = Standin(server)
+    refunded, kept = show.rows["Front/D"][0], show.rows["Front/D"][1]
+    async with standin.webhooks_lost():
+        first = await _paid_order(gateway, standin, show, [refunded])
+        other = await _paid_order(gateway, standin, show, [kept])
+        second = await _paid_order(gateway, standin, show, [refunded])
+    for order_id in (first, other):
+        intent = await _intent_of(gateway, order_id)
+        assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+    # What a refund writes (its Redis release lost): the order refunded, its ticket revoked, the seat still sold.
+    await Order.update({Order.status: "refunded"}).where(Order.id == first)
+    await Ticket.update({Ticket.revoked_at: utcnow()}).where(Ticket.order == first)
+    assert await redis.hget(state_key(show.id), refunded) is not None
+
+    intent = await _intent_of(gateway, second)
+    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+    live = await Ticket.select(Ticket.order).where((Ticket.seat == int(refunded)) & Ticket.revoked_at.is_null())
+    assert live == [{"order": second}]
