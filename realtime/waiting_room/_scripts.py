@@ -101,7 +101,8 @@ if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
 local count = redis.call('LLEN', KEYS[3])
 local drawn = tonumber(ARGV[4])
 if redis.call('GET', KEYS[16]) ~= ARGV[2] or redis.call('EXISTS', KEYS[13]) == 0 or drawn > count
-    or redis.call('HLEN', KEYS[14]) ~= count or (drawn > 0 and redis.call('EXISTS', KEYS[20]) == 0) then
+    or redis.call('HLEN', KEYS[14]) ~= count or redis.call('HLEN', KEYS[15]) ~= count
+    or (drawn > 0 and redis.call('EXISTS', KEYS[20]) == 0) then
   return -1
 end
 if count > 0 then

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from backend.catalog.facts import ShowFacts
 from backend.timeutil import epoch_ms, utcnow
 from db.tables import Profile
-from realtime.waiting_room import WaitingRoom, admission, draw
+from realtime.waiting_room import WaitingRoom, admission, draw, line
 from realtime.waiting_room import _scripts as queue_scripts
 from realtime.waiting_room._keys import draw_lock, script_keys
 from tests.support.servers import ServerProcess
@@ -183,3 +183,57 @@ async def test_without_a_valve_capacity_alone_decides_as_before(redis: Redis) ->
     assert (await room.status(show.id, now)).serving == 30  # all the capacity, at once
     await room.configure(show.id, active_shoppers=100)
     assert await room.advance(show.id, now) == 70
+
+
+async def test_a_draw_that_dies_before_finishing_leaves_only_scratch_that_expires(
+    server: ServerProcess, redis: Redis, monkeypatch
+) -> None:
+    """The drawing process writes its numbers to scratch hashes named after its draw, then dies before the step that
+    publishes them: those hashes are gone within twice the draw lock's life, and the next draw starts clean."""
+    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
+    show = a_show()
+    fans = await verified_profiles(6)
+    for profile in fans:
+        await room.join(show, profile, OPENS_MS - 10_000)
+    real_finish = queue_scripts.finish_draw
+    scratch: list[str] = []
+
+    async def dies(redis_: Redis, keys: list[str], args: list) -> int:
+        scratch.extend([keys[13], keys[14], keys[19]])
+        raise ConnectionError("the drawing process died")
+
+    monkeypatch.setattr(queue_scripts, "finish_draw", dies)
+    try:
+        await room.draw_if_due(show, OPENS_MS + 1_000)
+    except ConnectionError:
+        pass
+    assert len(scratch) == 3
+    for key in scratch:
+        assert 0 < await redis.pttl(key) <= line.DRAW_LOCK_MS * 2, key
+    monkeypatch.setattr(queue_scripts, "finish_draw", real_finish)
+    assert sorted(await numbers(room, show, fans, OPENS_MS + 2_000)) == list(range(1, 7))  # type: ignore[type-var]
+
+
+async def test_a_draw_that_lost_its_scratch_draws_again(server: ServerProcess, redis: Redis, monkeypatch) -> None:
+    """The publishing step finds the draw incomplete (its scratch expired, or its lock passed on) and answers -1:
+    the process draws again, and the early arrivals have their numbers when it returns."""
+    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
+    show = a_show()
+    fans = await verified_profiles(5)
+    for profile in fans:
+        await room.join(show, profile, OPENS_MS - 10_000)
+    real_finish = queue_scripts.finish_draw
+    answers: list[int] = []
+
+    async def first_incomplete(redis_: Redis, keys: list[str], args: list) -> int:
+        if len(answers) < 2:  # the drawn numbers expired before they were published: one way, then the other
+            await redis_.delete(keys[13 + len(answers)])
+        answers.append(await real_finish(redis_, keys, args))
+        return answers[-1]
+
+    monkeypatch.setattr(queue_scripts, "finish_draw", first_incomplete)
+    await room.draw_if_due(show, OPENS_MS + 1_000)
+    assert answers == [-1, -1, 1]
+    by_number = await redis.hgetall(script_keys(show.id)[8])  # number → profile, published by the draw
+    assert sorted(int(n) for n in by_number) == [1, 2, 3, 4, 5]
+    assert sorted(int(p) for p in by_number.values()) == fans
