@@ -15,11 +15,13 @@ from backend import seats as seat_state
 from backend.booking import sweeper
 from backend.booking.hold_ids import new_hold_id
 from backend.booking.service import get_hold
+from backend.infra.leases import Leases, lease_key
 from backend.seats import NOT_BUILT, ensure_built, mark_sold, read_state, seats_free_for
 from backend.seats import _keys as keys
-from backend.seats.writes import sweep_show
+from backend.seats.writes import sweep_expired, sweep_show
 from tests.booking.helpers import all_changes, insert_sold_tickets, subscribe
 from tests.support import data
+from tests.support.fixtures import private_valkey
 from tests.support.servers import ServerProcess
 
 TTL_MS = 60_000
@@ -255,3 +257,66 @@ async def test_a_hold_marked_for_checkout_changes_only_once_its_order_is_cleared
     other = await lock(redis, show.id, 63, show.seat_ids[:1])
     assert await seat_state.release_hold(redis, show_id=show.id, hold_id=other.record.hold_id,
                                          profile_id=63) == seat_state.Released()
+
+
+@pytest.mark.cluster  # the shows' keys lie in different slots there: the reads must not be one transaction
+async def test_unavailable_counts_answer_each_show_and_none_where_its_state_is_not_built(
+    show: data.TestShow, redis: Redis
+) -> None:
+    unbuilt = await data.create_show()
+    other = await data.create_show()
+    await ensure_built(redis, other.id)
+    assert isinstance(await lock(redis, show.id, 40, show.seat_ids[:2]), seat_state.Placed)
+    assert isinstance(await lock(redis, other.id, 41, other.seat_ids[:1]), seat_state.Placed)
+    counts = await seat_state.unavailable_counts(redis, [show.id, unbuilt.id, other.id])
+    assert counts == {show.id: 2, unbuilt.id: None, other.id: 1}
+    assert await seat_state.unavailable_counts(redis, []) == {}
+
+
+async def test_a_hold_s_owner_and_its_extension_for_payment(show: data.TestShow, redis: Redis) -> None:
+    placed = await lock(redis, show.id, 42, show.seat_ids[:1])
+    assert isinstance(placed, seat_state.Placed)
+    hold_id = placed.record.hold_id
+    assert await seat_state.hold_owner(redis, show.id, hold_id) == 42
+    assert await seat_state.hold_owner(redis, show.id, new_hold_id(show.id)) is None
+    extended = await seat_state.extend_hold(redis, show_id=show.id, hold_id=hold_id, profile_id=42, grace_ms=30_000)
+    assert extended is not None and extended >= placed.record.expires_at_ms + 30_000
+    assert (await seat_state.read_hold(redis, show.id, hold_id)).expires_at_ms == extended
+    assert await seat_state.extend_hold(redis, show_id=show.id, hold_id=new_hold_id(show.id), profile_id=42,
+                                        grace_ms=30_000) is None
+
+
+async def test_a_sweeper_under_leases_sweeps_only_the_shows_whose_lease_it_holds(show: data.TestShow) -> None:
+    """On a Valkey of its own: the suite's servers sweep the shared one under their own leases."""
+    with private_valkey("sweep-lease-valkey") as url:
+        redis = Redis.from_url(url)
+        try:
+            await ensure_built(redis, show.id)
+            await plant_expired_hold(redis, show.id, profile_id=43, seats=show.seat_ids[:1])
+            await redis.sadd(keys.ACTIVE_SHOWS, show.id)
+            theirs = Leases(redis, "sweeper", owner="theirs", ttl_ms=60_000)
+            thief = Leases(redis, "sweeper", owner="thief", ttl_ms=60_000)
+
+            class Robbed(Leases):
+                """Takes the show's lease, and loses it to the thief before its first write."""
+
+                async def hold(self, show_id: int) -> int | None:
+                    token = await super().hold(show_id)
+                    await self.redis.delete(lease_key(self.job, show_id))
+                    await thief.hold(show_id)
+                    return token
+
+            robbed = Robbed(redis, "sweeper", owner="robbed", ttl_ms=60_000)
+            mine = Leases(redis, "sweeper", owner="mine", ttl_ms=60_000)
+            assert await theirs.hold(show.id) is not None
+            assert await sweep_expired(redis, 10, leases=mine) == 0  # another process sweeps this show
+            await theirs.release_all()
+            assert await sweep_expired(redis, 10, leases=robbed) == 0  # fenced: it lets the show go
+            assert robbed.held == {}
+            assert await redis.zcard(keys.expiries(show.id)) == 1
+            await thief.release_all()
+            assert await sweep_expired(redis, 10, leases=mine) == 1
+            assert mine.held == {}  # retired: nothing left to sweep
+            assert not await redis.sismember(keys.ACTIVE_SHOWS, show.id)
+        finally:
+            await redis.aclose()

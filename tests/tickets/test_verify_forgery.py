@@ -12,7 +12,7 @@ import httpx
 import msgspec
 
 from backend.settings import get_settings
-from backend.tickets.codes import PREFIX, TicketClaim, sign_ticket
+from backend.tickets.codes import PREFIX, TicketClaim, public_key, read_ticket_code, sign_ticket
 from backend.tickets.encoding import b64, unb64
 from backend.tickets.service import verify
 from backend.timeutil import utcnow
@@ -102,3 +102,15 @@ async def test_scans_racing_past_the_first_look_are_told_the_first_scan_s_time_a
     [first] = [scan for scan in scans if scan.result == "valid"]
     assert [(scan.scanned_at, scan.scanned_gate) for scan in scans if scan.result == "already_scanned"] == [
         (first.scanned_at, first.scanned_gate)] * 7
+
+
+def test_a_code_is_read_up_to_512_characters_as_sent_and_refused_past_them() -> None:
+    """The length bound counts what was sent, padding included, so a scanner's garbage is cut short before any
+    decoding: a genuine code padded to 512 characters reads, one character more does not."""
+    secret = "length-bound"
+    key = public_key(secret)
+    claim = TicketClaim(7, 8, 9)
+    code = sign_ticket(secret, claim)
+    assert read_ticket_code(key, code.ljust(512)) == claim
+    assert read_ticket_code(key, code.ljust(513)) is None
+    assert read_ticket_code(key, " " + code) == claim

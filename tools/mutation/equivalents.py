@@ -25,6 +25,7 @@ _CHECKOUT = "backend/payments/checkout.py"
 _STATES = "backend/payments/order_states.py"
 _LIFECYCLE = "backend/payments/order_lifecycle.py"
 _FEEDS = "realtime/feeds.py"
+_SEAT_WRITES = "backend/seats/writes.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -80,6 +81,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "decides only whether 'lost the lease' is logged; the lease is dropped from `held` either way",
     (_LEASES, "core/ReplaceComparisonOperator_IsNot_Is", "if self.held.pop(show_id, None) is not None:"):
         "decides only whether 'lost the lease' is logged; the lease is dropped from `held` either way",
+    (_GATE, "core/NumberReplacer", 'await GateScan.delete().where(GateScan.id == claimed[0]["id"])'):
+        "an INSERT of one row RETURNING its id answers one row: its first is its last",
     (_GATE, "core/ReplaceTrueWithFalse", "for scan, ticket in zip(upload.scans, tickets, strict=True):"):
         "the two lists have one entry per scan by construction (_scanned_tickets answers one per code)",
     (_SETTLEMENT, "core/NumberReplacer", "return timedelta(seconds=min(30.0, hold_ttl_seconds / 10))"):
@@ -214,4 +217,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_SETTLEMENT, "core/ReplaceFalseWithTrue",
      "return False  # Redis cannot say: taken, as claimed (the database's UNIQUE would decide either way)"):
         "going on to the commit instead, the database's UNIQUE(show, seat) refuses a seat sold to another alike",
+    (_SEAT_WRITES, "core/NumberReplacer", 'if reply[0] != b"needs_index":'):
+        "the script's needs_index answer is that one word alone, and no other answer ends with it (the others end "
+        "with another word, a number, a seat id or a hold id)",
 }
