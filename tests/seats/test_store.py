@@ -320,3 +320,12 @@ async def test_a_sweeper_under_leases_sweeps_only_the_shows_whose_lease_it_holds
             assert not await redis.sismember(keys.ACTIVE_SHOWS, show.id)
         finally:
             await redis.aclose()
+
+
+async def test_unsold_among_names_the_seats_redis_does_not_call_sold(show: data.TestShow, redis: Redis) -> None:
+    sold, held, free = show.seat_ids[:3]
+    assert isinstance(await lock(redis, show.id, 44, [held]), seat_state.Placed)
+    await mark_sold(redis, show.id, [sold], None)
+    assert await seat_state.unsold_among(redis, show.id, [sold, held, free]) == {held, free}
+    unbuilt = await data.create_show()
+    assert await seat_state.unsold_among(redis, unbuilt.id, unbuilt.seat_ids[:2]) is None

@@ -220,4 +220,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_SEAT_WRITES, "core/NumberReplacer", 'if reply[0] != b"needs_index":'):
         "the script's needs_index answer is that one word alone, and no other answer ends with it (the others end "
         "with another word, a number, a seat id or a hold id)",
+    (_SEAT_WRITES, "core/NumberReplacer", "REREGISTER_AFTER_S = 5.0"):
+        "tuning: how often a process registers a show it holds seats in again for the sweeper; no test may time it",
 }
