@@ -21,9 +21,9 @@ from backend.seats._keys import state as state_key
 from backend.tickets import sales
 from backend.tickets.issuing import SoldSeat, issue
 from backend.timeutil import utcnow
-from db.tables import Order, OrderItem, PaymentLedgerEntry, Profile, Ticket
+from db.tables import Order, OrderItem, PaymentLedgerEntry, Profile, Show, Ticket
 from realtime.waiting_room import Admissions
-from tests.payments.helpers import Standin, eventually, sold_count, unreachable_gateway
+from tests.payments.helpers import Standin, eventually, hold_and_checkout, sold_count, unreachable_gateway
 from tests.support.data import TestShow, create_show
 
 
@@ -448,3 +448,35 @@ async def test_a_refunded_seat_redis_still_calls_sold_goes_to_the_next_payment(s
     assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
     live = await Ticket.select(Ticket.order).where((Ticket.seat == int(refunded)) & Ticket.revoked_at.is_null())
     assert live == [{"order": second}]
+
+
+async def test_a_payment_for_a_cancelled_show_is_refunded_and_another_show_s_is_not(server, gateway, redis) -> None:
+    """A hold made before its show was cancelled and paid after: refunded as `show_cancelled`. A show cancelled
+    elsewhere on the platform changes nothing for this one's payment."""
+    cancelled, running = await create_show(), await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        late = await _paid_order(gateway, standin, cancelled, cancelled.rows["Front/A"][:1])
+        fine = await _paid_order(gateway, standin, running, running.rows["Front/A"][:1])
+    await Show.update({Show.cancelled_at: utcnow(), Show.cancel_reason: "test"}).where(Show.id == cancelled.id)
+    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, late), utcnow(),
+                                          turns=Admissions(redis)) == "refunded"
+    assert (await Order.select(Order.refund_reason).where(Order.id == late).first())["refund_reason"] == \
+        "show_cancelled"
+    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, fine), utcnow(),
+                                          turns=Admissions(redis)) == "paid"
+
+
+async def test_a_late_paying_call_never_revives_an_order_that_ended(server, make_fan, redis) -> None:
+    """The fan's "paying" arrives after the order was cancelled while its hold still lives: the hold gets its grace,
+    the order stays cancelled."""
+    fan = await make_fan()
+    show = await create_show()
+    order = await hold_and_checkout(fan, show.id, show.rows["Back/D"][:1])
+    order_id = int(order["order_id"])
+    await Order.update({Order.status: "cancelled"}).where(Order.id == order_id)
+    facts = await settlement.load_order(order_id)
+    assert facts is not None
+    assert await settlement.start_grace(redis, facts, 60, utcnow()) is not None
+    row = await Order.select(Order.status, Order.paying_at).where(Order.id == order_id).first()
+    assert row == {"status": "cancelled", "paying_at": None}

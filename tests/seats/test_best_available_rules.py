@@ -126,3 +126,13 @@ async def test_the_index_is_built_on_first_use_and_again_for_a_larger_per_order_
     larger = await best(redis, show.id, 4, 10, max_seats=10)  # the index was built for blocks of up to 8
     assert isinstance(larger, seats.Placed)
     assert larger.record.seat_ids == show.rows["Front/A"][2:12]
+
+
+async def test_best_available_asks_before_joining_a_hold_gone_to_checkout(redis: Redis) -> None:
+    """Unless its caller says the open order was cleared, a best-available hold never joins a hold in checkout."""
+    show_id = await new_show(redis, grid(2, 10), ())
+    first = await best(redis, show_id, 7, 2)
+    assert isinstance(first, seats.Placed)
+    hold_id = first.record.hold_id
+    assert await seats.mark_checkout(redis, show_id=show_id, hold_id=hold_id, profile_id=7)
+    assert await best(redis, show_id, 7, 2) == seats.InCheckout(hold_id)

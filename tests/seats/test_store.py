@@ -329,3 +329,19 @@ async def test_unsold_among_names_the_seats_redis_does_not_call_sold(show: data.
     assert await seat_state.unsold_among(redis, show.id, [sold, held, free]) == {held, free}
     unbuilt = await data.create_show()
     assert await seat_state.unsold_among(redis, unbuilt.id, unbuilt.seat_ids[:2]) is None
+
+
+async def test_a_payment_claims_its_hold_s_seats_or_names_every_seat_another_fan_has(
+    show: data.TestShow, redis: Redis
+) -> None:
+    mine, *theirs = show.seat_ids[:3]
+    placed = await lock(redis, show.id, 45, [mine])
+    assert isinstance(placed, seat_state.Placed)
+    assert isinstance(await lock(redis, show.id, 46, theirs), seat_state.Placed)
+
+    async def claim(seat_ids: list[str]) -> list[str]:
+        return await seat_state.claim_seats(redis, show_id=show.id, hold_id=placed.record.hold_id, profile_id=45,
+                                            seat_ids=seat_ids, claim_ms=60_000, amount_cents=1000, currency="EUR")
+
+    assert await claim([mine, *theirs]) == theirs  # all or none: nothing claimed
+    assert await claim([mine]) == []

@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from backend.settings import get_settings
+from backend.tickets import gate as gate_scans
 from backend.tickets.gate_tokens import gate_token, show_of_gate_token
+from backend.tickets.schemas import ScanIn, ScanUpload
 from tests.support.data import create_show
 from tests.tickets.devices import SCANNER, SCANNER_TOKEN, Device, buy, gate
 from tests.tickets.test_rotating_codes import signed_in_scanner
@@ -227,3 +230,27 @@ async def test_an_uploaded_scan_with_a_time_that_is_not_one_is_422(anon, two_sho
         "show_id": str(here.id), "gate": "North",
         "scans": [{"scan_id": secrets.token_hex(8), "code": ours[0]["code"], "scanned_at": "at half past nine"}]})
     assert answer.status_code == 422 and answer.json()["error"] == "invalid_scanned_at", answer.text
+
+
+async def test_a_scan_whose_judging_failed_is_judged_afresh_when_uploaded_again(anon, two_shows, monkeypatch) -> None:
+    """Judging a claimed scan failed (the database went away mid-way): its claim is taken back, and only its own, so
+    the scanner's retry is judged instead of waiting on a claim nobody will finish; the scans stored before keep
+    their answers."""
+    here, _, mine, _ = two_shows
+    secret = get_settings().secret_key
+    now = datetime.now(UTC).isoformat()
+    first = ScanIn(scan_id=secrets.token_hex(8), code=mine[0]["code"], scanned_at=now)
+    failing = ScanIn(scan_id=secrets.token_hex(8), code=mine[1]["code"], scanned_at=now)
+    stored = await gate_scans.upload_scans(secret, None, here.id, ScanUpload(str(here.id), "North", [first]))
+    assert [o.result for o in stored] == ["valid"]
+    real_verify = gate_scans.verify
+
+    async def broken(*args, **kwargs):
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(gate_scans, "verify", broken)
+    with pytest.raises(ConnectionError):
+        await gate_scans.upload_scans(secret, None, here.id, ScanUpload(str(here.id), "North", [failing]))
+    monkeypatch.setattr(gate_scans, "verify", real_verify)
+    again = await gate_scans.upload_scans(secret, None, here.id, ScanUpload(str(here.id), "North", [first, failing]))
+    assert [(o.result, o.duplicate) for o in again] == [("valid", False), ("valid", False)]

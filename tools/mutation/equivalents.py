@@ -3,7 +3,8 @@
 Keyed by (module, Cosmic Ray operator, the mutated line as written, stripped); the value is the one-line reason
 docs/mutation.md repeats. A key stops matching when its line changes, so a stale judgement shows up again as a
 survivor. A reason starting "tuning:" marks a constant whose value no test may pin (the project's rule: no timing
-assertions); the report counts those with the equivalents, and says so."""
+assertions); a reason starting "race:" marks atomicity that only another client's command landing between two
+of ours could show, which no test can place. The report counts both with the equivalents, and says so."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ _STATES = "backend/payments/order_states.py"
 _LIFECYCLE = "backend/payments/order_lifecycle.py"
 _FEEDS = "realtime/feeds.py"
 _SEAT_WRITES = "backend/seats/writes.py"
+_SEAT_READS = "backend/seats/reads.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -83,6 +85,12 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "decides only whether 'lost the lease' is logged; the lease is dropped from `held` either way",
     (_GATE, "core/NumberReplacer", 'await GateScan.delete().where(GateScan.id == claimed[0]["id"])'):
         "an INSERT of one row RETURNING its id answers one row: its first is its last",
+    (_GATE, "core/NumberReplacer", 'GateScan.id == claimed[0]["id"])'):
+        "an INSERT of one row RETURNING its id answers one row: its first is its last",
+    (_GATE, "core/NumberReplacer", "_JUDGING_WAIT_S = 10.0"):
+        "tuning: how long an upload waits for another request's judging of the same scan; no test may time it",
+    (_GATE, "core/ReplaceComparisonOperator_Gt_GtE", "if time.monotonic() > deadline:"):
+        "tuning: whether the wait's very last instant (a float clock equal to the deadline) still polls once more",
     (_GATE, "core/ReplaceTrueWithFalse", "for scan, ticket in zip(upload.scans, tickets, strict=True):"):
         "the two lists have one entry per scan by construction (_scanned_tickets answers one per code)",
     (_SETTLEMENT, "core/NumberReplacer", "return timedelta(seconds=min(30.0, hold_ttl_seconds / 10))"):
@@ -222,4 +230,23 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "with another word, a number, a seat id or a hold id)",
     (_SEAT_WRITES, "core/NumberReplacer", "REREGISTER_AFTER_S = 5.0"):
         "tuning: how often a process registers a show it holds seats in again for the sweeper; no test may time it",
+    (_SEAT_WRITES, "core/NumberReplacer", 'if reply[0] == b"claimed":'):
+        "the claimed answer is that one word alone; a taken answer ends with a seat id, never that word",
+    # `*` made `/`: `redis` becomes positional-only and the rest positional-or-keyword; every caller passes `redis`
+    # first and the rest by name, so no call changes.
+    **{(_SEAT_WRITES, "core/ReplaceBinaryOperator_Mul_Div", line): "every caller names these arguments: keyword-only "
+       "made positional-or-keyword changes no call" for line in (
+        "redis: Redis, *, show_id: int, profile_id: int, new_hold_id: str, seats: list[tuple[str, int]],",
+        "redis: Redis, *, show_id: int, profile_id: int, new_hold_id: str, count: int, section_id: int | None,",
+        "redis: Redis, *, show_id: int, hold_id: str, profile_id: int, seat_id: str, price: int, currency: str,",
+        "async def release_hold(redis: Redis, *, show_id: int, hold_id: str, profile_id: int,",
+        "async def mark_checkout(redis: Redis, *, show_id: int, hold_id: str, profile_id: int) -> bool:",
+        "async def extend_hold(redis: Redis, *, show_id: int, hold_id: str, profile_id: int, grace_ms: int) -> int | None:",
+        "async def claim_seats(redis: Redis, *, show_id: int, hold_id: str, profile_id: int, seat_ids: list[str],",
+    )},
+    (_SEAT_READS, "core/ReplaceTrueWithFalse", "async with redis.pipeline(transaction=True) as pipe:"):
+        "race: the reads are one snapshot only against a flush or rebuild landing between them; sent back to back "
+        "on one connection, no test can place another client's command there",
+    (_SETTLEMENT, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
+        "nothing assigns to an order's facts once read; frozen only guards against a future slip",
 }
