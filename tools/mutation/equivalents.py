@@ -249,4 +249,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "on one connection, no test can place another client's command there",
     (_SETTLEMENT, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
         "nothing assigns to an order's facts once read; frozen only guards against a future slip",
+    (_SEAT_READS, "core/ReplaceTrueWithFalse",
+     "return {seat for seat, state in zip(seat_ids, states, strict=True) if state != keys.SOLD_SENTINEL}"):
+        "HMGET answers one value per field asked: the two lists are of one length by construction",
 }
