@@ -128,8 +128,9 @@ async def test_a_reused_scan_id_is_refused_and_the_new_scan_is_not_hidden(anon, 
     # Nothing in a refused upload was judged, not even its other scans: ticket 1 is still unscanned.
     fresh = secrets.token_hex(8)
     _reused(await _upload(anon, here.id, "North", (fresh, ours[2]["code"]), (scan_id, ours[1]["code"])), scan_id)
+    # (Under new scan ids: a scan judged in the refused upload would answer its stored `valid` again.)
     judged = await _upload(anon, here.id, "North", (secrets.token_hex(8), ours[1]["code"]),
-                           (fresh, ours[2]["code"]))
+                           (secrets.token_hex(8), ours[2]["code"]))
     assert [(i["result"], i["duplicate"]) for i in judged.json()["items"]] == [("valid", False), ("valid", False)]
 
 
@@ -254,3 +255,32 @@ async def test_a_scan_whose_judging_failed_is_judged_afresh_when_uploaded_again(
     monkeypatch.setattr(gate_scans, "verify", real_verify)
     again = await gate_scans.upload_scans(secret, None, here.id, ScanUpload(str(here.id), "North", [first, failing]))
     assert [(o.result, o.duplicate) for o in again] == [("valid", False), ("valid", False)]
+
+
+async def test_a_scan_claimed_meanwhile_by_another_upload_takes_its_answer_and_the_rest_are_judged(
+    anon, two_shows, monkeypatch
+) -> None:
+    """Another request claims one of this upload's scan ids between this one's look at the stored scans and its own
+    claim: that scan gets the other request's answer, and the scans after it are still judged."""
+    here, _, mine, _ = two_shows
+    secret = get_settings().secret_key
+    now = datetime.now(UTC).isoformat()
+    first, shared, last = (ScanIn(scan_id=secrets.token_hex(8), code=ticket["code"], scanned_at=now)
+                           for ticket in mine[:3])
+    real_verify = gate_scans.verify
+    raced: list[list] = []
+
+    async def racing_verify(*args, **kwargs):
+        if not raced:  # while the first scan is judged, another upload of the shared scan claims and judges it
+            raced.append([])
+            raced[0] = await gate_scans.upload_scans(secret, None, here.id, ScanUpload(str(here.id), "North",
+                                                                                        [shared]))
+        return await real_verify(*args, **kwargs)
+
+    monkeypatch.setattr(gate_scans, "verify", racing_verify)
+    outcomes = await gate_scans.upload_scans(secret, None, here.id,
+                                             ScanUpload(str(here.id), "North", [first, shared, last]))
+    assert [o.result for o in raced[0]] == ["valid"]
+    assert [(o.scan_id, o.result, o.duplicate) for o in outcomes] == [
+        (first.scan_id, "valid", False), (shared.scan_id, "valid", False), (last.scan_id, "valid", False)]
+

@@ -91,6 +91,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "tuning: how long an upload waits for another request's judging of the same scan; no test may time it",
     (_GATE, "core/ReplaceComparisonOperator_Gt_GtE", "if time.monotonic() > deadline:"):
         "tuning: whether the wait's very last instant (a float clock equal to the deadline) still polls once more",
+    (_GATE, "core/NumberReplacer", "await asyncio.sleep(0.02)"):
+        "tuning: the poll interval while another request judges the same scan (a negative one polls without pause)",
     (_GATE, "core/ReplaceTrueWithFalse", "for scan, ticket in zip(upload.scans, tickets, strict=True):"):
         "the two lists have one entry per scan by construction (_scanned_tickets answers one per code)",
     (_SETTLEMENT, "core/NumberReplacer", "return timedelta(seconds=min(30.0, hold_ttl_seconds / 10))"):
