@@ -23,7 +23,14 @@ from backend.tickets.issuing import SoldSeat, issue
 from backend.timeutil import utcnow
 from db.tables import Order, OrderItem, PaymentLedgerEntry, Profile, Show, Ticket
 from realtime.waiting_room import Admissions
-from tests.payments.helpers import Standin, eventually, hold_and_checkout, sold_count, unreachable_gateway
+from tests.payments.helpers import (
+    PROCESSING_THEN_SUCCEEDS,
+    Standin,
+    eventually,
+    hold_and_checkout,
+    sold_count,
+    unreachable_gateway,
+)
 from tests.support.data import TestShow, create_show
 
 
@@ -482,3 +489,54 @@ async def test_a_late_paying_call_never_revives_an_order_that_ended(server, make
     assert await settlement.start_grace(redis, facts, 60, utcnow()) is not None
     row = await Order.select(Order.status, Order.paying_at).where(Order.id == order_id).first()
     assert row == {"status": "cancelled", "paying_at": None}
+
+
+async def test_an_unpaid_order_expires_only_after_its_intent_is_cancelled_at_stripe(server, gateway, redis) -> None:
+    """No payment can land on an expired order: its intent is cancelled first."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, show.rows["Back/A"][:1], pay=False)
+    unpaid = await _intent_of(gateway, order_id)
+    assert unpaid.status == "requires_payment_method"
+    later = utcnow() + timedelta(hours=1)
+    assert await settlement.settle_intent(redis, gateway, unpaid, utcnow(), turns=Admissions(redis),
+                                          expire_unpaid_before=later) == "expired"
+    assert (await _intent_of(gateway, order_id)).status == "canceled"
+
+
+@pytest.mark.parametrize(("charged", "reason"), [((5000, "EUR"), "seats_taken"), ((5000, "USD"), "amount_mismatch")],
+                         ids=["as-ordered", "other-currency"])
+async def test_a_payment_stripe_already_refunded_is_recorded_with_its_reason(server, gateway, redis, charged,
+                                                                            reason: str) -> None:
+    """Stripe gave the money back but the refund's record was lost (a failover): the order is refunded, never
+    ticketed, for the one reason that fits what was charged; the ledger's refund row names the intent."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, show.rows["Back/B"][:1], charged=charged)
+        paid = await _intent_of(gateway, order_id)
+        await gateway.refund_intent(paid.id, metadata={}, idempotency_key=f"lost-{order_id}")
+    refunded = await _intent_of(gateway, order_id)
+    assert refunded.amount_refunded == refunded.amount_received
+    assert await settlement.settle_intent(redis, gateway, refunded, utcnow(), turns=Admissions(redis)) == "refunded"
+    assert (await Order.select(Order.refund_reason).where(Order.id == order_id).first())["refund_reason"] == reason
+    assert await Ticket.count().where(Ticket.order == order_id) == 0
+    row = await PaymentLedgerEntry.select(PaymentLedgerEntry.stripe_object_id, PaymentLedgerEntry.status).where(
+        (PaymentLedgerEntry.order_ref == order_id) & (PaymentLedgerEntry.kind == "refund")).first()
+    assert row == {"stripe_object_id": paid.id, "status": "already_refunded"}
+
+
+async def test_an_expiry_that_finds_the_payment_processing_leaves_the_order_pending(server, gateway, redis) -> None:
+    """Stripe will not cancel a payment on its way: the order is not expired under it; the next pass looks again."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, show.rows["Back/C"][:1], pay=False)
+        unpaid = await _intent_of(gateway, order_id)
+        confirmed = await standin.confirm(unpaid.client_secret, payment_method=PROCESSING_THEN_SUCCEEDS)
+        assert confirmed.json()["status"] == "processing", confirmed.text
+    later = utcnow() + timedelta(hours=1)
+    assert await settlement.settle_intent(redis, gateway, unpaid, utcnow(), turns=Admissions(redis),
+                                          expire_unpaid_before=later) == "pending_payment"
+    assert (await Order.select(Order.status).where(Order.id == order_id).first())["status"] == "pending_payment"

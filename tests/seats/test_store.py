@@ -288,39 +288,55 @@ async def test_a_hold_s_owner_and_its_extension_for_payment(show: data.TestShow,
 
 async def test_a_sweeper_under_leases_sweeps_only_the_shows_whose_lease_it_holds(show: data.TestShow) -> None:
     """On a Valkey of its own: the suite's servers sweep the shared one under their own leases."""
+    later = await data.create_show()  # a higher id: a small set of integers lists them in order, this one second
     with private_valkey("sweep-lease-valkey") as url:
         redis = Redis.from_url(url)
         try:
-            await ensure_built(redis, show.id)
-            for k in range(3):  # more than one batch of the sweep below
+            for made in (show, later):
+                await ensure_built(redis, made.id)
+                await redis.sadd(keys.ACTIVE_SHOWS, made.id)
+            for k in range(3):  # more than one batch of the sweeps below
                 await plant_expired_hold(redis, show.id, profile_id=43 + k, seats=show.seat_ids[k:k + 1])
-            await redis.sadd(keys.ACTIVE_SHOWS, show.id)
+            await plant_expired_hold(redis, later.id, profile_id=43, seats=later.seat_ids[:1])
             theirs = Leases(redis, "sweeper", owner="theirs", ttl_ms=60_000)
             thief = Leases(redis, "sweeper", owner="thief", ttl_ms=60_000)
 
             class Robbed(Leases):
-                """Takes the show's lease, and loses it to the thief before its first write."""
+                """Takes the first show's lease, and loses it to the thief before its first write."""
 
                 async def hold(self, show_id: int) -> int | None:
                     token = await super().hold(show_id)
-                    await self.redis.delete(lease_key(self.job, show_id))
-                    await thief.hold(show_id)
+                    if show_id == show.id:
+                        await self.redis.delete(lease_key(self.job, show_id))
+                        await thief.hold(show_id)
                     return token
 
             robbed = Robbed(redis, "sweeper", owner="robbed", ttl_ms=60_000)
             mine = Leases(redis, "sweeper", owner="mine", ttl_ms=60_000)
-            assert await theirs.hold(show.id) is not None
-            assert await sweep_expired(redis, 2, leases=mine) == 0  # another process sweeps this show
+            for made in (show, later):
+                assert await theirs.hold(made.id) is not None
+            assert await sweep_expired(redis, 2, leases=mine) == 0  # another process sweeps these shows
             await theirs.release_all()
-            assert await sweep_expired(redis, 2, leases=robbed) == 0  # fenced: it lets the show go
+            # Fenced on the first show, it lets that one go and still sweeps the next.
+            assert await sweep_expired(redis, 2, leases=robbed) == 1
             assert robbed.held == {}
             assert await redis.zcard(keys.expiries(show.id)) == 3
             await thief.release_all()
             assert await sweep_expired(redis, 2, leases=mine) == 3  # batch after batch
             assert mine.held == {}  # retired: nothing left to sweep
-            assert not await redis.sismember(keys.ACTIVE_SHOWS, show.id)
+            assert await redis.smembers(keys.ACTIVE_SHOWS) == set()
         finally:
             await redis.aclose()
+
+
+async def test_released_seats_of_a_refund_are_available_again_once(show: data.TestShow, redis: Redis) -> None:
+    seats = show.seat_ids[:2]
+    await mark_sold(redis, show.id, seats, None)
+    assert await seat_state.release_sold(redis, show.id, seats) == 2
+    _, state = await read_state(redis, show.id)
+    assert not any(seat.encode() in state for seat in seats)
+    assert await seat_state.release_sold(redis, show.id, seats) == 0  # idempotent
+    assert await seat_state.release_sold(redis, show.id, []) == 0
 
 
 async def test_unsold_among_names_the_seats_redis_does_not_call_sold(show: data.TestShow, redis: Redis) -> None:

@@ -28,6 +28,7 @@ _LIFECYCLE = "backend/payments/order_lifecycle.py"
 _FEEDS = "realtime/feeds.py"
 _SEAT_WRITES = "backend/seats/writes.py"
 _SEAT_READS = "backend/seats/reads.py"
+_LINE = "realtime/waiting_room/line.py"
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
@@ -64,7 +65,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_LIVE_MAP, "core/ReplaceAndWithOr", "if self._inbox and not self.stale:"):
         "an empty inbox folds nothing; on a stale feed the snapshot read that follows covers and replaces it all",
     (_SETTLEMENT, "core/NumberReplacer",
-     "turns: ShoppingTurns, expire_unpaid_before: datetime | None = None, grace_seconds: int = 0) -> str | None:"):
+     "turns: ShoppingTurns, expire_unpaid_before: datetime | None = None, grace_seconds: int = 0,"):
         "the one caller that leaves grace_seconds out (a cancel that lost to a payment) settles a succeeded intent, "
         "which never reaches the grace",
     (_CODES, "core/ReplaceTrueWithFalse", "@dataclass(frozen=True)"):
@@ -254,4 +255,23 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_SEAT_READS, "core/ReplaceTrueWithFalse",
      "return {seat for seat, state in zip(seat_ids, states, strict=True) if state != keys.SOLD_SENTINEL}"):
         "HMGET answers one value per field asked: the two lists are of one length by construction",
+    (_SEAT_READS, "core/ReplaceTrueWithFalse",
+     "state != keys.SOLD_SENTINEL and lock in (None, mine) for state, lock in zip(states, locks, strict=True)"):
+        "one state and one lock read per seat asked: the two lists are of one length by construction",
+    (_SEAT_WRITES, "core/NumberReplacer", "INIT_ATTEMPTS = 3"):
+        "tuning: how often a script is retried after rebuilding a state that a flush keeps taking away",
+    (_SEAT_WRITES, "core/ReplaceComparisonOperator_GtE_Gt",
+     "if first or time.monotonic() - _registered_at.get(show_id, -REREGISTER_AFTER_S) >= REREGISTER_AFTER_S:"):
+        "tuning: whether a registration falling due to the very instant (a float clock) is made now or next time",
+    (_SEAT_WRITES, "core/ReplaceUnaryOperator_USub_UAdd",
+     "if first or time.monotonic() - _registered_at.get(show_id, -REREGISTER_AFTER_S) >= REREGISTER_AFTER_S:"):
+        "a show never registered is due either way: Linux's monotonic clock counts from boot, past 10 s in any "
+        "process that serves",
+    (_SEAT_WRITES, "core/NumberReplacer",
+     'if not (isinstance(reply, list) and reply and reply[0] == b"needs_init"):'):
+        "the needs_init answer is that one word alone, and no other answer ends with it",
+    (_SEAT_WRITES, "core/NumberReplacer", "return _release_outcome(reply[0], hold_id)"):
+        "every answer but ok is one word alone: its first is its last",
+    (_LINE, "core/ReplaceComparisonOperator_Lt_LtE", "while time.monotonic() < deadline:"):
+        "tuning: whether the draw's wait polls once more at its very last instant (a float clock)",
 }
