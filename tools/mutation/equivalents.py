@@ -274,4 +274,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "every answer but ok is one word alone: its first is its last",
     (_LINE, "core/ReplaceComparisonOperator_Lt_LtE", "while time.monotonic() < deadline:"):
         "tuning: whether the draw's wait polls once more at its very last instant (a float clock)",
+    (_LINE, "core/NumberReplacer", "pipe.pexpire(key, DRAW_LOCK_MS * 2)"):
+        "tuning: how long a dead draw's scratch lingers; written after the lock was taken, any life from the lock's "
+        "own up outlives the lock (what the test pins), and twice it is the margin",
 }

@@ -3,13 +3,16 @@ joins during a draw, the line's config, capacity and admission grants, the measu
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from redis.asyncio import Redis
 
 from backend.catalog.facts import ShowFacts
+from backend.errors import Conflict
 from backend.timeutil import epoch_ms, utcnow
 from db.tables import Profile
 from realtime.waiting_room import WaitingRoom, admission, draw, line
@@ -197,9 +200,12 @@ async def test_a_draw_that_dies_before_finishing_leaves_only_scratch_that_expire
         await room.join(show, profile, OPENS_MS - 10_000)
     real_finish = queue_scripts.finish_draw
     scratch: list[str] = []
+    lives: dict[str, int] = {}
 
     async def dies(redis_: Redis, keys: list[str], args: list) -> int:
         scratch.extend([keys[13], keys[14], keys[19]])
+        lives["lock"] = await redis_.pttl(draw_lock(show.id))
+        lives["scratch"] = min([await redis_.pttl(key) for key in scratch])
         raise ConnectionError("the drawing process died")
 
     monkeypatch.setattr(queue_scripts, "finish_draw", dies)
@@ -208,6 +214,8 @@ async def test_a_draw_that_dies_before_finishing_leaves_only_scratch_that_expire
     except ConnectionError:
         pass
     assert len(scratch) == 3
+    # The scratch outlives the lock (a live draw never loses it), then goes: within twice the lock's life.
+    assert 0 < lives["lock"] < lives["scratch"], lives
     for key in scratch:
         assert 0 < await redis.pttl(key) <= line.DRAW_LOCK_MS * 2, key
     monkeypatch.setattr(queue_scripts, "finish_draw", real_finish)
@@ -237,3 +245,17 @@ async def test_a_draw_that_lost_its_scratch_draws_again(server: ServerProcess, r
     by_number = await redis.hgetall(script_keys(show.id)[8])  # number → profile, published by the draw
     assert sorted(int(n) for n in by_number) == [1, 2, 3, 4, 5]
     assert sorted(int(p) for p in by_number.values()) == fans
+
+
+async def test_a_paused_sale_keeps_its_line_and_lets_nobody_new_in(server: ServerProcess, redis: Redis) -> None:
+    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
+    show = a_show()
+    _, created = await room.join(show, 1, OPENS_MS + 1_000)
+    assert created
+    for sale, code in (("paused", "sale_paused"), ("closed", "sale_closed")):
+        stopped = dataclasses.replace(show, sale=sale)
+        place, created = await room.join(stopped, 1, OPENS_MS + 2_000)  # asking again: the same place, kept
+        assert (place.number, created) == (1, False)
+        with pytest.raises(Conflict) as refused:
+            await room.join(stopped, 2, OPENS_MS + 2_000)
+        assert refused.value.code == code
