@@ -313,10 +313,13 @@ async def test_a_sweeper_under_leases_sweeps_only_the_shows_whose_lease_it_holds
 
             robbed = Robbed(redis, "sweeper", owner="robbed", ttl_ms=60_000)
             mine = Leases(redis, "sweeper", owner="mine", ttl_ms=60_000)
-            for made in (show, later):
-                assert await theirs.hold(made.id) is not None
-            assert await sweep_expired(redis, 2, leases=mine) == 0  # another process sweeps these shows
+            assert await theirs.hold(show.id) is not None
+            assert await sweep_expired(redis, 2, leases=mine) == 1  # the first show is another process's
+            assert await redis.zcard(keys.expiries(show.id)) == 3
             await theirs.release_all()
+            await plant_expired_hold(redis, later.id, profile_id=44, seats=later.seat_ids[1:2])
+            await redis.sadd(keys.ACTIVE_SHOWS, later.id)
+            await redis.delete(lease_key("sweeper", later.id))  # the lease `mine` forgot on retiring it runs out
             # Fenced on the first show, it lets that one go and still sweeps the next.
             assert await sweep_expired(redis, 2, leases=robbed) == 1
             assert robbed.held == {}

@@ -277,4 +277,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_LINE, "core/NumberReplacer", "pipe.pexpire(key, DRAW_LOCK_MS * 2)"):
         "tuning: how long a dead draw's scratch lingers; written after the lock was taken, any life from the lock's "
         "own up outlives the lock (what the test pins), and twice it is the margin",
+    (_SEAT_READS, "core/ReplaceTrueWithFalse", "record = dict(zip(fields[::2], fields[1::2], strict=True))"):
+        "a hash read whole answers field and value in pairs: the two slices are of one length",
+    (_SEAT_READS, "core/ReplaceComparisonOperator_LtE_Lt", 'if not record or int(record[b"expires_at_ms"]) <= now_ms:'):
+        "tuning: whether a hold read in its very last millisecond (Redis's clock) is still live",
+    (_SEAT_WRITES, "core/NumberReplacer", "outcome = _release_outcome(reply[0], hold_id)"):
+        "every answer of that script is one word alone: its first is its last",
 }
