@@ -540,3 +540,47 @@ async def test_an_expiry_that_finds_the_payment_processing_leaves_the_order_pend
     assert await settlement.settle_intent(redis, gateway, unpaid, utcnow(), turns=Admissions(redis),
                                           expire_unpaid_before=later) == "pending_payment"
     assert (await Order.select(Order.status).where(Order.id == order_id).first())["status"] == "pending_payment"
+
+
+async def test_facts_of_another_order_given_with_an_intent_are_not_trusted(server, gateway, redis) -> None:
+    """The caller's order facts name another intent (the order moved on to a new one): the intent's own order is
+    read and settled, and the order the caller named is left alone."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        named = await _paid_order(gateway, standin, show, show.rows["Front/B"][:1])
+        paid = await _paid_order(gateway, standin, show, show.rows["Front/B"][1:2])
+    facts = await settlement.load_order(named)
+    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, paid), utcnow(),
+                                          turns=Admissions(redis), order=facts) == "paid"
+    assert await Ticket.count().where(Ticket.order == paid) == 1
+    assert await Ticket.count().where(Ticket.order == named) == 0
+
+
+async def test_a_payment_whose_order_was_cancelled_under_it_answers_cancelled(server, gateway, redis) -> None:
+    """Read pending, cancelled before the commit: nothing is written, and the answer is what the order became (the
+    next pass refunds the payment of a cancelled order)."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, show.rows["Front/B"][2:3])
+    stale = await settlement.load_order(order_id)
+    await Order.update({Order.status: "cancelled"}).where(Order.id == order_id)
+    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, order_id), utcnow(),
+                                          turns=Admissions(redis), order=stale) == "cancelled"
+    assert await Ticket.count().where(Ticket.order == order_id) == 0
+
+
+async def test_a_refund_issued_twice_is_one_row_in_the_ledger(server, gateway, redis) -> None:
+    """The reconciler retrying a refund that did go through: Stripe answers the same refund (its idempotency key),
+    and the ledger keeps one refund row for the order."""
+    show = await create_show()
+    standin = Standin(server)
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, show.rows["Front/B"][3:4])
+    intent = await _intent_of(gateway, order_id)
+    facts = await settlement.load_order(order_id)
+    for _ in range(2):
+        await settlement.issue_refund(gateway, facts, intent.id, utcnow())
+    assert await PaymentLedgerEntry.count().where(
+        (PaymentLedgerEntry.order_ref == order_id) & (PaymentLedgerEntry.kind == "refund")) == 1

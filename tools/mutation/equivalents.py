@@ -283,4 +283,28 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "tuning: whether a hold read in its very last millisecond (Redis's clock) is still live",
     (_SEAT_WRITES, "core/NumberReplacer", "outcome = _release_outcome(reply[0], hold_id)"):
         "every answer of that script is one word alone: its first is its last",
+    (_LINE, "core/ReplaceComparisonOperator_Gt_GtE", "if time.monotonic() > deadline:"):
+        "tuning: whether a join's wait for the draw gives up at its very last instant (a float clock)",
+    (_LINE, "core/NumberReplacer", "token = secrets.token_hex(8)"):
+        "the length of a draw's random name, 16 or 18 hex digits: unique among the processes drawing either way",
+    (_LINE, "core/NumberReplacer", "if await self.redis.exists(keys[3]):"):
+        "a shortcut: with keys[4] (admissions, which exist only once the line opened) asked instead, a drawn line "
+        "is found one step later, by the seal that answers it opened",
+    (_LINE, "core/ReplaceFalseWithTrue", "async with self.redis.pipeline(transaction=False) as pipe:"):
+        "a chunk's writes go to the draw's own scratch keys, which nothing reads before the same process finishes "
+        "the draw: in a transaction or not, they land before it",
+    (_LINE, "core/ReplaceTrueWithFalse", "pipe.hset(keys[13], mapping=dict(zip(chunk, numbers, strict=True)))"):
+        "the numbers are a range as long as the chunk: the two are of one length by construction",
+    (_LINE, "core/ReplaceTrueWithFalse", "pipe.hset(keys[14], mapping=dict(zip(numbers, chunk, strict=True)))"):
+        "the numbers are a range as long as the chunk: the two are of one length by construction",
+    (_SETTLEMENT, "core/ReplaceBinaryOperator_Mul_Div",
+     "async def settle_intent(redis: Redis, gateway: StripeGateway, intent: IntentSnapshot, now: datetime, *,"):
+        "every caller names the arguments after `now`: keyword-only made positional-or-keyword changes no call",
+    (_SETTLEMENT, "core/ReplaceComparisonOperator_LtE_Lt",
+     "if intent.status == \"canceled\" or (expire_unpaid_before and order.expires_at <= expire_unpaid_before):"):
+        "tuning: whether an order whose hold ended at the very instant of the reconciler's cut-off expires now or at "
+        "its next pass",
+    (_SETTLEMENT, "core/ReplaceTrueWithFalse",
+     "logger.warning(\"order %s paid, but its pace was not recorded\", order.id, exc_info=True)"):
+        "what the log line carries (the traceback), not what the settlement does",
 }

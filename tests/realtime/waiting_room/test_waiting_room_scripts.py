@@ -12,7 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from backend.catalog.facts import ShowFacts
-from backend.errors import Conflict
+from backend.errors import Conflict, Unavailable
 from backend.timeutil import epoch_ms, utcnow
 from db.tables import Profile
 from realtime.waiting_room import WaitingRoom, admission, draw, line
@@ -259,3 +259,51 @@ async def test_a_paused_sale_keeps_its_line_and_lets_nobody_new_in(server: Serve
         with pytest.raises(Conflict) as refused:
             await room.join(stopped, 2, OPENS_MS + 2_000)
         assert refused.value.code == code
+
+
+async def test_an_early_arrival_asking_at_the_opening_millisecond_is_drawn(server: ServerProcess, redis: Redis) -> None:
+    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
+    show = a_show()
+    fans = await verified_profiles(3)
+    for profile in fans:
+        await room.join(show, profile, OPENS_MS - 10_000)
+    assert (await room.place(show, fans[0], OPENS_MS - 1)).number is None
+    assert (await room.place(show, fans[0], OPENS_MS)).number in (1, 2, 3)
+
+
+async def test_a_drawer_waits_for_the_lock_another_process_holds(server: ServerProcess, redis: Redis,
+                                                                monkeypatch) -> None:
+    """Another process holds the draw's lock: this one never draws under it. It gives up after its wait while the
+    holder lives, and draws once a dead holder's lock runs out."""
+    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
+    show = a_show()
+    fans = await verified_profiles(3)
+    for profile in fans:
+        await room.join(show, profile, OPENS_MS - 10_000)
+    monkeypatch.setattr(line, "DRAW_WAIT_S", 0.5)
+    await redis.set(draw_lock(show.id), "alive", px=60_000)
+    with pytest.raises(Unavailable):
+        await room.draw_if_due(show, OPENS_MS + 1_000)
+    assert await redis.get(draw_lock(show.id)) == b"alive"
+    assert not await redis.exists(script_keys(show.id)[3])  # not drawn
+    await redis.set(draw_lock(show.id), "dying", px=200)
+    await room.draw_if_due(show, OPENS_MS + 1_000)  # waits the dying holder out, then draws
+    assert await redis.exists(script_keys(show.id)[3])
+
+
+async def test_the_draw_uses_the_seed_committed_to_before_the_opening(server: ServerProcess, redis: Redis) -> None:
+    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
+    show = a_show()
+    for profile in await verified_profiles(3):
+        await room.join(show, profile, OPENS_MS - 10_000)
+    committed = (await room.draw_record(show)).commitment
+    await room.draw_if_due(show, OPENS_MS + 1_000)
+    published = await room.draw_record(show)
+    assert published.seed is not None and hashlib.sha256(published.seed).hexdigest() == committed
+
+
+async def test_an_admission_ends_at_its_millisecond(redis: Redis) -> None:
+    show_id = a_show().id
+    await redis.zadd(admission.admitted_key(show_id), {"7": OPENS_MS})
+    assert await admission.admitted_until(redis, show_id, 7, OPENS_MS - 1) == OPENS_MS
+    assert await admission.admitted_until(redis, show_id, 7, OPENS_MS) is None
