@@ -307,4 +307,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_SETTLEMENT, "core/ReplaceTrueWithFalse",
      "logger.warning(\"order %s paid, but its pace was not recorded\", order.id, exc_info=True)"):
         "what the log line carries (the traceback), not what the settlement does",
+    (_LINE, "core/NumberReplacer", "secrets.token_urlsafe(12),"):
+        "the length of a place's random queue id, 11 to 13 random bytes: unique and unguessable either way",
 }
