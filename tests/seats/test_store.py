@@ -286,48 +286,61 @@ async def test_a_hold_s_owner_and_its_extension_for_payment(show: data.TestShow,
                                         grace_ms=30_000) is None
 
 
+class _Robbed(Leases):
+    """Takes a show's sweeper lease, and loses that one show's to `thief` before its first write."""
+
+    def __init__(self, redis: Redis, victim: int, thief: Leases) -> None:
+        super().__init__(redis, "sweeper", owner="robbed", ttl_ms=60_000)
+        self.victim, self.thief = victim, thief
+
+    async def hold(self, show_id: int) -> int | None:
+        token = await super().hold(show_id)
+        if show_id == self.victim:
+            await self.redis.delete(lease_key(self.job, show_id))
+            await self.thief.hold(show_id)
+        return token
+
+
 async def test_a_sweeper_under_leases_sweeps_only_the_shows_whose_lease_it_holds(show: data.TestShow) -> None:
-    """On a Valkey of its own: the suite's servers sweep the shared one under their own leases."""
-    later = await data.create_show()  # a higher id: a small set of integers lists them in order, this one second
+    """On a Valkey of its own: the suite's servers sweep the shared one under their own leases. The sweeper visits
+    the shows in the order of a Python set (it varies from process to process), so each case is played with the
+    two shows both ways round: in one of them the show it must go past comes first."""
+    other = await data.create_show()
     with private_valkey("sweep-lease-valkey") as url:
         redis = Redis.from_url(url)
-        try:
-            for made in (show, later):
+
+        async def two_shows(expired: dict[int, int]) -> None:
+            """A fresh Valkey with both shows built and registered, and `expired[show]` expired holds in each."""
+            await redis.flushall()
+            for made in (show, other):
                 await ensure_built(redis, made.id)
                 await redis.sadd(keys.ACTIVE_SHOWS, made.id)
-            for k in range(3):  # more than one batch of the sweeps below
-                await plant_expired_hold(redis, show.id, profile_id=43 + k, seats=show.seat_ids[k:k + 1])
-            await plant_expired_hold(redis, later.id, profile_id=43, seats=later.seat_ids[:1])
-            theirs = Leases(redis, "sweeper", owner="theirs", ttl_ms=60_000)
-            thief = Leases(redis, "sweeper", owner="thief", ttl_ms=60_000)
+                for k in range(expired[made.id]):
+                    await plant_expired_hold(redis, made.id, profile_id=43 + k, seats=made.seat_ids[k:k + 1])
 
-            class Robbed(Leases):
-                """Takes the first show's lease, and loses it to the thief before its first write."""
+        try:
+            for first, second in ((show, other), (other, show)):
+                # Another process holds the first show's lease: it is left alone, the second is swept.
+                await two_shows({first.id: 1, second.id: 1})
+                theirs = Leases(redis, "sweeper", owner="theirs", ttl_ms=60_000)
+                assert await theirs.hold(first.id) is not None
+                mine = Leases(redis, "sweeper", owner="mine", ttl_ms=60_000)
+                assert await sweep_expired(redis, 2, leases=mine) == 1
+                assert await redis.zcard(keys.expiries(first.id)) == 1
 
-                async def hold(self, show_id: int) -> int | None:
-                    token = await super().hold(show_id)
-                    if show_id == show.id:
-                        await self.redis.delete(lease_key(self.job, show_id))
-                        await thief.hold(show_id)
-                    return token
-
-            robbed = Robbed(redis, "sweeper", owner="robbed", ttl_ms=60_000)
-            mine = Leases(redis, "sweeper", owner="mine", ttl_ms=60_000)
-            assert await theirs.hold(show.id) is not None
-            assert await sweep_expired(redis, 2, leases=mine) == 1  # the first show is another process's
-            assert await redis.zcard(keys.expiries(show.id)) == 3
-            await theirs.release_all()
-            await plant_expired_hold(redis, later.id, profile_id=44, seats=later.seat_ids[1:2])
-            await redis.sadd(keys.ACTIVE_SHOWS, later.id)
-            await redis.delete(lease_key("sweeper", later.id))  # the lease `mine` forgot on retiring it runs out
-            # Fenced on the first show, it lets that one go and still sweeps the next.
-            assert await sweep_expired(redis, 2, leases=robbed) == 1
-            assert robbed.held == {}
-            assert await redis.zcard(keys.expiries(show.id)) == 3
-            await thief.release_all()
-            assert await sweep_expired(redis, 2, leases=mine) == 3  # batch after batch
-            assert mine.held == {}  # retired: nothing left to sweep
-            assert await redis.smembers(keys.ACTIVE_SHOWS) == set()
+                # Fenced on the first show (its lease passed on before the first write): it lets that one go and
+                # still sweeps the second.
+                await two_shows({first.id: 3, second.id: 1})
+                thief = Leases(redis, "sweeper", owner="thief", ttl_ms=60_000)
+                robbed = _Robbed(redis, first.id, thief)
+                assert await sweep_expired(redis, 2, leases=robbed) == 1
+                assert robbed.held == {}  # the fenced show forgotten, the swept one retired and forgotten
+                assert await redis.zcard(keys.expiries(first.id)) == 3
+                await thief.release_all()
+                again = Leases(redis, "sweeper", owner="again", ttl_ms=60_000)
+                assert await sweep_expired(redis, 2, leases=again) == 3  # batch after batch
+                assert again.held == {}
+                assert await redis.smembers(keys.ACTIVE_SHOWS) == set()
         finally:
             await redis.aclose()
 
