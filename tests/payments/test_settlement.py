@@ -584,3 +584,25 @@ async def test_a_refund_issued_twice_is_one_row_in_the_ledger(server, gateway, r
         await settlement.issue_refund(gateway, facts, intent.id, utcnow())
     assert await PaymentLedgerEntry.count().where(
         (PaymentLedgerEntry.order_ref == order_id) & (PaymentLedgerEntry.kind == "refund")) == 1
+
+
+async def test_a_seat_sold_in_redis_that_cannot_then_be_asked_again_is_refunded_as_taken(
+    server, gateway, redis, monkeypatch
+) -> None:
+    """The claim found the seat sold, and Redis fails before it can say whether that sale has a ticket: the seat
+    counts as taken (the database's UNIQUE would refuse a second ticket anyway), and the payment is refunded."""
+    show = await create_show()
+    standin = Standin(server)
+    seat = show.rows["Back/D"][0]
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, [seat])
+    await seats.mark_sold(redis, show.id, [seat], None)
+
+    async def redis_gone(*args, **kwargs):
+        raise ConnectionError("Redis went away")
+
+    monkeypatch.setattr(settlement, "unsold_among", redis_gone)
+    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, order_id), utcnow(),
+                                          turns=Admissions(redis)) == "refunded"
+    assert (await Order.select(Order.refund_reason).where(Order.id == order_id).first())["refund_reason"] == \
+        "seats_taken"

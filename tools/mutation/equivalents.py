@@ -309,4 +309,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "what the log line carries (the traceback), not what the settlement does",
     (_LINE, "core/NumberReplacer", "secrets.token_urlsafe(12),"):
         "the length of a place's random queue id, 11 to 13 random bytes: unique and unguessable either way",
+    (_SETTLEMENT, "core/ReplaceTrueWithFalse", "exc_info=True)"):
+        "the end of a warning's call in settlement.py (every such line is one): what the log carries, not what "
+        "the settlement does",
 }
