@@ -312,4 +312,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_SETTLEMENT, "core/ReplaceTrueWithFalse", "exc_info=True)"):
         "the end of a warning's call in settlement.py (every such line is one): what the log carries, not what "
         "the settlement does",
+    (_LINE, "core/ReplaceTrueWithFalse",
+     "profile_of = dict(zip(await self._queue_ids(keys, in_draw), in_draw, strict=True))"):
+        "one queue id read per profile asked (HMGET): the two lists are of one length by construction",
 }
