@@ -61,6 +61,12 @@ async def _intent_of(gateway: StripeGateway, order_id: int):
     return await gateway.retrieve_intent(row["payment_intent_id"])
 
 
+async def _past_its_hold(redis: Redis, gateway: StripeGateway, intent: IntentSnapshot) -> str | None:
+    """What the reconciler does with an intent whose order's hold ended: settle it, or expire the order."""
+    return await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis),
+                                          expire_unpaid_before=utcnow() + timedelta(hours=1))
+
+
 async def test_one_order_settled_many_times_at_once_has_one_outcome(server, gateway, redis) -> None:
     show = await create_show()
     standin = Standin(server)
@@ -257,9 +263,7 @@ async def test_an_expiry_that_finds_the_payment_made_meanwhile_settles_it(server
         unpaid = await _intent_of(gateway, order_id)
         assert unpaid.status != "succeeded"
         await standin.pay(unpaid.client_secret)
-    later = utcnow() + timedelta(hours=1)  # past the order's hold: the reconciler's cut-off
-    assert await settlement.settle_intent(redis, gateway, unpaid, utcnow(), turns=Admissions(redis),
-                                          expire_unpaid_before=later) == "paid"
+    assert await _past_its_hold(redis, gateway, unpaid) == "paid"
     assert await Ticket.count().where(Ticket.order == order_id) == 1
 
 
@@ -491,20 +495,6 @@ async def test_a_late_paying_call_never_revives_an_order_that_ended(server, make
     assert row == {"status": "cancelled", "paying_at": None}
 
 
-async def test_an_unpaid_order_expires_only_after_its_intent_is_cancelled_at_stripe(server, gateway, redis) -> None:
-    """No payment can land on an expired order: its intent is cancelled first."""
-    show = await create_show()
-    standin = Standin(server)
-    async with standin.webhooks_lost():
-        order_id = await _paid_order(gateway, standin, show, show.rows["Back/A"][:1], pay=False)
-    unpaid = await _intent_of(gateway, order_id)
-    assert unpaid.status == "requires_payment_method"
-    later = utcnow() + timedelta(hours=1)
-    assert await settlement.settle_intent(redis, gateway, unpaid, utcnow(), turns=Admissions(redis),
-                                          expire_unpaid_before=later) == "expired"
-    assert (await _intent_of(gateway, order_id)).status == "canceled"
-
-
 @pytest.mark.parametrize(("charged", "reason"), [((5000, "EUR"), "seats_taken"), ((5000, "USD"), "amount_mismatch")],
                          ids=["as-ordered", "other-currency"])
 async def test_a_payment_stripe_already_refunded_is_recorded_with_its_reason(server, gateway, redis, charged,
@@ -527,19 +517,23 @@ async def test_a_payment_stripe_already_refunded_is_recorded_with_its_reason(ser
     assert row == {"stripe_object_id": paid.id, "status": "already_refunded"}
 
 
-async def test_an_expiry_that_finds_the_payment_processing_leaves_the_order_pending(server, gateway, redis) -> None:
-    """Stripe will not cancel a payment on its way: the order is not expired under it; the next pass looks again."""
+async def test_an_expiry_cancels_the_intent_first_and_leaves_a_processing_payment_pending(server, gateway,
+                                                                                          redis) -> None:
+    """No payment can land on an expired order: its intent is cancelled at Stripe first. And Stripe will not cancel
+    a payment on its way: that order is not expired under it; the next pass looks again."""
     show = await create_show()
     standin = Standin(server)
     async with standin.webhooks_lost():
-        order_id = await _paid_order(gateway, standin, show, show.rows["Back/C"][:1], pay=False)
-        unpaid = await _intent_of(gateway, order_id)
-        confirmed = await standin.confirm(unpaid.client_secret, payment_method=PROCESSING_THEN_SUCCEEDS)
+        unpaid_id, processing_id = [await _paid_order(gateway, standin, show, [seat], pay=False)
+                                    for seat in show.rows["Back/C"][:2]]
+        unpaid, processing = await _intent_of(gateway, unpaid_id), await _intent_of(gateway, processing_id)
+        confirmed = await standin.confirm(processing.client_secret, payment_method=PROCESSING_THEN_SUCCEEDS)
         assert confirmed.json()["status"] == "processing", confirmed.text
-    later = utcnow() + timedelta(hours=1)
-    assert await settlement.settle_intent(redis, gateway, unpaid, utcnow(), turns=Admissions(redis),
-                                          expire_unpaid_before=later) == "pending_payment"
-    assert (await Order.select(Order.status).where(Order.id == order_id).first())["status"] == "pending_payment"
+    assert unpaid.status == "requires_payment_method"
+    assert await _past_its_hold(redis, gateway, unpaid) == "expired"
+    assert (await _intent_of(gateway, unpaid_id)).status == "canceled"
+    assert await _past_its_hold(redis, gateway, processing) == "pending_payment"
+    assert (await Order.select(Order.status).where(Order.id == processing_id).first())["status"] == "pending_payment"
 
 
 async def test_facts_of_another_order_given_with_an_intent_are_not_trusted(server, gateway, redis) -> None:

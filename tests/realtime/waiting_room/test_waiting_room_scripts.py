@@ -58,6 +58,16 @@ async def verified_profiles(count: int) -> list[int]:
     return sorted(int(row["id"]) for row in rows)
 
 
+async def early_line(redis: Redis, count: int) -> tuple[WaitingRoom, ShowFacts, list[int]]:
+    """A waiting room, a show, and `count` verified fans who joined its line before the opening."""
+    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
+    show = a_show()
+    fans = await verified_profiles(count)
+    for profile in fans:
+        await room.join(show, profile, OPENS_MS - 10_000)
+    return room, show, fans
+
+
 async def test_a_draw_that_dies_half_way_is_done_again_and_numbers_stay_unique(
     server: ServerProcess, redis: Redis
 ) -> None:
@@ -89,11 +99,7 @@ async def test_a_draw_that_dies_half_way_is_done_again_and_numbers_stay_unique(
 async def test_a_line_formed_before_seeds_existed_is_drawn_with_a_seed_it_then_publishes(
     server: ServerProcess, redis: Redis
 ) -> None:
-    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
-    show = a_show()
-    fans = await verified_profiles(4)
-    for profile in fans:
-        await room.join(show, profile, OPENS_MS - 10_000)
+    room, show, fans = await early_line(redis, 4)
     await redis.delete(script_keys(show.id)[16])  # no seed: the line was formed before the draw had one
     places = [await room.place(show, profile, OPENS_MS + 1_000) for profile in fans]
     assert sorted(place.number for place in places) == [1, 2, 3, 4]  # type: ignore[type-var]
@@ -193,11 +199,7 @@ async def test_a_draw_that_dies_before_finishing_leaves_only_scratch_that_expire
 ) -> None:
     """The drawing process writes its numbers to scratch hashes named after its draw, then dies before the step that
     publishes them: those hashes are gone within twice the draw lock's life, and the next draw starts clean."""
-    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
-    show = a_show()
-    fans = await verified_profiles(6)
-    for profile in fans:
-        await room.join(show, profile, OPENS_MS - 10_000)
+    room, show, fans = await early_line(redis, 6)
     real_finish = queue_scripts.finish_draw
     scratch: list[str] = []
     lives: dict[str, int] = {}
@@ -225,11 +227,7 @@ async def test_a_draw_that_dies_before_finishing_leaves_only_scratch_that_expire
 async def test_a_draw_that_lost_its_scratch_draws_again(server: ServerProcess, redis: Redis, monkeypatch) -> None:
     """The publishing step finds the draw incomplete (its scratch expired, or its lock passed on) and answers -1:
     the process draws again, and the early arrivals have their numbers when it returns."""
-    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
-    show = a_show()
-    fans = await verified_profiles(5)
-    for profile in fans:
-        await room.join(show, profile, OPENS_MS - 10_000)
+    room, show, fans = await early_line(redis, 5)
     real_finish = queue_scripts.finish_draw
     answers: list[int] = []
 
@@ -262,11 +260,7 @@ async def test_a_paused_sale_keeps_its_line_and_lets_nobody_new_in(server: Serve
 
 
 async def test_an_early_arrival_asking_at_the_opening_millisecond_is_drawn(server: ServerProcess, redis: Redis) -> None:
-    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
-    show = a_show()
-    fans = await verified_profiles(3)
-    for profile in fans:
-        await room.join(show, profile, OPENS_MS - 10_000)
+    room, show, fans = await early_line(redis, 3)
     assert (await room.place(show, fans[0], OPENS_MS - 1)).number is None
     assert (await room.place(show, fans[0], OPENS_MS)).number in (1, 2, 3)
 
@@ -275,11 +269,7 @@ async def test_a_drawer_waits_for_the_lock_another_process_holds(server: ServerP
                                                                 monkeypatch) -> None:
     """Another process holds the draw's lock: this one never draws under it. It gives up after its wait while the
     holder lives, and draws once a dead holder's lock runs out."""
-    room = WaitingRoom(redis, active_shoppers=5, admission_ttl_s=60)
-    show = a_show()
-    fans = await verified_profiles(3)
-    for profile in fans:
-        await room.join(show, profile, OPENS_MS - 10_000)
+    room, show, _ = await early_line(redis, 3)
     monkeypatch.setattr(line, "DRAW_WAIT_S", 0.5)
     await redis.set(draw_lock(show.id), "alive", px=60_000)
     with pytest.raises(Unavailable):
