@@ -61,10 +61,18 @@ async def _intent_of(gateway: StripeGateway, order_id: int):
     return await gateway.retrieve_intent(row["payment_intent_id"])
 
 
+async def _settle(redis: Redis, gateway: StripeGateway, intent: IntentSnapshot, **options) -> str | None:
+    """The settlement path as its callers take it, now, with the waiting room's turns on the same Redis."""
+    return await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis), **options)
+
+
 async def _past_its_hold(redis: Redis, gateway: StripeGateway, intent: IntentSnapshot) -> str | None:
     """What the reconciler does with an intent whose order's hold ended: settle it, or expire the order."""
-    return await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis),
-                                          expire_unpaid_before=utcnow() + timedelta(hours=1))
+    return await _settle(redis, gateway, intent, expire_unpaid_before=utcnow() + timedelta(hours=1))
+
+
+async def _refund_reason(order_id: int) -> str | None:
+    return (await Order.select(Order.refund_reason).where(Order.id == order_id).first())["refund_reason"]
 
 
 async def test_one_order_settled_many_times_at_once_has_one_outcome(server, gateway, redis) -> None:
@@ -74,8 +82,7 @@ async def test_one_order_settled_many_times_at_once_has_one_outcome(server, gate
     async with standin.webhooks_lost():
         order_id = await _paid_order(gateway, standin, show, seats)
     intent = await _intent_of(gateway, order_id)
-    outcomes = await asyncio.gather(*(settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis))
-                                      for _ in range(8)))
+    outcomes = await asyncio.gather(*(_settle(redis, gateway, intent) for _ in range(8)))
     assert outcomes == ["paid"] * 8
     assert await Ticket.count().where(Ticket.order == order_id) == 3
     assert await PaymentLedgerEntry.count().where(PaymentLedgerEntry.order_ref == order_id) == 1
@@ -93,8 +100,7 @@ async def test_two_paid_orders_for_one_seat_give_one_ticket_and_one_refund(serve
         first = await _paid_order(gateway, standin, show, [shared, show.rows["Back/A"][1]])
         second = await _paid_order(gateway, standin, show, [show.rows["Back/A"][2], shared])
     intents = {order_id: await _intent_of(gateway, order_id) for order_id in (first, second)}
-    calls = [settlement.settle_intent(redis, gateway, intents[order_id], utcnow(), turns=Admissions(redis))
-             for order_id in (first, second) * 4]
+    calls = [_settle(redis, gateway, intents[order_id]) for order_id in (first, second) * 4]
     outcomes = await asyncio.gather(*calls)
     by_order = {order_id: set(outcomes[i::2]) for i, order_id in enumerate((first, second))}
     assert sorted(next(iter(s)) for s in by_order.values()) == ["paid", "refunded"], by_order
@@ -146,7 +152,7 @@ async def test_a_payment_that_differs_from_its_order_is_refunded_not_ticketed(se
     intent = await _intent_of(gateway, order_id)
     assert (intent.amount_received, intent.currency) == charged
 
-    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "refunded"
+    assert await _settle(redis, gateway, intent) == "refunded"
     order = await Order.select(Order.status, Order.refund_reason).where(Order.id == order_id).first()
     assert order == {"status": "refunded", "refund_reason": "amount_mismatch"}
     assert await Ticket.count().where(Ticket.order == order_id) == 0
@@ -226,7 +232,7 @@ async def test_a_refund_decided_on_stale_facts_leaves_an_order_paid_meanwhile_al
     intent = await _intent_of(gateway, order_id)
     stale = await settlement.load_order(order_id)
     assert stale is not None and stale.status == "pending_payment"
-    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+    assert await _settle(redis, gateway, intent) == "paid"
     assert await settlement._refund_instead(gateway, stale, intent, utcnow(), "seats_taken") == "paid"
     assert (await Order.select(Order.status).where(Order.id == order_id).first())["status"] == "paid"
     assert await standin.events(type="charge.refunded", payment_intent=intent.id) == []
@@ -307,7 +313,7 @@ async def test_a_sale_redis_never_heard_of_is_marked_sold_again(server, gateway,
     seats = show.rows["Front/D"][:2]
     async with standin.webhooks_lost():
         order_id = await _paid_order(gateway, standin, show, seats)
-    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, order_id), utcnow(), turns=Admissions(redis)) == "paid"
+    assert await _settle(redis, gateway, await _intent_of(gateway, order_id)) == "paid"
     assert await redis.hmget(state_key(show.id), seats) == [b"sold", b"sold"]
     await redis.hdel(state_key(show.id), *seats)  # as if mark_sold never ran
 
@@ -378,7 +384,7 @@ async def test_a_seat_redis_calls_sold_without_a_ticket_goes_to_the_payment_sett
         order_id = await _paid_order(gateway, standin, show, [seat])
     await seats.mark_sold(redis, show.id, [seat], None)  # what the lost sale told Redis before its commit was lost
     intent = await _intent_of(gateway, order_id)
-    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+    assert await _settle(redis, gateway, intent) == "paid"
     assert await Ticket.count().where(Ticket.order == order_id) == 1
 
 
@@ -391,7 +397,7 @@ async def test_a_settled_payment_records_the_show_s_pace_from_the_moment_the_fan
         order_id = await _paid_order(gateway, standin, show, show.rows["Back/A"][5:6])
     await Order.update({Order.paying_at: utcnow() - timedelta(seconds=3)}).where(Order.id == order_id)
     intent = await _intent_of(gateway, order_id)
-    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+    assert await _settle(redis, gateway, intent) == "paid"
     pace = await sales.read_pace(redis, show.id, int(utcnow().timestamp() * 1000))
     assert pace.paid_per_minute == 1
     assert pace.p50_ms is not None and 3_000 <= pace.p50_ms < 60_000, pace
@@ -400,7 +406,7 @@ async def test_a_settled_payment_records_the_show_s_pace_from_the_moment_the_fan
         charged = await _paid_order(gateway, standin, show, show.rows["Back/A"][6:7])
     intent = await _intent_of(gateway, charged)
     assert intent.charged_at is not None
-    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+    assert await _settle(redis, gateway, intent) == "paid"
     pace = await sales.read_pace(redis, show.id, int(utcnow().timestamp() * 1000))
     assert pace.paid_per_minute == 2
     assert pace.p99_ms is not None and pace.p99_ms < 60_000, pace
@@ -418,14 +424,14 @@ async def test_a_seat_redis_forgot_is_still_sold_once_by_the_database(server, ga
     async with standin.webhooks_lost():
         first = await _paid_order(gateway, standin, show, [shared, show.rows["Front/C"][1]])
         second = await _paid_order(gateway, standin, show, [show.rows["Front/C"][2], shared])
-    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, first), utcnow(), turns=Admissions(redis)) == "paid"
+    assert await _settle(redis, gateway, await _intent_of(gateway, first)) == "paid"
     await redis.hdel(state_key(show.id), shared)  # as if mark_sold never ran for it
 
     second_intent = await _intent_of(gateway, second)
-    assert await settlement.settle_intent(redis, gateway, second_intent, utcnow(), turns=Admissions(redis)) == "refunded"
+    assert await _settle(redis, gateway, second_intent) == "refunded"
     assert await Ticket.count().where(Ticket.seat == int(shared)) == 1
     assert await Ticket.count().where(Ticket.order == second) == 0
-    assert (await Order.select(Order.refund_reason).where(Order.id == second).first())["refund_reason"] == "seats_taken"
+    assert await _refund_reason(second) == "seats_taken"
     assert await sold_count(show.id) == 2
     assert len(await standin.events(type="charge.refunded", payment_intent=second_intent.id)) == 1
 
@@ -451,14 +457,14 @@ async def test_a_refunded_seat_redis_still_calls_sold_goes_to_the_next_payment(s
         second = await _paid_order(gateway, standin, show, [refunded])
     for order_id in (first, other):
         intent = await _intent_of(gateway, order_id)
-        assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+        assert await _settle(redis, gateway, intent) == "paid"
     # What a refund writes (its Redis release lost): the order refunded, its ticket revoked, the seat still sold.
     await Order.update({Order.status: "refunded"}).where(Order.id == first)
     await Ticket.update({Ticket.revoked_at: utcnow()}).where(Ticket.order == first)
     assert await redis.hget(state_key(show.id), refunded) is not None
 
     intent = await _intent_of(gateway, second)
-    assert await settlement.settle_intent(redis, gateway, intent, utcnow(), turns=Admissions(redis)) == "paid"
+    assert await _settle(redis, gateway, intent) == "paid"
     live = await Ticket.select(Ticket.order).where((Ticket.seat == int(refunded)) & Ticket.revoked_at.is_null())
     assert live == [{"order": second}]
 
@@ -472,12 +478,9 @@ async def test_a_payment_for_a_cancelled_show_is_refunded_and_another_show_s_is_
         late = await _paid_order(gateway, standin, cancelled, cancelled.rows["Front/A"][:1])
         fine = await _paid_order(gateway, standin, running, running.rows["Front/A"][:1])
     await Show.update({Show.cancelled_at: utcnow(), Show.cancel_reason: "test"}).where(Show.id == cancelled.id)
-    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, late), utcnow(),
-                                          turns=Admissions(redis)) == "refunded"
-    assert (await Order.select(Order.refund_reason).where(Order.id == late).first())["refund_reason"] == \
-        "show_cancelled"
-    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, fine), utcnow(),
-                                          turns=Admissions(redis)) == "paid"
+    assert await _settle(redis, gateway, await _intent_of(gateway, late)) == "refunded"
+    assert await _refund_reason(late) == "show_cancelled"
+    assert await _settle(redis, gateway, await _intent_of(gateway, fine)) == "paid"
 
 
 async def test_a_late_paying_call_never_revives_an_order_that_ended(server, make_fan, redis) -> None:
@@ -509,8 +512,8 @@ async def test_a_payment_stripe_already_refunded_is_recorded_with_its_reason(ser
         await gateway.refund_intent(paid.id, metadata={}, idempotency_key=f"lost-{order_id}")
     refunded = await _intent_of(gateway, order_id)
     assert refunded.amount_refunded == refunded.amount_received
-    assert await settlement.settle_intent(redis, gateway, refunded, utcnow(), turns=Admissions(redis)) == "refunded"
-    assert (await Order.select(Order.refund_reason).where(Order.id == order_id).first())["refund_reason"] == reason
+    assert await _settle(redis, gateway, refunded) == "refunded"
+    assert await _refund_reason(order_id) == reason
     assert await Ticket.count().where(Ticket.order == order_id) == 0
     row = await PaymentLedgerEntry.select(PaymentLedgerEntry.stripe_object_id, PaymentLedgerEntry.status).where(
         (PaymentLedgerEntry.order_ref == order_id) & (PaymentLedgerEntry.kind == "refund")).first()
@@ -545,8 +548,7 @@ async def test_facts_of_another_order_given_with_an_intent_are_not_trusted(serve
         named = await _paid_order(gateway, standin, show, show.rows["Front/B"][:1])
         paid = await _paid_order(gateway, standin, show, show.rows["Front/B"][1:2])
     facts = await settlement.load_order(named)
-    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, paid), utcnow(),
-                                          turns=Admissions(redis), order=facts) == "paid"
+    assert await _settle(redis, gateway, await _intent_of(gateway, paid), order=facts) == "paid"
     assert await Ticket.count().where(Ticket.order == paid) == 1
     assert await Ticket.count().where(Ticket.order == named) == 0
 
@@ -560,8 +562,7 @@ async def test_a_payment_whose_order_was_cancelled_under_it_answers_cancelled(se
         order_id = await _paid_order(gateway, standin, show, show.rows["Front/B"][2:3])
     stale = await settlement.load_order(order_id)
     await Order.update({Order.status: "cancelled"}).where(Order.id == order_id)
-    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, order_id), utcnow(),
-                                          turns=Admissions(redis), order=stale) == "cancelled"
+    assert await _settle(redis, gateway, await _intent_of(gateway, order_id), order=stale) == "cancelled"
     assert await Ticket.count().where(Ticket.order == order_id) == 0
 
 
@@ -596,7 +597,5 @@ async def test_a_seat_sold_in_redis_that_cannot_then_be_asked_again_is_refunded_
         raise ConnectionError("Redis went away")
 
     monkeypatch.setattr(settlement, "unsold_among", redis_gone)
-    assert await settlement.settle_intent(redis, gateway, await _intent_of(gateway, order_id), utcnow(),
-                                          turns=Admissions(redis)) == "refunded"
-    assert (await Order.select(Order.refund_reason).where(Order.id == order_id).first())["refund_reason"] == \
-        "seats_taken"
+    assert await _settle(redis, gateway, await _intent_of(gateway, order_id)) == "refunded"
+    assert await _refund_reason(order_id) == "seats_taken"

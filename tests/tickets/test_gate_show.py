@@ -233,27 +233,32 @@ async def test_an_uploaded_scan_with_a_time_that_is_not_one_is_422(anon, two_sho
     assert answer.status_code == 422 and answer.json()["error"] == "invalid_scanned_at", answer.text
 
 
+def _scan(ticket: dict) -> ScanIn:
+    return ScanIn(scan_id=secrets.token_hex(8), code=ticket["code"], scanned_at=datetime.now(UTC).isoformat())
+
+
+async def _upload_in_process(show_id: int, scans: list[ScanIn]) -> list:
+    """The upload route's judging, called in this process (so a test can stop it part-way), at gate North."""
+    return await gate_scans.upload_scans(get_settings().secret_key, None, show_id,
+                                         ScanUpload(str(show_id), "North", scans))
+
+
 async def test_a_scan_whose_judging_failed_is_judged_afresh_when_uploaded_again(anon, two_shows, monkeypatch) -> None:
     """Judging a claimed scan failed (the database went away mid-way): its claim is taken back, and only its own, so
     the scanner's retry is judged instead of waiting on a claim nobody will finish; the scans stored before keep
     their answers."""
     here, _, mine, _ = two_shows
-    secret = get_settings().secret_key
-    now = datetime.now(UTC).isoformat()
-    first = ScanIn(scan_id=secrets.token_hex(8), code=mine[0]["code"], scanned_at=now)
-    failing = ScanIn(scan_id=secrets.token_hex(8), code=mine[1]["code"], scanned_at=now)
-    stored = await gate_scans.upload_scans(secret, None, here.id, ScanUpload(str(here.id), "North", [first]))
-    assert [o.result for o in stored] == ["valid"]
-    real_verify = gate_scans.verify
+    first, failing = _scan(mine[0]), _scan(mine[1])
+    assert [o.result for o in await _upload_in_process(here.id, [first])] == ["valid"]
 
     async def broken(*args, **kwargs):
         raise ConnectionError("the database went away")
 
-    monkeypatch.setattr(gate_scans, "verify", broken)
-    with pytest.raises(ConnectionError):
-        await gate_scans.upload_scans(secret, None, here.id, ScanUpload(str(here.id), "North", [failing]))
-    monkeypatch.setattr(gate_scans, "verify", real_verify)
-    again = await gate_scans.upload_scans(secret, None, here.id, ScanUpload(str(here.id), "North", [first, failing]))
+    with monkeypatch.context() as patched:
+        patched.setattr(gate_scans, "verify", broken)
+        with pytest.raises(ConnectionError):
+            await _upload_in_process(here.id, [failing])
+    again = await _upload_in_process(here.id, [first, failing])
     assert [(o.result, o.duplicate) for o in again] == [("valid", False), ("valid", False)]
 
 
@@ -263,24 +268,19 @@ async def test_a_scan_claimed_meanwhile_by_another_upload_takes_its_answer_and_t
     """Another request claims one of this upload's scan ids between this one's look at the stored scans and its own
     claim: that scan gets the other request's answer, and the scans after it are still judged."""
     here, _, mine, _ = two_shows
-    secret = get_settings().secret_key
-    now = datetime.now(UTC).isoformat()
-    first, shared, last = (ScanIn(scan_id=secrets.token_hex(8), code=ticket["code"], scanned_at=now)
-                           for ticket in mine[:3])
+    first, shared, last = (_scan(ticket) for ticket in mine[:3])
     real_verify = gate_scans.verify
-    raced: list[list] = []
+    raced: list | None = None
 
     async def racing_verify(*args, **kwargs):
-        if not raced:  # while the first scan is judged, another upload of the shared scan claims and judges it
-            raced.append([])
-            raced[0] = await gate_scans.upload_scans(secret, None, here.id, ScanUpload(str(here.id), "North",
-                                                                                        [shared]))
+        nonlocal raced
+        if raced is None:  # while the first scan is judged, another upload of the shared scan claims and judges it
+            raced = []  # set before: that upload's own judging comes through here too
+            raced = await _upload_in_process(here.id, [shared])
         return await real_verify(*args, **kwargs)
 
     monkeypatch.setattr(gate_scans, "verify", racing_verify)
-    outcomes = await gate_scans.upload_scans(secret, None, here.id,
-                                             ScanUpload(str(here.id), "North", [first, shared, last]))
-    assert [o.result for o in raced[0]] == ["valid"]
+    outcomes = await _upload_in_process(here.id, [first, shared, last])
+    assert raced is not None and [o.result for o in raced] == ["valid"]
     assert [(o.scan_id, o.result, o.duplicate) for o in outcomes] == [
         (first.scan_id, "valid", False), (shared.scan_id, "valid", False), (last.scan_id, "valid", False)]
-
