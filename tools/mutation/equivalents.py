@@ -30,6 +30,15 @@ _SEAT_WRITES = "backend/seats/writes.py"
 _SEAT_READS = "backend/seats/reads.py"
 _LINE = "realtime/waiting_room/line.py"
 
+# Reasons shared by several survivors.
+_ONE_ROW = "an INSERT of one row RETURNING its id answers one row: its first is its last"
+_ONE_WORD = ("that answer of the script is one word alone, and no other answer ends with it (the others end with "
+             "another word, a number, a seat id or a hold id): read at [0] or [-1] alike")
+_KEYWORD_ONLY = ("every caller names these arguments: keyword-only made positional-or-keyword (`*` made `/`) changes "
+                 "no call")
+_CHUNK_RANGE = "the numbers are a range as long as the chunk: the two are of one length by construction"
+_LOG_DETAIL = "what a warning carries (its traceback), not what the settlement does"
+
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_DEADLINES, "core/NumberReplacer", "COMMAND_TIMEOUT_S = 5.0"):
         "tuning: the default deadline; the tests set their own (command_timeout) and may not assert times",
@@ -84,10 +93,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "decides only whether 'lost the lease' is logged; the lease is dropped from `held` either way",
     (_LEASES, "core/ReplaceComparisonOperator_IsNot_Is", "if self.held.pop(show_id, None) is not None:"):
         "decides only whether 'lost the lease' is logged; the lease is dropped from `held` either way",
-    (_GATE, "core/NumberReplacer", 'await GateScan.delete().where(GateScan.id == claimed[0]["id"])'):
-        "an INSERT of one row RETURNING its id answers one row: its first is its last",
-    (_GATE, "core/NumberReplacer", 'GateScan.id == claimed[0]["id"])'):
-        "an INSERT of one row RETURNING its id answers one row: its first is its last",
+    (_GATE, "core/NumberReplacer", 'await GateScan.delete().where(GateScan.id == claimed[0]["id"])'): _ONE_ROW,
+    (_GATE, "core/NumberReplacer", 'GateScan.id == claimed[0]["id"])'): _ONE_ROW,
     (_GATE, "core/NumberReplacer", "_JUDGING_WAIT_S = 10.0"):
         "tuning: how long an upload waits for another request's judging of the same scan; no test may time it",
     (_GATE, "core/ReplaceComparisonOperator_Gt_GtE", "if time.monotonic() > deadline:"):
@@ -228,17 +235,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_SETTLEMENT, "core/ReplaceFalseWithTrue",
      "return False  # Redis cannot say: taken, as claimed (the database's UNIQUE would decide either way)"):
         "going on to the commit instead, the database's UNIQUE(show, seat) refuses a seat sold to another alike",
-    (_SEAT_WRITES, "core/NumberReplacer", 'if reply[0] != b"needs_index":'):
-        "the script's needs_index answer is that one word alone, and no other answer ends with it (the others end "
-        "with another word, a number, a seat id or a hold id)",
+    (_SEAT_WRITES, "core/NumberReplacer", 'if reply[0] != b"needs_index":'): _ONE_WORD,
     (_SEAT_WRITES, "core/NumberReplacer", "REREGISTER_AFTER_S = 5.0"):
         "tuning: how often a process registers a show it holds seats in again for the sweeper; no test may time it",
-    (_SEAT_WRITES, "core/NumberReplacer", 'if reply[0] == b"claimed":'):
-        "the claimed answer is that one word alone; a taken answer ends with a seat id, never that word",
-    # `*` made `/`: `redis` becomes positional-only and the rest positional-or-keyword; every caller passes `redis`
-    # first and the rest by name, so no call changes.
-    **{(_SEAT_WRITES, "core/ReplaceBinaryOperator_Mul_Div", line): "every caller names these arguments: keyword-only "
-       "made positional-or-keyword changes no call" for line in (
+    (_SEAT_WRITES, "core/NumberReplacer", 'if reply[0] == b"claimed":'): _ONE_WORD,
+    **{(_SEAT_WRITES, "core/ReplaceBinaryOperator_Mul_Div", line): _KEYWORD_ONLY for line in (
         "redis: Redis, *, show_id: int, profile_id: int, new_hold_id: str, seats: list[tuple[str, int]],",
         "redis: Redis, *, show_id: int, profile_id: int, new_hold_id: str, count: int, section_id: int | None,",
         "redis: Redis, *, show_id: int, hold_id: str, profile_id: int, seat_id: str, price: int, currency: str,",
@@ -268,10 +269,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "a show never registered is due either way: Linux's monotonic clock counts from boot, past 10 s in any "
         "process that serves",
     (_SEAT_WRITES, "core/NumberReplacer",
-     'if not (isinstance(reply, list) and reply and reply[0] == b"needs_init"):'):
-        "the needs_init answer is that one word alone, and no other answer ends with it",
-    (_SEAT_WRITES, "core/NumberReplacer", "return _release_outcome(reply[0], hold_id)"):
-        "every answer but ok is one word alone: its first is its last",
+     'if not (isinstance(reply, list) and reply and reply[0] == b"needs_init"):'): _ONE_WORD,
+    (_SEAT_WRITES, "core/NumberReplacer", "return _release_outcome(reply[0], hold_id)"): _ONE_WORD,
     (_LINE, "core/ReplaceComparisonOperator_Lt_LtE", "while time.monotonic() < deadline:"):
         "tuning: whether the draw's wait polls once more at its very last instant (a float clock)",
     (_LINE, "core/NumberReplacer", "pipe.pexpire(key, DRAW_LOCK_MS * 2)"):
@@ -281,8 +280,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "a hash read whole answers field and value in pairs: the two slices are of one length",
     (_SEAT_READS, "core/ReplaceComparisonOperator_LtE_Lt", 'if not record or int(record[b"expires_at_ms"]) <= now_ms:'):
         "tuning: whether a hold read in its very last millisecond (Redis's clock) is still live",
-    (_SEAT_WRITES, "core/NumberReplacer", "outcome = _release_outcome(reply[0], hold_id)"):
-        "every answer of that script is one word alone: its first is its last",
+    (_SEAT_WRITES, "core/NumberReplacer", "outcome = _release_outcome(reply[0], hold_id)"): _ONE_WORD,
     (_LINE, "core/ReplaceComparisonOperator_Gt_GtE", "if time.monotonic() > deadline:"):
         "tuning: whether a join's wait for the draw gives up at its very last instant (a float clock)",
     (_LINE, "core/NumberReplacer", "token = secrets.token_hex(8)"):
@@ -294,24 +292,22 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "a chunk's writes go to the draw's own scratch keys, which nothing reads before the same process finishes "
         "the draw: in a transaction or not, they land before it",
     (_LINE, "core/ReplaceTrueWithFalse", "pipe.hset(keys[13], mapping=dict(zip(chunk, numbers, strict=True)))"):
-        "the numbers are a range as long as the chunk: the two are of one length by construction",
+        _CHUNK_RANGE,
     (_LINE, "core/ReplaceTrueWithFalse", "pipe.hset(keys[14], mapping=dict(zip(numbers, chunk, strict=True)))"):
-        "the numbers are a range as long as the chunk: the two are of one length by construction",
+        _CHUNK_RANGE,
     (_SETTLEMENT, "core/ReplaceBinaryOperator_Mul_Div",
      "async def settle_intent(redis: Redis, gateway: StripeGateway, intent: IntentSnapshot, now: datetime, *,"):
-        "every caller names the arguments after `now`: keyword-only made positional-or-keyword changes no call",
+        _KEYWORD_ONLY,
     (_SETTLEMENT, "core/ReplaceComparisonOperator_LtE_Lt",
      "if intent.status == \"canceled\" or (expire_unpaid_before and order.expires_at <= expire_unpaid_before):"):
         "tuning: whether an order whose hold ended at the very instant of the reconciler's cut-off expires now or at "
         "its next pass",
     (_SETTLEMENT, "core/ReplaceTrueWithFalse",
-     "logger.warning(\"order %s paid, but its pace was not recorded\", order.id, exc_info=True)"):
-        "what the log line carries (the traceback), not what the settlement does",
+     "logger.warning(\"order %s paid, but its pace was not recorded\", order.id, exc_info=True)"): _LOG_DETAIL,
     (_LINE, "core/NumberReplacer", "secrets.token_urlsafe(12),"):
         "the length of a place's random queue id, 11 to 13 random bytes: unique and unguessable either way",
-    (_SETTLEMENT, "core/ReplaceTrueWithFalse", "exc_info=True)"):
-        "the end of a warning's call in settlement.py (every such line is one): what the log carries, not what "
-        "the settlement does",
+    # The last line of a warning's call: every such line in settlement.py is one.
+    (_SETTLEMENT, "core/ReplaceTrueWithFalse", "exc_info=True)"): _LOG_DETAIL,
     (_LINE, "core/ReplaceTrueWithFalse",
      "profile_of = dict(zip(await self._queue_ids(keys, in_draw), in_draw, strict=True))"):
         "one queue id read per profile asked (HMGET): the two lists are of one length by construction",
