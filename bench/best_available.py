@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from backend.catalog.cache_keys import cancelled_key
 from bench.loadgen import CLIENT_CPU, SERVER_CPU, cpu_seconds
 from bench.report import bench_environment, bind_database, publish
 
@@ -90,7 +91,7 @@ async def _show(redis, show_id: int, layout, prices: dict[int, int], held: list[
         placed = await seats.lock_seats(
             redis, show_id=show_id, profile_id=10**6 + n, new_hold_id=f"{show_id}-fill-{n}",
             seats=[(str(seat), price) for seat in held[first:first + PER_HOLD]], ttl_ms=TTL_MS, max_seats=PER_HOLD,
-            currency="EUR")
+            currency="EUR", closing_mark=cancelled_key(show_id))
         assert isinstance(placed, seats.Placed), placed
     return build_ms
 
@@ -103,7 +104,7 @@ def _best(redis, show_id: int, profile: int, prices: dict[int, int], count: int 
         outcome = await seats.lock_best_available(
             redis, show_id=show_id, profile_id=profile, new_hold_id=f"{show_id}-best-{profile}", count=count,
             section_id=section_id, accessible=accessible, prices=prices, ttl_ms=TTL_MS, max_seats=PER_HOLD,
-            currency="EUR")
+            currency="EUR", closing_mark=cancelled_key(show_id))
         assert isinstance(outcome, seats.Placed) or (may_find_none and isinstance(outcome, seats.NoBlock)), outcome
 
     return call
@@ -115,7 +116,8 @@ def _named(redis, show_id: int, profile: int, pair: list[int]) -> Callable[[], A
     async def call() -> None:
         outcome = await seats.lock_seats(
             redis, show_id=show_id, profile_id=profile, new_hold_id=f"{show_id}-named-{profile}",
-            seats=[(str(seat), 5000) for seat in pair], ttl_ms=TTL_MS, max_seats=PER_HOLD, currency="EUR")
+            seats=[(str(seat), 5000) for seat in pair], ttl_ms=TTL_MS, max_seats=PER_HOLD, currency="EUR",
+            closing_mark=cancelled_key(show_id))
         assert isinstance(outcome, seats.Placed), outcome
 
     return call

@@ -267,6 +267,7 @@ async def _hold_stream(redis_url: str, show_id: int, seats: list[str], rate: flo
 
     from backend import seats as seat_state
     from backend.booking.hold_ids import new_hold_id
+    from backend.catalog.cache_keys import cancelled_key
 
     redis = Redis.from_url(redis_url.replace("valkey://", "redis://", 1))
     committed: dict[str, float] = {}
@@ -277,7 +278,8 @@ async def _hold_stream(redis_url: str, show_id: int, seats: list[str], rate: flo
             committed[seat] = time.time()
             placed = await seat_state.lock_seats(redis, show_id=show_id, profile_id=first_profile + i,
                                             new_hold_id=new_hold_id(show_id), seats=[(seat, 5000)],
-                                            ttl_ms=600_000, max_seats=8, currency="EUR")
+                                            ttl_ms=600_000, max_seats=8, currency="EUR",
+                                            closing_mark=cancelled_key(show_id))
             assert isinstance(placed, seat_state.Placed), placed
     finally:
         await redis.aclose()

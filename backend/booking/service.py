@@ -29,7 +29,8 @@ from backend import seats
 from backend.booking.guards import OpenOrderGuard, ShoppingTurns
 from backend.booking.hold_ids import new_hold_id, show_of_hold
 from backend.booking.schemas import BestAvailableRequest, HoldRequest
-from backend.catalog.cancellations import refuse_if_cancelled
+from backend.catalog.cache_keys import cancelled_key
+from backend.catalog.cancellations import refuse_if_cancelled, show_cancelled
 from backend.catalog.facts import ShowFacts, ShowFactsCache
 from backend.catalog.layout import LayoutCache, VenueLayout
 from backend.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
@@ -40,7 +41,8 @@ __all__ = ["HoldService", "get_hold", "mark_checkout", "release_hold"]
 
 Outcome = TypeVar("Outcome")
 
-LockOutcome = seats.Placed | seats.SeatsTaken | seats.TooManySeats | seats.InCheckout | seats.NoBlock
+LockOutcome = (seats.Placed | seats.SeatsTaken | seats.TooManySeats | seats.InCheckout | seats.NoBlock
+               | seats.SaleClosed)
 
 
 class HoldService:
@@ -59,10 +61,15 @@ class HoldService:
         facts = await self.show_facts.get(show_id)
         self._check_request_shape(request, self._limit(facts))
         self._check_sale_open(facts, now or utcnow())
-        await refuse_if_cancelled(self.redis, facts)
-        if facts.queue_enabled and not await self.turns.is_admitted(show_id, profile_id):
-            raise Forbidden("This show has a waiting room: join the queue and wait to be admitted.",
-                            code="queue_required")
+        if facts.cancelled:
+            raise show_cancelled()
+        if facts.queue_enabled:
+            # A cancelled show says so to every fan, admitted or not: asked before the admission. Elsewhere the
+            # lock script asks in the same step as it locks (cancelled_key below), saving a round trip per hold.
+            await refuse_if_cancelled(self.redis, facts)
+            if not await self.turns.is_admitted(show_id, profile_id):
+                raise Forbidden("This show has a waiting room: join the queue and wait to be admitted.",
+                                code="queue_required")
         layout = await self.layouts.get(facts.venue_id)
         try:
             if request.best_available is not None:
@@ -186,6 +193,7 @@ class HoldService:
             ttl_ms=self.settings.hold_ttl_seconds * 1000,
             max_seats=self._limit(facts),
             currency=facts.currency,
+            closing_mark=cancelled_key(facts.id),
             checkout_cleared=checkout_cleared,
         ))
         if isinstance(outcome, seats.SeatsTaken):
@@ -203,6 +211,7 @@ class HoldService:
             ttl_ms=self.settings.hold_ttl_seconds * 1000,
             max_seats=self._limit(facts),
             currency=facts.currency,
+            closing_mark=cancelled_key(facts.id),
             checkout_cleared=checkout_cleared,
         ))
 
@@ -217,6 +226,8 @@ class HoldService:
         if isinstance(outcome, seats.NoBlock):
             raise Conflict("No seats together are available with these wishes.", code="seats_unavailable",
                            seat_ids=[])
+        if isinstance(outcome, seats.SaleClosed):
+            raise show_cancelled()
         if isinstance(outcome, seats.Placed):
             return outcome.record
         assert isinstance(outcome, seats.SeatsTaken)  # not InCheckout: _guarded cleared it

@@ -45,6 +45,10 @@ class NoBlock(msgspec.Struct, frozen=True):
     """Best available: no `count` seats satisfy the request (with its wishes) anywhere in the show."""
 
 
+class SaleClosed(msgspec.Struct, frozen=True):
+    """The show's closing mark is set (booking's: the show was cancelled): no new seats are held."""
+
+
 class InCheckout(msgspec.Struct, frozen=True):
     """The hold went to checkout: its open order must be cleared by the payments lifecycle before its seats change
     (then the caller asks again with `checkout_cleared=True`)."""
@@ -67,3 +71,4 @@ class NoSeat(msgspec.Struct, frozen=True):
 RELEASED: Final = Released()
 NO_HOLD: Final = NoHold()
 NO_SEAT: Final = NoSeat()
+SALE_CLOSED: Final = SaleClosed()

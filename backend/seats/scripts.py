@@ -79,10 +79,12 @@ local function drop_hold(prefix, expiries_key, hold_id, profile)
 end
 """
 
-# The steps PLACE_HOLD and PLACE_BEST share. KEYS: state, version, expiries, channel, holder, new hold key, ...
+# The steps PLACE_HOLD and PLACE_BEST share. KEYS: state, version, expiries, channel, holder, new hold key, the
+# closing mark (a key of the show's whose presence closes its sale to new holds: booking passes the cancellation
+# mark, so a cancellation refuses holds in the same step that would lock the seats), ...
 # ARGV: prefix, new hold id, profile id, ttl ms, max seats per order, currency, checkout cleared ('1' | '0'), ...
 # Replies: {'ok', hold_id, seats_json, expires_at_ms, amount_cents, first} | {'taken', seat...} | {'too_many', total}
-# | {'in_checkout', hold_id}; `first` is 1 when this hold is the show's only live one (its expiries set was empty),
+# | {'in_checkout', hold_id} | {'closed'}; `first` is 1 when this hold is the show's only live one (its expiries set was empty),
 # which is when the show must be registered for the sweeper (writes.lock_seats). `in_checkout`: the live hold the
 # seats would join went to checkout, and the caller has not cleared its order yet (see CHECKOUT_GUARD).
 _PLACE = _COMMON + """
@@ -156,29 +158,31 @@ local function lock_into(hold, wanted)
 end
 """
 
-# KEYS: state, version, expiries, channel, holder, new hold key, then one seat lock per requested seat.
+# KEYS: state, version, expiries, channel, holder, new hold key, closing mark, then one seat lock per requested seat.
 # ARGV: prefix, new hold id, profile id, ttl ms, max seats per order, currency, checkout cleared ('1' | '0'), then
 #       seat id, price per seat.
 # -> as _PLACE says, or {'needs_init'}.
 PLACE_HOLD = _PLACE + """
+if redis.call('EXISTS', KEYS[7]) == 1 then return {'closed'} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'needs_init'} end
 local hold, checkout_hold = open_hold()
 if not hold then return {'in_checkout', checkout_hold} end
 local PAIRS = 7  -- seat id, price pairs start after ARGV[PAIRS]
 local wanted = {}
 for i = 1, (#ARGV - PAIRS) / 2 do
-  wanted[i] = {ARGV[PAIRS - 1 + 2 * i], tonumber(ARGV[PAIRS + 2 * i]), KEYS[6 + i]}
+  wanted[i] = {ARGV[PAIRS - 1 + 2 * i], tonumber(ARGV[PAIRS + 2 * i]), KEYS[7 + i]}
 end
 return lock_into(hold, wanted)
 """
 
 # Best available, chosen and locked in one step: the best `count` seats by the free-run index (free_runs.py).
-# KEYS: state, version, expiries, channel, holder, new hold key, fr:meta.
+# KEYS: state, version, expiries, channel, holder, new hold key, closing mark, fr:meta.
 # ARGV: as PLACE_HOLD's first seven, then count, section id ('' for any), accessible ('1' | '0'), then section id,
 #       price per seat pairs.
 # -> as _PLACE says, or {'no_block'} when no `count` seats satisfy the request, or {'needs_index'} when the show has
 #    no index for blocks of max_seats (free_runs.build_index builds it; it answers whether the state is built).
 PLACE_BEST = _PLACE + """
+if redis.call('EXISTS', KEYS[7]) == 1 then return {'closed'} end
 if not fr_ready(prefix) or FR.K < max_seats then return {'needs_index'} end
 local hold, checkout_hold = open_hold()
 if not hold then return {'in_checkout', checkout_hold} end

@@ -22,6 +22,7 @@ from backend.seats.records import (
     NO_HOLD,
     NO_SEAT,
     RELEASED,
+    SALE_CLOSED,
     HoldRecord,
     InCheckout,
     NoBlock,
@@ -29,6 +30,7 @@ from backend.seats.records import (
     NoSeat,
     Placed,
     Released,
+    SaleClosed,
     SeatsTaken,
     StateUnavailable,
     TooManySeats,
@@ -77,12 +79,13 @@ def _cleared(checkout_cleared: bool) -> str:
 
 async def lock_seats(
     redis: Redis, *, show_id: int, profile_id: int, new_hold_id: str, seats: list[tuple[str, int]],
-    ttl_ms: int, max_seats: int, currency: str, checkout_cleared: bool = False,
-) -> Placed | SeatsTaken | TooManySeats | InCheckout:
+    ttl_ms: int, max_seats: int, currency: str, closing_mark: str, checkout_cleared: bool = False,
+) -> Placed | SeatsTaken | TooManySeats | InCheckout | SaleClosed:
     """Lock (seat id, price) pairs for the profile's hold on the show, all or none. InCheckout when the seats would
-    join a hold that went to checkout and `checkout_cleared` does not say its open order was dealt with."""
+    join a hold that went to checkout and `checkout_cleared` does not say its open order was dealt with; SaleClosed
+    when `closing_mark` (a key of the show's; booking passes its cancellation mark) is set."""
     script_keys = [
-        *keys.show_keys(show_id), keys.holder(show_id, profile_id), keys.hold(show_id, new_hold_id),
+        *keys.show_keys(show_id), keys.holder(show_id, profile_id), keys.hold(show_id, new_hold_id), closing_mark,
         *(keys.seat_lock(show_id, seat_id) for seat_id, _ in seats),
     ]
     args: list[str | int] = [keys.prefix(show_id), new_hold_id, profile_id, ttl_ms, max_seats, currency,
@@ -95,7 +98,7 @@ async def lock_seats(
     return outcome
 
 
-Outcome = Placed | SeatsTaken | TooManySeats | InCheckout | NoBlock
+Outcome = Placed | SeatsTaken | TooManySeats | InCheckout | NoBlock | SaleClosed
 
 
 async def _placed(redis: Redis, reply: list, show_id: int, profile_id: int, currency: str) -> Outcome:
@@ -109,6 +112,8 @@ async def _placed(redis: Redis, reply: list, show_id: int, profile_id: int, curr
         return InCheckout(text(reply[1]))
     if outcome == b"no_block":
         return NoBlock()
+    if outcome == b"closed":
+        return SALE_CLOSED
     # The script only ever creates or joins a hold of this profile and show.
     _, hold_id, seats_json, expires_at_ms, amount, first = reply
     if first or time.monotonic() - _registered_at.get(show_id, -REREGISTER_AFTER_S) >= REREGISTER_AFTER_S:
@@ -121,14 +126,15 @@ async def _placed(redis: Redis, reply: list, show_id: int, profile_id: int, curr
 
 async def lock_best_available(
     redis: Redis, *, show_id: int, profile_id: int, new_hold_id: str, count: int, section_id: int | None,
-    accessible: bool, prices: dict[int, int], ttl_ms: int, max_seats: int, currency: str,
+    accessible: bool, prices: dict[int, int], ttl_ms: int, max_seats: int, currency: str, closing_mark: str,
     checkout_cleared: bool = False,
 ) -> Outcome:
     """Choose the best `count` adjacent seats (free_runs.py has the rules) and lock them for the profile's hold, in one
-    script; `prices` maps section id to the price of one of its seats. NoBlock when no seats satisfy the request.
-    The show's free-run index is built on first use (and after Redis lost the show's state)."""
+    script; `prices` maps section id to the price of one of its seats. NoBlock when no seats satisfy the request;
+    the other outcomes as lock_seats has them. The show's free-run index is built on first use (and after Redis lost
+    the show's state)."""
     script_keys = [*keys.show_keys(show_id), keys.holder(show_id, profile_id), keys.hold(show_id, new_hold_id),
-                   keys.free_runs_meta(show_id)]
+                   closing_mark, keys.free_runs_meta(show_id)]
     args: list[str | int] = [keys.prefix(show_id), new_hold_id, profile_id, ttl_ms, max_seats, currency,
                              _cleared(checkout_cleared), count, "" if section_id is None else section_id,
                              "1" if accessible else "0"]

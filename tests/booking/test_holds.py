@@ -10,8 +10,11 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from backend.catalog.cancellations import mark_cancelled
 from backend.seats import _keys as keys
 from backend.seats import ensure_built
+from backend.timeutil import utcnow
+from db.tables import Show
 from realtime.waiting_room import admission
 from tests.booking.helpers import hold, next_changes, seat_map, statuses, subscribe
 from tests.support.data import create_show
@@ -163,6 +166,31 @@ async def test_waiting_room_shows_need_an_admission(fan: httpx.AsyncClient, redi
     # Releasing the whole hold means the fan is done shopping: the admission goes to the next in line.
     assert (await fan.delete(f"/api/v1/holds/{placed.json()['hold_id']}")).status_code == 204
     assert not await admission.is_admitted(redis, show.id, profile_id)
+
+
+@pytest.mark.cluster
+async def test_a_cancellation_marked_by_another_process_refuses_holds_at_once(make_fan: MakeFan,
+                                                                             redis: Redis) -> None:
+    """The mark alone (the database and every cached fact still say on sale): the lock scripts refuse in the step
+    that would lock, named seats and best available alike; on a show with a waiting room, before the admission."""
+    show, queued = await create_show(), await create_show(queue_enabled=True)
+    fan = await make_fan()
+    warm = await hold(fan, show.id, show.seat_ids[:1])  # this process now has the show's facts cached
+    assert warm.status_code == 201, warm.text
+    await mark_cancelled(redis, show.id)
+    await mark_cancelled(redis, queued.id)
+    for attempt in (hold(fan, show.id, show.seat_ids[1:3]), hold(fan, show.id, best_available={"count": 2}),
+                    hold(await make_fan(), show.id, best_available={"count": 2}),
+                    hold(fan, queued.id, queued.seat_ids[:1])):
+        refused = await attempt
+        assert (refused.status_code, refused.json()["error"]) == (409, "show_cancelled"), refused.text
+    state = await redis.hgetall(keys.state(show.id))
+    assert list(state) == [show.seat_ids[0].encode()]  # the warm-up's seat only
+    # The other way round: cancelled in the database, the mark lost with Redis: the show's facts refuse.
+    lost = await create_show()
+    await Show.update({Show.cancelled_at: utcnow(), Show.cancel_reason: "test"}).where(Show.id == lost.id)
+    refused = await hold(fan, lost.id, best_available={"count": 2})
+    assert (refused.status_code, refused.json()["error"]) == (409, "show_cancelled"), refused.text
 
 
 @pytest.mark.cluster

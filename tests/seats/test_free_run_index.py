@@ -29,6 +29,7 @@ from redis.asyncio import Redis
 
 from backend import seats
 from backend.booking.hold_ids import new_hold_id
+from backend.catalog.cache_keys import cancelled_key
 from backend.seats import _keys as keys
 from backend.seats.writes import sweep_show
 from db.tables import Seat
@@ -99,7 +100,8 @@ def _machine(loop: asyncio.AbstractEventLoop, redis: Redis) -> type[RuleBasedSta
             wanted = sorted({self.seat_ids[i % len(self.seat_ids)] for i in picks})
             run(seats.lock_seats(redis, show_id=self.show.id, profile_id=profile,
                                  new_hold_id=new_hold_id(self.show.id), seats=[(s, 1000) for s in wanted],
-                                 ttl_ms=1 if expiring else LONG_MS, max_seats=MAX_SEATS, currency="EUR"))
+                                 ttl_ms=1 if expiring else LONG_MS, max_seats=MAX_SEATS, currency="EUR",
+                                 closing_mark=cancelled_key(self.show.id)))
 
         @rule(profile=PROFILES, count=st.integers(1, 4), section=st.sampled_from([None, 0, 1]),
               accessible=st.booleans())
@@ -115,7 +117,7 @@ def _machine(loop: asyncio.AbstractEventLoop, redis: Redis) -> type[RuleBasedSta
                 outcome = await seats.lock_best_available(
                     redis, show_id=self.show.id, profile_id=profile, new_hold_id=new_hold_id(self.show.id),
                     count=count, section_id=section_id, accessible=accessible, prices={}, ttl_ms=LONG_MS,
-                    max_seats=MAX_SEATS, currency="EUR")
+                    max_seats=MAX_SEATS, currency="EUR", closing_mark=cancelled_key(self.show.id))
                 if expected is None:
                     assert isinstance(outcome, seats.NoBlock), outcome
                     return

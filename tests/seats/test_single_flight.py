@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from backend import seats
 from backend.booking.hold_ids import new_hold_id
+from backend.catalog.cache_keys import cancelled_key
 from backend.seats import free_runs
 from backend.seats.single_flight import SingleFlight
 from tests.support import data
@@ -78,7 +79,7 @@ async def test_concurrent_first_best_available_requests_build_the_index_once(
         seats.lock_best_available(
             redis, show_id=show.id, profile_id=profile, new_hold_id=new_hold_id(show.id), count=2, section_id=None,
             accessible=False, prices={section: 1000 for section in show.sections.values()}, ttl_ms=60_000,
-            max_seats=MAX_SEATS, currency="EUR")
+            max_seats=MAX_SEATS, currency="EUR", closing_mark=cancelled_key(show.id))
         for profile in range(1, TOGETHER + 1)))
     assert all(isinstance(outcome, seats.Placed) for outcome in placed), placed
     taken = [seat for outcome in placed if isinstance(outcome, seats.Placed) for seat in outcome.record.seat_ids]

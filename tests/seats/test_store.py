@@ -15,6 +15,7 @@ from backend import seats as seat_state
 from backend.booking import sweeper
 from backend.booking.hold_ids import new_hold_id
 from backend.booking.service import get_hold
+from backend.catalog.cache_keys import cancelled_key
 from backend.infra.leases import Leases, lease_key
 from backend.seats import NOT_BUILT, ensure_built, mark_sold, read_state, seats_free_for
 from backend.seats import _keys as keys
@@ -38,7 +39,7 @@ async def show(server: ServerProcess, redis: Redis) -> data.TestShow:
 async def lock(redis: Redis, show_id: int, profile_id: int, seats: list[str], ttl_ms: int = TTL_MS):
     return await seat_state.lock_seats(redis, show_id=show_id, profile_id=profile_id, new_hold_id=new_hold_id(show_id),
                                   seats=[(seat, 1000) for seat in seats], ttl_ms=ttl_ms, max_seats=8,
-                                  currency="EUR")
+                                  currency="EUR", closing_mark=cancelled_key(show_id))
 
 
 async def plant_expired_hold(redis: Redis, show_id: int, profile_id: int, seats: list[str]) -> str:
@@ -246,7 +247,8 @@ async def test_a_hold_marked_for_checkout_changes_only_once_its_order_is_cleared
     # Cleared: each change goes through.
     joined = await seat_state.lock_seats(redis, show_id=show.id, profile_id=61, new_hold_id=new_hold_id(show.id),
                                          seats=[(show.seat_ids[2], 1000)], ttl_ms=TTL_MS, max_seats=8,
-                                         currency="EUR", checkout_cleared=True)
+                                         currency="EUR", closing_mark=cancelled_key(show.id),
+                                         checkout_cleared=True)
     assert isinstance(joined, seat_state.Placed) and joined.record.seat_ids == show.seat_ids[:3]
     kept = await seat_state.release_seat(redis, show_id=show.id, hold_id=hold_id, profile_id=61,
                                          seat_id=show.seat_ids[0], price=1000, currency="EUR", checkout_cleared=True)

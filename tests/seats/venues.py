@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from backend import seats
 from backend.booking.hold_ids import new_hold_id
+from backend.catalog.cache_keys import cancelled_key
 
 MAX_SEATS = 8
 TTL_MS = 600_000
@@ -61,7 +62,7 @@ async def new_show(redis: Redis, venue: Venue, taken: Collection[str] = ()) -> i
         placed = await seats.lock_seats(
             redis, show_id=show_id, profile_id=1, new_hold_id=new_hold_id(show_id),
             seats=[(str(venue.ids[name]), 1000) for name in taken], ttl_ms=TTL_MS, max_seats=len(taken),
-            currency="EUR")
+            currency="EUR", closing_mark=cancelled_key(show_id))
         assert isinstance(placed, seats.Placed), placed
     return show_id
 
@@ -72,7 +73,7 @@ async def best(redis: Redis, show_id: int, profile_id: int, count: int, section_
     return await seats.lock_best_available(
         redis, show_id=show_id, profile_id=profile_id, new_hold_id=new_hold_id(show_id), count=count,
         section_id=section_id, accessible=accessible, prices={100: 1000, 101: 2000}, ttl_ms=TTL_MS,
-        max_seats=max_seats, currency="EUR")
+        max_seats=max_seats, currency="EUR", closing_mark=cancelled_key(show_id))
 
 
 async def choose(redis: Redis, venue: Venue, taken: Collection[str], count: int, section_id: int | None = None,
