@@ -15,6 +15,7 @@ from prometheus_client import REGISTRY
 from realtime import feeds
 from realtime.feeds import Feed, FeedHub, widening_window
 from realtime.frames import Outgoing
+from realtime.watchers import WS_TRY_AGAIN_LATER
 
 
 class _Subscription:
@@ -141,7 +142,39 @@ async def test_a_broadcast_stopped_between_slices_says_so_and_sends_no_further(
     feed = _IdleFeed(11, "show:11", _Channels())  # type: ignore[arg-type]
     watchers = [_Watcher(1) for _ in range(7)]
     feed.watchers.update(watchers)  # type: ignore[arg-type]
+    answers = iter([None, 2, 2])  # None is the end of the pass, whatever refresh would answer after it
     completed = await feed.broadcast(lambda have: (Outgoing('{"type": "diff"}'), False), target=2,
-                                     refresh=lambda: None)
+                                     refresh=lambda: next(answers))
     assert completed is False
     assert sorted(len(w.got) for w in watchers) == [0, 0, 0, 0, 1, 1, 1]
+
+
+class _FailingFeed(_IdleFeed):
+    async def loop(self) -> None:
+        await asyncio.sleep(0)
+        raise RuntimeError("the channel went away")
+
+
+class _Socket:
+    def __init__(self) -> None:
+        self.closed_with: tuple[int, str] | None = None
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed_with = (code, reason)
+
+
+class _SocketWatcher:
+    def __init__(self) -> None:
+        self.socket = _Socket()
+
+
+async def test_a_feed_that_fails_closes_its_sockets_with_try_again_later_and_the_hub_forgets_it(
+        caplog: pytest.LogCaptureFixture) -> None:
+    hub = FeedHub(lambda show_id: _FailingFeed(show_id, f"show:{show_id}", _Channels()), asyncio.Event())  # type: ignore[arg-type]
+    feed = hub.feed(12)
+    watchers = [_SocketWatcher() for _ in range(3)]
+    feed.watchers.update(watchers)  # type: ignore[arg-type]
+    await asyncio.wait_for(asyncio.shield(feed.task), 5)  # type: ignore[arg-type]  # the failure stays in the feed
+    assert feed.closed and hub.feeds == {}
+    assert [w.socket.closed_with for w in watchers] == [(WS_TRY_AGAIN_LATER, "feed restarting")] * 3
+    assert "_FailingFeed of show 12 failed; its clients will reconnect" in caplog.text
