@@ -22,6 +22,7 @@ from litestar import Litestar, Request, Response, delete, get, post
 from redis.asyncio import Redis
 
 from backend.booking.hold_ids import new_hold_id, show_of_hold
+from backend.catalog.cache_keys import cancelled_key
 from backend.infra.lua import LuaScript
 from backend.seats import _keys as keys  # the very keys and scripts the app runs
 from backend.seats import scripts
@@ -61,7 +62,7 @@ def create_app() -> Litestar:
         hold_id = new_hold_id(show_id)
         script_keys = [keys.state(show_id), keys.version(show_id), keys.expiries(show_id),
                        keys.changes_channel(show_id), keys.holder(show_id, fan), keys.hold(show_id, hold_id),
-                       *(keys.seat_lock(show_id, seat) for seat in data.seat_ids)]
+                       cancelled_key(show_id), *(keys.seat_lock(show_id, seat) for seat in data.seat_ids)]
         args: list[str | int] = [prefix(show_id), hold_id, fan, TTL_MS, 8, "EUR", "0"]
         for seat in data.seat_ids:
             args += [seat, PRICE_CENTS]

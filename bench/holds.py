@@ -165,6 +165,9 @@ def _run(args: argparse.Namespace) -> str:
                 app, app_cpu = measured(app_pid, server.url)
                 runs.append((app, top, barest))
                 cpu.append((app_cpu, top_cpu, barest_cpu))
+        failed = [result.errors for round_ in runs for result in round_ if result.errors]
+        if failed:  # a server that answers errors is measured doing something else: no figure from it
+            raise SystemExit(f"holds bench: a measured run answered errors ({failed}); nothing published")
         best_rate = max(app.rate for app, _, _ in runs)
         settle()
         think_ms, half = _half_rate(server.url, fans_file, show_id, args.fans, args.seconds, best_rate)
