@@ -54,6 +54,8 @@ class Contribution:
     startup: Sequence[Job] = ()
     # Run for the app's lifetime.
     background: Sequence[Job] = ()
+    # Awaited in order when the app stops, after the background jobs ended (connections the domain opened itself).
+    shutdown: Sequence[Job] = ()
     # Other Litestar plugins, such as the ChannelsPlugin: their lifespans are entered after the startup hooks ran
     # and the background jobs started, and left before the jobs are cancelled.
     plugins: Sequence[PluginProtocol] = ()

@@ -102,7 +102,8 @@ class ApplicationCore(InitPluginProtocol):
             app_config.dependencies.update(part.dependencies)
             app_config.plugins.extend(part.plugins)
         app_config.lifespan.append(_lifespan(services.redis, [hook for part in contributions for hook in part.startup],
-                                             [job for part in contributions for job in part.background]))
+                                             [job for part in contributions for job in part.background],
+                                             [hook for part in contributions for hook in part.shutdown]))
         # RedisStore sends single-key commands and one-key scripts only, which a cluster client routes alike.
         app_config.stores = {
             "sessions": RedisStore(services.redis, namespace="sessions"),
@@ -161,7 +162,8 @@ async def _keep_session(_: object) -> None:
     (pg_advisory_xact_lock), no SET outlives its transaction, no LISTEN, no cursor WITH HOLD."""
 
 
-def _lifespan(redis: Redis, startup: list[Job], background: list[Job]) -> Callable[[Litestar], Any]:
+def _lifespan(redis: Redis, startup: list[Job], background: list[Job],
+              shutdown: list[Job]) -> Callable[[Litestar], Any]:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         engine = engine_finder()
@@ -188,6 +190,8 @@ def _lifespan(redis: Redis, startup: list[Job], background: list[Job]) -> Callab
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            for hook in shutdown:
+                await hook()
             await redis.aclose()
             if isinstance(engine, PostgresEngine):
                 await engine.close_connection_pool()

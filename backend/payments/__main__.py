@@ -70,10 +70,12 @@ async def _run_cancellations(until_done: bool, show: int | None, owner: str | No
     settings = get_settings()
     redis = cast(Redis, build_redis(settings))
     refunds = Refunds(redis, settings)
-    refunds.connect(StripeGateway.from_settings(settings))
+    gateway = StripeGateway.from_settings(settings)
+    refunds.connect(gateway)
     try:
         await CancellationJob(redis, refunds, only_show=show, owner=owner).run(until_done=until_done)
     finally:
+        await gateway.close()
         await redis.aclose()
 
 

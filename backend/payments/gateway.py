@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import msgspec
 import stripe
 
@@ -21,10 +22,9 @@ from backend.ids import ascii_int
 from backend.settings import Settings
 
 logger = logging.getLogger("showtime.payments.gateway")
-# The SDK logs every request at INFO, and so does httpx, which it sends them with: in a flash sale that is noise
-# (and ~3 % of the app's CPU in bench/sellout.py's profile), and failures are logged here anyway.
+# The SDK logs every request at INFO: in a flash sale that is noise (and ~3 % of the app's CPU in bench/sellout.py's
+# profile), and failures are logged here anyway.
 logging.getLogger("stripe").setLevel(logging.WARNING)
-logging.getLogger("httpx").setLevel(logging.WARNING)
 
 REAL_STRIPE_JS = "https://js.stripe.com/v3/"
 # Stripe's own network retries reuse the idempotency key we pass, so a retry can never charge twice.
@@ -184,11 +184,16 @@ class StripeGateway:
     def __init__(self, *, secret_key: str, publishable_key: str, webhook_secret: str | None,
                  api_base: str | None) -> None:
         base_addresses: dict[str, str] = {"api": api_base.rstrip("/")} if api_base else {}
+        # aiohttp, not the SDK's default httpx: every call here is async, and httpx's request path cost the app
+        # more CPU than the rest of a checkout or a settle call (bench/sellout.py: 15.5 ms of app CPU per paid order
+        # with httpx, 11.7 ms with aiohttp; docs/performance.md). Its session opens on the first call, in the
+        # event loop that makes it, and `close` ends it.
+        self._http = stripe.AIOHTTPClient(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S))
         self.client = stripe.StripeClient(
             secret_key,
             base_addresses=base_addresses,  # type: ignore[arg-type]
             max_network_retries=NETWORK_RETRIES,
-            http_client=stripe.HTTPXClient(timeout=REQUEST_TIMEOUT_S),
+            http_client=self._http,
         )
         self.secret_key = secret_key
         self.publishable_key = publishable_key
@@ -197,6 +202,10 @@ class StripeGateway:
         self.js_url = f"{api_base.rstrip('/')}/v3/" if api_base else REAL_STRIPE_JS
         # Names the Stripe account (and endpoint) without revealing the key: processes that share it share work.
         self.account_tag = hashlib.sha256(f"{secret_key}|{api_base or ''}".encode()).hexdigest()[:16]
+
+    async def close(self) -> None:
+        """End the HTTP session (its connections to Stripe); the gateway is not used after this."""
+        await self._http.close_async()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StripeGateway:

@@ -45,6 +45,10 @@ class Payments:
             self.lifecycle.connect(self.gateway)
             self.refunds.connect(self.gateway)
 
+    async def stop(self) -> None:
+        if self.gateway is not None:
+            await self.gateway.close()
+
     def provide_gateway(self) -> StripeGateway:
         if self.gateway is None:
             raise Unavailable("Payments are not configured on this server.", code="payments_unavailable")
@@ -64,6 +68,7 @@ def contribution(services: Services, payments: Payments) -> Contribution:
                       "open_orders": provide(payments.lifecycle), "turns": provide(payments.turns),
                       "refunds": provide(payments.refunds)},
         startup=[payments.start],
+        shutdown=[payments.stop],
         background=[partial(payments.reconcile, services.redis),
                     partial(run_ledger_checkpoints, services.settings),
                     partial(run_cancellations, services.redis, payments.refunds)],

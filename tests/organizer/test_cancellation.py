@@ -143,7 +143,10 @@ async def test_the_job_killed_half_way_refunds_every_order_exactly_once(server, 
     gateway = StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
                             webhook_secret=None, api_base=server.standin_url)
     started = time.monotonic()
-    orders = await _paid_orders(gateway, Standin(server), redis, show.id, seats)
+    try:
+        orders = await _paid_orders(gateway, Standin(server), redis, show.id, seats)
+    finally:
+        await gateway.close()
     say(pytestconfig, f"cancellation test: {ORDERS} paid orders made in {time.monotonic() - started:.1f} s "
         f"(load {os.getloadavg()[0]:.1f})")
 

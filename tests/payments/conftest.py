@@ -79,7 +79,9 @@ async def fan_on() -> AsyncIterator[FanFactory]:
 
 
 @pytest.fixture
-def gateway(server: ServerProcess) -> StripeGateway:
+async def gateway(server: ServerProcess) -> AsyncIterator[StripeGateway]:
     """The app's Stripe gateway, in the test process, talking to the session server's stand-in."""
-    return StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
+    made = StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
                          webhook_secret=None, api_base=server.standin_url)
+    yield made
+    await made.close()

@@ -170,7 +170,12 @@ async def sold_count(show_id: int) -> int:
     return (await sold_counts([show_id])).get(show_id, 0)
 
 
-def unreachable_gateway() -> StripeGateway:
+@asynccontextmanager
+async def unreachable_gateway() -> AsyncIterator[StripeGateway]:
     """The app's Stripe gateway pointed where nothing listens: Stripe does not answer."""
-    return StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY, webhook_secret=None,
-                         api_base=f"http://127.0.0.1:{free_port()}")
+    gateway = StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
+                            webhook_secret=None, api_base=f"http://127.0.0.1:{free_port()}")
+    try:
+        yield gateway
+    finally:
+        await gateway.close()

@@ -294,10 +294,10 @@ async def test_stripe_not_answering_is_503_and_the_next_checkout_makes_the_inten
     held = await hold(fan, show.id, show.rows["Back/C"][6:7])
     request = CheckoutRequest(profile_id=int(fan.profile["profile_id"]), show_id=show.id, hold_id=held["hold_id"],
                               idempotency_key=None)
-    down = unreachable_gateway()
     lifecycle = OrderLifecycle(redis, gateway, grace_seconds=120, turns=Admissions(redis))
-    with pytest.raises(Unavailable) as unavailable:
-        await start_checkout(redis, down, ShowFactsCache(), LayoutCache(), lifecycle, request, utcnow())
+    async with unreachable_gateway() as down:
+        with pytest.raises(Unavailable) as unavailable:
+            await start_checkout(redis, down, ShowFactsCache(), LayoutCache(), lifecycle, request, utcnow())
     assert (unavailable.value.status_code, unavailable.value.code) == (503, "payment_provider_unavailable")
     [order] = await Order.select(Order.id, Order.payment_intent_id).where(Order.hold_id == held["hold_id"])
     assert order["payment_intent_id"] is None  # the order stands; its intent is owed

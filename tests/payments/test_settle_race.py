@@ -22,7 +22,7 @@ import contextvars
 import json
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,10 +110,12 @@ class Sale:
 
 
 @pytest.fixture
-def signing_gateway(server) -> StripeGateway:
+async def signing_gateway(server) -> AsyncIterator[StripeGateway]:
     """The app's gateway as the server has it, webhook secret included, in this process."""
-    return StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
+    made = StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
                          webhook_secret=webhook_secret(server.var_dir), api_base=server.standin_url)
+    yield made
+    await made.close()
 
 
 async def _sale(server, make_fan) -> Sale:

@@ -177,7 +177,8 @@ async def test_a_refund_stripe_cannot_take_yet_leaves_the_order_refunded_and_owe
     intent = await _intent_of(gateway, order_id)
     facts = await settlement.load_order(order_id)
     assert facts is not None
-    outcome = await settlement._refund_instead(unreachable_gateway(), facts, intent, utcnow(), "amount_mismatch")
+    async with unreachable_gateway() as down:
+        outcome = await settlement._refund_instead(down, facts, intent, utcnow(), "amount_mismatch")
     assert outcome == "refunded"
     assert (await Order.select(Order.status).where(Order.id == order_id).first())["status"] == "refunded"
     kinds = await PaymentLedgerEntry.select(PaymentLedgerEntry.kind).where(

@@ -60,10 +60,12 @@ def machine_server(redis_url: str) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture(scope="session")
-def lifecycle_gateway(lifecycle_server: ServerProcess) -> StripeGateway:
+async def lifecycle_gateway(lifecycle_server: ServerProcess) -> AsyncIterator[StripeGateway]:
     """The app's own Stripe gateway, in the test process, talking to the lifecycle server's stand-in."""
-    return StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
+    made = StripeGateway(secret_key=STANDIN_SECRET_KEY, publishable_key=STANDIN_PUBLISHABLE_KEY,
                          webhook_secret=None, api_base=lifecycle_server.standin_url)
+    yield made
+    await made.close()
 
 
 async def register(server: ServerProcess) -> httpx.AsyncClient:

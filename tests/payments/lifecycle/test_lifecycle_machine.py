@@ -540,3 +540,4 @@ def _run_the_machine(machine_server: ServerProcess) -> None:
         for fan in fans:
             fan.client.close()
         standin.close()
+        _run(gateway.close())

@@ -253,10 +253,10 @@ async def test_a_paying_fan_s_seats_stay_frozen_while_stripe_cannot_be_asked(
     held, order = await _hold_and_checkout(fan, show.id, show.rows["Front/D"][4:5])
     assert (await fan.post(f"/api/v1/orders/{order['order_id']}/paying")).status_code == 200
     profile_id = int((await fan.get("/api/v1/auth/me")).json()["profile_id"])
-    unreachable = unreachable_gateway()
-    guard = OrderLifecycle(redis, unreachable, grace_seconds=GRACE_SECONDS, turns=Admissions(redis))
-    with pytest.raises(HoldInCheckout):
-        await guard.before_hold_change(show.id, held["hold_id"], profile_id, utcnow())
+    async with unreachable_gateway() as unreachable:
+        guard = OrderLifecycle(redis, unreachable, grace_seconds=GRACE_SECONDS, turns=Admissions(redis))
+        with pytest.raises(HoldInCheckout):
+            await guard.before_hold_change(show.id, held["hold_id"], profile_id, utcnow())
     assert (await fan.get(f"/api/v1/orders/{order['order_id']}")).json()["status"] == "pending_payment"
 
 
@@ -279,9 +279,9 @@ async def test_a_cancel_while_stripe_cannot_be_asked_is_503_and_leaves_the_order
     show = await create_show()
     _, order = await _hold_and_checkout(fan, show.id, show.rows["Front/A"][5:6])
     profile_id = int((await fan.get("/api/v1/auth/me")).json()["profile_id"])
-    unreachable = unreachable_gateway()
-    lifecycle = OrderLifecycle(redis, unreachable, grace_seconds=GRACE_SECONDS, turns=Admissions(redis))
-    with pytest.raises(Unavailable) as unavailable:
-        await lifecycle.cancel(int(order["order_id"]), profile_id, utcnow())
+    async with unreachable_gateway() as unreachable:
+        lifecycle = OrderLifecycle(redis, unreachable, grace_seconds=GRACE_SECONDS, turns=Admissions(redis))
+        with pytest.raises(Unavailable) as unavailable:
+            await lifecycle.cancel(int(order["order_id"]), profile_id, utcnow())
     assert unavailable.value.code == "payment_provider_unavailable"
     assert (await fan.get(f"/api/v1/orders/{order['order_id']}")).json()["status"] == "pending_payment"
