@@ -84,9 +84,9 @@ end
 # mark, so a cancellation refuses holds in the same step that would lock the seats), ...
 # ARGV: prefix, new hold id, profile id, ttl ms, max seats per order, currency, checkout cleared ('1' | '0'), ...
 # Replies: {'ok', hold_id, seats_json, expires_at_ms, amount_cents, first} | {'taken', seat...} | {'too_many', total}
-# | {'in_checkout', hold_id} | {'closed'}; `first` is 1 when this hold is the show's only live one (its expiries set was empty),
-# which is when the show must be registered for the sweeper (writes.lock_seats). `in_checkout`: the live hold the
-# seats would join went to checkout, and the caller has not cleared its order yet (see CHECKOUT_GUARD).
+# | {'in_checkout', hold_id} | {'closed'}; `first` is 1 when this hold is the show's only live one (its expiries set
+# was empty), which is when the show must be registered for the sweeper (writes.lock_seats). `in_checkout`: the live
+# hold the seats would join went to checkout, and the caller has not cleared its order yet (see CHECKOUT_GUARD).
 _PLACE = _COMMON + """
 local prefix, new_id, profile = ARGV[1], ARGV[2], ARGV[3]
 local ttl, max_seats, currency = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
