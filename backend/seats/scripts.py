@@ -88,6 +88,7 @@ end
 # was empty), which is when the show must be registered for the sweeper (writes.lock_seats). `in_checkout`: the live
 # hold the seats would join went to checkout, and the caller has not cleared its order yet (see CHECKOUT_GUARD).
 _PLACE = _COMMON + """
+if redis.call('EXISTS', KEYS[7]) == 1 then return {'closed'} end
 local prefix, new_id, profile = ARGV[1], ARGV[2], ARGV[3]
 local ttl, max_seats, currency = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local now = now_ms()
@@ -163,7 +164,6 @@ end
 #       seat id, price per seat.
 # -> as _PLACE says, or {'needs_init'}.
 PLACE_HOLD = _PLACE + """
-if redis.call('EXISTS', KEYS[7]) == 1 then return {'closed'} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'needs_init'} end
 local hold, checkout_hold = open_hold()
 if not hold then return {'in_checkout', checkout_hold} end
@@ -182,7 +182,6 @@ return lock_into(hold, wanted)
 # -> as _PLACE says, or {'no_block'} when no `count` seats satisfy the request, or {'needs_index'} when the show has
 #    no index for blocks of max_seats (free_runs.build_index builds it; it answers whether the state is built).
 PLACE_BEST = _PLACE + """
-if redis.call('EXISTS', KEYS[7]) == 1 then return {'closed'} end
 if not fr_ready(prefix) or FR.K < max_seats then return {'needs_index'} end
 local hold, checkout_hold = open_hold()
 if not hold then return {'in_checkout', checkout_hold} end
