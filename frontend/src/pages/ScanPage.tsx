@@ -10,6 +10,7 @@
  * network is back and the session answers again.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { useOnline } from '../lib/online';
 import { errorMessage } from '../api/client';
 import { api } from '../api/client';
 import type { Show } from '../api/types';
@@ -41,21 +42,6 @@ const HEADLINE: Record<ScanResult, string> = {
   invalid: 'Invalid code',
   expired: 'Expired code: ask the fan to show the live code',
 };
-
-function useOnline(): boolean {
-  const [online, setOnline] = useState(navigator.onLine);
-  useEffect(() => {
-    const on = () => setOnline(true);
-    const off = () => setOnline(false);
-    window.addEventListener('online', on);
-    window.addEventListener('offline', off);
-    return () => {
-      window.removeEventListener('online', on);
-      window.removeEventListener('offline', off);
-    };
-  }, []);
-  return online;
-}
 
 function time(iso: string | null | undefined): string {
   return iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '';
