@@ -145,7 +145,7 @@ async def _busy_house(redis_url: str, stadium: str, share: float) -> None:
     redis = Redis.from_url(redis_url.replace("valkey://", "redis://", 1))
     try:
         for start in range(0, len(chosen), 2000):
-            await mark_sold(redis, int(stadium), chosen[start:start + 2000], None)
+            await mark_sold(redis, int(stadium), chosen[start:start + 2000], None, order_id=0)
     finally:
         await redis.aclose()
 

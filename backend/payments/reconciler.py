@@ -54,6 +54,7 @@ class PassReport:
     checked: int = 0
     outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     refunds_retried: int = 0
+    refunds_released: int = 0  # refunds whose seats Redis had not given back yet
     sales_remarked: int = 0
     backlog: int = 0  # orders past their hold's end (and its grace) that this pass could not close
     repair: RepairReport | None = None  # Stripe's recent payments held against the database (repair.py)
@@ -86,6 +87,7 @@ async def reconcile_once(redis: Redis, gateway: StripeGateway, now: datetime, *,
     report.refunds_retried = await _retry_owed_refunds(gateway, now)
     if refunds is not None:
         report.refunds_retried += await refunds.retry_owed(now)
+        report.refunds_released = await refunds.release_pending(now)
     try:
         report.repair = await repair_from_stripe(redis, gateway, turns, now, hold_ttl_seconds=hold_ttl_seconds,
                                                  grace_seconds=grace_seconds)
@@ -146,21 +148,22 @@ async def _remark_recent_sales(redis: Redis, now: datetime) -> int:
 
     Shows whose live state is not built are skipped: building it reads the sold seats from the database anyway.
     """
-    rows = await Ticket.select(Ticket.show, Ticket.seat, Ticket.order.hold_id).where(
+    rows = await Ticket.select(Ticket.show, Ticket.seat, Ticket.order, Ticket.order.hold_id).where(
         (Ticket.order.paid_at >= now - RECENT_SALES) & Ticket.revoked_at.is_null()
     )
-    by_show: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))  # show -> hold -> seats
+    # show -> (order, its hold) -> seats
+    by_show: dict[int, dict[tuple[int, str], list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        by_show[row["show"]][row["order.hold_id"]].append(str(row["seat"]))
+        by_show[row["show"]][row["order"], row["order.hold_id"]].append(str(row["seat"]))
     remarked = 0
-    for show_id, holds in by_show.items():
-        seat_ids = [seat for sold in holds.values() for seat in sold]
+    for show_id, orders in by_show.items():
+        seat_ids = [seat for sold in orders.values() for seat in sold]
         unsold = await seats.unsold_among(redis, show_id, seat_ids)
         if unsold is None:
             continue
-        for hold_id, sold in holds.items():
+        for (order_id, hold_id), sold in orders.items():
             if unsold.intersection(sold):
-                await seats.mark_sold(redis, show_id, sold, hold_id)
+                await seats.mark_sold(redis, show_id, sold, hold_id, order_id=order_id)
                 remarked += 1
     return remarked
 
@@ -190,10 +193,10 @@ async def run_reconciler(redis: Redis, gateway: StripeGateway | None, turns: Sho
                     min_age=timedelta(0) if first else min(WEBHOOK_HEAD_START, timedelta(seconds=interval)),
                     refunds=refunds,
                 )
-                if report.checked or report.refunds_retried or report.sales_remarked:
-                    logger.info("reconciled %d pending orders %s; refunds retried %d; sales re-marked %d",
+                if report.checked or report.refunds_retried or report.refunds_released or report.sales_remarked:
+                    logger.info("reconciled %d pending orders %s; refunds retried %d, released %d; sales re-marked %d",
                                 report.checked, dict(report.outcomes), report.refunds_retried,
-                                report.sales_remarked)
+                                report.refunds_released, report.sales_remarked)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -300,7 +300,7 @@ async def _announce_sale(redis: Redis, turns: ShoppingTurns, order: OrderFacts, 
     A failure here loses nothing: the sale is in the database, and the reconciler marks recent sales again.
     """
     try:
-        await mark_sold(redis, order.show_id, seat_ids, order.hold_id)
+        await mark_sold(redis, order.show_id, seat_ids, order.hold_id, order_id=order.id)
         await turns.finish(order.show_id, order.profile_id)
     except Exception:
         logger.warning("order %s paid, but Redis was not told yet; the reconciler will retry", order.id,

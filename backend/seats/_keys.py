@@ -7,6 +7,8 @@ Every key of a show shares the hash tag `{show:<id>}` (backend.infra.keyspace).
 - hold       HASH  profile, seats (JSON list), expires_at_ms, amount_cents, currency.
 - holder     STRING profile's hold for this show (one hold per profile and show).
 - expiries   ZSET  hold_id scored by expiry (ms): what the sweeper walks.
+- sold-by    HASH  seat_id -> the id of the order that bought it, for each sold seat: a refund gives back only the
+                   seats its own order bought, so a late or repeated refund cannot free a seat sold again since.
 - changes    pub/sub channel: one message per version bump, `{"v": V, "c": [[seat_id, status], ...]}`.
 - fr:*       the free-run index of best available (_free_runs_lua.py lists its keys; free_runs.py explains it).
 """
@@ -49,6 +51,10 @@ def holder(show_id: int | str, profile_id: int | str) -> str:
 
 def expiries(show_id: int | str) -> str:
     return f"{prefix(show_id)}expiries"
+
+
+def sold_by(show_id: int | str) -> str:
+    return f"{prefix(show_id)}sold-by"
 
 
 def free_runs_meta(show_id: int | str) -> str:

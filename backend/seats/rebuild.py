@@ -26,24 +26,29 @@ from db.tables import Ticket
 logger = logging.getLogger("showtime.seats.rebuild")
 
 
+async def sold_seats(show_id: int) -> list[tuple[str, int]]:
+    """The show's sold seats as the database has them (the truth, whatever Redis says), each with the order that
+    bought it: its tickets not revoked by a refund."""
+    rows = await Ticket.select(Ticket.seat, Ticket.order).where(
+        (Ticket.show == show_id) & Ticket.revoked_at.is_null())
+    return [(str(row["seat"]), row["order"]) for row in rows]
+
+
 async def sold_seat_ids(show_id: int) -> list[str]:
-    """The show's sold seats as the database has them (the truth, whatever Redis says): its tickets not revoked by
-    a refund."""
-    rows = await Ticket.select(Ticket.seat).where(
-        (Ticket.show == show_id) & Ticket.revoked_at.is_null()).output(as_list=True)
-    return [str(seat_id) for seat_id in rows]
+    return [seat_id for seat_id, _ in await sold_seats(show_id)]
 
 
 async def ensure_built(redis: Redis, show_id: int) -> bool:
     """Build the show's state from the database unless it is already there; True when this call built it."""
     if await redis.exists(keys.version(show_id)):
         return False
-    sold = await sold_seat_ids(show_id)
+    sold = await sold_seats(show_id)
     initial_version = int(time.time() * 1000)
     built = await scripts.init_state(
         redis,
-        [keys.version(show_id), keys.state(show_id), keys.changes_channel(show_id), keys.free_runs_meta(show_id)],
-        [initial_version, *sold],
+        [keys.version(show_id), keys.state(show_id), keys.changes_channel(show_id), keys.free_runs_meta(show_id),
+         keys.sold_by(show_id)],
+        [initial_version, *(item for seat in sold for item in seat)],
     )
     return bool(built)
 

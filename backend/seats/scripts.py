@@ -271,14 +271,14 @@ publish(prefix, KEYS[2], KEYS[4], changes)
 return {#due, redis.call('ZCARD', KEYS[3])}
 """
 
-# KEYS: state, version, expiries, channel, hold key (any name when there is no hold).
-# ARGV: prefix, hold id or '', then the sold seat ids.
+# KEYS: state, version, expiries, channel, hold key (any name when there is no hold), sold-by.
+# ARGV: prefix, hold id or '', order id, then the sold seat ids.
 # -> number of seats whose status changed | {'needs_init'}
 MARK_SOLD = _COMMON + """
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'needs_init'} end
-local prefix, hold_id = ARGV[1], ARGV[2]
+local prefix, hold_id, order_id = ARGV[1], ARGV[2], ARGV[3]
 local changes, sold = {}, {}
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   local seat = ARGV[i]
   sold[seat] = true
   local was = redis.call('HGET', KEYS[1], seat)
@@ -286,6 +286,7 @@ for i = 3, #ARGV do
     redis.call('HSET', KEYS[1], seat, 'sold')
     changes[#changes + 1] = {seat, 'sold', was ~= false}  -- held before: taken already for the index
   end
+  redis.call('HSET', KEYS[6], seat, order_id)
   redis.call('DEL', prefix .. 'seat:' .. seat)
 end
 if hold_id ~= '' then
@@ -305,17 +306,23 @@ return #changes
 """
 
 
-# KEYS: state, version, expiries, channel.  ARGV: prefix, then the refunded seat ids.
+# KEYS: state, version, expiries, channel, sold-by.  ARGV: prefix, the refunded order's id, then its refunded seat ids.
 # -> number of seats made available | {'needs_init'}
-# A refund gave the seats back: sold seats become available (a seat not sold changes nothing, so a repeat is
-# harmless). Only sold seats are touched: a seat some hold has taken since is that hold's.
+# A refund gave the seats back: the seats that order bought become available. A seat not sold changes nothing, nor
+# does one sold since to another order (a refund repeated or retried late, after the seat was sold again), so a
+# repeat is harmless. A sold seat with no buyer on record (a state built before buyers were recorded) is released.
 RELEASE_SOLD = _COMMON + """
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'needs_init'} end
 local changes = {}
-for i = 2, #ARGV do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == 'sold' then
-    redis.call('HDEL', KEYS[1], ARGV[i])
-    changes[#changes + 1] = {ARGV[i], 'available'}
+for i = 3, #ARGV do
+  local seat = ARGV[i]
+  if redis.call('HGET', KEYS[1], seat) == 'sold' then
+    local buyer = redis.call('HGET', KEYS[5], seat)
+    if not buyer or buyer == ARGV[2] then
+      redis.call('HDEL', KEYS[1], seat)
+      redis.call('HDEL', KEYS[5], seat)
+      changes[#changes + 1] = {seat, 'available'}
+    end
   end
 end
 publish(ARGV[1], KEYS[2], KEYS[4], changes)
@@ -412,14 +419,18 @@ mark_checkout = LuaScript(MARK_CHECKOUT)
 read_hold = LuaScript(READ_HOLD)
 
 
-# KEYS: version, state, channel, fr:meta.  ARGV: initial version, then the seat ids the database says are sold.
+# KEYS: version, state, channel, fr:meta, sold-by.  ARGV: initial version, then (seat id, order id) for each seat
+# the database says is sold.
 # -> 1 when this call built the state (and announced it with one reset), 0 when it was already there.
 # The free-run index is dropped with the old state (its meta is what says it exists): the next best-available
 # request builds it from the state built here (free_runs.build_index).
 INIT_STATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('DEL', KEYS[4])
-for i = 2, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], 'sold') end
+redis.call('DEL', KEYS[4], KEYS[5])
+for i = 2, #ARGV, 2 do
+  redis.call('HSET', KEYS[2], ARGV[i], 'sold')
+  redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1])
+end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SPUBLISH', KEYS[3], '{"v":' .. ARGV[1] .. ',"reset":true}')
 return 1

@@ -197,8 +197,9 @@ async def mark_checkout(redis: Redis, *, show_id: int, hold_id: str, profile_id:
     return bool(await scripts.mark_checkout(redis, [keys.hold(show_id, hold_id)], [profile_id]))
 
 
-async def mark_sold(redis: Redis, show_id: int, seat_ids: list[str], hold_id: str | None) -> int:
-    """After the database committed the tickets: the seats show `sold` on every map, the hold (if any) ends.
+async def mark_sold(redis: Redis, show_id: int, seat_ids: list[str], hold_id: str | None, *, order_id: int) -> int:
+    """After the database committed the tickets of order `order_id`: the seats show `sold` on every map (the order
+    recorded as their buyer), the hold (if any) ends.
 
     Idempotent: seats already sold change nothing and publish nothing. If Redis lost the show's state, it is
     rebuilt from the database first (which already has these tickets). Returns how many seats changed status.
@@ -206,20 +207,21 @@ async def mark_sold(redis: Redis, show_id: int, seat_ids: list[str], hold_id: st
     hold_key = keys.hold(show_id, hold_id or "none")
     reply = await _with_state(
         redis, show_id,
-        lambda: scripts.mark_sold(redis, [*keys.show_keys(show_id), hold_key],
-                                  [keys.prefix(show_id), hold_id or "", *seat_ids]),
+        lambda: scripts.mark_sold(redis, [*keys.show_keys(show_id), hold_key, keys.sold_by(show_id)],
+                                  [keys.prefix(show_id), hold_id or "", order_id, *seat_ids]),
     )
     return int(reply)
 
 
-async def release_sold(redis: Redis, show_id: int, seat_ids: list[str]) -> int:
-    """After the database committed a refund (the seats' tickets revoked): the seats are `available` again on every
-    map, in one diff. Idempotent: a seat that is not sold changes nothing. If Redis lost the show's state, it is
-    rebuilt from the database first, which no longer counts these seats sold. Returns how many seats changed."""
+async def release_sold(redis: Redis, show_id: int, seat_ids: list[str], *, order_id: int) -> int:
+    """After the database committed a refund of order `order_id` (the seats' tickets revoked): the seats that order
+    bought are `available` again on every map, in one diff. Idempotent, and safe however late: a seat that is not
+    sold, or was sold since to another order, changes nothing. If Redis lost the show's state, it is rebuilt from the
+    database first, which no longer counts these seats sold. Returns how many seats changed."""
     if not seat_ids:
         return 0
     reply = await _with_state(redis, show_id, lambda: scripts.release_sold(
-        redis, list(keys.show_keys(show_id)), [keys.prefix(show_id), *seat_ids]))
+        redis, [*keys.show_keys(show_id), keys.sold_by(show_id)], [keys.prefix(show_id), order_id, *seat_ids]))
     return int(reply)
 
 

@@ -70,8 +70,8 @@ async def all_changes(pubsub: PubSub, quiet_for: float) -> list[dict]:
     return messages
 
 
-async def insert_sold_tickets(show_id: int, seat_ids: list[str], price_cents: int = 5000) -> None:
-    """Seats sold before the test, written straight to the database as the payments code would."""
+async def insert_sold_tickets(show_id: int, seat_ids: list[str], price_cents: int = 5000) -> int:
+    """Seats sold before the test, written straight to the database as the payments code would; the order's id."""
     profile = (await Profile.insert(Profile(email=f"buyer-{secrets.token_hex(6)}@example.com", name="Buyer",
                                             password_hash="not-a-hash")).returning(Profile.id))[0]["id"]
     order = (await Order.insert(Order(
@@ -80,3 +80,4 @@ async def insert_sold_tickets(show_id: int, seat_ids: list[str], price_cents: in
     )).returning(Order.id))[0]["id"]
     await Ticket.insert(*(Ticket(order=order, show=show_id, seat=int(seat_id), profile=profile,
                                  price_cents=price_cents, currency="EUR") for seat_id in seat_ids))
+    return order

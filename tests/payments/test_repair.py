@@ -73,7 +73,7 @@ async def test_a_sale_redis_remembers_but_the_database_lost_is_sold_again(server
     show = await create_show()
     wanted = show.rows["Front/B"][:2]
     intent = await _lost_payment(gateway, Standin(server), show, wanted)
-    await seats.mark_sold(redis, show.id, wanted, None)
+    await seats.mark_sold(redis, show.id, wanted, None, order_id=1)
 
     await _repair(redis, gateway)
     order = await _order_of(intent)

@@ -383,7 +383,7 @@ async def test_a_seat_redis_calls_sold_without_a_ticket_goes_to_the_payment_sett
     seat = show.rows["Back/A"][3]
     async with standin.webhooks_lost():
         order_id = await _paid_order(gateway, standin, show, [seat])
-    await seats.mark_sold(redis, show.id, [seat], None)  # what the lost sale told Redis before its commit was lost
+    await seats.mark_sold(redis, show.id, [seat], None, order_id=order_id)  # what the lost sale told Redis before its commit was lost
     intent = await _intent_of(gateway, order_id)
     assert await _settle(redis, gateway, intent) == "paid"
     assert await Ticket.count().where(Ticket.order == order_id) == 1
@@ -592,7 +592,7 @@ async def test_a_seat_sold_in_redis_that_cannot_then_be_asked_again_is_refunded_
     seat = show.rows["Back/D"][0]
     async with standin.webhooks_lost():
         order_id = await _paid_order(gateway, standin, show, [seat])
-    await seats.mark_sold(redis, show.id, [seat], None)
+    await seats.mark_sold(redis, show.id, [seat], None, order_id=order_id)
 
     async def redis_gone(*args, **kwargs):
         raise ConnectionError("Redis went away")

@@ -164,7 +164,7 @@ def _machine(loop: asyncio.AbstractEventLoop, redis: Redis) -> type[RuleBasedSta
                 mine = [seat for seat in hold[1] if state.get(seat) == hold[0]]
                 if mine:  # as payments does: the tickets first, then the map
                     await insert_sold_tickets(self.show.id, mine)
-                    await seats.mark_sold(redis, self.show.id, mine, hold[0])
+                    await seats.mark_sold(redis, self.show.id, mine, hold[0], order_id=1)
 
             run(go())
 
@@ -178,7 +178,7 @@ def _machine(loop: asyncio.AbstractEventLoop, redis: Redis) -> type[RuleBasedSta
                 free = sorted({self.seat_ids[i % len(self.seat_ids)] for i in picks} - set(state))
                 if free:
                     await insert_sold_tickets(self.show.id, free)
-                    await seats.mark_sold(redis, self.show.id, free, None)
+                    await seats.mark_sold(redis, self.show.id, free, None, order_id=1)
 
             run(go())
 

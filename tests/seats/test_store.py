@@ -120,8 +120,8 @@ async def test_mark_sold_finishes_the_hold_and_is_idempotent(show: data.TestShow
     assert not await seats_free_for(redis, show.id, bought, new_hold_id(show.id))
     pubsub = await subscribe(redis, show.id)
     try:
-        await mark_sold(redis, show.id, bought, hold_id)
-        await mark_sold(redis, show.id, bought, hold_id)
+        await mark_sold(redis, show.id, bought, hold_id, order_id=1)
+        await mark_sold(redis, show.id, bought, hold_id, order_id=1)
         changes = await all_changes(pubsub, quiet_for=0.4)
     finally:
         await pubsub.aclose()
@@ -159,7 +159,7 @@ async def test_after_redis_lost_everything_sold_seats_come_back_from_the_databas
     assert {seat.encode() for seat in sold} <= {k for k, v in state.items() if v == b"sold"}
     # mark_sold after the loss: rebuilds, then has nothing left to change for seats the database already sold.
     await redis.delete(keys.version(show.id), keys.state(show.id))
-    await mark_sold(redis, show.id, sold, None)
+    await mark_sold(redis, show.id, sold, None, order_id=1)
     _, state = await read_state(redis, show.id)
     assert all(state[seat.encode()] == b"sold" for seat in sold)
 
@@ -349,18 +349,41 @@ async def test_a_sweeper_under_leases_sweeps_only_the_shows_whose_lease_it_holds
 
 async def test_released_seats_of_a_refund_are_available_again_once(show: data.TestShow, redis: Redis) -> None:
     seats = show.seat_ids[:2]
-    await mark_sold(redis, show.id, seats, None)
-    assert await seat_state.release_sold(redis, show.id, seats) == 2
+    await mark_sold(redis, show.id, seats, None, order_id=7)
+    assert await seat_state.release_sold(redis, show.id, seats, order_id=7) == 2
     _, state = await read_state(redis, show.id)
     assert not any(seat.encode() in state for seat in seats)
-    assert await seat_state.release_sold(redis, show.id, seats) == 0  # idempotent
-    assert await seat_state.release_sold(redis, show.id, []) == 0
+    assert await seat_state.release_sold(redis, show.id, seats, order_id=7) == 0  # idempotent
+    assert await seat_state.release_sold(redis, show.id, [], order_id=7) == 0
+
+
+async def test_a_refund_releases_only_the_seats_its_own_order_bought(show: data.TestShow, redis: Redis) -> None:
+    """A refund repeated or retried after its seat was sold again must not free the new buyer's seat; the buyer is
+    known after a rebuild too, and a seat sold before buyers were recorded is released as before."""
+    resold, kept, legacy = show.seat_ids[:3]
+    await mark_sold(redis, show.id, [resold, kept], None, order_id=7)
+    assert await seat_state.release_sold(redis, show.id, [resold], order_id=7) == 1
+    await mark_sold(redis, show.id, [resold], None, order_id=8)  # sold again, to order 8
+    assert await seat_state.release_sold(redis, show.id, [resold, kept], order_id=8 + 1) == 0
+    assert await seat_state.release_sold(redis, show.id, [resold], order_id=7) == 0  # the late repeat
+    _, state = await read_state(redis, show.id)
+    assert state[resold.encode()] == state[kept.encode()] == b"sold"
+    # Redis loses the show; the rebuild reads each sold seat's order from the tickets.
+    order = await insert_sold_tickets(show.id, [legacy])
+    await redis.delete(keys.version(show.id), keys.state(show.id))
+    await ensure_built(redis, show.id)
+    assert await seat_state.release_sold(redis, show.id, [legacy], order_id=order + 1) == 0
+    assert await seat_state.release_sold(redis, show.id, [legacy], order_id=order) == 1
+    # A state built before buyers were recorded: its sold seats have none, and any refund of them releases them.
+    await mark_sold(redis, show.id, [legacy], None, order_id=order)
+    await redis.hdel(keys.sold_by(show.id), legacy)
+    assert await seat_state.release_sold(redis, show.id, [legacy], order_id=order + 1) == 1
 
 
 async def test_unsold_among_names_the_seats_redis_does_not_call_sold(show: data.TestShow, redis: Redis) -> None:
     sold, held, free = show.seat_ids[:3]
     assert isinstance(await lock(redis, show.id, 44, [held]), seat_state.Placed)
-    await mark_sold(redis, show.id, [sold], None)
+    await mark_sold(redis, show.id, [sold], None, order_id=1)
     assert await seat_state.unsold_among(redis, show.id, [sold, held, free]) == {held, free}
     unbuilt = await data.create_show()
     assert await seat_state.unsold_among(redis, unbuilt.id, unbuilt.seat_ids[:2]) is None
