@@ -297,6 +297,8 @@ class Refund(Table):
     the tickets it revokes, before Stripe is asked; `stripe_refund_id` and `refunded_at` once Stripe has it (the
     ledger's refund row is written in that same transaction). A row without them is owed, and retried.
 
+    `released_at` once the seats are free again in Redis; without it, the reconciler releases them again.
+
     `idempotency_key` (the request's header, or `show-cancelled` for the cancellation job's one refund per order)
     is unique per order (index by migration 2026-12-06T17:10:30): a retry finds the refund it made."""
 
@@ -314,6 +316,9 @@ class Refund(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     stripe_refund_id = Varchar(length=64, null=True, default=None)
     refunded_at = Timestamptz(null=True, default=None)
+    # Once Redis gave the seats back (every live map shows them free again); a row without it is released again by
+    # the reconciler, however late: only seats its own order bought are released (backend/seats, `sold-by`).
+    released_at = Timestamptz(null=True, default=None)
 
 
 class ProcessedWebhookEvent(Table):

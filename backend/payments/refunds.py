@@ -11,7 +11,10 @@ A refund is decided, then paid, then announced:
    often it is asked (a retried request, the reconciler, the cancellation job after a crash) Stripe makes one refund.
    Stripe's refund and the ledger's refund row (the show's chain) are recorded together, once per refund row; a
    refund row without them is owed, and `retry_owed` pays it.
-3. Announced: the seats turn `available` on every map (backend/seats, one diff), and the fan gets an e-mail.
+3. Announced: the seats turn `available` on every map (backend/seats, one diff; the row's `released_at` says it
+   happened), and the fan gets an e-mail. A release that failed (Redis unreachable) is done again by the reconciler
+   (`release_pending`). However late, it frees only seats this refund's order bought: a seat sold again since
+   stays its new buyer's (backend/seats records each sold seat's order).
 
 So money goes out only for a decision that is committed, and at most once per decision; a failure after the commit
 loses nothing but time.
@@ -111,8 +114,9 @@ class Refunds:
         idempotency_key_reused for a key this order used with other seats or another reason."""
         row, fresh = await self._decide(ask, now)
         await self.pay(row, now)
-        # A replay releases again (harmless: only sold seats change) in case the first call died before it did.
-        await self._release(row)
+        # A replay releases again (harmless: only seats this order bought change) in case the first call died
+        # before it did.
+        await self._release(row, now)
         if fresh:
             await self._mail(row, ask.reason)
         return ask.order_id
@@ -249,17 +253,30 @@ class Refunds:
             refund = _row(row)
             if await self.pay(refund, now):
                 paid += 1
-                await self._release(refund)
+                await self._release(refund, now)
         return paid
+
+    async def release_pending(self, now: datetime) -> int:
+        """Release again the seats of the refunds whose release did not happen (Redis was unreachable, or the process
+        stopped between the commit and the release); returns how many were released now."""
+        released = 0
+        for row in await Refund.select(*_ROW_COLUMNS).where(Refund.released_at.is_null()).order_by(
+                Refund.id).limit(OWED_BATCH):
+            released += await self._release(_row(row), now)
+        return released
 
     # ---------------------------------------------------------------- 3. announced
 
-    async def _release(self, row: RefundRow) -> None:
+    async def _release(self, row: RefundRow, now: datetime) -> bool:
+        """The refund's seats free on every map, and the row marked released; False when Redis could not be told."""
         try:
-            await seats.release_sold(self.redis, row.show_id, row.seat_ids)
+            await seats.release_sold(self.redis, row.show_id, row.seat_ids, order_id=row.order_id)
         except Exception:
-            # The database already sells the seats again; Redis is told at the next retry or rebuild.
+            # The database already sells the seats again; Redis is told by the reconciler's next pass.
             logger.warning("refund %s: seats not released in Redis yet", row.id, exc_info=True)
+            return False
+        await Refund.update({Refund.released_at: now}).where((Refund.id == row.id) & Refund.released_at.is_null())
+        return True
 
     async def _mail(self, row: RefundRow, reason: str) -> None:
         fan = await Order.select(Order.profile.email, Order.show.title).where(  # type: ignore[union-attr]

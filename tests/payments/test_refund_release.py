@@ -1,0 +1,77 @@
+"""A refund's seats given back in Redis: a release that failed is done by the reconciler's next pass, and a late or
+repeated release frees only seats the refunded order bought, never a seat sold again since."""
+
+from __future__ import annotations
+
+import pytest
+from redis.asyncio import Redis
+
+from backend import seats
+from backend.payments import refunds as refunds_module
+from backend.payments.reconciler import reconcile_once
+from backend.payments.refunds import RefundAsk, Refunds
+from backend.settings import load_settings
+from backend.timeutil import utcnow
+from db.tables import Refund
+from realtime.waiting_room import Admissions
+from tests.payments.helpers import Standin
+from tests.payments.test_settlement import _intent_of, _paid_order, _settle
+from tests.support.data import create_show
+
+
+async def _status(redis: Redis, show_id: int, seat_id: str) -> str:
+    _, state = await seats.read_state(redis, show_id)
+    value = state.get(seat_id.encode())
+    return "available" if value is None else seats.status_of(value)
+
+
+async def _sold_to_a_fan(redis: Redis, gateway, standin: Standin, show, seat_ids: list[str]) -> int:
+    async with standin.webhooks_lost():
+        order_id = await _paid_order(gateway, standin, show, seat_ids)
+    assert await _settle(redis, gateway, await _intent_of(gateway, order_id)) == "paid"
+    return order_id
+
+
+@pytest.fixture
+async def refunds(redis: Redis, gateway) -> Refunds:
+    refunds = Refunds(redis, load_settings())
+    refunds.connect(gateway)
+    return refunds
+
+
+async def test_a_release_that_failed_is_done_by_the_reconciler(server, gateway, redis, refunds, monkeypatch) -> None:
+    show = await create_show()
+    seat = show.rows["Back/C"][0]
+    order_id = await _sold_to_a_fan(redis, gateway, Standin(server), show, [seat])
+
+    async def redis_gone(*args, **kwargs):
+        raise ConnectionError("Redis went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(refunds_module.seats, "release_sold", redis_gone)
+        await refunds.refund(RefundAsk(order_id, None, "Release lost"), utcnow())
+    assert await _status(redis, show.id, seat) == "sold"  # the database sells it again; the maps do not know yet
+    assert (await Refund.select(Refund.released_at).where(Refund.order == order_id).first())["released_at"] is None
+
+    report = await reconcile_once(redis, gateway, utcnow(), turns=Admissions(redis), hold_ttl_seconds=480,
+                                  refunds=refunds)
+    assert report.refunds_released >= 1
+    assert await _status(redis, show.id, seat) == "available"
+    assert (await Refund.select(Refund.released_at).where(Refund.order == order_id).first())["released_at"]
+    await reconcile_once(redis, gateway, utcnow(), turns=Admissions(redis), hold_ttl_seconds=480, refunds=refunds)
+    assert await _status(redis, show.id, seat) == "available"
+
+
+async def test_a_repeated_refund_does_not_free_the_seat_of_its_next_buyer(server, gateway, redis, refunds) -> None:
+    show = await create_show()
+    seat = show.rows["Back/C"][1]
+    standin = Standin(server)
+    first = await _sold_to_a_fan(redis, gateway, standin, show, [seat])
+    ask = RefundAsk(first, None, "Changed plans", idempotency_key="refund-once")
+    await refunds.refund(ask, utcnow())
+    assert await _status(redis, show.id, seat) == "available"
+    await _sold_to_a_fan(redis, gateway, standin, show, [seat])  # sold again, to another fan
+    await refunds.refund(ask, utcnow())  # the organizer's client retries its request
+    await Refund.update({Refund.released_at: None}).where(Refund.order == first)
+    await refunds.release_pending(utcnow())  # and a pass releases it once more, however late
+    assert await _status(redis, show.id, seat) == "sold"
