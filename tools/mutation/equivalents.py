@@ -247,6 +247,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "async def mark_checkout(redis: Redis, *, show_id: int, hold_id: str, profile_id: int) -> bool:",
         "async def extend_hold(redis: Redis, *, show_id: int, hold_id: str, profile_id: int, grace_ms: int) -> int | None:",
         "async def claim_seats(redis: Redis, *, show_id: int, hold_id: str, profile_id: int, seat_ids: list[str],",
+        "async def mark_sold(redis: Redis, show_id: int, seat_ids: list[str], hold_id: str | None, *, order_id: int) -> int:",
+        "async def release_sold(redis: Redis, show_id: int, seat_ids: list[str], *, order_id: int) -> int:",
     )},
     (_SEAT_READS, "core/ReplaceTrueWithFalse", "async with redis.pipeline(transaction=True) as pipe:"):
         "race: the reads are one snapshot only against a flush or rebuild landing between them; sent back to back "
