@@ -427,9 +427,19 @@ read_hold = LuaScript(READ_HOLD)
 INIT_STATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('DEL', KEYS[4], KEYS[5])
+-- A thousand fields per HSET: a stadium's 52,800 sold seats in ~100 calls rather than ~105,600 (the shard is busy
+-- with nothing else meanwhile).
+local states, buyers = {}, {}
 for i = 2, #ARGV, 2 do
-  redis.call('HSET', KEYS[2], ARGV[i], 'sold')
-  redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1])
+  states[#states + 1] = ARGV[i]
+  states[#states + 1] = 'sold'
+  buyers[#buyers + 1] = ARGV[i]
+  buyers[#buyers + 1] = ARGV[i + 1]
+  if #states >= 1000 or i + 2 > #ARGV then
+    redis.call('HSET', KEYS[2], unpack(states))
+    redis.call('HSET', KEYS[5], unpack(buyers))
+    states, buyers = {}, {}
+  end
 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SPUBLISH', KEYS[3], '{"v":' .. ARGV[1] .. ',"reset":true}')

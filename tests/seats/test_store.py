@@ -380,6 +380,22 @@ async def test_a_refund_releases_only_the_seats_its_own_order_bought(show: data.
     assert await seat_state.release_sold(redis, show.id, [legacy], order_id=order + 1) == 1
 
 
+async def test_a_rebuild_of_many_sold_seats_knows_each_seat_and_its_buyer(server: ServerProcess, redis: Redis) -> None:
+    """More sold seats than one write of the rebuild takes (it writes them a thousand fields at a time), and more
+    than one Lua call can be handed at once (unpack stops at 8,000 values)."""
+    show = await data.create_show(rows=90, seats_per_row=50)
+    sold = show.seat_ids[:4301]  # not a whole number of writes: the last one is a part
+    bought = [sold[start:start + 700] for start in range(0, len(sold), 700)]  # 7 orders
+    orders = [await insert_sold_tickets(show.id, seats) for seats in bought]
+    await redis.delete(keys.version(show.id), keys.state(show.id))
+    assert await ensure_built(redis, show.id)
+    _, state = await read_state(redis, show.id)
+    assert {seat for seat, value in state.items() if value == keys.SOLD_SENTINEL} == {
+        seat.encode() for seats in bought for seat in seats}
+    assert await redis.hgetall(keys.sold_by(show.id)) == {
+        seat.encode(): str(order).encode() for order, seats in zip(orders, bought, strict=True) for seat in seats}
+
+
 async def test_unsold_among_names_the_seats_redis_does_not_call_sold(show: data.TestShow, redis: Redis) -> None:
     sold, held, free = show.seat_ids[:3]
     assert isinstance(await lock(redis, show.id, 44, [held]), seat_state.Placed)
