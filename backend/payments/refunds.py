@@ -258,12 +258,22 @@ class Refunds:
 
     async def release_pending(self, now: datetime) -> int:
         """Release again the seats of the refunds whose release did not happen (Redis was unreachable, or the process
-        stopped between the commit and the release); returns how many were released now."""
-        released = 0
-        for row in await Refund.select(*_ROW_COLUMNS).where(Refund.released_at.is_null()).order_by(
-                Refund.id).limit(OWED_BATCH):
-            released += await self._release(_row(row), now)
-        return released
+        stopped between the commit and the release), every one of them, in batches; returns how many were released
+        now. A show whose release fails is left for the next pass (its Redis is not answering), the others go on."""
+        released, after, unreachable = 0, 0, set()
+        while True:
+            rows = await Refund.select(*_ROW_COLUMNS).where(
+                Refund.released_at.is_null() & (Refund.id > after)).order_by(Refund.id).limit(OWED_BATCH)
+            for row in map(_row, rows):
+                if row.show_id in unreachable:
+                    continue
+                if await self._release(row, now):
+                    released += 1
+                else:
+                    unreachable.add(row.show_id)
+            if len(rows) < OWED_BATCH:
+                return released
+            after = rows[-1]["id"]
 
     # ---------------------------------------------------------------- 3. announced
 

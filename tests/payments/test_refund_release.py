@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 from backend import seats
 from backend.payments import refunds as refunds_module
 from backend.payments.reconciler import reconcile_once
-from backend.payments.refunds import RefundAsk, Refunds
+from backend.payments.refunds import OWED_BATCH, RefundAsk, Refunds
 from backend.settings import load_settings
 from backend.timeutil import utcnow
 from db.tables import Refund
@@ -75,3 +75,34 @@ async def test_a_repeated_refund_does_not_free_the_seat_of_its_next_buyer(server
     await Refund.update({Refund.released_at: None}).where(Refund.order == first)
     await refunds.release_pending(utcnow())  # and a pass releases it once more, however late
     assert await _status(redis, show.id, seat) == "sold"
+
+
+async def test_a_pass_releases_every_pending_refund_and_leaves_only_a_show_it_cannot_reach(
+    server, gateway, redis, refunds, monkeypatch
+) -> None:
+    standin = Standin(server)
+    unreachable, reachable = await create_show(), await create_show()
+    lost_seat = unreachable.rows["Back/C"][2]
+    lost = await _sold_to_a_fan(redis, gateway, standin, unreachable, [lost_seat])
+    order_id = await _sold_to_a_fan(redis, gateway, standin, reachable, [reachable.rows["Back/C"][2]])
+
+    release_sold = seats.release_sold
+
+    async def release(redis, show_id, seat_ids, *, order_id):
+        if show_id == unreachable.id:
+            raise ConnectionError("this show's Redis shard went away")
+        return await release_sold(redis, show_id, seat_ids, order_id=order_id)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(refunds_module.seats, "release_sold", release)
+        await refunds.refund(RefundAsk(lost, None, "Shard down"), utcnow())
+        await refunds.refund(RefundAsk(order_id, None, "Many"), utcnow())
+        # After the unreachable show's row, more rows waiting than one batch (no seats: nothing for Redis to do).
+        await Refund.insert(*(Refund(order=order_id, show=reachable.id, amount_cents=0, currency="EUR",
+                                     reason="batch", kind="organizer", idempotency_key=f"batch-{i}", seat_ids=[])
+                              for i in range(OWED_BATCH + 20)))
+        await refunds.release_pending(utcnow())
+        assert await Refund.count().where((Refund.order == order_id) & Refund.released_at.is_null()) == 0
+        assert await Refund.count().where((Refund.order == lost) & Refund.released_at.is_null()) == 1
+    await refunds.release_pending(utcnow())  # the shard is back
+    assert await _status(redis, unreachable.id, lost_seat) == "available"
