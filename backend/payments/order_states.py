@@ -121,14 +121,16 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
         "organizer refund, some seats (POST /organizer/orders/{id}/refund with seat_ids)", (PAID,), PAID,
         "the order is paid; each seat named has a ticket of this order not refunded yet; an Idempotency-Key "
         "already used for this order returns that refund",
-        "after the commit: the seats released from `sold` (one diff)",
+        "after the commit: the seats this order bought released from `sold` (one diff; the reconciler retries a "
+        "release that failed)",
         "refund row (amount, seats, reason, key); the seats' tickets revoked; refunded_cents += the seats' prices",
         "refund of that amount (idempotency key per refund row), after the commit",
         "refund row (the show's chain), with the Stripe refund"),
     Transition(
         "organizer refund, the last seats (a whole order, or the show's cancellation job)", (PAID,), REFUNDED,
         "as above; no ticket of the order is left unrefunded after it; the cancellation job's key is one per order",
-        "after the commit: the seats released from `sold` (one diff)",
+        "after the commit: the seats this order bought released from `sold` (one diff; the reconciler retries a "
+        "release that failed)",
         "as above; status refunded, refund_reason organizer_refund or show_cancelled",
         "refund of the rest (idempotency key per refund row), after the commit",
         "refund row (the show's chain), with the Stripe refund"),
