@@ -35,6 +35,7 @@ async def sold_seats(show_id: int) -> list[tuple[str, int]]:
 
 
 async def sold_seat_ids(show_id: int) -> list[str]:
+    """The show's sold seats as the database has them, without their orders (what a read from the database needs)."""
     return [seat_id for seat_id, _ in await sold_seats(show_id)]
 
 
