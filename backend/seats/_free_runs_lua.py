@@ -14,13 +14,20 @@ Keys, under the show's prefix `{show:N}:` (one Redis Cluster slot with the seat 
                     changes. d<pos> -> the row string: one character per seat in seat-number order, '.' free, 'x'
                     held or sold, '|' between seats whose numbers are not consecutive (an aisle).
 - fr:blocks, fr:blocks:<section>  ZSET  member "<k>:<row position, 6 digits>" for each row and size k it has a free
-                    block of, scored k * BIG + the row's score for k: the rows that can seat k, best first (rows of
-                    equal score in layout order), for the show and for each section.
+                    block of, scored k * BIG + at most the row's score for k (below): the rows that can seat k, best
+                    first (rows of equal score in layout order), for the show and for each section.
 
 A block's score is (lone * LONE + rank sum) * R + best rank: lower is better, and a block that leaves a lone free
-seat beside it loses to every block that does not (LONE = K * R exceeds any rank sum of K seats). So the first
-member of fr:blocks with a score in [k * BIG, (k + 1) * BIG) names the row of the best block of k seats, and choosing
-reads one ZSET entry and one row.
+seat beside it loses to every block that does not (LONE = K * R exceeds any rank sum of K seats).
+
+An entry's score is never above its row's score for k, and may be below it: the scripts keep entries exact where a
+seat was freed, but a change that only takes seats (nearly every hold) leaves the entries it worsens as they are,
+and writes only the entries it improves (a block whose lone neighbour was taken: fr_improved) and removes the sizes
+the row can no longer seat. Choosing reads the first member of fr:blocks with a score in [k * BIG, (k + 1) * BIG)
+and that row: if the row's score for k is the entry's, no other row can beat it (their scores are at least their
+entries', which are at least this one's); if not, the entry is set right and the next first member read. Each
+change that takes seats leaves at most one entry per size to set right this way, and the best-available hold sets
+the entry of the size it took at once, so a sale of best-available holds finds its first entry right.
 
 Finding a row's best block of k seats costs one string.find: the row's layout lists its blocks of k seats by start,
 best first (by rank sum, best rank, start: rule 3), one byte per block (127 + start), and a character class made of
@@ -71,7 +78,8 @@ local function fr_row(prefix, pos)
   local row = FR.rows[pos]
   if not row then
     local got = redis.call('HMGET', prefix .. 'fr:rows', 's' .. pos, 'd' .. pos)
-    row = {pos = pos, layout = fr_decode(got[1]), bits = got[2], dirty = false}
+    row = {pos = pos, layout = fr_decode(got[1]), bits = got[2], old = got[2], dirty = false, takes = {},
+           freed = false}
     FR.rows[pos] = row
   end
   return row
@@ -169,6 +177,7 @@ local function fr_set(row, at, taken)
   if string.sub(row.bits, at, at) ~= ch then
     row.bits = string.sub(row.bits, 1, at - 1) .. ch .. string.sub(row.bits, at + 1)
     row.dirty = true
+    if taken then row.takes[#row.takes + 1] = at else row.freed = true end
   end
 end
 
@@ -186,52 +195,131 @@ local function fr_member(k, pos)
   return string.format('%d:%06d', k, pos)
 end
 
--- The row's entries in a ZSET: score, member pairs for the sizes it has a free block of (appended to `adds`), and
--- the members of the sizes it has none of (to `removes`).
+-- The row's exact entry for blocks of k seats, given its free runs: score, member (appended to `adds`) when it has
+-- such a block, else the member (to `removes`). Returns the best block's start and the entry's score, if any.
+local function fr_entry(row, k, runs, longest, adds, removes)
+  local start, score
+  if k <= longest then start, score = fr_best(row.layout, runs, k) end
+  if not start then
+    removes[#removes + 1] = fr_member(k, row.pos)
+    return nil
+  end
+  adds[#adds + 1] = k * FR.BIG + score
+  adds[#adds + 1] = fr_member(k, row.pos)
+  return start, k * FR.BIG + score
+end
+
+-- The row's exact entries, for every size.
 local function fr_entries(row, adds, removes)
   local runs, longest = fr_runs(row.bits)
-  local tail = string.format(':%06d', row.pos)
-  for k = 1, FR.K do
-    local start, score
-    if k <= longest then start, score = fr_best(row.layout, runs, k) end
-    if start then
-      adds[#adds + 1] = k * FR.BIG + score
-      adds[#adds + 1] = k .. tail
-    else
-      removes[#removes + 1] = k .. tail
+  for k = 1, FR.K do fr_entry(row, k, runs, longest, adds, removes) end
+end
+
+-- Whether the free block a..z of a row string leaves one lone free seat beside it.
+local function fr_lone(bits, a, z)
+  local b = string.byte
+  return (b(bits, a - 1) == 46 and (a < 3 or b(bits, a - 2) ~= 46))
+      or (b(bits, z + 1) == 46 and b(bits, z + 2) ~= 46)
+end
+
+-- After seats of the row were only taken: the blocks whose score a take improved, as score, member pairs (to
+-- `adds`, written with ZADD LT). Taking seats removes blocks and can make a block lone, which only worsens a row's
+-- entries, and those are left as they are (see fr_pick); it improves one kind of block: one whose lone free seat
+-- was the seat taken, now the edge of its run. So the blocks looked at are those starting just after a taken seat
+-- that was the first of its run before the call, and those ending just before one that was the last; each that was
+-- lone before and is not now is offered.
+local function fr_improved(row, adds)
+  local old, bits, layout, b = row.old, row.bits, row.layout, string.byte
+  for _, p in ipairs(row.takes) do
+    if b(old, p - 1) ~= 46 and b(bits, p + 1) == 46 then
+      local e = (string.find(bits, '[^.]', p + 1) or #bits + 1) - 1
+      for k = 1, math.min(FR.K, e - p) do
+        local a, z = p + 1, p + k
+        if fr_lone(old, a, z) and not fr_lone(bits, a, z) then
+          adds[#adds + 1] = k * FR.BIG + fr_block_score(layout, a, k, false)
+          adds[#adds + 1] = fr_member(k, row.pos)
+        end
+      end
+    end
+    if b(old, p + 1) ~= 46 and b(bits, p - 1) == 46 then
+      local s = p - 1
+      while s > 1 and b(bits, s - 1) == 46 do s = s - 1 end
+      for k = 1, math.min(FR.K, p - s) do
+        local a, z = p - k, p - 1
+        if fr_lone(old, a, z) and not fr_lone(bits, a, z) then
+          adds[#adds + 1] = k * FR.BIG + fr_block_score(layout, a, k, false)
+          adds[#adds + 1] = fr_member(k, row.pos)
+        end
+      end
     end
   end
 end
 
--- Write back every row this call changed: its string, and its entries in the show's and its section's ZSET (the
--- score of its best block of every size, set whether it changed or not: a ZADD that changes nothing is cheap, and
--- the old scores need no storing).
+-- ZADD (with its flag, if any) and ZREM of a call's entries, on the show's ZSET and on each section's.
+local function fr_write(prefix, per_section, flag)
+  local all_adds, all_removes = {}, {}
+  for section, lists in pairs(per_section) do
+    local key = prefix .. 'fr:blocks:' .. section
+    if #lists[1] > 0 then
+      if flag then redis.call('ZADD', key, flag, unpack(lists[1])) else redis.call('ZADD', key, unpack(lists[1])) end
+      for _, v in ipairs(lists[1]) do all_adds[#all_adds + 1] = v end
+    end
+    if #lists[2] > 0 then
+      redis.call('ZREM', key, unpack(lists[2]))
+      for _, v in ipairs(lists[2]) do all_removes[#all_removes + 1] = v end
+    end
+  end
+  local key = prefix .. 'fr:blocks'
+  if #all_adds > 0 then
+    if flag then redis.call('ZADD', key, flag, unpack(all_adds)) else redis.call('ZADD', key, unpack(all_adds)) end
+  end
+  if #all_removes > 0 then redis.call('ZREM', key, unpack(all_removes)) end
+end
+
+local function fr_lists(per_section, section)
+  local lists = per_section[section]
+  if not lists then
+    lists = {{}, {}}
+    per_section[section] = lists
+  end
+  return lists
+end
+
+-- Write back every row this call changed: its string, and its entries in the show's and its section's ZSET.
+-- An entry's score is never above its row's best block of that size (rows with none may keep an entry): a row
+-- that had a seat freed gets its exact entries; a row whose seats were only taken gets only the entries a take
+-- improved (fr_improved), the removal of the sizes it has no room for any more, and the exact entry of the size a
+-- best-available request took from it (`refresh`).
 local function fr_commit(prefix)
-  local per_section, writes = {}, {}
+  local exact, lowered, writes = {}, {}, {}
   for pos, row in pairs(FR.rows) do
     if row.dirty then
-      local lists = per_section[row.layout.section]
-      if not lists then
-        lists = {{}, {}}
-        per_section[row.layout.section] = lists
+      local section = row.layout.section
+      if row.freed then
+        local lists = fr_lists(exact, section)
+        fr_entries(row, lists[1], lists[2])
+      else
+        if row.refresh then
+          local lists = fr_lists(exact, section)
+          local runs, longest = fr_runs(row.bits)
+          fr_entry(row, row.refresh, runs, longest, lists[1], lists[2])
+        end
+        local lists = fr_lists(lowered, section)
+        fr_improved(row, lists[1])
+        -- The sizes the row can no longer seat at all: their entries go (cheap to know, and a sold-out row's
+        -- entries would otherwise wait for a request to find them).
+        local _, before = fr_runs(row.old)
+        local _, after = fr_runs(row.bits)
+        for k = after + 1, math.min(before, FR.K) do lists[2][#lists[2] + 1] = fr_member(k, pos) end
       end
-      fr_entries(row, lists[1], lists[2])
-      row.dirty = false
+      row.dirty, row.freed, row.takes, row.old, row.refresh = false, false, {}, row.bits, nil
       writes[#writes + 1] = 'd' .. pos
       writes[#writes + 1] = row.bits
     end
   end
   if #writes == 0 then return end
-  local all_adds, all_removes = {}, {}
-  for section, lists in pairs(per_section) do
-    local key = prefix .. 'fr:blocks:' .. section
-    if #lists[1] > 0 then redis.call('ZADD', key, unpack(lists[1])) end
-    if #lists[2] > 0 then redis.call('ZREM', key, unpack(lists[2])) end
-    for _, v in ipairs(lists[1]) do all_adds[#all_adds + 1] = v end
-    for _, v in ipairs(lists[2]) do all_removes[#all_removes + 1] = v end
-  end
-  if #all_adds > 0 then redis.call('ZADD', prefix .. 'fr:blocks', unpack(all_adds)) end
-  if #all_removes > 0 then redis.call('ZREM', prefix .. 'fr:blocks', unpack(all_removes)) end
+  fr_write(prefix, exact, nil)
+  fr_write(prefix, lowered, 'LT')
   redis.call('HSET', prefix .. 'fr:rows', unpack(writes))
 end
 
@@ -330,12 +418,21 @@ local function fr_pick(prefix, count, section, accessible)
   end
   local zset = prefix .. 'fr:blocks'
   if section then zset = zset .. ':' .. section end
-  local head = redis.call('ZRANGE', zset, string.format('%d', count * FR.BIG),
-    string.format('(%d', (count + 1) * FR.BIG), 'BYSCORE', 'LIMIT', 0, 1)
-  if #head == 0 then return nil end
-  local row = fr_row(prefix, tonumber(string.sub(head[1], -6)))
-  local start = fr_best(row.layout, (fr_runs(row.bits)), count)
-  return row, fr_range(start, count)
+  local low, high = string.format('%d', count * FR.BIG), string.format('(%d', (count + 1) * FR.BIG)
+  while true do
+    local head = redis.call('ZRANGE', zset, low, high, 'BYSCORE', 'LIMIT', 0, 1, 'WITHSCORES')
+    if #head == 0 then return nil end
+    local row = fr_row(prefix, tonumber(string.sub(head[1], -6)))
+    local runs, longest = fr_runs(row.bits)
+    local adds, removes = {}, {}
+    local start, entry = fr_entry(row, count, runs, longest, adds, removes)
+    if start and entry == tonumber(head[2]) then
+      row.refresh = count
+      return row, fr_range(start, count)
+    end
+    -- A row whose seats were taken since its entry was written: its entry set right, and the next head read.
+    fr_write(prefix, {[row.layout.section] = {adds, removes}}, nil)
+  end
 end
 """
 

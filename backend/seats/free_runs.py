@@ -14,8 +14,8 @@ side, the `count` best-ranked free accessible seats of one row (the row whose su
 **The index** (keys in _free_runs_lua.py), per show, next to the seat state and in its hash slot:
 - each row of the venue as a string of free (`.`) and taken (`x`) seats in seat-number order, `|` at an aisle;
 - for every block size k up to the per-order limit, a sorted set of the rows that have a free block of k seats,
-  scored by their best one (rule 2 as the score's top part, then rank sum, then best rank), one for the show and
-  one per section; rows of equal score sort by position (layout order).
+  scored by their best one (rule 2 as the score's top part, then rank sum, then best rank) or less, one for the
+  show and one per section; rows of equal score sort by position (layout order).
 A request reads the head of one sorted set, that row's string and layout, picks the block in the row (O(row)), and
 locks it in the same script that chose it (scripts.PLACE_BEST): no other request can come between the choice and
 the lock, so best available never loses a race, and answers `no_block` (409) only when no block fits. Accessible
@@ -23,13 +23,22 @@ requests read the few rows that have accessible seats (24 of the stadium's 1,200
 
 **How it stays right.** The index mirrors one fact: whether a seat is in the state hash (held or sold) or not
 (free). Every script that changes that passes its changes through one function (`publish` in scripts.py, which
-calls `fr_apply` before it publishes them), which rewrites each touched row's string and recomputes that row's best
-block of every size: hold, best-available hold, release of a seat or a hold, expiry (the sweep), sale (the rest of
-a hold released) and claim. The rebuild after a flush (INIT_STATE) drops the index with the old state, and the next
-best-available request builds it from the rebuilt state in one script (BUILD_INDEX), so no change can fall between
-the state it read and the index it wrote. A seat whose hold expired is taken in the index until the sweeper releases
-it, as it was for the whole-state read this replaces. tests/seats/test_free_run_index.py checks the index against a
-recomputation from the state after random sequences of all of these, and a flush.
+calls `fr_apply` before it publishes them), which rewrites each touched row's string: hold, best-available hold,
+release of a seat or a hold, expiry (the sweep), sale (the rest of a hold released) and claim. A row where a seat
+was freed gets its best block of every size recomputed. A row whose seats were only taken, as in nearly every
+hold, gets only what the take improved (a block whose lone neighbour was taken) and loses the sizes it can no
+longer seat: its other entries may now score better than the row does, and the request that finds such an entry
+first checks it against the row, sets it right and reads the next (_free_runs_lua.py says why the answer is still
+the best block; a stale entry costs one such check, once). This keeps a hold's upkeep to its row's string instead
+of eight recomputations and four sorted-set writes.
+
+The rebuild after a flush (INIT_STATE) drops the index with the old state, and the next best-available request
+builds it from the rebuilt state in one script (BUILD_INDEX), so no change can fall between the state it read and
+the index it wrote. A seat whose hold expired is taken in the index until the sweeper releases it, as it was for the
+whole-state read this replaces. tests/seats/test_free_run_index.py checks the index against a recomputation from
+the state after random sequences of all of these, and a flush (the rows' strings equal, no entry above its row's
+score), and each best-available hold against a brute-force choice; tests/seats/test_best_available_rules.py has
+the takes that improve a row.
 
 The venue's layout part (rows, ranks, where each seat is) is read from the database once per venue and process
 (`index_layout`), and written to Redis only when an index is built.

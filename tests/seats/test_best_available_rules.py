@@ -54,6 +54,26 @@ async def test_never_leaves_a_lone_seat_when_avoidable(redis: Redis) -> None:
     assert await choose(redis, venue, [*row_a_taken, "s0A4"], 2) == ["s0B5", "s0B6"]
 
 
+async def test_a_seat_taken_beside_a_block_can_make_its_row_the_best(redis: Redis) -> None:
+    """Taking seats mostly worsens a row (the index reads such a row again when it comes first), but taking a
+    block's lone neighbour improves the block, and the index must know at once, on either side of the block, and
+    without forgetting a better block of the same row."""
+    def venue(row_a: list[int], row_b: tuple[int, ...] = (11, 12, 13, 14, 15, 16)) -> Venue:
+        return grid(2, 6, rank_of=lambda s, r, n: (row_a if r == 0 else row_b)[n - 1])
+
+    # A2-A3 (ranks 1 + 2) strands A1, so B1-B2 (23) beats A's best that strands no one, A1-A2 (51)...
+    left = venue([50, 1, 2, 70, 71, 72])
+    assert await choose(redis, left, (), 2) == ["s0B1", "s0B2"]
+    # ...until A1 is taken.
+    assert await choose(redis, left, ["s0A1"], 2) == ["s0A2", "s0A3"]
+    right = venue([72, 71, 70, 2, 1, 50])  # the same, mirrored: A4-A5 strands A6
+    assert await choose(redis, right, (), 2) == ["s0B1", "s0B2"]
+    assert await choose(redis, right, ["s0A6"], 2) == ["s0A4", "s0A5"]
+    # A1 taken improves A2-A3 (5 + 6) but row A's best stays A5-A6 (1 + 2), ahead of B1-B2 (3 + 4).
+    kept = venue([50, 5, 6, 70, 1, 2], (3, 4, 30, 31, 32, 33))
+    assert await choose(redis, kept, ["s0A1"], 2) == ["s0A5", "s0A6"]
+
+
 async def test_lone_seat_accepted_when_every_choice_leaves_one(redis: Redis) -> None:
     assert await choose(redis, grid(1, 3), (), 2) == ["s0A1", "s0A2"]  # seat 3 stays alone: there is no other way
 

@@ -1,12 +1,14 @@
-"""The free-run index stays equal to a recomputation from the seat state, whatever changes the seats, and best
+"""The free-run index stays true to a recomputation from the seat state, whatever changes the seats, and best
 available always picks what the rules pick.
 
 A Hypothesis state machine drives the seat calls themselves against a Valkey of this module's own (it flushes it):
 holds of named seats (some that expire at once), best-available holds, releases of a seat and of a hold, sweeps,
-sales (tickets in the database, then `mark_sold`; of held seats, and of free ones as the reconciler may), claims of a payment's seats, Redis losing everything, and the
-index's rebuild. After every step the index (each row's string, and the ZSET entries of the show and of each
-section) must equal what tests/seats/oracle.py recomputes from the state hash, and each best-available hold must
-have taken exactly the seats that the brute-force oracle chooses from the state before it.
+sales (tickets in the database, then `mark_sold`; of held seats, and of free ones as the reconciler may), claims of
+a payment's seats, Redis losing everything, and the index's rebuild. After every step each row's string must equal
+what tests/seats/oracle.py recomputes from the state hash, and every row with a block of k seats must have its
+ZSET entries, in the show's and its section's set, scored at most its best block's score (entries may be lower
+after a take: backend/seats/free_runs.py); each best-available hold must have taken exactly the seats that the
+brute-force oracle chooses from the state before it.
 
 The show is a real one (the rebuild after a flush reads its venue and its tickets from the database): two sections
 of three rows of nine seats, an aisle in every row B, every fourth seat accessible, ranks shuffled so that blocks
@@ -207,7 +209,7 @@ def _machine(loop: asyncio.AbstractEventLoop, redis: Redis) -> type[RuleBasedSta
         # ------------------------------------------------------------------ the invariant
 
         @invariant()
-        def index_equals_a_recomputation(self) -> None:
+        def index_agrees_with_a_recomputation(self) -> None:
             async def check() -> None:
                 if not await redis.exists(keys.free_runs_meta(self.show.id)):
                     return  # no index yet (or Redis lost it): the next best-available request builds it
@@ -222,9 +224,16 @@ def _machine(loop: asyncio.AbstractEventLoop, redis: Redis) -> type[RuleBasedSta
                 async def entries(key: str) -> dict[str, float]:
                     return {m.decode(): s for m, s in await redis.zrange(key, 0, -1, withscores=True)}
 
-                assert await entries(prefix + "fr:blocks") == everywhere
+                def never_above(got: dict[str, float], expected: dict[str, float]) -> None:
+                    # Every row with a block of k has its entry, never scored above its best block (the head read
+                    # is then checked against the row); a row with none may keep one.
+                    above = {member: (got.get(member), score) for member, score in expected.items()
+                             if got.get(member, float("inf")) > score}
+                    assert not above, above
+
+                never_above(await entries(prefix + "fr:blocks"), everywhere)
                 for section in self.sections:
-                    assert await entries(f"{prefix}fr:blocks:{section}") == per_section.get(section, {})
+                    never_above(await entries(f"{prefix}fr:blocks:{section}"), per_section.get(section, {}))
 
             run(check())
 
@@ -232,7 +241,7 @@ def _machine(loop: asyncio.AbstractEventLoop, redis: Redis) -> type[RuleBasedSta
 
 
 @pytest.mark.timeout(900)
-def test_the_index_equals_a_recomputation_after_any_sequence(server: ServerProcess, own_redis_url: str) -> None:
+def test_the_index_agrees_with_a_recomputation_after_any_sequence(server: ServerProcess, own_redis_url: str) -> None:
     loop = asyncio.new_event_loop()
     redis = Redis.from_url(own_redis_url)
     try:
