@@ -177,8 +177,8 @@ return lock_into(hold, wanted)
 
 # Best available, chosen and locked in one step: the best `count` seats by the free-run index (free_runs.py).
 # KEYS: state, version, expiries, channel, holder, new hold key, closing mark, fr:meta.
-# ARGV: as PLACE_HOLD's first seven, then count, section id ('' for any), accessible ('1' | '0'), then section id,
-#       price per seat pairs.
+# ARGV: as PLACE_HOLD's first seven, then count, section id ('' for any), accessible ('1' | '0'), and the price of a
+#       seat of each section as one string: ',<section id>:<price>,...,' (writes._price_list).
 # -> as _PLACE says, or {'no_block'} when no `count` seats satisfy the request, or {'needs_index'} when the show has
 #    no index for blocks of max_seats (free_runs.build_index builds it; it answers whether the state is built).
 PLACE_BEST = _PLACE + """
@@ -189,10 +189,7 @@ local count, section, accessible = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10
 local row, at = fr_pick(prefix, count, section, accessible)
 if not row then return {'no_block'} end
 if #hold.seats + count > max_seats then return {'too_many', #hold.seats + count} end
-local price = 0
-for i = 11, #ARGV, 2 do
-  if tonumber(ARGV[i]) == row.layout.section then price = tonumber(ARGV[i + 1]) end
-end
+local price = tonumber(string.match(ARGV[11], ',' .. row.layout.section .. ':(%d+),')) or 0
 -- Free in the index means in no hold and unsold, so no seat here has a lock (a lock is only ever set with its hold
 -- in the state hash). SET NX checks it all the same; should one fail, the locks set before it are undone.
 local fresh, locks = {}, {}

@@ -91,6 +91,10 @@ async def test_section_filter(redis: Redis) -> None:
     venue = grid(2, 10, sections=2)
     assert await choose(redis, venue, (), 2, section_id=101) == ["s1A1", "s1A2"]
     assert await choose(redis, venue, (), 2, section_id=999) is None
+    # Each section's price (100: 1000, 101: 2000 in venues.best), the one of the seats chosen.
+    show_id = await new_show(redis, venue)
+    amounts = [await best(redis, show_id, profile, 2, section_id=section) for profile, section in ((5, 101), (6, 100))]
+    assert [outcome.record.amount_cents for outcome in amounts if isinstance(outcome, seats.Placed)] == [4000, 2000]
 
 
 async def test_accessible_only_offers_accessible_seats_adjacent_first(redis: Redis) -> None:
