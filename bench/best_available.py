@@ -10,7 +10,9 @@ a Valkey of its own pinned to one core (--redis-cpu), the client pinned to the o
 - a best-available hold of 2 seats (`seats.lock_best_available`: choose and lock in one script), each by a new
   profile, on the half-sold house (the best half held) and on a house half sold at random (scattered);
 - the free-run index's build (once per show, and after Redis lost the show's state);
-- a hold of 2 named seats and the release of a hold (what the index's upkeep adds to every change of status).
+- a hold of 2 named seats and the release of a hold (what the index's upkeep adds to every change of status);
+- the floor: a script that only answers, called with a best-available hold's keys and arguments (what reading,
+  running and answering any such call costs Redis), so the hold's own share can be read apart from it.
 
 Run: `.venv/bin/python bench/best_available.py [--calls 500]`. Writes the "Best available" section of
 docs/performance.md (add --dry-run to only print it).
@@ -110,6 +112,25 @@ def _best(redis, show_id: int, profile: int, prices: dict[int, int], count: int 
     return call
 
 
+FLOOR = "floor: a script that only answers, called with a best-available hold's keys and arguments"
+_BARE = "return 1"
+
+
+def _bare(redis, show_id: int) -> Callable[[], Awaitable[object]]:
+    """What any script call with a best-available hold's 8 keys and 11 arguments costs Redis before it does anything:
+    the ceiling the hold's own figure is read against."""
+    from backend.infra.lua import LuaScript
+
+    script = LuaScript(_BARE)
+    keys = [f"{{show:{show_id}}}:floor:{i}" for i in range(8)]
+    args = [f"{show_id}-floor-{i}" for i in range(11)]
+
+    async def call() -> None:
+        await script(redis, keys, args)
+
+    return call
+
+
 def _named(redis, show_id: int, profile: int, pair: list[int]) -> Callable[[], Awaitable[object]]:
     from backend import seats
 
@@ -164,6 +185,7 @@ async def _measure(redis_url: str, redis_pid: int, calls: int) -> dict[str, tupl
                 [_best(redis, show_id, profile, prices) for profile in range(calls)])
             if n:
                 continue
+            figures[FLOOR] = await probe.per_call([_bare(redis, show_id)] * calls)
             figures[f"best-available hold of 2 in one section, {label}"] = await probe.per_call(
                 [_best(redis, show_id, calls + p, prices, section_id=1) for p in range(calls // 5)])
             # The stadium's accessible spaces are all in front rows, so held here: every row with accessible seats
@@ -204,6 +226,7 @@ def _run(args: argparse.Namespace) -> str:
     best = figures["best-available hold of 2, best half held"]
     old = figures["FS2's read (`read_state`, the old path's first step), best half held"]
     named = figures["hold of 2 named seats, best half held"]
+    floor = figures[FLOOR]
     return "\n".join([
         "## Best available",
         "",
@@ -221,7 +244,9 @@ def _run(args: argparse.Namespace) -> str:
         f"A best-available hold on the half-sold stadium: **{best[0]:,.0f} µs** of Redis CPU ({best[1]:,.0f} µs "
         f"inside the script), against {old[0]:,.0f} µs for the old path's state read alone, and {named[0]:,.0f} µs "
         f"for a hold of 2 named seats in the same run. One shard core: ~{1e6 / best[0]:,.0f} best-available holds/s "
-        f"instead of ~{1e6 / old[0]:,.0f}.",
+        f"instead of ~{1e6 / old[0]:,.0f}. Of the {best[0]:,.0f} µs, {floor[0]:,.0f} are what any script call with "
+        f"the same keys and arguments costs Redis (the floor's row): the hold's own work is {best[0] - floor[0]:,.0f} "
+        f"µs, {(best[0] - floor[0]) / old[0]:.1%} of the old path's read.",
         "",
         f"Load average (1, 5, 15 min) before: {', '.join(f'{x:.1f}' for x in load_before)}; after: "
         f"{', '.join(f'{x:.1f}' for x in load_after)} (a shared machine: CPU per call rises with the load).",
