@@ -222,6 +222,15 @@ local function fr_lone(bits, a, z)
       or (b(bits, z + 1) == 46 and b(bits, z + 2) ~= 46)
 end
 
+-- The block of k seats from a, offered (to `adds`) if it was lone before this call and is not now.
+local function fr_offer(row, adds, a, k)
+  local z = a + k - 1
+  if fr_lone(row.old, a, z) and not fr_lone(row.bits, a, z) then
+    adds[#adds + 1] = k * FR.BIG + fr_block_score(row.layout, a, k, false)
+    adds[#adds + 1] = fr_member(k, row.pos)
+  end
+end
+
 -- After seats of the row were only taken: the blocks whose score a take improved, as score, member pairs (to
 -- `adds`, written with ZADD LT). Taking seats removes blocks and can make a block lone, which only worsens a row's
 -- entries, and those are left as they are (see fr_pick); it improves one kind of block: one whose lone free seat
@@ -229,28 +238,16 @@ end
 -- that was the first of its run before the call, and those ending just before one that was the last; each that was
 -- lone before and is not now is offered.
 local function fr_improved(row, adds)
-  local old, bits, layout, b = row.old, row.bits, row.layout, string.byte
+  local old, bits, b = row.old, row.bits, string.byte
   for _, p in ipairs(row.takes) do
     if b(old, p - 1) ~= 46 and b(bits, p + 1) == 46 then
       local e = (string.find(bits, '[^.]', p + 1) or #bits + 1) - 1
-      for k = 1, math.min(FR.K, e - p) do
-        local a, z = p + 1, p + k
-        if fr_lone(old, a, z) and not fr_lone(bits, a, z) then
-          adds[#adds + 1] = k * FR.BIG + fr_block_score(layout, a, k, false)
-          adds[#adds + 1] = fr_member(k, row.pos)
-        end
-      end
+      for k = 1, math.min(FR.K, e - p) do fr_offer(row, adds, p + 1, k) end
     end
     if b(old, p + 1) ~= 46 and b(bits, p - 1) == 46 then
       local s = p - 1
       while s > 1 and b(bits, s - 1) == 46 do s = s - 1 end
-      for k = 1, math.min(FR.K, p - s) do
-        local a, z = p - k, p - 1
-        if fr_lone(old, a, z) and not fr_lone(bits, a, z) then
-          adds[#adds + 1] = k * FR.BIG + fr_block_score(layout, a, k, false)
-          adds[#adds + 1] = fr_member(k, row.pos)
-        end
-      end
+      for k = 1, math.min(FR.K, p - s) do fr_offer(row, adds, p - k, k) end
     end
   end
 end
