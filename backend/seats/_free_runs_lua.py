@@ -416,6 +416,7 @@ local function fr_pick(prefix, count, section, accessible)
   local zset = prefix .. 'fr:blocks'
   if section then zset = zset .. ':' .. section end
   local low, high = string.format('%d', count * FR.BIG), string.format('(%d', (count + 1) * FR.BIG)
+  local fixed
   while true do
     local head = redis.call('ZRANGE', zset, low, high, 'BYSCORE', 'LIMIT', 0, 1, 'WITHSCORES')
     if #head == 0 then return nil end
@@ -423,12 +424,14 @@ local function fr_pick(prefix, count, section, accessible)
     local runs, longest = fr_runs(row.bits)
     local adds, removes = {}, {}
     local start, entry = fr_entry(row, count, runs, longest, adds, removes)
-    if start and entry == tonumber(head[2]) then
+    -- The entry just set right coming back first is right, however its score reads back.
+    if start and (entry == tonumber(head[2]) or head[1] == fixed) then
       row.refresh = count
       return row, fr_range(start, count)
     end
     -- A row whose seats were taken since its entry was written: its entry set right, and the next head read.
     fr_write(prefix, {[row.layout.section] = {adds, removes}}, nil)
+    fixed = head[1]
   end
 end
 """
