@@ -252,13 +252,17 @@ local function fr_improved(row, adds)
   end
 end
 
+local function fr_zadd(key, flag, pairs_)
+  if flag then redis.call('ZADD', key, flag, unpack(pairs_)) else redis.call('ZADD', key, unpack(pairs_)) end
+end
+
 -- ZADD (with its flag, if any) and ZREM of a call's entries, on the show's ZSET and on each section's.
 local function fr_write(prefix, per_section, flag)
   local all_adds, all_removes = {}, {}
   for section, lists in pairs(per_section) do
     local key = prefix .. 'fr:blocks:' .. section
     if #lists[1] > 0 then
-      if flag then redis.call('ZADD', key, flag, unpack(lists[1])) else redis.call('ZADD', key, unpack(lists[1])) end
+      fr_zadd(key, flag, lists[1])
       for _, v in ipairs(lists[1]) do all_adds[#all_adds + 1] = v end
     end
     if #lists[2] > 0 then
@@ -267,9 +271,7 @@ local function fr_write(prefix, per_section, flag)
     end
   end
   local key = prefix .. 'fr:blocks'
-  if #all_adds > 0 then
-    if flag then redis.call('ZADD', key, flag, unpack(all_adds)) else redis.call('ZADD', key, unpack(all_adds)) end
-  end
+  if #all_adds > 0 then fr_zadd(key, flag, all_adds) end
   if #all_removes > 0 then redis.call('ZREM', key, unpack(all_removes)) end
 end
 
@@ -296,17 +298,16 @@ local function fr_commit(prefix)
         local lists = fr_lists(exact, section)
         fr_entries(row, lists[1], lists[2])
       else
+        local runs, after = fr_runs(row.bits)
         if row.refresh then
           local lists = fr_lists(exact, section)
-          local runs, longest = fr_runs(row.bits)
-          fr_entry(row, row.refresh, runs, longest, lists[1], lists[2])
+          fr_entry(row, row.refresh, runs, after, lists[1], lists[2])
         end
         local lists = fr_lists(lowered, section)
         fr_improved(row, lists[1])
         -- The sizes the row can no longer seat at all: their entries go (cheap to know, and a sold-out row's
         -- entries would otherwise wait for a request to find them).
         local _, before = fr_runs(row.old)
-        local _, after = fr_runs(row.bits)
         for k = after + 1, math.min(before, FR.K) do lists[2][#lists[2] + 1] = fr_member(k, pos) end
       end
       row.dirty, row.freed, row.takes, row.old, row.refresh = false, false, {}, row.bits, nil
