@@ -215,20 +215,18 @@ local function fr_entries(row, adds, removes)
   for k = 1, FR.K do fr_entry(row, k, runs, longest, adds, removes) end
 end
 
--- Whether the free block a..z of a row string leaves one lone free seat beside it.
-local function fr_lone(bits, a, z)
-  local b = string.byte
-  return (b(bits, a - 1) == 46 and (a < 3 or b(bits, a - 2) ~= 46))
-      or (b(bits, z + 1) == 46 and b(bits, z + 2) ~= 46)
+-- Whether a free block starting at a (ending at z) of a row string leaves one lone free seat on its left (right).
+local function fr_lone_left(bits, a)
+  return string.byte(bits, a - 1) == 46 and (a < 3 or string.byte(bits, a - 2) ~= 46)
 end
 
--- The block of k seats from a, offered (to `adds`) if it was lone before this call and is not now.
-local function fr_offer(row, adds, a, k)
-  local z = a + k - 1
-  if fr_lone(row.old, a, z) and not fr_lone(row.bits, a, z) then
-    adds[#adds + 1] = k * FR.BIG + fr_block_score(row.layout, a, k, false)
-    adds[#adds + 1] = fr_member(k, row.pos)
-  end
+local function fr_lone_right(bits, z)
+  return string.byte(bits, z + 1) == 46 and string.byte(bits, z + 2) ~= 46
+end
+
+-- The row's ranks of its seats a..a+n-1, as a table (1..n).
+local function fr_rank_list(layout, a, n)
+  return {struct.unpack(fr_ranks_format(n), layout.blob, layout.ranks + 4 * (a - 1))}
 end
 
 -- After seats of the row were only taken: the blocks whose score a take improved, as score, member pairs (to
@@ -236,18 +234,46 @@ end
 -- entries, and those are left as they are (see fr_pick); it improves one kind of block: one whose lone free seat
 -- was the seat taken, now the edge of its run. So the blocks looked at are those starting just after a taken seat
 -- that was the first of its run before the call, and those ending just before one that was the last; each that was
--- lone before and is not now is offered.
+-- lone before (on either side) and is not now is offered. The blocks of one side share a start (or an end), so
+-- their ranks are read once and their scores summed up as k grows: a block's score, not lone, is rank sum * R +
+-- best rank (fr_block_score).
 local function fr_improved(row, adds)
-  local old, bits, b = row.old, row.bits, string.byte
+  local old, bits, b, K, R, BIG = row.old, row.bits, string.byte, FR.K, FR.R, FR.BIG
   for _, p in ipairs(row.takes) do
     if b(old, p - 1) ~= 46 and b(bits, p + 1) == 46 then
-      local e = (string.find(bits, '[^.]', p + 1) or #bits + 1) - 1
-      for k = 1, math.min(FR.K, e - p) do fr_offer(row, adds, p + 1, k) end
+      local a = p + 1
+      local n = math.min(K, (string.find(bits, '[^.]', a) or #bits + 1) - a)
+      local was, is = fr_lone_left(old, a), fr_lone_left(bits, a)
+      if not is then
+        local ranks, sum, best = fr_rank_list(row.layout, a, n), 0, nil
+        for k = 1, n do
+          local r, z = ranks[k], a + k - 1
+          sum = sum + r
+          if not best or r < best then best = r end
+          if (was or fr_lone_right(old, z)) and not fr_lone_right(bits, z) then
+            adds[#adds + 1] = k * BIG + sum * R + best
+            adds[#adds + 1] = fr_member(k, row.pos)
+          end
+        end
+      end
     end
     if b(old, p + 1) ~= 46 and b(bits, p - 1) == 46 then
-      local s = p - 1
+      local z, s = p - 1, p - 1
       while s > 1 and b(bits, s - 1) == 46 do s = s - 1 end
-      for k = 1, math.min(FR.K, p - s) do fr_offer(row, adds, p - k, k) end
+      local n = math.min(K, p - s)
+      local was, is = fr_lone_right(old, z), fr_lone_right(bits, z)
+      if not is then
+        local ranks, sum, best = fr_rank_list(row.layout, p - n, n), 0, nil
+        for k = 1, n do
+          local r, a = ranks[n + 1 - k], p - k
+          sum = sum + r
+          if not best or r < best then best = r end
+          if (was or fr_lone_left(old, a)) and not fr_lone_left(bits, a) then
+            adds[#adds + 1] = k * BIG + sum * R + best
+            adds[#adds + 1] = fr_member(k, row.pos)
+          end
+        end
+      end
     end
   end
 end
