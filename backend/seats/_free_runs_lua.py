@@ -233,10 +233,13 @@ end
 -- `adds`, written with ZADD LT). Taking seats removes blocks and can make a block lone, which only worsens a row's
 -- entries, and those are left as they are (see fr_pick); it improves one kind of block: one whose lone free seat
 -- was the seat taken, now the edge of its run. So the blocks looked at are those starting just after a taken seat
--- that was the first of its run before the call, and those ending just before one that was the last; each that was
--- lone before (on either side) and is not now is offered. The blocks of one side share a start (or an end), so
--- their ranks are read once and their scores summed up as k grows: a block's score, not lone, is rank sum * R +
--- best rank (fr_block_score).
+-- p that was the first of its run before the call, and those ending just before one that was the last; each that
+-- was lone before (on either side) and is not now is offered, unless the block one seat over (p and the block's
+-- seats but its far one) was a free block of k not lone before the call that scores no worse: the entry is at most
+-- that block's score already (it was at most the row's best), so the offer could not lower it. (A sale that takes
+-- seats in order of rank offers nothing this way.) The blocks of one side share a start (or an end), so their ranks
+-- are read once and their scores summed up as k grows: a block's score, not lone, is rank sum * R + best rank
+-- (fr_block_score).
 local function fr_improved(row, adds)
   local old, bits, b, K, R, BIG = row.old, row.bits, string.byte, FR.K, FR.R, FR.BIG
   for _, p in ipairs(row.takes) do
@@ -245,14 +248,21 @@ local function fr_improved(row, adds)
       local n = math.min(K, (string.find(bits, '[^.]', a) or #bits + 1) - a)
       local was, is = fr_lone_left(old, a), fr_lone_left(bits, a)
       if not is then
-        local ranks, sum, best = fr_rank_list(row.layout, a, n), 0, nil
+        -- ranks[i]: seat p + i - 1's; the block a..z of k is ranks 2..k+1, the one over p..z-1 ranks 1..k.
+        local ranks = fr_rank_list(row.layout, p, n + 1)
+        local sum, best, sum_over, best_over = 0, ranks[2], 0, ranks[1]
         for k = 1, n do
-          local r, z = ranks[k], a + k - 1
-          sum = sum + r
-          if not best or r < best then best = r end
+          local r, r_over, z = ranks[k + 1], ranks[k], a + k - 1
+          sum, sum_over = sum + r, sum_over + r_over
+          if r < best then best = r end
+          if r_over < best_over then best_over = r_over end
           if (was or fr_lone_right(old, z)) and not fr_lone_right(bits, z) then
-            adds[#adds + 1] = k * BIG + sum * R + best
-            adds[#adds + 1] = fr_member(k, row.pos)
+            local score = sum * R + best
+            -- p..z-1 ends beside z (free): it was lone before unless z + 1 was free too.
+            if not (b(old, z + 1) == 46 and sum_over * R + best_over <= score) then
+              adds[#adds + 1] = k * BIG + score
+              adds[#adds + 1] = fr_member(k, row.pos)
+            end
           end
         end
       end
@@ -263,14 +273,21 @@ local function fr_improved(row, adds)
       local n = math.min(K, p - s)
       local was, is = fr_lone_right(old, z), fr_lone_right(bits, z)
       if not is then
-        local ranks, sum, best = fr_rank_list(row.layout, p - n, n), 0, nil
+        -- ranks[i]: seat p - n + i - 1's; the block a..z of k is ranks n-k+1..n, the one over a+1..p ranks n-k+2..n+1.
+        local ranks = fr_rank_list(row.layout, p - n, n + 1)
+        local sum, best, sum_over, best_over = 0, ranks[n], 0, ranks[n + 1]
         for k = 1, n do
-          local r, a = ranks[n + 1 - k], p - k
-          sum = sum + r
-          if not best or r < best then best = r end
+          local r, r_over, a = ranks[n + 1 - k], ranks[n + 2 - k], p - k
+          sum, sum_over = sum + r, sum_over + r_over
+          if r < best then best = r end
+          if r_over < best_over then best_over = r_over end
           if (was or fr_lone_left(old, a)) and not fr_lone_left(bits, a) then
-            adds[#adds + 1] = k * BIG + sum * R + best
-            adds[#adds + 1] = fr_member(k, row.pos)
+            local score = sum * R + best
+            -- a+1..p starts beside a (free): it was lone before unless a - 1 was free too (none at a = 1).
+            if not (b(old, a - 1) == 46 and sum_over * R + best_over <= score) then
+              adds[#adds + 1] = k * BIG + score
+              adds[#adds + 1] = fr_member(k, row.pos)
+            end
           end
         end
       end
