@@ -6,7 +6,9 @@ import pytest
 from redis.asyncio import Redis
 
 from backend import seats
-from tests.seats.venues import Venue, best, choose, grid, new_show
+from backend.booking.hold_ids import new_hold_id
+from backend.catalog.cache_keys import cancelled_key
+from tests.seats.venues import MAX_SEATS, TTL_MS, Venue, best, choose, grid, new_show, synthetic_show_id
 from tests.support import data
 
 pytestmark = [pytest.mark.usefixtures("server"), pytest.mark.cluster]  # `server`: a migrated database
@@ -72,6 +74,35 @@ async def test_a_seat_taken_beside_a_block_can_make_its_row_the_best(redis: Redi
     # A1 taken improves A2-A3 (5 + 6) but row A's best stays A5-A6 (1 + 2), ahead of B1-B2 (3 + 4).
     kept = venue([50, 5, 6, 70, 1, 2], (3, 4, 30, 31, 32, 33))
     assert await choose(redis, kept, ["s0A1"], 2) == ["s0A5", "s0A6"]
+
+
+async def test_a_block_improved_by_a_take_is_offered_though_the_block_beside_it_scores_better(redis: Redis) -> None:
+    """A take at the end of a run makes the block beside it stop stranding a seat. The block one seat over (the
+    seat taken and the block's seats but its far one) may score better, and the offer is needless only if that block
+    stranded no one before the take (the row's entry was at most its score then). Here it stranded a seat (the far
+    seat taken before the index was built, so the row's entries were exact): the offer must be made, on either side."""
+    async def chosen(venue: Venue, before: str, then: str) -> list[str] | None:
+        show_id = synthetic_show_id()
+        await seats.ensure_built(redis, show_id)
+        for profile, seat in ((1, before), (3, then)):
+            if profile == 3:  # the index is built with `before` taken: its entries are exact
+                assert await seats.build_index_from(redis, show_id, seats.index_layout(venue.seats), MAX_SEATS)
+            placed = await seats.lock_seats(
+                redis, show_id=show_id, profile_id=profile, new_hold_id=new_hold_id(show_id),
+                seats=[(str(venue.ids[seat]), 1000)], ttl_ms=TTL_MS, max_seats=1, currency="EUR",
+                closing_mark=cancelled_key(show_id))
+            assert isinstance(placed, seats.Placed), placed
+        outcome = await best(redis, show_id, 2, 2)
+        assert isinstance(outcome, seats.Placed), outcome
+        return venue.names(outcome.record.seat_ids)
+
+    row_b = (10, 11, 80, 81, 82, 83)  # B1-B2: 21, better than row A's best before the take (A1-A2 or A5-A6: 101)
+    # A: 1 2 x 4 5 6 with A6 then taken: A4-A5 (ranks 2 + 1) no longer strands A6; A5-A6 (1 + 0) stranded A4.
+    left = grid(2, 6, rank_of=lambda s, r, n: ((50, 51, 70, 2, 1, 0), row_b)[r][n - 1])
+    assert await chosen(left, "s0A3", "s0A6") == ["s0A4", "s0A5"]
+    # Mirrored: 1 2 3 x 5 6 with A1 then taken: A2-A3 no longer strands A1; A1-A2 stranded A3.
+    right = grid(2, 6, rank_of=lambda s, r, n: ((0, 1, 2, 70, 51, 50), row_b)[r][n - 1])
+    assert await chosen(right, "s0A4", "s0A1") == ["s0A2", "s0A3"]
 
 
 async def test_lone_seat_accepted_when_every_choice_leaves_one(redis: Redis) -> None:
