@@ -229,6 +229,35 @@ local function fr_rank_list(layout, a, n)
   return {struct.unpack(fr_ranks_format(n), layout.blob, layout.ranks + 4 * (a - 1))}
 end
 
+-- fr_improved's blocks on one side of the taken seat p: those of k = 1..n seats beside p, growing away from it
+-- (d = 1: p+1..p+k; d = -1: p-k..p-1). `near` is the lone check of a block's end beside p, `far` of its growing end;
+-- the block one over is p and the block's seats but its far end e.
+local function fr_offer_side(row, adds, p, d, n)
+  local old, bits, R, BIG = row.old, row.bits, FR.R, FR.BIG
+  local near, far = fr_lone_left, fr_lone_right
+  if d < 0 then near, far = fr_lone_right, fr_lone_left end
+  local was = near(old, p + d)
+  if near(bits, p + d) then return end
+  -- The ranks of seats p .. p + d * n, read once: seat p + d * i's is ranks[at + d * i].
+  local first = d > 0 and p or p - n
+  local ranks, at = fr_rank_list(row.layout, first, n + 1), p - first + 1
+  local sum, best, sum_over, best_over = 0, ranks[at + d], 0, ranks[at]
+  for k = 1, n do
+    local r, r_over, e = ranks[at + d * k], ranks[at + d * (k - 1)], p + d * k
+    sum, sum_over = sum + r, sum_over + r_over
+    if r < best then best = r end
+    if r_over < best_over then best_over = r_over end
+    if (was or far(old, e)) and not far(bits, e) then
+      local score = sum * R + best
+      -- The block one over ends beside e (free): it was lone before unless the seat past e was free too.
+      if not (string.byte(old, e + d) == 46 and sum_over * R + best_over <= score) then
+        adds[#adds + 1] = k * BIG + score
+        adds[#adds + 1] = fr_member(k, row.pos)
+      end
+    end
+  end
+end
+
 -- After seats of the row were only taken: the blocks whose score a take improved, as score, member pairs (to
 -- `adds`, written with ZADD LT). Taking seats removes blocks and can make a block lone, which only worsens a row's
 -- entries, and those are left as they are (see fr_pick); it improves one kind of block: one whose lone free seat
@@ -241,56 +270,15 @@ end
 -- are read once and their scores summed up as k grows: a block's score, not lone, is rank sum * R + best rank
 -- (fr_block_score).
 local function fr_improved(row, adds)
-  local old, bits, b, K, R, BIG = row.old, row.bits, string.byte, FR.K, FR.R, FR.BIG
+  local old, bits, b, K = row.old, row.bits, string.byte, FR.K
   for _, p in ipairs(row.takes) do
     if b(old, p - 1) ~= 46 and b(bits, p + 1) == 46 then
-      local a = p + 1
-      local n = math.min(K, (string.find(bits, '[^.]', a) or #bits + 1) - a)
-      local was, is = fr_lone_left(old, a), fr_lone_left(bits, a)
-      if not is then
-        -- ranks[i]: seat p + i - 1's; the block a..z of k is ranks 2..k+1, the one over p..z-1 ranks 1..k.
-        local ranks = fr_rank_list(row.layout, p, n + 1)
-        local sum, best, sum_over, best_over = 0, ranks[2], 0, ranks[1]
-        for k = 1, n do
-          local r, r_over, z = ranks[k + 1], ranks[k], a + k - 1
-          sum, sum_over = sum + r, sum_over + r_over
-          if r < best then best = r end
-          if r_over < best_over then best_over = r_over end
-          if (was or fr_lone_right(old, z)) and not fr_lone_right(bits, z) then
-            local score = sum * R + best
-            -- p..z-1 ends beside z (free): it was lone before unless z + 1 was free too.
-            if not (b(old, z + 1) == 46 and sum_over * R + best_over <= score) then
-              adds[#adds + 1] = k * BIG + score
-              adds[#adds + 1] = fr_member(k, row.pos)
-            end
-          end
-        end
-      end
+      fr_offer_side(row, adds, p, 1, math.min(K, (string.find(bits, '[^.]', p + 1) or #bits + 1) - p - 1))
     end
     if b(old, p + 1) ~= 46 and b(bits, p - 1) == 46 then
-      local z, s = p - 1, p - 1
+      local s = p - 1
       while s > 1 and b(bits, s - 1) == 46 do s = s - 1 end
-      local n = math.min(K, p - s)
-      local was, is = fr_lone_right(old, z), fr_lone_right(bits, z)
-      if not is then
-        -- ranks[i]: seat p - n + i - 1's; the block a..z of k is ranks n-k+1..n, the one over a+1..p ranks n-k+2..n+1.
-        local ranks = fr_rank_list(row.layout, p - n, n + 1)
-        local sum, best, sum_over, best_over = 0, ranks[n], 0, ranks[n + 1]
-        for k = 1, n do
-          local r, r_over, a = ranks[n + 1 - k], ranks[n + 2 - k], p - k
-          sum, sum_over = sum + r, sum_over + r_over
-          if r < best then best = r end
-          if r_over < best_over then best_over = r_over end
-          if (was or fr_lone_left(old, a)) and not fr_lone_left(bits, a) then
-            local score = sum * R + best
-            -- a+1..p starts beside a (free): it was lone before unless a - 1 was free too (none at a = 1).
-            if not (b(old, a - 1) == 46 and sum_over * R + best_over <= score) then
-              adds[#adds + 1] = k * BIG + score
-              adds[#adds + 1] = fr_member(k, row.pos)
-            end
-          end
-        end
-      end
+      fr_offer_side(row, adds, p, -1, math.min(K, p - s))
     end
   end
 end
