@@ -66,10 +66,21 @@ local function fr_decode(blob)
           flags = at + 8 * length, orders = orders}
 end
 
--- The row's ranks as a table (the accessible path only).
-local function fr_ranks(layout)
-  local ranks = {struct.unpack('>' .. string.rep('I4', layout.length), layout.blob, layout.ranks)}
-  ranks[layout.length + 1] = nil
+-- '>I4I4...': the struct format of k ranks.
+local RANKS = {}
+local function fr_ranks_format(k)
+  local format = RANKS[k]
+  if not format then
+    format = '>' .. string.rep('I4', k)
+    RANKS[k] = format
+  end
+  return format
+end
+
+-- The row's ranks of its seats a..a+n-1, as a table (1..n; struct.unpack's next position dropped).
+local function fr_rank_list(layout, a, n)
+  local ranks = {struct.unpack(fr_ranks_format(n), layout.blob, layout.ranks + 4 * (a - 1))}
+  ranks[n + 1] = nil
   return ranks
 end
 
@@ -93,17 +104,6 @@ end
 local function fr_order(layout, k)
   local at = layout.orders[k]
   return string.sub(layout.blob, at + 1, at + string.byte(layout.blob, at))
-end
-
--- '>I4I4...': the struct format of k ranks.
-local RANKS = {}
-local function fr_ranks_format(k)
-  local format = RANKS[k]
-  if not format then
-    format = '>' .. string.rep('I4', k)
-    RANKS[k] = format
-  end
-  return format
 end
 
 -- The free runs of a row string: s1, e1, s2, e2, ...; and the longest run's length.
@@ -142,17 +142,22 @@ local function fr_class(runs, k, lone)
   return class
 end
 
--- A block's score: (lone * LONE + rank sum) * R + best rank.
-local function fr_block_score(layout, start, k, lone)
-  local ranks = {struct.unpack(fr_ranks_format(k), layout.blob, layout.ranks + 4 * (start - 1))}
-  local sum, best = 0, ranks[1]
-  for i = 1, k do
+-- A block's score from a table of the row's ranks (ranks[i]: character position i's): (lone * LONE + rank sum) * R
+-- + best rank.
+local function fr_score(ranks, start, k, lone)
+  local sum, best = 0, ranks[start]
+  for i = start, start + k - 1 do
     local r = ranks[i]
     sum = sum + r
     if r < best then best = r end
   end
   if lone then sum = sum + FR.LONE end
   return sum * FR.R + best
+end
+
+-- The same, reading the block's ranks from the row's layout.
+local function fr_block_score(layout, start, k, lone)
+  return fr_score(fr_rank_list(layout, start, k), 1, k, lone)
 end
 
 -- The row's best free block of k seats: its start and score; nil when none fits.
@@ -222,11 +227,6 @@ end
 
 local function fr_lone_right(bits, z)
   return string.byte(bits, z + 1) == 46 and string.byte(bits, z + 2) ~= 46
-end
-
--- The row's ranks of its seats a..a+n-1, as a table (1..n).
-local function fr_rank_list(layout, a, n)
-  return {struct.unpack(fr_ranks_format(n), layout.blob, layout.ranks + 4 * (a - 1))}
 end
 
 -- fr_improved's blocks on one side of the taken seat p: those of k = 1..n seats beside p, growing away from it
@@ -368,18 +368,6 @@ local function fr_range(start, count)
   return at
 end
 
--- A block's score from the ranks: (lone * LONE + rank sum) * R + best rank (the accessible path).
-local function fr_score(ranks, start, k, lone)
-  local sum, best = 0, ranks[start]
-  for i = start, start + k - 1 do
-    local r = ranks[i]
-    sum = sum + r
-    if r < best then best = r end
-  end
-  if lone then sum = sum + FR.LONE end
-  return sum * FR.R + best
-end
-
 -- Accessible seats only, among the rows that have accessible seats: the best adjacent block of them (every block in
 -- the row's free runs: the lone-seat rule looks at all the row's seats); failing that, the best-ranked `count` free
 -- accessible seats of one row (the row where their rank sum is lowest).
@@ -398,7 +386,7 @@ local function fr_pick_accessible(prefix, count, section)
           local z = a + count - 1
           local ordinary = string.find(flags, '0', a, true)
           if not ordinary or ordinary > z then
-            ranks = ranks or fr_ranks(layout)
+            ranks = ranks or fr_rank_list(layout, 1, layout.length)
             local score = fr_score(ranks, a, count, a - s == 1 or e - z == 1)
             if not best or score < best[1] then best = {score, pos, a} end
           end
@@ -419,7 +407,7 @@ local function fr_pick_accessible(prefix, count, section)
         end
       end
       if #usable >= count then
-        local ranks = fr_ranks(layout)
+        local ranks = fr_rank_list(layout, 1, layout.length)
         table.sort(usable, function(a, b) return ranks[a] < ranks[b] end)
         local chosen, sum = {}, 0
         for i = 1, count do
