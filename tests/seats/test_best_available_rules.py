@@ -83,15 +83,19 @@ async def test_a_block_improved_by_a_take_is_offered_though_the_block_beside_it_
     seat taken before the index was built, so the row's entries were exact): the offer must be made, on either side."""
     async def chosen(venue: Venue, before: str, then: str) -> list[str] | None:
         show_id = synthetic_show_id()
-        await seats.ensure_built(redis, show_id)
-        for profile, seat in ((1, before), (3, then)):
-            if profile == 3:  # the index is built with `before` taken: its entries are exact
-                assert await seats.build_index_from(redis, show_id, seats.index_layout(venue.seats), MAX_SEATS)
+
+        async def hold(profile_id: int, seat: str) -> None:
             placed = await seats.lock_seats(
-                redis, show_id=show_id, profile_id=profile, new_hold_id=new_hold_id(show_id),
+                redis, show_id=show_id, profile_id=profile_id, new_hold_id=new_hold_id(show_id),
                 seats=[(str(venue.ids[seat]), 1000)], ttl_ms=TTL_MS, max_seats=1, currency="EUR",
                 closing_mark=cancelled_key(show_id))
             assert isinstance(placed, seats.Placed), placed
+
+        await seats.ensure_built(redis, show_id)
+        await hold(1, before)
+        # The index is built with `before` taken: its entries are exact.
+        assert await seats.build_index_from(redis, show_id, seats.index_layout(venue.seats), MAX_SEATS)
+        await hold(3, then)
         outcome = await best(redis, show_id, 2, 2)
         assert isinstance(outcome, seats.Placed), outcome
         return venue.names(outcome.record.seat_ids)
